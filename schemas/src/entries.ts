@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { Author, HttpUrl, IsoDate } from './common';
+
+export const EntryKind = z.enum(['text', 'key-event', 'quote', 'teaser', 'image']);
+export type EntryKind = z.infer<typeof EntryKind>;
+
+export const EntryImage = z.strictObject({
+  url: HttpUrl,
+  caption: z.string().trim().max(500).optional(),
+  credit: z.string().trim().max(200).optional(),
+  width: z.number().int().min(1).max(20000).optional(),
+  height: z.number().int().min(1).max(20000).optional(),
+});
+export type EntryImage = z.infer<typeof EntryImage>;
+
+/** A related article shown inside an entry. */
+export const Teaser = z.strictObject({
+  url: HttpUrl,
+  title: z.string().trim().min(1).max(300),
+  image: HttpUrl.optional(),
+  publishedAt: IsoDate.optional(),
+});
+export type Teaser = z.infer<typeof Teaser>;
+
+/** Entry bodies are HTML from an allowlist; sanitized by the server on write. Max 20,000 chars. */
+const Body = z.string().max(20000);
+
+export const Entry = z.object({
+  id: z.string(),
+  tickerId: z.string(),
+  /** Position in the ticker: the stream revision at which the entry was created. */
+  seq: z.number().int(),
+  rev: z.number().int(),
+  kind: EntryKind,
+  title: z.string().nullable(),
+  body: z.string(),
+  image: EntryImage.nullable(),
+  teaser: Teaser.nullable(),
+  pinned: z.boolean(),
+  author: Author,
+  publishedAt: IsoDate,
+  updatedAt: IsoDate,
+  version: z.number().int(),
+  deletedAt: IsoDate.nullable(),
+});
+export type Entry = z.infer<typeof Entry>;
+
+export const CreateEntryBody = z
+  .strictObject({
+    kind: EntryKind.default('text'),
+    title: z.string().trim().max(300).nullable().optional(),
+    body: Body.default(''),
+    image: EntryImage.nullable().optional(),
+    teaser: Teaser.nullable().optional(),
+    pinned: z.boolean().default(false),
+  })
+  .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title, 'an entry needs a body, title, image or teaser');
+export type CreateEntryBody = z.infer<typeof CreateEntryBody>;
+
+export const PatchEntryBody = z
+  .strictObject({
+    /** The version being edited; a stale one is a 409 `conflict`. */
+    version: z.number().int().min(1),
+    kind: EntryKind.optional(),
+    title: z.string().trim().max(300).nullable().optional(),
+    body: Body.optional(),
+    image: EntryImage.nullable().optional(),
+    teaser: Teaser.nullable().optional(),
+    pinned: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 1, 'nothing to change');
+export type PatchEntryBody = z.infer<typeof PatchEntryBody>;
+
+export const EntryList = z.object({
+  items: z.array(Entry),
+  pinned: z.array(Entry),
+  nextCursor: z.string().nullable(),
+});
+export type EntryList = z.infer<typeof EntryList>;

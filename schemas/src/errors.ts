@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * The closed list of error codes on the wire (REST bodies and socket acks). A widget maps each
+ * code to a sentence; adding one is a wire change.
+ */
+export const ERROR_CODES = [
+  'validation_failed',
+  'invalid_cursor',
+  'not_found',
+  'conflict',
+  'login_required',
+  'invalid_credentials',
+  'invalid_token',
+  'email_not_verified',
+  'forbidden',
+  'csrf_rejected',
+  'payload_too_large',
+  'rate_limited',
+  'unknown_stream',
+  'muted',
+  'banned',
+  'room_closed',
+  'slow_mode',
+  'message_rejected',
+  'unavailable',
+  'internal',
+] as const;
+
+export const ErrorCode = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** HTTP status for each code; socket acks carry the same code without a status. */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  invalid_cursor: 400,
+  not_found: 404,
+  conflict: 409,
+  login_required: 401,
+  invalid_credentials: 401,
+  invalid_token: 400,
+  email_not_verified: 403,
+  forbidden: 403,
+  csrf_rejected: 403,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unknown_stream: 404,
+  muted: 403,
+  banned: 403,
+  room_closed: 403,
+  slow_mode: 429,
+  message_rejected: 422,
+  unavailable: 503,
+  internal: 500,
+};
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: ErrorCode,
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

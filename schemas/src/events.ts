@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ErrorCode } from './errors';
+import { Entry } from './entries';
+import { Ticker } from './tickers';
+
+/** `ticker:<id>` carries entries and ticker meta; `chat:<id>` carries messages. */
+export const StreamName = z
+  .string()
+  .max(100)
+  .regex(/^(ticker|chat|mod):[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a stream is ticker:<id>, chat:<id> or mod:<id>');
+export type StreamName = `ticker:${string}` | `chat:${string}` | `mod:${string}`;
+
+export function parseStream(stream: string): { kind: 'ticker' | 'chat' | 'mod'; tickerId: string } {
+  const at = stream.indexOf(':');
+  return { kind: stream.slice(0, at) as 'ticker' | 'chat' | 'mod', tickerId: stream.slice(at + 1) };
+}
+
+export const CHANGE_TYPES = [
+  'entry.created',
+  'entry.updated',
+  'entry.deleted',
+  'ticker.updated',
+  'message.created',
+  'message.updated',
+  'message.deleted',
+  'report.created',
+  'report.resolved',
+] as const;
+export const ChangeType = z.enum(CHANGE_TYPES);
+export type ChangeType = z.infer<typeof ChangeType>;
+
+export interface EntryChange {
+  rev: number;
+  type: 'entry.created' | 'entry.updated' | 'entry.deleted';
+  data: Entry;
+}
+export interface TickerChange {
+  rev: number;
+  type: 'ticker.updated';
+  data: Ticker;
+}
+/** Chat and moderation changes; `data` is typed by the chat schemas. */
+export interface OtherChange {
+  rev: number;
+  type: Exclude<ChangeType, EntryChange['type'] | TickerChange['type']>;
+  data: { id: string } & Record<string, unknown>;
+}
+export type Change = EntryChange | TickerChange | OtherChange;
+
+export const ChangeSchema = z.object({ rev: z.number().int(), type: ChangeType, data: z.record(z.string(), z.unknown()) });
+
+/**
+ * A batch of changes. Extension of DESIGN.md's `{stream, changes}`: `since` and `rev` say the
+ * batch is complete from `since` (exclusive) to `rev` (inclusive), so a client holding
+ * `lastRev >= since` applies it; `lastRev < since` is a gap. Catch-up batches may skip revisions
+ * because a row keeps only the rev of its last change.
+ */
+export interface ChangesEvent {
+  stream: string;
+  since: number;
+  rev: number;
+  changes: Change[];
+}
+
+export const ChangesResponse = z.object({ rev: z.number().int(), changes: z.array(ChangeSchema) });
+export interface ChangesResponse {
+  rev: number;
+  changes: Change[];
+}
+
+export const ChangesQuery = z.strictObject({ since: z.coerce.number().int().min(0).default(0) });
+
+// ---- socket commands (client → server), always acknowledged ----
+
+export const SubscribeCmd = z.strictObject({ stream: StreamName, since: z.number().int().min(0).optional() });
+export type SubscribeCmd = z.infer<typeof SubscribeCmd>;
+export const UnsubscribeCmd = z.strictObject({ stream: StreamName });
+export type UnsubscribeCmd = z.infer<typeof UnsubscribeCmd>;
+
+export interface AckError {
+  ok: false;
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
+export type SubscribeAck = Ack<{ rev: number; changes: Change[] }>;
+
+export interface PresenceEvent {
+  stream: string;
+  readers: number;
+}
+
+/** Socket.IO event names, once for server and SDK. */
+export const SOCKET_EVENTS = {
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  chatSend: 'chat:send',
+  changes: 'changes',
+  presence: 'presence',
+  /** Server → client before it cuts the socket off (ban, logout). */
+  sessionEnded: 'session:ended',
+} as const;

@@ -1,0 +1,6 @@
+export * from './common';
+export * from './errors';
+export * from './tickers';
+export * from './entries';
+export * from './events';
+export * from './openapi';

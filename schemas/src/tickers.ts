@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { IsoDate, Locale, Slug } from './common';
+
+export const TickerStatus = z.enum(['scheduled', 'live', 'ended']);
+export type TickerStatus = z.infer<typeof TickerStatus>;
+
+export const ChatMode = z.enum(['open', 'premoderated', 'closed']);
+export type ChatMode = z.infer<typeof ChatMode>;
+
+const Title = z.string().trim().min(1).max(200);
+const Description = z.string().trim().max(2000);
+
+export const Ticker = z.object({
+  id: Slug,
+  title: z.string(),
+  description: z.string(),
+  status: TickerStatus,
+  locale: Locale,
+  coverageStart: IsoDate.nullable(),
+  coverageEnd: IsoDate.nullable(),
+  chat: z.object({
+    mode: ChatMode,
+    /** Seconds a user waits between two messages; 0 is off. */
+    slowModeSeconds: z.number().int().min(0).max(3600),
+  }),
+  rev: z.number().int(),
+  createdAt: IsoDate,
+  updatedAt: IsoDate,
+});
+export type Ticker = z.infer<typeof Ticker>;
+
+export const ChatSettingsInput = z.strictObject({
+  mode: ChatMode.optional(),
+  slowModeSeconds: z.number().int().min(0).max(3600).optional(),
+});
+
+export const CreateTickerBody = z.strictObject({
+  id: Slug.optional(),
+  title: Title,
+  description: Description.default(''),
+  status: TickerStatus.default('scheduled'),
+  locale: Locale.default('de'),
+  coverageStart: IsoDate.nullable().optional(),
+  coverageEnd: IsoDate.nullable().optional(),
+  chat: ChatSettingsInput.optional(),
+});
+export type CreateTickerBody = z.infer<typeof CreateTickerBody>;
+
+export const PatchTickerBody = z
+  .strictObject({
+    title: Title.optional(),
+    description: Description.optional(),
+    status: TickerStatus.optional(),
+    locale: Locale.optional(),
+    coverageStart: IsoDate.nullable().optional(),
+    coverageEnd: IsoDate.nullable().optional(),
+    chat: ChatSettingsInput.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+export type PatchTickerBody = z.infer<typeof PatchTickerBody>;
+
+export const TickerList = z.object({ items: z.array(Ticker), nextCursor: z.string().nullable() });

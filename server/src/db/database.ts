@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Transaction } from 'kysely';
+import type { Tables } from './tables';
+import { migrations } from './migrations';
+
+export type Db = Kysely<Tables>;
+export type Trx = Transaction<Tables>;
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+/** Opens SQLite (a path or `sqlite:` URL, WAL mode) or PostgreSQL (`postgres://`). */
+export async function openDatabase(url: string): Promise<Database> {
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const { Pool, types } = await import('pg');
+    // COUNT(*) and other int8 come back as strings by default; our counters fit in a double.
+    types.setTypeParser(20, (v: string) => Number(v));
+    const pool = new Pool({ connectionString: url, max: 10 });
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Runs pending migrations; throws with the failing migration's name. */
+export async function migrate(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Takes the next revision of a stream inside the caller's transaction. The row update also
+ * serializes writers of one stream on PostgreSQL (row lock) and SQLite (single writer).
+ */
+export async function nextRev(trx: Trx, stream: string): Promise<number> {
+  const row = await trx
+    .updateTable('streams')
+    .set({ rev: sql`rev + 1` })
+    .where('name', '=', stream)
+    .returning('rev')
+    .executeTakeFirst();
+  if (!row) throw new Error(`stream ${stream} does not exist`);
+  return row.rev;
+}
+
+export async function headRev(db: Db | Trx, stream: string): Promise<number | undefined> {
+  const row = await db.selectFrom('streams').select('rev').where('name', '=', stream).executeTakeFirst();
+  return row?.rev;
+}

@@ -1,0 +1,53 @@
+import type { Generated } from 'kysely';
+
+/** Times are ISO 8601 UTC strings and booleans 0/1 in both dialects, so rows read the same. */
+export interface StreamsTable {
+  name: string;
+  rev: number;
+}
+
+export interface TickersTable {
+  id: string;
+  title: string;
+  description: string;
+  status: string;
+  locale: string;
+  coverage_start: string | null;
+  coverage_end: string | null;
+  chat_mode: string;
+  slow_mode_seconds: number;
+  rev: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EntriesTable {
+  id: string;
+  ticker_id: string;
+  seq: number;
+  rev: number;
+  kind: string;
+  title: string | null;
+  body: string;
+  /** JSON text */
+  image: string | null;
+  /** JSON text */
+  teaser: string | null;
+  pinned: number;
+  author_id: string;
+  author_name: string;
+  published_at: string;
+  updated_at: string;
+  version: number;
+  deleted_at: string | null;
+}
+
+export interface MigrationMarker {
+  id: Generated<number>;
+}
+
+export interface Tables {
+  streams: StreamsTable;
+  tickers: TickersTable;
+  entries: EntriesTable;
+}

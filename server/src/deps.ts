@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import type { Config } from './config';
+import { migrate, openDatabase } from './db/database';
+import type { Database } from './db/database';
+import { createLogger } from './logger';
+import type { Logger } from './logger';
+import { createMetrics } from './metrics';
+import type { Metrics } from './metrics';
+import type { Bus } from './realtime/bus';
+import { MemoryBus } from './realtime/bus.memory';
+import type { MemoryHub } from './realtime/bus.memory';
+import { RedisBus } from './realtime/bus.redis';
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  /** Present when REDIS_URL is set: a general connection (rate limits, presence) and the pub/sub pair. */
+  redis?: { main: Redis; sub: Redis };
+  bus: Bus;
+  metrics: Metrics;
+  nodeId: string;
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  logger?: Logger;
+  /** Share one in-process hub between servers of one process (multi-node tests without Redis). */
+  memoryHub?: MemoryHub;
+}
+
+function redisClient(url: string, logger: Logger, role: string): Redis {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: `liveticker-${role}` });
+  let reported = false;
+  client.on('error', (err: Error) => {
+    // ioredis retries on its own; log an outage once, not on every retry.
+    if (!reported) logger.warn({ err: err.message, role }, 'redis connection error');
+    reported = true;
+  });
+  client.on('ready', () => {
+    reported = false;
+  });
+  return client;
+}
+
+/** Builds the process-wide parts and, in `close()`, closes them in reverse. */
+export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const closers: Array<() => Promise<unknown>> = [];
+  try {
+    const database = await openDatabase(config.databaseUrl);
+    closers.push(() => database.close());
+    const applied = await migrate(database.db);
+    if (applied.length) logger.info({ applied, dialect: database.dialect }, 'migrations applied');
+
+    let bus: Bus;
+    let redis: Deps['redis'];
+    if (config.redisUrl) {
+      const log = logger.child({ module: 'redis' });
+      const main = redisClient(config.redisUrl, log, 'main');
+      const sub = redisClient(config.redisUrl, log, 'sub');
+      closers.push(async () => {
+        main.disconnect();
+        sub.disconnect();
+      });
+      await Promise.all([main.connect(), sub.connect()]);
+      redis = { main, sub };
+      bus = new RedisBus(nodeId, main, sub, config.redisPrefix, log);
+    } else {
+      bus = new MemoryBus(nodeId, opts.memoryHub);
+    }
+    return {
+      config,
+      logger,
+      database,
+      redis,
+      bus,
+      metrics: createMetrics(),
+      nodeId,
+      async close() {
+        for (const close of closers.reverse()) await close().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}

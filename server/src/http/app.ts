@@ -1,0 +1,75 @@
+import express from 'express';
+import type { Express, RequestHandler } from 'express';
+import cors from 'cors';
+import helmet from 'helmet';
+import { openApiDocument } from '@liveticker/schemas';
+import type { AppContext } from '../context';
+import { authenticate } from './actor';
+import { errorHandler, notFound } from './errors';
+
+/** Largest JSON body a request may carry. */
+export const BODY_LIMIT = '64kb';
+
+function metricsMiddleware(ctx: Pick<AppContext, 'metrics'>): RequestHandler {
+  return (req, res, next) => {
+    const end = ctx.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      const labels = { method: req.method, route: `${req.baseUrl}${route}` };
+      end(labels);
+      ctx.metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+export interface AppParts {
+  /** Routers mounted under /api/v1 (tickers, auth, chat, …). */
+  api: express.Router[];
+  /** Routers mounted at the root before the 404 (widget pages, static files). */
+  root?: express.Router[];
+  ready: () => Promise<boolean>;
+}
+
+export function createApp(ctx: AppContext, parts: AppParts): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(metricsMiddleware(ctx));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await parts.ready().catch(() => false);
+    res.status(ok ? 200 : 503).json({ ok });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  const origins = ctx.config.corsOrigins;
+  const api = express.Router();
+  api.use(
+    cors({
+      origin: origins.includes('*') ? true : origins,
+      credentials: !origins.includes('*'),
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 600,
+    }),
+  );
+  api.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(`${ctx.config.publicUrl}/api/v1`));
+  });
+  api.use(authenticate(ctx.actors));
+  for (const router of parts.api) api.use(router);
+  api.use(notFound);
+  app.use('/api/v1', api);
+  for (const router of parts.root ?? []) app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(ctx.logger.child({ module: 'http' })));
+  return app;
+}

@@ -1,0 +1,30 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { AppError, toWireError } from '../errors';
+
+/** Body-parser and other HTTP-level failures mapped onto our codes. */
+function fromHttpError(err: unknown): unknown {
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return new AppError('payload_too_large', 'the request body is too large');
+  if (e?.type === 'entity.parse.failed') return new AppError('validation_failed', 'the request body is not valid JSON');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new AppError('validation_failed', 'unsupported body encoding');
+  }
+  return err;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const { status, body, internal } = toWireError(fromHttpError(err));
+    if (internal) logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    else if (err instanceof AppError && err.context) logger.info({ code: err.code, ...err.context }, err.message);
+    if (err instanceof AppError && err.code === 'rate_limited' && typeof (err.details as { retryAfter?: number })?.retryAfter === 'number') {
+      res.set('Retry-After', String((err.details as { retryAfter: number }).retryAfter));
+    }
+    res.status(status).json(body);
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `no route ${req.method} ${req.path}`));
+};

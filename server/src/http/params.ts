@@ -1,0 +1,15 @@
+import { Id, Slug } from '@liveticker/schemas';
+import { AppError } from '../errors';
+
+/** A path id that fails the schema cannot name anything: 404, never a query with junk. */
+export function tickerIdParam(value: unknown): string {
+  const r = Slug.safeParse(value);
+  if (!r.success) throw new AppError('not_found', 'no such ticker');
+  return r.data;
+}
+
+export function idParam(value: unknown, what: string): string {
+  const r = Id.safeParse(value);
+  if (!r.success) throw new AppError('not_found', `no such ${what}`);
+  return r.data;
+}

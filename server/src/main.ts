@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from './config';
+import type { Config } from './config';
+import { createDeps } from './deps';
+import { createServer } from './server';
+import { seedDemo } from './seed';
+
+/**
+ * Without ADMIN_API_KEY the server keeps one in ./data/ops-key (created once, mode 0600), so
+ * the embedded defaults give the console a stable key.
+ */
+function ensureOpsKey(config: Config): { key: string; file?: string } {
+  if (config.adminApiKey) return { key: config.adminApiKey };
+  const file = path.resolve('data', 'ops-key');
+  if (fs.existsSync(file)) return { key: fs.readFileSync(file, 'utf8').trim(), file };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const key = randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, file };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`liveticker: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const ops = ensureOpsKey(config);
+  config = { ...config, adminApiKey: ops.key };
+  const deps = await createDeps(config);
+  const log = deps.logger.child({ module: 'main' });
+  const server = await createServer(deps);
+  if (config.seedDemo) await seedDemo(server.ctx);
+  const addr = await server.listen();
+  log.info(
+    {
+      url: config.publicUrl,
+      port: addr.port,
+      database: deps.database.dialect,
+      bus: deps.redis ? 'redis' : 'in-process',
+      opsKeyFile: ops.file,
+    },
+    'liveticker listening',
+  );
+  if (ops.file) log.warn({ file: ops.file }, 'ADMIN_API_KEY is not set: using the ops key stored in this file');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await server.close();
+    await deps.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`liveticker: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one server; a registry per server so tests can run several. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'liveticker_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'liveticker_http_request_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    sockets: new Gauge({ name: 'liveticker_sockets', help: 'Connected sockets on this node', registers: [registry] }),
+    changesPublished: new Counter({
+      name: 'liveticker_changes_published_total',
+      help: 'Changes committed and published by this node',
+      registers: [registry],
+    }),
+    framesSent: new Counter({
+      name: 'liveticker_frames_sent_total',
+      help: 'Change frames sent to rooms (one frame reaches every socket of a room)',
+      registers: [registry],
+    }),
+    heals: new Counter({
+      name: 'liveticker_stream_heals_total',
+      help: 'Times a node read missed changes from the database',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

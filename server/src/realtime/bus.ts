@@ -1,0 +1,45 @@
+import type { Change } from '@liveticker/schemas';
+
+/** Version of the envelope nodes exchange; a node drops envelopes of a version it does not know. */
+export const BUS_VERSION = 1;
+
+/** Changes of one stream, contiguous from `since` (exclusive) to `rev` (inclusive). */
+export interface StreamEnvelope {
+  v: typeof BUS_VERSION;
+  node: string;
+  stream: string;
+  since: number;
+  rev: number;
+  changes: Change[];
+}
+
+/** Node-to-node commands that are not stream changes (e.g. end a user's sockets). */
+export interface ControlEnvelope {
+  v: typeof BUS_VERSION;
+  node: string;
+  type: 'sessions.ended' | 'presence';
+  data: Record<string, unknown>;
+}
+
+export interface BusHandlers {
+  /** Changes published by any node, the own node included where the transport echoes. */
+  onStream(msg: StreamEnvelope): void;
+  onControl(msg: ControlEnvelope): void;
+  /** The transport came back after an outage: messages may have been lost meanwhile. */
+  onReconnect(): void;
+}
+
+/**
+ * Moves changes between nodes. Fire-and-forget: the database is the source of truth, so a lost
+ * message is healed by catch-up, never by the bus keeping it.
+ */
+export interface Bus {
+  readonly nodeId: string;
+  start(handlers: BusHandlers): Promise<void>;
+  publish(msg: StreamEnvelope): Promise<void>;
+  publishControl(msg: ControlEnvelope): Promise<void>;
+  /** Listen to a stream's channel; resolves once messages are flowing. */
+  subscribe(stream: string): Promise<void>;
+  unsubscribe(stream: string): Promise<void>;
+  close(): Promise<void>;
+}

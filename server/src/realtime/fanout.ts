@@ -1,0 +1,279 @@
+import type { Server as IoServer } from 'socket.io';
+import { SOCKET_EVENTS } from '@liveticker/schemas';
+import type { Change, ChangesEvent } from '@liveticker/schemas';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { BUS_VERSION } from './bus';
+import type { Bus, ControlEnvelope, StreamEnvelope } from './bus';
+import type { ChangeLog } from './changelog';
+import type { ChangePublisher } from './publisher';
+
+/** How long an out-of-order batch waits for the missing one before the node reads the DB, ms. */
+const GAP_WAIT_MS = 50;
+/** How long an emptied room keeps its bus subscription, so a reload does not churn, ms. */
+const RELEASE_AFTER_MS = 5000;
+
+interface StreamState {
+  stream: string;
+  /** Highest revision handed to local sockets; -1 while the head is being read. */
+  lastRev: number;
+  active: boolean;
+  subscribed: boolean;
+  /** Serializes subscribe/unsubscribe of this stream's channel. */
+  chain: Promise<void>;
+  ready: Promise<void>;
+  pending: StreamEnvelope[];
+  gapTimer?: NodeJS.Timeout;
+  healing: boolean;
+  releaseTimer?: NodeJS.Timeout;
+  out: Change[];
+  outSince: number;
+  flushTimer?: NodeJS.Timeout | NodeJS.Immediate;
+}
+
+export interface FanoutOptions {
+  io: IoServer;
+  bus: Bus;
+  changeLog: ChangeLog;
+  logger: Logger;
+  metrics: Metrics;
+  /** Window in which changes of one stream are gathered into one frame, ms. */
+  batchMs: number;
+  /** How often the node compares its streams with the database heads, ms (0 = never). */
+  healIntervalMs?: number;
+  onControl?: (msg: ControlEnvelope) => void;
+}
+
+/**
+ * One node's side of the change stream: keeps each stream it has local subscribers for in rev
+ * order (whatever order the bus delivered in), fills gaps from the database, and sends each
+ * stream's changes to its room in frames.
+ */
+export class Fanout implements ChangePublisher {
+  private readonly streams = new Map<string, StreamState>();
+  private healTimer?: NodeJS.Timeout;
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: FanoutOptions) {
+    this.log = opts.logger.child({ module: 'fanout' });
+  }
+
+  async start(): Promise<void> {
+    await this.opts.bus.start({
+      onStream: (msg) => {
+        if (msg.node !== this.opts.bus.nodeId) this.receive(msg);
+      },
+      onControl: (msg) => this.opts.onControl?.(msg),
+      onReconnect: () => this.healAll('bus reconnected'),
+    });
+    this.opts.io.of('/').adapter.on('delete-room', (room: string) => {
+      const st = this.streams.get(room);
+      if (st) this.scheduleRelease(st);
+    });
+    const every = this.opts.healIntervalMs ?? 2000;
+    if (every > 0) {
+      this.healTimer = setInterval(() => void this.sweep(), every);
+      this.healTimer.unref();
+    }
+  }
+
+  /** Streams this node currently relays. */
+  get activeStreams(): string[] {
+    return [...this.streams.values()].filter((s) => s.active).map((s) => s.stream);
+  }
+
+  /** Resolves once changes of `stream` reach this node in order; then join the socket's room. */
+  ensure(stream: string): Promise<void> {
+    let st = this.streams.get(stream);
+    if (!st) {
+      st = {
+        stream,
+        lastRev: -1,
+        active: false,
+        subscribed: false,
+        chain: Promise.resolve(),
+        ready: Promise.resolve(),
+        pending: [],
+        healing: false,
+        out: [],
+        outSince: 0,
+      };
+      this.streams.set(stream, st);
+    }
+    if (st.releaseTimer) {
+      clearTimeout(st.releaseTimer);
+      st.releaseTimer = undefined;
+    }
+    if (!st.active) {
+      st.active = true;
+      const state = st;
+      st.ready = st.chain = st.chain.then(() => this.activate(state));
+    }
+    return st.ready;
+  }
+
+  private async activate(st: StreamState): Promise<void> {
+    if (!st.subscribed) {
+      await this.opts.bus.subscribe(st.stream);
+      st.subscribed = true;
+    }
+    if (st.lastRev < 0) {
+      // Read the head only after the channel is live: every later commit is then heard.
+      st.lastRev = (await this.opts.changeLog.head(st.stream)) ?? 0;
+      const waiting = st.pending;
+      st.pending = [];
+      for (const env of waiting) this.accept(st, env);
+    }
+  }
+
+  private scheduleRelease(st: StreamState): void {
+    if (st.releaseTimer || this.closed) return;
+    st.releaseTimer = setTimeout(() => {
+      st.releaseTimer = undefined;
+      if (this.opts.io.of('/').adapter.rooms.get(st.stream)?.size) return;
+      st.active = false;
+      st.chain = st.chain.then(async () => {
+        if (st.active || !st.subscribed) return;
+        st.subscribed = false;
+        st.lastRev = -1;
+        st.pending = [];
+        clearTimeout(st.gapTimer);
+        await this.opts.bus.unsubscribe(st.stream).catch((err: unknown) => this.log.warn({ err }, 'unsubscribe failed'));
+        if (!st.active) this.streams.delete(st.stream);
+      });
+    }, RELEASE_AFTER_MS);
+    st.releaseTimer.unref();
+  }
+
+  /** Hands committed changes to local sockets at once and to other nodes through the bus. */
+  publish(stream: string, changes: Change[]): void {
+    if (changes.length === 0) return;
+    const env: StreamEnvelope = {
+      v: BUS_VERSION,
+      node: this.opts.bus.nodeId,
+      stream,
+      since: changes[0].rev - 1,
+      rev: changes[changes.length - 1].rev,
+      changes,
+    };
+    this.opts.metrics.changesPublished.inc(changes.length);
+    this.receive(env);
+    this.opts.bus.publish(env).catch((err: unknown) => {
+      // Other nodes heal from the database on their next sweep.
+      this.log.warn({ err, stream }, 'bus publish failed');
+    });
+  }
+
+  private receive(env: StreamEnvelope): void {
+    const st = this.streams.get(env.stream);
+    if (!st || !st.active) return;
+    if (st.lastRev < 0) {
+      st.pending.push(env);
+      return;
+    }
+    this.accept(st, env);
+  }
+
+  private accept(st: StreamState, env: StreamEnvelope): void {
+    if (env.rev <= st.lastRev) return;
+    if (env.since > st.lastRev) {
+      st.pending.push(env);
+      if (!st.gapTimer) {
+        st.gapTimer = setTimeout(() => {
+          st.gapTimer = undefined;
+          void this.heal(st, 'gap');
+        }, GAP_WAIT_MS);
+        st.gapTimer.unref();
+      }
+      return;
+    }
+    const fresh = env.since === st.lastRev ? env.changes : env.changes.filter((c) => c.rev > st.lastRev);
+    this.enqueue(st, fresh);
+    st.lastRev = env.rev;
+    this.drainPending(st);
+  }
+
+  private drainPending(st: StreamState): void {
+    if (st.pending.length === 0) return;
+    const waiting = st.pending.sort((a, b) => a.since - b.since);
+    st.pending = [];
+    for (const env of waiting) this.accept(st, env);
+    if (st.pending.length === 0 && st.gapTimer) {
+      clearTimeout(st.gapTimer);
+      st.gapTimer = undefined;
+    }
+  }
+
+  private enqueue(st: StreamState, changes: Change[]): void {
+    if (changes.length === 0) return;
+    if (st.out.length === 0) st.outSince = st.lastRev;
+    st.out.push(...changes);
+    if (st.flushTimer) return;
+    const flush = () => this.flush(st);
+    st.flushTimer = this.opts.batchMs > 0 ? setTimeout(flush, this.opts.batchMs) : setImmediate(flush);
+  }
+
+  private flush(st: StreamState): void {
+    st.flushTimer = undefined;
+    if (st.out.length === 0) return;
+    const frame: ChangesEvent = { stream: st.stream, since: st.outSince, rev: st.lastRev, changes: st.out };
+    st.out = [];
+    this.opts.io.to(st.stream).emit(SOCKET_EVENTS.changes, frame);
+    this.opts.metrics.framesSent.inc();
+  }
+
+  /** Reads what this node missed of a stream from the database and relays it in order. */
+  private async heal(st: StreamState, why: string): Promise<void> {
+    if (st.healing || st.lastRev < 0 || this.closed) return;
+    st.healing = true;
+    try {
+      for (;;) {
+        const from = st.lastRev;
+        const got = await this.opts.changeLog.since(st.stream, from);
+        if (!got || got.rev <= st.lastRev || st.lastRev < 0) break;
+        this.log.debug({ stream: st.stream, from, to: got.rev, why }, 'healing stream from the database');
+        this.opts.metrics.heals.inc();
+        this.accept(st, { v: BUS_VERSION, node: this.opts.bus.nodeId, stream: st.stream, since: from, rev: got.rev, changes: got.changes });
+        if (!got.more) break;
+      }
+    } catch (err) {
+      this.log.warn({ err, stream: st.stream }, 'healing failed; the next sweep tries again');
+    } finally {
+      st.healing = false;
+    }
+  }
+
+  healAll(why: string): void {
+    for (const st of this.streams.values()) if (st.active && st.lastRev >= 0) void this.heal(st, why);
+  }
+
+  /** Compares each relayed stream with its database head; heals the ones behind. */
+  private async sweep(): Promise<void> {
+    for (const st of this.streams.values()) {
+      if (!st.active || st.lastRev < 0 || st.healing) continue;
+      try {
+        const head = await this.opts.changeLog.head(st.stream);
+        if (head !== undefined && head > st.lastRev && !st.gapTimer) void this.heal(st, 'sweep');
+      } catch (err) {
+        this.log.warn({ err }, 'sweep failed');
+        return;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.healTimer);
+    for (const st of this.streams.values()) {
+      clearTimeout(st.gapTimer);
+      clearTimeout(st.releaseTimer);
+      if (st.flushTimer) {
+        clearTimeout(st.flushTimer as NodeJS.Timeout);
+        clearImmediate(st.flushTimer as NodeJS.Immediate);
+      }
+    }
+    this.streams.clear();
+    await this.opts.bus.close();
+  }
+}

@@ -1,0 +1,80 @@
+import type { Entry, EntryImage, Teaser } from '@liveticker/schemas';
+import type { Db, Trx } from '../db/database';
+import type { EntriesTable } from '../db/tables';
+
+export function toEntry(row: EntriesTable): Entry {
+  return {
+    id: row.id,
+    tickerId: row.ticker_id,
+    seq: row.seq,
+    rev: row.rev,
+    kind: row.kind as Entry['kind'],
+    title: row.title,
+    body: row.body,
+    image: row.image ? (JSON.parse(row.image) as EntryImage) : null,
+    teaser: row.teaser ? (JSON.parse(row.teaser) as Teaser) : null,
+    pinned: row.pinned === 1,
+    author: { id: row.author_id, displayName: row.author_name },
+    publishedAt: row.published_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+    deletedAt: row.deleted_at,
+  };
+}
+
+export async function findEntry(db: Db | Trx, tickerId: string, id: string): Promise<Entry | undefined> {
+  const row = await db
+    .selectFrom('entries')
+    .selectAll()
+    .where('ticker_id', '=', tickerId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && toEntry(row);
+}
+
+/**
+ * One page of live (not deleted, not pinned) entries in `seq` order. `afterSeq` is the last seq
+ * of the previous page: pages stay exact while entries are added, edited and deleted.
+ */
+export async function listEntries(
+  db: Db,
+  opts: { tickerId: string; order: 'newest' | 'oldest'; limit: number; afterSeq?: number },
+): Promise<Entry[]> {
+  let q = db
+    .selectFrom('entries')
+    .selectAll()
+    .where('ticker_id', '=', opts.tickerId)
+    .where('deleted_at', 'is', null)
+    .where('pinned', '=', 0);
+  if (opts.afterSeq !== undefined) q = q.where('seq', opts.order === 'newest' ? '<' : '>', opts.afterSeq);
+  const rows = await q
+    .orderBy('seq', opts.order === 'newest' ? 'desc' : 'asc')
+    .limit(opts.limit)
+    .execute();
+  return rows.map(toEntry);
+}
+
+/** Pinned entries, newest first; a ticker keeps few (the service caps them). */
+export async function listPinned(db: Db | Trx, tickerId: string): Promise<Entry[]> {
+  const rows = await db
+    .selectFrom('entries')
+    .selectAll()
+    .where('ticker_id', '=', tickerId)
+    .where('deleted_at', 'is', null)
+    .where('pinned', '=', 1)
+    .orderBy('seq', 'desc')
+    .execute();
+  return rows.map(toEntry);
+}
+
+export async function entriesChangedSince(db: Db | Trx, tickerId: string, since: number, limit: number): Promise<Entry[]> {
+  const rows = await db
+    .selectFrom('entries')
+    .selectAll()
+    .where('ticker_id', '=', tickerId)
+    .where('rev', '>', since)
+    .orderBy('rev', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.map(toEntry);
+}

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { CreateEntryBody, PageQuery, PatchEntryBody } from '@liveticker/schemas';
+import type { Entry, EntryChange, EntryList } from '@liveticker/schemas';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { requireRole } from '../auth/guard';
+import { nextRev } from '../db/database';
+import type { Trx } from '../db/database';
+import { decodeCursor, encodeCursor } from '../db/cursor';
+import { AppError, parseInput } from '../errors';
+import { findEntry, listEntries, listPinned, toEntry } from './entries.repo';
+import { findTicker } from './tickers.repo';
+import { sanitizeEntryHtml } from './sanitize';
+
+type Ctx = Pick<AppContext, 'db' | 'publisher'>;
+
+/** A ticker shows at most this many pinned entries at once. */
+export const MAX_PINNED = 10;
+
+const EntryCursor = z.object({ o: z.enum(['newest', 'oldest']), s: z.number().int() });
+
+export async function listEntriesPage(ctx: Pick<AppContext, 'db'>, tickerId: string, query: unknown): Promise<EntryList> {
+  const q = parseInput(PageQuery, query, 'query');
+  if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
+  let afterSeq: number | undefined;
+  if (q.cursor) {
+    const c = decodeCursor(EntryCursor, q.cursor);
+    if (c.o !== q.order) throw new AppError('invalid_cursor', 'the cursor was made for the other order');
+    afterSeq = c.s;
+  }
+  const rows = await listEntries(ctx.db, { tickerId, order: q.order, limit: q.limit + 1, afterSeq });
+  const items = rows.slice(0, q.limit);
+  const last = items[items.length - 1];
+  const nextCursor = rows.length > q.limit && last ? encodeCursor({ o: q.order, s: last.seq }) : null;
+  // Pinned entries come with the first page only; later pages are the flow below them.
+  const pinned = q.cursor ? [] : await listPinned(ctx.db, tickerId);
+  return { items, pinned, nextCursor };
+}
+
+export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id: string): Promise<Entry> {
+  const entry = await findEntry(ctx.db, tickerId, id);
+  if (!entry) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+  return entry;
+}
+
+async function assertPinRoom(trx: Trx, tickerId: string): Promise<void> {
+  const { n } = await trx
+    .selectFrom('entries')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('ticker_id', '=', tickerId)
+    .where('pinned', '=', 1)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  if (Number(n) >= MAX_PINNED) throw new AppError('conflict', `a ticker pins at most ${MAX_PINNED} entries`);
+}
+
+function newEntryId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: string, body: unknown): Promise<Entry> {
+  const author = requireRole(actor, 'editor');
+  const input = parseInput(CreateEntryBody, body, 'entry');
+  const html = sanitizeEntryHtml(input.body);
+  const stream = `ticker:${tickerId}`;
+  const entry = await ctx.db.transaction().execute(async (trx) => {
+    if (!(await findTicker(trx, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
+    if (input.pinned) await assertPinRoom(trx, tickerId);
+    const rev = await nextRev(trx, stream);
+    const now = new Date().toISOString();
+    const row = {
+      id: newEntryId(),
+      ticker_id: tickerId,
+      seq: rev,
+      rev,
+      kind: input.kind,
+      title: input.title ?? null,
+      body: html,
+      image: input.image ? JSON.stringify(input.image) : null,
+      teaser: input.teaser ? JSON.stringify(input.teaser) : null,
+      pinned: input.pinned ? 1 : 0,
+      author_id: author.id,
+      author_name: author.displayName,
+      published_at: now,
+      updated_at: now,
+      version: 1,
+      deleted_at: null,
+    };
+    await trx.insertInto('entries').values(row).execute();
+    return toEntry(row);
+  });
+  const change: EntryChange = { rev: entry.rev, type: 'entry.created', data: entry };
+  ctx.publisher.publish(stream, [change]);
+  return entry;
+}
+
+export async function patchEntry(
+  ctx: Ctx,
+  actor: Actor | undefined,
+  tickerId: string,
+  id: string,
+  body: unknown,
+): Promise<Entry> {
+  requireRole(actor, 'editor');
+  const input = parseInput(PatchEntryBody, body, 'entry');
+  const stream = `ticker:${tickerId}`;
+  const entry = await ctx.db.transaction().execute(async (trx) => {
+    const current = await findEntry(trx, tickerId, id);
+    if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+    if (current.version !== input.version) {
+      throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again', {
+        currentVersion: current.version,
+      });
+    }
+    if (input.pinned && !current.pinned) await assertPinRoom(trx, tickerId);
+    const rev = await nextRev(trx, stream);
+    const row = await trx
+      .updateTable('entries')
+      .set({
+        ...(input.kind !== undefined && { kind: input.kind }),
+        ...(input.title !== undefined && { title: input.title }),
+        ...(input.body !== undefined && { body: sanitizeEntryHtml(input.body) }),
+        ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
+        ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+        ...(input.pinned !== undefined && { pinned: input.pinned ? 1 : 0 }),
+        rev,
+        version: current.version + 1,
+        updated_at: new Date().toISOString(),
+      })
+      .where('ticker_id', '=', tickerId)
+      .where('id', '=', id)
+      .where('version', '=', input.version)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
+    return toEntry(row);
+  });
+  ctx.publisher.publish(stream, [{ rev: entry.rev, type: 'entry.updated', data: entry }]);
+  return entry;
+}
+
+/** Deletes leave a tombstone: the row keeps id, seq and deletedAt; its content is erased. */
+export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: string, id: string): Promise<Entry> {
+  requireRole(actor, 'editor');
+  const stream = `ticker:${tickerId}`;
+  const entry = await ctx.db.transaction().execute(async (trx) => {
+    const current = await findEntry(trx, tickerId, id);
+    if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+    const rev = await nextRev(trx, stream);
+    const now = new Date().toISOString();
+    const row = await trx
+      .updateTable('entries')
+      .set({ rev, title: null, body: '', image: null, teaser: null, pinned: 0, deleted_at: now, updated_at: now, version: current.version + 1 })
+      .where('ticker_id', '=', tickerId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEntry(row);
+  });
+  ctx.publisher.publish(stream, [{ rev: entry.rev, type: 'entry.deleted', data: entry }]);
+  return entry;
+}

@@ -1,0 +1,41 @@
+import type { Ticker } from '@liveticker/schemas';
+import type { Db, Trx } from '../db/database';
+import type { TickersTable } from '../db/tables';
+
+export function toTicker(row: TickersTable): Ticker {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status as Ticker['status'],
+    locale: row.locale as Ticker['locale'],
+    coverageStart: row.coverage_start,
+    coverageEnd: row.coverage_end,
+    chat: { mode: row.chat_mode as Ticker['chat']['mode'], slowModeSeconds: row.slow_mode_seconds },
+    rev: row.rev,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function findTicker(db: Db | Trx, id: string): Promise<Ticker | undefined> {
+  const row = await db.selectFrom('tickers').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toTicker(row);
+}
+
+/** One page of tickers, newest first, keyset on (created_at, id). */
+export async function listTickers(
+  db: Db,
+  opts: { limit: number; after?: { createdAt: string; id: string }; status?: string },
+): Promise<Ticker[]> {
+  let q = db.selectFrom('tickers').selectAll();
+  if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.after) {
+    const { createdAt, id } = opts.after;
+    q = q.where((eb) =>
+      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
+    );
+  }
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+  return rows.map(toTicker);
+}

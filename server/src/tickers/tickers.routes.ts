@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import { ChangesQuery } from '@liveticker/schemas';
+import type { AppContext } from '../context';
+import { AppError, parseInput } from '../errors';
+import { idParam, tickerIdParam } from '../http/params';
+import { createEntry, deleteEntry, getEntry, listEntriesPage, patchEntry } from './entries.service';
+import { createTicker, getTicker, listTickersPage, patchTicker } from './tickers.service';
+
+export function tickersRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/tickers', async (req, res) => {
+    res.json(await listTickersPage(ctx, req.query));
+  });
+  r.post('/tickers', async (req, res) => {
+    res.status(201).json(await createTicker(ctx, req.actor, req.body));
+  });
+  r.get('/tickers/:id', async (req, res) => {
+    res.json(await getTicker(ctx, tickerIdParam(req.params.id)));
+  });
+  r.patch('/tickers/:id', async (req, res) => {
+    res.json(await patchTicker(ctx, req.actor, tickerIdParam(req.params.id), req.body));
+  });
+
+  r.get('/tickers/:id/entries', async (req, res) => {
+    res.json(await listEntriesPage(ctx, tickerIdParam(req.params.id), req.query));
+  });
+  r.post('/tickers/:id/entries', async (req, res) => {
+    res.status(201).json(await createEntry(ctx, req.actor, tickerIdParam(req.params.id), req.body));
+  });
+  r.get('/tickers/:id/entries/:entryId', async (req, res) => {
+    res.json(await getEntry(ctx, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry')));
+  });
+  r.patch('/tickers/:id/entries/:entryId', async (req, res) => {
+    const entry = await patchEntry(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry'), req.body);
+    res.json(entry);
+  });
+  r.delete('/tickers/:id/entries/:entryId', async (req, res) => {
+    res.json(await deleteEntry(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry')));
+  });
+
+  r.get('/tickers/:id/changes', async (req, res) => {
+    const id = tickerIdParam(req.params.id);
+    const { since } = parseInput(ChangesQuery, req.query, 'query');
+    const got = await ctx.changeLog.since(`ticker:${id}`, since);
+    if (!got) throw new AppError('not_found', `no ticker ${id}`);
+    res.json(got.more ? got : { rev: got.rev, changes: got.changes });
+  });
+
+  return r;
+}

@@ -1,0 +1,106 @@
+import { CreateTickerBody, PatchTickerBody } from '@liveticker/schemas';
+import type { Ticker, TickerChange } from '@liveticker/schemas';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { requireRole } from '../auth/guard';
+import { nextRev } from '../db/database';
+import { decodeCursor, encodeCursor } from '../db/cursor';
+import { AppError, parseInput } from '../errors';
+import { findTicker, listTickers, toTicker } from './tickers.repo';
+import { slugify } from './slug';
+
+type Ctx = Pick<AppContext, 'db' | 'publisher'>;
+
+/** The streams every ticker owns; their rev counters start at 0. */
+export const tickerStreams = (id: string) => [`ticker:${id}`, `chat:${id}`, `mod:${id}`];
+
+export async function getTicker(ctx: Pick<AppContext, 'db'>, id: string): Promise<Ticker> {
+  const ticker = await findTicker(ctx.db, id);
+  if (!ticker) throw new AppError('not_found', `no ticker ${id}`);
+  return ticker;
+}
+
+const TickerCursor = z.object({ c: z.string(), i: z.string() });
+export const ListTickersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(300).optional(),
+  status: z.enum(['scheduled', 'live', 'ended']).optional(),
+});
+
+export async function listTickersPage(ctx: Pick<AppContext, 'db'>, query: unknown) {
+  const q = parseInput(ListTickersQuery, query, 'query');
+  const after = q.cursor ? decodeCursor(TickerCursor, q.cursor) : undefined;
+  const rows = await listTickers(ctx.db, {
+    limit: q.limit + 1,
+    status: q.status,
+    after: after && { createdAt: after.c, id: after.i },
+  });
+  const items = rows.slice(0, q.limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null };
+}
+
+export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unknown): Promise<Ticker> {
+  requireRole(actor, 'editor');
+  const input = parseInput(CreateTickerBody, body, 'ticker');
+  const id = input.id ?? slugify(input.title);
+  const now = new Date().toISOString();
+  const ticker = await ctx.db.transaction().execute(async (trx) => {
+    if (await findTicker(trx, id)) {
+      throw new AppError('conflict', `the ticker id ${id} is taken`, { id, field: 'id' });
+    }
+    await trx.insertInto('streams').values(tickerStreams(id).map((name) => ({ name, rev: 0 }))).execute();
+    const rev = await nextRev(trx, `ticker:${id}`);
+    const row = {
+      id,
+      title: input.title,
+      description: input.description,
+      status: input.status,
+      locale: input.locale,
+      coverage_start: input.coverageStart ?? null,
+      coverage_end: input.coverageEnd ?? null,
+      chat_mode: input.chat?.mode ?? 'open',
+      slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
+      rev,
+      created_at: now,
+      updated_at: now,
+    };
+    await trx.insertInto('tickers').values(row).execute();
+    return toTicker(row);
+  });
+  const change: TickerChange = { rev: ticker.rev, type: 'ticker.updated', data: ticker };
+  ctx.publisher.publish(`ticker:${id}`, [change]);
+  return ticker;
+}
+
+export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string, body: unknown): Promise<Ticker> {
+  requireRole(actor, 'editor');
+  const input = parseInput(PatchTickerBody, body, 'ticker');
+  const ticker = await ctx.db.transaction().execute(async (trx) => {
+    const current = await findTicker(trx, id);
+    if (!current) throw new AppError('not_found', `no ticker ${id}`);
+    const rev = await nextRev(trx, `ticker:${id}`);
+    const updated_at = new Date().toISOString();
+    const row = await trx
+      .updateTable('tickers')
+      .set({
+        ...(input.title !== undefined && { title: input.title }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.status !== undefined && { status: input.status }),
+        ...(input.locale !== undefined && { locale: input.locale }),
+        ...(input.coverageStart !== undefined && { coverage_start: input.coverageStart }),
+        ...(input.coverageEnd !== undefined && { coverage_end: input.coverageEnd }),
+        ...(input.chat?.mode !== undefined && { chat_mode: input.chat.mode }),
+        ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
+        rev,
+        updated_at,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTicker(row);
+  });
+  ctx.publisher.publish(`ticker:${id}`, [{ rev: ticker.rev, type: 'ticker.updated', data: ticker }]);
+  return ticker;
+}

@@ -1,0 +1,71 @@
+import type { ErrorCode } from '@liveticker/schemas';
+
+/** An error answer of the API (or a network failure, code `unavailable`). */
+export class LivetickerError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly status?: number,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'LivetickerError';
+  }
+}
+
+export interface RestOptions {
+  baseUrl: string;
+  token?: () => string | undefined;
+  fetch?: typeof fetch;
+  /** Send the session cookie (same-site pages). */
+  credentials?: RequestCredentials;
+}
+
+/** JSON over `fetch` against /api/v1, turning error bodies into LivetickerError. */
+export class RestClient {
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly opts: RestOptions) {
+    this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, query?: Record<string, string | number | undefined>): Promise<T> {
+    const url = new URL(`${this.opts.baseUrl.replace(/\/$/, '')}/api/v1${path}`);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {};
+    const token = this.opts.token?.();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: this.opts.credentials,
+      });
+    } catch (err) {
+      throw new LivetickerError('unavailable', `cannot reach the server: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    const json: unknown = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const e = (json as { error?: { code: ErrorCode; message: string; details?: unknown } })?.error;
+      throw new LivetickerError(e?.code ?? 'internal', e?.message ?? res.statusText, res.status, e?.details);
+    }
+    return json as T;
+  }
+
+  get<T>(path: string, query?: Record<string, string | number | undefined>) {
+    return this.request<T>('GET', path, undefined, query);
+  }
+  post<T>(path: string, body: unknown) {
+    return this.request<T>('POST', path, body);
+  }
+  patch<T>(path: string, body: unknown) {
+    return this.request<T>('PATCH', path, body);
+  }
+  delete<T>(path: string) {
+    return this.request<T>('DELETE', path);
+  }
+}

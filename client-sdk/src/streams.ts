@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { SOCKET_EVENTS } from '@liveticker/schemas';
+import { SOCKET_EVENTS } from '@liveticker/schemas/src/wire';
 import type { Change, ChangesEvent, SubscribeAck } from '@liveticker/schemas';
 import { LivetickerError } from './rest';
 

@@ -89,13 +89,4 @@ export interface PresenceEvent {
   readers: number;
 }
 
-/** Socket.IO event names, once for server and SDK. */
-export const SOCKET_EVENTS = {
-  subscribe: 'subscribe',
-  unsubscribe: 'unsubscribe',
-  chatSend: 'chat:send',
-  changes: 'changes',
-  presence: 'presence',
-  /** Server → client before it cuts the socket off (ban, logout). */
-  sessionEnded: 'session:ended',
-} as const;
+export { SOCKET_EVENTS } from './wire';

@@ -30,8 +30,8 @@ const EnvSchema = z.object({
     .pipe(z.array(z.union([z.literal('*'), z.url()]))),
   LOG_LEVEL: LogLevel.default('info'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** How long the fan-out gathers changes of one stream into one frame, in ms (0–100). */
-  FANOUT_BATCH_MS: z.coerce.number().int().min(0).max(100).default(5),
+  /** Least time between two frames of one stream, ms (0–100); a burst's changes share frames. */
+  FANOUT_BATCH_MS: z.coerce.number().int().min(0).max(100).default(20),
   /** Seed a demo ticker into an empty database on start. */
   SEED_DEMO: boolish.default(true),
   TRUST_PROXY: boolish.default(false),

@@ -28,6 +28,8 @@ interface StreamState {
   releaseTimer?: NodeJS.Timeout;
   out: Change[];
   outSince: number;
+  /** When the last frame left, ms (performance.now). */
+  lastFlushAt: number;
   flushTimer?: NodeJS.Timeout | NodeJS.Immediate;
 }
 
@@ -37,7 +39,7 @@ export interface FanoutOptions {
   changeLog: ChangeLog;
   logger: Logger;
   metrics: Metrics;
-  /** Window in which changes of one stream are gathered into one frame, ms. */
+  /** Least time between two frames of one stream, ms; changes arriving meanwhile share a frame. */
   batchMs: number;
   /** How often the node compares its streams with the database heads, ms (0 = never). */
   healIntervalMs?: number;
@@ -98,6 +100,7 @@ export class Fanout implements ChangePublisher {
         healing: false,
         out: [],
         outSince: 0,
+        lastFlushAt: 0,
       };
       this.streams.set(stream, st);
     }
@@ -210,13 +213,17 @@ export class Fanout implements ChangePublisher {
     if (st.out.length === 0) st.outSince = st.lastRev;
     st.out.push(...changes);
     if (st.flushTimer) return;
+    // Leading edge: after a quiet spell a change leaves at once; in a burst, frames leave at most
+    // every batchMs, each carrying everything gathered meanwhile.
     const flush = () => this.flush(st);
-    st.flushTimer = this.opts.batchMs > 0 ? setTimeout(flush, this.opts.batchMs) : setImmediate(flush);
+    const wait = st.lastFlushAt + this.opts.batchMs - performance.now();
+    st.flushTimer = wait > 0 ? setTimeout(flush, wait) : setImmediate(flush);
   }
 
   private flush(st: StreamState): void {
     st.flushTimer = undefined;
     if (st.out.length === 0) return;
+    st.lastFlushAt = performance.now();
     const frame: ChangesEvent = { stream: st.stream, since: st.outSince, rev: st.lastRev, changes: st.out };
     st.out = [];
     this.opts.io.to(st.stream).emit(SOCKET_EVENTS.changes, frame);

@@ -1,0 +1,177 @@
+// npm run bench: the real server (Redis bus, SQLite) beside a bare Socket.IO broadcast server,
+// same readers, same traffic, same run. Loopback only; every loop is bounded.
+//   BENCH_CLIENTS (10000)  BENCH_RATE (20/s)  BENCH_SECONDS (10)  REDIS_URL (redis://127.0.0.1:6379)
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { run, table } from './bench/harness';
+import type { Load, Result, Target } from './bench/harness';
+
+const ROOT = path.resolve(__dirname, '..');
+// `node --import tsx` (not the tsx wrapper) so the pid we measure is the server itself.
+const NODE_TS = ['--import', 'tsx'];
+const num = (name: string, dflt: number) => {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+async function waitReady(url: string, proc: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+function stopper(proc: ChildProcess) {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+      setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
+    });
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startBare(): Promise<Omit<Target, 'name' | 'send'> & { url: string }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [...NODE_TS, path.join(__dirname, 'bench/bare-server.ts')], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/healthz`, proc);
+  return { url, pid: proc.pid!, stream: 'ticker:bench', stop: stopper(proc) };
+}
+
+export interface Liveticker {
+  url: string;
+  pid: number;
+  opsKey: string;
+  stop(): Promise<void>;
+}
+
+export async function startLiveticker(extraEnv: Record<string, string> = {}): Promise<Liveticker> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-'));
+  const opsKey = randomBytes(18).toString('base64url');
+  const proc = spawn(process.execPath, [...NODE_TS, path.join(ROOT, 'server/src/main.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: path.join(dir, 'bench.sqlite'),
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: `lt-bench-${randomBytes(3).toString('hex')}:`,
+      ADMIN_API_KEY: opsKey,
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/readyz`, proc);
+  const stop = stopper(proc);
+  return {
+    url,
+    pid: proc.pid!,
+    opsKey,
+    async stop() {
+      await stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function post(url: string, body: unknown, token?: string): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+const entryBody = (i: number) => ({ kind: 'text', body: `<p>Update bench-${i}- from the newsroom: the count goes on.</p>` });
+
+async function tickerScenario(load: Load): Promise<Result[]> {
+  log(`\n== ticker: ${load.clients} readers, ${load.rate} entries/s for ${load.seconds} s ==`);
+  const results: Result[] = [];
+
+  const bare = await startBare();
+  try {
+    results.push(
+      await run(
+        {
+          ...bare,
+          name: 'bare Socket.IO',
+          // The same entry JSON the real server would send, broadcast as is.
+          send: (i) => post(`${bare.url}/publish/${encodeURIComponent(bare.stream)}`, { stream: bare.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...entryBody(i) } }] }),
+        },
+        load,
+        log,
+      ),
+    );
+  } finally {
+    await bare.stop();
+  }
+
+  const lt = await startLiveticker();
+  try {
+    await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
+    results.push(
+      await run(
+        { name: 'liveticker (redis bus, sqlite)', url: lt.url, pid: lt.pid, stream: 'ticker:bench', stop: lt.stop, send: (i) => post(`${lt.url}/api/v1/tickers/bench/entries`, entryBody(i), lt.opsKey) },
+        load,
+        log,
+      ),
+    );
+  } finally {
+    await lt.stop();
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const which = process.argv[2] ?? 'all';
+  log(`liveticker bench on ${os.cpus().length} cores, node ${process.version}`);
+  if (which === 'all' || which === 'ticker') {
+    const results = await tickerScenario({
+      clients: num('BENCH_CLIENTS', 10_000),
+      rate: num('BENCH_RATE', 20),
+      seconds: num('BENCH_SECONDS', 10),
+      drainMs: 20_000,
+    });
+    log(`\n${table(results)}`);
+    const [bare, lt] = results;
+    log(`p99 ratio liveticker/bare: ${(lt.p99 / bare.p99).toFixed(2)} (target ≤ 1.5); delivered ${((100 * lt.delivered) / lt.expected).toFixed(2)}% (target 100%)`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

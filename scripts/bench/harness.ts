@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import { LiteClient } from './lite-client';
+
+export interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  /** Sends message `i` of the run the way a user would (REST POST, socket command…). */
+  send(i: number): Promise<void>;
+  /** Socket.IO handshake auth for the readers, if any. */
+  auth?: Record<string, string>;
+  stream: string;
+  stop(): Promise<void>;
+}
+
+export interface Load {
+  clients: number;
+  /** Messages per second and for how long. */
+  rate: number;
+  seconds: number;
+  /** How long to wait for stragglers after the last send, ms. */
+  drainMs: number;
+}
+
+export interface Result {
+  name: string;
+  clients: number;
+  expected: number;
+  delivered: number;
+  duplicates: number;
+  deliveriesPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  kbPerConnection: number;
+}
+
+export function rssKb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * Connects `clients` readers to a target, subscribes them, sends `rate × seconds` messages and
+ * measures who got what when. Messages carry the marker `bench-<i>` so a receipt is matched
+ * without parsing JSON.
+ */
+export async function run(target: Target, load: Load, log: (s: string) => void): Promise<Result> {
+  const total = load.rate * load.seconds;
+  const sentAt = new Float64Array(total).fill(NaN);
+  const latencies = new Float64Array(load.clients * total);
+  let nLat = 0;
+  let delivered = 0;
+  let duplicates = 0;
+  let lastReceipt = 0;
+  const seen: Uint8Array[] = [];
+  const marker = /bench-(\d+)-/g;
+
+  global.gc?.();
+  await sleep(500);
+  const rssBefore = rssKb(target.pid);
+  const clients: LiteClient[] = [];
+  for (let i = 0; i < load.clients; i += 250) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(250, load.clients - i) }, async (_, j) => {
+        const got = new Uint8Array(total);
+        seen[i + j] = got;
+        const c = new LiteClient((raw) => {
+          const now = performance.now();
+          marker.lastIndex = 0;
+          for (let m = marker.exec(raw); m; m = marker.exec(raw)) {
+            const n = Number(m[1]);
+            if (got[n]) {
+              duplicates++;
+              continue;
+            }
+            got[n] = 1;
+            delivered++;
+            latencies[nLat++] = now - sentAt[n];
+            lastReceipt = now;
+          }
+        });
+        await c.connect(target.url, target.auth);
+        const ack = (await c.emitWithAck('subscribe', { stream: target.stream })) as { ok: boolean };
+        if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
+        return c;
+      }),
+    );
+    clients.push(...batch);
+  }
+  await sleep(1000);
+  const rssAfter = rssKb(target.pid);
+  log(`  ${target.name}: ${clients.length} readers subscribed; sending ${total} messages at ${load.rate}/s`);
+
+  const start = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / load.rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sentAt[i] = performance.now();
+    sends.push(target.send(i).catch((err: unknown) => log(`  send ${i} failed: ${String(err)}`)));
+  }
+  await Promise.all(sends);
+  const expected = total * load.clients;
+  const until = performance.now() + load.drainMs;
+  while (delivered < expected && performance.now() < until) await sleep(100);
+  const elapsed = (lastReceipt - start) / 1000;
+
+  for (const c of clients) c.close();
+  const sorted = latencies.slice(0, nLat).sort();
+  return {
+    name: target.name,
+    clients: load.clients,
+    expected,
+    delivered,
+    duplicates,
+    deliveriesPerSec: delivered / elapsed,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? NaN,
+    rssBeforeMb: rssBefore / 1024,
+    rssAfterMb: rssAfter / 1024,
+    kbPerConnection: (rssAfter - rssBefore) / load.clients,
+  };
+}
+
+export function table(results: Result[]): string {
+  const rows = [
+    ['target', 'delivered/expected', 'dup', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'RSS idle→loaded MB', 'KB/conn'],
+    ...results.map((r) => [
+      r.name,
+      `${r.delivered}/${r.expected} (${((100 * r.delivered) / r.expected).toFixed(2)}%)`,
+      String(r.duplicates),
+      r.deliveriesPerSec.toFixed(0),
+      r.p50.toFixed(1),
+      r.p99.toFixed(1),
+      r.max.toFixed(1),
+      `${r.rssBeforeMb.toFixed(0)}→${r.rssAfterMb.toFixed(0)}`,
+      r.kbPerConnection.toFixed(1),
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}

@@ -118,36 +118,48 @@ async function tickerScenario(load: Load): Promise<Result[]> {
   log(`\n== ticker: ${load.clients} readers, ${load.rate} entries/s for ${load.seconds} s ==`);
   const results: Result[] = [];
 
-  const bare = await startBare();
-  try {
-    results.push(
-      await run(
-        {
-          ...bare,
-          name: 'bare Socket.IO',
-          // The same entry JSON the real server would send, broadcast as is.
-          send: (i) => post(`${bare.url}/publish/${encodeURIComponent(bare.stream)}`, { stream: bare.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...entryBody(i) } }] }),
-        },
-        load,
-        log,
-      ),
-    );
-  } finally {
-    await bare.stop();
-  }
-
-  const lt = await startLiveticker();
-  try {
-    await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
-    results.push(
-      await run(
-        { name: 'liveticker (redis bus, sqlite)', url: lt.url, pid: lt.pid, stream: 'ticker:bench', stop: lt.stop, send: (i) => post(`${lt.url}/api/v1/tickers/bench/entries`, entryBody(i), lt.opsKey) },
-        load,
-        log,
-      ),
-    );
-  } finally {
-    await lt.stop();
+  const runBare = async () => {
+    const bare = await startBare();
+    try {
+      results.push(
+        await run(
+          {
+            ...bare,
+            name: 'bare Socket.IO',
+            // The same entry JSON the real server would send, broadcast as is.
+            send: (i) => post(`${bare.url}/publish/${encodeURIComponent(bare.stream)}`, { stream: bare.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...entryBody(i) } }] }),
+          },
+          load,
+          log,
+        ),
+      );
+    } finally {
+      await bare.stop();
+    }
+  };
+  const runLiveticker = async () => {
+    const lt = await startLiveticker();
+    try {
+      await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
+      results.push(
+        await run(
+          { name: 'liveticker (redis bus, sqlite)', url: lt.url, pid: lt.pid, stream: 'ticker:bench', stop: lt.stop, send: (i) => post(`${lt.url}/api/v1/tickers/bench/entries`, entryBody(i), lt.opsKey) },
+          load,
+          log,
+        ),
+      );
+    } finally {
+      await lt.stop();
+    }
+  };
+  // BENCH_BASELINE_LAST=1 swaps the order, to check that warm-up does not favour either side.
+  if (process.env.BENCH_BASELINE_LAST === '1') {
+    await runLiveticker();
+    await runBare();
+    results.reverse();
+  } else {
+    await runBare();
+    await runLiveticker();
   }
   return results;
 }

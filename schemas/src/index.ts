@@ -4,3 +4,4 @@ export * from './tickers';
 export * from './entries';
 export * from './events';
 export * from './openapi';
+export * from './auth';

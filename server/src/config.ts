@@ -35,6 +35,14 @@ const EnvSchema = z.object({
   /** Seed a demo ticker into an empty database on start. */
   SEED_DEMO: boolish.default(true),
   TRUST_PROXY: boolish.default(false),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('liveticker <no-reply@localhost>'),
+  /** The first admin, created on start when no user has this address yet. */
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(8).max(128).optional(),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
+  /** scrypt cost as log2(N); 17 is OWASP's minimum. Tests may lower it for speed (min 10). */
+  SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -54,6 +62,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     fanoutBatchMs: env.FANOUT_BATCH_MS,
     seedDemo: env.SEED_DEMO,
     trustProxy: env.TRUST_PROXY,
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    adminEmail: env.ADMIN_EMAIL,
+    adminPassword: env.ADMIN_PASSWORD,
+    sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
+    scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
   };
 }
 
@@ -65,6 +79,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws a ConfigError with one line per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+    throw new ConfigError(['ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither']);
+  }
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(EnvSchema.shape)) {
     const value = env[key];

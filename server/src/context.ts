@@ -5,6 +5,9 @@ import type { Metrics } from './metrics';
 import type { ChangeLog } from './realtime/changelog';
 import type { ChangePublisher } from './realtime/publisher';
 import type { ActorResolver } from './auth/resolve';
+import type { Limiters } from './auth/limits';
+import type { Mailer } from './mail/mailer';
+import type { Redis } from 'ioredis';
 
 /** Everything the routes, socket handlers and services of one server use. */
 export interface AppContext {
@@ -17,4 +20,15 @@ export interface AppContext {
   changeLog: ChangeLog;
   publisher: ChangePublisher;
   actors: ActorResolver;
+  mailer: Mailer;
+  limiters: Limiters;
+  /** Present when REDIS_URL is set. */
+  redis?: Redis;
+  /** Whether a browser Origin may use cookies and sockets here. */
+  originAllowed(origin: string): boolean;
+  /**
+   * Ends live sockets of a user on every node (ban, logout, password change): all of them, or
+   * those of the given sessions. The sessions must already be revoked in the database.
+   */
+  endSessions(userId: string, sessionIds: string[] | undefined, reason: string): void;
 }

@@ -12,6 +12,8 @@ import type { Bus } from './realtime/bus';
 import { MemoryBus } from './realtime/bus.memory';
 import type { MemoryHub } from './realtime/bus.memory';
 import { RedisBus } from './realtime/bus.redis';
+import { logMailer, smtpMailer } from './mail/mailer';
+import type { Mailer } from './mail/mailer';
 
 export interface Deps {
   config: Config;
@@ -21,6 +23,7 @@ export interface Deps {
   redis?: { main: Redis; sub: Redis };
   bus: Bus;
   metrics: Metrics;
+  mailer: Mailer;
   nodeId: string;
   close(): Promise<void>;
 }
@@ -72,12 +75,15 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     } else {
       bus = new MemoryBus(nodeId, opts.memoryHub);
     }
+    const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom, logger) : logMailer(logger);
+    closers.push(async () => mailer.close());
     return {
       config,
       logger,
       database,
       redis,
       bus,
+      mailer,
       metrics: createMetrics(),
       nodeId,
       async close() {

@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { createDeps } from './deps';
 import { createServer } from './server';
 import { seedDemo } from './seed';
+import { bootstrapAdmin } from './auth/bootstrap';
 
 /**
  * Without ADMIN_API_KEY the server keeps one in ./data/ops-key (created once, mode 0600), so
@@ -37,7 +38,9 @@ async function main(): Promise<void> {
   const deps = await createDeps(config);
   const log = deps.logger.child({ module: 'main' });
   const server = await createServer(deps);
+  await bootstrapAdmin(server.ctx);
   if (config.seedDemo) await seedDemo(server.ctx);
+  if (!config.smtpUrl) log.warn('SMTP_URL is not set: dev mode, e-mail links are written to this log instead of being sent');
   const addr = await server.listen();
   log.info(
     {

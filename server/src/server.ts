@@ -1,13 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer } from 'socket.io';
+import { SOCKET_EVENTS } from '@liveticker/schemas';
 import type { Deps } from './deps';
 import type { AppContext } from './context';
-import { opsKeyResolver } from './auth/resolve';
+import { authRouter } from './auth/auth.routes';
+import { Limiters } from './auth/limits';
+import { actorResolver } from './auth/resolve';
 import { createApp } from './http/app';
+import { pagesRouter } from './http/pages';
+import { BUS_VERSION } from './realtime/bus';
+import type { ControlEnvelope } from './realtime/bus';
 import { ChangeLog } from './realtime/changelog';
 import { Fanout } from './realtime/fanout';
 import { bindSockets } from './realtime/sockets';
+import type { SocketData } from './realtime/sockets';
 import { tickerChanges } from './tickers/tickers.changes';
 import { tickersRouter } from './tickers/tickers.routes';
 
@@ -25,28 +32,42 @@ export interface LivetickerServer {
 /** Largest Socket.IO frame a client may send, bytes; larger ones close that one socket. */
 const MAX_SOCKET_FRAME = 2_000_000;
 
-/** Whether a browser Origin may open a socket: the server's own origin or one of CORS_ORIGINS. */
-export function originAllowed(origin: string | undefined, allowed: string[], publicUrl: string): boolean {
-  if (!origin) return true; // not a browser (SDK in Node, CLI): it authenticates by token
-  if (allowed.includes('*')) return true;
-  return origin === new URL(publicUrl).origin || allowed.includes(origin);
+/** Browser origins allowed to use cookies and open sockets: the server's own and CORS_ORIGINS. */
+export function originChecker(allowed: string[], publicUrl: string): (origin: string) => boolean {
+  const own = new URL(publicUrl).origin;
+  return (origin) => allowed.includes('*') || origin === own || allowed.includes(origin);
 }
 
 export async function createServer(deps: Deps): Promise<LivetickerServer> {
-  const { config, database } = deps;
-  const logger = deps.logger;
+  const { config, database, logger } = deps;
   const changeLog = new ChangeLog(database.db);
   changeLog.register('ticker', tickerChanges);
+  const originAllowed = originChecker(config.corsOrigins, config.publicUrl);
 
   const httpServer = http.createServer();
   const io = new IoServer(httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
     cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
+    // A browser on a foreign origin is refused before the handshake; non-browsers send no Origin.
     allowRequest: (req, callback) => {
-      const ok = originAllowed(req.headers.origin, config.corsOrigins, config.publicUrl);
+      const origin = req.headers.origin;
+      const ok = !origin || originAllowed(origin);
       callback(ok ? null : 'origin not allowed', ok);
     },
   });
+
+  /** Cuts off the local sockets of ended sessions (every node runs this for every such event). */
+  const onControl = (msg: ControlEnvelope) => {
+    if (msg.type !== 'sessions.ended') return;
+    const { userId, sessionIds, reason } = msg.data as { userId: string; sessionIds?: string[]; reason: string };
+    for (const socket of io.of('/').sockets.values()) {
+      const actor = (socket.data as SocketData).actor;
+      if (!actor || actor.id !== userId) continue;
+      if (sessionIds && (!actor.sessionId || !sessionIds.includes(actor.sessionId))) continue;
+      socket.emit(SOCKET_EVENTS.sessionEnded, { reason });
+      socket.disconnect(true);
+    }
+  };
   const fanout = new Fanout({
     io,
     bus: deps.bus,
@@ -54,6 +75,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     logger,
     metrics: deps.metrics,
     batchMs: config.fanoutBatchMs,
+    onControl,
   });
 
   const ctx: AppContext = {
@@ -65,12 +87,22 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     metrics: deps.metrics,
     changeLog,
     publisher: fanout,
-    actors: opsKeyResolver(config.adminApiKey),
+    actors: actorResolver(database.db, config.adminApiKey),
+    mailer: deps.mailer,
+    limiters: new Limiters({ redis: deps.redis?.main, prefix: config.redisPrefix }),
+    redis: deps.redis?.main,
+    originAllowed,
+    endSessions(userId, sessionIds, reason) {
+      const msg: ControlEnvelope = { v: BUS_VERSION, node: deps.nodeId, type: 'sessions.ended', data: { userId, sessionIds, reason } };
+      onControl(msg); // this node at once, even when the bus is down
+      deps.bus.publishControl(msg).catch((err: unknown) => logger.error({ err }, 'could not broadcast ended sessions'));
+    },
   };
 
   bindSockets(io, ctx, fanout);
   const app = createApp(ctx, {
-    api: [tickersRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx)],
+    root: [pagesRouter(ctx)],
     ready: async () => {
       await database.db.selectFrom('streams').select('name').limit(1).execute();
       if (deps.redis) await deps.redis.main.ping();

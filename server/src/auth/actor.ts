@@ -5,9 +5,13 @@ export interface Actor {
   id: string;
   displayName: string;
   role: Role;
-  /** Set for users; the ops key has none. */
   emailVerified: boolean;
+  /** ISO time until which the user may not post; null when not muted. */
+  mutedUntil?: string | null;
+  /** The session or API token this request came with (absent for the ops key). */
   sessionId?: string;
+  /** How the request authenticated: cookie-authenticated writes need a same-origin check. */
+  via?: 'cookie' | 'bearer';
 }
 
 /** Editors write entries and tickers; moderators moderate; admins may do everything. */

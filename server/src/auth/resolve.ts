@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/database';
 import { OPS_ACTOR } from './actor';
 import type { Actor } from './actor';
+import { actorForToken } from './sessions';
 
 /** Turns a bearer token into an actor; undefined when the token means nothing. */
 export interface ActorResolver {
@@ -9,13 +11,13 @@ export interface ActorResolver {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Accepts the ops key (ADMIN_API_KEY), compared in constant time. */
-export function opsKeyResolver(opsKey: string | undefined, next?: ActorResolver): ActorResolver {
+/** The ops key (ADMIN_API_KEY, compared in constant time), then sessions and API tokens. */
+export function actorResolver(db: Db, opsKey: string | undefined): ActorResolver {
   const keyDigest = opsKey ? digest(opsKey) : undefined;
   return {
     async fromToken(token) {
       if (keyDigest && timingSafeEqual(digest(token), keyDigest)) return OPS_ACTOR;
-      return next?.fromToken(token);
+      return actorForToken(db, token);
     },
   };
 }

@@ -46,7 +46,46 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  locale: string;
+  password_hash: string;
+  email_verified_at: string | null;
+  muted_until: string | null;
+  banned_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EmailTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: 'verify' | 'reset';
+  email: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  kind: 'session' | 'api';
+  name: string | null;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Tables {
+  users: UsersTable;
+  email_tokens: EmailTokensTable;
+  sessions: SessionsTable;
   streams: StreamsTable;
   tickers: TickersTable;
   entries: EntriesTable;

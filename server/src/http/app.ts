@@ -64,7 +64,7 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(`${ctx.config.publicUrl}/api/v1`));
   });
-  api.use(authenticate(ctx.actors));
+  api.use(authenticate(ctx.actors, (origin) => ctx.originAllowed(origin)));
   for (const router of parts.api) api.use(router);
   api.use(notFound);
   app.use('/api/v1', api);

@@ -66,7 +66,9 @@ export class Fanout implements ChangePublisher {
       onStream: (msg) => {
         if (msg.node !== this.opts.bus.nodeId) this.receive(msg);
       },
-      onControl: (msg) => this.opts.onControl?.(msg),
+      onControl: (msg) => {
+        if (msg.node !== this.opts.bus.nodeId) this.opts.onControl?.(msg);
+      },
       onReconnect: () => this.healAll('bus reconnected'),
     });
     this.opts.io.of('/').adapter.on('delete-room', (room: string) => {

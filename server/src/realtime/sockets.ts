@@ -6,6 +6,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { hasRole } from '../auth/actor';
 import { AppError, parseInput, toWireError } from '../errors';
+import { cookieToken } from '../http/actor';
 import type { Fanout } from './fanout';
 
 /** Streams one socket may follow at once. */
@@ -39,7 +40,8 @@ export function bindSockets(
   const limiter = new RateLimiterMemory({ points: 30, duration: 1 });
 
   io.use(async (socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    // Cross-site widgets and the CLI send `auth.token`; same-site pages may rely on the cookie.
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token || cookieToken(socket.handshake.headers.cookie);
     if (token === undefined || token === null || token === '') return next();
     if (typeof token !== 'string' || token.length > 512) return next(handshakeError('login_required', 'invalid token'));
     try {

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { IsoDate, Locale } from './common';
+
+/** Lower-cased, trimmed, NFC; one account per address. */
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .transform((v) => v.normalize('NFC').toLowerCase())
+  .pipe(z.email({ message: 'not a valid e-mail address' }));
+
+/** 8–128 characters; never trimmed (spaces are allowed and count). */
+export const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters');
+
+// Control characters, bidi overrides/isolates, zero-width and other invisible formatting.
+const INVISIBLE = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/;
+
+export const DisplayName = z
+  .string()
+  .transform((v) => v.normalize('NFC').trim().replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(2, 'at least 2 characters')
+      .max(40, 'at most 40 characters')
+      .refine((v) => !INVISIBLE.test(v), 'no control, invisible or text-direction characters'),
+  );
+
+export const Role = z.enum(['reader', 'editor', 'moderator', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+export const RegisterBody = z.strictObject({
+  email: Email,
+  password: Password,
+  displayName: DisplayName,
+  locale: Locale.default('de'),
+});
+export const RegisterResponse = z.object({ email: z.string(), message: z.string() });
+
+export const TokenBody = z.strictObject({ token: z.string().min(20).max(200) });
+export const EmailBody = z.strictObject({ email: Email });
+export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(128) });
+export const ResetConfirmBody = z.strictObject({ token: z.string().min(20).max(200), password: Password });
+export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: Password });
+
+export const User = z.object({
+  id: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  role: Role,
+  locale: Locale,
+  emailVerifiedAt: IsoDate.nullable(),
+  mutedUntil: IsoDate.nullable(),
+  bannedAt: IsoDate.nullable(),
+  createdAt: IsoDate,
+});
+export type User = z.infer<typeof User>;
+
+export const LoginResponse = z.object({ token: z.string(), expiresAt: IsoDate, user: User });
+
+export const PatchMeBody = z
+  .strictObject({ displayName: DisplayName.optional(), locale: Locale.optional() })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+/** Admin changes to a user. `mutedUntil` null unmutes; `banned` false lifts a ban. */
+export const PatchUserBody = z
+  .strictObject({
+    role: Role.optional(),
+    banned: z.boolean().optional(),
+    mutedUntil: IsoDate.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+export const CreateApiTokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  /** Days until it expires; absent = until revoked. */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+export const ApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: IsoDate,
+  expiresAt: IsoDate.nullable(),
+  lastUsedAt: IsoDate.nullable(),
+});
+export const CreatedApiToken = ApiToken.extend({ token: z.string() });

@@ -1,0 +1,191 @@
+import {
+  ChangePasswordBody,
+  EmailBody,
+  LoginBody,
+  RegisterBody,
+  ResetConfirmBody,
+  TokenBody,
+} from '@liveticker/schemas';
+import type { Locale, User } from '@liveticker/schemas';
+import type { AppContext } from '../context';
+import { AppError, parseInput } from '../errors';
+import { mailFor } from '../mail/templates';
+import type { Actor } from './actor';
+import { consumeEmailToken, issueEmailToken } from './email-tokens';
+import { hashPassword, needsRehash, verifyPassword } from './passwords';
+import { createSession, revokeSessions } from './sessions';
+import { newId } from './tokens';
+import { findUserByEmail, findUserById, toUser } from './users.repo';
+
+export type AuthCtx = Pick<AppContext, 'db' | 'config' | 'logger' | 'mailer' | 'limiters' | 'endSessions'>;
+
+export interface LoginResult {
+  token: string;
+  expiresAt: string | null;
+  user: User;
+}
+
+let dummyHash: Promise<string> | undefined;
+/** A hash to verify against when the account does not exist, so both paths cost the same. */
+function dummy(ctx: AuthCtx): Promise<string> {
+  dummyHash ??= hashPassword('not-a-real-password', ctx.config.scrypt);
+  return dummyHash;
+}
+
+/** Mails go out after the answer, so SMTP latency never tells whether an address exists. */
+function sendLater(ctx: AuthCtx, make: () => Promise<Parameters<AppContext['mailer']['send']>[0] | undefined>): void {
+  void make()
+    .then((mail) => mail && ctx.mailer.send(mail))
+    .catch((err: unknown) => ctx.logger.error({ err, module: 'auth' }, 'sending mail failed'));
+}
+
+const link = (ctx: AuthCtx, page: string, token: string) => `${ctx.config.publicUrl}/${page}?token=${encodeURIComponent(token)}`;
+
+/** The same answer for a new and an existing address. */
+function registered(email: string) {
+  return { email, message: `Registration successful! Please click the link in the e-mail sent to ${email}` };
+}
+
+export async function register(ctx: AuthCtx, body: unknown, ip: string) {
+  const input = parseInput(RegisterBody, body, 'registration');
+  await ctx.limiters.consume('registerIp', ip);
+  const passwordHash = await hashPassword(input.password, ctx.config.scrypt);
+  const existing = await findUserByEmail(ctx.db, input.email);
+  if (existing) {
+    // Tell the owner instead of the caller; at most a few such mails per hour.
+    sendLater(ctx, async () => {
+      await ctx.limiters.consume('resendAddress', existing.email);
+      const token = await issueEmailToken(ctx.db, existing.id, existing.email, 'reset');
+      return mailFor('already-registered', existing.locale as Locale, existing.email, existing.display_name, link(ctx, 'reset-password', token));
+    });
+    return registered(input.email);
+  }
+  const now = new Date().toISOString();
+  const id = newId();
+  try {
+    await ctx.db
+      .insertInto('users')
+      .values({
+        id,
+        email: input.email,
+        display_name: input.displayName,
+        role: 'reader',
+        locale: input.locale,
+        password_hash: passwordHash,
+        email_verified_at: null,
+        muted_until: null,
+        banned_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  } catch (err) {
+    // A concurrent registration of the same address won the unique index: same answer.
+    if (await findUserByEmail(ctx.db, input.email)) return registered(input.email);
+    throw err;
+  }
+  sendLater(ctx, async () => {
+    const token = await issueEmailToken(ctx.db, id, input.email, 'verify');
+    return mailFor('verify', input.locale, input.email, input.displayName, link(ctx, 'verify-email', token));
+  });
+  return registered(input.email);
+}
+
+export async function verifyEmail(ctx: AuthCtx, body: unknown): Promise<User> {
+  const { token } = parseInput(TokenBody, body, 'token');
+  const { userId } = await consumeEmailToken(ctx.db, token, 'verify');
+  const now = new Date().toISOString();
+  await ctx.db
+    .updateTable('users')
+    .set({ email_verified_at: now, updated_at: now })
+    .where('id', '=', userId)
+    .where('email_verified_at', 'is', null)
+    .execute();
+  return toUser((await findUserById(ctx.db, userId))!);
+}
+
+export async function resendVerification(ctx: AuthCtx, body: unknown) {
+  const { email } = parseInput(EmailBody, body, 'address');
+  await ctx.limiters.consume('resendAddress', email);
+  sendLater(ctx, async () => {
+    const user = await findUserByEmail(ctx.db, email);
+    if (!user || user.email_verified_at) return undefined;
+    const token = await issueEmailToken(ctx.db, user.id, user.email, 'verify');
+    return mailFor('verify', user.locale as Locale, user.email, user.display_name, link(ctx, 'verify-email', token));
+  });
+  return { email, message: `If the address needs confirming, a new link was sent to ${email}` };
+}
+
+export async function login(ctx: AuthCtx, body: unknown, ip: string): Promise<LoginResult> {
+  const input = parseInput(LoginBody, body, 'login');
+  await ctx.limiters.check('loginIp', ip);
+  await ctx.limiters.check('loginAccount', input.email);
+  const user = await findUserByEmail(ctx.db, input.email);
+  const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummy(ctx)));
+  if (!user || !ok) {
+    await ctx.limiters.consume('loginIp', ip).catch(() => undefined);
+    await ctx.limiters.consume('loginAccount', input.email).catch(() => undefined);
+    throw new AppError('invalid_credentials', 'the e-mail address or the password is wrong');
+  }
+  if (user.banned_at) throw new AppError('banned', 'this account is banned');
+  await ctx.limiters.reset('loginAccount', input.email);
+  if (needsRehash(user.password_hash, ctx.config.scrypt)) {
+    const rehashed = await hashPassword(input.password, ctx.config.scrypt);
+    await ctx.db.updateTable('users').set({ password_hash: rehashed }).where('id', '=', user.id).execute();
+  }
+  const session = await createSession(ctx.db, user.id, { kind: 'session', ttlMs: ctx.config.sessionTtlMs });
+  return { token: session.token, expiresAt: session.expiresAt, user: toUser(user) };
+}
+
+export async function logout(ctx: AuthCtx, actor: Actor | undefined): Promise<void> {
+  if (!actor?.sessionId) return;
+  await revokeSessions(ctx.db, actor.id, { id: actor.sessionId });
+  ctx.endSessions(actor.id, [actor.sessionId], 'logout');
+}
+
+export async function requestPasswordReset(ctx: AuthCtx, body: unknown, ip: string) {
+  const { email } = parseInput(EmailBody, body, 'address');
+  await ctx.limiters.consume('resetIp', ip);
+  await ctx.limiters.consume('resetAddress', email);
+  sendLater(ctx, async () => {
+    const user = await findUserByEmail(ctx.db, email);
+    if (!user || user.banned_at) return undefined;
+    const token = await issueEmailToken(ctx.db, user.id, user.email, 'reset');
+    return mailFor('reset', user.locale as Locale, user.email, user.display_name, link(ctx, 'reset-password', token));
+  });
+  return { email, message: `If an account uses ${email}, a link to reset its password was sent there` };
+}
+
+async function setPassword(ctx: AuthCtx, userId: string, password: string, extra: { verify?: boolean } = {}): Promise<void> {
+  const hash = await hashPassword(password, ctx.config.scrypt);
+  const now = new Date().toISOString();
+  await ctx.db
+    .updateTable('users')
+    .set({ password_hash: hash, updated_at: now, ...(extra.verify ? { email_verified_at: now } : {}) })
+    .where('id', '=', userId)
+    .execute();
+  // A new password ends every session and API token: whoever knew the old one is out.
+  const ended = await revokeSessions(ctx.db, userId);
+  ctx.endSessions(userId, ended, 'password_changed');
+}
+
+export async function confirmPasswordReset(ctx: AuthCtx, body: unknown): Promise<{ ok: true }> {
+  const input = parseInput(ResetConfirmBody, body, 'reset');
+  const { userId } = await consumeEmailToken(ctx.db, input.token, 'reset');
+  // The mailed link proves control of the address, so it also counts as verification.
+  const user = await findUserById(ctx.db, userId);
+  await setPassword(ctx, userId, input.password, { verify: !user?.email_verified_at });
+  return { ok: true };
+}
+
+export async function changePassword(ctx: AuthCtx, actor: Actor | undefined, body: unknown): Promise<LoginResult> {
+  if (!actor?.sessionId) throw new AppError('login_required', 'log in to change your password');
+  const input = parseInput(ChangePasswordBody, body, 'password change');
+  const user = await findUserById(ctx.db, actor.id);
+  if (!user || !(await verifyPassword(input.currentPassword, user.password_hash))) {
+    throw new AppError('invalid_credentials', 'the current password is wrong');
+  }
+  await setPassword(ctx, user.id, input.newPassword);
+  const session = await createSession(ctx.db, user.id, { kind: 'session', ttlMs: ctx.config.sessionTtlMs });
+  return { token: session.token, expiresAt: session.expiresAt, user: toUser(user) };
+}

@@ -1,0 +1,78 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors';
+
+export interface LimitSpec {
+  /** Allowed events per window. */
+  points: number;
+  /** Window, seconds. */
+  duration: number;
+  /** Once exhausted, blocked for this long, seconds (default: the rest of the window). */
+  blockDuration?: number;
+}
+
+/**
+ * The throttles of the accounts flow. Redis-backed when REDIS_URL is set, so a limit holds
+ * across nodes; in memory otherwise.
+ */
+export const LIMITS = {
+  /** Failed logins for one account: 5 per 15 min, then 15 min blocked. */
+  loginAccount: { points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
+  /** Failed logins from one IP: 30 per hour. */
+  loginIp: { points: 30, duration: 3600 },
+  /** Registrations from one IP: 10 per hour. */
+  registerIp: { points: 10, duration: 3600 },
+  /** Verification mails for one address: 3 per hour. */
+  resendAddress: { points: 3, duration: 3600 },
+  /** Reset mails for one address: 3 per hour; from one IP: 10 per hour. */
+  resetAddress: { points: 3, duration: 3600 },
+  resetIp: { points: 10, duration: 3600 },
+} satisfies Record<string, LimitSpec>;
+
+export type LimitName = keyof typeof LIMITS;
+
+export class Limiters {
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  constructor(
+    private readonly opts: { redis?: Redis; prefix: string; specs?: Partial<Record<string, LimitSpec>> },
+  ) {}
+
+  private get(name: string, spec: LimitSpec): RateLimiterAbstract {
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      const s = { ...spec, ...this.opts.specs?.[name] };
+      const common = { points: s.points, duration: s.duration, blockDuration: s.blockDuration, keyPrefix: `${this.opts.prefix}rl:${name}` };
+      limiter = this.opts.redis ? new RateLimiterRedis({ ...common, storeClient: this.opts.redis }) : new RateLimiterMemory(common);
+      this.limiters.set(name, limiter);
+    }
+    return limiter;
+  }
+
+  /** Counts one event; throws `rate_limited` (with `retryAfter` seconds) when over the limit. */
+  async consume(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<void> {
+    try {
+      await this.get(name, spec).consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw limited(err);
+      throw err;
+    }
+  }
+
+  /** Throws `rate_limited` if the key is already over the limit, without counting. */
+  async check(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<void> {
+    const limiter = this.get(name, spec);
+    const res = await limiter.get(key);
+    if (res && res.consumedPoints >= limiter.points) throw limited(res);
+  }
+
+  async reset(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<void> {
+    await this.get(name, spec).delete(key);
+  }
+}
+
+function limited(res: RateLimiterRes): AppError {
+  const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return new AppError('rate_limited', `too many attempts; try again in ${retryAfter} s`, { retryAfter });
+}

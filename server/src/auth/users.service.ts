@@ -1,0 +1,144 @@
+import { CreateApiTokenBody, PatchMeBody, PatchUserBody } from '@liveticker/schemas';
+import type { User } from '@liveticker/schemas';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { decodeCursor, encodeCursor } from '../db/cursor';
+import { AppError, parseInput } from '../errors';
+import type { Actor } from './actor';
+import { requireRole } from './guard';
+import { hashPassword } from './passwords';
+import { createSession, revokeSessions } from './sessions';
+import { newId } from './tokens';
+import { findUserByEmail, findUserById, toUser } from './users.repo';
+
+type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'config'>;
+
+export async function me(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined): Promise<User> {
+  if (!actor?.sessionId) throw new AppError('login_required', 'log in to see your account');
+  const row = await findUserById(ctx.db, actor.id);
+  if (!row) throw new AppError('login_required', 'log in to see your account');
+  return toUser(row);
+}
+
+export async function patchMe(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, body: unknown): Promise<User> {
+  const current = await me(ctx, actor);
+  const input = parseInput(PatchMeBody, body, 'profile');
+  await ctx.db
+    .updateTable('users')
+    .set({
+      ...(input.displayName !== undefined && { display_name: input.displayName }),
+      ...(input.locale !== undefined && { locale: input.locale }),
+      updated_at: new Date().toISOString(),
+    })
+    .where('id', '=', current.id)
+    .execute();
+  return toUser((await findUserById(ctx.db, current.id))!);
+}
+
+const UserCursor = z.object({ c: z.string(), i: z.string() });
+const ListUsersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(300).optional(),
+  role: z.enum(['reader', 'editor', 'moderator', 'admin']).optional(),
+});
+
+export async function listUsers(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, query: unknown) {
+  requireRole(actor, 'admin');
+  const q = parseInput(ListUsersQuery, query, 'query');
+  let sel = ctx.db.selectFrom('users').selectAll();
+  if (q.role) sel = sel.where('role', '=', q.role);
+  if (q.cursor) {
+    const c = decodeCursor(UserCursor, q.cursor);
+    sel = sel.where((eb) => eb.or([eb('created_at', '<', c.c), eb.and([eb('created_at', '=', c.c), eb('id', '<', c.i)])]));
+  }
+  const rows = await sel.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const items = rows.slice(0, q.limit).map(toUser);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null };
+}
+
+/** Admin: change a user's role, ban or unban, mute until a time. A ban cuts their sockets off at once. */
+export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, body: unknown): Promise<User> {
+  requireRole(actor, 'admin');
+  const input = parseInput(PatchUserBody, body, 'user');
+  const row = await findUserById(ctx.db, id);
+  if (!row) throw new AppError('not_found', `no user ${id}`);
+  const now = new Date().toISOString();
+  await ctx.db
+    .updateTable('users')
+    .set({
+      ...(input.role !== undefined && { role: input.role }),
+      ...(input.banned !== undefined && { banned_at: input.banned ? (row.banned_at ?? now) : null }),
+      ...(input.mutedUntil !== undefined && { muted_until: input.mutedUntil }),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+  if (input.banned) {
+    const ended = await revokeSessions(ctx.db, id);
+    ctx.endSessions(id, ended, 'banned');
+  } else if (input.role !== undefined && input.role !== row.role) {
+    // Open sockets carry the old role: make them reconnect with the new one.
+    ctx.endSessions(id, undefined, 'role_changed');
+  }
+  return toUser((await findUserById(ctx.db, id))!);
+}
+
+export async function createApiToken(ctx: Ctx, actor: Actor | undefined, body: unknown) {
+  const user = await me(ctx, actor);
+  if (user.role === 'reader') throw new AppError('forbidden', 'API tokens are for editors, moderators and admins');
+  const input = parseInput(CreateApiTokenBody, body, 'token');
+  const s = await createSession(ctx.db, user.id, {
+    kind: 'api',
+    name: input.name,
+    ttlMs: input.expiresInDays ? input.expiresInDays * 86_400_000 : undefined,
+  });
+  return { id: s.id, name: input.name, token: s.token, createdAt: new Date().toISOString(), expiresAt: s.expiresAt, lastUsedAt: null };
+}
+
+export async function listApiTokens(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined) {
+  const user = await me(ctx, actor);
+  const rows = await ctx.db
+    .selectFrom('sessions')
+    .select(['id', 'name', 'created_at', 'expires_at', 'last_used_at'])
+    .where('user_id', '=', user.id)
+    .where('kind', '=', 'api')
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return {
+    items: rows.map((r) => ({ id: r.id, name: r.name ?? '', createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at })),
+    nextCursor: null,
+  };
+}
+
+export async function revokeApiToken(ctx: Ctx, actor: Actor | undefined, id: string): Promise<void> {
+  const user = await me(ctx, actor);
+  const ended = await revokeSessions(ctx.db, user.id, { kind: 'api', id });
+  if (ended.length === 0) throw new AppError('not_found', `no token ${id}`);
+  ctx.endSessions(user.id, ended, 'token_revoked');
+}
+
+/** Creates a verified user with a role (the CLI's `user:create` and ADMIN_EMAIL bootstrap). */
+export async function createUserDirect(
+  ctx: Pick<AppContext, 'db' | 'config'>,
+  input: { email: string; password: string; displayName: string; role: User['role'] },
+): Promise<User> {
+  if (await findUserByEmail(ctx.db, input.email)) throw new AppError('conflict', `a user with ${input.email} exists`);
+  const now = new Date().toISOString();
+  const row = {
+    id: newId(),
+    email: input.email,
+    display_name: input.displayName,
+    role: input.role,
+    locale: 'de',
+    password_hash: await hashPassword(input.password, ctx.config.scrypt),
+    email_verified_at: now,
+    muted_until: null,
+    banned_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await ctx.db.insertInto('users').values(row).execute();
+  return toUser(row);
+}

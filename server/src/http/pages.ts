@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import type { AppContext } from '../context';
+
+/**
+ * The pages e-mail links open. They never act on GET (mail scanners prefetch links): the page
+ * posts the token from its URL to the API and says what happened.
+ */
+function page(title: string, script: string, form = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
+input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}button{background:#0a5bd3;color:#fff;border:0;border-radius:4px}
+.ok{color:#0a7a32}.err{color:#b00020}</style></head><body><h1>${title}</h1>${form}<p id="status" role="status"></p>
+<script>${script}</script></body></html>`;
+}
+
+const tokenScript = `const token = new URLSearchParams(location.search).get('token') || '';
+const status = document.getElementById('status');
+function show(ok, text) { status.className = ok ? 'ok' : 'err'; status.textContent = text; }
+async function post(path, body) {
+  const res = await fetch('/api/v1' + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = res.status === 204 ? {} : await res.json();
+  if (!res.ok) throw new Error(json.error ? json.error.message : res.statusText);
+  return json;
+}`;
+
+export function pagesRouter(_ctx: AppContext): Router {
+  const r = Router();
+  r.get('/verify-email', (_req, res) => {
+    res.type('html').send(
+      page(
+        'Confirm your e-mail address',
+        `${tokenScript}
+post('/auth/verify', { token }).then(() => show(true, 'Your e-mail address is confirmed. You can now log in and join the discussion.'),
+  (e) => show(false, e.message));`,
+      ),
+    );
+  });
+  r.get('/reset-password', (_req, res) => {
+    res.type('html').send(
+      page(
+        'Choose a new password',
+        `${tokenScript}
+document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
+  post('/auth/password-reset/confirm', { token, password: document.getElementById('pw').value })
+    .then(() => show(true, 'Your password was changed. Log in with the new one.'), (e) => show(false, e.message)); });`,
+        '<form id="f"><label>New password (8–128 characters)<input id="pw" type="password" minlength="8" maxlength="128" required autocomplete="new-password"></label><button>Save</button></form>',
+      ),
+    );
+  });
+  return r;
+}

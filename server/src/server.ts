@@ -89,7 +89,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     publisher: fanout,
     actors: actorResolver(database.db, config.adminApiKey),
     mailer: deps.mailer,
-    limiters: new Limiters({ redis: deps.redis?.main, prefix: config.redisPrefix }),
+    limiters: new Limiters({ redis: deps.redis?.main, prefix: config.redisPrefix, specs: config.limitOverrides }),
     redis: deps.redis?.main,
     originAllowed,
     endSessions(userId, sessionIds, reason) {

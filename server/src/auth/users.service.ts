@@ -86,6 +86,7 @@ export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, 
 
 export async function createApiToken(ctx: Ctx, actor: Actor | undefined, body: unknown) {
   const user = await me(ctx, actor);
+  requireRole(actor, 'reader'); // logged in and verified
   if (user.role === 'reader') throw new AppError('forbidden', 'API tokens are for editors, moderators and admins');
   const input = parseInput(CreateApiTokenBody, body, 'token');
   const s = await createSession(ctx.db, user.id, {

@@ -1,0 +1,343 @@
+import { io as connect } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { DIALECTS } from '../helpers/db';
+import { setup } from '../helpers/server';
+import type { BusKind, TestSetup } from '../helpers/server';
+import { OPS_KEY } from '../helpers/server';
+import { raw } from '../helpers/api';
+import { SmtpSink } from '../helpers/smtp';
+import { waitFor } from '../helpers/wait';
+import { hashPassword, parseHash, verifyPassword } from '../../server/src/auth/passwords';
+
+const PUBLIC_URL = 'http://liveticker.test';
+const ops = { authorization: `Bearer ${OPS_KEY}` };
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('password storage', () => {
+  it('uses scrypt N=2^17, r=8, p=1 by default, stores the parameters and verifies', async () => {
+    const hash = await hashPassword('correct horse battery', { logN: 17, r: 8, p: 1 });
+    expect(parseHash(hash)).toMatchObject({ logN: 17, r: 8, p: 1 });
+    expect(await verifyPassword('correct horse battery', hash)).toBe(true);
+    expect(await verifyPassword('correct horse batterx', hash)).toBe(false);
+  });
+});
+
+const VARIANTS: Array<[string, BusKind]> = [
+  [DIALECTS[0], 'memory'],
+  [DIALECTS[1], 'redis'],
+];
+
+for (const [dialect, bus] of VARIANTS) {
+  describe(`accounts (${dialect}, ${bus === 'redis' ? 'Redis' : 'memory'} throttles)`, () => {
+    let t: TestSetup;
+    let smtp: SmtpSink;
+    const sockets: Socket[] = [];
+    let n = 0;
+    const address = () => `reader${++n}.${dialect}@example.org`;
+
+    beforeAll(async () => {
+      smtp = await SmtpSink.start();
+      t = await setup(dialect as 'sqlite' | 'postgres', bus, {
+        smtpUrl: smtp.url,
+        publicUrl: PUBLIC_URL,
+        corsOrigins: ['https://widgets.example.org'],
+        scrypt: { logN: 12, r: 8, p: 1 },
+        // Every test user registers from 127.0.0.1; the per-IP registration limit is tested apart.
+        limitOverrides: { registerIp: { points: 10_000, duration: 3600 } },
+      });
+    });
+    afterEach(() => {
+      for (const s of sockets.splice(0)) s.disconnect();
+    });
+    afterAll(async () => {
+      await t.close();
+      await smtp.close();
+    });
+
+    /** Registers, follows the link in the mail and logs in; returns the login answer. */
+    async function verifiedUser(opts: { email?: string; role?: string; locale?: string } = {}) {
+      const email = opts.email ?? address();
+      const reg = await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader', locale: opts.locale ?? 'en' });
+      expect(reg.status).toBe(202);
+      const link = SmtpSink.link(await smtp.mailTo(email));
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') })).status).toBe(200);
+      const login = await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' });
+      expect(login.status).toBe(200);
+      if (opts.role) {
+        await raw(t.url, 'PATCH', `/users/${login.body.user.id}`, { role: opts.role }, ops);
+      }
+      return { email, token: login.body.token as string, user: login.body.user, cookie: login.headers.get('set-cookie') ?? '' };
+    }
+
+    it('registers, mails a link built from PUBLIC_URL, verifies it and logs in', async () => {
+      const email = address();
+      const reg = await raw(t.url, 'POST', '/auth/register', { email: `  ${email.toUpperCase()} `, password: 'a long secret', displayName: ' Anna  Leser ', locale: 'de' }, { host: 'evil.example' });
+      expect(reg.status).toBe(202);
+      expect(reg.body.message).toBe(`Registration successful! Please click the link in the e-mail sent to ${email}`);
+      const mail = await smtp.mailTo(email);
+      expect(mail.subject).toBe('Bitte bestätigen Sie Ihre E-Mail-Adresse');
+      expect(mail.text).toContain('Hallo Anna Leser');
+      const link = SmtpSink.link(mail);
+      expect(link.origin).toBe(PUBLIC_URL);
+      expect(link.pathname).toBe('/verify-email');
+      // The link opens a page that posts the token (GET never acts: mail scanners prefetch).
+      const pageRes = await fetch(`${t.url}${link.pathname}${link.search}`);
+      expect(pageRes.status).toBe(200);
+      expect(await pageRes.text()).toContain("post('/auth/verify'");
+
+      const beforeVerify = await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' });
+      expect(beforeVerify.status).toBe(200);
+      expect(beforeVerify.body.user.emailVerifiedAt).toBeNull();
+      const verified = await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') });
+      expect(verified.body).toMatchObject({ verified: true, user: { email, displayName: 'Anna Leser', role: 'reader' } });
+      const me = await raw(t.url, 'GET', '/me', undefined, bearer(beforeVerify.body.token));
+      expect(me.body.emailVerifiedAt).toEqual(expect.any(String));
+      expect(me.body).not.toHaveProperty('passwordHash');
+    });
+
+    it('mails in English and Russian too', async () => {
+      for (const [locale, subject] of [['en', 'Please confirm your e-mail address'], ['ru', 'Подтвердите адрес электронной почты']]) {
+        const email = address();
+        await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader', locale });
+        expect((await smtp.mailTo(email)).subject).toBe(subject);
+      }
+    });
+
+    it('refuses expired, reused, wrong, tampered and re-addressed verification tokens', async () => {
+      const email = address();
+      await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader' });
+      const token = SmtpSink.link(await smtp.mailTo(email)).searchParams.get('token')!;
+      const tampered = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+      for (const bad of [tampered, 'ltv_' + 'x'.repeat(43)]) {
+        const res = await raw(t.url, 'POST', '/auth/verify', { token: bad });
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('invalid_token');
+      }
+      // Expired: 24 h are over.
+      await t.node.server.ctx.db.updateTable('email_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).execute();
+      expect((await raw(t.url, 'POST', '/auth/verify', { token })).body.error.code).toBe('invalid_token');
+      // A fresh one works once, then never again.
+      await raw(t.url, 'POST', '/auth/resend-verification', { email });
+      const fresh = SmtpSink.link(await smtp.mailTo(email, 1)).searchParams.get('token')!;
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: fresh })).status).toBe(200);
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: fresh })).body.error.code).toBe('invalid_token');
+      // Bound to the address: a token mailed to an old address stops working after a change.
+      const other = address();
+      await raw(t.url, 'POST', '/auth/register', { email: other, password: 'a long secret', displayName: 'Reader' });
+      const otherToken = SmtpSink.link(await smtp.mailTo(other)).searchParams.get('token')!;
+      await t.node.server.ctx.db.updateTable('users').set({ email: `changed.${other}` }).where('email', '=', other).execute();
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: otherToken })).body.error.code).toBe('invalid_token');
+      // And the stored value is not the token.
+      const stored = await t.node.server.ctx.db.selectFrom('email_tokens').select('token_hash').execute();
+      expect(stored.map((r) => r.token_hash)).not.toContain(fresh);
+    });
+
+    it('answers the same for an existing address and mails its owner instead', async () => {
+      const { email } = await verifiedUser();
+      const body = { password: 'another secret', displayName: 'Someone' };
+      const fresh = address();
+      const a = await raw(t.url, 'POST', '/auth/register', { ...body, email });
+      const b = await raw(t.url, 'POST', '/auth/register', { ...body, email: fresh });
+      expect(a.status).toBe(b.status);
+      expect({ ...a.body, email: 'x', message: a.body.message.replace(email, 'x') }).toEqual({ ...b.body, email: 'x', message: b.body.message.replace(fresh, 'x') });
+      const owner = await smtp.mailTo(email, 1);
+      expect(owner.subject).toBe('Someone tried to register with your address');
+      expect(SmtpSink.link(owner).pathname).toBe('/reset-password');
+      // The existing account is untouched: the old password still works, the new one does not.
+      expect((await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' })).status).toBe(200);
+      expect((await raw(t.url, 'POST', '/auth/login', { email, password: 'another secret' })).status).toBe(401);
+    });
+
+    it('answers a login for an unknown address exactly like a wrong password', async () => {
+      const { email } = await verifiedUser();
+      const wrong = await raw(t.url, 'POST', '/auth/login', { email, password: 'not the password' });
+      const unknown = await raw(t.url, 'POST', '/auth/login', { email: address(), password: 'not the password' });
+      expect(wrong.status).toBe(401);
+      expect(unknown).toMatchObject({ status: wrong.status, body: wrong.body });
+    });
+
+    it('resets a password by mail, ending every session; the reset answer never differs', async () => {
+      const { email, token } = await verifiedUser();
+      const a = await raw(t.url, 'POST', '/auth/password-reset', { email });
+      const b = await raw(t.url, 'POST', '/auth/password-reset', { email: address() });
+      expect(a.status).toBe(202);
+      expect(b.status).toBe(202);
+      expect(Object.keys(a.body)).toEqual(Object.keys(b.body));
+      const mail = await smtp.mailTo(email, 1);
+      const resetToken = SmtpSink.link(mail).searchParams.get('token')!;
+      expect((await raw(t.url, 'POST', '/auth/password-reset/confirm', { token: resetToken, password: 'short' })).body.error.code).toBe('validation_failed');
+      expect((await raw(t.url, 'POST', '/auth/password-reset/confirm', { token: resetToken, password: 'brand new secret' })).status).toBe(200);
+      expect((await raw(t.url, 'POST', '/auth/password-reset/confirm', { token: resetToken, password: 'brand new secret 2' })).body.error.code).toBe('invalid_token');
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(token))).status).toBe(401);
+      expect((await raw(t.url, 'POST', '/auth/login', { email, password: 'brand new secret' })).status).toBe(200);
+    });
+
+    it('throttles failed logins per account with 429 rate_limited and Retry-After', async () => {
+      const { email } = await verifiedUser();
+      for (let i = 0; i < 5; i++) expect((await raw(t.url, 'POST', '/auth/login', { email, password: 'wrong wrong' })).status).toBe(401);
+      const limited = await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' });
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('rate_limited');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Another account from the same IP is not locked out by it.
+      const other = await verifiedUser();
+      expect(other.token).toMatch(/^lts_/);
+    });
+
+    it('throttles registrations per IP', async () => {
+      const limiters = t.node.server.ctx.limiters;
+      const spec = { points: 2, duration: 60 };
+      await limiters.consume('test-register', '203.0.113.7', spec);
+      await limiters.consume('test-register', '203.0.113.7', spec);
+      await expect(limiters.consume('test-register', '203.0.113.7', spec)).rejects.toMatchObject({ code: 'rate_limited' });
+      await limiters.consume('test-register', '203.0.113.8', spec);
+    });
+
+    it('throttles verification and reset mails per address', async () => {
+      const email = address();
+      await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader' });
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await raw(t.url, 'POST', '/auth/resend-verification', { email })).status);
+      expect(codes).toEqual([202, 202, 202, 429, 429]);
+      const resets: number[] = [];
+      for (let i = 0; i < 4; i++) resets.push((await raw(t.url, 'POST', '/auth/password-reset', { email })).status);
+      expect(resets).toEqual([202, 202, 202, 429]);
+    });
+
+    it('validates bodies and display names', async () => {
+      const cases: Array<[unknown, string]> = [
+        [{ email: 'not-an-address', password: 'a long secret', displayName: 'Reader' }, 'email'],
+        [{ email: address(), password: 'short', displayName: 'Reader' }, 'password'],
+        [{ email: address(), password: 'x'.repeat(129), displayName: 'Reader' }, 'password'],
+        [{ email: address(), password: 'a long secret', displayName: 'Evil\u202Eresu' }, 'displayName'],
+        [{ email: address(), password: 'a long secret', displayName: 'Bell\u0007' }, 'displayName'],
+        [{ email: address(), password: 'a long secret', displayName: 'x' }, 'displayName'],
+        [{ email: address(), password: 'a long secret', displayName: 'Reader', role: 'admin' }, ''],
+      ];
+      for (const [body, field] of cases) {
+        const res = await raw(t.url, 'POST', '/auth/register', body);
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('validation_failed');
+        if (field) expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(field);
+      }
+    });
+
+    it('refuses anonymous, unverified and role-less writers with their own codes', async () => {
+      const anon = await raw(t.url, 'POST', '/tickers', { title: 'Nope' });
+      expect(anon.body.error.code).toBe('login_required');
+
+      const email = address();
+      await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Unverified' });
+      const unverified = (await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' })).body;
+      await raw(t.url, 'PATCH', `/users/${unverified.user.id}`, { role: 'editor' }, ops);
+      for (const [method, path, body] of [
+        ['POST', '/tickers', { title: 'Nope' }],
+        ['POST', '/me/tokens', { name: 'cli' }],
+      ] as const) {
+        const res = await raw(t.url, method, path, body, bearer(unverified.token));
+        expect(res.status).toBe(403);
+        expect(res.body.error.code).toBe('email_not_verified');
+      }
+
+      const reader = await verifiedUser();
+      expect((await raw(t.url, 'POST', '/tickers', { title: 'Nope' }, bearer(reader.token))).body.error.code).toBe('forbidden');
+      expect((await raw(t.url, 'PATCH', `/users/${reader.user.id}`, { role: 'admin' }, bearer(reader.token))).body.error.code).toBe('forbidden');
+      const moderator = await verifiedUser({ role: 'moderator' });
+      expect((await raw(t.url, 'POST', '/tickers', { title: 'Nope' }, bearer(moderator.token))).body.error.code).toBe('forbidden');
+      const editor = await verifiedUser({ role: 'editor' });
+      const ticker = await raw(t.url, 'POST', '/tickers', { title: `Editor ticker ${dialect}` }, bearer(editor.token));
+      expect(ticker.status).toBe(201);
+      const entry = await raw(t.url, 'POST', `/tickers/${ticker.body.id}/entries`, { body: 'by an editor' }, bearer(editor.token));
+      expect(entry.body.author).toEqual({ id: editor.user.id, displayName: 'Reader' });
+      expect((await raw(t.url, 'GET', '/users', undefined, bearer(editor.token))).body.error.code).toBe('forbidden');
+    });
+
+    it('issues named personal API tokens once, lists them without the secret, and revokes them', async () => {
+      const editor = await verifiedUser({ role: 'editor' });
+      const created = await raw(t.url, 'POST', '/me/tokens', { name: 'newsroom console' }, bearer(editor.token));
+      expect(created.status).toBe(201);
+      expect(created.body.token).toMatch(/^ltk_/);
+      const list = await raw(t.url, 'GET', '/me/tokens', undefined, bearer(editor.token));
+      expect(list.body.items).toEqual([expect.objectContaining({ id: created.body.id, name: 'newsroom console' })]);
+      expect(JSON.stringify(list.body)).not.toContain(created.body.token);
+      expect((await raw(t.url, 'POST', '/tickers', { title: `Via token ${dialect}` }, bearer(created.body.token))).status).toBe(201);
+      expect((await raw(t.url, 'DELETE', `/me/tokens/${created.body.id}`, undefined, bearer(editor.token))).status).toBe(204);
+      expect((await raw(t.url, 'POST', '/tickers', { title: 'Revoked' }, bearer(created.body.token))).status).toBe(401);
+      const reader = await verifiedUser();
+      expect((await raw(t.url, 'POST', '/me/tokens', { name: 'x' }, bearer(reader.token))).body.error.code).toBe('forbidden');
+    });
+
+    it('works with the HttpOnly SameSite=Lax cookie, and refuses cookie writes from foreign or missing origins', async () => {
+      const editor = await verifiedUser({ role: 'editor' });
+      expect(editor.cookie).toMatch(/lt_session=lts_[^;]+; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax/);
+      const cookie = editor.cookie.split(';')[0];
+      expect((await raw(t.url, 'GET', '/me', undefined, { cookie })).body.id).toBe(editor.user.id);
+      const body = { title: `Cookie ${dialect} ${Math.random()}` };
+      expect((await raw(t.url, 'POST', '/tickers', body, { cookie })).body.error.code).toBe('csrf_rejected');
+      expect((await raw(t.url, 'POST', '/tickers', body, { cookie, origin: 'https://evil.example' })).body.error.code).toBe('csrf_rejected');
+      expect((await raw(t.url, 'POST', '/tickers', body, { cookie, referer: 'https://evil.example/page' })).body.error.code).toBe('csrf_rejected');
+      expect((await raw(t.url, 'POST', '/tickers', body, { cookie, origin: PUBLIC_URL })).status).toBe(201);
+      // Bearer tokens need no Origin (CLI, cross-site widgets).
+      expect((await raw(t.url, 'POST', '/tickers', { title: `Bearer ${Math.random()}` }, bearer(editor.token))).status).toBe(201);
+      // CORS answers only CORS_ORIGINS.
+      const pre = await fetch(`${t.url}/api/v1/tickers`, { method: 'OPTIONS', headers: { origin: 'https://widgets.example.org', 'access-control-request-method': 'POST' } });
+      expect(pre.headers.get('access-control-allow-origin')).toBe('https://widgets.example.org');
+      const foreign = await fetch(`${t.url}/api/v1/tickers`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('refuses Socket.IO handshakes from foreign origins and with bad tokens', async () => {
+      const errors: string[] = [];
+      for (const [origin, auth] of [
+        ['https://evil.example', {}],
+        [undefined, { token: 'lts_not-a-real-session-token' }],
+      ] as const) {
+        const s = connect(t.url, { transports: ['websocket'], reconnection: false, auth, extraHeaders: origin ? { origin } : {} });
+        sockets.push(s);
+        errors.push(await new Promise<string>((resolve) => s.on('connect_error', (e) => resolve(e.message))));
+      }
+      expect(errors[0]).toMatch(/websocket error|origin/i);
+      expect(errors[1]).toMatch(/not valid/);
+      const ok = connect(t.url, { transports: ['websocket'], reconnection: false, extraHeaders: { origin: 'https://widgets.example.org' } });
+      sockets.push(ok);
+      await waitFor(() => ok.connected, 'allowed origin connects');
+    });
+
+    it('cuts off a banned user’s open socket at once, and ends sessions on logout and password change', async () => {
+      const user = await verifiedUser();
+      const second = (await raw(t.url, 'POST', '/auth/login', { email: user.email, password: 'a long secret' })).body.token as string;
+      const s1 = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { token: user.token } });
+      const s2 = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { token: second } });
+      const bystander = connect(t.url, { transports: ['websocket'], reconnection: false });
+      sockets.push(s1, s2, bystander);
+      await waitFor(() => s1.connected && s2.connected && bystander.connected, 'sockets connected');
+      const ended: string[] = [];
+      s1.on('session:ended', (e: { reason: string }) => ended.push(`s1:${e.reason}`));
+      s2.on('session:ended', (e: { reason: string }) => ended.push(`s2:${e.reason}`));
+
+      // Logout ends only that session's socket.
+      expect((await raw(t.url, 'POST', '/auth/logout', undefined, bearer(second))).status).toBe(204);
+      await waitFor(() => !s2.connected, 'logged-out socket closed');
+      expect(s1.connected).toBe(true);
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(second))).status).toBe(401);
+
+      const ban = await raw(t.url, 'PATCH', `/users/${user.user.id}`, { banned: true }, ops);
+      expect(ban.body.bannedAt).toEqual(expect.any(String));
+      await waitFor(() => !s1.connected, 'banned socket closed');
+      expect(ended).toEqual(['s2:logout', 's1:banned']);
+      expect(bystander.connected).toBe(true);
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(user.token))).status).toBe(401);
+      expect((await raw(t.url, 'POST', '/auth/login', { email: user.email, password: 'a long secret' })).body.error.code).toBe('banned');
+
+      const other = await verifiedUser();
+      const s3 = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { token: other.token } });
+      sockets.push(s3);
+      await waitFor(() => s3.connected, 's3 connected');
+      const changed = await raw(t.url, 'POST', '/auth/password', { currentPassword: 'a long secret', newPassword: 'a newer secret' }, bearer(other.token));
+      expect(changed.status).toBe(200);
+      await waitFor(() => !s3.connected, 'socket closed after password change');
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(other.token))).status).toBe(401);
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(changed.body.token))).status).toBe(200);
+    });
+  });
+}

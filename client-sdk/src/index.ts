@@ -6,3 +6,5 @@ export { LivetickerError, RestClient } from './rest';
 export { StreamSync } from './streams';
 export { OrderedList } from './ordered';
 export type * from '@liveticker/schemas';
+export { mountTicker } from './widgets/ticker-widget';
+export type { TickerWidgetOptions } from './widgets/ticker-widget';

@@ -3,7 +3,7 @@ import type { Config, Deps, LivetickerServer } from '@liveticker/server';
 import type { MemoryHub } from '@liveticker/server';
 import { createTestDatabase } from './db';
 import type { Dialect, TestDatabase } from './db';
-import { SHARED_REDIS_URL, cleanPrefix, randomPrefix } from './redis';
+import { SHARED_REDIS_URL, cleanPrefix, freePort, randomPrefix } from './redis';
 
 export const OPS_KEY = 'test-ops-key-0123456789abcdef';
 
@@ -24,7 +24,10 @@ export interface NodeOptions {
 
 /** A server on a free loopback port, quiet, with the test ops key. */
 export async function startNode(opts: NodeOptions): Promise<TestNode> {
+  // The port is chosen first so PUBLIC_URL (the origin browsers are allowed from) is right.
+  const port = await freePort();
   const config = testConfig({
+    publicUrl: `http://127.0.0.1:${port}`,
     databaseUrl: opts.databaseUrl,
     redisUrl: opts.redisUrl,
     redisPrefix: opts.redisPrefix ?? 'lt:',
@@ -33,7 +36,7 @@ export async function startNode(opts: NodeOptions): Promise<TestNode> {
   });
   const deps = await createDeps(config, { memoryHub: opts.hub });
   const server = await createServer(deps);
-  const addr = await server.listen(0, '127.0.0.1');
+  const addr = await server.listen(port, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${addr.port}`,
     server,

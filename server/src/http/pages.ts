@@ -1,5 +1,18 @@
-import { Router } from 'express';
+import path from 'node:path';
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { Order, Slug } from '@liveticker/schemas';
 import type { AppContext } from '../context';
+import { AppError, parseInput } from '../errors';
+
+/** The browser bundles of the client SDK (built by `npm run build:sdk`, which `npm start` runs). */
+const SDK_DIST = path.join(path.dirname(require.resolve('@liveticker/client-sdk/package.json')), 'dist');
+
+const WidgetQuery = z.object({
+  ticker: Slug,
+  order: Order.default('newest'),
+  lang: z.enum(['de', 'en', 'ru']).default('de'),
+});
 
 /**
  * The pages e-mail links open. They never act on GET (mail scanners prefetch links): the page
@@ -23,8 +36,21 @@ async function post(path, body) {
   return json;
 }`;
 
-export function pagesRouter(_ctx: AppContext): Router {
+export function pagesRouter(ctx: AppContext): Router {
   const r = Router();
+  r.use('/sdk', express.static(SDK_DIST, { maxAge: '5m', fallthrough: false }));
+  r.get('/widgets/ticker.html', async (req, res) => {
+    const q = parseInput(WidgetQuery, req.query, 'widget parameters');
+    if (!(await ctx.db.selectFrom('tickers').select('id').where('id', '=', q.ticker).executeTakeFirst())) {
+      throw new AppError('not_found', `no ticker ${q.ticker}`);
+    }
+    // JSON in a script tag: escape "<" so no value can close the tag.
+    const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q }).replace(/</g, '\\u003c');
+    res.type('html').send(`<!doctype html><html lang="${q.lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker</title></head>
+<body style="margin:1rem"><div id="liveticker"></div><script src="/sdk/liveticker.js"></script>
+<script>const cfg = ${cfg}; cfg.url = location.origin; window.widget = Liveticker.mountTicker(document.getElementById('liveticker'), cfg);</script></body></html>`);
+  });
   r.get('/verify-email', (_req, res) => {
     res.type('html').send(
       page(

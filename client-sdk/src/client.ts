@@ -94,10 +94,9 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   unfollow(sync: StreamSync): void {
     const set = this.syncs.get(sync.stream);
     set?.delete(sync);
-    if (set && set.size === 0) {
-      this.syncs.delete(sync.stream);
-      sync.close();
-    }
+    const last = !set || set.size === 0;
+    if (last) this.syncs.delete(sync.stream);
+    sync.close(last);
   }
 
   close(): void {

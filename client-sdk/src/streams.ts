@@ -79,9 +79,10 @@ export class StreamSync {
     this.apply(fresh, frame.rev);
   }
 
-  close(): void {
+  /** Stops applying frames; `unsubscribe` also tells the server (when no one else follows the stream). */
+  close(unsubscribe = true): void {
     this.closed = true;
     this.buffered = [];
-    if (this.socket.connected) this.socket.emit(SOCKET_EVENTS.unsubscribe, { stream: this.stream });
+    if (unsubscribe && this.socket.connected) this.socket.emit(SOCKET_EVENTS.unsubscribe, { stream: this.stream });
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '@liveticker/schemas';
 import type { Locale, User } from '@liveticker/schemas';
 import type { AppContext } from '../context';
+import type { UsersTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { mailFor } from '../mail/templates';
 import type { Actor } from './actor';
@@ -40,6 +41,18 @@ function sendLater(ctx: AuthCtx, make: () => Promise<Parameters<AppContext['mail
 }
 
 const link = (ctx: AuthCtx, page: string, token: string) => `${ctx.config.publicUrl}/${page}?token=${encodeURIComponent(token)}`;
+
+const PAGES = { verify: 'verify-email', reset: 'reset-password' } as const;
+
+/** Mails a fresh verification or reset link to the account of `email`, if it has one and `wanted` agrees. */
+function mailTokenLater(ctx: AuthCtx, email: string, purpose: 'verify' | 'reset', wanted: (user: UsersTable) => boolean): void {
+  sendLater(ctx, async () => {
+    const user = await findUserByEmail(ctx.db, email);
+    if (!user || !wanted(user)) return undefined;
+    const token = await issueEmailToken(ctx.db, user.id, user.email, purpose);
+    return mailFor(purpose, user.locale as Locale, user.email, user.display_name, link(ctx, PAGES[purpose], token));
+  });
+}
 
 /** The same answer for a new and an existing address. */
 function registered(email: string) {
@@ -107,12 +120,7 @@ export async function verifyEmail(ctx: AuthCtx, body: unknown): Promise<User> {
 export async function resendVerification(ctx: AuthCtx, body: unknown) {
   const { email } = parseInput(EmailBody, body, 'address');
   await ctx.limiters.consume('resendAddress', email);
-  sendLater(ctx, async () => {
-    const user = await findUserByEmail(ctx.db, email);
-    if (!user || user.email_verified_at) return undefined;
-    const token = await issueEmailToken(ctx.db, user.id, user.email, 'verify');
-    return mailFor('verify', user.locale as Locale, user.email, user.display_name, link(ctx, 'verify-email', token));
-  });
+  mailTokenLater(ctx, email, 'verify', (user) => !user.email_verified_at);
   return { email, message: `If the address needs confirming, a new link was sent to ${email}` };
 }
 
@@ -147,12 +155,7 @@ export async function requestPasswordReset(ctx: AuthCtx, body: unknown, ip: stri
   const { email } = parseInput(EmailBody, body, 'address');
   await ctx.limiters.consume('resetIp', ip);
   await ctx.limiters.consume('resetAddress', email);
-  sendLater(ctx, async () => {
-    const user = await findUserByEmail(ctx.db, email);
-    if (!user || user.banned_at) return undefined;
-    const token = await issueEmailToken(ctx.db, user.id, user.email, 'reset');
-    return mailFor('reset', user.locale as Locale, user.email, user.display_name, link(ctx, 'reset-password', token));
-  });
+  mailTokenLater(ctx, email, 'reset', (user) => !user.banned_at);
   return { email, message: `If an account uses ${email}, a link to reset its password was sent there` };
 }
 

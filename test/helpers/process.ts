@@ -21,7 +21,7 @@ export class ServerProcess {
     const port = await freePort();
     const proc = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'server/src/main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'false', ADMIN_API_KEY: 'test-ops-key-0123456789abcdef', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const node = new ServerProcess(`http://127.0.0.1:${port}`, proc);

@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../server/src/config';
+import { createTestDatabase } from '../helpers/db';
+import type { TestDatabase } from '../helpers/db';
+import { ServerProcess } from '../helpers/process';
+import { raw } from '../helpers/api';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+describe('configuration', () => {
+  it('names every bad variable on its own line', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://db/x', REDIS_URL: 'localhost:6379', LOG_LEVEL: 'loud', ADMIN_API_KEY: 'short' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = (error as ConfigError).problems;
+    expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['ADMIN_API_KEY', 'DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    expect(lines.find((l) => l.startsWith('PORT'))).toContain('"eighty"');
+  });
+
+  it('refuses to start with a bad variable, saying which', () => {
+    const res = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'server/src/main.ts')], {
+      env: { ...process.env, PORT: '-1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/invalid configuration:\n\s+PORT: /);
+  });
+});
+
+describe('the first admin', () => {
+  let db: TestDatabase;
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db.drop();
+  });
+
+  it('comes from user:create (password on stdin) or from ADMIN_EMAIL/ADMIN_PASSWORD on first start', async () => {
+    const created = spawnSync(
+      path.join(ROOT, 'node_modules/.bin/tsx'),
+      [path.join(ROOT, 'scripts/user-create.ts'), '--email', 'Chief@Example.org', '--role', 'editor', '--name', 'Chief Editor'],
+      { env: { ...process.env, DATABASE_URL: db.url, SCRYPT_LOG_N: '12' }, input: 'editor password\n', encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toMatch(/^created editor chief@example.org/);
+
+    server = await ServerProcess.start({ DATABASE_URL: db.url, ADMIN_EMAIL: 'boss@example.org', ADMIN_PASSWORD: 'boss password', SCRYPT_LOG_N: '12' });
+    const boss = await raw(server.url, 'POST', '/auth/login', { email: 'boss@example.org', password: 'boss password' });
+    expect(boss.body.user).toMatchObject({ role: 'admin', emailVerifiedAt: expect.any(String) });
+    const chief = await raw(server.url, 'POST', '/auth/login', { email: 'chief@example.org', password: 'editor password' });
+    expect(chief.body.user).toMatchObject({ role: 'editor', displayName: 'Chief Editor' });
+    const users = await raw(server.url, 'GET', '/users', undefined, { authorization: `Bearer ${boss.body.token}` });
+    expect(users.body.items.map((u: { email: string }) => u.email).sort()).toEqual(['boss@example.org', 'chief@example.org']);
+  });
+});

@@ -7,6 +7,8 @@ import { LivetickerError, RestClient } from './rest';
 import { StreamSync } from './streams';
 import { TickerView } from './ticker';
 import type { TickerViewOptions } from './ticker';
+import { ChatView } from './chat';
+import type { ListViewOptions } from './list-view';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. https://live.example.org */
@@ -80,6 +82,27 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   /** A live view of a ticker's entries; await `view.ready` before the first render. */
   ticker(id: string, opts?: TickerViewOptions): TickerView {
     return new TickerView(this, id, opts);
+  }
+
+  /** A live view of a ticker's chat, which also sends (`view.send(text)`). */
+  chat(id: string, opts?: ListViewOptions): ChatView {
+    return new ChatView(this, id, opts);
+  }
+
+  /** Resolves when the socket is connected (at once if it is). */
+  connected(timeoutMs = 10_000): Promise<void> {
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.socket.off('connect', done);
+        reject(new LivetickerError('unavailable', 'not connected'));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.socket.once('connect', done);
+    });
   }
 
   /** Low level: follow a stream's changes in rev order (used by the views). */

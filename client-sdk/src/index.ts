@@ -1,6 +1,8 @@
 export { createClient, LivetickerClient } from './client';
 export type { ClientOptions, ClientEvents } from './client';
 export { TickerView } from './ticker';
+export { ChatView } from './chat';
+export type { ChatViewChange, SendOptions } from './chat';
 export type { TickerViewChange, TickerViewOptions } from './ticker';
 export { LivetickerError, RestClient } from './rest';
 export { StreamSync } from './streams';

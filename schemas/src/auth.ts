@@ -84,3 +84,11 @@ export const ApiToken = z.object({
   lastUsedAt: IsoDate.nullable(),
 });
 export const CreatedApiToken = ApiToken.extend({ token: z.string() });
+
+/** Admin: create a user directly (moderators, editors), verified. */
+export const CreateUserBody = z.strictObject({
+  email: Email,
+  password: Password,
+  displayName: DisplayName,
+  role: Role.default('reader'),
+});

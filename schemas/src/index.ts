@@ -5,3 +5,4 @@ export * from './entries';
 export * from './events';
 export * from './openapi';
 export * from './auth';
+export * from './chat';

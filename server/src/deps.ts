@@ -10,7 +10,9 @@ import { createMetrics } from './metrics';
 import type { Metrics } from './metrics';
 import type { Bus } from './realtime/bus';
 import { MemoryBus } from './realtime/bus.memory';
-import type { MemoryHub } from './realtime/bus.memory';
+import { MemoryHub } from './realtime/bus.memory';
+import { RedisPresence } from './realtime/presence';
+import type { PresenceStore } from './realtime/presence';
 import { RedisBus } from './realtime/bus.redis';
 import { logMailer, smtpMailer } from './mail/mailer';
 import type { Mailer } from './mail/mailer';
@@ -24,6 +26,7 @@ export interface Deps {
   bus: Bus;
   metrics: Metrics;
   mailer: Mailer;
+  presence: PresenceStore;
   nodeId: string;
   close(): Promise<void>;
 }
@@ -60,6 +63,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     if (applied.length) logger.info({ applied, dialect: database.dialect }, 'migrations applied');
 
     let bus: Bus;
+    let presence: PresenceStore;
     let redis: Deps['redis'];
     if (config.redisUrl) {
       const log = logger.child({ module: 'redis' });
@@ -72,8 +76,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       await Promise.all([main.connect(), sub.connect()]);
       redis = { main, sub };
       bus = new RedisBus(nodeId, main, sub, config.redisPrefix, log);
+      presence = new RedisPresence(main, config.redisPrefix);
     } else {
-      bus = new MemoryBus(nodeId, opts.memoryHub);
+      const hub = opts.memoryHub ?? new MemoryHub();
+      bus = new MemoryBus(nodeId, hub);
+      presence = hub.presence;
     }
     const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom, logger) : logMailer(logger);
     closers.push(async () => mailer.close());
@@ -84,6 +91,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       redis,
       bus,
       mailer,
+      presence,
       metrics: createMetrics(),
       nodeId,
       async close() {

@@ -16,6 +16,10 @@ import { Fanout } from './realtime/fanout';
 import { bindSockets } from './realtime/sockets';
 import type { SocketData } from './realtime/sockets';
 import { tickerChanges } from './tickers/tickers.changes';
+import { chatChanges, modChanges } from './chat/chat.changes';
+import { chatRouter } from './chat/chat.routes';
+import { sendMessage } from './chat/chat.service';
+import { Presence } from './realtime/presence';
 import { tickersRouter } from './tickers/tickers.routes';
 
 export interface LivetickerServer {
@@ -42,6 +46,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const { config, database, logger } = deps;
   const changeLog = new ChangeLog(database.db);
   changeLog.register('ticker', tickerChanges);
+  changeLog.register('chat', chatChanges);
+  changeLog.register('mod', modChanges);
   const originAllowed = originChecker(config.corsOrigins, config.publicUrl);
 
   const httpServer = http.createServer();
@@ -99,9 +105,14 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     },
   };
 
-  bindSockets(io, ctx, fanout);
+  bindSockets(io, ctx, fanout, {
+    [SOCKET_EVENTS.chatSend]: async (socket, payload) => ({
+      message: await sendMessage(ctx, (socket.data as SocketData).actor, payload),
+    }),
+  });
+  const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), chatRouter(ctx)],
     root: [pagesRouter(ctx)],
     ready: async () => {
       await database.db.selectFrom('streams').select('name').limit(1).execute();
@@ -111,6 +122,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
   httpServer.on('request', app);
   await fanout.start();
+  presence.start();
 
   return {
     ctx,
@@ -127,6 +139,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       });
     },
     async close() {
+      presence.stop();
       await fanout.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -14,7 +14,7 @@ import {
   verifyEmail,
 } from './auth.service';
 import type { LoginResult } from './auth.service';
-import { createApiToken, listApiTokens, listUsers, me, patchMe, patchUser, revokeApiToken } from './users.service';
+import { createUser, createApiToken, listApiTokens, listUsers, me, patchMe, patchUser, revokeApiToken } from './users.service';
 
 function setSessionCookie(ctx: AppContext, res: Response, result: LoginResult): void {
   res.cookie(SESSION_COOKIE, result.token, {
@@ -78,6 +78,9 @@ export function authRouter(ctx: AppContext): Router {
     res.status(204).end();
   });
 
+  r.post('/users', async (req, res) => {
+    res.status(201).json(await createUser(ctx, req.actor, req.body));
+  });
   r.get('/users', async (req, res) => {
     res.json(await listUsers(ctx, req.actor, req.query));
   });

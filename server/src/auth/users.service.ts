@@ -1,4 +1,4 @@
-import { CreateApiTokenBody, PatchMeBody, PatchUserBody } from '@liveticker/schemas';
+import { CreateApiTokenBody, CreateUserBody, PatchMeBody, PatchUserBody } from '@liveticker/schemas';
 import type { User } from '@liveticker/schemas';
 import { z } from 'zod';
 import type { AppContext } from '../context';
@@ -142,4 +142,10 @@ export async function createUserDirect(
   };
   await ctx.db.insertInto('users').values(row).execute();
   return toUser(row);
+}
+
+/** Admin: adds a verified user with a role (newsroom staff, or readers migrated from elsewhere). */
+export async function createUser(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor | undefined, body: unknown): Promise<User> {
+  requireRole(actor, 'admin');
+  return createUserDirect(ctx, parseInput(CreateUserBody, body, 'user'));
 }

@@ -82,7 +82,67 @@ export interface SessionsTable {
   revoked_at: string | null;
 }
 
+export interface ChatSettingsTable {
+  ticker_id: string;
+  rate_burst: number;
+  rate_per_minute: number;
+  duplicate_window_seconds: number;
+  /** JSON array of lower-case words */
+  banned_words: string;
+  watch_words: string;
+}
+
+export interface MessagesTable {
+  id: string;
+  ticker_id: string;
+  seq: number;
+  rev: number;
+  mod_rev: number;
+  author_id: string;
+  author_name: string;
+  body: string;
+  reply_to: string | null;
+  status: 'visible' | 'pending' | 'rejected' | 'deleted';
+  hold_reason: 'premoderation' | 'watch_word' | null;
+  pinned: number;
+  client_id: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ReportsTable {
+  id: string;
+  message_id: string;
+  ticker_id: string;
+  reporter_id: string;
+  reporter_name: string;
+  reason: string;
+  note: string | null;
+  mod_rev: number;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  resolution: 'dismissed' | 'deleted' | null;
+}
+
+export interface ModerationLogTable {
+  id: string;
+  ticker_id: string | null;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  target_type: 'message' | 'user' | 'report' | 'room';
+  target_id: string;
+  details: string | null;
+  created_at: string;
+}
+
 export interface Tables {
+  chat_settings: ChatSettingsTable;
+  messages: MessagesTable;
+  reports: ReportsTable;
+  moderation_log: ModerationLogTable;
   users: UsersTable;
   email_tokens: EmailTokensTable;
   sessions: SessionsTable;

@@ -1,4 +1,5 @@
 import type { Bus, BusHandlers, ControlEnvelope, StreamEnvelope } from './bus';
+import { MemoryPresence } from './presence';
 
 /**
  * An in-process hub several nodes (servers in one process, as in tests) can share; a lone
@@ -6,6 +7,8 @@ import type { Bus, BusHandlers, ControlEnvelope, StreamEnvelope } from './bus';
  */
 export class MemoryHub {
   readonly buses = new Set<MemoryBus>();
+  /** Reader counts of the nodes on this hub. */
+  readonly presence = new MemoryPresence();
 }
 
 export class MemoryBus implements Bus {

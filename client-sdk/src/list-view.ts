@@ -1,0 +1,183 @@
+import type { Change, Order } from '@liveticker/schemas';
+import { Emitter } from './emitter';
+import { OrderedList } from './ordered';
+import type { Item, ListOp } from './ordered';
+import type { LivetickerError } from './rest';
+import type { LivetickerClient } from './client';
+import type { StreamSync } from './streams';
+
+export interface PinnableItem extends Item {
+  pinned: boolean;
+  deletedAt: string | null;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  pinned: T[];
+  nextCursor: string | null;
+}
+
+export type ListViewChange<T, Extra = never> =
+  | ListOp<T>
+  | { op: 'pinned'; pinned: T[] }
+  /** The whole list changed (first load, order switch, more loaded): render anew. */
+  | { op: 'reset' }
+  | Extra;
+
+export interface ListViewOptions {
+  order?: Order;
+  /** Items per page, 1–100. */
+  pageSize?: number;
+}
+
+/**
+ * The engine under the ticker and chat views: follows one stream, loads pages in either order,
+ * and places every live change where it belongs — inserts, edits, deletes and pins — using the
+ * item's `rev` so an older copy never replaces a newer one.
+ */
+export abstract class ListView<T extends PinnableItem, Events extends { change: unknown; error: LivetickerError }> extends Emitter<Events> {
+  pinned: T[] = [];
+  /** Resolves once the first page is there. */
+  readonly ready: Promise<void>;
+  protected readonly list: OrderedList<T>;
+  protected sync!: StreamSync;
+  private readonly pageSize: number;
+  /** Latest copy of every item a change told us about (pages in flight may be older). */
+  private readonly latest = new Map<string, T>();
+  private loaded = false;
+  private queued: Change[] = [];
+  private loading: Promise<void> | undefined;
+
+  protected constructor(
+    protected readonly client: LivetickerClient,
+    readonly id: string,
+    private readonly stream: string,
+    private readonly listPath: string,
+    opts: ListViewOptions,
+  ) {
+    super();
+    this.list = new OrderedList<T>(opts.order ?? 'newest');
+    this.pageSize = opts.pageSize ?? 20;
+    this.ready = this.start();
+    this.ready.catch((err: LivetickerError) => this.emitChange('error', err));
+  }
+
+  /** A deleted item leaves the list (entries) or stays as a tombstone (chat messages). */
+  protected abstract keepsTombstones: boolean;
+  /** Loads what the view shows beside the list (e.g. the ticker), with the first page. */
+  protected async loadExtra(): Promise<void> {}
+  /** Changes that are not about the list's items. */
+  protected onOtherChange(_change: Change): void {}
+  /** Whether a change carries one of this list's items. */
+  protected abstract isItemChange(change: Change): boolean;
+
+  protected emitChange<K extends keyof Events>(event: K, value: Events[K]): void {
+    this.emit(event as never, value as never);
+  }
+
+  get order(): Order {
+    return this.list.order;
+  }
+  /** Items in the chosen order, pinned ones excluded (see `pinned`). */
+  get items(): T[] {
+    return this.list.items;
+  }
+  get hasMore(): boolean {
+    return this.list.hasMore;
+  }
+  /** The stream revision this view reflects. */
+  get rev(): number {
+    return this.sync.lastRev;
+  }
+
+  private async start(): Promise<void> {
+    this.sync = this.client.follow(this.stream, (changes) => this.onChanges(changes), (err) => this.emitChange('error', err));
+    await this.sync.sync();
+    const [page] = await Promise.all([this.fetchPage(this.list.order, null), this.loadExtra()]);
+    this.pinned = this.fresh(page.pinned).filter((e) => e.pinned).sort((a, b) => b.seq - a.seq);
+    this.list.addPage(this.list.order, { items: this.fresh(page.items), nextCursor: page.nextCursor }, true);
+    this.loaded = true;
+    const queued = this.queued;
+    this.queued = [];
+    for (const change of queued) this.applyChange(change);
+    this.emitChange('change', { op: 'reset' } as Events['change']);
+  }
+
+  private fetchPage(order: Order, cursor: string | null): Promise<ListPage<T>> {
+    return this.client.rest.get<ListPage<T>>(this.listPath, { order, limit: this.pageSize, cursor: cursor ?? undefined });
+  }
+
+  /** Swaps page items for newer copies live changes brought; drops deleted (unless kept) and pinned ones. */
+  private fresh(items: T[]): T[] {
+    return items
+      .map((e) => {
+        const newer = this.latest.get(e.id);
+        return newer && newer.rev > e.rev ? newer : e;
+      })
+      .filter((e) => this.keepsTombstones || !e.deletedAt);
+  }
+
+  /** Loads the next page in the current order; resolves false when there is no more. */
+  async loadMore(): Promise<boolean> {
+    await this.ready;
+    if (this.loading) await this.loading;
+    if (!this.list.hasMore) return false;
+    const order = this.list.order;
+    this.loading = (async () => {
+      const page = await this.fetchPage(order, this.list.cursor);
+      this.list.addPage(order, { items: this.fresh(page.items).filter((e) => !e.pinned), nextCursor: page.nextCursor }, false);
+    })();
+    try {
+      await this.loading;
+    } finally {
+      this.loading = undefined;
+    }
+    this.emitChange('change', { op: 'reset' } as Events['change']);
+    return true;
+  }
+
+  /** Switches between newest-first and oldest-first; fetches only a page it never loaded. */
+  async setOrder(order: Order): Promise<void> {
+    await this.ready;
+    if (order === this.list.order) return;
+    if (!this.list.has(order)) {
+      const page = await this.fetchPage(order, null);
+      this.list.addPage(order, { items: this.fresh(page.items).filter((e) => !e.pinned), nextCursor: page.nextCursor }, true);
+    }
+    this.list.order = order;
+    this.emitChange('change', { op: 'reset' } as Events['change']);
+  }
+
+  private onChanges(changes: Change[]): void {
+    for (const change of changes) {
+      if (!this.loaded) this.queued.push(change);
+      else this.applyChange(change);
+    }
+  }
+
+  private applyChange(change: Change): void {
+    if (!this.isItemChange(change)) {
+      this.onOtherChange(change);
+      return;
+    }
+    const item = change.data as unknown as T;
+    const known = this.latest.get(item.id) ?? this.list.get(item.id) ?? this.pinned.find((p) => p.id === item.id);
+    if (known && known.rev >= item.rev) return;
+    this.latest.set(item.id, item);
+
+    const wasPinned = this.pinned.some((p) => p.id === item.id);
+    if (wasPinned) this.pinned = this.pinned.filter((p) => p.id !== item.id);
+    const nowPinned = !item.deletedAt && item.pinned;
+    if (nowPinned) this.pinned = [...this.pinned, item].sort((a, b) => b.seq - a.seq);
+    if (wasPinned || nowPinned) this.emitChange('change', { op: 'pinned', pinned: this.pinned } as Events['change']);
+
+    const leaves = nowPinned || (item.deletedAt && !this.keepsTombstones);
+    const op = leaves ? this.list.remove(item.id) : this.list.upsert(item);
+    if (op) this.emitChange('change', op as Events['change']);
+  }
+
+  close(): void {
+    this.client.unfollow(this.sync);
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,200 @@
+import { ChatSendCmd, EditMessageBody, PageQuery } from '@liveticker/schemas';
+import type { Change, Message, MessageList } from '@liveticker/schemas';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { hasRole } from '../auth/actor';
+import { requireRole } from '../auth/guard';
+import { newId } from '../auth/tokens';
+import { nextRev } from '../db/database';
+import type { Trx } from '../db/database';
+import { decodeCursor, encodeCursor } from '../db/cursor';
+import { AppError, parseInput } from '../errors';
+import { findTicker } from '../tickers/tickers.repo';
+import { findMessage, listMessages, listPinnedMessages, toMessage } from './messages.repo';
+import { logAction } from './moderation.log';
+import { chatSettings } from './settings';
+
+type Ctx = Pick<AppContext, 'db' | 'publisher' | 'limiters'>;
+type Published = Array<[string, Change[]]>;
+
+/** Commits a write that may change several streams, then hands each stream its changes. */
+export async function commit<T>(ctx: Pick<AppContext, 'db' | 'publisher'>, work: (trx: Trx, out: Published) => Promise<T>): Promise<T> {
+  const out: Published = [];
+  const result = await ctx.db.transaction().execute((trx) => work(trx, out));
+  for (const [stream, changes] of out) if (changes.length) ctx.publisher.publish(stream, changes);
+  return result;
+}
+
+const MessageCursor = z.object({ o: z.enum(['newest', 'oldest']), s: z.number().int() });
+
+export async function listMessagesPage(ctx: Pick<AppContext, 'db'>, tickerId: string, query: unknown): Promise<MessageList> {
+  const q = parseInput(PageQuery, query, 'query');
+  if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
+  let afterSeq: number | undefined;
+  if (q.cursor) {
+    const c = decodeCursor(MessageCursor, q.cursor);
+    if (c.o !== q.order) throw new AppError('invalid_cursor', 'the cursor was made for the other order');
+    afterSeq = c.s;
+  }
+  const rows = await listMessages(ctx.db, { tickerId, order: q.order, limit: q.limit + 1, afterSeq });
+  const items = rows.slice(0, q.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    pinned: q.cursor ? [] : await listPinnedMessages(ctx.db, tickerId),
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ o: q.order, s: last.seq }) : null,
+  };
+}
+
+function containsWord(text: string, words: string[]): string | undefined {
+  const lower = text.toLowerCase();
+  return words.find((w) => new RegExp(`(^|[^\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(lower));
+}
+
+/**
+ * Posts a chat message: validate → who may post → idempotency → slow mode and rate limits →
+ * duplicates, banned and watch words → store with a revision → publish. Refusals carry their
+ * own code so a widget can say the right sentence.
+ */
+export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: unknown): Promise<Message> {
+  const cmd = parseInput(ChatSendCmd, payload, 'message');
+  const who = requireRole(actor, 'reader');
+  const user = await ctx.db.selectFrom('users').select(['muted_until', 'banned_at']).where('id', '=', who.id).executeTakeFirst();
+  if (user?.banned_at) throw new AppError('banned', 'you are banned from the discussion');
+  if (user?.muted_until && user.muted_until > new Date().toISOString()) {
+    throw new AppError('muted', 'you are muted for now', { until: user.muted_until });
+  }
+  const ticker = await findTicker(ctx.db, cmd.tickerId);
+  if (!ticker) throw new AppError('not_found', `no ticker ${cmd.tickerId}`);
+  if (ticker.chat.mode === 'closed') throw new AppError('room_closed', 'the discussion is closed');
+
+  // A retry (same clientId) gets the first message back, before any limit counts it again.
+  const existing = await ctx.db.selectFrom('messages').selectAll().where('author_id', '=', who.id).where('client_id', '=', cmd.clientId).executeTakeFirst();
+  if (existing) return toMessage(existing);
+
+  const settings = await chatSettings(ctx.db, cmd.tickerId);
+  const staff = hasRole(who, 'moderator') || hasRole(who, 'editor');
+  if (!staff) {
+    const key = `${cmd.tickerId}:${who.id}`;
+    if (settings.slowModeSeconds > 0) {
+      await ctx.limiters
+        .consume(`chat-slow-${settings.slowModeSeconds}`, key, { points: 1, duration: settings.slowModeSeconds })
+        .catch((err: unknown) => {
+          if (!(err instanceof AppError) || err.code !== 'rate_limited') throw err;
+          throw new AppError('slow_mode', `slow mode: one message every ${settings.slowModeSeconds} s`, err.details);
+        });
+    }
+    await ctx.limiters.consume(`chat-burst-${settings.rateLimit.burst}`, key, { points: settings.rateLimit.burst, duration: 10 });
+    await ctx.limiters.consume(`chat-minute-${settings.rateLimit.perMinute}`, key, { points: settings.rateLimit.perMinute, duration: 60 });
+    if (settings.duplicateWindowSeconds > 0) {
+      const since = new Date(Date.now() - settings.duplicateWindowSeconds * 1000).toISOString();
+      const dup = await ctx.db
+        .selectFrom('messages')
+        .select('id')
+        .where('author_id', '=', who.id)
+        .where('created_at', '>', since)
+        .where('ticker_id', '=', cmd.tickerId)
+        .where('body', '=', cmd.body)
+        .executeTakeFirst();
+      if (dup) throw new AppError('message_rejected', 'you just sent the same message', { reason: 'duplicate' });
+    }
+    if (containsWord(cmd.body, settings.bannedWords)) {
+      throw new AppError('message_rejected', 'the message contains a word that is not allowed here', { reason: 'banned_word' });
+    }
+  }
+  const hold = staff
+    ? null
+    : settings.mode === 'premoderated'
+      ? ('premoderation' as const)
+      : containsWord(cmd.body, settings.watchWords)
+        ? ('watch_word' as const)
+        : null;
+
+  try {
+    return await commit(ctx, async (trx, out) => {
+      if (cmd.replyTo) {
+        const parent = await findMessage(trx, cmd.replyTo);
+        if (!parent || parent.ticker_id !== cmd.tickerId || parent.seq === 0) {
+          throw new AppError('validation_failed', 'replyTo must be a message of this room', [{ path: 'replyTo', message: 'unknown message' }]);
+        }
+      }
+      const now = new Date().toISOString();
+      const stream = hold ? `mod:${cmd.tickerId}` : `chat:${cmd.tickerId}`;
+      const rev = await nextRev(trx, stream);
+      const row = {
+        id: newId(),
+        ticker_id: cmd.tickerId,
+        seq: hold ? 0 : rev,
+        rev: hold ? 0 : rev,
+        mod_rev: hold ? rev : 0,
+        author_id: who.id,
+        author_name: who.displayName,
+        body: cmd.body,
+        reply_to: cmd.replyTo ?? null,
+        status: hold ? ('pending' as const) : ('visible' as const),
+        hold_reason: hold,
+        pinned: 0,
+        client_id: cmd.clientId,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      };
+      await trx.insertInto('messages').values(row).execute();
+      out.push([stream, [{ rev, type: 'message.created', data: toMessage(row, { forModerators: Boolean(hold) }) }]]);
+      return toMessage(row);
+    });
+  } catch (err) {
+    // Two retries raced past the lookup: the unique (author, clientId) index kept one.
+    const first = await ctx.db.selectFrom('messages').selectAll().where('author_id', '=', who.id).where('client_id', '=', cmd.clientId).executeTakeFirst();
+    if (first) return toMessage(first);
+    throw err;
+  }
+}
+
+/** Authors delete their own messages, moderators any; readers then see a tombstone. */
+export async function deleteMessage(ctx: Pick<AppContext, 'db' | 'publisher'>, actor: Actor | undefined, id: string): Promise<Message> {
+  const who = requireRole(actor, 'reader');
+  return commit(ctx, async (trx, out) => {
+    const row = await findMessage(trx, id);
+    if (!row || row.status === 'deleted' || row.status === 'rejected') throw new AppError('not_found', `no message ${id}`);
+    const moderator = hasRole(who, 'moderator');
+    if (row.author_id !== who.id && !moderator) throw new AppError('forbidden', 'you can delete only your own messages');
+    const now = new Date().toISOString();
+    const wasHeld = row.status === 'pending';
+    const rev = wasHeld ? row.rev : await nextRev(trx, `chat:${row.ticker_id}`);
+    const modRev = wasHeld ? await nextRev(trx, `mod:${row.ticker_id}`) : row.mod_rev;
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status: 'deleted', pinned: 0, rev, mod_rev: modRev, deleted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (wasHeld) out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
+    else out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.deleted', data: toMessage(updated) }]]);
+    if (row.author_id !== who.id) {
+      await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.delete', targetType: 'message', targetId: id, details: { author: row.author_id, body: row.body } });
+    }
+    return toMessage(updated);
+  });
+}
+
+/** Moderators edit a message's text (e.g. to remove a phone number); readers get `message.updated`. */
+export async function editMessage(ctx: Pick<AppContext, 'db' | 'publisher'>, actor: Actor | undefined, id: string, body: unknown): Promise<Message> {
+  const who = requireRole(actor, 'moderator');
+  const input = parseInput(EditMessageBody, body, 'message');
+  return commit(ctx, async (trx, out) => {
+    const row = await findMessage(trx, id);
+    if (!row || row.status !== 'visible') throw new AppError('not_found', `no visible message ${id}`);
+    const rev = await nextRev(trx, `chat:${row.ticker_id}`);
+    const updated = await trx
+      .updateTable('messages')
+      .set({ body: input.body, rev, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.updated', data: toMessage(updated) }]]);
+    await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.edit', targetType: 'message', targetId: id, details: { before: row.body, after: input.body } });
+    return toMessage(updated);
+  });
+}

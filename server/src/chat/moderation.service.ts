@@ -1,0 +1,152 @@
+import { BanBody, MuteBody, ReportBody, ResolveReportBody } from '@liveticker/schemas';
+import type { Message, ModerationAction, Report } from '@liveticker/schemas';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { requireRole } from '../auth/guard';
+import { revokeSessions } from '../auth/sessions';
+import { newId } from '../auth/tokens';
+import { findUserById, toUser } from '../auth/users.repo';
+import { nextRev } from '../db/database';
+import { AppError, parseInput } from '../errors';
+import { findTicker } from '../tickers/tickers.repo';
+import { commit, deleteMessage } from './chat.service';
+import { findMessage, toMessage, toReport } from './messages.repo';
+import { listActions, logAction } from './moderation.log';
+
+type Ctx = Pick<AppContext, 'db' | 'publisher'>;
+
+/** Approves a held message: it enters the chat (a chat revision) and leaves the queue. */
+export async function approveMessage(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Message> {
+  const who = requireRole(actor, 'moderator');
+  return commit(ctx, async (trx, out) => {
+    const row = await findMessage(trx, id);
+    if (!row || row.status !== 'pending') throw new AppError('not_found', `no held message ${id}`);
+    const rev = await nextRev(trx, `chat:${row.ticker_id}`);
+    const modRev = await nextRev(trx, `mod:${row.ticker_id}`);
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status: 'visible', seq: rev, rev, mod_rev: modRev, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.created', data: toMessage(updated) }]]);
+    out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
+    await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.approve', targetType: 'message', targetId: id });
+    return toMessage(updated);
+  });
+}
+
+export async function rejectMessage(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Message> {
+  const who = requireRole(actor, 'moderator');
+  return commit(ctx, async (trx, out) => {
+    const row = await findMessage(trx, id);
+    if (!row || row.status !== 'pending') throw new AppError('not_found', `no held message ${id}`);
+    const modRev = await nextRev(trx, `mod:${row.ticker_id}`);
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status: 'rejected', mod_rev: modRev, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
+    await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.reject', targetType: 'message', targetId: id, details: { body: row.body } });
+    return toMessage(updated);
+  });
+}
+
+/** A verified reader reports a visible message once; moderators see it live on `mod:<id>`. */
+export async function reportMessage(ctx: Ctx, actor: Actor | undefined, messageId: string, body: unknown): Promise<Report> {
+  const who = requireRole(actor, 'reader');
+  const input = parseInput(ReportBody, body, 'report');
+  return commit(ctx, async (trx, out) => {
+    const msg = await findMessage(trx, messageId);
+    if (!msg || msg.status !== 'visible') throw new AppError('not_found', `no message ${messageId}`);
+    const already = await trx.selectFrom('reports').select('id').where('message_id', '=', messageId).where('reporter_id', '=', who.id).executeTakeFirst();
+    if (already) throw new AppError('conflict', 'you already reported this message');
+    const modRev = await nextRev(trx, `mod:${msg.ticker_id}`);
+    const row = {
+      id: newId(),
+      message_id: messageId,
+      ticker_id: msg.ticker_id,
+      reporter_id: who.id,
+      reporter_name: who.displayName,
+      reason: input.reason,
+      note: input.note || null,
+      mod_rev: modRev,
+      created_at: new Date().toISOString(),
+      resolved_at: null,
+      resolved_by: null,
+      resolution: null,
+    };
+    await trx.insertInto('reports').values(row).execute();
+    const report = toReport(row);
+    out.push([`mod:${msg.ticker_id}`, [{ rev: modRev, type: 'report.created', data: { ...report, message: toMessage(msg) } }]]);
+    return report;
+  });
+}
+
+export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: string, body: unknown): Promise<Report> {
+  const who = requireRole(actor, 'moderator');
+  const input = parseInput(ResolveReportBody, body, 'resolution');
+  const report = await ctx.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!report || report.resolved_at) throw new AppError('not_found', `no open report ${id}`);
+  if (input.action === 'delete') {
+    const msg = await findMessage(ctx.db, report.message_id);
+    if (msg && msg.status !== 'deleted') await deleteMessage(ctx, who, report.message_id);
+  }
+  return commit(ctx, async (trx, out) => {
+    const modRev = await nextRev(trx, `mod:${report.ticker_id}`);
+    const row = await trx
+      .updateTable('reports')
+      .set({ resolved_at: new Date().toISOString(), resolved_by: who.id, resolution: input.action === 'delete' ? 'deleted' : 'dismissed', mod_rev: modRev })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    out.push([`mod:${report.ticker_id}`, [{ rev: modRev, type: 'report.resolved', data: toReport(row) as never }]]);
+    await logAction(trx, who, { tickerId: report.ticker_id, action: `report.${input.action}`, targetType: 'report', targetId: id });
+    return toReport(row);
+  });
+}
+
+/** What waits for a moderator: held messages and open reports, oldest first. */
+export async function moderationQueue(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string) {
+  requireRole(actor, 'moderator');
+  if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
+  const [held, reports] = await Promise.all([
+    ctx.db.selectFrom('messages').selectAll().where('ticker_id', '=', tickerId).where('status', '=', 'pending').orderBy('mod_rev').limit(500).execute(),
+    ctx.db.selectFrom('reports').selectAll().where('ticker_id', '=', tickerId).where('resolved_at', 'is', null).orderBy('mod_rev').limit(500).execute(),
+  ]);
+  const head = await ctx.db.selectFrom('streams').select('rev').where('name', '=', `mod:${tickerId}`).executeTakeFirst();
+  return { rev: head?.rev ?? 0, held: held.map((m) => toMessage(m, { forModerators: true })), reports: reports.map(toReport) };
+}
+
+export async function moderationLog(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string): Promise<{ items: ModerationAction[]; nextCursor: null }> {
+  requireRole(actor, 'moderator');
+  return { items: await listActions(ctx.db, tickerId, 200), nextCursor: null };
+}
+
+/** Mutes a user for a time; their sends get `muted` until then. */
+export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, userId: string, body: unknown) {
+  const who = requireRole(actor, 'moderator');
+  const input = parseInput(MuteBody, body, 'mute');
+  const until = new Date(Date.now() + input.minutes * 60_000).toISOString();
+  const res = await ctx.db.updateTable('users').set({ muted_until: until, updated_at: new Date().toISOString() }).where('id', '=', userId).executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw new AppError('not_found', `no user ${userId}`);
+  await logAction(ctx.db, who, { tickerId: null, action: 'user.mute', targetType: 'user', targetId: userId, details: { until, reason: input.reason } });
+  return toUser((await findUserById(ctx.db, userId))!);
+}
+
+/** Bans a user: sessions revoked, open sockets on every node cut off at once. */
+export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor: Actor | undefined, userId: string, body: unknown) {
+  const who = requireRole(actor, 'moderator');
+  const input = parseInput(BanBody, body, 'ban');
+  const target = await findUserById(ctx.db, userId);
+  if (!target) throw new AppError('not_found', `no user ${userId}`);
+  if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins ban staff');
+  const now = new Date().toISOString();
+  await ctx.db.updateTable('users').set({ banned_at: target.banned_at ?? now, updated_at: now }).where('id', '=', userId).execute();
+  const ended = await revokeSessions(ctx.db, userId);
+  ctx.endSessions(userId, ended, 'banned');
+  await logAction(ctx.db, who, { tickerId: null, action: 'user.ban', targetType: 'user', targetId: userId, details: { reason: input.reason } });
+  return toUser((await findUserById(ctx.db, userId))!);
+}

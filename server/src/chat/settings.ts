@@ -1,0 +1,90 @@
+import { PatchChatSettingsBody } from '@liveticker/schemas';
+import type { ChatSettings } from '@liveticker/schemas';
+import type { AppContext } from '../context';
+import type { Db, Trx } from '../db/database';
+import { nextRev } from '../db/database';
+import { AppError, parseInput } from '../errors';
+import type { Actor } from '../auth/actor';
+import { findTicker, toTicker } from '../tickers/tickers.repo';
+import { requireAnyRole } from '../auth/guard';
+import { logAction } from './moderation.log';
+import { pinMessage } from './pins';
+
+export const DEFAULT_CHAT = { rate_burst: 5, rate_per_minute: 30, duplicate_window_seconds: 60, banned_words: '[]', watch_words: '[]' };
+
+/** The whole room settings of a ticker (public mode/slow mode on the ticker, the rest apart). */
+export async function chatSettings(db: Db | Trx, tickerId: string): Promise<ChatSettings> {
+  const ticker = await findTicker(db, tickerId);
+  if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
+  const row = (await db.selectFrom('chat_settings').selectAll().where('ticker_id', '=', tickerId).executeTakeFirst()) ?? {
+    ticker_id: tickerId,
+    ...DEFAULT_CHAT,
+  };
+  const pinned = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('ticker_id', '=', tickerId)
+    .where('pinned', '=', 1)
+    .executeTakeFirst();
+  return {
+    mode: ticker.chat.mode,
+    slowModeSeconds: ticker.chat.slowModeSeconds,
+    rateLimit: { burst: row.rate_burst, perMinute: row.rate_per_minute },
+    duplicateWindowSeconds: row.duplicate_window_seconds,
+    bannedWords: JSON.parse(row.banned_words) as string[],
+    watchWords: JSON.parse(row.watch_words) as string[],
+    pinnedMessageId: pinned?.id ?? null,
+  };
+}
+
+export async function getChatSettings(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string): Promise<ChatSettings> {
+  requireAnyRole(actor, ['editor', 'moderator']);
+  return chatSettings(ctx.db, tickerId);
+}
+
+/** Editors and moderators change a room; mode and slow mode reach readers as `ticker.updated`. */
+export async function patchChatSettings(
+  ctx: Pick<AppContext, 'db' | 'publisher'>,
+  actor: Actor | undefined,
+  tickerId: string,
+  body: unknown,
+): Promise<ChatSettings> {
+  const who = requireAnyRole(actor, ['editor', 'moderator']);
+  const input = parseInput(PatchChatSettingsBody, body, 'chat settings');
+  const published: Array<[string, Parameters<AppContext['publisher']['publish']>[1]]> = [];
+  const settings = await ctx.db.transaction().execute(async (trx) => {
+    const current = await chatSettings(trx, tickerId);
+    if (input.mode !== undefined || input.slowModeSeconds !== undefined) {
+      const rev = await nextRev(trx, `ticker:${tickerId}`);
+      const row = await trx
+        .updateTable('tickers')
+        .set({
+          ...(input.mode !== undefined && { chat_mode: input.mode }),
+          ...(input.slowModeSeconds !== undefined && { slow_mode_seconds: input.slowModeSeconds }),
+          rev,
+          updated_at: new Date().toISOString(),
+        })
+        .where('id', '=', tickerId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      published.push([`ticker:${tickerId}`, [{ rev, type: 'ticker.updated', data: toTicker(row) }]]);
+    }
+    const next = {
+      ticker_id: tickerId,
+      rate_burst: input.rateLimit?.burst ?? current.rateLimit.burst,
+      rate_per_minute: input.rateLimit?.perMinute ?? current.rateLimit.perMinute,
+      duplicate_window_seconds: input.duplicateWindowSeconds ?? current.duplicateWindowSeconds,
+      banned_words: JSON.stringify(input.bannedWords ?? current.bannedWords),
+      watch_words: JSON.stringify(input.watchWords ?? current.watchWords),
+    };
+    await trx.deleteFrom('chat_settings').where('ticker_id', '=', tickerId).execute();
+    await trx.insertInto('chat_settings').values(next).execute();
+    if (input.pinnedMessageId !== undefined && input.pinnedMessageId !== current.pinnedMessageId) {
+      published.push([`chat:${tickerId}`, await pinMessage(trx, tickerId, input.pinnedMessageId)]);
+    }
+    await logAction(trx, who, { tickerId, action: 'room.settings', targetType: 'room', targetId: tickerId, details: input });
+    return chatSettings(trx, tickerId);
+  });
+  for (const [stream, changes] of published) ctx.publisher.publish(stream, changes);
+  return settings;
+}

@@ -1,0 +1,127 @@
+import type { Server as IoServer } from 'socket.io';
+import type { Redis } from 'ioredis';
+import { SOCKET_EVENTS } from '@liveticker/schemas';
+import type { Logger } from '../logger';
+
+/** A node's reports are trusted this long; a node that died drops out after it, ms. */
+const STALE_MS = 5000;
+
+/** Reader counts per ticker, summed over every node. */
+export interface PresenceStore {
+  /** This node's counts (0 for tickers it no longer has readers of). */
+  report(nodeId: string, counts: Map<string, number>): Promise<void>;
+  totals(tickerIds: string[]): Promise<Map<string, number>>;
+}
+
+/** For nodes sharing one process (tests) or a lone node. */
+export class MemoryPresence implements PresenceStore {
+  private readonly byNode = new Map<string, { at: number; counts: Map<string, number> }>();
+  async report(nodeId: string, counts: Map<string, number>): Promise<void> {
+    this.byNode.set(nodeId, { at: Date.now(), counts: new Map(counts) });
+  }
+  async totals(tickerIds: string[]): Promise<Map<string, number>> {
+    const out = new Map(tickerIds.map((id) => [id, 0]));
+    for (const { at, counts } of this.byNode.values()) {
+      if (Date.now() - at > STALE_MS) continue;
+      for (const id of tickerIds) out.set(id, out.get(id)! + (counts.get(id) ?? 0));
+    }
+    return out;
+  }
+}
+
+/** One Redis hash per ticker: field = node id, value = "count:timestamp". */
+export class RedisPresence implements PresenceStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+  private key(tickerId: string) {
+    return `${this.prefix}presence:${tickerId}`;
+  }
+  async report(nodeId: string, counts: Map<string, number>): Promise<void> {
+    const pipe = this.redis.pipeline();
+    for (const [id, n] of counts) {
+      if (n > 0) pipe.hset(this.key(id), nodeId, `${n}:${Date.now()}`);
+      else pipe.hdel(this.key(id), nodeId);
+      pipe.pexpire(this.key(id), STALE_MS * 4);
+    }
+    await pipe.exec();
+  }
+  async totals(tickerIds: string[]): Promise<Map<string, number>> {
+    const pipe = this.redis.pipeline();
+    for (const id of tickerIds) pipe.hgetall(this.key(id));
+    const results = (await pipe.exec()) ?? [];
+    const out = new Map<string, number>();
+    tickerIds.forEach((id, i) => {
+      const fields = (results[i]?.[1] ?? {}) as Record<string, string>;
+      let sum = 0;
+      for (const v of Object.values(fields)) {
+        const [n, at] = v.split(':').map(Number);
+        if (Date.now() - at <= STALE_MS) sum += n;
+      }
+      out.set(id, sum);
+    });
+    return out;
+  }
+}
+
+/**
+ * Once a second: counts this node's readers per ticker (sockets following its ticker or chat
+ * stream, each socket once), reports them, and pushes `presence` to the rooms whose total
+ * changed — so readers get it at most once a second.
+ */
+export class Presence {
+  private timer?: NodeJS.Timeout;
+  private readonly last = new Map<string, number>();
+  private reported = new Set<string>();
+  private running = false;
+
+  constructor(
+    private readonly opts: { io: IoServer; store: PresenceStore; nodeId: string; logger: Logger; intervalMs?: number },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  private localCounts(): Map<string, number> {
+    const readers = new Map<string, Set<string>>();
+    for (const [room, sockets] of this.opts.io.of('/').adapter.rooms) {
+      const m = /^(ticker|chat):(.+)$/.exec(room);
+      if (!m) continue;
+      let set = readers.get(m[2]);
+      if (!set) readers.set(m[2], (set = new Set()));
+      for (const id of sockets) set.add(id);
+    }
+    return new Map([...readers].map(([id, set]) => [id, set.size]));
+  }
+
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const counts = this.localCounts();
+      for (const id of this.reported) if (!counts.has(id)) counts.set(id, 0);
+      await this.opts.store.report(this.opts.nodeId, counts);
+      this.reported = new Set([...counts].filter(([, n]) => n > 0).map(([id]) => id));
+      const totals = await this.opts.store.totals([...this.reported]);
+      for (const [id, readers] of totals) {
+        if (this.last.get(id) === readers) continue;
+        this.last.set(id, readers);
+        for (const stream of [`ticker:${id}`, `chat:${id}`]) {
+          this.opts.io.to(stream).emit(SOCKET_EVENTS.presence, { stream, readers });
+        }
+      }
+      for (const id of this.last.keys()) if (!this.reported.has(id)) this.last.delete(id);
+    } catch (err) {
+      this.opts.logger.warn({ err, module: 'presence' }, 'presence update failed');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

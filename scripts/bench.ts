@@ -1,6 +1,8 @@
-// npm run bench: the real server (Redis bus, SQLite) beside a bare Socket.IO broadcast server,
-// same readers, same traffic, same run. Loopback only; every loop is bounded.
-//   BENCH_CLIENTS (10000)  BENCH_RATE (20/s)  BENCH_SECONDS (10)  REDIS_URL (redis://127.0.0.1:6379)
+// npm run bench [ticker|chat]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
+//   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
+//   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
+//   both:   BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run, table } from './bench/harness';
+import { LiteClient } from './bench/lite-client';
 import type { Load, Result, Target } from './bench/harness';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -164,6 +167,71 @@ async function tickerScenario(load: Load): Promise<Result[]> {
   return results;
 }
 
+/** Connected posting sockets; `send(i)` sends message i from poster i mod n and waits for the ack. */
+async function posters(url: string, tokens: Array<string | undefined>, tickerId: string) {
+  const sockets = await Promise.all(
+    tokens.map(async (token) => {
+      const c = new LiteClient(() => undefined);
+      await c.connect(url, token ? { token } : undefined);
+      return c;
+    }),
+  );
+  return {
+    async send(i: number): Promise<void> {
+      const ack = (await sockets[i % sockets.length].emitWithAck('chat:send', {
+        tickerId,
+        body: `Message bench-${i}- from the readers: what a night!`,
+        clientId: `c${i}x${randomBytes(4).toString('hex')}`,
+      })) as { ok: boolean; error?: unknown };
+      if (!ack.ok) throw new Error(`chat:send refused: ${JSON.stringify(ack.error)}`);
+    },
+    close: () => sockets.forEach((s) => s.close()),
+  };
+}
+
+async function chatScenario(load: Load, nPosters: number): Promise<Result[]> {
+  log(`\n== chat: ${load.clients} readers in one room, ${nPosters} posting users, ${load.rate} messages/s for ${load.seconds} s ==`);
+  const results: Result[] = [];
+
+  const bare = await startBare();
+  const barePosters = await posters(bare.url, Array.from({ length: nPosters }, () => undefined), 'bench');
+  try {
+    results.push(await run({ ...bare, name: 'bare Socket.IO', stream: 'chat:bench', send: (i) => barePosters.send(i) }, load, log));
+  } finally {
+    barePosters.close();
+    await bare.stop();
+  }
+
+  const lt = await startLiveticker({ SCRYPT_LOG_N: '10' });
+  try {
+    const api = `${lt.url}/api/v1`;
+    await post(`${api}/tickers`, { id: 'bench', title: 'Bench chat', status: 'live' }, lt.opsKey);
+    // The room allows this traffic: 4 messages/s per user is far above the defaults.
+    const res = await fetch(`${api}/tickers/bench/chat-settings`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${lt.opsKey}` },
+      body: JSON.stringify({ rateLimit: { burst: 1000, perMinute: 6000 }, duplicateWindowSeconds: 0 }),
+    });
+    if (!res.ok) throw new Error(`chat settings: ${res.status} ${await res.text()}`);
+    const tokens: string[] = [];
+    for (let u = 0; u < nPosters; u++) {
+      const email = `poster${u}@bench.example`;
+      await post(`${api}/users`, { email, password: 'bench password', displayName: `Poster ${u}` }, lt.opsKey);
+      const login = await fetch(`${api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'bench password' }) });
+      tokens.push(((await login.json()) as { token: string }).token);
+    }
+    const ltPosters = await posters(lt.url, tokens, 'bench');
+    try {
+      results.push(await run({ name: 'liveticker (redis bus, sqlite)', url: lt.url, pid: lt.pid, stream: 'chat:bench', stop: lt.stop, send: (i) => ltPosters.send(i) }, load, log));
+    } finally {
+      ltPosters.close();
+    }
+  } finally {
+    await lt.stop();
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'all';
   log(`liveticker bench on ${os.cpus().length} cores, node ${process.version}`);
@@ -177,6 +245,20 @@ async function main(): Promise<void> {
     log(`\n${table(results)}`);
     const [bare, lt] = results;
     log(`p99 ratio liveticker/bare: ${(lt.p99 / bare.p99).toFixed(2)} (target ≤ 1.5); delivered ${((100 * lt.delivered) / lt.expected).toFixed(2)}% (target 100%)`);
+  }
+  if (which === 'all' || which === 'chat') {
+    const results = await chatScenario(
+      {
+        clients: num('BENCH_CHAT_CLIENTS', 5_000),
+        rate: num('BENCH_CHAT_RATE', 200),
+        seconds: num('BENCH_SECONDS', 10),
+        drainMs: 20_000,
+      },
+      num('BENCH_CHAT_POSTERS', 50),
+    );
+    log(`\n${table(results)}`);
+    const lt = results[1];
+    log(`chat: delivered ${((100 * lt.delivered) / lt.expected).toFixed(2)}% (target 100%), p99 ${lt.p99.toFixed(0)} ms (target < 1000 ms)`);
   }
 }
 

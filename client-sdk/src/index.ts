@@ -10,3 +10,5 @@ export { OrderedList } from './ordered';
 export type * from '@liveticker/schemas';
 export { mountTicker } from './widgets/ticker-widget';
 export type { TickerWidgetOptions } from './widgets/ticker-widget';
+export { mountChat } from './widgets/chat-widget';
+export type { ChatWidgetOptions } from './widgets/chat-widget';

@@ -28,6 +28,12 @@ io.on('connection', (socket) => {
     void socket.join(p.stream);
     ack({ ok: true, rev: 0, changes: [] });
   });
+  // The chat baseline: every message is broadcast to its room at once, one frame each.
+  socket.on('chat:send', (p: { tickerId: string; body: string; clientId: string }, ack: (r: unknown) => void) => {
+    const stream = `chat:${p.tickerId}`;
+    io.to(stream).emit('changes', { stream, changes: [{ type: 'message.created', data: p }] });
+    ack({ ok: true });
+  });
 });
 server.listen(port, '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`);

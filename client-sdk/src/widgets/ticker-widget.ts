@@ -1,14 +1,18 @@
 import type { Entry, Order } from '@liveticker/schemas';
 import { createClient } from '../client';
+import type { LivetickerClient } from '../client';
 import type { TickerView } from '../ticker';
 import { STRINGS } from './i18n';
 import type { Lang } from './i18n';
+import { el } from './dom';
 
 export interface TickerWidgetOptions {
   url: string;
   ticker: string;
   order?: Order;
   lang?: Lang;
+  /** Share one connection between widgets on a page (the chat widget's, say). */
+  client?: LivetickerClient;
 }
 
 const CSS = `
@@ -33,14 +37,8 @@ const CSS = `
 .lt-teaser small{color:#d0021b;text-transform:uppercase;font-weight:700;font-size:.7rem}
 .lt-label{font:700 .7rem system-ui,sans-serif;text-transform:uppercase;color:#a06c00}
 .lt-more{display:block;margin:1rem auto;font:.9rem system-ui,sans-serif;padding:.5rem 1rem;cursor:pointer}
+.lt [hidden]{display:none}
 `;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function time(iso: string, lang: Lang): string {
   return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
@@ -81,7 +79,7 @@ function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
 export function mountTicker(root: HTMLElement, opts: TickerWidgetOptions): { view: TickerView; unmount: () => void } {
   const lang: Lang = opts.lang ?? 'de';
   const t = STRINGS[lang];
-  const client = createClient({ url: opts.url });
+  const client = opts.client ?? createClient({ url: opts.url });
   const view = client.ticker(opts.ticker, { order: opts.order ?? 'newest' });
 
   root.replaceChildren();
@@ -125,7 +123,7 @@ export function mountTicker(root: HTMLElement, opts: TickerWidgetOptions): { vie
     view,
     unmount: () => {
       view.close();
-      client.close();
+      if (!opts.client) client.close();
       root.replaceChildren();
     },
   };

@@ -39,18 +39,28 @@ async function post(path, body) {
 export function pagesRouter(ctx: AppContext): Router {
   const r = Router();
   r.use('/sdk', express.static(SDK_DIST, { maxAge: '5m', fallthrough: false }));
-  r.get('/widgets/ticker.html', async (req, res) => {
-    const q = parseInput(WidgetQuery, req.query, 'widget parameters');
-    if (!(await ctx.db.selectFrom('tickers').select('id').where('id', '=', q.ticker).executeTakeFirst())) {
-      throw new AppError('not_found', `no ticker ${q.ticker}`);
-    }
-    // JSON in a script tag: escape "<" so no value can close the tag.
-    const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q }).replace(/</g, '\\u003c');
-    res.type('html').send(`<!doctype html><html lang="${q.lang}"><head><meta charset="utf-8">
+  // ticker.html, chat.html and live.html (both side by side, as beside an article).
+  const MOUNT = {
+    ticker: `Liveticker.mountTicker(document.getElementById('ticker'), cfg)`,
+    chat: `Liveticker.mountChat(document.getElementById('chat'), cfg)`,
+  };
+  for (const kind of ['ticker', 'chat', 'live'] as const) {
+    r.get(`/widgets/${kind}.html`, async (req, res) => {
+      const q = parseInput(WidgetQuery, req.query, 'widget parameters');
+      if (!(await ctx.db.selectFrom('tickers').select('id').where('id', '=', q.ticker).executeTakeFirst())) {
+        throw new AppError('not_found', `no ticker ${q.ticker}`);
+      }
+      // JSON in a script tag: escape "<" so no value can close the tag.
+      const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q }).replace(/</g, '\\u003c');
+      const parts = kind === 'live' ? (['ticker', 'chat'] as const) : ([kind] as const);
+      res.type('html').send(`<!doctype html><html lang="${q.lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker</title></head>
-<body style="margin:1rem"><div id="liveticker"></div><script src="/sdk/liveticker.js"></script>
-<script>const cfg = ${cfg}; cfg.url = location.origin; window.widget = Liveticker.mountTicker(document.getElementById('liveticker'), cfg);</script></body></html>`);
-  });
+<body style="margin:1rem;display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap">
+${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : '1 1 20rem'}"></div>`).join('')}
+<script src="/sdk/liveticker.js"></script>
+<script>const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`);
+    });
+  }
   r.get('/verify-email', (_req, res) => {
     res.type('html').send(
       page(

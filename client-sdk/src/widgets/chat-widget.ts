@@ -1,0 +1,169 @@
+import type { Message } from '@liveticker/schemas';
+import { createClient } from '../client';
+import type { LivetickerClient } from '../client';
+import type { ChatView } from '../chat';
+import { LivetickerError } from '../rest';
+import { el } from './dom';
+import { say } from './i18n';
+import type { Lang } from './i18n';
+
+export interface ChatWidgetOptions {
+  url: string;
+  ticker: string;
+  lang?: Lang;
+  /** Share one connection between widgets on a page; it should send cookies (withCredentials). */
+  client?: LivetickerClient;
+}
+
+const TOKEN_KEY = 'liveticker.token';
+
+const CSS = `
+.ltc{font:15px/1.45 system-ui,sans-serif;color:#1a1a1a;max-width:28rem;border:1px solid #ddd;border-radius:6px;padding:.75rem}
+.ltc-head{display:flex;justify-content:space-between;align-items:baseline;border-bottom:2px solid #1a1a1a;margin-bottom:.5rem}
+.ltc-head h2{font-size:1.1rem;margin:0}.ltc-readers{font-size:.8rem;color:#666}
+.ltc-msgs{list-style:none;margin:0;padding:0;max-height:28rem;overflow:auto}
+.ltc-msg{padding:.4rem 0;border-bottom:1px solid #eee}.ltc-msg.pinned{background:#fff8e1;padding:.4rem}
+.ltc-author{font-weight:600;margin-right:.4rem}.ltc-time{font-size:.75rem;color:#888}
+.ltc-body{white-space:pre-wrap;overflow-wrap:anywhere}.ltc-gone{color:#888;font-style:italic}
+.ltc-box textarea,.ltc-box input{width:100%;box-sizing:border-box;font:inherit;padding:.4rem;margin:.2rem 0}
+.ltc-box button{font:inherit;padding:.35rem .8rem;margin:.2rem .3rem .2rem 0;cursor:pointer;background:#0a5bd3;color:#fff;border:0;border-radius:4px}
+.ltc-box button.secondary{background:#eee;color:#1a1a1a}
+.ltc-note{font-size:.85rem;margin:.3rem 0}.ltc-note.err{color:#b00020}.ltc-note.ok{color:#0a7a32}
+.ltc-more{display:block;margin:.5rem auto;font:inherit;font-size:.85rem;cursor:pointer}
+.ltc [hidden]{display:none}
+`;
+
+function errorText(lang: Lang, err: unknown): string {
+  if (!(err instanceof LivetickerError)) return say(lang, 'err.other');
+  const retry = (err.details as { retryAfter?: number } | undefined)?.retryAfter ?? '';
+  const key = `err.${err.code}`;
+  const text = say(lang, key, { s: retry });
+  return text === key ? say(lang, 'err.other') : text;
+}
+
+function renderMessage(m: Message, lang: Lang, pinned = false): HTMLElement {
+  const li = el('li', { class: `ltc-msg${pinned ? ' pinned' : ''}`, 'data-id': m.id });
+  li.append(el('span', { class: 'ltc-author' }, m.author.displayName));
+  li.append(el('span', { class: 'ltc-time' }, new Date(m.createdAt).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' })));
+  li.append(m.deletedAt ? el('div', { class: 'ltc-body ltc-gone' }, say(lang, 'deleted')) : el('div', { class: 'ltc-body' }, m.body));
+  return li;
+}
+
+/**
+ * The chat beside a ticker: live messages for everyone, and for a verified login a box to write.
+ * Readers without an account see "To join the discussion, log in or register" with both forms.
+ */
+export function mountChat(root: HTMLElement, opts: ChatWidgetOptions): { view: ChatView; unmount: () => void } {
+  const lang: Lang = opts.lang ?? 'de';
+  const t = (key: string, vars?: Record<string, string | number>) => say(lang, key, vars);
+  let token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  const client = opts.client ?? createClient({ url: opts.url, token, withCredentials: true });
+  if (opts.client && token) client.setToken(token);
+  const view = client.chat(opts.ticker);
+
+  root.replaceChildren();
+  const box = el('section', { class: 'ltc' });
+  const readers = el('span', { class: 'ltc-readers' });
+  const head = el('header', { class: 'ltc-head' });
+  head.append(el('h2', {}, t('chatTitle')), readers);
+  const compose = el('div', { class: 'ltc-box' });
+  const pinned = el('ul', { class: 'ltc-msgs ltc-pinned' });
+  const list = el('ul', { class: 'ltc-msgs ltc-list', 'aria-live': 'polite' });
+  const more = el('button', { class: 'ltc-more', type: 'button' }, t('moreMessages'));
+  box.append(head, compose, pinned, list, more);
+  root.append(el('style', {}, CSS), box);
+
+  const note = (text: string, kind: 'ok' | 'err') => el('p', { class: `ltc-note ${kind}`, role: kind === 'err' ? 'alert' : 'status' }, text);
+
+  function showWriter(): void {
+    const area = el('textarea', { rows: '2', maxlength: '500', placeholder: t('placeholder'), 'aria-label': t('placeholder') });
+    const sendBtn = el('button', { type: 'button', class: 'ltc-send' }, t('send'));
+    const out = el('div');
+    const logoutBtn = el('button', { type: 'button', class: 'secondary' }, t('logout'));
+    const submit = async () => {
+      const text = area.value;
+      if (!text.trim()) return;
+      sendBtn.disabled = true;
+      try {
+        const message = await view.send(text);
+        area.value = '';
+        out.replaceChildren(...(message.status === 'pending' ? [note(t('pending'), 'ok')] : []));
+      } catch (err) {
+        out.replaceChildren(note(errorText(lang, err), 'err'));
+        if (err instanceof LivetickerError && err.code === 'login_required') signOut();
+      } finally {
+        sendBtn.disabled = false;
+      }
+    };
+    sendBtn.addEventListener('click', () => void submit());
+    area.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey) {
+        e.preventDefault();
+        void submit();
+      }
+    });
+    logoutBtn.addEventListener('click', () => {
+      void client.rest.post('/auth/logout', {}).catch(() => undefined);
+      signOut();
+    });
+    compose.replaceChildren(area, sendBtn, logoutBtn, out);
+  }
+
+  function signOut(): void {
+    token = undefined;
+    sessionStorage.removeItem(TOKEN_KEY);
+    client.setToken(undefined);
+    showJoin();
+  }
+
+  function showJoin(mode: 'login' | 'register' = 'login'): void {
+    const email = el('input', { type: 'email', placeholder: t('email'), 'aria-label': t('email'), autocomplete: 'email', name: 'email' });
+    const password = el('input', { type: 'password', placeholder: t('password'), 'aria-label': t('password'), name: 'password', autocomplete: mode === 'login' ? 'current-password' : 'new-password' });
+    const name = el('input', { type: 'text', placeholder: t('displayName'), 'aria-label': t('displayName'), name: 'displayName', maxlength: '40' });
+    const primary = el('button', { type: 'button', class: 'ltc-primary' }, t(mode));
+    const other = el('button', { type: 'button', class: 'secondary' }, t(mode === 'login' ? 'register' : 'login'));
+    const out = el('div');
+    other.addEventListener('click', () => showJoin(mode === 'login' ? 'register' : 'login'));
+    primary.addEventListener('click', async () => {
+      primary.disabled = true;
+      try {
+        if (mode === 'register') {
+          const res = await client.rest.post<{ email: string }>('/auth/register', { email: email.value, password: password.value, displayName: name.value, locale: lang });
+          out.replaceChildren(note(t('registered', { email: res.email }), 'ok'));
+        } else {
+          const res = await client.rest.post<{ token: string }>('/auth/login', { email: email.value, password: password.value });
+          token = res.token;
+          sessionStorage.setItem(TOKEN_KEY, token);
+          client.setToken(token);
+          client.reconnect();
+          showWriter();
+        }
+      } catch (err) {
+        out.replaceChildren(note(errorText(lang, err), 'err'));
+      } finally {
+        primary.disabled = false;
+      }
+    });
+    compose.replaceChildren(el('p', { class: 'ltc-join' }, t('joinPrompt')), email, password, ...(mode === 'register' ? [name] : []), primary, other, out);
+  }
+
+  const render = () => {
+    pinned.replaceChildren(...view.pinned.map((m) => renderMessage(m, lang, true)));
+    list.replaceChildren(...(view.messages.length ? view.messages.map((m) => renderMessage(m, lang)) : [el('li', { class: 'ltc-msg' }, t('noMessages'))]));
+    more.hidden = !view.hasMore;
+    if (view.readers !== undefined) readers.textContent = t('readers', { n: view.readers });
+  };
+  view.on('change', render);
+  more.addEventListener('click', () => void view.loadMore());
+  client.on('sessionEnded', () => signOut());
+  if (token) showWriter();
+  else showJoin();
+  return {
+    view,
+    unmount: () => {
+      view.close();
+      if (!opts.client) client.close();
+      root.replaceChildren();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { setup } from '../helpers/server';
+import type { TestSetup } from '../helpers/server';
+import { opsApi } from '../helpers/api';
+import { SmtpSink } from '../helpers/smtp';
+
+const SHOTS = process.env.SCREENSHOT_DIR ?? path.join(os.tmpdir(), 'liveticker-shots');
+
+describe('the chat widget beside the ticker, in a real browser', () => {
+  let t: TestSetup;
+  let smtp: SmtpSink;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    smtp = await SmtpSink.start();
+    t = await setup('sqlite', 'memory', { smtpUrl: smtp.url, scrypt: { logN: 10, r: 8, p: 1 } });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update'],
+    });
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t.close();
+    await smtp.close();
+  });
+
+  it('lets a reader register, confirm by mail, log in and talk; others see it live', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'abend', title: 'Election night', status: 'live', locale: 'en' });
+    await api.post('abend', { title: 'Polls closed', body: '<p>First projections at 6 pm.</p>' });
+
+    const other = await browser.newPage();
+    await other.goto(`${t.url}/widgets/chat.html?ticker=abend&lang=en`);
+    await other.waitForSelector('.ltc-join');
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${t.url}/widgets/live.html?ticker=abend&lang=en`);
+    expect(await page.textContent('.ltc-join')).toBe('To join the discussion, log in or register.');
+
+    const email = 'anna.reader@example.org';
+    await page.click('.ltc-box button.secondary'); // switch to "Register"
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', 'a long secret');
+    await page.fill('input[name=displayName]', 'Anna');
+    await page.click('.ltc-primary');
+    await page.waitForSelector('.ltc-note.ok');
+    expect(await page.textContent('.ltc-note.ok')).toBe(`Registration successful! Please click the link in the e-mail sent to ${email}.`);
+
+    // The reader follows the link from the mail (built from PUBLIC_URL) in the browser.
+    const link = SmtpSink.link(await smtp.mailTo(email));
+    const confirm = await browser.newPage();
+    await confirm.goto(link.toString());
+    await confirm.waitForSelector('#status.ok');
+    await confirm.close();
+
+    await page.click('.ltc-box button.secondary'); // back to "Log in"
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', 'a long secret');
+    await page.click('.ltc-primary');
+    await page.waitForSelector('.ltc-box textarea');
+    await page.fill('.ltc-box textarea', 'Hello from Anna <script>alert(1)</script>');
+    await page.press('.ltc-box textarea', 'Enter');
+    await other.waitForSelector('.ltc-list .ltc-body');
+    // Plain text, never HTML: the tag shows as text and runs nowhere.
+    expect(await other.textContent('.ltc-list .ltc-body')).toBe('Hello from Anna <script>alert(1)</script>');
+    expect(await other.$$('.ltc-list .ltc-body script')).toHaveLength(0);
+    await page.waitForFunction(() => document.querySelector('.ltc-readers')?.textContent === '2 readers', undefined, { timeout: 5000 });
+
+    // Slow mode answers with a sentence, not a code.
+    await api.rest.patch('/tickers/abend/chat-settings', { slowModeSeconds: 60 });
+    await page.fill('.ltc-box textarea', 'second message');
+    await page.press('.ltc-box textarea', 'Enter');
+    await page.waitForFunction(() => (document.querySelector('.ltc-box textarea') as HTMLTextAreaElement).value === '');
+    await page.fill('.ltc-box textarea', 'third message');
+    await page.press('.ltc-box textarea', 'Enter');
+    await page.waitForSelector('.ltc-note.err');
+    expect(await page.textContent('.ltc-note.err')).toMatch(/^Slow mode: please wait \d+ seconds\.$/);
+    await page.screenshot({ path: path.join(SHOTS, 'live-page.png') });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Server as IoServer, Socket } from 'socket.io';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { SOCKET_EVENTS, SubscribeCmd, UnsubscribeCmd, parseStream } from '@liveticker/schemas';
-import type { AckError, SubscribeAck } from '@liveticker/schemas';
+import type { AckError } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { hasRole } from '../auth/actor';
@@ -98,7 +98,7 @@ export function bindSockets(
             throw new AppError('rate_limited', 'too many commands; slow down', { retryAfter: Math.ceil((res.msBeforeNext ?? 1000) / 1000) });
           });
           const result = await handler(socket, payload);
-          reply({ ok: true, ...result } satisfies SubscribeAck | object);
+          reply({ ok: true, ...result });
         } catch (err) {
           reply(toAck(err, log));
         }

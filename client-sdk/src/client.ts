@@ -35,6 +35,7 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   readonly socket: Socket;
   readonly rest: RestClient;
   private token: string | undefined;
+  private sessionEnded = false;
   private readonly syncs = new Map<string, Set<StreamSync>>();
 
   constructor(readonly opts: ClientOptions) {
@@ -58,14 +59,25 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       for (const set of this.syncs.values()) for (const s of set) if (s.lastRev >= 0) void s.sync();
       this.emit('connect', undefined);
     });
-    this.socket.on('disconnect', (reason) => this.emit('disconnect', reason));
+    this.socket.on('disconnect', (reason) => {
+      this.emit('disconnect', reason);
+      // The server cut a session off (logout, ban): carry on reading anonymously.
+      if (reason === 'io server disconnect' && this.sessionEnded) {
+        this.sessionEnded = false;
+        this.socket.connect();
+      }
+    });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
       if (err.data?.code) this.emit('error', new LivetickerError(err.data.code as never, err.data.message ?? err.message));
     });
     this.socket.on(SOCKET_EVENTS.changes, (frame: ChangesEvent) => {
       for (const s of this.syncs.get(frame.stream) ?? []) s.onFrame(frame);
     });
-    this.socket.on(SOCKET_EVENTS.sessionEnded, (data: { reason: string }) => this.emit('sessionEnded', data));
+    this.socket.on(SOCKET_EVENTS.sessionEnded, (data: { reason: string }) => {
+      this.token = undefined;
+      this.sessionEnded = true;
+      this.emit('sessionEnded', data);
+    });
   }
 
   /** Uses a new token for REST now and for the socket from its next connection. */

@@ -1,14 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
+import { SHOTS, launchBrowser } from '../helpers/browser';
 import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi } from '../helpers/api';
 import { SmtpSink } from '../helpers/smtp';
-
-const SHOTS = process.env.SCREENSHOT_DIR ?? path.join(os.tmpdir(), 'liveticker-shots');
 
 describe('the chat widget beside the ticker, in a real browser', () => {
   let t: TestSetup;
@@ -18,11 +14,7 @@ describe('the chat widget beside the ticker, in a real browser', () => {
   beforeAll(async () => {
     smtp = await SmtpSink.start();
     t = await setup('sqlite', 'memory', { smtpUrl: smtp.url, scrypt: { logN: 10, r: 8, p: 1 } });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update'],
-    });
-    fs.mkdirSync(SHOTS, { recursive: true });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,14 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
+import { SHOTS, launchBrowser } from '../helpers/browser';
 import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi } from '../helpers/api';
-
-/** Where the widget screenshots go, for a person to look at. */
-export const SHOTS = process.env.SCREENSHOT_DIR ?? path.join(os.tmpdir(), 'liveticker-shots');
 
 describe('the ticker widget in a real browser', () => {
   let t: TestSetup;
@@ -16,11 +11,7 @@ describe('the ticker widget in a real browser', () => {
 
   beforeAll(async () => {
     t = await setup('sqlite', 'memory');
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update'],
-    });
-    fs.mkdirSync(SHOTS, { recursive: true });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

@@ -217,6 +217,9 @@ for (const dialect of DIALECTS) {
         const mod = await makeUser(c.a.url, 'moderator');
         const jack = await makeUser(c.a.url);
         const s = socket(c.b.url, jack.token);
+        const jackClient = client(c.b.url, jack.token);
+        const jackView = jackClient.chat(id);
+        await jackView.ready;
         await waitFor(() => s.connected, 'connected');
         const reasons: string[] = [];
         s.on('session:ended', (e: { reason: string }) => reasons.push(e.reason));
@@ -224,6 +227,11 @@ for (const dialect of DIALECTS) {
         await raw(c.a.url, 'POST', `/users/${jack.id}/ban`, { reason: 'spam' }, bearer(mod.token));
         await waitFor(() => !s.connected, 'banned socket cut off');
         expect(reasons).toEqual(['banned']);
+        // The SDK carries on as an anonymous reader: it still sees the room, it cannot post.
+        const other = await makeUser(c.a.url);
+        await client(c.a.url, other.token).chat(id).send('after the ban');
+        await waitFor(() => jackView.messages.some((m) => m.body === 'after the ban'), 'banned reader still reads');
+        await expect(jackView.send('let me back in')).rejects.toMatchObject({ code: 'login_required' });
         // Bans are not tied to a room: they are logged without one.
         const banned = await c.a.server.ctx.db.selectFrom('moderation_log').selectAll().where('target_id', '=', jack.id).execute();
         expect(banned.map((b) => b.action)).toEqual(['user.ban']);

@@ -5,6 +5,7 @@ import { SOCKET_EVENTS } from '@liveticker/schemas';
 import type { Deps } from './deps';
 import type { AppContext } from './context';
 import { authRouter } from './auth/auth.routes';
+import { dummyHash } from './auth/auth.service';
 import { Limiters } from './auth/limits';
 import { actorResolver } from './auth/resolve';
 import { createApp } from './http/app';
@@ -123,6 +124,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   httpServer.on('request', app);
   await fanout.start();
   presence.start();
+  void dummyHash(ctx).catch((err: unknown) => logger.error({ err }, 'could not prepare the login hash'));
 
   return {
     ctx,

@@ -117,6 +117,23 @@ for (const dialect of DIALECTS) {
         expect(list.body.items).toHaveLength(1);
       });
 
+      it('the SDK retries a send across a dropped connection with the same clientId: one message', async () => {
+        const id = await newRoom();
+        const lena = await makeUser(c.a.url);
+        const cl = client(c.a.url, lena.token);
+        const chat = cl.chat(id);
+        await chat.ready;
+        const sending = chat.send('sent while the line drops', { timeoutMs: 500 });
+        cl.socket.disconnect(); // the ack (if any) is lost with the connection
+        await sleep(300);
+        cl.socket.connect();
+        const message = await sending;
+        expect(message.body).toBe('sent while the line drops');
+        await waitFor(() => chat.messages.length === 1, 'own message arrives once');
+        await sleep(200);
+        expect((await raw(c.a.url, 'GET', `/tickers/${id}/messages`)).body.items).toHaveLength(1);
+      });
+
       it('holds slow mode and rate limits for a user across both nodes', async () => {
         const slow = await newRoom({ slowModeSeconds: 30 });
         const frank = await makeUser(c.a.url);

@@ -26,11 +26,16 @@ export interface LoginResult {
   user: User;
 }
 
-let dummyHash: Promise<string> | undefined;
-/** A hash to verify against when the account does not exist, so both paths cost the same. */
-function dummy(ctx: AuthCtx): Promise<string> {
-  dummyHash ??= hashPassword('not-a-real-password', ctx.config.scrypt);
-  return dummyHash;
+const dummyHashes = new Map<number, Promise<string>>();
+/**
+ * A hash to verify against when the account does not exist, so both paths cost the same.
+ * Made once per cost setting; `createServer` warms it up so the first such login is not faster.
+ */
+export function dummyHash(ctx: Pick<AuthCtx, 'config'>): Promise<string> {
+  const { logN } = ctx.config.scrypt;
+  let hash = dummyHashes.get(logN);
+  if (!hash) dummyHashes.set(logN, (hash = hashPassword('not-a-real-password', ctx.config.scrypt)));
+  return hash;
 }
 
 /** Mails go out after the answer, so SMTP latency never tells whether an address exists. */
@@ -129,7 +134,7 @@ export async function login(ctx: AuthCtx, body: unknown, ip: string): Promise<Lo
   await ctx.limiters.check('loginIp', ip);
   await ctx.limiters.check('loginAccount', input.email);
   const user = await findUserByEmail(ctx.db, input.email);
-  const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummy(ctx)));
+  const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash(ctx)));
   if (!user || !ok) {
     await ctx.limiters.consume('loginIp', ip).catch(() => undefined);
     await ctx.limiters.consume('loginAccount', input.email).catch(() => undefined);

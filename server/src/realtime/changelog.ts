@@ -35,6 +35,13 @@ export class ChangeLog {
     return headRev(this.db, stream);
   }
 
+  /** Heads of many streams in one query (the fan-out's periodic sweep). */
+  async heads(streams: string[]): Promise<Map<string, number>> {
+    if (streams.length === 0) return new Map();
+    const rows = await this.db.selectFrom('streams').select(['name', 'rev']).where('name', 'in', streams).execute();
+    return new Map(rows.map((r) => [r.name, r.rev]));
+  }
+
   async since(stream: string, since: number, limit = MAX_CATCH_UP): Promise<ChangesSince | undefined> {
     const head = await headRev(this.db, stream);
     if (head === undefined) return undefined;

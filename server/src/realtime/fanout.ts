@@ -257,17 +257,18 @@ export class Fanout implements ChangePublisher {
     for (const st of this.streams.values()) if (st.active && st.lastRev >= 0) void this.heal(st, why);
   }
 
-  /** Compares each relayed stream with its database head; heals the ones behind. */
+  /** Compares every relayed stream with its database head (one query); heals the ones behind. */
   private async sweep(): Promise<void> {
-    for (const st of this.streams.values()) {
-      if (!st.active || st.lastRev < 0 || st.healing) continue;
-      try {
-        const head = await this.opts.changeLog.head(st.stream);
+    const live = [...this.streams.values()].filter((st) => st.active && st.lastRev >= 0 && !st.healing);
+    if (live.length === 0) return;
+    try {
+      const heads = await this.opts.changeLog.heads(live.map((st) => st.stream));
+      for (const st of live) {
+        const head = heads.get(st.stream);
         if (head !== undefined && head > st.lastRev && !st.gapTimer) void this.heal(st, 'sweep');
-      } catch (err) {
-        this.log.warn({ err }, 'sweep failed');
-        return;
       }
+    } catch (err) {
+      this.log.warn({ err }, 'sweep failed');
     }
   }
 

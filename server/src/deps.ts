@@ -60,7 +60,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     const database = await openDatabase(config.databaseUrl);
     closers.push(() => database.close());
     const applied = await migrate(database.db);
-    if (applied.length) logger.info({ applied, dialect: database.dialect }, 'migrations applied');
+    if (applied.length) logger.child({ module: 'db' }).info({ applied, dialect: database.dialect }, 'migrations applied');
 
     let bus: Bus;
     let presence: PresenceStore;

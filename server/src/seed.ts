@@ -33,6 +33,6 @@ export async function seedDemo(ctx: Pick<AppContext, 'db' | 'publisher' | 'logge
     { kind: 'text', title: 'Welcome', body: '<p>Good evening and welcome to our <strong>live coverage</strong> of election night.</p>', pinned: true },
   ];
   for (const entry of entries) await createEntry(ctx, OPS_ACTOR, DEMO_TICKER_ID, entry);
-  ctx.logger.info({ ticker: DEMO_TICKER_ID }, 'seeded the demo ticker');
+  ctx.logger.child({ module: 'seed' }).info({ ticker: DEMO_TICKER_ID }, 'seeded the demo ticker');
   return true;
 }

@@ -33,7 +33,8 @@ describe('the ticker widget in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 800, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${t.url}/widgets/ticker.html?ticker=wahl&lang=de`);
+    const res = await page.goto(`${t.url}/widgets/ticker.html?ticker=wahl&lang=de`);
+    expect(res?.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+'/);
     await page.waitForSelector('.lt-entry:not(.pinned)');
     const texts = () => page.$$eval('.lt-list .lt-body', (els) => els.map((e) => e.textContent ?? ''));
 

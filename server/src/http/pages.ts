@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Response } from 'express';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { Order, Slug } from '@liveticker/schemas';
@@ -18,12 +20,34 @@ const WidgetQuery = z.object({
  * The pages e-mail links open. They never act on GET (mail scanners prefetch links): the page
  * posts the token from its URL to the API and says what happened.
  */
-function page(title: string, script: string, form = ''): string {
+/**
+ * Sends one of our HTML pages with a strict Content-Security-Policy: scripts only from this
+ * origin or inline with this response's nonce, so injected markup cannot run code.
+ */
+function sendPage(res: Response, html: (nonce: string) => string): void {
+  const nonce = randomBytes(16).toString('base64');
+  res.set(
+    'Content-Security-Policy',
+    [
+      "default-src 'self'",
+      `script-src 'self' 'nonce-${nonce}'`,
+      "style-src 'self' 'unsafe-inline'",
+      'img-src * data:',
+      "connect-src 'self' ws: wss:",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "object-src 'none'",
+    ].join('; '),
+  );
+  res.type('html').send(html(nonce));
+}
+
+function page(nonce: string, title: string, script: string, form = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
 input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}button{background:#0a5bd3;color:#fff;border:0;border-radius:4px}
 .ok{color:#0a7a32}.err{color:#b00020}</style></head><body><h1>${title}</h1>${form}<p id="status" role="status"></p>
-<script>${script}</script></body></html>`;
+<script nonce="${nonce}">${script}</script></body></html>`;
 }
 
 const tokenScript = `const token = new URLSearchParams(location.search).get('token') || '';
@@ -53,17 +77,18 @@ export function pagesRouter(ctx: AppContext): Router {
       // JSON in a script tag: escape "<" so no value can close the tag.
       const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q }).replace(/</g, '\\u003c');
       const parts = kind === 'live' ? (['ticker', 'chat'] as const) : ([kind] as const);
-      res.type('html').send(`<!doctype html><html lang="${q.lang}"><head><meta charset="utf-8">
+      sendPage(res, (nonce) => `<!doctype html><html lang="${q.lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker</title></head>
 <body style="margin:1rem;display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap">
 ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : '1 1 20rem'}"></div>`).join('')}
 <script src="/sdk/liveticker.js"></script>
-<script>const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`);
+<script nonce="${nonce}">const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`);
     });
   }
   r.get('/verify-email', (_req, res) => {
-    res.type('html').send(
+    sendPage(res, (nonce) =>
       page(
+        nonce,
         'Confirm your e-mail address',
         `${tokenScript}
 post('/auth/verify', { token }).then(() => show(true, 'Your e-mail address is confirmed. You can now log in and join the discussion.'),
@@ -72,8 +97,9 @@ post('/auth/verify', { token }).then(() => show(true, 'Your e-mail address is co
     );
   });
   r.get('/reset-password', (_req, res) => {
-    res.type('html').send(
+    sendPage(res, (nonce) =>
       page(
+        nonce,
         'Choose a new password',
         `${tokenScript}
 document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();

@@ -68,6 +68,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     adminPassword: env.ADMIN_PASSWORD,
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
+    /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
+    releaseAfterMs: 5000,
     /** Overrides of the throttles by name (tests and tools only; not from the environment). */
     limitOverrides: {} as Record<string, { points: number; duration: number; blockDuration?: number }>,
   };

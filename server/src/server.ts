@@ -82,6 +82,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     logger,
     metrics: deps.metrics,
     batchMs: config.fanoutBatchMs,
+    releaseAfterMs: config.releaseAfterMs,
     onControl,
   });
 

@@ -10,7 +10,7 @@ import type { ChangePublisher } from './publisher';
 
 /** How long an out-of-order batch waits for the missing one before the node reads the DB, ms. */
 const GAP_WAIT_MS = 50;
-/** How long an emptied room keeps its bus subscription, so a reload does not churn, ms. */
+/** How long an emptied room keeps its bus subscription by default, so a reload does not churn, ms. */
 const RELEASE_AFTER_MS = 5000;
 
 interface StreamState {
@@ -43,6 +43,8 @@ export interface FanoutOptions {
   batchMs: number;
   /** How often the node compares its streams with the database heads, ms (0 = never). */
   healIntervalMs?: number;
+  /** How long an emptied room keeps its bus subscription, ms. */
+  releaseAfterMs?: number;
   onControl?: (msg: ControlEnvelope) => void;
 }
 
@@ -147,7 +149,7 @@ export class Fanout implements ChangePublisher {
         await this.opts.bus.unsubscribe(st.stream).catch((err: unknown) => this.log.warn({ err }, 'unsubscribe failed'));
         if (!st.active) this.streams.delete(st.stream);
       });
-    }, RELEASE_AFTER_MS);
+    }, this.opts.releaseAfterMs ?? RELEASE_AFTER_MS);
     st.releaseTimer.unref();
   }
 

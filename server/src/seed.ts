@@ -6,7 +6,7 @@ import { createTicker } from './tickers/tickers.service';
 export const DEMO_TICKER_ID = 'demo';
 
 /** Seeds one live demo ticker into an empty database; does nothing when any ticker exists. */
-export async function seedDemo(ctx: Pick<AppContext, 'db' | 'publisher' | 'logger'>): Promise<boolean> {
+export async function seedDemo(ctx: Pick<AppContext, 'db' | 'publisher' | 'logger' | 'config'>): Promise<boolean> {
   const any = await ctx.db.selectFrom('tickers').select('id').limit(1).executeTakeFirst();
   if (any) return false;
   await createTicker(ctx, OPS_ACTOR, {
@@ -22,13 +22,13 @@ export async function seedDemo(ctx: Pick<AppContext, 'db' | 'publisher' | 'logge
     {
       kind: 'image',
       body: '<p>Queues outside a polling station in the city centre shortly before closing time.</p>',
-      image: { url: 'https://picsum.photos/id/1011/800/450', caption: 'Voters queueing before 6 pm', credit: 'Photo: Demo Agency', width: 800, height: 450 },
+      image: { url: `${ctx.config.publicUrl}/demo/polling-station.svg`, caption: 'Voters queueing before 6 pm', credit: 'Illustration: liveticker demo', width: 800, height: 450 },
     },
     { kind: 'quote', body: '<blockquote>"Whatever the result, tonight belongs to the voters."</blockquote><p>— the party chair in a first statement</p>' },
     {
       kind: 'teaser',
       body: '<p>Background: how the projections are made.</p>',
-      teaser: { url: 'https://example.org/explainer/projections', title: 'How election-night projections work', publishedAt: new Date().toISOString() },
+      teaser: { url: `${ctx.config.publicUrl}/widgets/live.html?ticker=demo&lang=en`, title: 'How election-night projections work', publishedAt: new Date().toISOString() },
     },
     { kind: 'text', title: 'Welcome', body: '<p>Good evening and welcome to our <strong>live coverage</strong> of election night.</p>', pinned: true },
   ];

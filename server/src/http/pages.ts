@@ -10,6 +10,12 @@ import { AppError, parseInput } from '../errors';
 /** The browser bundles of the client SDK (built by `npm run build:sdk`, which `npm start` runs). */
 const SDK_DIST = path.join(path.dirname(require.resolve('@liveticker/client-sdk/package.json')), 'dist');
 
+const DEMO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 450"><rect width="800" height="450" fill="#dfe8f1"/>
+<rect y="330" width="800" height="120" fill="#9aa7b4"/><rect x="250" y="120" width="300" height="210" fill="#f4f1ea" stroke="#555" stroke-width="4"/>
+<rect x="370" y="230" width="60" height="100" fill="#6b4f3a"/><text x="400" y="175" font-family="sans-serif" font-size="34" font-weight="700" text-anchor="middle" fill="#1a1a1a">WAHLLOKAL</text>
+${[90, 140, 190, 560, 610, 660, 710].map((x, i) => `<circle cx="${x}" cy="${250 + (i % 2) * 8}" r="18" fill="#${['c0392b', '2c3e50', '16a085', '8e44ad', 'd35400', '2980b9', '7f8c8d'][i]}"/><rect x="${x - 20}" y="${268 + (i % 2) * 8}" width="40" height="62" rx="10" fill="#${['c0392b', '2c3e50', '16a085', '8e44ad', 'd35400', '2980b9', '7f8c8d'][i]}"/>`).join('')}
+</svg>`;
+
 const WidgetQuery = z.object({
   ticker: Slug,
   order: Order.default('newest'),
@@ -85,6 +91,10 @@ ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : 
 <script nonce="${nonce}">const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`);
     });
   }
+  // The demo ticker's picture, so the seeded demo looks complete without any outside host.
+  r.get('/demo/polling-station.svg', (_req, res) => {
+    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(DEMO_SVG);
+  });
   r.get('/verify-email', (_req, res) => {
     sendPage(res, (nonce) =>
       page(

@@ -75,7 +75,9 @@ export async function startLiveticker(extraEnv: Record<string, string> = {}): Pr
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-'));
   const opsKey = randomBytes(18).toString('base64url');
-  const proc = spawn(process.execPath, [...NODE_TS, path.join(ROOT, 'server/src/main.ts')], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the real server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, ...NODE_TS, path.join(ROOT, 'server/src/main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -3,6 +3,37 @@ import { ErrorBody } from './errors';
 import { CreateEntryBody, Entry, EntryList, PatchEntryBody } from './entries';
 import { ChangesResponse } from './events';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
+import {
+  ChangePasswordBody,
+  CreateApiTokenBody,
+  CreateUserBody,
+  CreatedApiToken,
+  EmailBody,
+  LoginBody,
+  LoginResponse,
+  PatchMeBody,
+  PatchUserBody,
+  RegisterBody,
+  RegisterResponse,
+  ResetConfirmBody,
+  TokenBody,
+  User,
+} from './auth';
+import {
+  BanBody,
+  ChatSendCmd,
+  ChatSettings,
+  EditMessageBody,
+  Message,
+  MessageList,
+  MuteBody,
+  PatchChatSettingsBody,
+  PostMessageBody,
+  Report,
+  ReportBody,
+  ResolveReportBody,
+} from './chat';
+import { SubscribeCmd, UnsubscribeCmd } from './events';
 
 /** Schemas by name, as emitted to JSON Schema files and OpenAPI components. */
 export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
@@ -16,12 +47,36 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   PatchEntryBody,
   ChangesResponse,
   ErrorBody,
+  RegisterBody,
+  RegisterResponse,
+  TokenBody,
+  EmailBody,
+  LoginBody,
+  LoginResponse,
+  ResetConfirmBody,
+  ChangePasswordBody,
+  User,
+  PatchMeBody,
+  CreateUserBody,
+  PatchUserBody,
+  CreateApiTokenBody,
+  CreatedApiToken,
+  Message,
+  MessageList,
+  PostMessageBody,
+  EditMessageBody,
+  ReportBody,
+  Report,
+  ResolveReportBody,
+  ChatSettings,
+  PatchChatSettingsBody,
+  MuteBody,
+  BanBody,
+  // Socket.IO commands (not REST; emitted as JSON Schema for client authors).
+  SubscribeCmd,
+  UnsubscribeCmd,
+  ChatSendCmd,
 };
-
-/** Adds schemas to the OpenAPI components (the accounts and chat modules register theirs). */
-export function registerSchemas(more: Record<string, z.ZodType>): void {
-  Object.assign(NAMED_SCHEMAS, more);
-}
 
 export interface RouteDoc {
   method: 'get' | 'post' | 'patch' | 'delete' | 'put';
@@ -45,11 +100,38 @@ export const ROUTES: RouteDoc[] = [
   { method: 'patch', path: '/tickers/{id}/entries/{entryId}', summary: 'Edit an entry; a stale version is a 409 (editor)', body: 'PatchEntryBody', response: 'Entry', auth: true },
   { method: 'delete', path: '/tickers/{id}/entries/{entryId}', summary: 'Delete an entry, leaving a tombstone (editor)', response: 'Entry', auth: true },
   { method: 'get', path: '/tickers/{id}/changes', summary: 'Changes of the ticker stream after a revision', response: 'ChangesResponse', query: ['since'] },
+  { method: 'post', path: '/auth/register', summary: 'Register; the same answer for new and existing addresses', body: 'RegisterBody', response: 'RegisterResponse', status: 202 },
+  { method: 'post', path: '/auth/verify', summary: 'Confirm an e-mail address with the mailed token', body: 'TokenBody' },
+  { method: 'post', path: '/auth/resend-verification', summary: 'Mail a new verification link', body: 'EmailBody', status: 202 },
+  { method: 'post', path: '/auth/login', summary: 'Log in: a session token and the lt_session cookie', body: 'LoginBody', response: 'LoginResponse' },
+  { method: 'post', path: '/auth/logout', summary: 'End this session and its sockets', status: 204, auth: true },
+  { method: 'post', path: '/auth/password-reset', summary: 'Mail a reset link (always the same answer)', body: 'EmailBody', status: 202 },
+  { method: 'post', path: '/auth/password-reset/confirm', summary: 'Set a new password with the mailed token', body: 'ResetConfirmBody' },
+  { method: 'post', path: '/auth/password', summary: 'Change the password; ends every session, returns a new one', body: 'ChangePasswordBody', response: 'LoginResponse', auth: true },
+  { method: 'get', path: '/me', summary: 'The logged-in user', response: 'User', auth: true },
+  { method: 'patch', path: '/me', summary: 'Change display name or language', body: 'PatchMeBody', response: 'User', auth: true },
+  { method: 'get', path: '/me/tokens', summary: 'Personal API tokens (without their secret)', auth: true },
+  { method: 'post', path: '/me/tokens', summary: 'Create a personal API token; shown once (editor, moderator, admin)', body: 'CreateApiTokenBody', response: 'CreatedApiToken', status: 201, auth: true },
+  { method: 'delete', path: '/me/tokens/{id}', summary: 'Revoke a personal API token', status: 204, auth: true },
+  { method: 'get', path: '/users', summary: 'Users (admin)', query: ['limit', 'cursor', 'role'], auth: true },
+  { method: 'post', path: '/users', summary: 'Create a verified user with a role (admin)', body: 'CreateUserBody', response: 'User', status: 201, auth: true },
+  { method: 'patch', path: '/users/{id}', summary: 'Change role, ban, mute (admin)', body: 'PatchUserBody', response: 'User', auth: true },
+  { method: 'post', path: '/users/{id}/mute', summary: 'Mute a user for some minutes (moderator)', body: 'MuteBody', response: 'User', auth: true },
+  { method: 'post', path: '/users/{id}/ban', summary: 'Ban a user; their sockets are cut off (moderator)', body: 'BanBody', response: 'User', auth: true },
+  { method: 'get', path: '/tickers/{id}/messages', summary: 'Chat messages and tombstones, cursor-paged, pinned apart', response: 'MessageList', query: ['order', 'limit', 'cursor'] },
+  { method: 'post', path: '/tickers/{id}/messages', summary: 'Post a chat message (verified user); idempotent by clientId', body: 'PostMessageBody', response: 'Message', status: 201, auth: true },
+  { method: 'get', path: '/tickers/{id}/messages/changes', summary: 'Changes of the chat stream after a revision', response: 'ChangesResponse', query: ['since'] },
+  { method: 'delete', path: '/messages/{id}', summary: 'Delete a message (its author or a moderator)', response: 'Message', auth: true },
+  { method: 'patch', path: '/messages/{id}', summary: 'Edit a message (moderator)', body: 'EditMessageBody', response: 'Message', auth: true },
+  { method: 'post', path: '/messages/{id}/approve', summary: 'Approve a held message (moderator)', response: 'Message', auth: true },
+  { method: 'post', path: '/messages/{id}/reject', summary: 'Reject a held message (moderator)', response: 'Message', auth: true },
+  { method: 'post', path: '/messages/{id}/reports', summary: 'Report a message (verified user)', body: 'ReportBody', response: 'Report', status: 201, auth: true },
+  { method: 'post', path: '/reports/{id}/resolve', summary: 'Dismiss a report or delete its message (moderator)', body: 'ResolveReportBody', response: 'Report', auth: true },
+  { method: 'get', path: '/tickers/{id}/moderation/queue', summary: 'Held messages and open reports (moderator)', auth: true },
+  { method: 'get', path: '/tickers/{id}/moderation/log', summary: 'Who did what, when (moderator)', auth: true },
+  { method: 'get', path: '/tickers/{id}/chat-settings', summary: 'Room settings (editor, moderator)', response: 'ChatSettings', auth: true },
+  { method: 'patch', path: '/tickers/{id}/chat-settings', summary: 'Change room settings (editor, moderator)', body: 'PatchChatSettingsBody', response: 'ChatSettings', auth: true },
 ];
-
-export function addRoutes(more: RouteDoc[]): void {
-  ROUTES.push(...more);
-}
 
 export function toJsonSchema(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });

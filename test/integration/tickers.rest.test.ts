@@ -193,6 +193,12 @@ for (const dialect of DIALECTS) {
       expect(doc.openapi).toBe('3.1.0');
       expect(doc.paths['/tickers/{id}/entries'].get).toBeDefined();
       expect(doc.components.schemas.Entry.properties.body).toBeDefined();
+      for (const path of ['/auth/register', '/tickers/{id}/messages', '/tickers/{id}/chat-settings', '/users/{id}/ban']) {
+        expect(doc.paths[path]).toBeDefined();
+      }
+      // Every referenced schema exists.
+      const refs = [...JSON.stringify(doc.paths).matchAll(/#\/components\/schemas\/(\w+)/g)].map((m) => m[1]);
+      for (const ref of refs) expect(doc.components.schemas[ref]).toBeDefined();
       expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
       expect(await (await fetch(`${t.url}/metrics`)).text()).toContain('liveticker_changes_published_total');

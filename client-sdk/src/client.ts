@@ -68,6 +68,13 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       }
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
+      if (err.data?.code === 'login_required' && this.token) {
+        // A stale token (expired, revoked) must not stop reading: drop it and connect anonymously.
+        this.token = undefined;
+        this.emit('sessionEnded', { reason: 'token_invalid' });
+        this.socket.connect();
+        return;
+      }
       if (err.data?.code) this.emit('error', new LivetickerError(err.data.code as never, err.data.message ?? err.message));
     });
     this.socket.on(SOCKET_EVENTS.changes, (frame: ChangesEvent) => {

@@ -249,6 +249,10 @@ for (const dialect of DIALECTS) {
         await client(c.a.url, other.token).chat(id).send('after the ban');
         await waitFor(() => jackView.messages.some((m) => m.body === 'after the ban'), 'banned reader still reads');
         await expect(jackView.send('let me back in')).rejects.toMatchObject({ code: 'login_required' });
+        // A page reloaded with the dead token still reads, anonymously.
+        const reloaded = client(c.a.url, jack.token).chat(id);
+        await reloaded.ready;
+        expect(reloaded.messages.some((m) => m.body === 'after the ban')).toBe(true);
         // Bans are not tied to a room: they are logged without one.
         const banned = await c.a.server.ctx.db.selectFrom('moderation_log').selectAll().where('target_id', '=', jack.id).execute();
         expect(banned.map((b) => b.action)).toEqual(['user.ban']);

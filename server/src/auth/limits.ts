@@ -44,7 +44,10 @@ export class Limiters {
     if (!limiter) {
       const s = { ...spec, ...this.opts.specs?.[name] };
       const common = { points: s.points, duration: s.duration, blockDuration: s.blockDuration, keyPrefix: `${this.opts.prefix}rl:${name}` };
-      limiter = this.opts.redis ? new RateLimiterRedis({ ...common, storeClient: this.opts.redis }) : new RateLimiterMemory(common);
+      // With Redis, a memory limiter stands in while Redis is unreachable (per node, but never open).
+      limiter = this.opts.redis
+        ? new RateLimiterRedis({ ...common, storeClient: this.opts.redis, insuranceLimiter: new RateLimiterMemory(common) })
+        : new RateLimiterMemory(common);
       this.limiters.set(name, limiter);
     }
     return limiter;

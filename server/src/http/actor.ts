@@ -42,9 +42,9 @@ function requestOrigin(origin: string | undefined, referer: string | undefined):
 }
 
 /**
- * Resolves `Authorization: Bearer …` or the session cookie into `req.actor`. A bearer token that
- * resolves to nobody is a 401 rather than silently anonymous, so a revoked key fails loudly; a
- * stale cookie is just ignored. Cookie-authenticated writes must come from an allowed Origin
+ * Resolves `Authorization: Bearer …` or the session cookie into `req.actor`. On a write, a bearer
+ * token that resolves to nobody is a 401 rather than silently anonymous, so a revoked key fails
+ * loudly; on a read, and for a stale cookie, the caller is simply anonymous. Cookie-authenticated writes must come from an allowed Origin
  * (CSRF): a browser attaches cookies to cross-site form posts, never an Authorization header.
  */
 export function authenticate(actors: ActorResolver, allowedOrigins: (origin: string) => boolean): RequestHandler {
@@ -54,8 +54,9 @@ export function authenticate(actors: ActorResolver, allowedOrigins: (origin: str
       const token = bearerToken(header);
       if (!token) return next(new AppError('login_required', 'malformed Authorization header; use "Bearer <token>"'));
       const actor = await actors.fromToken(token);
-      if (!actor) return next(new AppError('login_required', 'the token is not valid (expired or revoked?)'));
-      req.actor = { ...actor, via: 'bearer' };
+      if (actor) req.actor = { ...actor, via: 'bearer' };
+      // Reading is public: a stale token does not stop a reader. A write with one fails loudly.
+      else if (!SAFE_METHODS.has(req.method)) return next(new AppError('login_required', 'the token is not valid (expired or revoked?)'));
       return next();
     }
     const cookie = cookieToken(req.get('cookie'));

@@ -1,6 +1,5 @@
 import { ChatSendCmd, EditMessageBody, PageQuery } from '@liveticker/schemas';
 import type { Change, Message, MessageList } from '@liveticker/schemas';
-import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { hasRole } from '../auth/actor';
@@ -8,7 +7,7 @@ import { requireRole } from '../auth/guard';
 import { newId } from '../auth/tokens';
 import { nextRev } from '../db/database';
 import type { Trx } from '../db/database';
-import { decodeCursor, encodeCursor } from '../db/cursor';
+import { seqPage } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
 import { findMessage, listMessages, listPinnedMessages, toMessage } from './messages.repo';
@@ -26,25 +25,11 @@ export async function commit<T>(ctx: Pick<AppContext, 'db' | 'publisher'>, work:
   return result;
 }
 
-const MessageCursor = z.object({ o: z.enum(['newest', 'oldest']), s: z.number().int() });
-
 export async function listMessagesPage(ctx: Pick<AppContext, 'db'>, tickerId: string, query: unknown): Promise<MessageList> {
   const q = parseInput(PageQuery, query, 'query');
   if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
-  let afterSeq: number | undefined;
-  if (q.cursor) {
-    const c = decodeCursor(MessageCursor, q.cursor);
-    if (c.o !== q.order) throw new AppError('invalid_cursor', 'the cursor was made for the other order');
-    afterSeq = c.s;
-  }
-  const rows = await listMessages(ctx.db, { tickerId, order: q.order, limit: q.limit + 1, afterSeq });
-  const items = rows.slice(0, q.limit);
-  const last = items[items.length - 1];
-  return {
-    items,
-    pinned: q.cursor ? [] : await listPinnedMessages(ctx.db, tickerId),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ o: q.order, s: last.seq }) : null,
-  };
+  const page = await seqPage(q, (afterSeq, limit) => listMessages(ctx.db, { tickerId, order: q.order, limit, afterSeq }));
+  return { ...page, pinned: q.cursor ? [] : await listPinnedMessages(ctx.db, tickerId) };
 }
 
 function containsWord(text: string, words: string[]): string | undefined {

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { CreateEntryBody, PageQuery, PatchEntryBody } from '@liveticker/schemas';
 import type { Entry, EntryChange, EntryList } from '@liveticker/schemas';
-import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { nextRev } from '../db/database';
 import type { Trx } from '../db/database';
-import { decodeCursor, encodeCursor } from '../db/cursor';
+import { seqPage } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import { findEntry, listEntries, listPinned, toEntry } from './entries.repo';
 import { findTicker } from './tickers.repo';
@@ -18,24 +17,13 @@ type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 /** A ticker shows at most this many pinned entries at once. */
 export const MAX_PINNED = 10;
 
-const EntryCursor = z.object({ o: z.enum(['newest', 'oldest']), s: z.number().int() });
-
 export async function listEntriesPage(ctx: Pick<AppContext, 'db'>, tickerId: string, query: unknown): Promise<EntryList> {
   const q = parseInput(PageQuery, query, 'query');
   if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
-  let afterSeq: number | undefined;
-  if (q.cursor) {
-    const c = decodeCursor(EntryCursor, q.cursor);
-    if (c.o !== q.order) throw new AppError('invalid_cursor', 'the cursor was made for the other order');
-    afterSeq = c.s;
-  }
-  const rows = await listEntries(ctx.db, { tickerId, order: q.order, limit: q.limit + 1, afterSeq });
-  const items = rows.slice(0, q.limit);
-  const last = items[items.length - 1];
-  const nextCursor = rows.length > q.limit && last ? encodeCursor({ o: q.order, s: last.seq }) : null;
+  const page = await seqPage(q, (afterSeq, limit) => listEntries(ctx.db, { tickerId, order: q.order, limit, afterSeq }));
   // Pinned entries come with the first page only; later pages are the flow below them.
   const pinned = q.cursor ? [] : await listPinned(ctx.db, tickerId);
-  return { items, pinned, nextCursor };
+  return { ...page, pinned };
 }
 
 export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id: string): Promise<Entry> {

@@ -5,6 +5,7 @@ import { createTestDatabase } from '../helpers/db';
 import type { TestDatabase } from '../helpers/db';
 import { ServerProcess } from '../helpers/process';
 import { raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -30,6 +31,22 @@ describe('configuration', () => {
     });
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/invalid configuration:\n\s+PORT: /);
+  });
+});
+
+describe('dev mode without SMTP_URL', () => {
+  it('says so at start and logs the verification link instead of mailing it', async () => {
+    const db = await createTestDatabase('sqlite');
+    const server = await ServerProcess.start({ DATABASE_URL: db.url, LOG_LEVEL: 'info', SCRYPT_LOG_N: '10', PUBLIC_URL: 'http://news.example' });
+    try {
+      expect(server.log).toContain('SMTP_URL is not set: dev mode');
+      await raw(server.url, 'POST', '/auth/register', { email: 'dev@example.org', password: 'a long secret', displayName: 'Dev' });
+      const token = await waitFor(() => /http:\/\/news\.example\/verify-email\?token=(ltv_[\w-]+)/.exec(server.log)?.[1], 'the link in the log');
+      expect((await raw(server.url, 'POST', '/auth/verify', { token })).status).toBe(200);
+    } finally {
+      await server.stop();
+      await db.drop();
+    }
   });
 });
 

@@ -12,3 +12,5 @@ export { mountTicker } from './widgets/ticker-widget';
 export type { TickerWidgetOptions } from './widgets/ticker-widget';
 export { mountChat } from './widgets/chat-widget';
 export type { ChatWidgetOptions } from './widgets/chat-widget';
+export { mountConsole } from './widgets/console';
+export type { ConsoleOptions } from './widgets/console';

@@ -91,6 +91,13 @@ ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : 
 <script nonce="${nonce}">const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`);
     });
   }
+  // The newsroom's web console (the CLI's sibling): entries, status and the chat's moderation queue.
+  r.get('/console.html', (_req, res) => {
+    sendPage(res, (nonce) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker console</title></head>
+<body style="margin:1rem"><div id="console"></div><script src="/sdk/liveticker.js"></script>
+<script nonce="${nonce}">window.console_ = Liveticker.mountConsole(document.getElementById('console'), { url: location.origin });</script></body></html>`);
+  });
   // The demo ticker's picture, so the seeded demo looks complete without any outside host.
   r.get('/demo/polling-station.svg', (_req, res) => {
     res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(DEMO_SVG);

@@ -154,7 +154,7 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
     });
 
     view = client.ticker(id, { pageSize: 50 });
-    const act = (e: Entry, label: string, run: () => Promise<unknown>) => {
+    const act = (label: string, run: () => Promise<unknown>) => {
       const b = el('button', { type: 'button', 'data-action': label }, label);
       b.addEventListener('click', () => void run().catch((err) => fail(out, err)));
       return b;
@@ -169,12 +169,12 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
         if (e.title) li.append(el('strong', {}, e.title));
         li.append(
           text,
-          act(e, 'edit', async () => {
+          act('edit', async () => {
             const next = prompt('New text (HTML)', e.body);
             if (next !== null) await client.rest.patch(`/tickers/${id}/entries/${e.id}`, { version: e.version, body: next });
           }),
-          act(e, e.pinned ? 'unpin' : 'pin', () => client.rest.patch(`/tickers/${id}/entries/${e.id}`, { version: e.version, pinned: !e.pinned })),
-          act(e, 'delete', async () => {
+          act(e.pinned ? 'unpin' : 'pin', () => client.rest.patch(`/tickers/${id}/entries/${e.id}`, { version: e.version, pinned: !e.pinned })),
+          act('delete', async () => {
             if (confirm('Delete this entry?')) await client.rest.delete(`/tickers/${id}/entries/${e.id}`);
           }),
         );

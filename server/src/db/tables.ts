@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely';
-
 /** Times are ISO 8601 UTC strings and booleans 0/1 in both dialects, so rows read the same. */
 export interface StreamsTable {
   name: string;
@@ -40,10 +38,6 @@ export interface EntriesTable {
   updated_at: string;
   version: number;
   deleted_at: string | null;
-}
-
-export interface MigrationMarker {
-  id: Generated<number>;
 }
 
 export interface UsersTable {

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { ChangesQuery } from '@liveticker/schemas';
 import type { AppContext } from '../context';
-import { AppError, parseInput } from '../errors';
+import { AppError } from '../errors';
 import { idParam, tickerIdParam } from '../http/params';
+import { changesRoute } from '../http/changes';
 import { deleteMessage, editMessage, listMessagesPage, sendMessage } from './chat.service';
 import {
   approveMessage,
@@ -28,13 +28,7 @@ export function chatRouter(ctx: AppContext): Router {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('validation_failed', 'the body must be a JSON object');
     res.status(201).json(await sendMessage(ctx, req.actor, { ...body, tickerId: tickerIdParam(req.params.id) }));
   });
-  r.get('/tickers/:id/messages/changes', async (req, res) => {
-    const id = tickerIdParam(req.params.id);
-    const { since } = parseInput(ChangesQuery, req.query, 'query');
-    const got = await ctx.changeLog.since(`chat:${id}`, since);
-    if (!got) throw new AppError('not_found', `no ticker ${id}`);
-    res.json(got.more ? got : { rev: got.rev, changes: got.changes });
-  });
+  r.get('/tickers/:id/messages/changes', changesRoute(ctx, 'chat'));
   r.delete('/messages/:id', async (req, res) => {
     res.json(await deleteMessage(ctx, req.actor, msgId(req.params.id)));
   });

@@ -7,6 +7,7 @@ import { revokeSessions } from '../auth/sessions';
 import { newId } from '../auth/tokens';
 import { findUserById, toUser } from '../auth/users.repo';
 import { nextRev } from '../db/database';
+import type { Trx } from '../db/database';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
 import { commit, deleteMessage } from './chat.service';
@@ -15,12 +16,18 @@ import { listActions, logAction } from './moderation.log';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
+/** The held message a moderator decides on, or `not_found`. */
+async function findHeld(trx: Trx, id: string) {
+  const row = await findMessage(trx, id);
+  if (!row || row.status !== 'pending') throw new AppError('not_found', `no held message ${id}`);
+  return row;
+}
+
 /** Approves a held message: it enters the chat (a chat revision) and leaves the queue. */
 export async function approveMessage(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Message> {
   const who = requireRole(actor, 'moderator');
   return commit(ctx, async (trx, out) => {
-    const row = await findMessage(trx, id);
-    if (!row || row.status !== 'pending') throw new AppError('not_found', `no held message ${id}`);
+    const row = await findHeld(trx, id);
     const rev = await nextRev(trx, `chat:${row.ticker_id}`);
     const modRev = await nextRev(trx, `mod:${row.ticker_id}`);
     const updated = await trx
@@ -39,8 +46,7 @@ export async function approveMessage(ctx: Ctx, actor: Actor | undefined, id: str
 export async function rejectMessage(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Message> {
   const who = requireRole(actor, 'moderator');
   return commit(ctx, async (trx, out) => {
-    const row = await findMessage(trx, id);
-    if (!row || row.status !== 'pending') throw new AppError('not_found', `no held message ${id}`);
+    const row = await findHeld(trx, id);
     const modRev = await nextRev(trx, `mod:${row.ticker_id}`);
     const updated = await trx
       .updateTable('messages')

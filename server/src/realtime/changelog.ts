@@ -14,6 +14,11 @@ export interface ChangesSince {
   more: boolean;
 }
 
+/** The wire shape of a catch-up answer: `more` only when there is more. */
+export function changesBody(got: ChangesSince): { rev: number; changes: Change[]; more?: true } {
+  return got.more ? { rev: got.rev, changes: got.changes, more: true } : { rev: got.rev, changes: got.changes };
+}
+
 /** Reads the changes of one kind of stream after `since`, up to and including `head`. */
 export type ChangeSource = (db: Db, tickerId: string, since: number, head: number, limit: number) => Promise<Change[]>;
 

@@ -8,6 +8,7 @@ import { hasRole } from '../auth/actor';
 import { AppError, parseInput, toWireError } from '../errors';
 import { cookieToken } from '../http/actor';
 import type { Fanout } from './fanout';
+import { changesBody } from './changelog';
 
 /** Streams one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 50;
@@ -76,7 +77,7 @@ export function bindSockets(
       }
       const got = await ctx.changeLog.since(cmd.stream, cmd.since);
       if (!got) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
-      return got.more ? got : { rev: got.rev, changes: got.changes };
+      return changesBody(got);
     },
     [SOCKET_EVENTS.unsubscribe]: async (socket, payload) => {
       const cmd = parseInput(UnsubscribeCmd, payload, 'unsubscribe');

@@ -1,8 +1,7 @@
 import { Router } from 'express';
-import { ChangesQuery } from '@liveticker/schemas';
 import type { AppContext } from '../context';
-import { AppError, parseInput } from '../errors';
 import { idParam, tickerIdParam } from '../http/params';
+import { changesRoute } from '../http/changes';
 import { createEntry, deleteEntry, getEntry, listEntriesPage, patchEntry } from './entries.service';
 import { createTicker, getTicker, listTickersPage, patchTicker } from './tickers.service';
 
@@ -39,13 +38,7 @@ export function tickersRouter(ctx: AppContext): Router {
     res.json(await deleteEntry(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry')));
   });
 
-  r.get('/tickers/:id/changes', async (req, res) => {
-    const id = tickerIdParam(req.params.id);
-    const { since } = parseInput(ChangesQuery, req.query, 'query');
-    const got = await ctx.changeLog.since(`ticker:${id}`, since);
-    if (!got) throw new AppError('not_found', `no ticker ${id}`);
-    res.json(got.more ? got : { rev: got.rev, changes: got.changes });
-  });
+  r.get('/tickers/:id/changes', changesRoute(ctx, 'ticker'));
 
   return r;
 }

@@ -57,7 +57,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const closers: Array<() => Promise<unknown>> = [];
   try {
-    const database = await openDatabase(config.databaseUrl);
+    const database = await openDatabase(config.databaseUrl, logger.child({ module: 'db' }));
     closers.push(() => database.close());
     const applied = await migrate(database.db);
     if (applied.length) logger.child({ module: 'db' }).info({ applied, dialect: database.dialect }, 'migrations applied');

@@ -35,11 +35,32 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    /**
+     * Drops the database once nobody uses it. Not WITH (FORCE): terminating a pool's connections
+     * under it is what made teardowns fail at random (57P01 as an unhandled error). A process
+     * just stopped may need a moment to go; a connection still open after 10 s is a leak in the
+     * code under test, and the error names it.
+     */
     async drop() {
       const c = new Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      try {
+        const until = Date.now() + 10_000;
+        for (;;) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name}`);
+            return;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '55006' || Date.now() > until) {
+              const open = await c.query('SELECT application_name, state, query FROM pg_stat_activity WHERE datname = $1', [name]);
+              throw new Error(`cannot drop ${name}: ${(err as Error).message}; still connected: ${JSON.stringify(open.rows)}`);
+            }
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      } finally {
+        await c.end();
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Transaction } from 'kysely';
+import type { Logger } from '../logger';
 import type { Tables } from './tables';
 import { migrations } from './migrations';
 
@@ -15,15 +16,38 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Opens SQLite (a path or `sqlite:` URL, WAL mode) or PostgreSQL (`postgres://`). */
-export async function openDatabase(url: string): Promise<Database> {
+/**
+ * Opens SQLite (a path or `sqlite:` URL, WAL mode) or PostgreSQL (`postgres://`).
+ * `close()` resolves only once every connection is really gone (see below).
+ */
+export async function openDatabase(url: string, logger?: Logger): Promise<Database> {
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const { Pool, types } = await import('pg');
     // COUNT(*) and other int8 come back as strings by default; our counters fit in a double.
     types.setTypeParser(20, (v: string) => Number(v));
-    const pool = new Pool({ connectionString: url, max: 10 });
+    const pool = new Pool({ connectionString: url, max: 10, application_name: 'liveticker' });
+    // An idle connection that the server ends (restart, failover, pg_terminate_backend) makes the
+    // pool emit 'error'; unheard, that would crash the process. The pool drops that client and
+    // opens a new one on the next query, so a warning is all it needs.
+    pool.on('error', (err: Error & { code?: string }) => logger?.warn({ err: err.message, code: err.code }, 'idle PostgreSQL connection lost'));
+    // pool.end() resolves as soon as its clients are *asked* to end, before their sockets close;
+    // count them ourselves so close() means closed (else a DROP DATABASE right after it races them).
+    let open = 0;
+    let drained: (() => void) | undefined;
+    pool.on('connect', () => void open++);
+    pool.on('remove', () => {
+      open--;
+      if (open === 0) drained?.();
+    });
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'postgres',
+      async close() {
+        await db.destroy();
+        if (open > 0) await new Promise<void>((resolve) => (drained = resolve));
+      },
+    };
   }
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;

@@ -4,7 +4,8 @@ import { SOCKET_EVENTS } from '@liveticker/schemas/src/wire';
 import type { Change, ChangesEvent } from '@liveticker/schemas';
 import { Emitter } from './emitter';
 import { LivetickerError, RestClient } from './rest';
-import { StreamSync } from './streams';
+import { StreamSync, backoff } from './streams';
+import type { CatchUp } from './streams';
 import { TickerView } from './ticker';
 import type { TickerViewOptions } from './ticker';
 import { ChatView } from './chat';
@@ -20,22 +21,62 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Send cookies with REST calls (same-site pages using the session cookie). */
   withCredentials?: boolean;
+  /** Longest wait between two reconnect tries, ms (default 10 s; tries back off exponentially with jitter). */
+  reconnectDelayMaxMs?: number;
+  /** How long the socket may be down before views are kept current over REST polling, ms (default 10 s). */
+  pollAfterMs?: number;
+  /** Interval of that polling, ms (default 5 s; backs off while the server is unreachable). */
+  pollIntervalMs?: number;
 }
+
+/** Where the connection stands, for a widget to put into words. */
+export type ConnectionStatus =
+  | { state: 'connecting' }
+  | { state: 'online' }
+  /** Down; the next try is in `retryInMs`. `reason` says why when the server told (e.g. `restart`). */
+  | { state: 'reconnecting'; retryInMs: number; reason?: string }
+  /** The socket cannot connect; views are kept current over REST meanwhile. */
+  | { state: 'polling'; retryInMs: number };
 
 export interface ClientEvents extends Record<string, unknown> {
   connect: void;
   disconnect: string;
-  /** The server ended this session (logout elsewhere, ban, password change). */
+  status: ConnectionStatus;
+  /** The server ended this session (logout elsewhere, ban, expiry): the client reads on anonymously. */
   sessionEnded: { reason: string };
   error: LivetickerError;
 }
 
-/** One connection to a liveticker server: REST plus one socket shared by every view. */
+/** REST catch-up route of a stream kind, for the polling fallback (the moderation stream has none). */
+function changesPath(stream: string): string | undefined {
+  const at = stream.indexOf(':');
+  const kind = stream.slice(0, at);
+  const id = encodeURIComponent(stream.slice(at + 1));
+  if (kind === 'ticker') return `/tickers/${id}/changes`;
+  if (kind === 'chat') return `/tickers/${id}/messages/changes`;
+  return undefined;
+}
+
+/**
+ * One connection to a liveticker server: REST plus one socket shared by every view. It always
+ * recovers: after any way the socket ends (server restart, network, refused handshake, ended
+ * session) it reconnects with exponential backoff and jitter, and every followed stream catches
+ * up from its position; while the socket cannot connect, views are kept current over REST.
+ */
 export class LivetickerClient extends Emitter<ClientEvents> {
   readonly socket: Socket;
   readonly rest: RestClient;
   private token: string | undefined;
-  private sessionEnded = false;
+  private closed = false;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the server said it went away (e.g. `restart`), until the next connect. */
+  private goneReason: string | undefined;
+  private downSince: number | undefined = Date.now();
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private polling = false;
+  private pollFailures = 0;
+  private readonly etags = new Map<string, string>();
   private readonly syncs = new Map<string, Set<StreamSync>>();
 
   constructor(readonly opts: ClientOptions) {
@@ -51,39 +92,121 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       transports: opts.transports ?? ['websocket'],
       auth: (cb) => cb(this.token ? { token: this.token } : {}),
       withCredentials: opts.withCredentials,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
+      // Reconnecting is ours (below): Socket.IO's own gives up after a server-side disconnect
+      // and after a refused handshake, which would leave a reader stuck for good.
+      reconnection: false,
     });
     this.socket.on('connect', () => {
-      // Covers reconnects: the server forgot our rooms; each stream catches up from lastRev.
-      for (const set of this.syncs.values()) for (const s of set) if (s.lastRev >= 0) void s.sync();
+      this.attempt = 0;
+      this.goneReason = undefined;
+      this.downSince = undefined;
+      this.stopPolling();
+      // Covers reconnects: the server forgot our rooms; each stream catches up from its position
+      // (and a stream never synced yet gets its head).
+      for (const set of this.syncs.values()) for (const s of set) void s.sync();
+      this.emit('status', { state: 'online' });
       this.emit('connect', undefined);
     });
     this.socket.on('disconnect', (reason) => {
+      this.downSince ??= Date.now();
       this.emit('disconnect', reason);
-      // The server cut a session off (logout, ban): carry on reading anonymously.
-      if (reason === 'io server disconnect' && this.sessionEnded) {
-        this.sessionEnded = false;
-        this.socket.connect();
-      }
+      if (reason === 'io client disconnect') return; // ours: close() or reconnect()
+      this.scheduleReconnect();
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
-      if (err.data?.code === 'login_required' && this.token) {
+      this.downSince ??= Date.now();
+      const code = err.data?.code;
+      if (code === 'login_required' && this.token) {
         // A stale token (expired, revoked) must not stop reading: drop it and connect anonymously.
         this.token = undefined;
         this.emit('sessionEnded', { reason: 'token_invalid' });
-        this.socket.connect();
+        this.scheduleReconnect(0);
         return;
       }
-      if (err.data?.code) this.emit('error', new LivetickerError(err.data.code as never, err.data.message ?? err.message));
+      if (code) this.emit('error', new LivetickerError(code as never, err.data?.message ?? err.message));
+      this.scheduleReconnect();
     });
     this.socket.on(SOCKET_EVENTS.changes, (frame: ChangesEvent) => {
       for (const s of this.syncs.get(frame.stream) ?? []) s.onFrame(frame);
     });
     this.socket.on(SOCKET_EVENTS.sessionEnded, (data: { reason: string }) => {
       this.token = undefined;
-      this.sessionEnded = true;
       this.emit('sessionEnded', data);
+    });
+    this.socket.on(SOCKET_EVENTS.serverShutdown, (data: { reason?: string }) => {
+      this.goneReason = data?.reason ?? 'restart';
+    });
+    this.emit('status', { state: 'connecting' });
+  }
+
+  private scheduleReconnect(delay?: number): void {
+    if (this.closed || this.retryTimer || this.socket.connected) return;
+    // After a deploy every reader comes back at once: the first try is spread too.
+    const wait = delay ?? backoff(this.attempt, 500, this.opts.reconnectDelayMaxMs ?? 10_000);
+    this.attempt++;
+    this.emit('status', this.polling ? { state: 'polling', retryInMs: wait } : { state: 'reconnecting', retryInMs: wait, reason: this.goneReason });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.closed || this.socket.connected) return;
+      this.socket.connect();
+    }, wait);
+    this.maybeStartPolling();
+  }
+
+  private maybeStartPolling(): void {
+    if (this.polling || this.pollTimer || this.closed || this.downSince === undefined) return;
+    const after = this.opts.pollAfterMs ?? 10_000;
+    const wait = Math.max(0, this.downSince + after - Date.now());
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      if (this.closed || this.socket.connected) return;
+      this.polling = true;
+      this.emit('status', { state: 'polling', retryInMs: 0 });
+      void this.pollAll();
+    }, wait);
+  }
+
+  private async pollAll(): Promise<void> {
+    if (!this.polling || this.closed) return;
+    let reached = true;
+    for (const set of [...this.syncs.values()]) for (const s of set) if (!(await s.poll())) reached = false;
+    if (!this.polling || this.closed) return;
+    this.pollFailures = reached ? 0 : this.pollFailures + 1;
+    const every = this.opts.pollIntervalMs ?? 5000;
+    const wait = reached ? every : backoff(this.pollFailures, every, 60_000);
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      void this.pollAll();
+    }, wait);
+  }
+
+  private stopPolling(): void {
+    this.polling = false;
+    this.pollFailures = 0;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** True while views are kept current over REST because the socket cannot connect. */
+  get isPolling(): boolean {
+    return this.polling;
+  }
+
+  /**
+   * Resolves after retry number `attempt`'s backoff, or as soon as the socket connects or
+   * polling starts, whichever comes first (used by views that could not load yet).
+   */
+  waitToRetry(attempt: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        offStatus();
+        resolve();
+      };
+      const timer = setTimeout(done, backoff(attempt, 1000, 30_000));
+      const offStatus = this.on('status', (st) => {
+        if (st.state === 'online' || (st.state === 'polling' && st.retryInMs === 0)) done();
+      });
     });
   }
 
@@ -94,6 +217,8 @@ export class LivetickerClient extends Emitter<ClientEvents> {
 
   /** Reconnects the socket so the server sees the current token. */
   reconnect(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.socket.disconnect();
     this.socket.connect();
   }
@@ -125,8 +250,17 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   }
 
   /** Low level: follow a stream's changes in rev order (used by the views). */
-  follow(stream: string, apply: (changes: Change[], rev: number) => void, onError: (err: LivetickerError) => void): StreamSync {
-    const sync = new StreamSync(this.socket, stream, apply, onError);
+  follow(
+    stream: string,
+    apply: (changes: Change[], rev: number) => void,
+    onError: (err: LivetickerError) => void,
+    onReset?: (rev: number) => void,
+  ): StreamSync {
+    const path = changesPath(stream);
+    const sync = new StreamSync(this.socket, stream, apply, onError, {
+      onReset,
+      fetchChanges: path ? (since, epoch) => this.fetchChanges(path, since, epoch) : undefined,
+    });
     let set = this.syncs.get(stream);
     if (!set) this.syncs.set(stream, (set = new Set()));
     set.add(sync);
@@ -141,7 +275,21 @@ export class LivetickerClient extends Emitter<ClientEvents> {
     sync.close(last);
   }
 
+  /** `GET …/changes` with the last ETag of the same question: an unchanged stream costs a 304. */
+  private async fetchChanges(path: string, since: number | undefined, epoch: string | undefined): Promise<CatchUp | 'not-modified'> {
+    const query: Record<string, string | number | undefined> = { since, epoch: since === undefined ? undefined : epoch };
+    const key = `${path}?${since ?? ''}`;
+    const got = await this.rest.getConditional<CatchUp>(path, query, this.etags.get(key));
+    if (got === 'not-modified') return got;
+    this.etags.clear(); // only the latest question is asked again
+    if (got.etag) this.etags.set(key, got.etag);
+    return got.body;
+  }
+
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.stopPolling();
     for (const set of this.syncs.values()) for (const s of set) s.close();
     this.syncs.clear();
     this.socket.disconnect();

@@ -2,8 +2,9 @@ import type { Change, Order } from '@liveticker/schemas';
 import { Emitter } from './emitter';
 import { OrderedList } from './ordered';
 import type { Item, ListOp } from './ordered';
-import type { LivetickerError } from './rest';
+import { LivetickerError } from './rest';
 import type { LivetickerClient } from './client';
+import { isTransient } from './streams';
 import type { StreamSync } from './streams';
 
 export interface PinnableItem extends Item {
@@ -39,12 +40,13 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
   pinned: T[] = [];
   /** Resolves once the first page is there. */
   readonly ready: Promise<void>;
-  protected readonly list: OrderedList<T>;
+  protected list: OrderedList<T>;
   protected sync!: StreamSync;
   private readonly pageSize: number;
   /** Latest copy of every item a change told us about (pages in flight may be older). */
   private readonly latest = new Map<string, T>();
   private loaded = false;
+  private closed = false;
   private queued: Change[] = [];
   private loading: Promise<void> | undefined;
 
@@ -90,10 +92,38 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
     return this.sync.lastRev;
   }
 
+  /**
+   * Takes the stream's position first (so every later change is heard), then the first page.
+   * While the server cannot be reached this keeps trying (the client reports its status), so a
+   * view opened during an outage comes alive when the server does; a final refusal (an unknown
+   * ticker) rejects `ready`.
+   */
   private async start(): Promise<void> {
-    this.sync = this.client.follow(this.stream, (changes) => this.onChanges(changes), (err) => this.emitChange('error', err));
-    await this.sync.sync();
+    this.sync = this.client.follow(
+      this.stream,
+      (changes) => this.onChanges(changes),
+      (err) => this.emitChange('error', err),
+      () => void this.restart(),
+    );
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) return;
+      try {
+        if (this.sync.lastRev < 0) {
+          await (this.client.isPolling ? this.sync.poll() : this.sync.sync());
+          if (this.sync.lastRev < 0) throw new LivetickerError('unavailable', 'not connected yet');
+        }
+        await this.loadFirst();
+        return;
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        await this.client.waitToRetry(attempt);
+      }
+    }
+  }
+
+  private async loadFirst(): Promise<void> {
     const [page] = await Promise.all([this.fetchPage(this.list.order, null), this.loadExtra()]);
+    if (this.closed) return;
     this.pinned = this.fresh(page.pinned).filter((e) => e.pinned).sort((a, b) => b.seq - a.seq);
     this.list.addPage(this.list.order, { items: this.fresh(page.items), nextCursor: page.nextCursor }, true);
     this.loaded = true;
@@ -101,6 +131,28 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
     this.queued = [];
     for (const change of queued) this.applyChange(change);
     this.emitChange('change', { op: 'reset' } as Events['change']);
+  }
+
+  /**
+   * The stream's history changed under us (database restored, ticker recreated): what the view
+   * holds may be wrong, so it is dropped and loaded afresh from the new position.
+   */
+  private async restart(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    this.list = new OrderedList<T>(this.list.order);
+    this.pinned = [];
+    this.latest.clear();
+    this.loaded = false;
+    this.queued = [];
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.loadFirst();
+        return;
+      } catch (err) {
+        if (!isTransient(err)) return this.emitChange('error', err as LivetickerError);
+        await this.client.waitToRetry(attempt);
+      }
+    }
   }
 
   private fetchPage(order: Order, cursor: string | null): Promise<ListPage<T>> {
@@ -177,6 +229,7 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
   }
 
   close(): void {
+    this.closed = true;
     this.client.unfollow(this.sync);
     this.removeAllListeners();
   }

@@ -56,6 +56,31 @@ export class RestClient {
     return json as T;
   }
 
+  /**
+   * A GET that sends `If-None-Match` with a known ETag: resolves 'not-modified' on a 304, else
+   * the body and its ETag (if the server sent one).
+   */
+  async getConditional<T>(path: string, query: Record<string, string | number | undefined>, etag: string | undefined): Promise<{ body: T; etag?: string } | 'not-modified'> {
+    const url = new URL(`${this.opts.baseUrl.replace(/\/$/, '')}/api/v1${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {};
+    if (etag) headers['if-none-match'] = etag;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { headers, credentials: this.opts.credentials });
+    } catch (err) {
+      throw new LivetickerError('unavailable', `cannot reach the server: ${(err as Error).message}`);
+    }
+    if (res.status === 304) return 'not-modified';
+    const text = await res.text();
+    const json: unknown = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const e = (json as { error?: { code: ErrorCode; message: string; details?: unknown } })?.error;
+      throw new LivetickerError(e?.code ?? (res.status >= 500 ? 'unavailable' : 'internal'), e?.message ?? res.statusText, res.status, e?.details);
+    }
+    return { body: json as T, etag: res.headers.get('etag') ?? undefined };
+  }
+
   get<T>(path: string, query?: Record<string, string | number | undefined>) {
     return this.request<T>('GET', path, undefined, query);
   }

@@ -62,17 +62,35 @@ export interface ChangesEvent {
   changes: Change[];
 }
 
-export const ChangesResponse = z.object({ rev: z.number().int(), changes: z.array(ChangeSchema) });
+/** A stream's history identity: a position `(epoch, rev)` only continues within one epoch. */
+export const Epoch = z.string().regex(/^[0-9a-f]{1,32}$/, 'an epoch is the hex string a catch-up answer gave');
+
+export const ChangesResponse = z.object({
+  rev: z.number().int(),
+  epoch: z.string(),
+  changes: z.array(ChangeSchema),
+  more: z.literal(true).optional(),
+  reset: z.literal(true).optional(),
+});
+/**
+ * A catch-up answer: the changes after the asked position up to `rev`. `more`: ask again from
+ * `rev`. `reset`: the asked position is not in this stream's history (another epoch, or ahead of
+ * the head, e.g. after a restore): drop what you hold and load afresh from `rev`.
+ */
 export interface ChangesResponse {
   rev: number;
+  epoch: string;
   changes: Change[];
+  more?: true;
+  reset?: true;
 }
 
-export const ChangesQuery = z.strictObject({ since: z.coerce.number().int().min(0).default(0) });
+/** `since` absent: only the head (where to start following). */
+export const ChangesQuery = z.strictObject({ since: z.coerce.number().int().min(0).optional(), epoch: Epoch.optional() });
 
 // ---- socket commands (client → server), always acknowledged ----
 
-export const SubscribeCmd = z.strictObject({ stream: StreamName, since: z.number().int().min(0).optional() });
+export const SubscribeCmd = z.strictObject({ stream: StreamName, since: z.number().int().min(0).optional(), epoch: Epoch.optional() });
 export type SubscribeCmd = z.infer<typeof SubscribeCmd>;
 export const UnsubscribeCmd = z.strictObject({ stream: StreamName });
 export type UnsubscribeCmd = z.infer<typeof UnsubscribeCmd>;
@@ -82,7 +100,7 @@ export interface AckError {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
-export type SubscribeAck = Ack<{ rev: number; changes: Change[] }>;
+export type SubscribeAck = Ack<ChangesResponse>;
 
 export interface PresenceEvent {
   stream: string;

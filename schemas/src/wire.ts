@@ -9,4 +9,9 @@ export const SOCKET_EVENTS = {
   presence: 'presence',
   /** Server → client before it cuts the socket off (ban, logout, password change). */
   sessionEnded: 'session:ended',
+  /**
+   * Server → client when the node is going away (deploy, restart): the client reconnects, to this
+   * node once it is back or to another behind the load balancer, and resumes from its positions.
+   */
+  serverShutdown: 'server:shutdown',
 } as const;

@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
   /** scrypt cost as log2(N); 17 is OWASP's minimum. Tests may lower it for speed (min 10). */
   SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+  /** Longest a graceful stop (SIGTERM) may take before remaining connections are cut, ms. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -68,6 +70,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     adminPassword: env.ADMIN_PASSWORD,
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,
     /** Overrides of the throttles by name (tests and tools only; not from the environment). */

@@ -56,11 +56,28 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator wants it gone now.
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    await server.close();
-    await deps.close();
+    const started = Date.now();
+    log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down gracefully');
+    // The deadline holds for the whole stop, closing bus and database included.
+    const hard = setTimeout(() => {
+      log.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2000);
+    hard.unref();
+    try {
+      await server.shutdown(config.shutdownTimeoutMs);
+      await deps.close();
+    } catch (err) {
+      log.error({ err }, 'error while shutting down');
+      process.exit(1);
+    }
+    log.info({ ms: Date.now() - started }, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

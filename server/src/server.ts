@@ -15,7 +15,7 @@ import type { ControlEnvelope } from './realtime/bus';
 import { ChangeLog } from './realtime/changelog';
 import { Fanout } from './realtime/fanout';
 import { bindSockets } from './realtime/sockets';
-import type { SocketData } from './realtime/sockets';
+import { SocketSessions } from './realtime/socket-sessions';
 import { tickerChanges } from './tickers/tickers.changes';
 import { chatChanges, modChanges } from './chat/chat.changes';
 import { chatRouter } from './chat/chat.routes';
@@ -28,9 +28,16 @@ export interface LivetickerServer {
   httpServer: http.Server;
   io: IoServer;
   fanout: Fanout;
+  sessions: SocketSessions;
   /** Listens (port 0 picks a free one) and resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
-  /** Stops accepting, disconnects sockets and stops timers; does not close `deps`. */
+  /**
+   * A graceful stop (a deploy): `/readyz` answers 503 at once, no new connections are taken,
+   * every socket is told to reconnect elsewhere, in-flight requests finish — all bounded by
+   * `deadlineMs`, after which the remaining connections are cut. Does not close `deps`.
+   */
+  shutdown(deadlineMs?: number): Promise<void>;
+  /** Stops at once: disconnects sockets and stops timers; does not close `deps`. */
   close(): Promise<void>;
 }
 
@@ -55,26 +62,17 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const io = new IoServer(httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
     cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
-    // A browser on a foreign origin is refused before the handshake; non-browsers send no Origin.
-    allowRequest: (req, callback) => {
-      const origin = req.headers.origin;
-      const ok = !origin || originAllowed(origin);
-      callback(ok ? null : 'origin not allowed', ok);
-    },
   });
+  const actors = actorResolver(database.db, config.adminApiKey);
+  const sessions = new SocketSessions({ io, actors, logger });
 
   /** Cuts off the local sockets of ended sessions (every node runs this for every such event). */
   const onControl = (msg: ControlEnvelope) => {
     if (msg.type !== 'sessions.ended') return;
     const { userId, sessionIds, reason } = msg.data as { userId: string; sessionIds?: string[]; reason: string };
-    for (const socket of io.of('/').sockets.values()) {
-      const actor = (socket.data as SocketData).actor;
-      if (!actor || actor.id !== userId) continue;
-      if (sessionIds && (!actor.sessionId || !sessionIds.includes(actor.sessionId))) continue;
-      socket.emit(SOCKET_EVENTS.sessionEnded, { reason });
-      socket.disconnect(true);
-    }
+    sessions.endLocal(userId, sessionIds, reason);
   };
+  let draining = false;
   const fanout = new Fanout({
     io,
     bus: deps.bus,
@@ -84,6 +82,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     batchMs: config.fanoutBatchMs,
     releaseAfterMs: config.releaseAfterMs,
     onControl,
+    // A `sessions.ended` message may have been lost while the bus was down.
+    onBusReconnect: () => void sessions.recheckAll(),
   });
 
   const ctx: AppContext = {
@@ -95,7 +95,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     metrics: deps.metrics,
     changeLog,
     publisher: fanout,
-    actors: actorResolver(database.db, config.adminApiKey),
+    actors,
     mailer: deps.mailer,
     limiters: new Limiters({ redis: deps.redis?.main, prefix: config.redisPrefix, specs: config.limitOverrides }),
     redis: deps.redis?.main,
@@ -107,24 +107,31 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     },
   };
 
-  bindSockets(io, ctx, fanout, {
+  bindSockets(io, ctx, fanout, sessions, {
+    // A write checks the session as the database has it now (verified since, banned, expired).
     [SOCKET_EVENTS.chatSend]: async (socket, payload) => ({
-      message: await sendMessage(ctx, (socket.data as SocketData).actor, payload),
+      message: await sendMessage(ctx, await sessions.current(socket), payload),
     }),
   });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const app = createApp(ctx, {
     api: [authRouter(ctx), tickersRouter(ctx), chatRouter(ctx)],
     root: [pagesRouter(ctx)],
+    // Ready = this node can serve: it is not draining and its database answers. Redis is a
+    // helper (throttles fall back to memory, streams heal from the database), so a Redis outage
+    // must not make every node unready at once; its state is in /healthz and the metrics.
     ready: async () => {
+      if (draining) return false;
       await database.db.selectFrom('streams').select('name').limit(1).execute();
-      if (deps.redis) await deps.redis.main.ping();
       return true;
     },
+    health: () => ({ draining, redis: deps.redis ? deps.redis.main.status : 'off' }),
+    draining: () => draining,
   });
   httpServer.on('request', app);
   await fanout.start();
   presence.start();
+  sessions.start();
   void dummyHash(ctx).catch((err: unknown) => logger.error({ err }, 'could not prepare the login hash'));
 
   return {
@@ -132,6 +139,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     httpServer,
     io,
     fanout,
+    sessions,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -141,8 +149,37 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
         });
       });
     },
-    async close() {
+    async shutdown(deadlineMs = config.shutdownTimeoutMs) {
+      if (draining) return;
+      draining = true;
+      const log = logger.child({ module: 'shutdown' });
+      const deadline = setTimeout(() => {
+        log.warn('shutdown deadline reached: cutting the remaining connections');
+        httpServer.closeAllConnections();
+      }, deadlineMs);
+      deadline.unref();
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Tell every socket to go (the SDK reconnects with jitter, elsewhere or here once back),
+      // then close its transport: a plain transport close is also what makes any Socket.IO
+      // client reconnect by itself, unlike a server-side disconnect.
+      const sockets = [...io.of('/').sockets.values()];
+      log.info({ sockets: sockets.length }, 'draining: telling sockets to reconnect elsewhere');
+      for (const socket of sockets) {
+        socket.emit(SOCKET_EVENTS.serverShutdown, { reason: 'restart' });
+        socket.conn.close();
+      }
+      httpServer.closeIdleConnections();
       presence.stop();
+      sessions.stop();
+      await closed;
+      clearTimeout(deadline);
+      await fanout.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+    async close() {
+      draining = true;
+      presence.stop();
+      sessions.stop();
       await fanout.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -15,3 +15,24 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves with `promise`, or fails naming `what` after `timeoutMs`. */
+export async function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits for a socket event, failing with `what` after `timeoutMs` (so a missing event names
+ * itself instead of hanging the test until jest's own timeout).
+ */
+export function nextEvent<T = unknown>(emitter: { once(event: string, fn: (v: T) => void): unknown }, event: string, what = event, timeoutMs = 10_000): Promise<T> {
+  return withTimeout(new Promise<T>((resolve) => emitter.once(event, resolve)), what, timeoutMs);
+}

@@ -88,6 +88,10 @@ export async function nextRev(trx: Trx, stream: string): Promise<number> {
 }
 
 export async function headRev(db: Db | Trx, stream: string): Promise<number | undefined> {
-  const row = await db.selectFrom('streams').select('rev').where('name', '=', stream).executeTakeFirst();
-  return row?.rev;
+  return (await streamPosition(db, stream))?.rev;
+}
+
+/** A stream's head revision and epoch; undefined when the stream does not exist. */
+export async function streamPosition(db: Db | Trx, stream: string): Promise<{ rev: number; epoch: string } | undefined> {
+  return db.selectFrom('streams').select(['rev', 'epoch']).where('name', '=', stream).executeTakeFirst();
 }

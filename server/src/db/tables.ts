@@ -2,6 +2,8 @@
 export interface StreamsTable {
   name: string;
   rev: number;
+  /** Names this stream's history (see migration 004). */
+  epoch: string;
 }
 
 export interface TickersTable {

@@ -28,7 +28,12 @@ export interface AppParts {
   api: express.Router[];
   /** Routers mounted at the root before the 404 (widget pages, static files). */
   root?: express.Router[];
+  /** Whether this node should get traffic (not draining, database reachable). */
   ready: () => Promise<boolean>;
+  /** Details for /healthz (helpers' states); the node is alive whatever they say. */
+  health?: () => Record<string, unknown>;
+  /** True while the node drains for a shutdown: answers ask the client to close the connection. */
+  draining?: () => boolean;
 }
 
 export function createApp(ctx: AppContext, parts: AppParts): Express {
@@ -37,9 +42,14 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
   app.set('trust proxy', ctx.config.trustProxy);
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(metricsMiddleware(ctx));
+  app.use((_req, res, next) => {
+    // Keep-alive connections would pin clients to a node that is going away.
+    if (parts.draining?.()) res.setHeader('Connection', 'close');
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+    res.json({ ok: true, ...parts.health?.() });
   });
   app.get('/readyz', async (_req, res) => {
     const ok = await parts.ready().catch(() => false);

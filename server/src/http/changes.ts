@@ -9,8 +9,24 @@ import { tickerIdParam } from './params';
 export function changesRoute(ctx: Pick<AppContext, 'changeLog'>, kind: 'ticker' | 'chat'): RequestHandler {
   return async (req, res) => {
     const id = tickerIdParam(req.params.id);
-    const { since } = parseInput(ChangesQuery, req.query, 'query');
-    const got = await ctx.changeLog.since(`${kind}:${id}`, since);
+    const { since, epoch } = parseInput(ChangesQuery, req.query, 'query');
+    const stream = `${kind}:${id}`;
+    const pos = await ctx.changeLog.position(stream);
+    if (!pos) throw new AppError('not_found', `no ticker ${id}`);
+    // The answer is fixed by the question and the stream's head: a poller whose stream did not
+    // move gets a 304 without the changes being read at all.
+    const etag = `W/"${pos.epoch}.${pos.rev}.${since ?? ''}.${epoch ?? ''}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    if (since === undefined) {
+      res.json({ rev: pos.rev, epoch: pos.epoch, changes: [] });
+      return;
+    }
+    const got = await ctx.changeLog.since(stream, since, epoch, undefined, pos);
     if (!got) throw new AppError('not_found', `no ticker ${id}`);
     res.json(changesBody(got));
   };

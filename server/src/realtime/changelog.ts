@@ -1,7 +1,7 @@
 import { parseStream } from '@liveticker/schemas';
 import type { Change } from '@liveticker/schemas';
 import type { Db } from '../db/database';
-import { headRev } from '../db/database';
+import { headRev, streamPosition } from '../db/database';
 
 /** Most changes one catch-up answer carries; a client further behind asks again (`more`). */
 export const MAX_CATCH_UP = 5000;
@@ -9,14 +9,28 @@ export const MAX_CATCH_UP = 5000;
 export interface ChangesSince {
   /** The revision the answer brings the caller up to. */
   rev: number;
+  epoch: string;
   changes: Change[];
   /** True when there are more changes after `rev`. */
   more: boolean;
+  /** The caller's position is not in this history (other epoch, or ahead of the head): start over. */
+  reset?: boolean;
 }
 
-/** The wire shape of a catch-up answer: `more` only when there is more. */
-export function changesBody(got: ChangesSince): { rev: number; changes: Change[]; more?: true } {
-  return got.more ? { rev: got.rev, changes: got.changes, more: true } : { rev: got.rev, changes: got.changes };
+export interface CatchUpBody {
+  rev: number;
+  epoch: string;
+  changes: Change[];
+  more?: true;
+  reset?: true;
+}
+
+/** The wire shape of a catch-up answer: `more` and `reset` only when true. */
+export function changesBody(got: ChangesSince): CatchUpBody {
+  const body: CatchUpBody = { rev: got.rev, epoch: got.epoch, changes: got.changes };
+  if (got.more) body.more = true;
+  if (got.reset) body.reset = true;
+  return body;
 }
 
 /** Reads the changes of one kind of stream after `since`, up to and including `head`. */
@@ -47,16 +61,28 @@ export class ChangeLog {
     return new Map(rows.map((r) => [r.name, r.rev]));
   }
 
-  async since(stream: string, since: number, limit = MAX_CATCH_UP): Promise<ChangesSince | undefined> {
-    const head = await headRev(this.db, stream);
-    if (head === undefined) return undefined;
-    if (since >= head) return { rev: head, changes: [], more: false };
+  /** Head and epoch of a stream; undefined when it does not exist. */
+  position(stream: string): Promise<{ rev: number; epoch: string } | undefined> {
+    return streamPosition(this.db, stream);
+  }
+
+  /**
+   * The changes after `since`. A position from another epoch, or ahead of the head, cannot be
+   * continued: the answer says `reset` with the current head, and the caller starts over.
+   * `pos` may pass a position the caller has just read.
+   */
+  async since(stream: string, since: number, epoch?: string, limit = MAX_CATCH_UP, pos?: { rev: number; epoch: string }): Promise<ChangesSince | undefined> {
+    const at = pos ?? (await streamPosition(this.db, stream));
+    if (at === undefined) return undefined;
+    const head = at.rev;
+    if ((epoch && epoch !== at.epoch) || since > head) return { rev: head, epoch: at.epoch, changes: [], more: false, reset: true };
+    if (since === head) return { rev: head, epoch: at.epoch, changes: [], more: false };
     const { kind, tickerId } = parseStream(stream);
     const source = this.sources.get(kind);
     if (!source) return undefined;
     const changes = await source(this.db, tickerId, since, head, limit + 1);
     const more = changes.length > limit;
     if (more) changes.length = limit;
-    return { rev: more ? changes[changes.length - 1].rev : head, changes, more };
+    return { rev: more ? changes[changes.length - 1].rev : head, epoch: at.epoch, changes, more };
   }
 }

@@ -46,6 +46,8 @@ export interface FanoutOptions {
   /** How long an emptied room keeps its bus subscription, ms. */
   releaseAfterMs?: number;
   onControl?: (msg: ControlEnvelope) => void;
+  /** The bus came back after an outage (after the node's streams were told to heal). */
+  onBusReconnect?: () => void;
 }
 
 /**
@@ -71,7 +73,10 @@ export class Fanout implements ChangePublisher {
       onControl: (msg) => {
         if (msg.node !== this.opts.bus.nodeId) this.opts.onControl?.(msg);
       },
-      onReconnect: () => this.healAll('bus reconnected'),
+      onReconnect: () => {
+        this.healAll('bus reconnected');
+        this.opts.onBusReconnect?.();
+      },
     });
     this.opts.io.of('/').adapter.on('delete-room', (room: string) => {
       const st = this.streams.get(room);
@@ -115,14 +120,26 @@ export class Fanout implements ChangePublisher {
     if (!st.active) {
       st.active = true;
       const state = st;
-      st.ready = st.chain = st.chain.then(() => this.activate(state));
+      const ready: Promise<void> = st.chain.then(() => this.activate(state)).catch((err: unknown) => {
+        // Undo, so the next ensure() starts clean instead of handing out this failure forever.
+        if (state.ready === ready) state.active = false;
+        throw err;
+      });
+      st.ready = ready;
+      st.chain = ready.catch(() => undefined);
     }
     return st.ready;
   }
 
   private async activate(st: StreamState): Promise<void> {
     if (!st.subscribed) {
-      await this.opts.bus.subscribe(st.stream);
+      try {
+        await this.opts.bus.subscribe(st.stream);
+      } catch (err) {
+        // The bus is a helper: while it is down the stream is relayed from the database by the
+        // sweep, and the bus takes the channel up again when it is back (then every stream heals).
+        this.log.warn({ err, stream: st.stream }, 'bus subscribe failed; relaying from the database until the bus is back');
+      }
       st.subscribed = true;
     }
     if (st.lastRev < 0) {
@@ -146,6 +163,7 @@ export class Fanout implements ChangePublisher {
         st.lastRev = -1;
         st.pending = [];
         clearTimeout(st.gapTimer);
+        st.gapTimer = undefined;
         await this.opts.bus.unsubscribe(st.stream).catch((err: unknown) => this.log.warn({ err }, 'unsubscribe failed'));
         if (!st.active) this.streams.delete(st.stream);
       });

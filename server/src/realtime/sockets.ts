@@ -3,19 +3,17 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { SOCKET_EVENTS, SubscribeCmd, UnsubscribeCmd, parseStream } from '@liveticker/schemas';
 import type { AckError } from '@liveticker/schemas';
 import type { AppContext } from '../context';
-import type { Actor } from '../auth/actor';
 import { hasRole } from '../auth/actor';
 import { AppError, parseInput, toWireError } from '../errors';
 import { cookieToken } from '../http/actor';
 import type { Fanout } from './fanout';
 import { changesBody } from './changelog';
+import type { SocketData, SocketSessions } from './socket-sessions';
 
 /** Streams one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 50;
 
-export interface SocketData {
-  actor?: Actor;
-}
+export type { SocketData };
 
 type Ack = (reply: unknown) => void;
 export type CommandHandler = (socket: Socket, payload: unknown) => Promise<object>;
@@ -32,27 +30,47 @@ function toAck(err: unknown, log: AppContext['logger']): AckError {
  */
 export function bindSockets(
   io: IoServer,
-  ctx: Pick<AppContext, 'logger' | 'changeLog' | 'actors' | 'metrics'>,
+  ctx: Pick<AppContext, 'logger' | 'changeLog' | 'actors' | 'metrics' | 'originAllowed' | 'config'>,
   fanout: Fanout,
+  sessions: SocketSessions,
   extra: Record<string, CommandHandler> = {},
 ): void {
   const log = ctx.logger.child({ module: 'sockets' });
   // 30 commands per second with a burst allowance; 3x that gets the socket disconnected.
   const limiter = new RateLimiterMemory({ points: 30, duration: 1 });
+  const refusedOrigins = new Map<string, number>();
+
+  io.use((socket, next) => {
+    // A browser on a foreign origin is refused before anything else; non-browsers send no Origin.
+    // Refused here (not in allowRequest) so the client learns why instead of a bare "websocket error".
+    const origin = socket.handshake.headers.origin;
+    if (!origin || ctx.originAllowed(origin)) return next();
+    const allowed = [new URL(ctx.config.publicUrl).origin, ...ctx.config.corsOrigins];
+    // An operator needs to see this once, not per reader: one line per origin per minute.
+    const last = refusedOrigins.get(origin) ?? 0;
+    if (Date.now() - last > 60_000) {
+      if (refusedOrigins.size > 1000) refusedOrigins.clear();
+      refusedOrigins.set(origin, Date.now());
+      log.warn({ origin, allowed }, 'socket refused: origin not allowed (add it to CORS_ORIGINS or fix PUBLIC_URL)');
+    }
+    next(handshakeError('origin_not_allowed', `origin ${origin} is not allowed here; the server's PUBLIC_URL or CORS_ORIGINS must name it (allowed: ${allowed.join(', ')})`));
+  });
 
   io.use(async (socket, next) => {
     // Cross-site widgets and the CLI send `auth.token`; same-site pages may rely on the cookie.
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token || cookieToken(socket.handshake.headers.cookie);
     if (token === undefined || token === null || token === '') return next();
-    if (typeof token !== 'string' || token.length > 512) return next(handshakeError('login_required', 'invalid token'));
+    const data = socket.data as SocketData & { staleSession?: boolean };
     try {
-      const actor = await ctx.actors.fromToken(token);
-      if (!actor) return next(handshakeError('login_required', 'the token is not valid (expired or revoked?)'));
-      (socket.data as SocketData).actor = actor;
+      const actor = typeof token === 'string' && token.length <= 512 ? await ctx.actors.fromToken(token) : undefined;
+      // A stale credential (expired, revoked, banned) never stops reading: the socket connects
+      // anonymously and is told its session ended, so the page can offer a new login.
+      if (!actor) data.staleSession = true;
+      else Object.assign(data, { actor, token: token as string, checkedAt: Date.now() } satisfies SocketData);
       next();
     } catch (err) {
       log.error({ err }, 'handshake failed');
-      next(handshakeError('internal', 'internal error'));
+      next(handshakeError('unavailable', 'the server could not check the login; retrying'));
     }
   });
 
@@ -60,7 +78,8 @@ export function bindSockets(
     [SOCKET_EVENTS.subscribe]: async (socket, payload) => {
       const cmd = parseInput(SubscribeCmd, payload, 'subscribe');
       const { kind } = parseStream(cmd.stream);
-      const actor = (socket.data as SocketData).actor;
+      // The moderation stream checks the session as it stands now (a demoted moderator is out).
+      const actor = kind === 'mod' ? await sessions.current(socket) : (socket.data as SocketData).actor;
       if (kind === 'mod' && !(actor && hasRole(actor, 'moderator'))) {
         throw new AppError('forbidden', 'the moderation stream is for moderators');
       }
@@ -73,9 +92,11 @@ export function bindSockets(
       await fanout.ensure(cmd.stream);
       await socket.join(cmd.stream);
       if (cmd.since === undefined) {
-        return { rev: (await ctx.changeLog.head(cmd.stream)) ?? 0, changes: [] };
+        const pos = await ctx.changeLog.position(cmd.stream);
+        if (!pos) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
+        return { rev: pos.rev, epoch: pos.epoch, changes: [] };
       }
-      const got = await ctx.changeLog.since(cmd.stream, cmd.since);
+      const got = await ctx.changeLog.since(cmd.stream, cmd.since, cmd.epoch);
       if (!got) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
       return changesBody(got);
     },
@@ -88,6 +109,7 @@ export function bindSockets(
   };
 
   io.on('connection', (socket) => {
+    if ((socket.data as { staleSession?: boolean }).staleSession) socket.emit(SOCKET_EVENTS.sessionEnded, { reason: 'session_invalid' });
     ctx.metrics.sockets.inc();
     socket.on('disconnect', () => ctx.metrics.sockets.dec());
     for (const [event, handler] of Object.entries(handlers)) {

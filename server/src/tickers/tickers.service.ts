@@ -1,3 +1,4 @@
+import { newEpoch } from '../db/migrations/004_epochs';
 import { CreateTickerBody, PatchTickerBody } from '@liveticker/schemas';
 import type { Ticker, TickerChange } from '@liveticker/schemas';
 import { z } from 'zod';
@@ -50,7 +51,7 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
     if (await findTicker(trx, id)) {
       throw new AppError('conflict', `the ticker id ${id} is taken`, { id, field: 'id' });
     }
-    await trx.insertInto('streams').values(tickerStreams(id).map((name) => ({ name, rev: 0 }))).execute();
+    await trx.insertInto('streams').values(tickerStreams(id).map((name) => ({ name, rev: 0, epoch: newEpoch() }))).execute();
     const rev = await nextRev(trx, `ticker:${id}`);
     const row = {
       id,

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m001 from './001_core';
 import * as m002 from './002_accounts';
 import * as m003 from './003_chat';
+import * as m004 from './004_epochs';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
   '001_core': m001,
   '002_accounts': m002,
   '003_chat': m003,
+  '004_epochs': m004,
 };

@@ -9,6 +9,15 @@ export class Emitter<Events extends Record<string, unknown>> {
     return () => this.off(event, listener);
   }
 
+  /** Like `on`, for the next event only. */
+  once<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): () => void {
+    const off = this.on(event, (value) => {
+      off();
+      listener(value);
+    });
+    return off;
+  }
+
   off<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): void {
     this.listeners.get(event)?.delete(listener as (value: never) => void);
   }

@@ -1,5 +1,5 @@
 export { createClient, LivetickerClient } from './client';
-export type { ClientOptions, ClientEvents } from './client';
+export type { ClientOptions, ClientEvents, ConnectionStatus } from './client';
 export { TickerView } from './ticker';
 export { ChatView } from './chat';
 export type { ChatViewChange, SendOptions } from './chat';

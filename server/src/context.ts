@@ -31,4 +31,9 @@ export interface AppContext {
    * those of the given sessions. The sessions must already be revoked in the database.
    */
   endSessions(userId: string, sessionIds: string[] | undefined, reason: string): void;
+  /**
+   * A user's rights changed (verified, role): every node re-checks that user's open sockets,
+   * which carry on with the new rights without reconnecting.
+   */
+  sessionsChanged(userId: string): void;
 }

@@ -68,9 +68,13 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
 
   /** Cuts off the local sockets of ended sessions (every node runs this for every such event). */
   const onControl = (msg: ControlEnvelope) => {
-    if (msg.type !== 'sessions.ended') return;
-    const { userId, sessionIds, reason } = msg.data as { userId: string; sessionIds?: string[]; reason: string };
-    sessions.endLocal(userId, sessionIds, reason);
+    if (msg.type === 'sessions.ended') {
+      const { userId, sessionIds, reason } = msg.data as { userId: string; sessionIds?: string[]; reason: string };
+      sessions.endLocal(userId, sessionIds, reason);
+    } else if (msg.type === 'sessions.changed') {
+      const { userId } = msg.data as { userId: string };
+      void sessions.recheckUser(userId).catch((err: unknown) => logger.warn({ err }, 'session re-check failed'));
+    }
   };
   let draining = false;
   const fanout = new Fanout({
@@ -104,6 +108,12 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       const msg: ControlEnvelope = { v: BUS_VERSION, node: deps.nodeId, type: 'sessions.ended', data: { userId, sessionIds, reason } };
       onControl(msg); // this node at once, even when the bus is down
       deps.bus.publishControl(msg).catch((err: unknown) => logger.error({ err }, 'could not broadcast ended sessions'));
+    },
+    sessionsChanged(userId) {
+      const msg: ControlEnvelope = { v: BUS_VERSION, node: deps.nodeId, type: 'sessions.changed', data: { userId } };
+      onControl(msg);
+      // Lost while the bus is down? Every socket re-checks within a minute and on its next write.
+      deps.bus.publishControl(msg).catch((err: unknown) => logger.warn({ err }, 'could not broadcast changed sessions'));
     },
   };
 

@@ -33,6 +33,7 @@ export async function withTimeout<T>(promise: Promise<T>, what: string, timeoutM
  * Waits for a socket event, failing with `what` after `timeoutMs` (so a missing event names
  * itself instead of hanging the test until jest's own timeout).
  */
-export function nextEvent<T = unknown>(emitter: { once(event: string, fn: (v: T) => void): unknown }, event: string, what = event, timeoutMs = 10_000): Promise<T> {
-  return withTimeout(new Promise<T>((resolve) => emitter.once(event, resolve)), what, timeoutMs);
+export function nextEvent<T = unknown>(emitter: object, event: string, what = event, timeoutMs = 10_000): Promise<T> {
+  const on = emitter as unknown as { once(event: string, fn: (v: T) => void): unknown };
+  return withTimeout(new Promise<T>((resolve) => on.once(event, resolve)), what, timeoutMs);
 }

@@ -150,7 +150,7 @@ for (const dialect of DIALECTS) {
         ['entry.created', b.id, '<p>b2</p>'],
         ['entry.deleted', a.id, ''],
       ]);
-      expect((await raw(t.url, 'GET', `/tickers/changes/changes?since=${res.rev}`)).body).toEqual({ rev: res.rev, changes: [] });
+      expect((await raw(t.url, 'GET', `/tickers/changes/changes?since=${res.rev}`)).body).toEqual({ rev: res.rev, epoch: res.epoch, changes: [] });
     });
 
     describe('bad input gets a clear error and changes nothing', () => {

@@ -18,7 +18,7 @@ import { createSession, revokeSessions } from './sessions';
 import { newId } from './tokens';
 import { findUserByEmail, findUserById, toUser } from './users.repo';
 
-export type AuthCtx = Pick<AppContext, 'db' | 'config' | 'logger' | 'mailer' | 'limiters' | 'endSessions'>;
+export type AuthCtx = Pick<AppContext, 'db' | 'config' | 'logger' | 'mailer' | 'limiters' | 'endSessions' | 'sessionsChanged'>;
 
 export interface LoginResult {
   token: string;
@@ -119,6 +119,8 @@ export async function verifyEmail(ctx: AuthCtx, body: unknown): Promise<User> {
     .where('id', '=', userId)
     .where('email_verified_at', 'is', null)
     .execute();
+  // An open socket of this user may post now, without a reload.
+  ctx.sessionsChanged(userId);
   return toUser((await findUserById(ctx.db, userId))!);
 }
 

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../db/database';
 import { CreateApiTokenBody, CreateUserBody, PatchMeBody, PatchUserBody } from '@liveticker/schemas';
 import type { User } from '@liveticker/schemas';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { createSession, revokeSessions } from './sessions';
 import { newId } from './tokens';
 import { findUserByEmail, findUserById, toUser } from './users.repo';
 
-type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'config'>;
+type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'sessionsChanged' | 'config'>;
 
 export async function me(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined): Promise<User> {
   if (!actor?.sessionId) throw new AppError('login_required', 'log in to see your account');
@@ -78,8 +79,9 @@ export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, 
     const ended = await revokeSessions(ctx.db, id);
     ctx.endSessions(id, ended, 'banned');
   } else if (input.role !== undefined && input.role !== row.role) {
-    // Open sockets carry the old role: make them reconnect with the new one.
-    ctx.endSessions(id, undefined, 'role_changed');
+    // Open sockets take the new role at once, without a reconnect (a demoted moderator leaves
+    // the moderation streams).
+    ctx.sessionsChanged(id);
   }
   return toUser((await findUserById(ctx.db, id))!);
 }
@@ -125,7 +127,8 @@ export async function createUserDirect(
   ctx: Pick<AppContext, 'db' | 'config'>,
   input: { email: string; password: string; displayName: string; role: User['role'] },
 ): Promise<User> {
-  if (await findUserByEmail(ctx.db, input.email)) throw new AppError('conflict', `a user with ${input.email} exists`);
+  const exists = () => new AppError('conflict', `a user with ${input.email} exists`, { field: 'email' });
+  if (await findUserByEmail(ctx.db, input.email)) throw exists();
   const now = new Date().toISOString();
   const row = {
     id: newId(),
@@ -140,7 +143,13 @@ export async function createUserDirect(
     created_at: now,
     updated_at: now,
   };
-  await ctx.db.insertInto('users').values(row).execute();
+  await ctx.db
+    .insertInto('users')
+    .values(row)
+    .execute()
+    .catch((err: unknown) => {
+      throw isUniqueViolation(err) ? exists() : err;
+    });
   return toUser(row);
 }
 

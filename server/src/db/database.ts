@@ -95,3 +95,12 @@ export async function headRev(db: Db | Trx, stream: string): Promise<number | un
 export async function streamPosition(db: Db | Trx, stream: string): Promise<{ rev: number; epoch: string } | undefined> {
   return db.selectFrom('streams').select(['rev', 'epoch']).where('name', '=', stream).executeTakeFirst();
 }
+
+/**
+ * Whether a database error is a unique-key violation (two writers raced for the same id or
+ * address): PostgreSQL's 23505, SQLite's SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -17,7 +17,7 @@ export interface StreamEnvelope {
 export interface ControlEnvelope {
   v: typeof BUS_VERSION;
   node: string;
-  type: 'sessions.ended' | 'presence';
+  type: 'sessions.ended' | 'sessions.changed' | 'presence';
   data: Record<string, unknown>;
 }
 

@@ -108,6 +108,11 @@ export class SocketSessions {
     await this.recheck([...this.authenticated()].filter((s) => ((s.data as SocketData).checkedAt ?? 0) <= due));
   }
 
+  /** A user's sockets, now (their rights changed). */
+  recheckUser(userId: string): Promise<void> {
+    return this.recheck([...this.authenticated()].filter((s) => (s.data as SocketData).actor?.id === userId));
+  }
+
   /** Every authenticated socket, now (after the bus was down). */
   recheckAll(): Promise<void> {
     const all = [...this.authenticated()];

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { nextRev } from '../db/database';
+import { isUniqueViolation, nextRev } from '../db/database';
 import { decodeCursor, encodeCursor } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import { findTicker, listTickers, toTicker } from './tickers.repo';
@@ -47,29 +47,34 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
   const input = parseInput(CreateTickerBody, body, 'ticker');
   const id = input.id ?? slugify(input.title);
   const now = new Date().toISOString();
-  const ticker = await ctx.db.transaction().execute(async (trx) => {
-    if (await findTicker(trx, id)) {
-      throw new AppError('conflict', `the ticker id ${id} is taken`, { id, field: 'id' });
-    }
-    await trx.insertInto('streams').values(tickerStreams(id).map((name) => ({ name, rev: 0, epoch: newEpoch() }))).execute();
-    const rev = await nextRev(trx, `ticker:${id}`);
-    const row = {
-      id,
-      title: input.title,
-      description: input.description,
-      status: input.status,
-      locale: input.locale,
-      coverage_start: input.coverageStart ?? null,
-      coverage_end: input.coverageEnd ?? null,
-      chat_mode: input.chat?.mode ?? 'open',
-      slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
-      rev,
-      created_at: now,
-      updated_at: now,
-    };
-    await trx.insertInto('tickers').values(row).execute();
-    return toTicker(row);
-  });
+  const taken = () => new AppError('conflict', `the ticker id ${id} is taken`, { id, field: 'id' });
+  let ticker: Ticker;
+  try {
+    ticker = await ctx.db.transaction().execute(async (trx) => {
+      if (await findTicker(trx, id)) throw taken();
+      await trx.insertInto('streams').values(tickerStreams(id).map((name) => ({ name, rev: 0, epoch: newEpoch() }))).execute();
+      const rev = await nextRev(trx, `ticker:${id}`);
+      const row = {
+        id,
+        title: input.title,
+        description: input.description,
+        status: input.status,
+        locale: input.locale,
+        coverage_start: input.coverageStart ?? null,
+        coverage_end: input.coverageEnd ?? null,
+        chat_mode: input.chat?.mode ?? 'open',
+        slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
+        rev,
+        created_at: now,
+        updated_at: now,
+      };
+      await trx.insertInto('tickers').values(row).execute();
+      return toTicker(row);
+    });
+  } catch (err) {
+    // Two creates of one id at once: both passed the check, the loser hits the primary key.
+    throw isUniqueViolation(err) ? taken() : err;
+  }
   const change: TickerChange = { rev: ticker.rev, type: 'ticker.updated', data: ticker };
   ctx.publisher.publish(`ticker:${id}`, [change]);
   return ticker;

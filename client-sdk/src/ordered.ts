@@ -118,6 +118,9 @@ export class OrderedList<T extends Item> {
    * in the current order.
    */
   upsert(item: T): ListOp<T> | undefined {
+    // A current order derived from the other one must exist before the change: derived after
+    // it, it would hold the change but the op for it would be lost.
+    this.window(this.order);
     let op: ListOp<T> | undefined;
     for (const order of ['newest', 'oldest'] as const) {
       const w = this.windows[order];
@@ -135,6 +138,7 @@ export class OrderedList<T extends Item> {
   }
 
   remove(id: string): ListOp<T> | undefined {
+    this.window(this.order); // as in upsert
     let op: ListOp<T> | undefined;
     for (const order of ['newest', 'oldest'] as const) {
       const w = this.windows[order];

@@ -267,6 +267,19 @@ describe('OrderedList', () => {
       expect(ids(list)).toEqual(['c', 'b', 'a']);
     });
 
+    it('a live change right after switching to the derived order is reported in that order', () => {
+      // setOrder() only sets `order` when the other order is complete: nothing has read the
+      // derived order yet when the next change arrives.
+      const list = new OrderedList<Post>('newest');
+      list.addPage('newest', page([post('c', 3), post('b', 2), post('a', 1)]), true);
+      list.order = 'oldest';
+      expect(list.upsert(post('d', 4))).toEqual({ op: 'insert', item: post('d', 4), index: 3 });
+      expect(list.remove('a')).toEqual({ op: 'remove', item: post('a', 1), index: 0 });
+      expect(ids(list)).toEqual(['b', 'c', 'd']);
+      list.order = 'newest';
+      expect(ids(list)).toEqual(['d', 'c', 'b']);
+    });
+
     it('switching back and forth keeps each order’s loaded run and cursor', () => {
       const list = newestWithMore();
       list.addPage('oldest', page([post('a', 1), post('b', 2)], 'cur-o'), true);

@@ -84,8 +84,8 @@ export class OrderedList<T extends Item> {
 
   /** Adds a fetched page to the end of an order's window. */
   addPage(order: Order, page: Page<T>, first: boolean): void {
-    const w = first || !this.windows[order] ? { items: [], cursor: null, exhausted: false } : this.windows[order]!;
-    if (first) this.windows[order] = w;
+    let w = this.windows[order];
+    if (first || !w) this.windows[order] = w = { items: [], cursor: null, exhausted: false };
     const seen = new Map(w.items.map((i) => [i.id, i]));
     for (const item of page.items) {
       const known = seen.get(item.id);

@@ -104,6 +104,14 @@ describe('OrderedList', () => {
       expect(list.cursor).toBe('fresh');
     });
 
+    it('a next page for an order that has no first page yet starts that order', () => {
+      const list = new OrderedList<Post>('newest');
+      list.addPage('newest', page([post('b', 2), post('a', 1)], 'cur-1'), false);
+      expect(ids(list)).toEqual(['b', 'a']);
+      expect(list.cursor).toBe('cur-1');
+      expect(list.has('newest')).toBe(true);
+    });
+
     it('a first page that is also the last one means there is nothing more to load', () => {
       const list = new OrderedList<Post>('newest');
       list.addPage('newest', page([post('a', 1)]), true);

@@ -91,6 +91,7 @@ export class OrderedList<T extends Item> {
       const known = seen.get(item.id);
       if (known && known.rev >= item.rev) continue;
       this.placeIn(order, w, item);
+      seen.set(item.id, item);
     }
     w.cursor = page.nextCursor;
     w.exhausted = page.nextCursor === null;

@@ -104,6 +104,13 @@ describe('OrderedList', () => {
       expect(list.cursor).toBe('fresh');
     });
 
+    it('a page that holds two copies of one item keeps the newer, whichever comes first', () => {
+      const list = new OrderedList<Post>('newest');
+      list.addPage('newest', page([post('b', 2, 7, { body: 'new' }), post('b', 2, 3, { body: 'old' }), post('a', 1)]), true);
+      expect(ids(list)).toEqual(['b', 'a']);
+      expect(list.get('b')).toMatchObject({ rev: 7, body: 'new' });
+    });
+
     it('a next page for an order that has no first page yet starts that order', () => {
       const list = new OrderedList<Post>('newest');
       list.addPage('newest', page([post('b', 2), post('a', 1)], 'cur-1'), false);

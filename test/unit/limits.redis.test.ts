@@ -6,7 +6,7 @@ import { SHARED_REDIS_URL, cleanPrefix, randomPrefix } from '../helpers/redis';
 
 // Real ioredis clients configured as server/src/deps.ts configures its `main` connection (real
 // timers: ioredis reconnects on its own timers). The shared Redis is used only under a random
-// key prefix.
+// key prefix; the outage is a client pointed at a port nothing listens on.
 
 const AS_DEPS: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 2 };
 
@@ -94,5 +94,50 @@ describe('Limiters (Redis store)', () => {
     await consumeTimes(ours, 'resendAddress', 'ann@example.org', 3);
     await refused(ours.consume('resendAddress', 'ann@example.org'));
     await consumeTimes(theirs, 'resendAddress', 'ann@example.org', 3);
+  });
+
+  describe('while Redis is unreachable', () => {
+    /** A node whose Redis went away: the client keeps reconnecting, as after an outage. */
+    async function cutOff(): Promise<Redis> {
+      // disconnectTimeout only shortens teardown: ioredis arms a timer for the dead socket's close.
+      const client = new Redis('redis://127.0.0.1:1', { ...AS_DEPS, disconnectTimeout: 0 });
+      client.on('error', () => undefined);
+      clients.push(client);
+      await client.connect().catch(() => undefined);
+      return client;
+    }
+
+    it('each limit still holds, counted in this node’s memory, and answers at once', async () => {
+      const limiters = new Limiters({ redis: await cutOff(), prefix });
+      const started = Date.now();
+      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', 5);
+      expect(retryAfter(await refused(limiters.consume('loginAccount', 'ann@example.org')))).toBe(15 * 60);
+      await refused(limiters.check('loginAccount', 'ann@example.org'));
+      await limiters.check('loginAccount', 'bob@example.org');
+      await limiters.reset('loginAccount', 'ann@example.org');
+      await limiters.check('loginAccount', 'ann@example.org');
+      // A login must not wait for ioredis to give up reconnecting (seconds per command).
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    it('counts in Redis again as soon as the connection is ready', async () => {
+      const client = new Redis(SHARED_REDIS_URL, AS_DEPS);
+      client.on('error', () => undefined);
+      clients.push(client);
+      const limiters = new Limiters({ redis: client, prefix });
+      await limiters.consume('registerIp', '203.0.113.9'); // not connected: this node's memory
+      await client.connect();
+      expect(await client.keys(`${prefix}*`)).toEqual([]);
+      await limiters.consume('registerIp', '203.0.113.9');
+      expect(await client.get(`${prefix}rl:registerIp:203.0.113.9`)).toBe('1');
+    });
+
+    it('a caller-given limit (chat) holds too', async () => {
+      const limiters = new Limiters({ redis: await cutOff(), prefix });
+      const spec = { points: 2, duration: 10 };
+      await limiters.consume('chat-burst-2', 'room:ann', spec);
+      await limiters.consume('chat-burst-2', 'room:ann', spec);
+      expect(retryAfter(await refused(limiters.consume('chat-burst-2', 'room:ann', spec)))).toBe(10);
+    });
   });
 });

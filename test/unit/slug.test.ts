@@ -16,6 +16,11 @@ describe('slugify (a ticker id from its title)', () => {
     expect(slugify(title)).toBe(slug);
   });
 
+  it('a title typed with decomposed umlauts (as macOS and some keyboards send them) gets the same id', () => {
+    expect(slugify('A\u0308rger u\u0308ber Gro\u0308ße')).toBe(slugify('Ärger über Größe'));
+    expect(slugify('A\u0308rger u\u0308ber Gro\u0308ße')).toBe('aerger-ueber-groesse');
+  });
+
   it('a title with nothing to keep becomes "ticker"', () => {
     expect(slugify('!!! ???')).toBe('ticker');
     expect(slugify('')).toBe('ticker');

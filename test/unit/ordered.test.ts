@@ -156,6 +156,20 @@ describe('OrderedList', () => {
       expect(ids(list)).toEqual(['e', 'd', 'c', 'c2']);
     });
 
+    it('in an oldest-first list too, an item with the same seq as one loaded goes after it', () => {
+      const list = new OrderedList<Post>('oldest');
+      list.addPage('oldest', page([post('a', 1), post('b', 2), post('c', 3)]), true);
+      expect(list.upsert(post('b2', 2))).toMatchObject({ op: 'insert', index: 2 });
+      expect(ids(list)).toEqual(['a', 'b', 'b2', 'c']);
+    });
+
+    it('an oldest-first reader who has not scrolled to the end gets an unpinned entry back in its place', () => {
+      const list = oldestWithMore();
+      list.remove('b');
+      expect(list.upsert(post('b', 2, 9))).toMatchObject({ op: 'insert', index: 1 });
+      expect(ids(list)).toEqual(['a', 'b', 'c']);
+    });
+
     it('an item below the loaded part of a newest-first list waits for its page (it lies in the unloaded gap)', () => {
       const list = newestWithMore();
       expect(list.upsert(post('b', 2, 10))).toBeUndefined();
@@ -217,6 +231,13 @@ describe('OrderedList', () => {
       expect(list.upsert(post('d', 4, 8, { body: 'stale text' }))).toBeUndefined();
       expect(list.get('d')).toMatchObject({ rev: 9, body: 'newest text' });
       expect(ids(list)).toEqual(['e', 'd', 'c']);
+    });
+
+    it('the top item too: an older copy does not replace it, an edit is an update at 0', () => {
+      const list = newestWithMore();
+      expect(list.upsert(post('e', 5, 9, { body: 'edited' }))).toEqual({ op: 'update', item: post('e', 5, 9, { body: 'edited' }), index: 0 });
+      expect(list.upsert(post('e', 5, 6, { body: 'stale' }))).toBeUndefined();
+      expect(list.get('e')).toMatchObject({ rev: 9, body: 'edited' });
     });
 
     it('a deleted entry leaves the list and the removal names the index it had', () => {
@@ -293,6 +314,15 @@ describe('OrderedList', () => {
       expect(ids(list)).toEqual(['b', 'c', 'd']);
       list.order = 'newest';
       expect(ids(list)).toEqual(['d', 'c', 'b']);
+    });
+
+    it('once the oldest-first order is complete, newest-first is its reverse without a request', () => {
+      const list = new OrderedList<Post>('oldest');
+      list.addPage('oldest', page([post('a', 1), post('b', 2), post('c', 3)]), true);
+      expect(list.has('newest')).toBe(true);
+      list.order = 'newest';
+      expect(ids(list)).toEqual(['c', 'b', 'a']);
+      expect(list.hasMore).toBe(false);
     });
 
     it('switching back and forth keeps each order’s loaded run and cursor', () => {

@@ -19,6 +19,11 @@ interface Window<T> {
   cursor: string | null;
   /** Everything up to the far end is loaded. */
   exhausted: boolean;
+  /**
+   * Seq of the furthest item a page brought: the loaded run reaches this far even after that
+   * item left the list (pinned), and the next page starts after it.
+   */
+  reach?: number;
 }
 
 export type ListOp<T> =
@@ -77,9 +82,8 @@ export class OrderedList<T extends Item> {
   /** Whether an item with this seq lies in the loaded run of a window. */
   private inRange(order: Order, w: Window<T>, seq: number): boolean {
     if (w.exhausted) return true;
-    const last = w.items[w.items.length - 1];
-    if (!last) return false;
-    return order === 'newest' ? seq >= last.seq : seq <= last.seq;
+    if (w.reach === undefined) return false;
+    return order === 'newest' ? seq >= w.reach : seq <= w.reach;
   }
 
   /** Adds a fetched page to the end of an order's window. */
@@ -88,6 +92,7 @@ export class OrderedList<T extends Item> {
     if (first || !w) this.windows[order] = w = { items: [], cursor: null, exhausted: false };
     const seen = new Map(w.items.map((i) => [i.id, i]));
     for (const item of page.items) {
+      if (w.reach === undefined || (order === 'newest' ? item.seq < w.reach : item.seq > w.reach)) w.reach = item.seq;
       const known = seen.get(item.id);
       if (known && known.rev >= item.rev) continue;
       this.placeIn(order, w, item);

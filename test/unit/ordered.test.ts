@@ -272,6 +272,19 @@ describe('OrderedList', () => {
       expect(ids(list)).toEqual(['e', 'd', 'c']);
     });
 
+    it.each(['newest', 'oldest'] as const)(
+      'a list shown %s first and not loaded to its end gets its last loaded entry back when it is unpinned',
+      (order) => {
+        // The next page starts after the last loaded seq (the cursor): if the entry does not
+        // come back live, it is gone until the reader reloads.
+        const list = order === 'newest' ? newestWithMore() : oldestWithMore();
+        const last = list.items[list.items.length - 1];
+        expect(list.remove(last.id)).toMatchObject({ op: 'remove', index: 2 });
+        expect(list.upsert({ ...last, rev: last.rev + 10 })).toMatchObject({ op: 'insert', index: 2 });
+        expect(list.items.map((i) => i.id)).toEqual(order === 'newest' ? ['e', 'd', 'c'] : ['a', 'b', 'c']);
+      },
+    );
+
     it('get finds the current copy of an item in whichever order holds it', () => {
       const list = newestWithMore();
       list.addPage('oldest', page([post('a', 1), post('b', 2)], 'cur-o'), true);

@@ -113,6 +113,7 @@ export class OrderedList<T extends Item> {
   /** Current copy of an item, if loaded in any window. */
   get(id: string): T | undefined {
     for (const w of Object.values(this.windows)) {
+      // Stryker disable next-line OptionalChaining: a window key is never set to undefined
       const found = w?.items.find((i) => i.id === id);
       if (found) return found;
     }
@@ -148,6 +149,7 @@ export class OrderedList<T extends Item> {
     let op: ListOp<T> | undefined;
     for (const order of ['newest', 'oldest'] as const) {
       const w = this.windows[order];
+      // Stryker disable next-line UnaryOperator: without a window `at` is never read (!w first)
       const at = w?.items.findIndex((i) => i.id === id) ?? -1;
       if (!w || at < 0) continue;
       const [item] = w.items.splice(at, 1);

@@ -285,6 +285,18 @@ describe('OrderedList', () => {
       },
     );
 
+    it.each(['newest', 'oldest'] as const)(
+      'a %s-first page given out of order reaches to its furthest item, wherever that came in the page',
+      (order) => {
+        const list = new OrderedList<Post>(order);
+        const furthest = order === 'newest' ? post('a', 1) : post('c', 3);
+        const others = order === 'newest' ? [post('c', 3), post('b', 2)] : [post('a', 1), post('b', 2)];
+        list.addPage(order, page([others[0], furthest, others[1]], 'cur-1'), true);
+        list.remove(furthest.id);
+        expect(list.upsert({ ...furthest, rev: 9 })).toMatchObject({ op: 'insert', index: 2 });
+      },
+    );
+
     it('get finds the current copy of an item in whichever order holds it', () => {
       const list = newestWithMore();
       list.addPage('oldest', page([post('a', 1), post('b', 2)], 'cur-o'), true);

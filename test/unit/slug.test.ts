@@ -16,6 +16,11 @@ describe('slugify (a ticker id from its title)', () => {
     expect(slugify(title)).toBe(slug);
   });
 
+  it('transliterates every letter of the Russian alphabet', () => {
+    expect(slugify('абвгдеёжзийклмнопрстуфхцчшщъыьэюя')).toBe('abvgdeezhziiklmnoprstufkhtschshshchyeyuya');
+    expect(slugify('объезд подъём')).toBe('obezd-podem');
+  });
+
   it('a title typed with decomposed umlauts (as macOS and some keyboards send them) gets the same id', () => {
     expect(slugify('A\u0308rger u\u0308ber Gro\u0308ße')).toBe(slugify('Ärger über Größe'));
     expect(slugify('A\u0308rger u\u0308ber Gro\u0308ße')).toBe('aerger-ueber-groesse');

@@ -1,9 +1,9 @@
 import { stripControls } from '../../schemas/src/common';
-import { DisplayName, Email } from '../../schemas/src/auth';
+import { DisplayName, Email, Password } from '../../schemas/src/auth';
 import { MAX_MESSAGE_LENGTH, MessageText } from '../../schemas/src/chat';
 
 /** The first problem a schema reports, or the cleaned value. */
-function clean(schema: typeof MessageText | typeof DisplayName | typeof Email, input: string): { value: string } | { problem: string } {
+function clean(schema: typeof MessageText | typeof DisplayName | typeof Email | typeof Password, input: string): { value: string } | { problem: string } {
   const r = schema.safeParse(input);
   return r.success ? { value: r.data } : { problem: r.error.issues[0].message };
 }
@@ -97,5 +97,14 @@ describe('Email', () => {
 
   it('refuses what is not an address', () => {
     expect(clean(Email, 'ann@')).toEqual({ problem: 'not a valid e-mail address' });
+  });
+});
+
+describe('Password', () => {
+  it('is 8 to 128 characters, never trimmed', () => {
+    expect(clean(Password, '1234567')).toEqual({ problem: 'at least 8 characters' });
+    expect(clean(Password, ' 234567 ')).toEqual({ value: ' 234567 ' });
+    expect(clean(Password, 'p'.repeat(128))).toEqual({ value: 'p'.repeat(128) });
+    expect(clean(Password, 'p'.repeat(129))).toEqual({ problem: 'at most 128 characters' });
   });
 });

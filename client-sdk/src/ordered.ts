@@ -19,6 +19,11 @@ interface Window<T> {
   cursor: string | null;
   /** Everything up to the far end is loaded. */
   exhausted: boolean;
+  /**
+   * Seq of the furthest item a page brought: the loaded run reaches this far even after that
+   * item left the list (pinned), and the next page starts after it.
+   */
+  reach?: number;
 }
 
 export type ListOp<T> =
@@ -77,20 +82,21 @@ export class OrderedList<T extends Item> {
   /** Whether an item with this seq lies in the loaded run of a window. */
   private inRange(order: Order, w: Window<T>, seq: number): boolean {
     if (w.exhausted) return true;
-    const last = w.items[w.items.length - 1];
-    if (!last) return false;
-    return order === 'newest' ? seq >= last.seq : seq <= last.seq;
+    if (w.reach === undefined) return false;
+    return order === 'newest' ? seq >= w.reach : seq <= w.reach;
   }
 
   /** Adds a fetched page to the end of an order's window. */
   addPage(order: Order, page: Page<T>, first: boolean): void {
-    const w = first || !this.windows[order] ? { items: [], cursor: null, exhausted: false } : this.windows[order]!;
-    if (first) this.windows[order] = w;
+    let w = this.windows[order];
+    if (first || !w) this.windows[order] = w = { items: [], cursor: null, exhausted: false };
     const seen = new Map(w.items.map((i) => [i.id, i]));
     for (const item of page.items) {
+      if (w.reach === undefined || (order === 'newest' ? item.seq < w.reach : item.seq > w.reach)) w.reach = item.seq;
       const known = seen.get(item.id);
       if (known && known.rev >= item.rev) continue;
       this.placeIn(order, w, item);
+      seen.set(item.id, item);
     }
     w.cursor = page.nextCursor;
     w.exhausted = page.nextCursor === null;
@@ -107,6 +113,7 @@ export class OrderedList<T extends Item> {
   /** Current copy of an item, if loaded in any window. */
   get(id: string): T | undefined {
     for (const w of Object.values(this.windows)) {
+      // Stryker disable next-line OptionalChaining: a window key is never set to undefined
       const found = w?.items.find((i) => i.id === id);
       if (found) return found;
     }
@@ -118,6 +125,9 @@ export class OrderedList<T extends Item> {
    * in the current order.
    */
   upsert(item: T): ListOp<T> | undefined {
+    // A current order derived from the other one must exist before the change: derived after
+    // it, it would hold the change but the op for it would be lost.
+    this.window(this.order);
     let op: ListOp<T> | undefined;
     for (const order of ['newest', 'oldest'] as const) {
       const w = this.windows[order];
@@ -135,9 +145,11 @@ export class OrderedList<T extends Item> {
   }
 
   remove(id: string): ListOp<T> | undefined {
+    this.window(this.order); // as in upsert
     let op: ListOp<T> | undefined;
     for (const order of ['newest', 'oldest'] as const) {
       const w = this.windows[order];
+      // Stryker disable next-line UnaryOperator: without a window `at` is never read (!w first)
       const at = w?.items.findIndex((i) => i.id === id) ?? -1;
       if (!w || at < 0) continue;
       const [item] = w.items.splice(at, 1);

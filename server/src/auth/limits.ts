@@ -45,8 +45,15 @@ export class Limiters {
       const s = { ...spec, ...this.opts.specs?.[name] };
       const common = { points: s.points, duration: s.duration, blockDuration: s.blockDuration, keyPrefix: `${this.opts.prefix}rl:${name}` };
       // With Redis, a memory limiter stands in while Redis is unreachable (per node, but never open).
+      // It answers at once: a command sent while ioredis reconnects would wait for its retries
+      // (seconds each) before failing over, and every login and chat message with it.
       limiter = this.opts.redis
-        ? new RateLimiterRedis({ ...common, storeClient: this.opts.redis, insuranceLimiter: new RateLimiterMemory(common) })
+        ? new RateLimiterRedis({
+            ...common,
+            storeClient: this.opts.redis,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: new RateLimiterMemory(common),
+          })
         : new RateLimiterMemory(common);
       this.limiters.set(name, limiter);
     }

@@ -7,7 +7,8 @@ const TRANSLIT: Record<string, string> = {
 
 /** A ticker id from its title: "Wahl-Abend: Live!" → "wahl-abend-live" (German and Russian transliterated). */
 export function slugify(title: string): string {
-  const ascii = [...title.toLowerCase()]
+  // Composed first: a decomposed "ä" (a + U+0308) would miss the table and become "a".
+  const ascii = [...title.normalize('NFC').toLowerCase()]
     .map((ch) => TRANSLIT[ch] ?? ch)
     .join('')
     .normalize('NFKD')

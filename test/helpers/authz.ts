@@ -26,13 +26,6 @@ export const PASSWORD = 'a long secret';
 export const bearer = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 const ops = bearer(OPS_KEY);
 
-/** The body of a response with the status a fixture step needs, or an error saying which step failed. */
-export async function must(what: string, res: Promise<{ status: number; body: any }>, status: number): Promise<any> {
-  const r = await res;
-  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
 /** Rejects with a message naming what was awaited when `promise` takes longer than `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -40,6 +33,13 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The body of a response with the status a fixture step needs, or an error saying which step failed. */
+export async function must(what: string, res: Promise<{ status: number; body: any }>, status: number): Promise<any> {
+  const r = await within(res, 10_000, `the answer to "${what}"`);
+  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }
 
 /**

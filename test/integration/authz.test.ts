@@ -3,10 +3,10 @@ import { listRoutes } from '@liveticker/server';
 import { ERROR_STATUS, SOCKET_EVENTS } from '@liveticker/schemas';
 import type { ErrorCode } from '@liveticker/schemas';
 import { DIALECTS } from '../helpers/db';
-import { setup } from '../helpers/server';
+import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { raw } from '../helpers/api';
-import { ACTORS, PASSWORD, SNAPSHOT_TABLES, World, bearer, openSocket, snapshot, within } from '../helpers/authz';
+import { ACTORS, PASSWORD, SNAPSHOT_TABLES, World, bearer, must, openSocket, snapshot, within } from '../helpers/authz';
 import type { ActorName, Cred } from '../helpers/authz';
 
 /**
@@ -316,7 +316,7 @@ const patternOf = (route: string) => new RegExp(`^${route.split(' ')[1].replace(
 
 for (const dialect of DIALECTS) {
   describe(`authorization matrix (${dialect}, memory bus)`, () => {
-    let setupDone: TestSetup;
+    let env: TestSetup;
     let w: World;
     const actors = {} as Record<ActorName, Cred>;
     const sockets: Socket[] = [];
@@ -324,14 +324,14 @@ for (const dialect of DIALECTS) {
     const problems: string[] = [];
 
     beforeAll(async () => {
-      setupDone = await setup(dialect, 'memory', {
+      env = await setup(dialect, 'memory', {
         scrypt: { logN: 10, r: 8, p: 1 },
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
           ['registerIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
         ),
       });
-      w = new World(setupDone.url, setupDone.node.server.ctx.db, dialect);
+      w = new World(env.url, env.node.server.ctx.db, dialect);
       await w.init();
       for (const a of ACTORS) actors[a] = await w.actor(a);
     });
@@ -340,22 +340,22 @@ for (const dialect of DIALECTS) {
       expect(problems.splice(0)).toEqual([]);
     });
     afterAll(async () => {
-      await setupDone?.close();
+      await env?.close();
     });
 
     it('has a row for every route and client command, and no row without one', async () => {
-      const listed = listRoutes(setupDone.node.server.app).map((r) => `${r.method} ${r.path}`);
+      const listed = listRoutes(env.node.server.app).map((r) => `${r.method} ${r.path}`);
       const api = listed.filter((r) => r.split(' ')[1].startsWith('/api/v1/'));
       const pages = listed.filter((r) => !api.includes(r));
       const rows = new Set(REST.map((r) => r.route));
 
-      const sock = await openSocket(setupDone.url, actors.anonymous, sockets);
-      const serverSocket = setupDone.node.server.io.of('/').sockets.get(sock.socket!.id!)!;
+      const sock = await openSocket(env.url, actors.anonymous, sockets);
+      const serverSocket = env.node.server.io.of('/').sockets.get(sock.socket!.id!)!;
       const handled = serverSocket.eventNames().map(String).filter((e) => !RESERVED_SOCKET_EVENTS.has(e));
       const commands = Object.values(SOCKET_EVENTS).filter((e) => !SERVER_PUSHED.has(e));
       const socketRows = new Set(SOCKET.map((r) => r.command));
 
-      const tables = (await setupDone.node.server.ctx.db.introspection.getTables()).map((x) => x.name).filter((n) => !n.startsWith('kysely_'));
+      const tables = (await env.node.server.ctx.db.introspection.getTables()).map((x) => x.name).filter((n) => !n.startsWith('kysely_'));
 
       expect({
         routesWithoutRow: api.filter((r) => !rows.has(r)),
@@ -380,6 +380,17 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it("gives an API token its owner's current rights: demoted, it stops publishing; owner banned, it stops working", async () => {
+      const token = await w.actor('token');
+      const publish = () =>
+        within(raw(w.url, 'POST', `/tickers/${w.ticker}/entries`, { kind: 'text', body: '<p>via token</p>' }, bearer(token.token)), 10_000, 'a post with the API token');
+      expect((await publish()).status).toBe(201);
+      await must('demote the owner', raw(w.url, 'PATCH', `/users/${token.userId}`, { role: 'reader' }, bearer(OPS_KEY)), 200);
+      expect(await publish()).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+      await must('ban the owner', raw(w.url, 'PATCH', `/users/${token.userId}`, { banned: true }, bearer(OPS_KEY)), 200);
+      expect(await publish()).toMatchObject({ status: 401, body: { error: { code: 'login_required' } } });
+    });
+
     for (const row of REST) {
       const [method] = row.route.split(' ');
       describe(`${row.route}${row.case ? ` (${row.case})` : ''}`, () => {
@@ -390,9 +401,9 @@ for (const dialect of DIALECTS) {
             const cell = { actor, w };
             const req = await row.call(cell);
             expect(`/api/v1${req.path.split('?')[0]}`).toMatch(patternOf(row.route));
-            const before = await snapshot(w.db);
-            const res = await raw(w.url, method, req.path, req.body, bearer(actor.token));
-            const after = await snapshot(w.db);
+            const before = await within(snapshot(w.db), 10_000, 'the snapshot before the call');
+            const res = await within(raw(w.url, method, req.path, req.body, bearer(actor.token)), 10_000, `the answer to ${method} ${req.path} as ${a}`);
+            const after = await within(snapshot(w.db), 10_000, 'the snapshot after the call');
             if (want === 'ok') {
               expect({ status: res.status, error: res.body?.error }).toEqual({ status: row.ok, error: undefined });
               await row.settle?.(cell, res.body);
@@ -414,7 +425,7 @@ for (const dialect of DIALECTS) {
           const want = row.want(a);
           it(`${a} → ${want === 'ok' ? 'ok ack' : want}`, async () => {
             const payload = row.payload(w);
-            const before = await snapshot(w.db);
+            const before = await within(snapshot(w.db), 10_000, 'the snapshot before the command');
             const opened = await openSocket(w.url, actors[a], sockets);
             let got: string;
             let serverRooms: Set<string> | undefined;
@@ -427,9 +438,9 @@ for (const dialect of DIALECTS) {
               });
               const ack = await within(s.emitWithAck(row.command, payload), 5000, `the ack of ${row.command} as ${a}`);
               got = ack?.ok === true ? 'ok' : (ack?.error?.code ?? `malformed ack ${JSON.stringify(ack)}`);
-              serverRooms = setupDone.node.server.io.of('/').sockets.get(s.id!)?.rooms;
+              serverRooms = env.node.server.io.of('/').sockets.get(s.id!)?.rooms;
             }
-            const after = await snapshot(w.db);
+            const after = await within(snapshot(w.db), 10_000, 'the snapshot after the command');
             expect(got).toBe(want);
             if (row.room && serverRooms) expect({ joined: serverRooms.has(row.room(w)) }).toEqual({ joined: want === 'ok' });
             if (want !== 'ok' || row.command !== SOCKET_EVENTS.chatSend) expect(after).toEqual(before);

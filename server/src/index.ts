@@ -4,5 +4,7 @@ export { createDeps } from './deps';
 export type { Deps } from './deps';
 export { createServer } from './server';
 export type { LivetickerServer } from './server';
+export { listRoutes } from './http/routes';
+export type { RouteEntry } from './http/routes';
 export { MemoryHub } from './realtime/bus.memory';
 export { seedDemo } from './seed';

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { Server as IoServer } from 'socket.io';
 import { SOCKET_EVENTS } from '@liveticker/schemas';
 import type { Deps } from './deps';
@@ -26,6 +27,8 @@ import { tickersRouter } from './tickers/tickers.routes';
 export interface LivetickerServer {
   ctx: AppContext;
   httpServer: http.Server;
+  /** The Express app behind `httpServer` (tests list its routes with `listRoutes`). */
+  app: Express;
   io: IoServer;
   fanout: Fanout;
   sessions: SocketSessions;
@@ -147,6 +150,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   return {
     ctx,
     httpServer,
+    app,
     io,
     fanout,
     sessions,

@@ -1,0 +1,453 @@
+import type { Socket } from 'socket.io-client';
+import { listRoutes } from '@liveticker/server';
+import { ERROR_STATUS, SOCKET_EVENTS } from '@liveticker/schemas';
+import type { ErrorCode } from '@liveticker/schemas';
+import { DIALECTS } from '../helpers/db';
+import { OPS_KEY, setup } from '../helpers/server';
+import type { TestSetup } from '../helpers/server';
+import { raw } from '../helpers/api';
+import { ACTORS, PASSWORD, SNAPSHOT_TABLES, World, bearer, must, openSocket, snapshot, within } from '../helpers/authz';
+import type { ActorName, Cred } from '../helpers/authz';
+
+/**
+ * Who may do what (DESIGN.md): reading needs no account; posting chat needs a verified user who
+ * is not muted or banned; entries need `editor`; moderating needs `moderator`; managing users
+ * needs `admin`; only admins ban staff. Every REST route and every socket command is asked by
+ * every actor; a refusal must carry its code and leave the database exactly as it was.
+ */
+
+type Role = 'reader' | 'editor' | 'moderator' | 'admin';
+/** What a cell expects: success, or refusal with this code. */
+type Want = 'ok' | ErrorCode;
+
+/**
+ * The role each actor acts with. The ops key is the built-in admin `ops`; an API token carries
+ * its owner's role, looked up on every request (here an editor's token).
+ */
+const ROLE: Record<ActorName, Role | undefined> = {
+  anonymous: undefined,
+  unverified: 'reader',
+  reader: 'reader',
+  muted: 'reader',
+  banned: 'reader',
+  moderator: 'moderator',
+  editor: 'editor',
+  admin: 'admin',
+  ops: 'admin',
+  token: 'editor',
+};
+
+/** Admins may do everything; every other role only its own work (an editor does not moderate). */
+const grants = (have: Role | undefined, needed: Role[]) => have === 'admin' || needed.some((r) => r === 'reader' || r === have);
+
+/** Reads are public; a token that resolves to nobody (the banned user's) reads as anonymous. */
+const anyone = (): Want => 'ok';
+/** Sign-up, login and mailed links are open to all, but any write with a dead bearer token is a 401. */
+const anyoneWriting = (a: ActorName): Want => (a === 'banned' ? 'login_required' : 'ok');
+/** Your own account: a session or API token of a user. The ops key is nobody's account. */
+const account = (a: ActorName): Want => (a === 'anonymous' || a === 'banned' || a === 'ops' ? 'login_required' : 'ok');
+/** A logged-in user with a verified address and one of the roles. */
+const role =
+  (...needed: Role[]) =>
+  (a: ActorName): Want => {
+    if (a === 'anonymous' || a === 'banned') return 'login_required';
+    if (a === 'unverified') return 'email_not_verified';
+    return grants(ROLE[a], needed) ? 'ok' : 'forbidden';
+  };
+/** Posting in the chat: verified and not muted (banned users hold no working token). */
+const chat = (a: ActorName): Want => (a === 'muted' ? 'muted' : role('reader')(a));
+
+interface Cell {
+  actor: Cred;
+  w: World;
+}
+
+interface RestRow {
+  /** As `listRoutes` prints it: `METHOD /api/v1/…` with Express's `:param` patterns. */
+  route: string;
+  /** Which case of the route, when a route has several rows. */
+  case?: string;
+  /** Status of a successful call. */
+  ok: number;
+  want: (a: ActorName) => Want;
+  /** The call uses up the caller (logout, password change): each actor comes new for it. */
+  freshActor?: boolean;
+  /** The concrete call (path under /api/v1), making what a successful call would use up. */
+  call: (cell: Cell) => Promise<{ path: string; body?: unknown }> | { path: string; body?: unknown };
+  /** After a success, waits for work done after the answer, so it cannot land in the next cell. */
+  settle?: (cell: Cell, body: unknown) => Promise<void>;
+  /** Whether a successful call by this actor writes (default: every write but a GET does). */
+  writes?: (a: ActorName) => boolean;
+}
+
+const t = (w: World) => w.ticker;
+
+const REST: RestRow[] = [
+  { route: 'GET /api/v1/openapi.json', ok: 200, want: anyone, call: () => ({ path: '/openapi.json' }) },
+
+  // ---- accounts ----
+  {
+    route: 'POST /api/v1/auth/register',
+    ok: 202,
+    want: anyoneWriting,
+    call: ({ w }) => ({ path: '/auth/register', body: { email: w.address(), password: PASSWORD, displayName: 'Newcomer' } }),
+    settle: ({ w }, body) => w.settleMail((body as { email: string }).email),
+  },
+  { route: 'POST /api/v1/auth/verify', ok: 200, want: anyoneWriting, call: async ({ w }) => ({ path: '/auth/verify', body: { token: await w.mailToken('verify') } }) },
+  // Unknown addresses: the answer is the same, and no mail is written after it.
+  {
+    route: 'POST /api/v1/auth/resend-verification',
+    ok: 202,
+    want: anyoneWriting,
+    writes: () => false,
+    call: ({ w }) => ({ path: '/auth/resend-verification', body: { email: w.address() } }),
+  },
+  { route: 'POST /api/v1/auth/login', ok: 200, want: anyoneWriting, call: ({ w }) => ({ path: '/auth/login', body: { email: w.loginUser.email, password: PASSWORD } }) },
+  // Without a session (anonymous, the ops key) there is nothing to end.
+  {
+    route: 'POST /api/v1/auth/logout',
+    ok: 204,
+    want: anyoneWriting,
+    freshActor: true,
+    writes: (a) => account(a) === 'ok',
+    call: () => ({ path: '/auth/logout' }),
+  },
+  {
+    route: 'POST /api/v1/auth/password-reset',
+    ok: 202,
+    want: anyoneWriting,
+    writes: () => false,
+    call: ({ w }) => ({ path: '/auth/password-reset', body: { email: w.address() } }),
+  },
+  {
+    route: 'POST /api/v1/auth/password-reset/confirm',
+    ok: 200,
+    want: anyoneWriting,
+    call: async ({ w }) => ({ path: '/auth/password-reset/confirm', body: { token: await w.mailToken('reset'), password: 'a new long secret' } }),
+  },
+  {
+    route: 'POST /api/v1/auth/password',
+    ok: 200,
+    want: account,
+    freshActor: true,
+    call: () => ({ path: '/auth/password', body: { currentPassword: PASSWORD, newPassword: 'a new long secret' } }),
+  },
+  { route: 'GET /api/v1/me', ok: 200, want: account, call: () => ({ path: '/me' }) },
+  { route: 'PATCH /api/v1/me', ok: 200, want: account, call: () => ({ path: '/me', body: { locale: 'en' } }) },
+  { route: 'GET /api/v1/me/tokens', ok: 200, want: account, call: () => ({ path: '/me/tokens' }) },
+  {
+    route: 'POST /api/v1/me/tokens',
+    ok: 201,
+    // A session or API token of a verified user who is staff: readers get none.
+    want: (a) => (account(a) !== 'ok' ? account(a) : role('editor', 'moderator')(a)),
+    call: () => ({ path: '/me/tokens', body: { name: 'matrix' } }),
+  },
+  {
+    route: 'DELETE /api/v1/me/tokens/:id',
+    case: 'own token',
+    ok: 204,
+    want: account,
+    call: async ({ w, actor }) => ({ path: `/me/tokens/${await w.apiTokenOf(actor.userId)}` }),
+  },
+  {
+    route: 'DELETE /api/v1/me/tokens/:id',
+    case: "another user's token",
+    ok: 204,
+    want: (a) => (account(a) === 'ok' ? 'not_found' : account(a)),
+    call: async ({ w }) => ({ path: `/me/tokens/${await w.apiTokenOf(w.author.userId)}` }),
+  },
+
+  // ---- users (admin) ----
+  {
+    route: 'POST /api/v1/users',
+    case: 'an admin account',
+    ok: 201,
+    want: role('admin'),
+    call: ({ w }) => ({ path: '/users', body: { email: w.address(), password: PASSWORD, displayName: 'Made', role: 'admin' } }),
+  },
+  { route: 'GET /api/v1/users', ok: 200, want: role('admin'), call: () => ({ path: '/users' }) },
+  {
+    route: 'PATCH /api/v1/users/:id',
+    case: 'make a reader admin',
+    ok: 200,
+    want: role('admin'),
+    call: async ({ w }) => ({ path: `/users/${(await w.newUser()).id}`, body: { role: 'admin' } }),
+  },
+  {
+    route: 'PATCH /api/v1/users/:id',
+    case: 'make oneself admin',
+    ok: 200,
+    // The ops key has no user row to change.
+    want: (a) => (a === 'ops' ? 'not_found' : role('admin')(a)),
+    call: ({ actor }) => ({ path: `/users/${actor.userId ?? 'nobody'}`, body: { role: 'admin' } }),
+  },
+
+  // ---- tickers and entries ----
+  { route: 'GET /api/v1/tickers', ok: 200, want: anyone, call: () => ({ path: '/tickers' }) },
+  // DESIGN.md says managing tickers needs admin; the code lets editors create and edit them.
+  {
+    route: 'POST /api/v1/tickers',
+    ok: 201,
+    want: role('editor'),
+    call: ({ w }) => ({ path: '/tickers', body: { id: `made-${w.tag}-${w.next()}`, title: 'Made by the matrix' } }),
+  },
+  { route: 'GET /api/v1/tickers/:id', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}` }) },
+  { route: 'PATCH /api/v1/tickers/:id', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/tickers/${await w.newTicker()}`, body: { title: 'Renamed', status: 'ended' } }) },
+  { route: 'GET /api/v1/tickers/:id/entries', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/entries` }) },
+  { route: 'POST /api/v1/tickers/:id/entries', ok: 201, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/entries`, body: { kind: 'text', body: '<p>news</p>' } }) },
+  { route: 'GET /api/v1/tickers/:id/entries/:entryId', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/entries/${w.entry}` }) },
+  {
+    route: 'PATCH /api/v1/tickers/:id/entries/:entryId',
+    ok: 200,
+    want: role('editor'),
+    call: async ({ w }) => {
+      const e = await w.newEntry();
+      return { path: `/tickers/${t(w)}/entries/${e.id}`, body: { version: e.version, body: '<p>corrected</p>', pinned: true } };
+    },
+  },
+  { route: 'DELETE /api/v1/tickers/:id/entries/:entryId', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${(await w.newEntry()).id}` }) },
+  { route: 'GET /api/v1/tickers/:id/changes', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/changes?since=0` }) },
+
+  // ---- chat ----
+  { route: 'GET /api/v1/tickers/:id/messages', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/messages` }) },
+  {
+    route: 'POST /api/v1/tickers/:id/messages',
+    ok: 201,
+    want: chat,
+    call: ({ w }) => ({ path: `/tickers/${t(w)}/messages`, body: { body: `hello ${w.next()}`, clientId: `rest-${w.tag}-${w.next()}` } }),
+  },
+  { route: 'GET /api/v1/tickers/:id/messages/changes', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/messages/changes?since=0` }) },
+  { route: 'DELETE /api/v1/messages/:id', case: "someone else's message", ok: 200, want: role('moderator'), call: async ({ w }) => ({ path: `/messages/${await w.newMessage()}` }) },
+  // Authors delete their own messages, muted or not; an unverified address still counts as no login.
+  { route: 'DELETE /api/v1/messages/:id', case: 'own message', ok: 200, want: role('reader'), call: async ({ w, actor }) => ({ path: `/messages/${await w.ownMessage(actor)}` }) },
+  { route: 'PATCH /api/v1/messages/:id', ok: 200, want: role('moderator'), call: async ({ w }) => ({ path: `/messages/${await w.newMessage()}`, body: { body: 'edited by someone' } }) },
+  { route: 'POST /api/v1/messages/:id/approve', ok: 200, want: role('moderator'), call: async ({ w }) => ({ path: `/messages/${await w.newMessage(true)}/approve` }) },
+  { route: 'POST /api/v1/messages/:id/reject', ok: 200, want: role('moderator'), call: async ({ w }) => ({ path: `/messages/${await w.newMessage(true)}/reject` }) },
+  // Any verified user may report; a mute only stops posting.
+  { route: 'POST /api/v1/messages/:id/reports', ok: 201, want: role('reader'), call: async ({ w }) => ({ path: `/messages/${await w.newMessage()}/reports`, body: { reason: 'abuse' } }) },
+  { route: 'POST /api/v1/reports/:id/resolve', ok: 200, want: role('moderator'), call: async ({ w }) => ({ path: `/reports/${await w.newReport()}/resolve`, body: { action: 'dismiss' } }) },
+
+  // ---- moderation and room settings ----
+  { route: 'GET /api/v1/tickers/:id/moderation/queue', ok: 200, want: role('moderator'), call: ({ w }) => ({ path: `/tickers/${w.heldRoom}/moderation/queue` }) },
+  { route: 'GET /api/v1/tickers/:id/moderation/log', ok: 200, want: role('moderator'), call: ({ w }) => ({ path: `/tickers/${w.heldRoom}/moderation/log` }) },
+  // Banned and watched words are the room's staff's business.
+  { route: 'GET /api/v1/tickers/:id/chat-settings', ok: 200, want: role('editor', 'moderator'), call: ({ w }) => ({ path: `/tickers/${t(w)}/chat-settings` }) },
+  {
+    route: 'PATCH /api/v1/tickers/:id/chat-settings',
+    ok: 200,
+    want: role('editor', 'moderator'),
+    call: async ({ w }) => ({ path: `/tickers/${await w.newTicker()}/chat-settings`, body: { mode: 'closed', bannedWords: ['spoiler'] } }),
+  },
+  ...(['reader', 'editor', 'moderator', 'admin'] as const).flatMap((target): RestRow[] => [
+    {
+      route: 'POST /api/v1/users/:id/mute',
+      case: `mute a fresh ${target}`,
+      ok: 200,
+      // No staff rule for mutes: a moderator may mute an editor, another moderator or an admin.
+      want: role('moderator'),
+      call: async ({ w }) => ({ path: `/users/${(await w.newUser(target)).id}/mute`, body: { minutes: 10, reason: 'matrix' } }),
+    },
+    {
+      route: 'POST /api/v1/users/:id/ban',
+      case: `ban a fresh ${target}`,
+      ok: 200,
+      // A moderator bans readers; only admins ban staff.
+      want: target === 'reader' ? role('moderator') : role('admin'),
+      call: async ({ w }) => ({ path: `/users/${(await w.newUser(target)).id}/ban`, body: { reason: 'matrix' } }),
+    },
+  ]),
+];
+
+interface SocketRow {
+  command: string;
+  case: string;
+  want: (a: ActorName) => Want;
+  payload: (w: World) => unknown;
+  /** The stream the socket must be in after success and must not be in after a refusal. */
+  room?: (w: World) => string;
+}
+
+/** A socket with a token that resolves to nobody is refused at the handshake. */
+const viaSocket = (want: (a: ActorName) => Want) => (a: ActorName): Want => (a === 'banned' ? 'login_required' : want(a));
+
+const SOCKET: SocketRow[] = [
+  { command: SOCKET_EVENTS.subscribe, case: 'ticker stream', want: viaSocket(anyone), payload: (w) => ({ stream: `ticker:${w.ticker}`, since: 0 }), room: (w) => `ticker:${w.ticker}` },
+  { command: SOCKET_EVENTS.subscribe, case: 'chat stream', want: viaSocket(anyone), payload: (w) => ({ stream: `chat:${w.ticker}`, since: 0 }), room: (w) => `chat:${w.ticker}` },
+  {
+    command: SOCKET_EVENTS.subscribe,
+    case: 'moderation stream',
+    // The socket check asks for the role only (not `login_required` first, not the address).
+    want: viaSocket((a) => (grants(ROLE[a], ['moderator']) ? 'ok' : 'forbidden')),
+    payload: (w) => ({ stream: `mod:${w.heldRoom}`, since: 0 }),
+    room: (w) => `mod:${w.heldRoom}`,
+  },
+  { command: SOCKET_EVENTS.unsubscribe, case: 'moderation stream', want: viaSocket(anyone), payload: (w) => ({ stream: `mod:${w.heldRoom}` }) },
+  {
+    command: SOCKET_EVENTS.chatSend,
+    case: 'main room',
+    want: viaSocket(chat),
+    payload: (w) => ({ tickerId: w.ticker, body: `socket hello ${w.next()}`, clientId: `socket-${w.tag}-${w.next()}` }),
+  },
+];
+
+/** Server → client events: pushed, never sent by a client, so not in the matrix. */
+const SERVER_PUSHED = new Set<string>([SOCKET_EVENTS.changes, SOCKET_EVENTS.presence, SOCKET_EVENTS.sessionEnded]);
+/** Socket.IO's own events on a server socket. */
+const RESERVED_SOCKET_EVENTS = new Set(['connect', 'disconnect', 'disconnecting', 'error', 'newListener', 'removeListener']);
+
+/** Routes outside /api/v1 with no account in play, each with why it is public. */
+const PUBLIC_PAGES: Record<string, string> = {
+  'GET /healthz': 'liveness probe for the load balancer',
+  'GET /readyz': 'readiness probe for the load balancer',
+  'GET /metrics': 'Prometheus scrape; counters only, no user data (keep it off the public edge)',
+  'GET /widgets/ticker.html': 'embeddable widget page; reading needs no account',
+  'GET /widgets/chat.html': 'embeddable widget page; posting goes through the API with its checks',
+  'GET /widgets/live.html': 'embeddable widget page (ticker + chat)',
+  'GET /console.html': 'static console shell; every action it offers is an API call with its own checks',
+  'GET /demo/polling-station.svg': 'a static demo picture',
+  'GET /verify-email': 'static page; never acts on GET, it posts the token to /auth/verify',
+  'GET /reset-password': 'static page; never acts on GET, it posts to /auth/password-reset/confirm',
+};
+
+const label = (want: Want, ok: number) => (want === 'ok' ? `${ok} ok` : `${ERROR_STATUS[want]} ${want}`);
+
+/** The route pattern as a regexp over concrete paths, to check a row calls the route it names. */
+const patternOf = (route: string) => new RegExp(`^${route.split(' ')[1].replace(/:[A-Za-z]+/g, '[^/]+')}$`);
+
+for (const dialect of DIALECTS) {
+  describe(`authorization matrix (${dialect}, memory bus)`, () => {
+    let env: TestSetup;
+    let w: World;
+    const actors = {} as Record<ActorName, Cred>;
+    const sockets: Socket[] = [];
+    /** Failures inside socket callbacks, asserted after each cell instead of thrown into the void. */
+    const problems: string[] = [];
+
+    beforeAll(async () => {
+      env = await setup(dialect, 'memory', {
+        scrypt: { logN: 10, r: 8, p: 1 },
+        // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
+        limitOverrides: Object.fromEntries(
+          ['registerIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
+        ),
+      });
+      w = new World(env.url, env.node.server.ctx.db, dialect);
+      await w.init();
+      for (const a of ACTORS) actors[a] = await w.actor(a);
+    });
+    afterEach(() => {
+      for (const s of sockets.splice(0)) s.disconnect();
+      expect(problems.splice(0)).toEqual([]);
+    });
+    afterAll(async () => {
+      await env?.close();
+    });
+
+    it('has a row for every route and client command, and no row without one', async () => {
+      const listed = listRoutes(env.node.server.app).map((r) => `${r.method} ${r.path}`);
+      const api = listed.filter((r) => r.split(' ')[1].startsWith('/api/v1/'));
+      const pages = listed.filter((r) => !api.includes(r));
+      const rows = new Set(REST.map((r) => r.route));
+
+      const sock = await openSocket(env.url, actors.anonymous, sockets);
+      const serverSocket = env.node.server.io.of('/').sockets.get(sock.socket!.id!)!;
+      const handled = serverSocket.eventNames().map(String).filter((e) => !RESERVED_SOCKET_EVENTS.has(e));
+      const commands = Object.values(SOCKET_EVENTS).filter((e) => !SERVER_PUSHED.has(e));
+      const socketRows = new Set(SOCKET.map((r) => r.command));
+
+      const tables = (await env.node.server.ctx.db.introspection.getTables()).map((x) => x.name).filter((n) => !n.startsWith('kysely_'));
+
+      expect({
+        routesWithoutRow: api.filter((r) => !rows.has(r)),
+        rowsWithoutRoute: [...rows].filter((r) => !api.includes(r)),
+        pagesNotAllowlisted: pages.filter((r) => !(r in PUBLIC_PAGES)),
+        allowlistedButGone: Object.keys(PUBLIC_PAGES).filter((r) => !pages.includes(r)),
+        commandsWithoutRow: commands.filter((c) => !socketRows.has(c)),
+        rowsWithoutCommand: [...socketRows].filter((c) => !commands.includes(c as never)),
+        handledButNotInSchemas: handled.filter((e) => !commands.includes(e as never)),
+        inSchemasButNotHandled: commands.filter((c) => !handled.includes(c)),
+        tablesNotInSnapshot: tables.filter((n) => !(n in SNAPSHOT_TABLES)).sort(),
+      }).toEqual({
+        routesWithoutRow: [],
+        rowsWithoutRoute: [],
+        pagesNotAllowlisted: [],
+        allowlistedButGone: [],
+        commandsWithoutRow: [],
+        rowsWithoutCommand: [],
+        handledButNotInSchemas: [],
+        inSchemasButNotHandled: [],
+        tablesNotInSnapshot: [],
+      });
+    });
+
+    it("gives an API token its owner's current rights: demoted, it stops publishing; owner banned, it stops working", async () => {
+      const token = await w.actor('token');
+      const publish = () =>
+        within(raw(w.url, 'POST', `/tickers/${w.ticker}/entries`, { kind: 'text', body: '<p>via token</p>' }, bearer(token.token)), 10_000, 'a post with the API token');
+      expect((await publish()).status).toBe(201);
+      await must('demote the owner', raw(w.url, 'PATCH', `/users/${token.userId}`, { role: 'reader' }, bearer(OPS_KEY)), 200);
+      expect(await publish()).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+      await must('ban the owner', raw(w.url, 'PATCH', `/users/${token.userId}`, { banned: true }, bearer(OPS_KEY)), 200);
+      expect(await publish()).toMatchObject({ status: 401, body: { error: { code: 'login_required' } } });
+    });
+
+    for (const row of REST) {
+      const [method] = row.route.split(' ');
+      describe(`${row.route}${row.case ? ` (${row.case})` : ''}`, () => {
+        for (const a of ACTORS) {
+          const want = row.want(a);
+          it(`${a} → ${label(want, row.ok)}`, async () => {
+            const actor = row.freshActor ? await w.actor(a) : actors[a];
+            const cell = { actor, w };
+            const req = await row.call(cell);
+            expect(`/api/v1${req.path.split('?')[0]}`).toMatch(patternOf(row.route));
+            const before = await within(snapshot(w.db), 10_000, 'the snapshot before the call');
+            const res = await within(raw(w.url, method, req.path, req.body, bearer(actor.token)), 10_000, `the answer to ${method} ${req.path} as ${a}`);
+            const after = await within(snapshot(w.db), 10_000, 'the snapshot after the call');
+            if (want === 'ok') {
+              expect({ status: res.status, error: res.body?.error }).toEqual({ status: row.ok, error: undefined });
+              await row.settle?.(cell, res.body);
+              // A read changes nothing, whoever asks; an allowed write must really have written.
+              const writes = method !== 'GET' && (row.writes?.(a) ?? true);
+              expect({ changed: JSON.stringify(after) !== JSON.stringify(before) }).toEqual({ changed: writes });
+            } else {
+              expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: ERROR_STATUS[want], code: want });
+              expect(after).toEqual(before);
+            }
+          });
+        }
+      });
+    }
+
+    for (const row of SOCKET) {
+      describe(`socket ${row.command} (${row.case})`, () => {
+        for (const a of ACTORS) {
+          const want = row.want(a);
+          it(`${a} → ${want === 'ok' ? 'ok ack' : want}`, async () => {
+            const payload = row.payload(w);
+            const before = await within(snapshot(w.db), 10_000, 'the snapshot before the command');
+            const opened = await openSocket(w.url, actors[a], sockets);
+            let got: string;
+            let serverRooms: Set<string> | undefined;
+            if (opened.refused) {
+              got = opened.refused;
+            } else {
+              const s = opened.socket!;
+              s.on(SOCKET_EVENTS.changes, (ev: { stream?: string }) => {
+                if (want !== 'ok' && row.room && ev?.stream === row.room(w)) problems.push(`${a} received ${ev.stream} changes after a refused subscribe`);
+              });
+              const ack = await within(s.emitWithAck(row.command, payload), 5000, `the ack of ${row.command} as ${a}`);
+              got = ack?.ok === true ? 'ok' : (ack?.error?.code ?? `malformed ack ${JSON.stringify(ack)}`);
+              serverRooms = env.node.server.io.of('/').sockets.get(s.id!)?.rooms;
+            }
+            const after = await within(snapshot(w.db), 10_000, 'the snapshot after the command');
+            expect(got).toBe(want);
+            if (row.room && serverRooms) expect({ joined: serverRooms.has(row.room(w)) }).toEqual({ joined: want === 'ok' });
+            if (want !== 'ok' || row.command !== SOCKET_EVENTS.chatSend) expect(after).toEqual(before);
+            else expect(after.heads[`chat:${w.ticker}`]).toBe(before.heads[`chat:${w.ticker}`] + 1);
+          });
+        }
+      });
+    }
+  });
+}

@@ -267,8 +267,11 @@ interface SocketRow {
   room?: (w: World) => string;
 }
 
-/** A socket with a token that resolves to nobody is refused at the handshake. */
-const viaSocket = (want: (a: ActorName) => Want) => (a: ActorName): Want => (a === 'banned' ? 'login_required' : want(a));
+/**
+ * A socket with a token that resolves to nobody (the banned user's) connects as an anonymous
+ * reader (reading never depends on a login) and is told its session ended.
+ */
+const viaSocket = (want: (a: ActorName) => Want) => (a: ActorName): Want => (a === 'banned' ? want('anonymous') : want(a));
 
 const SOCKET: SocketRow[] = [
   { command: SOCKET_EVENTS.subscribe, case: 'ticker stream', want: viaSocket(anyone), payload: (w) => ({ stream: `ticker:${w.ticker}`, since: 0 }), room: (w) => `ticker:${w.ticker}` },
@@ -291,7 +294,7 @@ const SOCKET: SocketRow[] = [
 ];
 
 /** Server → client events: pushed, never sent by a client, so not in the matrix. */
-const SERVER_PUSHED = new Set<string>([SOCKET_EVENTS.changes, SOCKET_EVENTS.presence, SOCKET_EVENTS.sessionEnded]);
+const SERVER_PUSHED = new Set<string>([SOCKET_EVENTS.changes, SOCKET_EVENTS.presence, SOCKET_EVENTS.sessionEnded, SOCKET_EVENTS.serverShutdown]);
 /** Socket.IO's own events on a server socket. */
 const RESERVED_SOCKET_EVENTS = new Set(['connect', 'disconnect', 'disconnecting', 'error', 'newListener', 'removeListener']);
 

@@ -73,6 +73,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,
+    /** How often a node compares its streams with the database heads, ms (0 = never; tests only). */
+    healIntervalMs: 2000,
     /** Overrides of the throttles by name (tests and tools only; not from the environment). */
     limitOverrides: {} as Record<string, { points: number; duration: number; blockDuration?: number }>,
   };

@@ -88,6 +88,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     metrics: deps.metrics,
     batchMs: config.fanoutBatchMs,
     releaseAfterMs: config.releaseAfterMs,
+    healIntervalMs: config.healIntervalMs,
     onControl,
     // A `sessions.ended` message may have been lost while the bus was down.
     onBusReconnect: () => void sessions.recheckAll(),

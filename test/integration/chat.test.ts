@@ -129,9 +129,13 @@ for (const dialect of DIALECTS) {
         cl.socket.connect();
         const message = await sending;
         expect(message.body).toBe('sent while the line drops');
-        await waitFor(() => chat.messages.length === 1, 'own message arrives once');
-        await sleep(200);
         expect((await raw(c.a.url, 'GET', `/tickers/${id}/messages`)).body.items).toHaveLength(1);
+        // A late second copy would arrive before this marker, sent after the first arrived.
+        await waitFor(() => chat.messages.length === 1, 'own message arrives');
+        const marker = (await raw(c.a.url, 'POST', `/tickers/${id}/messages`, { body: 'marker', clientId: cid() }, bearer(lena.token))).body as Message;
+        await waitFor(() => chat.messages.some((m) => m.id === marker.id), 'the marker');
+        expect(chat.messages).toHaveLength(2);
+        expect(chat.messages.filter((m) => m.body === 'sent while the line drops')).toHaveLength(1);
       });
 
       it('holds slow mode and rate limits for a user across both nodes', async () => {
@@ -165,10 +169,12 @@ for (const dialect of DIALECTS) {
         const reader = client(c.b.url).chat(id);
         await reader.ready;
         const queue: Change[] = [];
+        const errors: unknown[] = [];
         const modClient = client(c.b.url, mod.token);
-        const modSync = modClient.follow(`mod:${id}`, (changes) => queue.push(...changes), (err) => {
-          throw err;
-        });
+        const modSync = modClient.follow(`mod:${id}`, (changes) => queue.push(...changes), (err) => errors.push(err));
+        // Everything the public chat stream carries, to prove the held message never passed it.
+        const publicChanges: Change[] = [];
+        client(c.b.url).follow(`chat:${id}`, (changes) => publicChanges.push(...changes), (err) => errors.push(err));
         await modSync.sync();
         // Readers may not follow the moderation stream.
         expect(await socket(c.a.url, gina.token).timeout(5000).emitWithAck('subscribe', { stream: `mod:${id}` })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -178,11 +184,12 @@ for (const dialect of DIALECTS) {
         await waitFor(() => queue.some((ch) => ch.type === 'message.created' && ch.data.id === held.id), 'held message in the queue');
         expect(queue[0].data).toMatchObject({ holdReason: 'premoderation', body: 'please approve me' });
         expect((await raw(c.b.url, 'GET', `/tickers/${id}/moderation/queue`, undefined, bearer(mod.token))).body.held.map((m: Message) => m.id)).toEqual([held.id]);
-        await sleep(100);
-        expect(reader.messages).toHaveLength(0);
-
         expect((await raw(c.b.url, 'POST', `/messages/${held.id}/approve`, undefined, bearer(mod.token))).body.status).toBe('visible');
         await waitFor(() => reader.messages.length === 1, 'approved message reached the reader');
+        // The approval is the marker: had the held message leaked, it would have come before it.
+        await waitFor(() => publicChanges.some((ch) => ch.data.id === held.id), 'the approval on the public stream');
+        expect(publicChanges.filter((ch) => ch.data.id === held.id).map((ch) => (ch.data as unknown as Message).status)).toEqual(['visible']);
+        expect(errors).toEqual([]);
         expect(reader.messages[0]).toMatchObject({ id: held.id, body: 'please approve me', status: 'visible' });
         await waitFor(() => queue.some((ch) => ch.type === 'message.updated' && ch.data.id === held.id), 'queue saw it leave');
 
@@ -264,9 +271,8 @@ for (const dialect of DIALECTS) {
         const mod = await makeUser(c.a.url, 'moderator');
         const readerClient = client(c.b.url);
         const applied: Change[] = [];
-        const sync = readerClient.follow(`chat:${id}`, (changes) => applied.push(...changes), (err) => {
-          throw err;
-        });
+        const errors: unknown[] = [];
+        const sync = readerClient.follow(`chat:${id}`, (changes) => applied.push(...changes), (err) => errors.push(err));
         await sync.sync();
         const view = readerClient.chat(id, { pageSize: 100 });
         await view.ready;
@@ -283,8 +289,11 @@ for (const dialect of DIALECTS) {
 
         const head = (await raw(c.a.url, 'GET', `/tickers/${id}/messages/changes?since=0`)).body.rev;
         await waitFor(() => sync.lastRev === head && view.rev === head, 'caught up');
-        await sleep(100);
-        const missed = applied.filter((ch) => ch.rev > start);
+        // A late duplicate would arrive before this marker, sent after the catch-up.
+        const marker = (await raw(c.a.url, 'POST', `/tickers/${id}/messages`, { body: 'marker', clientId: cid() }, bearer(kim.token))).body as Message;
+        await waitFor(() => applied.some((ch) => ch.data.id === marker.id), 'the marker after the catch-up');
+        expect(errors).toEqual([]);
+        const missed = applied.filter((ch) => ch.rev > start && ch.data.id !== marker.id);
         expect(missed).toHaveLength(100);
         expect(missed.filter((ch) => ch.type === 'message.deleted').map((ch) => ch.data.id).sort()).toEqual([...deleted].sort());
         expect(missed.filter((ch) => ch.type === 'message.created')).toHaveLength(95);

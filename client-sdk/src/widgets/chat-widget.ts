@@ -155,12 +155,20 @@ export function mountChat(root: HTMLElement, opts: ChatWidgetOptions): { view: C
   };
   view.on('change', render);
   more.addEventListener('click', () => void view.loadMore());
-  client.on('sessionEnded', () => signOut());
+  // The login ended (ban, logout elsewhere, expiry): say why; reading goes on anonymously.
+  const offs = [
+    client.on('sessionEnded', ({ reason }) => {
+      const wasIn = token !== undefined;
+      signOut();
+      if (wasIn) compose.prepend(note(t(reason === 'banned' ? 'ended.banned' : 'ended.other'), 'err'));
+    }),
+  ];
   if (token) showWriter();
   else showJoin();
   return {
     view,
     unmount: () => {
+      for (const off of offs) off();
       view.close();
       if (!opts.client) client.close();
       root.replaceChildren();

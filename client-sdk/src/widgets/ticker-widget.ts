@@ -2,7 +2,7 @@ import type { Entry, Order } from '@liveticker/schemas';
 import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
 import type { TickerView } from '../ticker';
-import { STRINGS } from './i18n';
+import { STRINGS, say } from './i18n';
 import type { Lang } from './i18n';
 import { el } from './dom';
 
@@ -114,14 +114,31 @@ export function mountTicker(root: HTMLElement, opts: TickerWidgetOptions): { vie
     more.textContent = view.order === 'newest' ? t.more : t.moreOldest;
   };
   view.on('change', render);
-  client.on('disconnect', () => offline.removeAttribute('hidden'));
-  client.on('connect', () => offline.setAttribute('hidden', ''));
+  // Words for where the connection stands; listeners go with the widget (the client may be shared).
+  const show = (text: string | undefined) => {
+    if (text === undefined) offline.setAttribute('hidden', '');
+    else {
+      offline.textContent = text;
+      offline.removeAttribute('hidden');
+    }
+  };
+  const offs = [
+    client.on('status', (st) => {
+      if (st.state === 'online' || st.state === 'connecting') show(undefined);
+      else if (st.state === 'polling') show(say(lang, 'polling'));
+      else show(say(lang, st.reason === 'restart' ? 'restarting' : 'reconnecting', { s: Math.max(1, Math.round(st.retryInMs / 1000)) }));
+    }),
+    client.on('error', (err) => {
+      if (err.code === 'origin_not_allowed') show(say(lang, 'originBlocked'));
+    }),
+  ];
   newest.addEventListener('click', () => void view.setOrder('newest'));
   oldest.addEventListener('click', () => void view.setOrder('oldest'));
   more.addEventListener('click', () => void view.loadMore());
   return {
     view,
     unmount: () => {
+      for (const off of offs) off();
       view.close();
       if (!opts.client) client.close();
       root.replaceChildren();

@@ -75,6 +75,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     releaseAfterMs: 5000,
     /** How often a node compares its streams with the database heads, ms (0 = never; tests only). */
     healIntervalMs: 2000,
+    /** Changes a node keeps per relayed stream to answer resumes without the database. */
+    recentChanges: 500,
     /** Overrides of the throttles by name (tests and tools only; not from the environment). */
     limitOverrides: {} as Record<string, { points: number; duration: number; blockDuration?: number }>,
   };

@@ -30,6 +30,12 @@ export function createMetrics() {
       help: 'Change frames sent to rooms (one frame reaches every socket of a room)',
       registers: [registry],
     }),
+    catchUps: new Counter({
+      name: 'liveticker_catch_ups_total',
+      help: 'Catch-up answers (subscribe with a position) by source: the node cache or the database',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
     heals: new Counter({
       name: 'liveticker_stream_heals_total',
       help: 'Times a node read missed changes from the database',

@@ -89,6 +89,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     batchMs: config.fanoutBatchMs,
     releaseAfterMs: config.releaseAfterMs,
     healIntervalMs: config.healIntervalMs,
+    recentChanges: config.recentChanges,
     onControl,
     // A `sessions.ended` message may have been lost while the bus was down.
     onBusReconnect: () => void sessions.recheckAll(),

@@ -299,7 +299,7 @@ for (const dialect of DIALECTS) {
         expect(missed.filter((ch) => ch.type === 'message.created')).toHaveLength(95);
         const revs = missed.map((ch) => ch.rev);
         expect(revs).toEqual([...revs].sort((x, y) => x - y));
-        expect(view.messages).toHaveLength(100);
+        expect(view.messages.filter((m) => m.id !== marker.id)).toHaveLength(100);
         expect(view.messages.filter((m) => m.deletedAt)).toHaveLength(5);
       });
 

@@ -5,18 +5,29 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { BUS_VERSION } from './bus';
 import type { Bus, ControlEnvelope, StreamEnvelope } from './bus';
-import type { ChangeLog } from './changelog';
+import { MAX_CATCH_UP } from './changelog';
+import type { ChangeLog, ChangesSince } from './changelog';
+import { AppError } from '../errors';
 import type { ChangePublisher } from './publisher';
 
 /** How long an out-of-order batch waits for the missing one before the node reads the DB, ms. */
 const GAP_WAIT_MS = 50;
 /** How long an emptied room keeps its bus subscription by default, so a reload does not churn, ms. */
 const RELEASE_AFTER_MS = 5000;
+/** Changes a node keeps per stream it relays, to answer resumes without the database. */
+const RECENT_CHANGES = 500;
 
 interface StreamState {
   stream: string;
   /** Highest revision handed to local sockets; -1 while the head is being read. */
   lastRev: number;
+  epoch: string;
+  /**
+   * The last changes relayed, in rev order, complete from `recentFrom` (exclusive) to `lastRev`
+   * in the catch-up sense (a row's change may stand in for earlier ones of the same row).
+   */
+  recent: Change[];
+  recentFrom: number;
   active: boolean;
   subscribed: boolean;
   /** Serializes subscribe/unsubscribe of this stream's channel. */
@@ -45,9 +56,33 @@ export interface FanoutOptions {
   healIntervalMs?: number;
   /** How long an emptied room keeps its bus subscription, ms. */
   releaseAfterMs?: number;
+  /** Changes kept per relayed stream to answer resumes without the database (default 500). */
+  recentChanges?: number;
   onControl?: (msg: ControlEnvelope) => void;
   /** The bus came back after an outage (after the node's streams were told to heal). */
   onBusReconnect?: () => void;
+}
+
+/**
+ * The changes after `since` as the database would answer them: each item once, in its latest
+ * state, at the rev of its last change, in rev order; created after `since` means `*.created`
+ * even if edited since (see tickers.changes.ts, chat.changes.ts).
+ */
+export function compact(recent: Change[], since: number): Change[] {
+  const latest = new Map<string, Change>();
+  for (const c of recent) {
+    if (c.rev <= since) continue;
+    const key = `${c.type.slice(0, c.type.indexOf('.'))}:${c.data.id}`;
+    latest.delete(key); // re-inserting keeps the map in the order of last changes, i.e. rev order
+    latest.set(key, c);
+  }
+  return [...latest.values()].map((c) => {
+    const seq = (c.data as { seq?: unknown }).seq;
+    if (c.type.endsWith('.deleted') || typeof seq !== 'number') return c;
+    const kind = c.type.slice(0, c.type.indexOf('.'));
+    const type = `${kind}.${seq > since ? 'created' : 'updated'}` as Change['type'];
+    return type === c.type ? c : ({ ...c, type } as Change);
+  });
 }
 
 /**
@@ -101,6 +136,9 @@ export class Fanout implements ChangePublisher {
       st = {
         stream,
         lastRev: -1,
+        epoch: '',
+        recent: [],
+        recentFrom: -1,
         active: false,
         subscribed: false,
         chain: Promise.resolve(),
@@ -144,7 +182,12 @@ export class Fanout implements ChangePublisher {
     }
     if (st.lastRev < 0) {
       // Read the head only after the channel is live: every later commit is then heard.
-      st.lastRev = (await this.opts.changeLog.head(st.stream)) ?? 0;
+      const pos = await this.opts.changeLog.position(st.stream);
+      if (!pos) throw new AppError('unknown_stream', `no stream ${st.stream}`);
+      st.lastRev = pos.rev;
+      st.epoch = pos.epoch;
+      st.recent = [];
+      st.recentFrom = pos.rev;
       const waiting = st.pending;
       st.pending = [];
       for (const env of waiting) this.accept(st, env);
@@ -161,6 +204,7 @@ export class Fanout implements ChangePublisher {
         if (st.active || !st.subscribed) return;
         st.subscribed = false;
         st.lastRev = -1;
+        st.recent = [];
         st.pending = [];
         clearTimeout(st.gapTimer);
         st.gapTimer = undefined;
@@ -215,8 +259,43 @@ export class Fanout implements ChangePublisher {
     }
     const fresh = env.since === st.lastRev ? env.changes : env.changes.filter((c) => c.rev > st.lastRev);
     this.enqueue(st, fresh);
+    this.remember(st, fresh);
     st.lastRev = env.rev;
     this.drainPending(st);
+  }
+
+  private remember(st: StreamState, changes: Change[]): void {
+    if (changes.length === 0) return;
+    st.recent.push(...changes);
+    const over = st.recent.length - (this.opts.recentChanges ?? RECENT_CHANGES);
+    if (over > 0) {
+      st.recentFrom = st.recent[over - 1].rev;
+      st.recent.splice(0, over);
+    }
+  }
+
+  /** Whether this node relays the stream now (it exists and its position is known). */
+  relays(stream: string): boolean {
+    const st = this.streams.get(stream);
+    return st !== undefined && st.active && st.lastRev >= 0;
+  }
+
+  /**
+   * A resume answered from what this node relayed, without the database: the position the node
+   * stands at (`since` undefined), or the changes after `since` when they are all still in its
+   * cache and the epoch is the stream's. Undefined when the database must answer.
+   */
+  recentSince(stream: string, since: number | undefined, epoch: string | undefined): ChangesSince | undefined {
+    const st = this.streams.get(stream);
+    if (!st || !st.active || st.lastRev < 0) return undefined;
+    if (since === undefined) return { rev: st.lastRev, epoch: st.epoch, changes: [], more: false };
+    // The moderation stream's catch-up has its own shape (held messages); the database answers it.
+    if (st.stream.startsWith('mod:')) return undefined;
+    if ((epoch && epoch !== st.epoch) || since > st.lastRev || since < st.recentFrom) return undefined;
+    const changes = since === st.lastRev ? [] : compact(st.recent, since);
+    if (changes.length > MAX_CATCH_UP) return undefined;
+    this.opts.metrics.catchUps.inc({ source: 'cache' });
+    return { rev: st.lastRev, epoch: st.epoch, changes, more: false };
   }
 
   private drainPending(st: StreamState): void {

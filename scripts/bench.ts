@@ -1,4 +1,4 @@
-// npm run bench [ticker|chat]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run, table } from './bench/harness';
 import { LiteClient } from './bench/lite-client';
+import { reconnectScenario } from './bench/reconnect';
 import type { Load, Result, Target } from './bench/harness';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -267,6 +268,10 @@ async function main(): Promise<void> {
     log(`\n${table(results)}`);
     const lt = results[results.length - 1];
     log(`chat: delivered ${((100 * lt.delivered) / lt.expected).toFixed(2)}% (target 100%), p99 ${lt.p99.toFixed(0)} ms (target < 1000 ms)`);
+  }
+  if (which === 'all' || which === 'reconnect') {
+    // No bare baseline here: a bare Socket.IO server has no positions to resume from.
+    await reconnectScenario({ clients: num('BENCH_RECONNECT_CLIENTS', 10_000), rate: num('BENCH_RATE', 20) }, log);
   }
 }
 

@@ -21,7 +21,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Send cookies with REST calls (same-site pages using the session cookie). */
   withCredentials?: boolean;
-  /** Longest wait between two reconnect tries, ms (default 10 s; tries back off exponentially with jitter). */
+  /** Longest wait between two reconnect tries, ms (default 5 s; tries back off exponentially with jitter). */
   reconnectDelayMaxMs?: number;
   /** How long the socket may be down before views are kept current over REST polling, ms (default 10 s). */
   pollAfterMs?: number;
@@ -142,7 +142,7 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   private scheduleReconnect(delay?: number): void {
     if (this.closed || this.retryTimer || this.socket.connected) return;
     // After a deploy every reader comes back at once: the first try is spread too.
-    const wait = delay ?? backoff(this.attempt, 500, this.opts.reconnectDelayMaxMs ?? 10_000);
+    const wait = delay ?? backoff(this.attempt, 500, this.opts.reconnectDelayMaxMs ?? 5000);
     this.attempt++;
     this.emit('status', this.polling ? { state: 'polling', retryInMs: wait } : { state: 'reconnecting', retryInMs: wait, reason: this.goneReason });
     this.retryTimer = setTimeout(() => {

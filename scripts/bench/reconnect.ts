@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The SDK's reconnect backoff: exponential from 500 ms, capped, ±50 % jitter. */
-const backoff = (attempt: number) => Math.round(Math.min(10_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+const backoff = (attempt: number) => Math.round(Math.min(5000, 500 * 2 ** attempt) * (0.5 + Math.random()));
 
 /**
  * A reader that does what the SDK does after a server restart, over a bare Engine.IO socket so

@@ -1,7 +1,7 @@
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { DIALECTS } from '../helpers/db';
-import { setup } from '../helpers/server';
+import { setup, startNode } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi } from '../helpers/api';
 import { nextEvent, waitFor } from '../helpers/wait';
@@ -88,6 +88,25 @@ for (const dialect of DIALECTS) {
       const far = await reader.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:resume-cache', since: start.rev, epoch: start.epoch });
       expect(far.changes).toHaveLength(45);
       expect(await catchUps(t)).toEqual({ cache: before.cache + 1, database: before.database + 1 });
+    });
+
+    it('a node that just started (a restart, another node) warms its cache at the first subscribe: resumes after a deploy cost no query', async () => {
+      const api = opsApi(t.url);
+      await api.createTicker({ id: 'warm', title: 'Warm' });
+      for (let i = 0; i < 10; i++) await api.post('warm', { body: `w${i}` });
+      const head = (await t.node.server.ctx.changeLog.position('ticker:warm'))!;
+      const fresh = await startNode({ databaseUrl: t.db.url, config: { recentChanges: 30 } });
+      try {
+        const reader = connect(fresh.url, { transports: ['websocket'], reconnection: false });
+        sockets.push(reader);
+        await nextEvent(reader, 'connect');
+        const ack = await reader.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:warm', since: head.rev - 4, epoch: head.epoch });
+        expect(ack.changes.map((c: { data: { body: string } }) => c.data.body)).toEqual(['w6', 'w7', 'w8', 'w9']);
+        const metric = await fresh.deps.metrics.catchUps.get();
+        expect(metric.values.map((v) => [v.labels.source, v.value])).toEqual([['cache', 1]]);
+      } finally {
+        await fresh.close();
+      }
     });
   });
 }

@@ -184,10 +184,15 @@ export class Fanout implements ChangePublisher {
       // Read the head only after the channel is live: every later commit is then heard.
       const pos = await this.opts.changeLog.position(st.stream);
       if (!pos) throw new AppError('unknown_stream', `no stream ${st.stream}`);
+      // Warm the cache with the stream's latest changes (one query), so the reconnect storm after
+      // a deploy resumes from memory: a compacted answer since S serves every position after S.
+      const keep = this.opts.recentChanges ?? RECENT_CHANGES;
+      const from = Math.max(0, pos.rev - keep);
+      const warm = st.stream.startsWith('mod:') || keep === 0 ? undefined : await this.opts.changeLog.since(st.stream, from, pos.epoch, keep, pos);
       st.lastRev = pos.rev;
       st.epoch = pos.epoch;
-      st.recent = [];
-      st.recentFrom = pos.rev;
+      st.recent = warm && !warm.more && !warm.reset ? warm.changes : [];
+      st.recentFrom = warm && !warm.more && !warm.reset ? from : pos.rev;
       const waiting = st.pending;
       st.pending = [];
       for (const env of waiting) this.accept(st, env);

@@ -28,9 +28,13 @@ class ResumingReader {
   readonly got: Uint8Array;
   duplicates = 0;
   gaps = 0;
+  /** Refused handshakes and subscribes by code: each is retried after a backoff, as the SDK does. */
+  static readonly refusals = new Map<string, number>();
   /** When the last resume's subscribe was answered (performance.now). */
   resumedAt = 0;
-  private ws?: WebSocket;
+  ws?: WebSocket;
+  /** What the reader last saw, for the report on readers that did not resume. */
+  stage = 'new';
   private attempt = 0;
   private closed = false;
 
@@ -51,23 +55,32 @@ class ResumingReader {
     const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
     this.ws = ws;
     let subscribed = false;
+    this.stage = 'connecting';
+    ws.on('open', () => (this.stage = 'open'));
     ws.on('message', (data: Buffer) => {
       const msg = data.toString();
       const type = msg.charCodeAt(0);
-      if (type === 0x30) ws.send('40');
+      if (type === 0x30) {
+        this.stage = 'engine open';
+        ws.send('40');
+      }
       else if (type === 0x32) ws.send('3');
       else if (msg.startsWith('40')) {
+        this.stage = 'subscribing';
         const cmd: Record<string, unknown> = { stream: this.stream };
         if (this.lastRev >= 0) Object.assign(cmd, { since: this.lastRev, epoch: this.epoch });
         ws.send(`421${JSON.stringify(['subscribe', cmd])}`);
+      } else if (msg.startsWith('44')) {
+        this.refused(`handshake: ${msg.slice(2, 120)}`);
       } else if (msg.startsWith('431[')) {
-        const ack = JSON.parse(msg.slice(3))[0] as { ok: boolean; rev: number; epoch: string; changes: unknown[]; reset?: boolean };
-        if (!ack.ok) return;
+        const ack = JSON.parse(msg.slice(3))[0] as { ok: boolean; rev: number; epoch: string; changes: unknown[]; reset?: boolean; error?: { code: string } };
+        if (!ack.ok) return this.refused(`subscribe: ${ack.error?.code}`);
         this.count(JSON.stringify(ack.changes));
         this.lastRev = ack.rev;
         this.epoch = ack.epoch;
         this.attempt = 0;
         this.resumedAt = performance.now();
+        this.stage = 'subscribed';
         subscribed = true;
         onSubscribed?.();
       } else if (msg.startsWith('42["changes"')) {
@@ -87,9 +100,15 @@ class ResumingReader {
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
+      this.stage = 'waiting to retry';
       if (this.closed) return;
       setTimeout(() => this.open(), backoff(this.attempt++));
     });
+  }
+
+  private refused(why: string): void {
+    ResumingReader.refusals.set(why, (ResumingReader.refusals.get(why) ?? 0) + 1);
+    this.ws?.terminate(); // the close handler retries after a backoff
   }
 
   private count(raw: string): void {
@@ -210,6 +229,7 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
   for (let i = 0; i < 1200 && readers.some((r) => r.resumedAt < backAt); i++) await sleep(50);
   const resumed = readers.filter((r) => r.resumedAt >= backAt).map((r) => r.resumedAt - backAt).sort((a, b) => a - b);
   const rssAfterResume = rssKb(node.proc.pid!) / 1024;
+  const stages = (rs: ResumingReader[]) => rs.reduce<Record<string, number>>((m, r) => ((m[r.stage] = (m[r.stage] ?? 0) + 1), m), {});
   await sleep(5000);
   posting = false;
   await poster;
@@ -228,6 +248,8 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
       `lost: ${lost}, duplicated: ${duplicates}, gaps seen: ${gaps}`,
       `resumes answered by the node's cache: ${queries.cache}, by the database: ${queries.database}`,
       `server RSS after the resumes: ${rssAfterResume.toFixed(0)} MB`,
+      `refusals (retried): ${JSON.stringify(Object.fromEntries(ResumingReader.refusals))}`,
+      `not resumed within 60 s: ${readers.length - resumed.length} ${JSON.stringify(stages(readers.filter((r) => r.resumedAt < backAt)))}`,
     ].join('\n'),
   );
   for (const r of readers) r.close();

@@ -325,10 +325,10 @@ describe('a reader survives every way a connection ends', () => {
     expectExactly(view, ['during the outage', 'after the outage']);
   });
 
-  it('two concurrent creates of one ticker id: one 201, one 409, never a 500', async () => {
+  it('races: concurrent creates of one ticker id or user get one 201 and 409s (never a 500); two moderators resolving one report: one wins', async () => {
     for (const dialect of ['sqlite', 'postgres'] as const) {
       const db: TestDatabase = await createTestDatabase(dialect);
-      const node = await startNode({ databaseUrl: db.url });
+      const node = await startNode({ databaseUrl: db.url, config: { scrypt: { logN: 10, r: 8, p: 1 } } });
       try {
         const results = await Promise.all(Array.from({ length: 6 }, () => raw(node.url, 'POST', '/tickers', { id: 'same-id', title: 'Same' }, ops)));
         expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
@@ -336,6 +336,21 @@ describe('a reader survives every way a connection ends', () => {
           Array.from({ length: 4 }, () => raw(node.url, 'POST', '/users', { email: 'twice@example.org', password: 'a long secret', displayName: 'Twice', role: 'editor' }, ops)),
         );
         expect(users.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+
+        // Two moderators resolve one report at once: one wins, the message is deleted once.
+        const author = await makeUser(node.url);
+        const reporter = await makeUser(node.url);
+        const mods = [await makeUser(node.url, 'moderator'), await makeUser(node.url, 'moderator')];
+        await raw(node.url, 'PATCH', '/tickers/same-id', { status: 'live' }, ops);
+        const msg = (await raw(node.url, 'POST', '/tickers/same-id/messages', { body: 'report me', clientId: 'race-report-1' }, { authorization: `Bearer ${author.token}` })).body;
+        const report = await raw(node.url, 'POST', `/messages/${msg.id}/reports`, { reason: 'spam' }, { authorization: `Bearer ${reporter.token}` });
+        expect(report.status).toBe(201);
+        const resolved = await Promise.all(
+          mods.map((m) => raw(node.url, 'POST', `/reports/${report.body.id}/resolve`, { action: 'delete' }, { authorization: `Bearer ${m.token}` })),
+        );
+        expect(resolved.map((r) => r.status).sort()).toEqual([200, 404]);
+        const log = await node.deps.database.db.selectFrom('moderation_log').select('action').where('action', 'in', ['report.delete', 'message.delete']).execute();
+        expect(log.map((l) => l.action).sort()).toEqual(['message.delete', 'report.delete']);
       } finally {
         await node.close();
         await db.drop();

@@ -65,18 +65,21 @@ export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, 
   const row = await findUserById(ctx.db, id);
   if (!row) throw new AppError('not_found', `no user ${id}`);
   const now = new Date().toISOString();
-  await ctx.db
-    .updateTable('users')
-    .set({
-      ...(input.role !== undefined && { role: input.role }),
-      ...(input.banned !== undefined && { banned_at: input.banned ? (row.banned_at ?? now) : null }),
-      ...(input.mutedUntil !== undefined && { muted_until: input.mutedUntil }),
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .execute();
+  // A ban and the end of the user's sessions are written together or not at all.
+  const ended = await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({
+        ...(input.role !== undefined && { role: input.role }),
+        ...(input.banned !== undefined && { banned_at: input.banned ? (row.banned_at ?? now) : null }),
+        ...(input.mutedUntil !== undefined && { muted_until: input.mutedUntil }),
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+    return input.banned ? revokeSessions(trx, id) : [];
+  });
   if (input.banned) {
-    const ended = await revokeSessions(ctx.db, id);
     ctx.endSessions(id, ended, 'banned');
   } else if (input.role !== undefined && input.role !== row.role) {
     // Open sockets take the new role at once, without a reconnect (a demoted moderator leaves

@@ -140,28 +140,31 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
 /** Authors delete their own messages, moderators any; readers then see a tombstone. */
 export async function deleteMessage(ctx: Pick<AppContext, 'db' | 'publisher'>, actor: Actor | undefined, id: string): Promise<Message> {
   const who = requireRole(actor, 'reader');
-  return commit(ctx, async (trx, out) => {
-    const row = await findMessage(trx, id);
-    if (!row || row.status === 'deleted' || row.status === 'rejected') throw new AppError('not_found', `no message ${id}`);
-    const moderator = hasRole(who, 'moderator');
-    if (row.author_id !== who.id && !moderator) throw new AppError('forbidden', 'you can delete only your own messages');
-    const now = new Date().toISOString();
-    const wasHeld = row.status === 'pending';
-    const rev = wasHeld ? row.rev : await nextRev(trx, `chat:${row.ticker_id}`);
-    const modRev = wasHeld ? await nextRev(trx, `mod:${row.ticker_id}`) : row.mod_rev;
-    const updated = await trx
-      .updateTable('messages')
-      .set({ status: 'deleted', pinned: 0, rev, mod_rev: modRev, deleted_at: now, updated_at: now })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    if (wasHeld) out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
-    else out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.deleted', data: toMessage(updated) }]]);
-    if (row.author_id !== who.id) {
-      await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.delete', targetType: 'message', targetId: id, details: { author: row.author_id, body: row.body } });
-    }
-    return toMessage(updated);
-  });
+  return commit(ctx, (trx, out) => deleteMessageIn(trx, out, who, id));
+}
+
+/** Deletes a message inside the caller's transaction (a report resolution deletes in its own). */
+export async function deleteMessageIn(trx: Trx, out: Published, who: Actor, id: string): Promise<Message> {
+  const row = await findMessage(trx, id);
+  if (!row || row.status === 'deleted' || row.status === 'rejected') throw new AppError('not_found', `no message ${id}`);
+  const moderator = hasRole(who, 'moderator');
+  if (row.author_id !== who.id && !moderator) throw new AppError('forbidden', 'you can delete only your own messages');
+  const now = new Date().toISOString();
+  const wasHeld = row.status === 'pending';
+  const rev = wasHeld ? row.rev : await nextRev(trx, `chat:${row.ticker_id}`);
+  const modRev = wasHeld ? await nextRev(trx, `mod:${row.ticker_id}`) : row.mod_rev;
+  const updated = await trx
+    .updateTable('messages')
+    .set({ status: 'deleted', pinned: 0, rev, mod_rev: modRev, deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (wasHeld) out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
+  else out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.deleted', data: toMessage(updated) }]]);
+  if (row.author_id !== who.id) {
+    await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.delete', targetType: 'message', targetId: id, details: { author: row.author_id, body: row.body } });
+  }
+  return toMessage(updated);
 }
 
 /** Moderators edit a message's text (e.g. to remove a phone number); readers get `message.updated`. */

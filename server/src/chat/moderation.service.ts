@@ -10,7 +10,7 @@ import { nextRev } from '../db/database';
 import type { Trx } from '../db/database';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
-import { commit, deleteMessage } from './chat.service';
+import { commit, deleteMessageIn } from './chat.service';
 import { findMessage, toMessage, toReport } from './messages.repo';
 import { listActions, logAction } from './moderation.log';
 
@@ -94,20 +94,24 @@ export async function reportMessage(ctx: Ctx, actor: Actor | undefined, messageI
 export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: string, body: unknown): Promise<Report> {
   const who = requireRole(actor, 'moderator');
   const input = parseInput(ResolveReportBody, body, 'resolution');
-  const report = await ctx.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!report || report.resolved_at) throw new AppError('not_found', `no open report ${id}`);
-  if (input.action === 'delete') {
-    const msg = await findMessage(ctx.db, report.message_id);
-    if (msg && msg.status !== 'deleted') await deleteMessage(ctx, who, report.message_id);
-  }
+  // One transaction: the report is claimed by a conditional update (two moderators acting at
+  // once: one wins, the other gets not_found) and the message goes with it, or nothing happens.
   return commit(ctx, async (trx, out) => {
+    const report = await trx.selectFrom('reports').selectAll().where('id', '=', id).where('resolved_at', 'is', null).executeTakeFirst();
+    if (!report) throw new AppError('not_found', `no open report ${id}`);
     const modRev = await nextRev(trx, `mod:${report.ticker_id}`);
     const row = await trx
       .updateTable('reports')
       .set({ resolved_at: new Date().toISOString(), resolved_by: who.id, resolution: input.action === 'delete' ? 'deleted' : 'dismissed', mod_rev: modRev })
       .where('id', '=', id)
+      .where('resolved_at', 'is', null)
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', `no open report ${id}`);
+    if (input.action === 'delete') {
+      const msg = await findMessage(trx, report.message_id);
+      if (msg && msg.status !== 'deleted' && msg.status !== 'rejected') await deleteMessageIn(trx, out, who, report.message_id);
+    }
     out.push([`mod:${report.ticker_id}`, [{ rev: modRev, type: 'report.resolved', data: toReport(row) as never }]]);
     await logAction(trx, who, { tickerId: report.ticker_id, action: `report.${input.action}`, targetType: 'report', targetId: id });
     return toReport(row);
@@ -150,9 +154,13 @@ export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor
   if (!target) throw new AppError('not_found', `no user ${userId}`);
   if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins ban staff');
   const now = new Date().toISOString();
-  await ctx.db.updateTable('users').set({ banned_at: target.banned_at ?? now, updated_at: now }).where('id', '=', userId).execute();
-  const ended = await revokeSessions(ctx.db, userId);
+  // The ban, the ended sessions and the log entry are one fact: written together or not at all.
+  const ended = await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ banned_at: target.banned_at ?? now, updated_at: now }).where('id', '=', userId).execute();
+    const revoked = await revokeSessions(trx, userId);
+    await logAction(trx, who, { tickerId: null, action: 'user.ban', targetType: 'user', targetId: userId, details: { reason: input.reason } });
+    return revoked;
+  });
   ctx.endSessions(userId, ended, 'banned');
-  await logAction(ctx.db, who, { tickerId: null, action: 'user.ban', targetType: 'user', targetId: userId, details: { reason: input.reason } });
   return toUser((await findUserById(ctx.db, userId))!);
 }

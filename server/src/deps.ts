@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Config } from './config';
 import { migrate, openDatabase } from './db/database';
 import type { Database } from './db/database';
@@ -21,8 +22,12 @@ export interface Deps {
   config: Config;
   logger: Logger;
   database: Database;
-  /** Present when REDIS_URL is set: a general connection (rate limits, presence) and the pub/sub pair. */
-  redis?: { main: Redis; sub: Redis };
+  /**
+   * Present when REDIS_URL is set: a general connection (presence, publishing), the subscriber,
+   * and one for throttles that never waits (100 ms command timeout, no offline queue): a slow or
+   * gone Redis makes throttles fall back to memory at once instead of stalling logins and chat.
+   */
+  redis?: { main: Redis; sub: Redis; limits: Redis };
   bus: Bus;
   metrics: Metrics;
   mailer: Mailer;
@@ -37,8 +42,11 @@ export interface DepsOptions {
   memoryHub?: MemoryHub;
 }
 
-function redisClient(url: string, logger: Logger, role: string): Redis {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: `liveticker-${role}` });
+/** Longest a throttle waits for Redis before the in-memory stand-in answers, ms. */
+const LIMITS_COMMAND_TIMEOUT_MS = 100;
+
+function redisClient(url: string, logger: Logger, role: string, extra: RedisOptions = {}): Redis {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: `liveticker-${role}`, ...extra });
   let reported = false;
   client.on('error', (err: Error) => {
     // ioredis retries on its own; log an outage once, not on every retry.
@@ -69,12 +77,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       const log = logger.child({ module: 'redis' });
       const main = redisClient(config.redisUrl, log, 'main');
       const sub = redisClient(config.redisUrl, log, 'sub');
+      const limits = redisClient(config.redisUrl, log, 'limits', {
+        commandTimeout: LIMITS_COMMAND_TIMEOUT_MS,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+      });
       closers.push(async () => {
         main.disconnect();
         sub.disconnect();
+        limits.disconnect();
       });
-      await Promise.all([main.connect(), sub.connect()]);
-      redis = { main, sub };
+      await Promise.all([main.connect(), sub.connect(), limits.connect()]);
+      redis = { main, sub, limits };
       bus = new RedisBus(nodeId, main, sub, config.redisPrefix, log);
       presence = new RedisPresence(main, config.redisPrefix);
     } else {

@@ -106,7 +106,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     publisher: fanout,
     actors,
     mailer: deps.mailer,
-    limiters: new Limiters({ redis: deps.redis?.main, prefix: config.redisPrefix, specs: config.limitOverrides }),
+    limiters: new Limiters({ redis: deps.redis?.limits, prefix: config.redisPrefix, specs: config.limitOverrides }),
     redis: deps.redis?.main,
     originAllowed,
     endSessions(userId, sessionIds, reason) {

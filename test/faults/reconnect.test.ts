@@ -305,15 +305,32 @@ describe('a reader survives every way a connection ends', () => {
   it('a stream first opened on a node while Redis is down is live there, and stays live when Redis is back', async () => {
     const redis = await OwnRedis.start();
     const db = await createTestDatabase('sqlite');
-    const node: TestNode = await startNode({ databaseUrl: db.url, redisUrl: redis.url });
+    const node: TestNode = await startNode({ databaseUrl: db.url, redisUrl: redis.url, config: { scrypt: { logN: 10, r: 8, p: 1 } } });
     cleanups.push(async () => {
       await node.close();
       await redis.kill();
       await db.drop();
     });
     const api = opsApi(node.url);
-    await api.createTicker({ id: 'redis-down', title: 'Redis down' });
+    await api.createTicker({ id: 'redis-down', title: 'Redis down', status: 'live' });
+    const user = await makeUser(node.url);
     await redis.kill();
+    // Throttled calls do not wait for Redis: the in-memory stand-in answers (it used to take 12–33 s).
+    const login = await withTimeout(raw(node.url, 'POST', '/auth/login', { email: user.email, password: 'a long secret' }), 'a login during the Redis outage', 5000);
+    expect(login.status).toBe(200);
+    const chatter = connect(node.url, { transports: ['websocket'], reconnection: false, auth: { token: login.body.token } });
+    cleanups.push(async () => void chatter.close());
+    await nextEvent(chatter, 'connect', 'chat socket connected');
+    const sent = await withTimeout(
+      chatter.timeout(5000).emitWithAck('chat:send', { tickerId: 'redis-down', body: 'still here', clientId: 'redis-down-msg-1' }),
+      'a chat message during the Redis outage',
+      5000,
+    );
+    expect(sent).toMatchObject({ ok: true });
+    // Ready while the database is fine: a Redis outage must not take every node out of the balancer.
+    expect((await fetch(`${node.url}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${node.url}/healthz`)).json()).toMatchObject({ ok: true, redis: expect.not.stringMatching(/^ready$/) });
+
     const view = client(node.url).ticker('redis-down', { order: 'oldest' });
     await withTimeout(view.ready, 'the view opened while Redis is down');
     await api.post('redis-down', { body: 'during the outage' });

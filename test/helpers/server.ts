@@ -22,30 +22,43 @@ export interface NodeOptions {
   config?: Partial<Config>;
 }
 
-/** A server on a free loopback port, quiet, with the test ops key. */
+/**
+ * A server on a free loopback port, quiet, with the test ops key. The port is picked before the
+ * server is built (PUBLIC_URL, the origin browsers are allowed from, must name it); another
+ * process may take it in between, so a start that meets EADDRINUSE is tried on another port.
+ */
 export async function startNode(opts: NodeOptions): Promise<TestNode> {
-  // The port is chosen first so PUBLIC_URL (the origin browsers are allowed from) is right.
-  const port = await freePort();
-  const config = testConfig({
-    publicUrl: `http://127.0.0.1:${port}`,
-    databaseUrl: opts.databaseUrl,
-    redisUrl: opts.redisUrl,
-    redisPrefix: opts.redisPrefix ?? 'lt:',
-    adminApiKey: OPS_KEY,
-    ...opts.config,
-  });
-  const deps = await createDeps(config, { memoryHub: opts.hub });
-  const server = await createServer(deps);
-  const addr = await server.listen(port, '127.0.0.1');
-  return {
-    url: `http://127.0.0.1:${addr.port}`,
-    server,
-    deps,
-    async close() {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const config = testConfig({
+      publicUrl: `http://127.0.0.1:${port}`,
+      databaseUrl: opts.databaseUrl,
+      redisUrl: opts.redisUrl,
+      redisPrefix: opts.redisPrefix ?? 'lt:',
+      adminApiKey: OPS_KEY,
+      ...opts.config,
+    });
+    const deps = await createDeps(config, { memoryHub: opts.hub });
+    const server = await createServer(deps);
+    let addr;
+    try {
+      addr = await server.listen(port, '127.0.0.1');
+    } catch (err) {
       await server.close();
       await deps.close();
-    },
-  };
+      if ((err as { code?: string }).code === 'EADDRINUSE' && attempt < 5) continue;
+      throw err;
+    }
+    return {
+      url: `http://127.0.0.1:${addr.port}`,
+      server,
+      deps,
+      async close() {
+        await server.close();
+        await deps.close();
+      },
+    };
+  }
 }
 
 export type BusKind = 'memory' | 'redis';

@@ -77,6 +77,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     healIntervalMs: 2000,
     /** Changes a node keeps per relayed stream to answer resumes without the database. */
     recentChanges: 500,
+    /** Longest an open socket goes without its session being checked again, ms (tests lower it). */
+    sessionRecheckMs: 60_000,
     /** Overrides of the throttles by name (tests and tools only; not from the environment). */
     limitOverrides: {} as Record<string, { points: number; duration: number; blockDuration?: number }>,
   };

@@ -67,7 +67,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
   });
   const actors = actorResolver(database.db, config.adminApiKey);
-  const sessions = new SocketSessions({ io, actors, logger });
+  const sessions = new SocketSessions({ io, actors, logger, recheckMs: config.sessionRecheckMs });
 
   /** Cuts off the local sockets of ended sessions (every node runs this for every such event). */
   const onControl = (msg: ControlEnvelope) => {

@@ -208,6 +208,30 @@ describe('a reader survives every way a connection ends', () => {
     expect(disconnected).toBe(false);
   });
 
+  it('a session that expires while its socket is open ends there too (re-checked periodically), and the socket reads on', async () => {
+    const db = await createTestDatabase('sqlite');
+    const node = await startNode({ databaseUrl: db.url, config: { scrypt: { logN: 10, r: 8, p: 1 }, sessionRecheckMs: 300 } });
+    cleanups.push(async () => {
+      await node.close();
+      await db.drop();
+    });
+    await opsApi(node.url).createTicker({ id: 'expiry', title: 'Expiry', status: 'live' });
+    const user = await makeUser(node.url);
+    const c = client(node.url, { token: user.token });
+    const view = c.chat('expiry');
+    await view.ready;
+    expect(await view.send('while logged in')).toMatchObject({ body: 'while logged in' });
+    const ended = nextEvent<{ reason: string }>(c, 'sessionEnded', 'sessionEnded after the expiry');
+    // The session runs out (as SESSION_TTL_HOURS would make it): no logout, no message on the bus.
+    await node.deps.database.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('user_id', '=', user.id).execute();
+    expect((await ended).reason).toBe('session_ended');
+    await expect(view.send('after the expiry', { attempts: 1 })).rejects.toMatchObject({ code: 'login_required' });
+    await opsApi(node.url).rest.post('/tickers/expiry/entries', { body: 'still reading' });
+    const reader = c.ticker('expiry');
+    await withTimeout(reader.ready, 'reading after the expiry');
+    expect(reader.entries.map((e) => e.body)).toEqual(['still reading']);
+  });
+
   it('a database restored to an earlier state (or a recreated ticker) makes the reader start over instead of freezing', async () => {
     const { db, state } = await serverProcess();
     const api = opsApi(state.server.url);

@@ -36,7 +36,9 @@ export type ConnectionStatus =
   /** Down; the next try is in `retryInMs`. `reason` says why when the server told (e.g. `restart`). */
   | { state: 'reconnecting'; retryInMs: number; reason?: string }
   /** The socket cannot connect; views are kept current over REST meanwhile. */
-  | { state: 'polling'; retryInMs: number };
+  | { state: 'polling'; retryInMs: number }
+  /** The server refuses this page (e.g. `origin_not_allowed`): a setup problem, tried again rarely. */
+  | { state: 'refused'; reason: string; retryInMs: number };
 
 export interface ClientEvents extends Record<string, unknown> {
   connect: void;
@@ -46,6 +48,11 @@ export interface ClientEvents extends Record<string, unknown> {
   sessionEnded: { reason: string };
   error: LivetickerError;
 }
+
+/** How long a connection must hold before the reconnect backoff starts again from its shortest delay, ms. */
+const STABLE_AFTER_MS = 5000;
+/** How long a page the server refuses (origin not allowed) waits before asking again, ms. */
+const REFUSED_RETRY_MS = 60_000;
 
 /** REST catch-up route of a stream kind, for the polling fallback (the moderation stream has none). */
 function changesPath(stream: string): string | undefined {
@@ -76,7 +83,13 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private polling = false;
   private pollFailures = 0;
-  private readonly etags = new Map<string, string>();
+  /** The last ETag per REST catch-up route, with the position it answered. */
+  private readonly etags = new Map<string, { since: number | undefined; etag: string }>();
+  /** Views waiting to retry their first load; released at once by close(). */
+  private readonly waiting = new Set<() => void>();
+  /** Bumped whenever polling stops, so a poll round still in flight does not start another loop. */
+  private pollGeneration = 0;
+  private stableTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly syncs = new Map<string, Set<StreamSync>>();
 
   constructor(readonly opts: ClientOptions) {
@@ -97,17 +110,22 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       reconnection: false,
     });
     this.socket.on('connect', () => {
-      this.attempt = 0;
+      // The backoff restarts only once the connection has held for a while: a proxy that accepts
+      // and drops at once must not make every reader reconnect in a tight loop.
+      clearTimeout(this.stableTimer);
+      this.stableTimer = setTimeout(() => (this.attempt = 0), STABLE_AFTER_MS);
       this.goneReason = undefined;
       this.downSince = undefined;
       this.stopPolling();
       // Covers reconnects: the server forgot our rooms; each stream catches up from its position
       // (and a stream never synced yet gets its head).
       for (const set of this.syncs.values()) for (const s of set) void s.sync();
+      this.releaseWaiting();
       this.emit('status', { state: 'online' });
       this.emit('connect', undefined);
     });
     this.socket.on('disconnect', (reason) => {
+      clearTimeout(this.stableTimer);
       this.downSince ??= Date.now();
       this.emit('disconnect', reason);
       if (reason === 'io client disconnect') return; // ours: close() or reconnect()
@@ -124,6 +142,13 @@ export class LivetickerClient extends Emitter<ClientEvents> {
         return;
       }
       if (code) this.emit('error', new LivetickerError(code as never, err.data?.message ?? err.message));
+      if (code === 'origin_not_allowed') {
+        // A setup problem no retry soon will fix: say so, and ask again only once a minute.
+        const wait = backoff(0, REFUSED_RETRY_MS, REFUSED_RETRY_MS * 2);
+        this.emit('status', { state: 'refused', reason: code, retryInMs: wait });
+        this.scheduleReconnect(wait, true);
+        return;
+      }
       this.scheduleReconnect();
     });
     this.socket.on(SOCKET_EVENTS.changes, (frame: ChangesEvent) => {
@@ -136,15 +161,16 @@ export class LivetickerClient extends Emitter<ClientEvents> {
     this.socket.on(SOCKET_EVENTS.serverShutdown, (data: { reason?: string }) => {
       this.goneReason = data?.reason ?? 'restart';
     });
-    this.emit('status', { state: 'connecting' });
+    // A handshake that hangs must not hold off the polling fallback either.
+    this.maybeStartPolling();
   }
 
-  private scheduleReconnect(delay?: number): void {
+  private scheduleReconnect(delay?: number, quiet = false): void {
     if (this.closed || this.retryTimer || this.socket.connected) return;
     // After a deploy every reader comes back at once: the first try is spread too.
     const wait = delay ?? backoff(this.attempt, 500, this.opts.reconnectDelayMaxMs ?? 5000);
     this.attempt++;
-    this.emit('status', this.polling ? { state: 'polling', retryInMs: wait } : { state: 'reconnecting', retryInMs: wait, reason: this.goneReason });
+    if (!quiet) this.emit('status', this.polling ? { state: 'polling', retryInMs: wait } : { state: 'reconnecting', retryInMs: wait, reason: this.goneReason });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.closed || this.socket.connected) return;
@@ -162,25 +188,27 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       if (this.closed || this.socket.connected) return;
       this.polling = true;
       this.emit('status', { state: 'polling', retryInMs: 0 });
-      void this.pollAll();
+      this.releaseWaiting();
+      void this.pollAll(this.pollGeneration);
     }, wait);
   }
 
-  private async pollAll(): Promise<void> {
-    if (!this.polling || this.closed) return;
+  private async pollAll(generation: number): Promise<void> {
+    if (!this.polling || this.closed || generation !== this.pollGeneration) return;
     let reached = true;
     for (const set of [...this.syncs.values()]) for (const s of set) if (!(await s.poll())) reached = false;
-    if (!this.polling || this.closed) return;
+    if (!this.polling || this.closed || generation !== this.pollGeneration) return;
     this.pollFailures = reached ? 0 : this.pollFailures + 1;
     const every = this.opts.pollIntervalMs ?? 5000;
     const wait = reached ? every : backoff(this.pollFailures, every, 60_000);
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
-      void this.pollAll();
+      void this.pollAll(generation);
     }, wait);
   }
 
   private stopPolling(): void {
+    this.pollGeneration++;
     this.polling = false;
     this.pollFailures = 0;
     clearTimeout(this.pollTimer);
@@ -192,21 +220,29 @@ export class LivetickerClient extends Emitter<ClientEvents> {
     return this.polling;
   }
 
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private releaseWaiting(): void {
+    for (const done of [...this.waiting]) done();
+  }
+
   /**
    * Resolves after retry number `attempt`'s backoff, or as soon as the socket connects or
    * polling starts, whichever comes first (used by views that could not load yet).
    */
   waitToRetry(attempt: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        offStatus();
+        this.waiting.delete(done);
         resolve();
       };
       const timer = setTimeout(done, backoff(attempt, 1000, 30_000));
-      const offStatus = this.on('status', (st) => {
-        if (st.state === 'online' || (st.state === 'polling' && st.retryInMs === 0)) done();
-      });
+      this.waiting.add(done);
     });
   }
 
@@ -278,18 +314,19 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   /** `GET …/changes` with the last ETag of the same question: an unchanged stream costs a 304. */
   private async fetchChanges(path: string, since: number | undefined, epoch: string | undefined): Promise<CatchUp | 'not-modified'> {
     const query: Record<string, string | number | undefined> = { since, epoch: since === undefined ? undefined : epoch };
-    const key = `${path}?${since ?? ''}`;
-    const got = await this.rest.getConditional<CatchUp>(path, query, this.etags.get(key));
+    const known = this.etags.get(path);
+    const got = await this.rest.getConditional<CatchUp>(path, query, known && known.since === since ? known.etag : undefined);
     if (got === 'not-modified') return got;
-    this.etags.clear(); // only the latest question is asked again
-    if (got.etag) this.etags.set(key, got.etag);
+    if (got.etag) this.etags.set(path, { since, etag: got.etag });
     return got.body;
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.stableTimer);
     this.stopPolling();
+    this.releaseWaiting();
     for (const set of this.syncs.values()) for (const s of set) s.close();
     this.syncs.clear();
     this.socket.disconnect();

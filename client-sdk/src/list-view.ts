@@ -106,10 +106,12 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
       () => void this.restart(),
     );
     for (let attempt = 0; ; attempt++) {
-      if (this.closed) return;
+      if (this.closed || this.client.isClosed) return;
       try {
         if (this.sync.lastRev < 0) {
           await (this.client.isPolling ? this.sync.poll() : this.sync.sync());
+          // A final refusal (an unknown ticker) rejects `ready`; anything else is tried again.
+          if (this.sync.refusal) throw this.sync.refusal;
           if (this.sync.lastRev < 0) throw new LivetickerError('unavailable', 'not connected yet');
         }
         await this.loadFirst();
@@ -137,14 +139,22 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
    * The stream's history changed under us (database restored, ticker recreated): what the view
    * holds may be wrong, so it is dropped and loaded afresh from the new position.
    */
-  private async restart(): Promise<void> {
+  private restarting: Promise<void> = Promise.resolve();
+
+  /** Resets run one after another: an overlapping one would replace a list already updated. */
+  private restart(): Promise<void> {
+    this.restarting = this.restarting.then(() => this.reload());
+    return this.restarting;
+  }
+
+  private async reload(): Promise<void> {
     await this.ready.catch(() => undefined);
     this.list = new OrderedList<T>(this.list.order);
     this.pinned = [];
     this.latest.clear();
     this.loaded = false;
     this.queued = [];
-    for (let attempt = 0; !this.closed; attempt++) {
+    for (let attempt = 0; !this.closed && !this.client.isClosed; attempt++) {
       try {
         await this.loadFirst();
         return;

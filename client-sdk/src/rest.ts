@@ -21,6 +21,9 @@ export interface RestOptions {
   credentials?: RequestCredentials;
 }
 
+/** Longest a conditional (polling) GET may take, ms. */
+const POLL_TIMEOUT_MS = 15_000;
+
 /** JSON over `fetch` against /api/v1, turning error bodies into LivetickerError. */
 export class RestClient {
   private readonly fetchFn: typeof fetch;
@@ -67,7 +70,8 @@ export class RestClient {
     if (etag) headers['if-none-match'] = etag;
     let res: Response;
     try {
-      res = await this.fetchFn(url, { headers, credentials: this.opts.credentials });
+      // A black-holed request must not stall polling for every stream.
+      res = await this.fetchFn(url, { headers, credentials: this.opts.credentials, signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
     } catch (err) {
       throw new LivetickerError('unavailable', `cannot reach the server: ${(err as Error).message}`);
     }
@@ -76,7 +80,7 @@ export class RestClient {
     const json: unknown = text ? JSON.parse(text) : undefined;
     if (!res.ok) {
       const e = (json as { error?: { code: ErrorCode; message: string; details?: unknown } })?.error;
-      throw new LivetickerError(e?.code ?? (res.status >= 500 ? 'unavailable' : 'internal'), e?.message ?? res.statusText, res.status, e?.details);
+      throw new LivetickerError(e?.code ?? (res.status === 404 ? 'not_found' : 'unavailable'), e?.message ?? res.statusText, res.status, e?.details);
     }
     return { body: json as T, etag: res.headers.get('etag') ?? undefined };
   }

@@ -58,6 +58,8 @@ export class StreamSync {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** A final refusal (unknown stream, forbidden): stop asking. */
   private refused = false;
+  /** The final refusal, for a view whose first load waits on this stream. */
+  refusal: LivetickerError | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -137,6 +139,7 @@ export class StreamSync {
     this.onError(err);
     if (!TRANSIENT.has(err.code)) {
       this.refused = true;
+      this.refusal = err;
       return;
     }
     const delay = backoff(this.failures++, 1000, 30_000);
@@ -155,19 +158,22 @@ export class StreamSync {
     if (!fetchChanges || this.closed || this.refused || this.syncing) return true;
     for (;;) {
       const since = this.lastRev >= 0 ? this.lastRev : undefined;
+      const epoch = this.epoch;
       let got: CatchUp | 'not-modified';
       try {
-        got = await fetchChanges(since, this.epoch);
+        got = await fetchChanges(since, epoch);
       } catch (err) {
         if (!isTransient(err)) {
           this.refused = true;
+          this.refusal = err as LivetickerError;
           this.onError(err as LivetickerError);
           return true;
         }
         return false;
       }
-      // The socket came back meanwhile and is syncing: let it.
+      // The socket came back meanwhile and is syncing, or moved the position: this answer is stale.
       if (got === 'not-modified' || this.closed || this.syncing) return true;
+      if ((since ?? -1) !== this.lastRev || epoch !== this.epoch) return true;
       if (!this.take(got, since)) return true;
     }
   }

@@ -80,6 +80,13 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     }
   };
   let draining = false;
+  // Every raw connection, upgraded ones included: closeAllConnections() leaves WebSockets alone,
+  // and a dead peer can hold a close handshake open far past the shutdown deadline.
+  const connections = new Set<import('node:net').Socket>();
+  httpServer.on('connection', (conn) => {
+    connections.add(conn);
+    conn.once('close', () => connections.delete(conn));
+  });
   const fanout = new Fanout({
     io,
     bus: deps.bus,
@@ -144,6 +151,12 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     draining: () => draining,
   });
   httpServer.on('request', app);
+  // A handshake that was under way when the drain began completes after it: send it away too.
+  io.on('connection', (socket) => {
+    if (!draining) return;
+    socket.emit(SOCKET_EVENTS.serverShutdown, { reason: 'restart' });
+    socket.conn.close();
+  });
   await fanout.start();
   presence.start();
   sessions.start();
@@ -170,8 +183,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       draining = true;
       const log = logger.child({ module: 'shutdown' });
       const deadline = setTimeout(() => {
-        log.warn('shutdown deadline reached: cutting the remaining connections');
+        log.warn({ connections: connections.size }, 'shutdown deadline reached: cutting the remaining connections');
         httpServer.closeAllConnections();
+        for (const conn of connections) conn.destroy();
       }, deadlineMs);
       deadline.unref();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));

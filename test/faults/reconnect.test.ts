@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect } from 'socket.io-client';
+import WebSocket from 'ws';
 import { createClient } from '@liveticker/client-sdk';
 import type { ConnectionStatus, LivetickerClient, TickerView } from '@liveticker/client-sdk';
 import { createTestDatabase } from '../helpers/db';
@@ -82,6 +83,33 @@ describe('a reader survives every way a connection ends', () => {
     expect(await closed).toBe('transport close');
     expect((await stopped).code).toBe(0);
     raw.close();
+  });
+
+  it('SIGTERM with a peer that never answers the WebSocket close: the deadline cuts it and the node still exits 0', async () => {
+    const { state } = await serverProcess({ SHUTDOWN_TIMEOUT_MS: '1500' });
+    const ws = new WebSocket(`${state.server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('message', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.send('40');
+    // A frozen tab: the TCP connection stays open but nothing is read or answered any more.
+    (ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    const exit = await state.server.stop();
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(1500 + 1500);
+    ws.terminate();
+  });
+
+  it('a view of a ticker that does not exist fails for good instead of retrying forever', async () => {
+    const db = await createTestDatabase('sqlite');
+    const node = await startNode({ databaseUrl: db.url });
+    cleanups.push(async () => {
+      await node.close();
+      await db.drop();
+    });
+    const view = client(node.url).ticker('no-such-ticker');
+    await expect(withTimeout(view.ready, 'the view to fail')).rejects.toMatchObject({ code: 'unknown_stream' });
   });
 
   it('SIGKILL: a reader of a crashed node resumes once it is back, with nothing lost or doubled', async () => {

@@ -125,6 +125,7 @@ export function mountTicker(root: HTMLElement, opts: TickerWidgetOptions): { vie
   const offs = [
     client.on('status', (st) => {
       if (st.state === 'online' || st.state === 'connecting') show(undefined);
+      else if (st.state === 'refused') show(say(lang, 'originBlocked'));
       else if (st.state === 'polling') show(say(lang, 'polling'));
       else show(say(lang, st.reason === 'restart' ? 'restarting' : 'reconnecting', { s: Math.max(1, Math.round(st.retryInMs / 1000)) }));
     }),

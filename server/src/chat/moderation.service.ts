@@ -99,6 +99,12 @@ export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: stri
   return commit(ctx, async (trx, out) => {
     const report = await trx.selectFrom('reports').selectAll().where('id', '=', id).where('resolved_at', 'is', null).executeTakeFirst();
     if (!report) throw new AppError('not_found', `no open report ${id}`);
+    // Streams are locked in one order everywhere (chat before mod, as approving does), so two
+    // moderators acting at once wait for each other instead of deadlocking.
+    if (input.action === 'delete') {
+      const msg = await findMessage(trx, report.message_id);
+      if (msg && msg.status !== 'deleted' && msg.status !== 'rejected') await deleteMessageIn(trx, out, who, report.message_id);
+    }
     const modRev = await nextRev(trx, `mod:${report.ticker_id}`);
     const row = await trx
       .updateTable('reports')
@@ -107,11 +113,7 @@ export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: stri
       .where('resolved_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
-    if (!row) throw new AppError('not_found', `no open report ${id}`);
-    if (input.action === 'delete') {
-      const msg = await findMessage(trx, report.message_id);
-      if (msg && msg.status !== 'deleted' && msg.status !== 'rejected') await deleteMessageIn(trx, out, who, report.message_id);
-    }
+    if (!row) throw new AppError('not_found', `no open report ${id}`); // the other moderator won: roll back
     out.push([`mod:${report.ticker_id}`, [{ rev: modRev, type: 'report.resolved', data: toReport(row) as never }]]);
     await logAction(trx, who, { tickerId: report.ticker_id, action: `report.${input.action}`, targetType: 'report', targetId: id });
     return toReport(row);

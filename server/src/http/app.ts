@@ -66,7 +66,9 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
       origin: origins.includes('*') ? true : origins,
       credentials: !origins.includes('*'),
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+      // Cross-origin widgets read these: ETag for conditional polling, Retry-After on 429.
+      exposedHeaders: ['ETag', 'Retry-After'],
       maxAge: 600,
     }),
   );

@@ -159,8 +159,16 @@ export class Fanout implements ChangePublisher {
       st.active = true;
       const state = st;
       const ready: Promise<void> = st.chain.then(() => this.activate(state)).catch((err: unknown) => {
-        // Undo, so the next ensure() starts clean instead of handing out this failure forever.
-        if (state.ready === ready) state.active = false;
+        // Undo, so the next ensure() starts clean instead of handing out this failure forever,
+        // and leave the channel: no release timer will ever run for a stream that never started.
+        if (state.ready === ready) {
+          state.active = false;
+          state.lastRev = -1;
+          if (state.subscribed) {
+            state.subscribed = false;
+            void this.opts.bus.unsubscribe(state.stream).catch(() => undefined);
+          }
+        }
         throw err;
       });
       st.ready = ready;
@@ -369,7 +377,15 @@ export class Fanout implements ChangePublisher {
       const heads = await this.opts.changeLog.heads(live.map((st) => st.stream));
       for (const st of live) {
         const head = heads.get(st.stream);
-        if (head !== undefined && head > st.lastRev && !st.gapTimer) void this.heal(st, 'sweep');
+        if (head !== undefined && head < st.lastRev) {
+          // The database went back (restored in place): what this node holds is another history.
+          // Follow the database from its head; clients ahead of it are told to start over.
+          this.log.warn({ stream: st.stream, head, held: st.lastRev }, 'stream head went back: database restored?');
+          st.lastRev = head;
+          st.recent = [];
+          st.recentFrom = head;
+          st.pending = [];
+        } else if (head !== undefined && head > st.lastRev && !st.gapTimer) void this.heal(st, 'sweep');
       }
     } catch (err) {
       this.log.warn({ err }, 'sweep failed');

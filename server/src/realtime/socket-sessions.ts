@@ -85,10 +85,8 @@ export class SocketSessions {
       return undefined;
     }
     data.actor = now;
-    if (before.role !== now.role && !hasRole(now, 'moderator')) {
-      // Demoted: the moderation streams are for moderators only.
-      for (const room of socket.rooms) if (room.startsWith('mod:')) void socket.leave(room);
-    }
+    // The moderation streams are for moderators only (a demotion, or a join that raced one).
+    if (!hasRole(now, 'moderator')) for (const room of socket.rooms) if (room.startsWith('mod:')) void socket.leave(room);
     return now;
   }
 

@@ -93,6 +93,14 @@ export function bindSockets(
       }
       await fanout.ensure(cmd.stream);
       await socket.join(cmd.stream);
+      if (kind === 'mod') {
+        // A demotion checked while this subscribe waited must not leave the socket in the room.
+        const now = (socket.data as SocketData).actor;
+        if (!now || !hasRole(now, 'moderator')) {
+          await socket.leave(cmd.stream);
+          throw new AppError('forbidden', 'the moderation stream is for moderators');
+        }
+      }
       const cached = fanout.recentSince(cmd.stream, cmd.since, cmd.epoch);
       if (cached) return changesBody(cached);
       if (cmd.since === undefined) {

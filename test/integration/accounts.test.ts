@@ -229,6 +229,20 @@ for (const [dialect, bus] of VARIANTS) {
       expect(other.token).toMatch(/^lts_/);
     });
 
+    it('the resend limit does not tell an existing address from a new one (register + 3 resends answer alike)', async () => {
+      const existing = (await verifiedUser()).user.email as string;
+      const fresh = address();
+      const answers: Record<string, number[]> = { existing: [], fresh: [] };
+      for (const [who, email] of [['existing', existing], ['fresh', fresh]] as const) {
+        answers[who].push((await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Someone' })).status);
+        // The "already registered" mail is sent after the answer: let it be counted first.
+        if (who === 'existing') await smtp.mailTo(existing, 1);
+        for (let i = 0; i < 3; i++) answers[who].push((await raw(t.url, 'POST', '/auth/resend-verification', { email })).status);
+      }
+      expect(answers.existing).toEqual([202, 202, 202, 202]);
+      expect(answers.fresh).toEqual(answers.existing);
+    });
+
     it('throttles verification and reset mails per address', async () => {
       const email = address();
       await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader' });

@@ -72,7 +72,7 @@ export async function register(ctx: AuthCtx, body: unknown, ip: string) {
   if (existing) {
     // Tell the owner instead of the caller; at most a few such mails per hour.
     sendLater(ctx, async () => {
-      await ctx.limiters.consume('resendAddress', existing.email);
+      await ctx.limiters.consume('alreadyRegisteredAddress', existing.email);
       const token = await issueEmailToken(ctx.db, existing.id, existing.email, 'reset');
       return mailFor('already-registered', existing.locale as Locale, existing.email, existing.display_name, link(ctx, 'reset-password', token));
     });

@@ -25,6 +25,11 @@ export const LIMITS = {
   registerIp: { points: 10, duration: 3600 },
   /** Verification mails for one address: 3 per hour. */
   resendAddress: { points: 3, duration: 3600 },
+  /**
+   * "Someone tried to register with your address" mails: 3 per hour, counted apart from the
+   * resends, so registering an existing address cannot be told from a new one by the resend limit.
+   */
+  alreadyRegisteredAddress: { points: 3, duration: 3600 },
   /** Reset mails for one address: 3 per hour; from one IP: 10 per hour. */
   resetAddress: { points: 3, duration: 3600 },
   resetIp: { points: 10, duration: 3600 },

@@ -243,8 +243,9 @@ const REST: RestRow[] = [
       route: 'POST /api/v1/users/:id/mute',
       case: `mute a fresh ${target}`,
       ok: 200,
-      // No staff rule for mutes: a moderator may mute an editor, another moderator or an admin.
-      want: role('moderator'),
+      // As with bans: a moderator mutes readers; only admins mute staff (a moderator cannot
+      // silence an admin for a year).
+      want: target === 'reader' ? role('moderator') : role('admin'),
       call: async ({ w }) => ({ path: `/users/${(await w.newUser(target)).id}/mute`, body: { minutes: 10, reason: 'matrix' } }),
     },
     {

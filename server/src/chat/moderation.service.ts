@@ -141,9 +141,11 @@ export async function moderationLog(ctx: Pick<AppContext, 'db'>, actor: Actor | 
 export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, userId: string, body: unknown) {
   const who = requireRole(actor, 'moderator');
   const input = parseInput(MuteBody, body, 'mute');
+  const target = await findUserById(ctx.db, userId);
+  if (!target) throw new AppError('not_found', `no user ${userId}`);
+  if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins mute staff');
   const until = new Date(Date.now() + input.minutes * 60_000).toISOString();
-  const res = await ctx.db.updateTable('users').set({ muted_until: until, updated_at: new Date().toISOString() }).where('id', '=', userId).executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new AppError('not_found', `no user ${userId}`);
+  await ctx.db.updateTable('users').set({ muted_until: until, updated_at: new Date().toISOString() }).where('id', '=', userId).execute();
   await logAction(ctx.db, who, { tickerId: null, action: 'user.mute', targetType: 'user', targetId: userId, details: { until, reason: input.reason } });
   return toUser((await findUserById(ctx.db, userId))!);
 }

@@ -115,6 +115,12 @@ for (const dialect of DIALECTS) {
         expect(rest.body.id).toBe(first.message.id);
         const list = await raw(c.a.url, 'GET', `/tickers/${id}/messages`);
         expect(list.body.items).toHaveLength(1);
+        // The key is scoped to its room: the same clientId in another room is a new message there.
+        const other = await newRoom();
+        const elsewhere = await send(socket(c.b.url, erin.token), { tickerId: other, body: 'in the other room', clientId });
+        expect(elsewhere).toMatchObject({ ok: true, message: { tickerId: other, body: 'in the other room' } });
+        expect(elsewhere.message.id).not.toBe(first.message.id);
+        expect((await raw(c.a.url, 'GET', `/tickers/${other}/messages`)).body.items.map((m: Message) => m.body)).toEqual(['in the other room']);
       });
 
       it('the SDK retries a send across a dropped connection with the same clientId: one message', async () => {

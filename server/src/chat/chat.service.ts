@@ -55,7 +55,13 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
   if (ticker.chat.mode === 'closed') throw new AppError('room_closed', 'the discussion is closed');
 
   // A retry (same clientId) gets the first message back, before any limit counts it again.
-  const existing = await ctx.db.selectFrom('messages').selectAll().where('author_id', '=', who.id).where('client_id', '=', cmd.clientId).executeTakeFirst();
+  const existing = await ctx.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('ticker_id', '=', cmd.tickerId)
+    .where('author_id', '=', who.id)
+    .where('client_id', '=', cmd.clientId)
+    .executeTakeFirst();
   if (existing) return toMessage(existing);
 
   const settings = await chatSettings(ctx.db, cmd.tickerId);
@@ -130,8 +136,14 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
       return toMessage(row);
     });
   } catch (err) {
-    // Two retries raced past the lookup: the unique (author, clientId) index kept one.
-    const first = await ctx.db.selectFrom('messages').selectAll().where('author_id', '=', who.id).where('client_id', '=', cmd.clientId).executeTakeFirst();
+    // Two retries raced past the lookup: the unique (room, author, clientId) index kept one.
+    const first = await ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('ticker_id', '=', cmd.tickerId)
+      .where('author_id', '=', who.id)
+      .where('client_id', '=', cmd.clientId)
+      .executeTakeFirst();
     if (first) return toMessage(first);
     throw err;
   }

@@ -3,6 +3,7 @@ import * as m001 from './001_core';
 import * as m002 from './002_accounts';
 import * as m003 from './003_chat';
 import * as m004 from './004_epochs';
+import * as m005 from './005_client_ids_per_room';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '002_accounts': m002,
   '003_chat': m003,
   '004_epochs': m004,
+  '005_client_ids_per_room': m005,
 };

@@ -27,8 +27,25 @@ export function validationError(error: ZodError, what = 'input'): AppError {
   );
 }
 
+/**
+ * The path of the first string holding a NUL character, if any. NUL is refused in every input:
+ * PostgreSQL cannot store it in text (a 500 there), and no reader needs it.
+ */
+function findNul(value: unknown, path: string[] = [], depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(value)' : undefined;
+  if (depth > 20 || value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return [...path, '(key)'].join('.');
+    const found = findNul(v, [...path, k], depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Parses with a zod schema or throws `validation_failed` listing each problem. */
 export function parseInput<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }, value: unknown, what?: string): T {
+  const nul = findNul(value);
+  if (nul !== undefined) throw new AppError('validation_failed', `invalid ${what ?? 'input'}`, [{ path: nul, message: 'must not contain NUL characters' }]);
   const r = schema.safeParse(value);
   if (!r.success) throw validationError(r.error, what);
   return r.data;

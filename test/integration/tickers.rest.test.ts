@@ -173,7 +173,32 @@ for (const dialect of DIALECTS) {
         ['a cursor of the other order', 'GET', `/tickers/bad/entries?order=oldest&cursor=${Buffer.from('{"o":"newest","s":3}').toString('base64url')}`, undefined, 400, 'invalid_cursor'],
         ['a limit out of range', 'GET', '/tickers/bad/entries?limit=1000', undefined, 400, 'validation_failed'],
         ['an unknown route', 'GET', '/nothing-here', undefined, 404, 'not_found'],
+        ['a NUL in a title', 'POST', '/tickers/bad/entries', { title: 'a\u0000b', body: '<p>x</p>' }, 400, 'validation_failed'],
+        ['a NUL in a body', 'POST', '/tickers/bad/entries', { body: '<p>a\u0000b</p>' }, 400, 'validation_failed'],
+        ['a NUL in a ticker title', 'POST', '/tickers', { title: 'Wahl\u0000abend' }, 400, 'validation_failed'],
+        ['a NUL in a cursor', 'GET', `/tickers/bad/entries?cursor=${Buffer.from('{"o":"newest","s":"\u0000"}').toString('base64url')}`, undefined, 400, 'invalid_cursor'],
+        ['a body that sanitizes to nothing', 'POST', '/tickers/bad/entries', { body: '<script>alert(1)</script><img src=x onerror=alert(1)>' }, 400, 'validation_failed'],
       ];
+      it('a bogus Content-Encoding is a 400, not a 500', async () => {
+        for (const encoding of ['gzip', 'br', 'deflate', 'x-nonsense']) {
+          const res = await fetch(`${t.url}/api/v1/tickers/bad/entries`, {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json', 'content-encoding': encoding },
+            body: '{"body":"<p>plain, not compressed</p>"}',
+          });
+          expect(res.status).toBe(400);
+          expect(((await res.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
+        }
+      });
+
+      it('a path that climbs out of the SDK folder is a 404, not a file or a 500', async () => {
+        for (const p of ['/sdk/../../package.json', '/sdk/..%2f..%2fpackage.json', '/sdk/%2e%2e/%2e%2e/package.json']) {
+          const res = await fetch(`${t.url}${p}`);
+          expect(res.status).toBe(404);
+          expect(await res.text()).not.toContain('"workspaces"');
+        }
+      });
+
       it.each(cases)('%s', async (_name, method, path, body, status, code) => {
         const before = (await raw(t.url, 'GET', '/tickers/bad/changes?since=0')).body.rev;
         const res = await raw(t.url, method, path, body, auth);

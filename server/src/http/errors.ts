@@ -10,6 +10,14 @@ function fromHttpError(err: unknown): unknown {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new AppError('validation_failed', 'unsupported body encoding');
   }
+  // Any other client error raised by a library (a body claiming gzip that is not, a static path
+  // climbing out of its folder): a 4xx with our shape, never a 500 with a stack in the log.
+  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+  if (!(err instanceof AppError) && typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 403 || status === 404) return new AppError('not_found', 'no such file');
+    if (status === 413) return new AppError('payload_too_large', 'the request body is too large');
+    return new AppError('validation_failed', 'the request could not be read (check its encoding)');
+  }
   return err;
 }
 

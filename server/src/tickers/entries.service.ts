@@ -10,7 +10,7 @@ import { seqPage } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import { findEntry, listEntries, listPinned, toEntry } from './entries.repo';
 import { findTicker } from './tickers.repo';
-import { sanitizeEntryHtml } from './sanitize';
+import { entryBodyOrRefuse } from './sanitize';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
@@ -50,7 +50,7 @@ function newEntryId(): string {
 export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: string, body: unknown): Promise<Entry> {
   const author = requireRole(actor, 'editor');
   const input = parseInput(CreateEntryBody, body, 'entry');
-  const html = sanitizeEntryHtml(input.body);
+  const html = entryBodyOrRefuse(input.body);
   const stream = `ticker:${tickerId}`;
   const entry = await ctx.db.transaction().execute(async (trx) => {
     if (!(await findTicker(trx, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
@@ -108,7 +108,7 @@ export async function patchEntry(
       .set({
         ...(input.kind !== undefined && { kind: input.kind }),
         ...(input.title !== undefined && { title: input.title }),
-        ...(input.body !== undefined && { body: sanitizeEntryHtml(input.body) }),
+        ...(input.body !== undefined && { body: entryBodyOrRefuse(input.body) }),
         ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
         ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
         ...(input.pinned !== undefined && { pinned: input.pinned ? 1 : 0 }),

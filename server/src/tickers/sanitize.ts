@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { AppError } from '../errors';
 
 /**
  * The HTML an entry body may hold. No scripts, styles, event handlers, iframes or inline images
@@ -20,4 +21,15 @@ const OPTIONS: sanitizeHtml.IOptions = {
 
 export function sanitizeEntryHtml(html: string): string {
   return sanitizeHtml(html, OPTIONS).trim();
+}
+
+/**
+ * The sanitized body, refused when nothing a reader could see is left (e.g. only a script):
+ * an entry is never stored empty by accident.
+ */
+export function entryBodyOrRefuse(html: string): string {
+  const clean = sanitizeEntryHtml(html);
+  const visible = sanitizeHtml(clean, { allowedTags: [], allowedAttributes: {} }).replace(/&nbsp;|\s/g, '');
+  if (!visible) throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'the body has no text left after removing what is not allowed (scripts, images, styles)' }]);
+  return clean;
 }

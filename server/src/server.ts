@@ -44,8 +44,12 @@ export interface LivetickerServer {
   close(): Promise<void>;
 }
 
-/** Largest Socket.IO frame a client may send, bytes; larger ones close that one socket. */
-const MAX_SOCKET_FRAME = 2_000_000;
+/**
+ * Largest Socket.IO frame a client may send, bytes; a larger one closes that one socket. The
+ * largest real command is a chat message: 500 code points (≤ 2 KB as UTF-8, ≤ 3 KB escaped) plus
+ * a few ids, so 16 KB leaves room and keeps a hostile client from making the node parse megabytes.
+ */
+export const MAX_SOCKET_FRAME = 16 * 1024;
 
 /** Browser origins allowed to use cookies and open sockets: the server's own and CORS_ORIGINS. */
 export function originChecker(allowed: string[], publicUrl: string): (origin: string) => boolean {

@@ -1,0 +1,833 @@
+import pino from 'pino';
+import type { Server as IoServer } from 'socket.io';
+import type { Change, ChangesEvent } from '@liveticker/schemas';
+import { Fanout, compact } from '../../server/src/realtime/fanout';
+import type { FanoutOptions } from '../../server/src/realtime/fanout';
+import { MemoryBus, MemoryHub } from '../../server/src/realtime/bus.memory';
+import type { BusHandlers, ControlEnvelope, StreamEnvelope } from '../../server/src/realtime/bus';
+import { MAX_CATCH_UP } from '../../server/src/realtime/changelog';
+import type { ChangeLog, ChangesSince } from '../../server/src/realtime/changelog';
+import { createMetrics } from '../../server/src/metrics';
+import type { Metrics } from '../../server/src/metrics';
+import { AppError } from '../../server/src/errors';
+
+// Fanout on jest's fake clock with the real in-memory bus (a second node on the same hub plays
+// the other servers), the real metrics, a silent logger, a stand-in for Socket.IO's server (what
+// Fanout uses: the default namespace's adapter and `io.to(room).emit`) and a stand-in for the
+// change log over an in-memory array. The real database and Socket.IO: integration tests.
+
+const STREAM = 'ticker:t1';
+const GAP_WAIT_MS = 50;
+
+/** What Fanout uses of a Socket.IO server; `join`/`leave` play sockets entering and leaving rooms. */
+class FakeIo {
+  readonly rooms = new Map<string, Set<string>>();
+  /** Everything emitted to a room. */
+  readonly sent: Array<{ room: string; event: string; frame: ChangesEvent }> = [];
+  private readonly deleteRoom: Array<(room: string) => void> = [];
+  private readonly adapter = {
+    rooms: this.rooms,
+    on: (event: string, listener: (room: string) => void) => {
+      if (event !== 'delete-room') throw new Error(`FakeIo does not emit ${event}`);
+      this.deleteRoom.push(listener);
+    },
+  };
+
+  of(nsp: string) {
+    if (nsp !== '/') throw new Error(`FakeIo has only the default namespace, not ${nsp}`);
+    return { adapter: this.adapter };
+  }
+
+  to(room: string) {
+    return { emit: (event: string, frame: ChangesEvent) => void this.sent.push({ room, event, frame }) };
+  }
+
+  join(room: string, socketId: string): void {
+    let members = this.rooms.get(room);
+    if (!members) this.rooms.set(room, (members = new Set()));
+    members.add(socketId);
+  }
+
+  /** Like Socket.IO's adapter: the last socket out deletes the room and says so. */
+  leave(room: string, socketId: string): void {
+    const members = this.rooms.get(room);
+    if (!members?.delete(socketId) || members.size > 0) return;
+    this.rooms.delete(room);
+    for (const listener of this.deleteRoom) listener(room);
+  }
+
+  /** The frames sent to `room`, reduced to what a test compares. */
+  frames(room = STREAM) {
+    return this.sent.filter((s) => s.room === room).map(({ event, frame }) => ({ event, since: frame.since, rev: frame.rev, revs: frame.changes.map((c) => c.rev) }));
+  }
+}
+
+/**
+ * What Fanout uses of the change log, over an in-memory array of committed changes per stream.
+ * Each change is a different entry, so the compacted answer the database gives is the plain list.
+ */
+class FakeChangeLog {
+  readonly streams = new Map<string, { epoch: string; changes: Change[] }>();
+
+  /** A stream with `n` changes committed (revs 1..n). */
+  create(stream: string, n: number, epoch = 'e1'): void {
+    this.streams.set(stream, { epoch, changes: [] });
+    this.commit(stream, n);
+  }
+
+  /** Commits `n` changes and returns the envelope their node publishes. */
+  commit(stream: string, n = 1): StreamEnvelope {
+    const s = this.streams.get(stream)!;
+    const since = this.rev(stream);
+    const added = Array.from({ length: n }, (_, i): Change => ({ rev: since + 1 + i, type: 'entry.created', data: entry(`e${since + 1 + i}`, since + 1 + i) }));
+    s.changes.push(...added);
+    return { v: 1, node: 'node-b', stream, since, rev: since + n, changes: added };
+  }
+
+  rev(stream: string): number {
+    return this.streams.get(stream)!.changes.at(-1)?.rev ?? 0;
+  }
+
+  async head(stream: string): Promise<number | undefined> {
+    return this.streams.has(stream) ? this.rev(stream) : undefined;
+  }
+
+  async heads(names: string[]): Promise<Map<string, number>> {
+    return new Map(names.filter((n) => this.streams.has(n)).map((n) => [n, this.rev(n)]));
+  }
+
+  async position(stream: string): Promise<{ rev: number; epoch: string } | undefined> {
+    const s = this.streams.get(stream);
+    return s && { rev: this.rev(stream), epoch: s.epoch };
+  }
+
+  /** As ChangeLog.since: a position from another epoch or ahead of the head is a reset. */
+  async since(stream: string, since: number, epoch?: string, limit = MAX_CATCH_UP, pos?: { rev: number; epoch: string }): Promise<ChangesSince | undefined> {
+    const at = pos ?? (await this.position(stream));
+    if (!at) return undefined;
+    if ((epoch && epoch !== at.epoch) || since > at.rev) return { rev: at.rev, epoch: at.epoch, changes: [], more: false, reset: true };
+    const changes = this.streams.get(stream)!.changes.filter((c) => c.rev > since && c.rev <= at.rev);
+    const more = changes.length > limit;
+    if (more) changes.length = limit;
+    return { rev: more ? changes[changes.length - 1].rev : at.rev, epoch: at.epoch, changes, more };
+  }
+}
+
+/** A bus whose transport can come back after an outage, as the Redis bus reports it. */
+class ReconnectingBus extends MemoryBus {
+  private heard?: BusHandlers;
+  override async start(handlers: BusHandlers): Promise<void> {
+    this.heard = handlers;
+    await super.start(handlers);
+  }
+  reconnected(): void {
+    this.heard!.onReconnect();
+  }
+}
+
+function entry(id: string, seq: number, deleted = false) {
+  return { id, seq, body: id, deletedAt: deleted ? '2026-03-01T12:00:00.000Z' : null } as unknown as Extract<Change, { type: 'entry.created' }>['data'];
+}
+
+/** A promise the test resolves. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Lets every promise and bus delivery (a microtask) run, then the timers due now (a frame's setImmediate). */
+const settle = () => jest.advanceTimersByTimeAsync(0);
+const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+/**
+ * A frame queued by what a timer started (a heal after the gap wait or the sweep) leaves "at
+ * once" in a setImmediate; the fake clock runs a setImmediate queued during its tick 1 ms later.
+ */
+const nextTurn = () => jest.advanceTimersByTimeAsync(1);
+const total = async (metric: { get(): Promise<{ values: Array<{ value: number; labels: object }> }> }, labels: object = {}) =>
+  (await metric.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x)).reduce((sum, v) => sum + v.value, 0);
+
+const running: Fanout[] = [];
+
+/** A node relaying `ticker:t1`, which has 5 changes committed. No sweep unless asked for. */
+async function setup(opts: Partial<FanoutOptions> = {}, bus: MemoryBus = new MemoryBus('node-a', new MemoryHub())) {
+  const hub = (bus as unknown as { hub: MemoryHub }).hub;
+  const other = new MemoryBus('node-b', hub);
+  const heardByOther: StreamEnvelope[] = [];
+  await other.start({ onStream: (env) => void heardByOther.push(env), onControl: () => undefined, onReconnect: () => undefined });
+  await other.subscribe(STREAM);
+  const io = new FakeIo();
+  const log = new FakeChangeLog();
+  log.create(STREAM, 5);
+  const metrics: Metrics = createMetrics();
+  const onControl = jest.fn<void, [ControlEnvelope]>();
+  const fanout = new Fanout({
+    io: io as unknown as IoServer,
+    bus,
+    changeLog: log as unknown as ChangeLog,
+    logger: pino({ level: process.env.DBG ? 'debug' : 'silent' }),
+    metrics,
+    batchMs: 0,
+    healIntervalMs: 0,
+    onControl,
+    ...opts,
+  });
+  await fanout.start();
+  running.push(fanout);
+  /** Another node commits `n` changes and publishes them; the test delivers the envelope (or loses it). */
+  const commit = (n = 1, stream = STREAM) => log.commit(stream, n);
+  const deliver = async (...envs: StreamEnvelope[]) => {
+    for (const env of envs) await other.publish(env);
+    await settle();
+  };
+  return { fanout, bus, other, heardByOther, io, log, metrics, onControl, commit, deliver };
+}
+
+/** A node that relays STREAM to one reader, at rev 5. */
+async function relaying(opts: Partial<FanoutOptions> = {}) {
+  const t = await setup(opts);
+  await t.fanout.ensure(STREAM);
+  t.io.join(STREAM, 'reader-1');
+  return t;
+}
+
+beforeEach(() => {
+  // The bus delivers in a microtask, as it does for real; the clock starts after a quiet spell.
+  jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick'] });
+  jest.advanceTimersByTime(60_000);
+});
+
+afterEach(async () => {
+  try {
+    for (const fanout of running.splice(0)) await fanout.close();
+  } finally {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  }
+});
+
+describe('Fanout', () => {
+  describe('activation', () => {
+    it('ensure() listens on the bus before it reads the position, so no commit after that read is missed', async () => {
+      const t = await setup();
+      const order: string[] = [];
+      const subscribe = jest.spyOn(t.bus, 'subscribe').mockImplementation(async (s) => {
+        order.push('subscribe');
+        return MemoryBus.prototype.subscribe.call(t.bus, s);
+      });
+      const position = jest.spyOn(t.log, 'position').mockImplementation(async (s) => {
+        order.push('position');
+        return FakeChangeLog.prototype.position.call(t.log, s);
+      });
+      expect(t.fanout.relays(STREAM)).toBe(false);
+      await t.fanout.ensure(STREAM);
+      expect(order).toEqual(['subscribe', 'position']);
+      expect(subscribe).toHaveBeenCalledWith(STREAM);
+      expect(position).toHaveBeenCalledWith(STREAM);
+      expect(t.fanout.relays(STREAM)).toBe(true);
+      expect(t.fanout.activeStreams).toEqual([STREAM]);
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)).toEqual({ rev: 5, epoch: 'e1', changes: [], more: false });
+    });
+
+    it('changes heard while the position is read are relayed after it, the ones it already counts are not', async () => {
+      const t = await setup();
+      const reading = gate();
+      jest.spyOn(t.log, 'position').mockImplementationOnce(async (s) => {
+        const pos = await FakeChangeLog.prototype.position.call(t.log, s);
+        await reading.opened;
+        return pos;
+      });
+      const ready = t.fanout.ensure(STREAM);
+      t.io.join(STREAM, 'reader-1');
+      await settle();
+      expect(t.fanout.relays(STREAM)).toBe(false);
+      // The database answered rev 5; meanwhile the bus brings a late rev 5 and the new rev 6.
+      const late: StreamEnvelope = { v: 1, node: 'node-b', stream: STREAM, since: 4, rev: 5, changes: t.log.streams.get(STREAM)!.changes.slice(4) };
+      await t.deliver(late, t.commit());
+      expect(t.io.frames()).toEqual([]);
+      reading.open();
+      await ready;
+      await settle();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+    });
+
+    it('ensure() calls while the stream activates share one activation', async () => {
+      const t = await setup();
+      const subscribe = jest.spyOn(t.bus, 'subscribe');
+      const position = jest.spyOn(t.log, 'position');
+      const [a, b] = [t.fanout.ensure(STREAM), t.fanout.ensure(STREAM)];
+      expect(b).toBe(a);
+      await Promise.all([a, b]);
+      await t.fanout.ensure(STREAM);
+      expect(subscribe).toHaveBeenCalledTimes(1);
+      expect(position).toHaveBeenCalledTimes(1);
+    });
+
+    it('warms the recent cache with one query, so a resume right after is answered from memory', async () => {
+      const t = await setup({ recentChanges: 3 });
+      const since = jest.spyOn(t.log, 'since');
+      await t.fanout.ensure(STREAM);
+      expect(since.mock.calls).toEqual([[STREAM, 2, 'e1', 3, { rev: 5, epoch: 'e1' }]]);
+      expect(t.fanout.recentSince(STREAM, 2, 'e1')).toEqual({ rev: 5, epoch: 'e1', changes: t.log.streams.get(STREAM)!.changes.slice(2), more: false });
+      expect(t.fanout.recentSince(STREAM, 1, 'e1')).toBeUndefined();
+      expect(since).toHaveBeenCalledTimes(1);
+      expect(await total(t.metrics.catchUps, { source: 'cache' })).toBe(1);
+    });
+
+    it('a stream shorter than the cache is warmed from its start', async () => {
+      const t = await setup();
+      const since = jest.spyOn(t.log, 'since');
+      await t.fanout.ensure(STREAM);
+      expect(since).toHaveBeenCalledWith(STREAM, 0, 'e1', 500, { rev: 5, epoch: 'e1' });
+      expect(t.fanout.recentSince(STREAM, 0, 'e1')?.changes.map((c) => c.rev)).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('a moderation stream, and a node with recentChanges 0, do not warm a cache', async () => {
+      const t = await setup({ recentChanges: 0 });
+      t.log.create('mod:t1', 3);
+      const since = jest.spyOn(t.log, 'since');
+      await t.fanout.ensure(STREAM);
+      await t.fanout.ensure('mod:t1');
+      expect(since).not.toHaveBeenCalled();
+      // Without a cache only the head itself is answered from memory.
+      expect(t.fanout.recentSince(STREAM, 5, 'e1')).toEqual({ rev: 5, epoch: 'e1', changes: [], more: false });
+      expect(t.fanout.recentSince(STREAM, 4, 'e1')).toBeUndefined();
+
+      const u = await setup();
+      u.log.create('mod:t1', 3);
+      const modSince = jest.spyOn(u.log, 'since');
+      await u.fanout.ensure('mod:t1');
+      expect(modSince).not.toHaveBeenCalled();
+    });
+
+    it('a failed activation is undone: the next ensure() reads the position again instead of failing forever', async () => {
+      const t = await setup();
+      const down = new Error('database down');
+      const position = jest.spyOn(t.log, 'position').mockRejectedValueOnce(down);
+      const subscribe = jest.spyOn(t.bus, 'subscribe');
+      await expect(t.fanout.ensure(STREAM)).rejects.toBe(down);
+      expect(t.fanout.relays(STREAM)).toBe(false);
+      expect(t.fanout.activeStreams).toEqual([]);
+      // Not relayed meanwhile.
+      await t.deliver(t.commit());
+      expect(t.io.frames()).toEqual([]);
+
+      await t.fanout.ensure(STREAM);
+      expect(position).toHaveBeenCalledTimes(2);
+      expect(subscribe).toHaveBeenCalledTimes(1); // the channel was kept
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)?.rev).toBe(6);
+    });
+
+    it('a stream that does not exist is refused with unknown_stream, and ensure() tries again once it does', async () => {
+      const t = await setup();
+      const refusal = await t.fanout.ensure('ticker:later').catch((err: unknown) => err);
+      expect(refusal).toBeInstanceOf(AppError);
+      expect(refusal).toMatchObject({ code: 'unknown_stream' });
+      t.log.create('ticker:later', 2);
+      await t.fanout.ensure('ticker:later');
+      expect(t.fanout.relays('ticker:later')).toBe(true);
+    });
+
+    it('a bus that cannot subscribe does not stop the stream: it is relayed from the database by the sweep', async () => {
+      const t = await setup({ healIntervalMs: 1000 });
+      jest.spyOn(t.bus, 'subscribe').mockRejectedValueOnce(new Error('redis down'));
+      await t.fanout.ensure(STREAM);
+      t.io.join(STREAM, 'reader-1');
+      expect(t.fanout.relays(STREAM)).toBe(true);
+      t.commit(2); // published on a bus this node does not hear
+      await advance(999);
+      expect(await total(t.metrics.heals)).toBe(0);
+      await advance(1);
+      expect(await total(t.metrics.heals)).toBe(1);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 7, revs: [6, 7] }]);
+    });
+  });
+
+  describe('order', () => {
+    it('envelopes in order leave as frames that say where they start and end; repeats are dropped', async () => {
+      const t = await relaying();
+      await t.deliver(t.commit());
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+      const two = t.commit(2);
+      await t.deliver(two, two);
+      expect(t.io.frames()).toEqual([
+        { event: 'changes', since: 5, rev: 6, revs: [6] },
+        { event: 'changes', since: 6, rev: 8, revs: [7, 8] },
+      ]);
+    });
+
+    it('an envelope that overlaps what was relayed adds only its new changes', async () => {
+      const t = await relaying();
+      const six = t.commit();
+      const seven = t.commit();
+      await t.deliver(six);
+      await t.deliver({ ...seven, since: 5, changes: [...six.changes, ...seven.changes] });
+      expect(t.io.frames().map((f) => f.revs)).toEqual([[6], [7]]);
+    });
+
+    it('envelopes out of order wait for the missing one and leave reordered, without reading the database', async () => {
+      const t = await relaying();
+      const [a, b, c] = [t.commit(), t.commit(), t.commit()];
+      const since = jest.spyOn(t.log, 'since');
+      await t.deliver(c, b);
+      expect(t.io.frames()).toEqual([]);
+      await t.deliver(a);
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 8, revs: [6, 7, 8] }]);
+      // The gap timer went with the gap.
+      expect(jest.getTimerCount()).toBe(0);
+      await advance(GAP_WAIT_MS * 2);
+      expect(since).not.toHaveBeenCalled();
+      expect(await total(t.metrics.heals)).toBe(0);
+    });
+
+    it('a missing envelope is read from the database after 50 ms, counted from the first gap', async () => {
+      const t = await relaying();
+      const [, , c, d] = [t.commit(), t.commit(), t.commit(), t.commit()];
+      await t.deliver(c);
+      await advance(30);
+      await t.deliver(d); // does not restart the wait
+      await advance(GAP_WAIT_MS - 31);
+      expect(await total(t.metrics.heals)).toBe(0);
+      await advance(1);
+      expect(await total(t.metrics.heals)).toBe(1);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 9, revs: [6, 7, 8, 9] }]);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('a gap healed from the database before the held envelopes go on with them', async () => {
+      const t = await relaying();
+      const [, b, c] = [t.commit(), t.commit(), t.commit()];
+      // The database has only reached 6 when it is asked (7 and 8 are committed on another node
+      // but the read sees 6): the held envelopes fill the rest.
+      jest.spyOn(t.log, 'since').mockImplementationOnce(async (s, from) => FakeChangeLog.prototype.since.call(t.log, s, from, undefined, MAX_CATCH_UP, { rev: 6, epoch: 'e1' }));
+      await t.deliver(c, b);
+      await advance(GAP_WAIT_MS);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 8, revs: [6, 7, 8] }]);
+    });
+
+    it('a heal that is answered with more: true reads on until the head', async () => {
+      const t = await relaying({ healIntervalMs: 1000 });
+      t.commit(MAX_CATCH_UP + 3);
+      const since = jest.spyOn(t.log, 'since');
+      await advance(1000);
+      await nextTurn();
+      expect(since.mock.calls.map((c) => c[1])).toEqual([5, 5 + MAX_CATCH_UP]);
+      expect(t.io.frames().flatMap((f) => f.revs)).toEqual(Array.from({ length: MAX_CATCH_UP + 3 }, (_, i) => 6 + i));
+      expect(await total(t.metrics.heals)).toBe(2);
+    });
+
+    it('a heal that fails is tried again by the next sweep', async () => {
+      const t = await relaying({ healIntervalMs: 1000 });
+      t.commit();
+      jest.spyOn(t.log, 'since').mockRejectedValueOnce(new Error('database down'));
+      await advance(1000);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([]);
+      await advance(999);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+    });
+  });
+
+  describe('frames', () => {
+    it('the first change after a quiet spell leaves at once; changes within batchMs after it share one frame', async () => {
+      const t = await relaying({ batchMs: 100 });
+      await t.deliver(t.commit());
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+      await advance(10);
+      await t.deliver(t.commit());
+      await advance(40);
+      await t.deliver(t.commit());
+      await advance(49); // 99 ms after the first frame
+      expect(t.io.frames()).toHaveLength(1);
+      await advance(1);
+      expect(t.io.frames()).toEqual([
+        { event: 'changes', since: 5, rev: 6, revs: [6] },
+        { event: 'changes', since: 6, rev: 8, revs: [7, 8] },
+      ]);
+      await advance(500);
+      await t.deliver(t.commit());
+      expect(t.io.frames().at(-1)).toEqual({ event: 'changes', since: 8, rev: 9, revs: [9] });
+      expect(await total(t.metrics.framesSent)).toBe(3);
+    });
+  });
+
+  describe('release', () => {
+    it('an emptied room keeps its stream for releaseAfterMs, then leaves the bus channel and forgets the stream', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      const unsubscribe = jest.spyOn(t.bus, 'unsubscribe');
+      t.io.leave(STREAM, 'reader-1');
+      await advance(999);
+      expect(t.fanout.relays(STREAM)).toBe(true);
+      expect(unsubscribe).not.toHaveBeenCalled();
+      await advance(1);
+      expect(unsubscribe).toHaveBeenCalledWith(STREAM);
+      expect(t.fanout.relays(STREAM)).toBe(false);
+      expect(t.fanout.activeStreams).toEqual([]);
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)).toBeUndefined();
+      await t.deliver(t.commit());
+      expect(t.io.frames()).toEqual([]);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('a reader who comes back before then keeps the stream as it was (no second activation)', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      const position = jest.spyOn(t.log, 'position');
+      const unsubscribe = jest.spyOn(t.bus, 'unsubscribe');
+      t.io.leave(STREAM, 'reader-1');
+      await advance(500);
+      await t.fanout.ensure(STREAM);
+      t.io.join(STREAM, 'reader-2');
+      await advance(5000);
+      expect(unsubscribe).not.toHaveBeenCalled();
+      expect(position).not.toHaveBeenCalled();
+      await t.deliver(t.commit());
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+    });
+
+    it('a room that has members again when the delay ends is kept', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      t.io.leave(STREAM, 'reader-1');
+      t.io.join(STREAM, 'reader-2');
+      await advance(1000);
+      expect(t.fanout.relays(STREAM)).toBe(true);
+    });
+
+    it('the default delay is 5 s', async () => {
+      const t = await relaying();
+      t.io.leave(STREAM, 'reader-1');
+      await advance(4999);
+      expect(t.fanout.relays(STREAM)).toBe(true);
+      await advance(1);
+      expect(t.fanout.relays(STREAM)).toBe(false);
+    });
+
+    it('after a release, ensure() starts afresh from the database and relays on', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      t.io.leave(STREAM, 'reader-1');
+      await advance(1000);
+      t.commit(2); // while nobody listened
+      await t.fanout.ensure(STREAM);
+      t.io.join(STREAM, 'reader-2');
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)?.rev).toBe(7);
+      await t.deliver(t.commit());
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 7, rev: 8, revs: [8] }]);
+    });
+
+    it('a release raced by a new reader (ensure() while the bus unsubscribes): a later gap still starts its wait and heals', async () => {
+      const t = await relaying({ releaseAfterMs: 10 });
+      // A gap is waiting when the room empties.
+      const [, b] = [t.commit(), t.commit()];
+      await t.deliver(b);
+      const unsubscribing = gate();
+      jest.spyOn(t.bus, 'unsubscribe').mockImplementationOnce(async (s) => {
+        await unsubscribing.opened;
+        return MemoryBus.prototype.unsubscribe.call(t.bus, s);
+      });
+      t.io.leave(STREAM, 'reader-1');
+      await advance(10); // released; the bus is still unsubscribing
+      const ready = t.fanout.ensure(STREAM);
+      t.io.join(STREAM, 'reader-2');
+      unsubscribing.open();
+      await ready;
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)?.rev).toBe(7);
+
+      const [, d] = [t.commit(), t.commit()];
+      await t.deliver(d);
+      await advance(GAP_WAIT_MS);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 7, rev: 9, revs: [8, 9] }]);
+    });
+
+    it('a room that is not a stream, and rooms emptied after close(), start no timer', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      t.io.join('user:u1', 'reader-1');
+      t.io.leave('user:u1', 'reader-1');
+      expect(jest.getTimerCount()).toBe(0);
+      await t.fanout.close();
+      t.io.leave(STREAM, 'reader-1');
+      expect(jest.getTimerCount()).toBe(0);
+    });
+  });
+
+  describe('sweep', () => {
+    it('heals a stream that is behind the database head (a lost envelope with nothing after it)', async () => {
+      const t = await relaying({ healIntervalMs: 2000 });
+      t.commit(); // its envelope is lost
+      await advance(1999);
+      expect(await total(t.metrics.heals)).toBe(0);
+      await advance(1);
+      expect(await total(t.metrics.heals)).toBe(1);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+    });
+
+    it('runs every 2 s by default', async () => {
+      const t = await relaying({ healIntervalMs: undefined });
+      t.commit();
+      await advance(1999);
+      expect(await total(t.metrics.heals)).toBe(0);
+      await advance(1);
+      expect(await total(t.metrics.heals)).toBe(1);
+      await nextTurn();
+      expect(t.io.frames()).toHaveLength(1);
+    });
+
+    it('reads all heads in one query and leaves streams that are current alone', async () => {
+      const t = await relaying({ healIntervalMs: 1000 });
+      t.log.create('chat:t1', 2);
+      await t.fanout.ensure('chat:t1');
+      const heads = jest.spyOn(t.log, 'heads');
+      const since = jest.spyOn(t.log, 'since');
+      await advance(1000);
+      expect(heads.mock.calls).toEqual([[[STREAM, 'chat:t1']]]);
+      expect(since).not.toHaveBeenCalled();
+    });
+
+    it('does not query while no stream is relayed', async () => {
+      const t = await setup({ healIntervalMs: 1000 });
+      const heads = jest.spyOn(t.log, 'heads');
+      await advance(3000);
+      expect(heads).not.toHaveBeenCalled();
+    });
+
+    it('leaves a stream whose gap wait runs to that wait', async () => {
+      const t = await relaying({ healIntervalMs: 20 });
+      const [, b] = [t.commit(), t.commit()];
+      await advance(10);
+      await t.deliver(b); // gap: wait until 60 ms
+      await advance(GAP_WAIT_MS - 1); // sweeps at 20 and 40 see the head ahead
+      expect(await total(t.metrics.heals)).toBe(0);
+      await advance(1);
+      expect(await total(t.metrics.heals)).toBe(1);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 7, revs: [6, 7] }]);
+    });
+
+    it('does not start a second heal of a stream whose heal is still reading', async () => {
+      const t = await relaying({ healIntervalMs: 1000 });
+      t.commit();
+      const reading = gate();
+      const since = jest.spyOn(t.log, 'since').mockImplementation(async (...args) => {
+        await reading.opened;
+        return FakeChangeLog.prototype.since.apply(t.log, args);
+      });
+      await advance(3000);
+      expect(since).toHaveBeenCalledTimes(1);
+      t.fanout.healAll('test');
+      expect(since).toHaveBeenCalledTimes(1);
+      reading.open();
+      await settle();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+    });
+
+    it('a sweep whose query fails is followed by one that works', async () => {
+      const t = await relaying({ healIntervalMs: 1000 });
+      t.commit();
+      jest.spyOn(t.log, 'heads').mockRejectedValueOnce(new Error('database down'));
+      await advance(1000);
+      expect(await total(t.metrics.heals)).toBe(0);
+      await advance(1000);
+      expect(await total(t.metrics.heals)).toBe(1);
+      await nextTurn();
+      expect(t.io.frames()).toHaveLength(1);
+    });
+  });
+
+  describe('recentSince() (resumes from memory)', () => {
+    it('answers the changes after a position it holds, compacted as the database would', async () => {
+      const t = await relaying();
+      const edit: StreamEnvelope = { v: 1, node: 'node-b', stream: STREAM, since: 5, rev: 6, changes: [{ rev: 6, type: 'entry.updated', data: entry('e3', 3) }] };
+      t.log.streams.get(STREAM)!.changes.push(edit.changes[0]);
+      await t.deliver(edit);
+      const got = t.fanout.recentSince(STREAM, 2, 'e1');
+      expect(got).toEqual({ rev: 6, epoch: 'e1', more: false, changes: [expect.objectContaining({ rev: 4 }), expect.objectContaining({ rev: 5 }), expect.objectContaining({ rev: 6, type: 'entry.created' })] });
+      expect(t.fanout.recentSince(STREAM, 6, 'e1')).toEqual({ rev: 6, epoch: 'e1', changes: [], more: false });
+    });
+
+    it('answers only for the stream epoch; a resume without an epoch is taken as this one', async () => {
+      const t = await relaying();
+      expect(t.fanout.recentSince(STREAM, 3, 'e2')).toBeUndefined();
+      expect(t.fanout.recentSince(STREAM, 3, undefined)?.changes.map((c) => c.rev)).toEqual([4, 5]);
+      expect(t.fanout.recentSince(STREAM, 3, 'e1')?.changes.map((c) => c.rev)).toEqual([4, 5]);
+    });
+
+    it('leaves a position ahead of the head to the database (it answers reset)', async () => {
+      const t = await relaying();
+      expect(t.fanout.recentSince(STREAM, 6, 'e1')).toBeUndefined();
+    });
+
+    it('answers only for positions still in the cache as it rolls', async () => {
+      const t = await relaying({ recentChanges: 3 });
+      await t.deliver(t.commit(2)); // holds 5, 6, 7: complete after 4
+      expect(t.fanout.recentSince(STREAM, 4, 'e1')?.changes.map((c) => c.rev)).toEqual([5, 6, 7]);
+      expect(t.fanout.recentSince(STREAM, 3, 'e1')).toBeUndefined();
+      await t.deliver(t.commit(1));
+      expect(t.fanout.recentSince(STREAM, 4, 'e1')).toBeUndefined();
+      expect(t.fanout.recentSince(STREAM, 5, 'e1')?.changes.map((c) => c.rev)).toEqual([6, 7, 8]);
+    });
+
+    it('never answers a moderation stream from the cache, only its position', async () => {
+      const t = await setup();
+      t.log.create('mod:t1', 3);
+      await t.fanout.ensure('mod:t1');
+      expect(t.fanout.recentSince('mod:t1', 1, 'e1')).toBeUndefined();
+      expect(t.fanout.recentSince('mod:t1', 3, 'e1')).toBeUndefined();
+      expect(t.fanout.recentSince('mod:t1', undefined, undefined)).toEqual({ rev: 3, epoch: 'e1', changes: [], more: false });
+    });
+
+    it('answers nothing for a stream it does not relay or is still activating', async () => {
+      const t = await setup();
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)).toBeUndefined();
+      const reading = gate();
+      jest.spyOn(t.log, 'position').mockImplementationOnce(async (s) => {
+        await reading.opened;
+        return FakeChangeLog.prototype.position.call(t.log, s);
+      });
+      const ready = t.fanout.ensure(STREAM);
+      await settle();
+      expect(t.fanout.relays(STREAM)).toBe(false);
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)).toBeUndefined();
+      reading.open();
+      await ready;
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)?.rev).toBe(5);
+    });
+
+    it('leaves an answer longer than one catch-up to the database', async () => {
+      const t = await setup({ recentChanges: MAX_CATCH_UP + 10 });
+      t.commit(MAX_CATCH_UP - 4); // MAX_CATCH_UP + 1 changes in all
+      await t.fanout.ensure(STREAM);
+      expect(t.fanout.recentSince(STREAM, 0, 'e1')).toBeUndefined();
+      expect(t.fanout.recentSince(STREAM, 1, 'e1')?.changes).toHaveLength(MAX_CATCH_UP);
+    });
+
+    it('counts only the answers it gave as cache catch-ups', async () => {
+      const t = await relaying();
+      t.fanout.recentSince(STREAM, undefined, undefined);
+      t.fanout.recentSince(STREAM, 3, 'e2');
+      expect(await total(t.metrics.catchUps)).toBe(0);
+      t.fanout.recentSince(STREAM, 3, 'e1');
+      expect(await total(t.metrics.catchUps, { source: 'cache' })).toBe(1);
+    });
+  });
+
+  describe('publish() (changes committed on this node)', () => {
+    it('relays to the local room and hands one envelope to the other nodes', async () => {
+      const t = await relaying();
+      const { changes } = t.log.commit(STREAM, 2);
+      t.fanout.publish(STREAM, changes);
+      await settle();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 7, revs: [6, 7] }]);
+      expect(t.heardByOther).toEqual([{ v: 1, node: 'node-a', stream: STREAM, since: 5, rev: 7, changes }]);
+      expect(await total(t.metrics.changesPublished)).toBe(2);
+    });
+
+    it('publishes nothing for no changes', async () => {
+      const t = await relaying();
+      t.fanout.publish(STREAM, []);
+      await settle();
+      expect(t.heardByOther).toEqual([]);
+      expect(await total(t.metrics.changesPublished)).toBe(0);
+    });
+
+    it('a stream no one here reads still goes to the other nodes', async () => {
+      const t = await setup();
+      const { changes } = t.log.commit(STREAM, 1);
+      t.fanout.publish(STREAM, changes);
+      await settle();
+      expect(t.io.sent).toEqual([]);
+      expect(t.heardByOther).toHaveLength(1);
+    });
+
+    it('a bus that cannot publish is logged, not thrown (the other nodes heal on their sweep)', async () => {
+      const t = await relaying();
+      jest.spyOn(t.bus, 'publish').mockRejectedValueOnce(new Error('redis down'));
+      t.fanout.publish(STREAM, t.log.commit(STREAM, 1).changes);
+      await settle();
+      expect(t.io.frames()).toHaveLength(1);
+    });
+  });
+
+  describe('bus events', () => {
+    it('control messages of other nodes reach onControl; the node own do not', async () => {
+      const t = await setup();
+      const msg: ControlEnvelope = { v: 1, node: 'node-b', type: 'sessions.ended', data: { userId: 'u1' } };
+      await t.other.publishControl(msg);
+      await t.bus.publishControl({ ...msg, node: 'node-a' });
+      await settle();
+      expect(t.onControl.mock.calls).toEqual([[msg]]);
+    });
+
+    it('a bus that reconnects heals every relayed stream, then says so', async () => {
+      const bus = new ReconnectingBus('node-a', new MemoryHub());
+      const onBusReconnect = jest.fn();
+      const t = await setup({ onBusReconnect }, bus);
+      await t.fanout.ensure(STREAM);
+      t.io.join(STREAM, 'reader-1');
+      t.commit(); // lost during the outage
+      bus.reconnected();
+      expect(onBusReconnect).toHaveBeenCalledTimes(1);
+      await settle();
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+    });
+  });
+
+  it('close() stops every timer and leaves the bus', async () => {
+    const t = await relaying({ healIntervalMs: 1000, releaseAfterMs: 1000, batchMs: 100 });
+    t.io.join('ticker:t2', 'reader-2');
+    t.log.create('ticker:t2', 1);
+    await t.fanout.ensure('ticker:t2');
+    await t.deliver(t.commit()); // frame sent; the next waits for batchMs
+    await t.deliver(t.commit());
+    const [, late] = [t.commit(1, 'ticker:t2'), t.commit(1, 'ticker:t2')];
+    await t.deliver(late); // a gap wait
+    t.io.leave(STREAM, 'reader-1'); // a release wait
+    expect(jest.getTimerCount()).toBeGreaterThanOrEqual(4);
+    await t.fanout.close();
+    expect(jest.getTimerCount()).toBe(0);
+    expect(t.fanout.activeStreams).toEqual([]);
+    await t.other.publish(t.commit());
+    await settle();
+    expect(t.io.frames()).toHaveLength(1);
+  });
+});
+
+describe('compact()', () => {
+  const created = (id: string, seq: number, rev: number): Change => ({ rev, type: 'entry.created', data: entry(id, seq) });
+  const updated = (id: string, seq: number, rev: number): Change => ({ rev, type: 'entry.updated', data: entry(id, seq) });
+  const deleted = (id: string, seq: number, rev: number): Change => ({ rev, type: 'entry.deleted', data: entry(id, seq, true) });
+  const brief = (changes: Change[]) => changes.map((c) => `${c.type} ${c.data.id}@${c.rev}`);
+
+  it('gives each item once, at its last change, in rev order, leaving out what is not after since', () => {
+    const log = [created('a', 1, 1), created('b', 2, 2), updated('a', 1, 3), created('c', 4, 4), updated('b', 2, 5)];
+    expect(brief(compact(log, 0))).toEqual(['entry.created a@3', 'entry.created c@4', 'entry.created b@5']);
+    expect(brief(compact(log, 3))).toEqual(['entry.created c@4', 'entry.updated b@5']);
+    expect(compact(log, 5)).toEqual([]);
+  });
+
+  it('an item created after since is *.created even when its last change is an edit; one created before stays updated', () => {
+    const log = [created('a', 1, 1), created('b', 2, 2), updated('b', 2, 3), updated('a', 1, 4)];
+    expect(brief(compact(log, 1))).toEqual(['entry.created b@3', 'entry.updated a@4']);
+    // The input is left as it was.
+    expect(log[2].type).toBe('entry.updated');
+    expect(brief(compact(log, 1)).length).toBe(2);
+  });
+
+  it('an item whose last change is a deletion stays a tombstone', () => {
+    const log = [created('a', 1, 1), created('b', 2, 2), updated('b', 2, 3), deleted('b', 2, 4), deleted('a', 1, 5)];
+    expect(brief(compact(log, 1))).toEqual(['entry.deleted b@4', 'entry.deleted a@5']);
+  });
+
+  it('changes without a seq (ticker meta) pass as they are; kinds do not share ids', () => {
+    const meta = { rev: 2, type: 'ticker.updated', data: { id: 'a', title: 'T' } } as unknown as Change;
+    const message: Change = { rev: 3, type: 'message.updated', data: { id: 'a', seq: 3 } };
+    const log = [created('a', 1, 1), meta, message];
+    const out = compact(log, 0);
+    expect(brief(out)).toEqual(['entry.created a@1', 'ticker.updated a@2', 'message.created a@3']);
+    expect(out[1]).toBe(meta);
+    expect(out[0]).toBe(log[0]);
+  });
+});

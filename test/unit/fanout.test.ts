@@ -305,7 +305,10 @@ describe('Fanout', () => {
       const down = new Error('database down');
       const position = jest.spyOn(t.log, 'position').mockRejectedValueOnce(down);
       const subscribe = jest.spyOn(t.bus, 'subscribe');
+      const unsubscribe = jest.spyOn(t.bus, 'unsubscribe');
       await expect(t.fanout.ensure(STREAM)).rejects.toBe(down);
+      // The channel is left too: no release timer would ever run for a stream that never started.
+      expect(unsubscribe).toHaveBeenCalledWith(STREAM);
       expect(t.fanout.relays(STREAM)).toBe(false);
       expect(t.fanout.activeStreams).toEqual([]);
       // Not relayed meanwhile.
@@ -314,7 +317,7 @@ describe('Fanout', () => {
 
       await t.fanout.ensure(STREAM);
       expect(position).toHaveBeenCalledTimes(2);
-      expect(subscribe).toHaveBeenCalledTimes(1); // the channel was kept
+      expect(subscribe).toHaveBeenCalledTimes(2); // left after the failure, taken again
       expect(t.fanout.recentSince(STREAM, undefined, undefined)?.rev).toBe(6);
     });
 

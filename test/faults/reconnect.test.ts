@@ -10,6 +10,7 @@ import type { TestDatabase } from '../helpers/db';
 import { OwnRedis, freePort } from '../helpers/redis';
 import { ServerProcess } from '../helpers/process';
 import { OPS_KEY, startNode } from '../helpers/server';
+import type { Config } from '@liveticker/server';
 import type { TestNode } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { opsApi, raw } from '../helpers/api';
@@ -32,6 +33,17 @@ describe('a reader survives every way a connection ends', () => {
     for (const c of clients.splice(0)) c.close();
     for (const close of cleanups.splice(0).reverse()) await close();
   });
+
+  /** A server in this process on a fresh SQLite file; closed and the file removed after the test. */
+  async function inProcessNode(config: Partial<Config> = {}) {
+    const db = await createTestDatabase('sqlite');
+    const node = await startNode({ databaseUrl: db.url, config });
+    cleanups.push(async () => {
+      await node.close();
+      await db.drop();
+    });
+    return node;
+  }
 
   /** A server process on a fresh SQLite file; stopped and the file removed after the test. */
   async function serverProcess(extra: Record<string, string> = {}) {
@@ -102,12 +114,7 @@ describe('a reader survives every way a connection ends', () => {
   });
 
   it('a view of a ticker that does not exist fails for good instead of retrying forever', async () => {
-    const db = await createTestDatabase('sqlite');
-    const node = await startNode({ databaseUrl: db.url });
-    cleanups.push(async () => {
-      await node.close();
-      await db.drop();
-    });
+    const node = await inProcessNode();
     const view = client(node.url).ticker('no-such-ticker');
     await expect(withTimeout(view.ready, 'the view to fail')).rejects.toMatchObject({ code: 'unknown_stream' });
   });
@@ -151,12 +158,7 @@ describe('a reader survives every way a connection ends', () => {
   });
 
   it('a stale bearer token or session cookie never stops reading: the client reads on anonymously and hears why', async () => {
-    const db = await createTestDatabase('sqlite');
-    const node = await startNode({ databaseUrl: db.url });
-    cleanups.push(async () => {
-      await node.close();
-      await db.drop();
-    });
+    const node = await inProcessNode();
     await opsApi(node.url).createTicker({ id: 'stale', title: 'Stale' });
     await opsApi(node.url).post('stale', { body: 'hello' });
     const user = await makeUser(node.url);
@@ -178,12 +180,7 @@ describe('a reader survives every way a connection ends', () => {
   });
 
   it('a ban while reading ends the login but not the reading; the reader is told why', async () => {
-    const db = await createTestDatabase('sqlite');
-    const node = await startNode({ databaseUrl: db.url, config: { scrypt: { logN: 10, r: 8, p: 1 } } });
-    cleanups.push(async () => {
-      await node.close();
-      await db.drop();
-    });
+    const node = await inProcessNode({ scrypt: { logN: 10, r: 8, p: 1 } });
     const api = opsApi(node.url);
     await api.createTicker({ id: 'ban', title: 'Ban' });
     await api.post('ban', { body: 'one' });
@@ -200,12 +197,7 @@ describe('a reader survives every way a connection ends', () => {
   });
 
   it('verification and a role change take effect on an open socket, without a reconnect', async () => {
-    const db = await createTestDatabase('sqlite');
-    const node = await startNode({ databaseUrl: db.url, config: { scrypt: { logN: 10, r: 8, p: 1 }, limitOverrides: { registerIp: { points: 1000, duration: 3600 } } } });
-    cleanups.push(async () => {
-      await node.close();
-      await db.drop();
-    });
+    const node = await inProcessNode({ scrypt: { logN: 10, r: 8, p: 1 }, limitOverrides: { registerIp: { points: 1000, duration: 3600 } } });
     await opsApi(node.url).createTicker({ id: 'verify', title: 'Verify', status: 'live' });
     const email = `late-${Date.now()}@example.org`;
     expect((await raw(node.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Late Verifier' })).status).toBe(202);
@@ -237,12 +229,7 @@ describe('a reader survives every way a connection ends', () => {
   });
 
   it('a session that expires while its socket is open ends there too (re-checked periodically), and the socket reads on', async () => {
-    const db = await createTestDatabase('sqlite');
-    const node = await startNode({ databaseUrl: db.url, config: { scrypt: { logN: 10, r: 8, p: 1 }, sessionRecheckMs: 300 } });
-    cleanups.push(async () => {
-      await node.close();
-      await db.drop();
-    });
+    const node = await inProcessNode({ scrypt: { logN: 10, r: 8, p: 1 }, sessionRecheckMs: 300 });
     await opsApi(node.url).createTicker({ id: 'expiry', title: 'Expiry', status: 'live' });
     const user = await makeUser(node.url);
     const c = client(node.url, { token: user.token });
@@ -290,12 +277,7 @@ describe('a reader survives every way a connection ends', () => {
   });
 
   it('with WebSocket blocked, the view is kept current over REST polling until the socket is back', async () => {
-    const db = await createTestDatabase('sqlite');
-    const node = await startNode({ databaseUrl: db.url });
-    cleanups.push(async () => {
-      await node.close();
-      await db.drop();
-    });
+    const node = await inProcessNode();
     const api = opsApi(node.url);
     await api.createTicker({ id: 'blocked', title: 'Blocked' });
     await api.post('blocked', { body: 'one' });

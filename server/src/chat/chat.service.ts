@@ -37,6 +37,11 @@ function containsWord(text: string, words: string[]): string | undefined {
   return words.find((w) => new RegExp(`(^|[^\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(lower));
 }
 
+/** The message an author already sent to a room with this idempotency key, if any. */
+function findByClientId(db: AppContext['db'], tickerId: string, authorId: string, clientId: string) {
+  return db.selectFrom('messages').selectAll().where('ticker_id', '=', tickerId).where('author_id', '=', authorId).where('client_id', '=', clientId).executeTakeFirst();
+}
+
 /**
  * Posts a chat message: validate → who may post → idempotency → slow mode and rate limits →
  * duplicates, banned and watch words → store with a revision → publish. Refusals carry their
@@ -55,13 +60,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
   if (ticker.chat.mode === 'closed') throw new AppError('room_closed', 'the discussion is closed');
 
   // A retry (same clientId) gets the first message back, before any limit counts it again.
-  const existing = await ctx.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('ticker_id', '=', cmd.tickerId)
-    .where('author_id', '=', who.id)
-    .where('client_id', '=', cmd.clientId)
-    .executeTakeFirst();
+  const existing = await findByClientId(ctx.db, cmd.tickerId, who.id, cmd.clientId);
   if (existing) return toMessage(existing);
 
   const settings = await chatSettings(ctx.db, cmd.tickerId);
@@ -137,13 +136,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
     });
   } catch (err) {
     // Two retries raced past the lookup: the unique (room, author, clientId) index kept one.
-    const first = await ctx.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('ticker_id', '=', cmd.tickerId)
-      .where('author_id', '=', who.id)
-      .where('client_id', '=', cmd.clientId)
-      .executeTakeFirst();
+    const first = await findByClientId(ctx.db, cmd.tickerId, who.id, cmd.clientId);
     if (first) return toMessage(first);
     throw err;
   }

@@ -201,6 +201,7 @@ export class StreamSync {
   /** Stops applying frames; `unsubscribe` also tells the server (when no one else follows the stream). */
   close(unsubscribe = true): void {
     this.closed = true;
+    // Stryker disable next-line ArrayDeclaration: only frees the frames: onFrame() ignores everything after close
     this.buffered = [];
     clearTimeout(this.retryTimer);
     if (unsubscribe && this.socket.connected) this.socket.emit(SOCKET_EVENTS.unsubscribe, { stream: this.stream });

@@ -12,9 +12,10 @@ import type { Metrics } from '../../server/src/metrics';
 import { AppError } from '../../server/src/errors';
 
 // Fanout on jest's fake clock with the real in-memory bus (a second node on the same hub plays
-// the other servers), the real metrics, a silent logger, a stand-in for Socket.IO's server (what
-// Fanout uses: the default namespace's adapter and `io.to(room).emit`) and a stand-in for the
-// change log over an in-memory array. The real database and Socket.IO: integration tests.
+// the other servers), the real metrics, a pino logger that writes to an array, a stand-in for
+// Socket.IO's server (what Fanout uses: the default namespace's adapter and `io.to(room).emit`)
+// and a stand-in for the change log over an in-memory array. The real database and Socket.IO:
+// integration tests.
 
 const STREAM = 'ticker:t1';
 const GAP_WAIT_MS = 50;
@@ -147,11 +148,25 @@ const nextTurn = () => jest.advanceTimersByTimeAsync(1);
 const total = async (metric: { get(): Promise<{ values: Array<{ value: number; labels: object }> }> }, labels: object = {}) =>
   (await metric.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x)).reduce((sum, v) => sum + v.value, 0);
 
+interface LogLine {
+  level: number;
+  msg: string;
+  module?: string;
+  stream?: string;
+  err?: { message: string };
+  [key: string]: unknown;
+}
+
+/** A warning of the fan-out that carries the error it is about. */
+const warning = (msg: string, err: string, more: object = {}) =>
+  expect.objectContaining({ level: 40, module: 'fanout', msg: expect.stringContaining(msg), err: expect.objectContaining({ message: err }), ...more });
+
 const running: Fanout[] = [];
 
 /** A node relaying `ticker:t1`, which has 5 changes committed. No sweep unless asked for. */
-async function setup(opts: Partial<FanoutOptions> = {}, bus: MemoryBus = new MemoryBus('node-a', new MemoryHub())) {
-  const hub = (bus as unknown as { hub: MemoryHub }).hub;
+async function setup<B extends MemoryBus = MemoryBus>(opts: Partial<FanoutOptions> = {}, makeBus?: (hub: MemoryHub) => B) {
+  const hub = new MemoryHub();
+  const bus = makeBus ? makeBus(hub) : (new MemoryBus('node-a', hub) as B);
   const other = new MemoryBus('node-b', hub);
   const heardByOther: StreamEnvelope[] = [];
   await other.start({ onStream: (env) => void heardByOther.push(env), onControl: () => undefined, onReconnect: () => undefined });
@@ -160,12 +175,15 @@ async function setup(opts: Partial<FanoutOptions> = {}, bus: MemoryBus = new Mem
   const log = new FakeChangeLog();
   log.create(STREAM, 5);
   const metrics: Metrics = createMetrics();
+  // Quiet, but kept: the warnings are how operators learn the bus or the database failed.
+  const logs: LogLine[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
   const onControl = jest.fn<void, [ControlEnvelope]>();
   const fanout = new Fanout({
     io: io as unknown as IoServer,
     bus,
     changeLog: log as unknown as ChangeLog,
-    logger: pino({ level: process.env.DBG ? 'debug' : 'silent' }),
+    logger,
     metrics,
     batchMs: 0,
     healIntervalMs: 0,
@@ -180,7 +198,9 @@ async function setup(opts: Partial<FanoutOptions> = {}, bus: MemoryBus = new Mem
     for (const env of envs) await other.publish(env);
     await settle();
   };
-  return { fanout, bus, other, heardByOther, io, log, metrics, onControl, commit, deliver };
+  /** What was logged at `level` (pino's numbers: 20 debug, 40 warn). */
+  const logged = (level: number) => logs.filter((l) => l.level === level);
+  return { fanout, bus, other, heardByOther, io, log, metrics, onControl, commit, deliver, logged };
 }
 
 /** A node that relays STREAM to one reader, at rev 5. */
@@ -249,6 +269,8 @@ describe('Fanout', () => {
       await ready;
       await settle();
       expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+      // Held as part of the activation, not as a gap: no gap wait, no heal query.
+      expect(jest.getTimerCount()).toBe(0);
     });
 
     it('ensure() calls while the stream activates share one activation', async () => {
@@ -325,7 +347,7 @@ describe('Fanout', () => {
       const t = await setup();
       const refusal = await t.fanout.ensure('ticker:later').catch((err: unknown) => err);
       expect(refusal).toBeInstanceOf(AppError);
-      expect(refusal).toMatchObject({ code: 'unknown_stream' });
+      expect(refusal).toMatchObject({ code: 'unknown_stream', message: 'no stream ticker:later' });
       t.log.create('ticker:later', 2);
       await t.fanout.ensure('ticker:later');
       expect(t.fanout.relays('ticker:later')).toBe(true);
@@ -344,6 +366,30 @@ describe('Fanout', () => {
       expect(await total(t.metrics.heals)).toBe(1);
       await nextTurn();
       expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 7, revs: [6, 7] }]);
+      expect(t.logged(40)).toEqual([warning('bus subscribe failed', 'redis down', { stream: STREAM })]);
+    });
+
+    it('an activation that fails after a newer one began (a release in between) does not undo the newer one', async () => {
+      const t = await setup({ releaseAfterMs: 10 });
+      const reading = gate();
+      jest.spyOn(t.log, 'position').mockImplementationOnce(async () => {
+        await reading.opened;
+        throw new Error('database down');
+      });
+      const first = t.fanout.ensure(STREAM);
+      void first.catch(() => undefined);
+      // A socket that was in the room leaves while the first activation still reads.
+      t.io.join(STREAM, 'reader-0');
+      t.io.leave(STREAM, 'reader-0');
+      await advance(10);
+      const second = t.fanout.ensure(STREAM);
+      reading.open();
+      await expect(first).rejects.toThrow('database down');
+      await second;
+      expect(t.fanout.relays(STREAM)).toBe(true);
+      t.io.join(STREAM, 'reader-1');
+      await t.deliver(t.commit());
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
     });
   });
 
@@ -396,7 +442,25 @@ describe('Fanout', () => {
       expect(await total(t.metrics.heals)).toBe(1);
       await nextTurn();
       expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 9, revs: [6, 7, 8, 9] }]);
+      expect(t.logged(20)).toEqual([expect.objectContaining({ msg: 'healing stream from the database', stream: STREAM, from: 5, to: 9, why: 'gap' })]);
       expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('a gap still open after another envelope filled part of it heals when the first wait ends', async () => {
+      const t = await relaying();
+      const [a, , c] = [t.commit(), t.commit(), t.commit()]; // 7's envelope is lost
+      await t.deliver(c);
+      await advance(10);
+      await t.deliver(a);
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+      await advance(GAP_WAIT_MS - 11);
+      expect(await total(t.metrics.heals)).toBe(0);
+      await advance(1);
+      await nextTurn();
+      expect(t.io.frames()).toEqual([
+        { event: 'changes', since: 5, rev: 6, revs: [6] },
+        { event: 'changes', since: 6, rev: 8, revs: [7, 8] },
+      ]);
     });
 
     it('a gap healed from the database before the held envelopes go on with them', async () => {
@@ -422,6 +486,36 @@ describe('Fanout', () => {
       expect(await total(t.metrics.heals)).toBe(2);
     });
 
+    it('a heal that finds nothing new changes nothing and is not counted', async () => {
+      const t = await relaying();
+      const since = jest.spyOn(t.log, 'since');
+      t.fanout.healAll('test');
+      await settle();
+      expect(since).toHaveBeenCalledTimes(1);
+      expect(await total(t.metrics.heals)).toBe(0);
+      expect(t.io.frames()).toEqual([]);
+      expect(t.logged(20)).toEqual([]);
+    });
+
+    it('a heal whose answer comes after the stream was released adds nothing and leaves no timer', async () => {
+      const t = await relaying({ releaseAfterMs: 10 });
+      t.commit();
+      const reading = gate();
+      jest.spyOn(t.log, 'since').mockImplementationOnce(async (...args) => {
+        await reading.opened;
+        return FakeChangeLog.prototype.since.apply(t.log, args);
+      });
+      t.fanout.healAll('test');
+      t.io.leave(STREAM, 'reader-1');
+      await advance(10);
+      expect(t.fanout.relays(STREAM)).toBe(false);
+      reading.open();
+      await settle();
+      expect(jest.getTimerCount()).toBe(0);
+      expect(t.io.frames()).toEqual([]);
+      expect(await total(t.metrics.heals)).toBe(0);
+    });
+
     it('a heal that fails is tried again by the next sweep', async () => {
       const t = await relaying({ healIntervalMs: 1000 });
       t.commit();
@@ -432,6 +526,7 @@ describe('Fanout', () => {
       await advance(999);
       await nextTurn();
       expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+      expect(t.logged(40)).toEqual([warning('healing failed', 'database down', { stream: STREAM })]);
     });
   });
 
@@ -489,6 +584,36 @@ describe('Fanout', () => {
       expect(position).not.toHaveBeenCalled();
       await t.deliver(t.commit());
       expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+    });
+
+    it('a bus that cannot leave the channel is logged; the stream is released all the same', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      jest.spyOn(t.bus, 'unsubscribe').mockRejectedValueOnce(new Error('redis down'));
+      t.io.leave(STREAM, 'reader-1');
+      await advance(1000);
+      expect(t.fanout.relays(STREAM)).toBe(false);
+      expect(t.logged(40)).toEqual([warning('unsubscribe failed', 'redis down')]);
+    });
+
+    it('a reader whose ensure() comes right as the delay ends keeps the stream as it was', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      const position = jest.spyOn(t.log, 'position');
+      const unsubscribe = jest.spyOn(t.bus, 'unsubscribe');
+      t.io.leave(STREAM, 'reader-1');
+      jest.advanceTimersByTime(1000); // the release is decided; its bus step has not run yet
+      await t.fanout.ensure(STREAM);
+      expect(unsubscribe).not.toHaveBeenCalled();
+      expect(position).not.toHaveBeenCalled();
+      expect(t.fanout.relays(STREAM)).toBe(true);
+    });
+
+    it('ensure() cancels a pending release at once, before the reader has joined the room', async () => {
+      const t = await relaying({ releaseAfterMs: 1000 });
+      t.io.leave(STREAM, 'reader-1');
+      await advance(500);
+      await t.fanout.ensure(STREAM); // the socket joins after its catch-up is answered
+      await advance(1000);
+      expect(t.fanout.relays(STREAM)).toBe(true);
     });
 
     it('a room that has members again when the delay ends is kept', async () => {
@@ -590,11 +715,27 @@ describe('Fanout', () => {
       expect(since).not.toHaveBeenCalled();
     });
 
-    it('does not query while no stream is relayed', async () => {
+    it('does not query while no stream is relayed: none, one still activating, one whose activation failed', async () => {
       const t = await setup({ healIntervalMs: 1000 });
       const heads = jest.spyOn(t.log, 'heads');
-      await advance(3000);
+      await advance(1000);
+      t.log.create('chat:t1', 1);
+      const reading = gate();
+      jest
+        .spyOn(t.log, 'position')
+        .mockImplementationOnce(async (s) => {
+          await reading.opened;
+          return FakeChangeLog.prototype.position.call(t.log, s);
+        })
+        .mockRejectedValueOnce(new Error('database down'));
+      const activating = t.fanout.ensure(STREAM);
+      await expect(t.fanout.ensure('chat:t1')).rejects.toThrow('database down');
+      await advance(2000);
       expect(heads).not.toHaveBeenCalled();
+      reading.open();
+      await activating;
+      await advance(1000);
+      expect(heads.mock.calls).toEqual([[[STREAM]]]);
     });
 
     it('leaves a stream whose gap wait runs to that wait', async () => {
@@ -618,8 +759,10 @@ describe('Fanout', () => {
         await reading.opened;
         return FakeChangeLog.prototype.since.apply(t.log, args);
       });
+      const heads = jest.spyOn(t.log, 'heads');
       await advance(3000);
       expect(since).toHaveBeenCalledTimes(1);
+      expect(heads).toHaveBeenCalledTimes(1); // later sweeps skip the stream that is healing
       t.fanout.healAll('test');
       expect(since).toHaveBeenCalledTimes(1);
       reading.open();
@@ -637,6 +780,8 @@ describe('Fanout', () => {
       expect(await total(t.metrics.heals)).toBe(1);
       await nextTurn();
       expect(t.io.frames()).toHaveLength(1);
+      expect(t.logged(40)).toEqual([warning('sweep failed', 'database down')]);
+      expect(t.logged(20)).toEqual([expect.objectContaining({ why: 'sweep', from: 5, to: 6 })]);
     });
   });
 
@@ -671,6 +816,17 @@ describe('Fanout', () => {
       await t.deliver(t.commit(1));
       expect(t.fanout.recentSince(STREAM, 4, 'e1')).toBeUndefined();
       expect(t.fanout.recentSince(STREAM, 5, 'e1')?.changes.map((c) => c.rev)).toEqual([6, 7, 8]);
+    });
+
+    it('a cache that has just filled up still answers from its start', async () => {
+      const t = await setup({ recentChanges: 7 });
+      await t.fanout.ensure(STREAM); // holds 1..5
+      t.io.join(STREAM, 'reader-1');
+      await t.deliver(t.commit(2)); // holds 1..7: exactly full
+      expect(t.fanout.recentSince(STREAM, 0, 'e1')?.changes.map((c) => c.rev)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      await t.deliver(t.commit(1));
+      expect(t.fanout.recentSince(STREAM, 0, 'e1')).toBeUndefined();
+      expect(t.fanout.recentSince(STREAM, 1, 'e1')?.changes.map((c) => c.rev)).toEqual([2, 3, 4, 5, 6, 7, 8]);
     });
 
     it('never answers a moderation stream from the cache, only its position', async () => {
@@ -717,6 +873,56 @@ describe('Fanout', () => {
     });
   });
 
+  describe('a new stream (rev 0)', () => {
+    const NEW = 'ticker:new';
+
+    async function empty(opts: Partial<FanoutOptions> = {}) {
+      const t = await setup(opts);
+      t.log.create(NEW, 0);
+      await t.fanout.ensure(NEW);
+      t.io.join(NEW, 'reader-1');
+      return t;
+    }
+
+    it('is relayed from its first change, and its position answered from memory', async () => {
+      const t = await empty();
+      expect(t.fanout.relays(NEW)).toBe(true);
+      expect(t.fanout.recentSince(NEW, undefined, undefined)).toEqual({ rev: 0, epoch: 'e1', changes: [], more: false });
+      expect(t.fanout.recentSince(NEW, 0, 'e1')).toEqual({ rev: 0, epoch: 'e1', changes: [], more: false });
+      await t.deliver(t.commit(1, NEW));
+      expect(t.io.frames(NEW)).toEqual([{ event: 'changes', since: 0, rev: 1, revs: [1] }]);
+    });
+
+    it('whose first envelope is lost is healed by the sweep', async () => {
+      const t = await empty({ healIntervalMs: 1000 });
+      t.commit(1, NEW);
+      await advance(1000);
+      await nextTurn();
+      expect(t.io.frames(NEW)).toEqual([{ event: 'changes', since: 0, rev: 1, revs: [1] }]);
+    });
+
+    it('is healed when the bus reconnects', async () => {
+      const t = await setup({}, (hub) => new ReconnectingBus('node-a', hub));
+      const { bus } = t;
+      t.log.create(NEW, 0);
+      await t.fanout.ensure(NEW);
+      t.io.join(NEW, 'reader-1');
+      t.commit(1, NEW);
+      bus.reconnected();
+      await settle();
+      expect(t.io.frames(NEW)).toEqual([{ event: 'changes', since: 0, rev: 1, revs: [1] }]);
+    });
+
+    it('keeps its position when a reader comes right as its release is decided', async () => {
+      const t = await empty({ releaseAfterMs: 1000 });
+      const position = jest.spyOn(t.log, 'position');
+      t.io.leave(NEW, 'reader-1');
+      jest.advanceTimersByTime(1000);
+      await t.fanout.ensure(NEW);
+      expect(position).not.toHaveBeenCalled();
+    });
+  });
+
   describe('publish() (changes committed on this node)', () => {
     it('relays to the local room and hands one envelope to the other nodes', async () => {
       const t = await relaying();
@@ -751,6 +957,7 @@ describe('Fanout', () => {
       t.fanout.publish(STREAM, t.log.commit(STREAM, 1).changes);
       await settle();
       expect(t.io.frames()).toHaveLength(1);
+      expect(t.logged(40)).toEqual([warning('bus publish failed', 'redis down', { stream: STREAM })]);
     });
   });
 
@@ -765,9 +972,9 @@ describe('Fanout', () => {
     });
 
     it('a bus that reconnects heals every relayed stream, then says so', async () => {
-      const bus = new ReconnectingBus('node-a', new MemoryHub());
       const onBusReconnect = jest.fn();
-      const t = await setup({ onBusReconnect }, bus);
+      const t = await setup({ onBusReconnect }, (hub) => new ReconnectingBus('node-a', hub));
+      const { bus } = t;
       await t.fanout.ensure(STREAM);
       t.io.join(STREAM, 'reader-1');
       t.commit(); // lost during the outage
@@ -775,6 +982,16 @@ describe('Fanout', () => {
       expect(onBusReconnect).toHaveBeenCalledTimes(1);
       await settle();
       expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+      expect(t.logged(20)).toEqual([expect.objectContaining({ why: 'bus reconnected' })]);
+    });
+
+    it('a node without onControl or onBusReconnect listeners takes both events quietly', async () => {
+      const t = await setup({ onControl: undefined }, (hub) => new ReconnectingBus('node-a', hub));
+      const { bus } = t;
+      await t.other.publishControl({ v: 1, node: 'node-b', type: 'presence', data: {} });
+      await settle();
+      bus.reconnected();
+      await settle();
     });
   });
 
@@ -783,7 +1000,8 @@ describe('Fanout', () => {
     t.io.join('ticker:t2', 'reader-2');
     t.log.create('ticker:t2', 1);
     await t.fanout.ensure('ticker:t2');
-    await t.deliver(t.commit()); // frame sent; the next waits for batchMs
+    await t.deliver(t.commit()); // frame sent; the next ones wait for batchMs, in one frame
+    await t.deliver(t.commit());
     await t.deliver(t.commit());
     const [, late] = [t.commit(1, 'ticker:t2'), t.commit(1, 'ticker:t2')];
     await t.deliver(late); // a gap wait
@@ -793,7 +1011,7 @@ describe('Fanout', () => {
     expect(jest.getTimerCount()).toBe(0);
     expect(t.fanout.activeStreams).toEqual([]);
     await t.other.publish(t.commit());
-    await settle();
+    await advance(5000);
     expect(t.io.frames()).toHaveLength(1);
   });
 });
@@ -822,6 +1040,11 @@ describe('compact()', () => {
   it('an item whose last change is a deletion stays a tombstone', () => {
     const log = [created('a', 1, 1), created('b', 2, 2), updated('b', 2, 3), deleted('b', 2, 4), deleted('a', 1, 5)];
     expect(brief(compact(log, 1))).toEqual(['entry.deleted b@4', 'entry.deleted a@5']);
+  });
+
+  it('a change without a seq keeps its type, created ones included (reports)', () => {
+    const report = { rev: 4, type: 'report.created', data: { id: 'r1', messageId: 'm1' } } as Change;
+    expect(compact([report], 1)).toEqual([report]);
   });
 
   it('changes without a seq (ticker meta) pass as they are; kinds do not share ids', () => {

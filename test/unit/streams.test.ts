@@ -124,7 +124,7 @@ describe('StreamSync', () => {
       const done = sync.sync();
       expect(socket.sent).toHaveLength(1);
       expect(socket.sent[0]).toMatchObject({ event: 'subscribe', ms: ACK_TIMEOUT_MS });
-      expect(socket.sent[0].payload).toEqual({ stream: STREAM });
+      expect(socket.sent[0].payload).toStrictEqual({ stream: STREAM });
 
       await socket.answer(ok({ rev: 5, epoch: 'e1', changes: [] }));
       await done;
@@ -136,9 +136,9 @@ describe('StreamSync', () => {
     it('a resume after a reconnect asks with since and epoch and applies only the changes it did not have', async () => {
       const { socket, sync, applied } = await atRev5();
       const done = sync.sync();
-      expect(socket.sent[1].payload).toEqual({ stream: STREAM, since: 5, epoch: 'e1' });
+      expect(socket.sent[1].payload).toStrictEqual({ stream: STREAM, since: 5, epoch: 'e1' });
       // A catch-up may repeat a change the client already holds (it raced a pushed frame).
-      await socket.answer(ok({ rev: 7, epoch: 'e1', changes: [change(4), change(6), change(7)] }));
+      await socket.answer(ok({ rev: 7, epoch: 'e1', changes: [change(4), change(5), change(6), change(7)] }));
       await done;
       expect(applied).toEqual([{ revs: [6, 7], rev: 7 }]);
       expect(sync.lastRev).toBe(7);
@@ -153,13 +153,29 @@ describe('StreamSync', () => {
       expect(sync.lastRev).toBe(5);
     });
 
+    it('a stream that is still empty (rev 0) resumes from 0 and applies its first frame at once', async () => {
+      const { socket, sync, applied } = setup();
+      const first = sync.sync();
+      await socket.answer(ok({ rev: 0, epoch: 'e1', changes: [] }));
+      await first;
+      const again = sync.sync();
+      expect(socket.sent[1].payload).toStrictEqual({ stream: STREAM, since: 0, epoch: 'e1' });
+      await socket.answer(ok({ rev: 0, epoch: 'e1', changes: [] }));
+      await again;
+      sync.onFrame(frame(0, 1));
+      expect(applied).toEqual([
+        { revs: [], rev: 0 },
+        { revs: [1], rev: 1 },
+      ]);
+    });
+
     it('a position without an epoch resumes with since alone', async () => {
       const { socket, sync } = setup();
       const first = sync.sync();
       await socket.answer(ok({ rev: 3, changes: [] }));
       await first;
       void sync.sync();
-      expect(socket.sent[1].payload).toEqual({ stream: STREAM, since: 3 });
+      expect(socket.sent[1].payload).toStrictEqual({ stream: STREAM, since: 3 });
     });
 
     it('a resume whose answer carries no epoch keeps the one it had', async () => {
@@ -192,7 +208,7 @@ describe('StreamSync', () => {
       let finished = false;
       const done = sync.sync().then(() => (finished = true));
       await socket.answer(ok({ rev: 7, epoch: 'e1', changes: changes(6, 7), more: true }));
-      expect(socket.sent[2].payload).toEqual({ stream: STREAM, since: 7, epoch: 'e1' });
+      expect(socket.sent[2].payload).toStrictEqual({ stream: STREAM, since: 7, epoch: 'e1' });
       expect(finished).toBe(false);
       await socket.answer(ok({ rev: 9, epoch: 'e1', changes: changes(8, 9) }));
       await done;
@@ -242,7 +258,7 @@ describe('StreamSync', () => {
       sync.onFrame(frame(7, 8)); // 6 and 7 are missing
       expect(applied).toEqual([]);
       expect(socket.sent).toHaveLength(2);
-      expect(socket.sent[1].payload).toEqual({ stream: STREAM, since: 5, epoch: 'e1' });
+      expect(socket.sent[1].payload).toStrictEqual({ stream: STREAM, since: 5, epoch: 'e1' });
 
       // More frames while that catch-up is in flight: held, not a second catch-up.
       sync.onFrame(frame(8, 9));
@@ -258,7 +274,7 @@ describe('StreamSync', () => {
         { revs: [9], rev: 9 },
       ]);
       expect(socket.sent).toHaveLength(3);
-      expect(socket.sent[2].payload).toEqual({ stream: STREAM, since: 9, epoch: 'e1' });
+      expect(socket.sent[2].payload).toStrictEqual({ stream: STREAM, since: 9, epoch: 'e1' });
       await socket.answer(ok({ rev: 11, epoch: 'e1', changes: changes(10, 11) }));
       expect(sync.lastRev).toBe(11);
       expect(applied.flatMap((a) => a.revs)).toEqual(revs(6, 11));
@@ -310,7 +326,7 @@ describe('StreamSync', () => {
       expect(applied).toEqual([]);
       expect(sync.epoch).toBe('e2');
       void sync.sync();
-      expect(socket.sent[2].payload).toEqual({ stream: STREAM, since: 9, epoch: 'e2' });
+      expect(socket.sent[2].payload).toStrictEqual({ stream: STREAM, since: 9, epoch: 'e2' });
     });
 
     it('a reset without an onReset listener still moves the position', async () => {
@@ -344,7 +360,7 @@ describe('StreamSync', () => {
         expect(socket.sent).toHaveLength(2);
         await jest.advanceTimersByTimeAsync(1);
         expect(socket.sent).toHaveLength(3);
-        expect(socket.sent[2].payload).toEqual({ stream: STREAM, since: 6, epoch: 'e1' });
+        expect(socket.sent[2].payload).toStrictEqual({ stream: STREAM, since: 6, epoch: 'e1' });
 
         // Refused again: twice as long.
         await socket.answer(refusal(code));
@@ -426,7 +442,7 @@ describe('StreamSync', () => {
       expect(socket.sent).toHaveLength(2);
       await jest.advanceTimersByTimeAsync(1);
       expect(socket.sent).toHaveLength(3);
-      expect(socket.sent[2].payload).toEqual(socket.sent[1].payload);
+      expect(socket.sent[2].payload).toStrictEqual(socket.sent[1].payload);
       await socket.answer(ok({ rev: 6, epoch: 'e1', changes: [change(6)] }));
       await done;
       expect(applied).toEqual([{ revs: [6], rev: 6 }]);
@@ -471,6 +487,16 @@ describe('StreamSync', () => {
         { revs: [], rev: 5 },
         { revs: [6, 7], rev: 7 },
       ]);
+    });
+
+    it('a stream that is still empty (rev 0) is polled from 0', async () => {
+      const { sync, fetchChanges, appliedRevs } = restSetup();
+      fetchChanges.mockResolvedValueOnce({ rev: 0, epoch: 'e1', changes: [] });
+      await sync.poll();
+      fetchChanges.mockResolvedValueOnce({ rev: 1, epoch: 'e1', changes: [change(1)] });
+      await sync.poll();
+      expect(fetchChanges).toHaveBeenLastCalledWith(0, 'e1');
+      expect(appliedRevs()).toEqual([1]);
     });
 
     it('304 (not modified) applies nothing', async () => {

@@ -107,6 +107,8 @@ export class StreamSync {
         if (!this.socket.connected) return;
         continue;
       }
+      // Closed while the answer was on its way: apply nothing, report nothing, arm no retry.
+      if (this.closed) return;
       if (!ack.ok) {
         this.refuse(new LivetickerError(ack.error.code, ack.error.message, undefined, ack.error.details));
         return;

@@ -42,8 +42,11 @@ export interface DepsOptions {
   memoryHub?: MemoryHub;
 }
 
-/** Longest a throttle waits for Redis before the in-memory stand-in answers, ms. */
-const LIMITS_COMMAND_TIMEOUT_MS = 100;
+/**
+ * The throttles' own Redis connection never waits: a command gets 100 ms, and none is queued or
+ * retried while Redis is away, so the in-memory stand-in answers at once.
+ */
+export const LIMITS_REDIS_OPTIONS: RedisOptions = { commandTimeout: 100, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
 
 function redisClient(url: string, logger: Logger, role: string, extra: RedisOptions = {}): Redis {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: `liveticker-${role}`, ...extra });
@@ -77,11 +80,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       const log = logger.child({ module: 'redis' });
       const main = redisClient(config.redisUrl, log, 'main');
       const sub = redisClient(config.redisUrl, log, 'sub');
-      const limits = redisClient(config.redisUrl, log, 'limits', {
-        commandTimeout: LIMITS_COMMAND_TIMEOUT_MS,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-      });
+      const limits = redisClient(config.redisUrl, log, 'limits', LIMITS_REDIS_OPTIONS);
       closers.push(async () => {
         main.disconnect();
         sub.disconnect();

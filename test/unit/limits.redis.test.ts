@@ -1,30 +1,16 @@
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { LIMITS, Limiters } from '../../server/src/auth/limits';
-import { AppError } from '../../server/src/errors';
+import { LIMITS_REDIS_OPTIONS } from '../../server/src/deps';
+import { consumeTimes, refused, retryAfter } from './limits.helpers';
 import { SHARED_REDIS_URL, cleanPrefix, randomPrefix } from '../helpers/redis';
 
-// Real ioredis clients configured as server/src/deps.ts configures its `main` connection (real
+// Real ioredis clients configured as server/src/deps.ts configures its throttle connection (real
 // timers: ioredis reconnects on its own timers). The shared Redis is used only under a random
 // key prefix; the outage is a client pointed at a port nothing listens on.
 
-const AS_DEPS: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 2 };
+const AS_DEPS: RedisOptions = { lazyConnect: true, ...LIMITS_REDIS_OPTIONS };
 
-async function refused(call: Promise<unknown>): Promise<AppError> {
-  const outcome = await call.then(
-    () => 'passed',
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected a rate_limited refusal, got: ${String(outcome)}`);
-  expect(outcome.code).toBe('rate_limited');
-  return outcome;
-}
-
-const retryAfter = (err: AppError) => (err.details as { retryAfter: number }).retryAfter;
-
-async function consumeTimes(limiters: Limiters, name: string, key: string, times: number): Promise<void> {
-  for (let i = 0; i < times; i++) await limiters.consume(name, key);
-}
 
 describe('Limiters (Redis store)', () => {
   const clients: Redis[] = [];

@@ -1,28 +1,13 @@
 import { LIMITS, Limiters } from '../../server/src/auth/limits';
 import type { LimitSpec } from '../../server/src/auth/limits';
 import { AppError } from '../../server/src/errors';
+import { consumeTimes, refused, retryAfter } from './limits.helpers';
 
 // The in-memory store (no REDIS_URL): time is jest's fake clock, which the store's Date.now()
 // and expiry timers both follow. The Redis store and its outage fallback: limits.redis.test.ts.
 
 const MINUTE = 60_000;
 
-/** Awaits a call that must be refused and returns its error. */
-async function refused(call: Promise<unknown>): Promise<AppError> {
-  const outcome = await call.then(
-    () => 'passed',
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected a rate_limited refusal, got: ${String(outcome)}`);
-  expect(outcome.code).toBe('rate_limited');
-  return outcome;
-}
-
-const retryAfter = (err: AppError) => (err.details as { retryAfter: number }).retryAfter;
-
-async function consumeTimes(limiters: Limiters, name: string, key: string, times: number, spec?: LimitSpec): Promise<void> {
-  for (let i = 0; i < times; i++) await limiters.consume(name, key, spec);
-}
 
 describe('Limiters (memory store)', () => {
   let limiters: Limiters;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy } from './http/client-ip';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -34,7 +35,18 @@ const EnvSchema = z.object({
   FANOUT_BATCH_MS: z.coerce.number().int().min(0).max(100).default(20),
   /** Seed a demo ticker into an empty database on start. */
   SEED_DEMO: boolish.default(true),
-  TRUST_PROXY: boolish.default(false),
+  /** Proxies trusted to name the client: a hop count (1 behind one nginx) or their addresses/CIDRs. */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, c) => {
+      const parsed = parseTrustProxy(v);
+      if (typeof parsed === 'object' && !Array.isArray(parsed)) {
+        c.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('liveticker <no-reply@localhost>'),
   /** The first admin, created on start when no user has this address yet. */

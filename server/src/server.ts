@@ -51,10 +51,14 @@ export interface LivetickerServer {
  */
 export const MAX_SOCKET_FRAME = 16 * 1024;
 
-/** Browser origins allowed to use cookies and open sockets: the server's own and CORS_ORIGINS. */
+/**
+ * Browser origins allowed to use cookies (credentialed writes, cookie handshakes): the server's
+ * own and those CORS_ORIGINS names. `*` never counts here: it opens anonymous reads to every
+ * origin, never a reader's cookie to a page that is not named.
+ */
 export function originChecker(allowed: string[], publicUrl: string): (origin: string) => boolean {
   const own = new URL(publicUrl).origin;
-  return (origin) => allowed.includes('*') || origin === own || allowed.includes(origin);
+  return (origin) => origin === own || allowed.includes(origin);
 }
 
 export async function createServer(deps: Deps): Promise<LivetickerServer> {
@@ -68,7 +72,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const httpServer = http.createServer();
   const io = new IoServer(httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
-    cors: { origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: true },
+    // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
+    cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
   const actors = actorResolver(database.db, config.adminApiKey);
   const sessions = new SocketSessions({ io, actors, logger, recheckMs: config.sessionRecheckMs });

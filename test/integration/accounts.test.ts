@@ -87,7 +87,9 @@ for (const [dialect, bus] of VARIANTS) {
         corsOrigins: ['https://widgets.example.org'],
         scrypt: { logN: 12, r: 8, p: 1 },
         // Every test user registers from 127.0.0.1; the per-IP registration limit is tested apart.
-        limitOverrides: { registerIp: { points: 10_000, duration: 3600 } },
+        limitOverrides: { registerIp: { points: 10_000, duration: 3600 }, loginAccount: { points: 30, duration: 3600 } },
+        // One proxy in front: its X-Forwarded-For entry names the client in the tests below.
+        trustProxy: 1,
       });
     });
     afterEach(() => {
@@ -134,7 +136,10 @@ for (const [dialect, bus] of VARIANTS) {
       expect(beforeVerify.body.user.emailVerifiedAt).toBeNull();
       const verified = await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') });
       expect(verified.body).toMatchObject({ verified: true, user: { email, displayName: 'Anna Leser', role: 'reader' } });
-      const me = await raw(t.url, 'GET', '/me', undefined, bearer(beforeVerify.body.token));
+      // The session made before the link was followed ended with it; a new login is verified.
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(beforeVerify.body.token))).status).toBe(401);
+      const after = await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' });
+      const me = await raw(t.url, 'GET', '/me', undefined, bearer(after.body.token));
       expect(me.body.emailVerifiedAt).toEqual(expect.any(String));
       expect(me.body).not.toHaveProperty('passwordHash');
     });
@@ -217,16 +222,88 @@ for (const [dialect, bus] of VARIANTS) {
       expect((await raw(t.url, 'POST', '/auth/login', { email, password: 'brand new secret' })).status).toBe(200);
     });
 
-    it('throttles failed logins per account with 429 rate_limited and Retry-After', async () => {
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const loginFrom = (ip: string, email: string, password: string) => raw(t.url, 'POST', '/auth/login', { email, password }, from(ip));
+
+    it('throttles failed logins per account and address with 429 rate_limited and Retry-After', async () => {
       const { email } = await verifiedUser();
-      for (let i = 0; i < 5; i++) expect((await raw(t.url, 'POST', '/auth/login', { email, password: 'wrong wrong' })).status).toBe(401);
-      const limited = await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' });
+      for (let i = 0; i < 5; i++) expect((await loginFrom('192.0.2.10', email, 'wrong wrong')).status).toBe(401);
+      const limited = await loginFrom('192.0.2.10', email, 'a long secret');
       expect(limited.status).toBe(429);
       expect(limited.body.error.code).toBe('rate_limited');
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-      // Another account from the same IP is not locked out by it.
+      // Another account from the same address is not locked out by it.
       const other = await verifiedUser();
-      expect(other.token).toMatch(/^lts_/);
+      expect((await loginFrom('192.0.2.10', other.email, 'a long secret')).status).toBe(200);
+    });
+
+    it('wrong passwords typed for an editor from elsewhere never keep the editor out (no lockout on demand)', async () => {
+      const editor = await verifiedUser({ role: 'editor' });
+      // Five attackers' addresses, five wrong passwords each: each pair is blocked…
+      for (let a = 1; a <= 5; a++) {
+        for (let i = 0; i < 5; i++) expect((await loginFrom(`198.18.0.${a}`, editor.email, 'wrong wrong')).status).toBe(401);
+        expect((await loginFrom(`198.18.0.${a}`, editor.email, 'a long secret')).status).toBe(429);
+      }
+      // …the editor, from a clean address, is not.
+      expect((await loginFrom('203.0.113.77', editor.email, 'a long secret')).status).toBe(200);
+    });
+
+    it('an IPv6 client is counted by its /64: fresh addresses in it do not buy fresh tries', async () => {
+      const { email } = await verifiedUser();
+      for (let i = 1; i <= 5; i++) expect((await loginFrom(`2001:db8:7:8::${i}`, email, 'wrong wrong')).status).toBe(401);
+      expect((await loginFrom('2001:db8:7:8:ffff::99', email, 'a long secret')).status).toBe(429);
+      expect((await loginFrom('::ffff:192.0.2.200', email, 'a long secret')).status).toBe(200);
+      expect((await loginFrom('2001:db8:7:9::1', email, 'a long secret')).status).toBe(200);
+    });
+
+    it('a client cannot pick its address with a forged left-most X-Forwarded-For (TRUST_PROXY is a hop count)', async () => {
+      const { email } = await verifiedUser();
+      // The proxy (one hop) appends the real peer; whatever the client wrote before it is ignored.
+      for (let i = 0; i < 5; i++) {
+        expect((await loginFrom(`10.${i}.${i}.${i}, 192.0.2.66`, email, 'wrong wrong')).status).toBe(401);
+      }
+      expect((await loginFrom('10.200.200.200, 192.0.2.66', email, 'a long secret')).status).toBe(429);
+    });
+
+    it('past the account-wide limit (a guessing botnet) only addresses that logged in before may try the account', async () => {
+      const victim = await verifiedUser();
+      expect((await loginFrom('198.51.100.7', victim.email, 'a long secret')).status).toBe(200);
+      // 30 is this suite's account-wide limit (100 an hour by default): one wrong try per address.
+      for (let a = 1; a <= 30; a++) expect((await loginFrom(`198.19.${a}.1`, victim.email, 'wrong wrong')).status).toBe(401);
+      expect((await loginFrom('198.19.99.1', victim.email, 'a long secret')).status).toBe(429);
+      expect((await loginFrom('198.51.100.7', victim.email, 'a long secret')).status).toBe(200);
+    });
+
+    it('throttles wrong current passwords at POST /auth/password per account', async () => {
+      const user = await verifiedUser();
+      const change = (currentPassword: string) =>
+        raw(t.url, 'POST', '/auth/password', { currentPassword, newPassword: 'a newer secret' }, bearer(user.token));
+      for (let i = 0; i < 5; i++) expect((await change(`wrong ${i} guess`)).status).toBe(401);
+      const limited = await change('a long secret');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The password did not change, and another account is not affected.
+      expect((await raw(t.url, 'POST', '/auth/login', { email: user.email, password: 'a long secret' })).status).toBe(200);
+      const other = await verifiedUser();
+      expect((await raw(t.url, 'POST', '/auth/password', { currentPassword: 'a long secret', newPassword: 'a newer secret' }, bearer(other.token))).status).toBe(200);
+    });
+
+    it('following the verification link ends the sessions and API tokens made before it, except the one that follows it', async () => {
+      // An attacker registers the victim's address and logs in while it is unverified.
+      const email = address();
+      await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader' });
+      const attacker = (await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' })).body.token as string;
+      const apiToken = await raw(t.url, 'POST', '/me/tokens', { name: 'kept' }, bearer(attacker));
+      const socket = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { token: attacker } });
+      sockets.push(socket);
+      const ended = withTimeout(new Promise<{ reason: string }>((resolve) => socket.on('session:ended', resolve)), 'the attacker socket told');
+      await waitFor(() => socket.connected, 'attacker socket connected');
+      // The owner of the address follows the link (without a session of this account).
+      const link = SmtpSink.link(await smtp.mailTo(email));
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') })).status).toBe(200);
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(attacker))).status).toBe(401);
+      if (apiToken.status === 201) expect((await raw(t.url, 'GET', '/me', undefined, bearer(apiToken.body.token))).status).toBe(401);
+      expect((await ended).reason).toBe('verified_elsewhere');
     });
 
     it('the resend limit does not tell an existing address from a new one (register + 3 resends answer alike)', async () => {
@@ -397,3 +474,40 @@ for (const [dialect, bus] of VARIANTS) {
     });
   });
 }
+
+describe('CORS_ORIGINS=* (anonymous reads from anywhere, never credentialed writes)', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory', { publicUrl: PUBLIC_URL, corsOrigins: ['*'], scrypt: { logN: 10, r: 8, p: 1 } });
+  });
+  afterAll(async () => t.close());
+
+  it('lets any page read anonymously, but refuses cookie writes and cookie handshakes from pages it does not name', async () => {
+    const editor = await makeUser(t.url, 'editor');
+    const login = await raw(t.url, 'POST', '/auth/login', { email: editor.email, password: 'a long secret' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    expect(cookie).toMatch(/^lt_session=lts_/);
+
+    const read = await fetch(`${t.url}/api/v1/tickers`, { headers: { origin: 'https://anywhere.example' } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBe('*');
+    expect(read.headers.get('access-control-allow-credentials')).toBeNull();
+
+    const body = { title: `Star ${Math.random()}` };
+    expect((await raw(t.url, 'POST', '/tickers', body, { cookie, origin: 'https://evil.example' })).body.error.code).toBe('csrf_rejected');
+    expect((await raw(t.url, 'POST', '/tickers', body, { cookie, origin: PUBLIC_URL })).status).toBe(201);
+
+    // A foreign page's socket connects, but the reader's cookie does not log it in.
+    const foreign = connect(t.url, { transports: ['websocket'], reconnection: false, extraHeaders: { origin: 'https://evil.example', cookie } });
+    const own = connect(t.url, { transports: ['websocket'], reconnection: false, extraHeaders: { origin: PUBLIC_URL, cookie } });
+    try {
+      await waitFor(() => foreign.connected && own.connected, 'both sockets connected');
+      const ids = (s: Socket) => [...t.node.server.io.of('/').sockets.values()].find((x) => x.id === s.id)?.data.actor?.id;
+      expect(ids(foreign)).toBeUndefined();
+      expect(ids(own)).toBe(editor.id);
+    } finally {
+      foreign.close();
+      own.close();
+    }
+  });
+});

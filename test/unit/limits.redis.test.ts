@@ -36,15 +36,15 @@ describe('Limiters (Redis store)', () => {
     await cleanPrefix(SHARED_REDIS_URL, prefix);
   });
 
-  it('two nodes share each limit: three failed logins on one and two on the other block the account on both', async () => {
+  it('two nodes share each limit: three failed logins on one and two on the other block the pair on both', async () => {
     const a = new Limiters({ redis: await node(), prefix });
     const b = new Limiters({ redis: await node(), prefix });
-    await consumeTimes(a, 'loginAccount', 'ann@example.org', 3);
-    await consumeTimes(b, 'loginAccount', 'ann@example.org', 2);
-    await refused(a.check('loginAccount', 'ann@example.org'));
-    expect(retryAfter(await refused(b.consume('loginAccount', 'ann@example.org')))).toBe(15 * 60);
+    await consumeTimes(a, 'loginPair', 'ann@example.org', 3);
+    await consumeTimes(b, 'loginPair', 'ann@example.org', 2);
+    await refused(a.check('loginPair', 'ann@example.org'));
+    expect(retryAfter(await refused(b.consume('loginPair', 'ann@example.org')))).toBe(15 * 60);
     // The block is in Redis, so the other node refuses for the whole block too.
-    const fromA = retryAfter(await refused(a.check('loginAccount', 'ann@example.org')));
+    const fromA = retryAfter(await refused(a.check('loginPair', 'ann@example.org')));
     expect(fromA).toBeGreaterThan(15 * 60 - 5);
     expect(fromA).toBeLessThanOrEqual(15 * 60);
   });
@@ -52,11 +52,11 @@ describe('Limiters (Redis store)', () => {
   it('a successful login on one node clears the account’s count for every node', async () => {
     const a = new Limiters({ redis: await node(), prefix });
     const b = new Limiters({ redis: await node(), prefix });
-    await consumeTimes(a, 'loginAccount', 'ann@example.org', 5);
-    await refused(b.check('loginAccount', 'ann@example.org'));
-    await b.reset('loginAccount', 'ann@example.org');
-    await a.check('loginAccount', 'ann@example.org');
-    await consumeTimes(a, 'loginAccount', 'ann@example.org', 5);
+    await consumeTimes(a, 'loginPair', 'ann@example.org', 5);
+    await refused(b.check('loginPair', 'ann@example.org'));
+    await b.reset('loginPair', 'ann@example.org');
+    await a.check('loginPair', 'ann@example.org');
+    await consumeTimes(a, 'loginPair', 'ann@example.org', 5);
   });
 
   it('keeps its keys under the configured prefix, one key space per limit', async () => {
@@ -96,12 +96,12 @@ describe('Limiters (Redis store)', () => {
     it('each limit still holds, counted in this node’s memory, and answers at once', async () => {
       const limiters = new Limiters({ redis: await cutOff(), prefix });
       const started = Date.now();
-      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', 5);
-      expect(retryAfter(await refused(limiters.consume('loginAccount', 'ann@example.org')))).toBe(15 * 60);
-      await refused(limiters.check('loginAccount', 'ann@example.org'));
-      await limiters.check('loginAccount', 'bob@example.org');
-      await limiters.reset('loginAccount', 'ann@example.org');
-      await limiters.check('loginAccount', 'ann@example.org');
+      await consumeTimes(limiters, 'loginPair', 'ann@example.org', 5);
+      expect(retryAfter(await refused(limiters.consume('loginPair', 'ann@example.org')))).toBe(15 * 60);
+      await refused(limiters.check('loginPair', 'ann@example.org'));
+      await limiters.check('loginPair', 'bob@example.org');
+      await limiters.reset('loginPair', 'ann@example.org');
+      await limiters.check('loginPair', 'ann@example.org');
       // A login must not wait for ioredis to give up reconnecting (seconds per command).
       expect(Date.now() - started).toBeLessThan(1000);
     });

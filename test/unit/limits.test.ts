@@ -44,11 +44,11 @@ describe('Limiters (memory store)', () => {
     });
   });
 
-  it('an account that fails a sixth login is blocked for 15 min from then, however slowly the five came', async () => {
-    await limiters.consume('loginAccount', 'ann@example.org');
+  it('an account and address that fail a sixth login are blocked for 15 min from then, however slowly the five came', async () => {
+    await limiters.consume('loginPair', 'ann@example.org');
     jest.advanceTimersByTime(10 * MINUTE);
-    await consumeTimes(limiters, 'loginAccount', 'ann@example.org', 4);
-    expect(retryAfter(await refused(limiters.consume('loginAccount', 'ann@example.org')))).toBe(15 * 60);
+    await consumeTimes(limiters, 'loginPair', 'ann@example.org', 4);
+    expect(retryAfter(await refused(limiters.consume('loginPair', 'ann@example.org')))).toBe(15 * 60);
   });
 
   it('a limit without a block refuses only for what is left of its window', async () => {
@@ -100,9 +100,9 @@ describe('Limiters (memory store)', () => {
   });
 
   it('an override that names no block keeps the limit’s own block', async () => {
-    limiters = new Limiters({ prefix: 'unit:', specs: { loginAccount: { points: 1, duration: 60 } } });
-    await limiters.consume('loginAccount', 'ann@example.org');
-    expect(retryAfter(await refused(limiters.consume('loginAccount', 'ann@example.org')))).toBe(15 * 60);
+    limiters = new Limiters({ prefix: 'unit:', specs: { loginPair: { points: 1, duration: 60 } } });
+    await limiters.consume('loginPair', 'ann@example.org');
+    expect(retryAfter(await refused(limiters.consume('loginPair', 'ann@example.org')))).toBe(15 * 60);
   });
 
   it('a name without a limit or a spec is a programming error, not a rate limit', async () => {
@@ -116,9 +116,9 @@ describe('Limiters (memory store)', () => {
 
   describe('check (before a login is tried)', () => {
     it('does not count: checking a key any number of times leaves all its points', async () => {
-      for (let i = 0; i < 20; i++) await limiters.check('loginAccount', 'ann@example.org');
-      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', LIMITS.loginAccount.points);
-      await refused(limiters.consume('loginAccount', 'ann@example.org'));
+      for (let i = 0; i < 20; i++) await limiters.check('loginPair', 'ann@example.org');
+      await consumeTimes(limiters, 'loginPair', 'ann@example.org', LIMITS.loginPair.points);
+      await refused(limiters.consume('loginPair', 'ann@example.org'));
     });
 
     it('passes a key never seen and one with points left', async () => {
@@ -128,36 +128,36 @@ describe('Limiters (memory store)', () => {
     });
 
     it('refuses once the last point is used, for what is left of the window', async () => {
-      await limiters.consume('loginAccount', 'ann@example.org');
+      await limiters.consume('loginPair', 'ann@example.org');
       jest.advanceTimersByTime(5 * MINUTE);
-      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', 4);
-      expect(retryAfter(await refused(limiters.check('loginAccount', 'ann@example.org')))).toBe(10 * 60);
+      await consumeTimes(limiters, 'loginPair', 'ann@example.org', 4);
+      expect(retryAfter(await refused(limiters.check('loginPair', 'ann@example.org')))).toBe(10 * 60);
       jest.advanceTimersByTime(10 * MINUTE);
-      await limiters.check('loginAccount', 'ann@example.org');
+      await limiters.check('loginPair', 'ann@example.org');
     });
 
     it('refuses a blocked key for the whole block', async () => {
-      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', 6).catch(() => undefined);
+      await consumeTimes(limiters, 'loginPair', 'ann@example.org', 6).catch(() => undefined);
       jest.advanceTimersByTime(MINUTE);
-      expect(retryAfter(await refused(limiters.check('loginAccount', 'ann@example.org')))).toBe(14 * 60);
+      expect(retryAfter(await refused(limiters.check('loginPair', 'ann@example.org')))).toBe(14 * 60);
     });
   });
 
   describe('reset (after a successful login)', () => {
     it('gives a blocked key all its points back', async () => {
-      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', 6).catch(() => undefined);
-      await limiters.reset('loginAccount', 'ann@example.org');
-      await limiters.check('loginAccount', 'ann@example.org');
-      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', LIMITS.loginAccount.points);
-      await refused(limiters.consume('loginAccount', 'ann@example.org'));
+      await consumeTimes(limiters, 'loginPair', 'ann@example.org', 6).catch(() => undefined);
+      await limiters.reset('loginPair', 'ann@example.org');
+      await limiters.check('loginPair', 'ann@example.org');
+      await consumeTimes(limiters, 'loginPair', 'ann@example.org', LIMITS.loginPair.points);
+      await refused(limiters.consume('loginPair', 'ann@example.org'));
     });
 
     it('touches only that key and that limit', async () => {
-      await consumeTimes(limiters, 'loginAccount', 'ann@example.org', 5);
-      await consumeTimes(limiters, 'loginAccount', 'bob@example.org', 5);
+      await consumeTimes(limiters, 'loginPair', 'ann@example.org', 5);
+      await consumeTimes(limiters, 'loginPair', 'bob@example.org', 5);
       await consumeTimes(limiters, 'loginIp', 'ann@example.org', LIMITS.loginIp.points);
-      await limiters.reset('loginAccount', 'ann@example.org');
-      await refused(limiters.check('loginAccount', 'bob@example.org'));
+      await limiters.reset('loginPair', 'ann@example.org');
+      await refused(limiters.check('loginPair', 'bob@example.org'));
       await refused(limiters.check('loginIp', 'ann@example.org'));
     });
   });

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { AppContext } from '../context';
 import { idParam } from '../http/params';
 import { SESSION_COOKIE } from '../http/actor';
+import { limitKey } from '../http/client-ip';
 import {
   changePassword,
   confirmPasswordReset,
@@ -28,13 +29,13 @@ function setSessionCookie(ctx: AppContext, res: Response, result: LoginResult): 
 
 export function authRouter(ctx: AppContext): Router {
   const r = Router();
-  const ip = (req: { ip?: string }) => req.ip ?? 'unknown';
+  const ip = (req: { ip?: string }) => limitKey(req.ip);
 
   r.post('/auth/register', async (req, res) => {
     res.status(202).json(await register(ctx, req.body, ip(req)));
   });
   r.post('/auth/verify', async (req, res) => {
-    res.json({ verified: true, user: await verifyEmail(ctx, req.body) });
+    res.json({ verified: true, user: await verifyEmail(ctx, req.body, req.actor) });
   });
   r.post('/auth/resend-verification', async (req, res) => {
     res.status(202).json(await resendVerification(ctx, req.body));

@@ -109,17 +109,27 @@ export async function register(ctx: AuthCtx, body: unknown, ip: string) {
   return registered(input.email);
 }
 
-export async function verifyEmail(ctx: AuthCtx, body: unknown): Promise<User> {
+/**
+ * Confirms an address. Sessions made before it end, except the one sending this request: whoever
+ * registered the address and logged in before its owner clicked the link (an attacker who
+ * registered someone else's address) must not come out of it holding a verified session.
+ */
+export async function verifyEmail(ctx: AuthCtx, body: unknown, actor?: Actor): Promise<User> {
   const { token } = parseInput(TokenBody, body, 'token');
   const { userId } = await consumeEmailToken(ctx.db, token, 'verify');
   const now = new Date().toISOString();
-  await ctx.db
+  const changed = await ctx.db
     .updateTable('users')
     .set({ email_verified_at: now, updated_at: now })
     .where('id', '=', userId)
     .where('email_verified_at', 'is', null)
-    .execute();
-  // An open socket of this user may post now, without a reload.
+    .executeTakeFirst();
+  if (Number(changed.numUpdatedRows) > 0) {
+    const keep = actor?.id === userId ? actor.sessionId : undefined;
+    const ended = await revokeSessions(ctx.db, userId, { exceptId: keep });
+    if (ended.length) ctx.endSessions(userId, ended, 'verified_elsewhere');
+  }
+  // An open socket of this user's own session may post now, without a reload.
   ctx.sessionsChanged(userId);
   return toUser((await findUserById(ctx.db, userId))!);
 }
@@ -131,19 +141,31 @@ export async function resendVerification(ctx: AuthCtx, body: unknown) {
   return { email, message: `If the address needs confirming, a new link was sent to ${email}` };
 }
 
+/**
+ * Logs in. Failures count per address, per account-and-address pair, and per account; only the
+ * first two block outright, so a wrong password typed for an editor from elsewhere never keeps
+ * the editor out. The account-wide count closes the account to unknown addresses only, after a
+ * guessing run far beyond any human's (see LIMITS).
+ */
 export async function login(ctx: AuthCtx, body: unknown, ip: string): Promise<LoginResult> {
   const input = parseInput(LoginBody, body, 'login');
+  const pair = `${input.email}|${ip}`;
   await ctx.limiters.check('loginIp', ip);
-  await ctx.limiters.check('loginAccount', input.email);
+  await ctx.limiters.check('loginPair', pair);
+  if ((await ctx.limiters.exhausted('loginAccount', input.email)) && !(await ctx.limiters.seen('loginKnown', pair))) {
+    await ctx.limiters.check('loginAccount', input.email);
+  }
   const user = await findUserByEmail(ctx.db, input.email);
   const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash(ctx)));
   if (!user || !ok) {
     await ctx.limiters.consume('loginIp', ip).catch(() => undefined);
+    await ctx.limiters.consume('loginPair', pair).catch(() => undefined);
     await ctx.limiters.consume('loginAccount', input.email).catch(() => undefined);
     throw new AppError('invalid_credentials', 'the e-mail address or the password is wrong');
   }
   if (user.banned_at) throw new AppError('banned', 'this account is banned');
-  await ctx.limiters.reset('loginAccount', input.email);
+  await ctx.limiters.reset('loginPair', pair);
+  await ctx.limiters.consume('loginKnown', pair).catch(() => undefined);
   if (needsRehash(user.password_hash, ctx.config.scrypt)) {
     const rehashed = await hashPassword(input.password, ctx.config.scrypt);
     await ctx.db.updateTable('users').set({ password_hash: rehashed }).where('id', '=', user.id).execute();
@@ -191,10 +213,14 @@ export async function confirmPasswordReset(ctx: AuthCtx, body: unknown): Promise
 export async function changePassword(ctx: AuthCtx, actor: Actor | undefined, body: unknown): Promise<LoginResult> {
   if (!actor?.sessionId) throw new AppError('login_required', 'log in to change your password');
   const input = parseInput(ChangePasswordBody, body, 'password change');
+  // A stolen reader session must not turn into a password oracle (nor load every core with scrypt).
+  await ctx.limiters.check('passwordChange', actor.id);
   const user = await findUserById(ctx.db, actor.id);
   if (!user || !(await verifyPassword(input.currentPassword, user.password_hash))) {
+    await ctx.limiters.consume('passwordChange', actor.id).catch(() => undefined);
     throw new AppError('invalid_credentials', 'the current password is wrong');
   }
+  await ctx.limiters.reset('passwordChange', actor.id);
   await setPassword(ctx, user.id, input.newPassword);
   const session = await createSession(ctx.db, user.id, { kind: 'session', ttlMs: ctx.config.sessionTtlMs });
   return { token: session.token, expiresAt: session.expiresAt, user: toUser(user) };

@@ -17,10 +17,26 @@ export interface LimitSpec {
  * across nodes; in memory otherwise.
  */
 export const LIMITS = {
-  /** Failed logins for one account: 5 per 15 min, then 15 min blocked. */
-  loginAccount: { points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
-  /** Failed logins from one IP: 30 per hour. */
+  /**
+   * Failed logins for one account from one address (IPv6: its /64): 5 per 15 min, then that pair
+   * is blocked for 15 min. Keyed by the pair, not the account alone, so nobody can lock an editor
+   * out by typing wrong passwords for them from elsewhere (OWASP: lockout on demand).
+   */
+  loginPair: { points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
+  /** Failed logins from one address, whatever the account: 30 per hour. */
   loginIp: { points: 30, duration: 3600 },
+  /**
+   * Failed logins for one account from everywhere: past 100 an hour (a guessing botnet), only
+   * addresses that logged in to it successfully in the last 14 days may try it.
+   */
+  loginAccount: { points: 100, duration: 3600 },
+  /**
+   * Addresses an account logged in from (14 days): marked by one point, never limiting. (The
+   * memory store expires keys with a timer, which cannot wait longer than 24.8 days.)
+   */
+  loginKnown: { points: 1_000_000, duration: 14 * 24 * 3600 },
+  /** Wrong current passwords at `POST /auth/password`: 5 per 15 min per account, then 15 min blocked. */
+  passwordChange: { points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
   /** Registrations from one IP: 10 per hour. */
   registerIp: { points: 10, duration: 3600 },
   /** Verification mails for one address: 3 per hour. */
@@ -80,6 +96,18 @@ export class Limiters {
     const limiter = this.get(name, spec);
     const res = await limiter.get(key);
     if (res && res.consumedPoints >= limiter.points) throw limited(res);
+  }
+
+  /** Whether the key has used up its events in the current window (nothing is counted). */
+  async exhausted(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<boolean> {
+    const limiter = this.get(name, spec);
+    const res = await limiter.get(key);
+    return Boolean(res && res.consumedPoints >= limiter.points);
+  }
+
+  /** Whether the key was counted at all in the current window. */
+  async seen(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<boolean> {
+    return Boolean((await this.get(name, spec).get(key))?.consumedPoints);
   }
 
   async reset(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<void> {

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { openApiDocument } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { authenticate } from './actor';
+import { trustFunction } from './client-ip';
 import { errorHandler, notFound } from './errors';
 
 /** Largest JSON body a request may carry. */
@@ -39,7 +40,7 @@ export interface AppParts {
 export function createApp(ctx: AppContext, parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', ctx.config.trustProxy);
+  app.set('trust proxy', trustFunction(ctx.config.trustProxy));
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(metricsMiddleware(ctx));
   app.use((_req, res, next) => {
@@ -63,7 +64,7 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
   const api = express.Router();
   api.use(
     cors({
-      origin: origins.includes('*') ? true : origins,
+      origin: origins.includes('*') ? '*' : origins,
       credentials: !origins.includes('*'),
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],

@@ -45,6 +45,12 @@ export function bindSockets(
     // Refused here (not in allowRequest) so the client learns why instead of a bare "websocket error".
     const origin = socket.handshake.headers.origin;
     if (!origin || ctx.originAllowed(origin)) return next();
+    if (ctx.config.corsOrigins.includes('*')) {
+      // Open to every page for reading, but a foreign page's handshake never rides on the
+      // reader's cookie; a token it holds itself (`auth.token`) is its own to use.
+      (socket.data as { cookieRefused?: boolean }).cookieRefused = true;
+      return next();
+    }
     const allowed = [new URL(ctx.config.publicUrl).origin, ...ctx.config.corsOrigins];
     // An operator needs to see this once, not per reader: one line per origin per minute.
     const last = refusedOrigins.get(origin) ?? 0;
@@ -58,7 +64,8 @@ export function bindSockets(
 
   io.use(async (socket, next) => {
     // Cross-site widgets and the CLI send `auth.token`; same-site pages may rely on the cookie.
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token || cookieToken(socket.handshake.headers.cookie);
+    const cookie = (socket.data as { cookieRefused?: boolean }).cookieRefused ? undefined : cookieToken(socket.handshake.headers.cookie);
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token || cookie;
     if (token === undefined || token === null || token === '') return next();
     const data = socket.data as SocketData & { staleSession?: boolean };
     try {

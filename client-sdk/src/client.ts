@@ -27,6 +27,11 @@ export interface ClientOptions {
   pollAfterMs?: number;
   /** Interval of that polling, ms (default 5 s; backs off while the server is unreachable). */
   pollIntervalMs?: number;
+  /**
+   * Who this client's reader is, for the reader count (default: one random id per page, so the
+   * ticker and the chat beside it count one reader). Not stored anywhere.
+   */
+  readerId?: string;
 }
 
 /** Where the connection stands, for a widget to put into words. */
@@ -70,6 +75,20 @@ function changesPath(stream: string): string | undefined {
  * session) it reconnects with exponential backoff and jitter, and every followed stream catches
  * up from its position; while the socket cannot connect, views are kept current over REST.
  */
+
+/**
+ * This page's reader id: the server counts a reader's sockets (reconnects, several widgets) once.
+ * Random, not stored: nothing about the reader is kept in the host page.
+ */
+const READER_ID = randomReaderId();
+
+function randomReaderId(): string {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto?.getRandomValues?.(bytes);
+  if (bytes.every((b) => b === 0)) for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export class LivetickerClient extends Emitter<ClientEvents> {
   readonly socket: Socket;
   readonly rest: RestClient;
@@ -103,7 +122,7 @@ export class LivetickerClient extends Emitter<ClientEvents> {
     });
     this.socket = io(opts.url, {
       transports: opts.transports ?? ['websocket'],
-      auth: (cb) => cb(this.token ? { token: this.token } : {}),
+      auth: (cb) => cb(this.token ? { token: this.token, readerId: opts.readerId ?? READER_ID } : { readerId: opts.readerId ?? READER_ID }),
       withCredentials: opts.withCredentials,
       // Reconnecting is ours (below): Socket.IO's own gives up after a server-side disconnect
       // and after a refused handshake, which would leave a reader stuck for good.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Author, Id, IsoDate, Slug, stripControls } from './common';
+import { Author, Id, IsoDate, Slug, hasVisibleText, stripControls } from './common';
 
 /** Code points a message may have after cleaning. */
 export const MAX_MESSAGE_LENGTH = 500;
@@ -16,6 +16,7 @@ export const MessageText = z
     z
       .string()
       .min(1, 'the message is empty')
+      .refine(hasVisibleText, 'the message is empty (only invisible characters)')
       .refine((v) => [...v].length <= MAX_MESSAGE_LENGTH, `at most ${MAX_MESSAGE_LENGTH} characters`),
   );
 

@@ -38,4 +38,16 @@ export function stripControls(text: string): string {
   return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '');
 }
 
+/**
+ * Characters that show nothing or only blank space: format and default-ignorable code points,
+ * combining marks on their own, spaces of every kind, and blanks that render as empty glyphs
+ * (Braille pattern blank, Hangul fillers).
+ */
+const BLANK = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{M}\p{Z}\s\u2800\u115F\u1160\u3164\uFFA0]/gu;
+
+/** Whether a text shows anything at all (a message of zero-width spaces does not). */
+export function hasVisibleText(text: string): boolean {
+  return text.replace(BLANK, '').length > 0;
+}
+
 export const Rev = z.number().int().min(0);

@@ -56,6 +56,15 @@ const EnvSchema = z.object({
   /** scrypt cost as log2(N); 17 is OWASP's minimum. Tests may lower it for speed (min 10). */
   SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
   /** Longest a graceful stop (SIGTERM) may take before remaining connections are cut, ms. */
+  /**
+   * Public reads (REST) one client address may make per minute; a catch-up (`changes?since=`)
+   * counts 5. 0 turns the limit off (a CDN in front that does its own limiting).
+   */
+  READ_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+  /** Sockets one client address may hold, over every node (0: no limit). */
+  MAX_SOCKETS_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  /** A socket whose unsent output passes this many bytes is cut off as a slow consumer. */
+  SOCKET_MAX_BUFFER_BYTES: z.coerce.number().int().min(16 * 1024).max(1024 * 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
@@ -83,6 +92,9 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    readRateLimit: env.READ_RATE_LIMIT,
+    maxSocketsPerIp: env.MAX_SOCKETS_PER_IP,
+    socketMaxBufferBytes: env.SOCKET_MAX_BUFFER_BYTES,
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,
     /** How often a node compares its streams with the database heads, ms (0 = never; tests only). */

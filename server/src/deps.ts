@@ -14,6 +14,8 @@ import { MemoryBus } from './realtime/bus.memory';
 import { MemoryHub } from './realtime/bus.memory';
 import { RedisPresence } from './realtime/presence';
 import type { PresenceStore } from './realtime/presence';
+import { RedisConnections } from './realtime/connections';
+import type { ConnectionStore } from './realtime/connections';
 import { RedisBus } from './realtime/bus.redis';
 import { logMailer, smtpMailer } from './mail/mailer';
 import type { Mailer } from './mail/mailer';
@@ -32,6 +34,8 @@ export interface Deps {
   metrics: Metrics;
   mailer: Mailer;
   presence: PresenceStore;
+  /** Sockets per client address over every node. */
+  connections: ConnectionStore;
   nodeId: string;
   close(): Promise<void>;
 }
@@ -75,6 +79,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
     let bus: Bus;
     let presence: PresenceStore;
+    let connections: ConnectionStore;
     let redis: Deps['redis'];
     if (config.redisUrl) {
       const log = logger.child({ module: 'redis' });
@@ -90,10 +95,13 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       redis = { main, sub, limits };
       bus = new RedisBus(nodeId, main, sub, config.redisPrefix, log);
       presence = new RedisPresence(main, config.redisPrefix);
+      // On the throttles' connection: a handshake never waits for a slow Redis (a local count stands in).
+      connections = new RedisConnections(limits, config.redisPrefix);
     } else {
       const hub = opts.memoryHub ?? new MemoryHub();
       bus = new MemoryBus(nodeId, hub);
       presence = hub.presence;
+      connections = hub.connections;
     }
     const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom, logger) : logMailer(logger);
     closers.push(async () => mailer.close());
@@ -105,6 +113,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       bus,
       mailer,
       presence,
+      connections,
       metrics: createMetrics(),
       nodeId,
       async close() {

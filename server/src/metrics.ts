@@ -20,6 +20,12 @@ export function createMetrics() {
       registers: [registry],
     }),
     sockets: new Gauge({ name: 'liveticker_sockets', help: 'Connected sockets on this node', registers: [registry] }),
+    socketRefusals: new Counter({
+      name: 'liveticker_socket_refusals_total',
+      help: 'Sockets refused or cut off: per_ip (MAX_SOCKETS_PER_IP), flood (commands past the limit), slow (output not read)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     changesPublished: new Counter({
       name: 'liveticker_changes_published_total',
       help: 'Changes committed and published by this node',

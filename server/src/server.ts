@@ -17,6 +17,8 @@ import { ChangeLog } from './realtime/changelog';
 import { Fanout } from './realtime/fanout';
 import { bindSockets } from './realtime/sockets';
 import { SocketSessions } from './realtime/socket-sessions';
+import { SocketGuard } from './realtime/socket-guard';
+import { trustFunction } from './http/client-ip';
 import { tickerChanges } from './tickers/tickers.changes';
 import { chatChanges, modChanges } from './chat/chat.changes';
 import { chatRouter } from './chat/chat.routes';
@@ -32,6 +34,7 @@ export interface LivetickerServer {
   io: IoServer;
   fanout: Fanout;
   sessions: SocketSessions;
+  guard: SocketGuard;
   /** Listens (port 0 picks a free one) and resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /**
@@ -138,7 +141,18 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     },
   };
 
-  bindSockets(io, ctx, fanout, sessions, {
+  const guard = new SocketGuard({
+    io,
+    store: deps.connections,
+    nodeId: deps.nodeId,
+    logger,
+    metrics: deps.metrics,
+    limiters: ctx.limiters,
+    trust: trustFunction(config.trustProxy),
+    maxPerIp: config.maxSocketsPerIp,
+    maxBufferBytes: config.socketMaxBufferBytes,
+  });
+  bindSockets(io, ctx, fanout, sessions, guard, {
     // A write checks the session as the database has it now (verified since, banned, expired).
     [SOCKET_EVENTS.chatSend]: async (socket, payload) => ({
       message: await sendMessage(ctx, await sessions.current(socket), payload),
@@ -169,6 +183,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   await fanout.start();
   presence.start();
   sessions.start();
+  guard.start();
   void dummyHash(ctx).catch((err: unknown) => logger.error({ err }, 'could not prepare the login hash'));
 
   return {
@@ -178,6 +193,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     io,
     fanout,
     sessions,
+    guard,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -210,6 +226,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       httpServer.closeIdleConnections();
       presence.stop();
       sessions.stop();
+      guard.stop();
       await closed;
       clearTimeout(deadline);
       await fanout.close();
@@ -219,6 +236,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       draining = true;
       presence.stop();
       sessions.stop();
+      guard.stop();
       await fanout.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -44,8 +44,10 @@ export async function startCluster(dialect: Dialect, bus: BusKind, config: Parti
 let counter = 0;
 
 /** A verified user of a role, logged in; returns its id and session token. */
-export async function makeUser(url: string, role: 'reader' | 'editor' | 'moderator' | 'admin' = 'reader', name = 'Reader') {
+export async function makeUser(url: string, role: 'reader' | 'editor' | 'moderator' | 'admin' = 'reader', name?: string) {
   const email = `user${++counter}-${Date.now()}@example.org`;
+  // Staff get names of their own: a reader may not take a staff member's name (impersonation).
+  name ??= role === 'reader' ? 'Reader' : `${role} ${counter}`;
   const created = await raw(url, 'POST', '/users', { email, password: 'a long secret', displayName: name, role }, { authorization: `Bearer ${OPS_KEY}` });
   if (created.status !== 201) throw new Error(`could not create user: ${JSON.stringify(created.body)}`);
   const login = await raw(url, 'POST', '/auth/login', { email, password: 'a long secret' });

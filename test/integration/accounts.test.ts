@@ -103,7 +103,8 @@ for (const [dialect, bus] of VARIANTS) {
     /** Registers, follows the link in the mail and logs in; returns the login answer. */
     async function verifiedUser(opts: { email?: string; role?: string; locale?: string } = {}) {
       const email = opts.email ?? address();
-      const reg = await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader', locale: opts.locale ?? 'en' });
+      // Each its own name: a reader promoted to staff below would make a shared name a staff name.
+      const reg = await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: `Reader ${email.split('@')[0]}`, locale: opts.locale ?? 'en' });
       expect(reg.status).toBe(202);
       const link = SmtpSink.link(await smtp.mailTo(email));
       expect((await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') })).status).toBe(200);
@@ -331,6 +332,28 @@ for (const [dialect, bus] of VARIANTS) {
       expect(resets).toEqual([202, 202, 202, 429]);
     });
 
+    it('refuses display names that pass for the newsroom, a staff member or another reader', async () => {
+      const register = (displayName: string) => raw(t.url, 'POST', '/auth/register', { email: address(), password: 'a long secret', displayName });
+      for (const name of ['Newsroom', 'Admin', 'Mod\u00ADerator', '\u0410dmin', 'ADMIN', 'The Moderator', 'Ｅｄｉｔｏｒ', 'Редакция']) {
+        const res = await register(name);
+        expect([name, res.status, res.body.error?.details?.[0]?.path]).toEqual([name, 400, 'displayName']);
+      }
+      const staff = await raw(t.url, 'POST', '/users', { email: address(), password: 'a long secret', displayName: `Eva Chief ${dialect}`, role: 'editor' }, ops);
+      expect(staff.status).toBe(201);
+      expect((await register(`\u0415va Chief ${dialect}`)).body.error.message).toMatch(/member of the newsroom/);
+      expect((await register(`Eva Chief ${dialect}`)).body.error.message).toMatch(/member of the newsroom/);
+      // Another reader's name in other letters is refused; the same name, written the same way, is not.
+      expect((await register(`Marta ${dialect}`)).status).toBe(202);
+      expect((await register(`M\u0430rta ${dialect}`)).body.error.message).toMatch(/another reader/);
+      expect((await register(`Marta ${dialect}`)).status).toBe(202);
+      // The same rules when a reader renames themselves.
+      const reader = await verifiedUser();
+      const rename = (displayName: string) => raw(t.url, 'PATCH', '/me', { displayName }, bearer(reader.token));
+      expect((await rename('Adm\u200Bin')).status).toBe(400);
+      expect((await rename(`Eva Chief ${dialect}`)).status).toBe(400);
+      expect((await rename(`Someone Else ${dialect}`)).status).toBe(200);
+    });
+
     it('validates bodies and display names', async () => {
       const cases: Array<[unknown, string]> = [
         [{ email: 'not-an-address', password: 'a long secret', displayName: 'Reader' }, 'email'],
@@ -375,7 +398,7 @@ for (const [dialect, bus] of VARIANTS) {
       const ticker = await raw(t.url, 'POST', '/tickers', { title: `Editor ticker ${dialect}` }, bearer(editor.token));
       expect(ticker.status).toBe(201);
       const entry = await raw(t.url, 'POST', `/tickers/${ticker.body.id}/entries`, { body: 'by an editor' }, bearer(editor.token));
-      expect(entry.body.author).toEqual({ id: editor.user.id, displayName: 'Reader' });
+      expect(entry.body.author).toEqual({ id: editor.user.id, displayName: editor.user.displayName });
       expect((await raw(t.url, 'GET', '/users', undefined, bearer(editor.token))).body.error.code).toBe('forbidden');
     });
 

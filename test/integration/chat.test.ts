@@ -24,7 +24,8 @@ for (const dialect of DIALECTS) {
       let room = 0;
 
       const client = (url: string, token?: string) => {
-        const cl = createClient({ url, token });
+        // Each client a reader of its own (in a browser, one page is one reader).
+        const cl = createClient({ url, token, readerId: `reader-${clients.length}-${Math.random().toString(36).slice(2)}` });
         clients.push(cl);
         return cl;
       };
@@ -83,6 +84,12 @@ for (const dialect of DIALECTS) {
         const bob = await makeUser(c.a.url);
         const s = socket(c.b.url, bob.token);
         expect(await send(s, { tickerId: id, body: 'no spoiler please', clientId: cid() })).toMatchObject({ ok: false, error: { code: 'message_rejected', details: { reason: 'banned_word' } } });
+        // Disguised: zero-width space, soft hyphen, Cyrillic о, fullwidth, a combining accent.
+        for (const body of ['no spo\u200Biler', 'no spoi\u00ADler', 'no sp\u043Eiler', 'no ｓｐｏｉｌｅｒ', 'no spoile\u0301r']) {
+          expect(await send(s, { tickerId: id, body, clientId: cid() })).toMatchObject({ ok: false, error: { code: 'message_rejected', details: { reason: 'banned_word' } } });
+        }
+        // Nothing visible is no message.
+        expect(await send(s, { tickerId: id, body: '\u200B\u2060\u3164', clientId: cid() })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
         expect(await send(s, { tickerId: id, body: 'same text', clientId: cid() })).toMatchObject({ ok: true });
         expect(await send(s, { tickerId: id, body: 'same text', clientId: cid() })).toMatchObject({ ok: false, error: { code: 'message_rejected', details: { reason: 'duplicate' } } });
 

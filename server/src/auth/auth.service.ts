@@ -13,6 +13,7 @@ import { AppError, parseInput } from '../errors';
 import { mailFor } from '../mail/templates';
 import type { Actor } from './actor';
 import { consumeEmailToken, issueEmailToken } from './email-tokens';
+import { checkReaderName, nameKey } from './names';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
 import { newId } from './tokens';
@@ -67,6 +68,7 @@ function registered(email: string) {
 export async function register(ctx: AuthCtx, body: unknown, ip: string) {
   const input = parseInput(RegisterBody, body, 'registration');
   await ctx.limiters.consume('registerIp', ip);
+  await checkReaderName(ctx.db, input.displayName);
   const passwordHash = await hashPassword(input.password, ctx.config.scrypt);
   const existing = await findUserByEmail(ctx.db, input.email);
   if (existing) {
@@ -87,6 +89,7 @@ export async function register(ctx: AuthCtx, body: unknown, ip: string) {
         id,
         email: input.email,
         display_name: input.displayName,
+        name_key: nameKey(input.displayName),
         role: 'reader',
         locale: input.locale,
         password_hash: passwordHash,

@@ -82,9 +82,9 @@ export class Limiters {
   }
 
   /** Counts one event; throws `rate_limited` (with `retryAfter` seconds) when over the limit. */
-  async consume(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<void> {
+  async consume(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName], points = 1): Promise<void> {
     try {
-      await this.get(name, spec).consume(key);
+      await this.get(name, spec).consume(key, points);
     } catch (err) {
       if (err instanceof RateLimiterRes) throw limited(err);
       throw err;

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import type { Actor } from './actor';
 import { requireRole } from './guard';
+import { checkReaderName, nameKey } from './names';
 import { hashPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
 import { newId } from './tokens';
@@ -24,10 +25,11 @@ export async function me(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined):
 export async function patchMe(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, body: unknown): Promise<User> {
   const current = await me(ctx, actor);
   const input = parseInput(PatchMeBody, body, 'profile');
+  if (input.displayName !== undefined && current.role === 'reader') await checkReaderName(ctx.db, input.displayName, current.id);
   await ctx.db
     .updateTable('users')
     .set({
-      ...(input.displayName !== undefined && { display_name: input.displayName }),
+      ...(input.displayName !== undefined && { display_name: input.displayName, name_key: nameKey(input.displayName) }),
       ...(input.locale !== undefined && { locale: input.locale }),
       updated_at: new Date().toISOString(),
     })
@@ -137,6 +139,7 @@ export async function createUserDirect(
     id: newId(),
     email: input.email,
     display_name: input.displayName,
+    name_key: nameKey(input.displayName),
     role: input.role,
     locale: 'de',
     password_hash: await hashPassword(input.password, ctx.config.scrypt),
@@ -159,5 +162,8 @@ export async function createUserDirect(
 /** Admin: adds a verified user with a role (newsroom staff, or readers migrated from elsewhere). */
 export async function createUser(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor | undefined, body: unknown): Promise<User> {
   requireRole(actor, 'admin');
-  return createUserDirect(ctx, parseInput(CreateUserBody, body, 'user'));
+  const input = parseInput(CreateUserBody, body, 'user');
+  // Staff names are the admin's choice; a reader's is held to the readers' rules.
+  if (input.role === 'reader') await checkReaderName(ctx.db, input.displayName);
+  return createUserDirect(ctx, input);
 }

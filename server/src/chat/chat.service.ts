@@ -8,6 +8,7 @@ import { newId } from '../auth/tokens';
 import { nextRev } from '../db/database';
 import type { Trx } from '../db/database';
 import { seqPage } from '../db/cursor';
+import { containsWord } from '../text/skeleton';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
 import { findMessage, listMessages, listPinnedMessages, toMessage } from './messages.repo';
@@ -32,10 +33,6 @@ export async function listMessagesPage(ctx: Pick<AppContext, 'db'>, tickerId: st
   return { ...page, pinned: q.cursor ? [] : await listPinnedMessages(ctx.db, tickerId) };
 }
 
-function containsWord(text: string, words: string[]): string | undefined {
-  const lower = text.toLowerCase();
-  return words.find((w) => new RegExp(`(^|[^\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(lower));
-}
 
 /** The message an author already sent to a room with this idempotency key, if any. */
 function findByClientId(db: AppContext['db'], tickerId: string, authorId: string, clientId: string) {

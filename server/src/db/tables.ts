@@ -46,6 +46,8 @@ export interface UsersTable {
   id: string;
   email: string;
   display_name: string;
+  /** `nameKey(display_name)`: the name as impersonation checks compare it. */
+  name_key: string | null;
   role: string;
   locale: string;
   password_hash: string;

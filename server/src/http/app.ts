@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { openApiDocument } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { authenticate } from './actor';
-import { trustFunction } from './client-ip';
+import { limitKey, trustFunction } from './client-ip';
 import { errorHandler, notFound } from './errors';
 
 /** Largest JSON body a request may carry. */
@@ -21,6 +21,28 @@ function metricsMiddleware(ctx: Pick<AppContext, 'metrics'>): RequestHandler {
       ctx.metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
     });
     next();
+  };
+}
+
+/** What a catch-up read costs against READ_RATE_LIMIT, beside 1 for any other read. */
+export const CATCH_UP_COST = 5;
+
+/**
+ * Public reads per client address (READ_RATE_LIMIT a minute; staff are not counted). Writes have
+ * their own limits; reads are cheap one by one but a flood of catch-ups is not.
+ */
+function readLimit(ctx: Pick<AppContext, 'config' | 'limiters'>): RequestHandler {
+  const perMinute = ctx.config.readRateLimit;
+  return async (req, _res, next) => {
+    if (perMinute === 0 || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    if (req.actor && req.actor.role !== 'reader') return next();
+    const cost = req.path.endsWith('/changes') && req.query.since !== undefined ? CATCH_UP_COST : 1;
+    try {
+      await ctx.limiters.consume('readIp', limitKey(req.ip), { points: perMinute, duration: 60 }, cost);
+      next();
+    } catch (err) {
+      next(err);
+    }
   };
 }
 
@@ -78,6 +100,7 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
     res.json(openApiDocument(`${ctx.config.publicUrl}/api/v1`));
   });
   api.use(authenticate(ctx.actors, (origin) => ctx.originAllowed(origin)));
+  api.use(readLimit(ctx));
   for (const router of parts.api) api.use(router);
   api.use(notFound);
   app.use('/api/v1', api);

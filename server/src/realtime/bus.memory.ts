@@ -1,5 +1,6 @@
 import type { Bus, BusHandlers, ControlEnvelope, StreamEnvelope } from './bus';
 import { MemoryPresence } from './presence';
+import { MemoryConnections } from './connections';
 
 /**
  * An in-process hub several nodes (servers in one process, as in tests) can share; a lone
@@ -9,6 +10,8 @@ export class MemoryHub {
   readonly buses = new Set<MemoryBus>();
   /** Reader counts of the nodes on this hub. */
   readonly presence = new MemoryPresence();
+  /** Sockets per client address of the nodes on this hub. */
+  readonly connections = new MemoryConnections();
 }
 
 export class MemoryBus implements Bus {

@@ -4,7 +4,24 @@ import type { Db } from '../db/database';
 import { headRev, streamPosition } from '../db/database';
 
 /** Most changes one catch-up answer carries; a client further behind asks again (`more`). */
-export const MAX_CATCH_UP = 5000;
+export const MAX_CATCH_UP = 500;
+
+/**
+ * About the most bytes (as JSON) one catch-up answer carries: a change count alone lets a few
+ * anonymous `since=0` requests for a ticker of long entries take hundreds of MB. At least one
+ * change always goes, so a client always moves on.
+ */
+export const MAX_CATCH_UP_BYTES = 1024 * 1024;
+
+/** How many of `changes` (in rev order) fit in `maxBytes` of JSON; at least one. */
+export function fitBytes(changes: readonly Change[], maxBytes = MAX_CATCH_UP_BYTES): number {
+  let bytes = 0;
+  for (let i = 0; i < changes.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(changes[i]));
+    if (bytes > maxBytes) return Math.max(1, i);
+  }
+  return changes.length;
+}
 
 export interface ChangesSince {
   /** The revision the answer brings the caller up to. */
@@ -81,8 +98,11 @@ export class ChangeLog {
     const source = this.sources.get(kind);
     if (!source) return undefined;
     const changes = await source(this.db, tickerId, since, head, limit + 1);
-    const more = changes.length > limit;
-    if (more) changes.length = limit;
+    // Every source gives each item once, in its current state at its last rev, in rev order: any
+    // prefix is a consistent answer, and the items after it come with the next `since`.
+    const fit = fitBytes(changes.length > limit ? changes.slice(0, limit) : changes);
+    const more = changes.length > fit;
+    if (more) changes.length = fit;
     return { rev: more ? changes[changes.length - 1].rev : head, epoch: at.epoch, changes, more };
   }
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { BUS_VERSION } from './bus';
 import type { Bus, ControlEnvelope, StreamEnvelope } from './bus';
-import { MAX_CATCH_UP } from './changelog';
+import { MAX_CATCH_UP, fitBytes } from './changelog';
 import type { ChangeLog, ChangesSince } from './changelog';
 import { AppError } from '../errors';
 import type { ChangePublisher } from './publisher';
@@ -314,6 +314,9 @@ export class Fanout implements ChangePublisher {
     const changes = since === st.lastRev ? [] : compact(st.recent, since);
     if (changes.length > MAX_CATCH_UP) return undefined;
     this.opts.metrics.catchUps.inc({ source: 'cache' });
+    // As from the database: one state per item in rev order, so a prefix is a consistent answer.
+    const fit = fitBytes(changes);
+    if (fit < changes.length) return { rev: changes[fit - 1].rev, epoch: st.epoch, changes: changes.slice(0, fit), more: true };
     return { rev: st.lastRev, epoch: st.epoch, changes, more: false };
   }
 

@@ -66,6 +66,17 @@ export class RedisPresence implements PresenceStore {
 }
 
 /**
+ * Who a socket's reader is, so one reader's tabs count once: the user when logged in, else the
+ * browser's `readerId` (from the SDK) at the socket's address, else the socket itself. A forged
+ * `readerId` per socket buys no more than MAX_SOCKETS_PER_IP.
+ */
+export function readerKey(socketId: string, data: { actor?: { id: string }; ipKey?: string; readerId?: string } | undefined): string {
+  if (data?.actor) return `u:${data.actor.id}`;
+  if (data?.readerId) return `r:${data.ipKey ?? ''}:${data.readerId}`;
+  return `s:${socketId}`;
+}
+
+/**
  * Once a second: counts this node's readers per ticker (sockets following its ticker or chat
  * stream, each socket once), reports them, and pushes `presence` to the rooms whose total
  * changed — so readers get it at most once a second.
@@ -87,12 +98,13 @@ export class Presence {
 
   private localCounts(): Map<string, number> {
     const readers = new Map<string, Set<string>>();
-    for (const [room, sockets] of this.opts.io.of('/').adapter.rooms) {
+    const nsp = this.opts.io.of('/');
+    for (const [room, sockets] of nsp.adapter.rooms) {
       const m = /^(ticker|chat):(.+)$/.exec(room);
       if (!m) continue;
       let set = readers.get(m[2]);
       if (!set) readers.set(m[2], (set = new Set()));
-      for (const id of sockets) set.add(id);
+      for (const id of sockets) set.add(readerKey(id, nsp.sockets.get(id)?.data));
     }
     return new Map([...readers].map(([id, set]) => [id, set.size]));
   }

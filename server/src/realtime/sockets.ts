@@ -9,6 +9,9 @@ import { cookieToken } from '../http/actor';
 import type { Fanout } from './fanout';
 import { changesBody } from './changelog';
 import type { SocketData, SocketSessions } from './socket-sessions';
+import { handshakeError } from './socket-guard';
+import type { GuardedData, SocketGuard } from './socket-guard';
+import { CATCH_UP_COST } from '../http/app';
 
 /** Streams one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 50;
@@ -30,9 +33,10 @@ function toAck(err: unknown, log: AppContext['logger']): AckError {
  */
 export function bindSockets(
   io: IoServer,
-  ctx: Pick<AppContext, 'logger' | 'changeLog' | 'actors' | 'metrics' | 'originAllowed' | 'config'>,
+  ctx: Pick<AppContext, 'logger' | 'changeLog' | 'actors' | 'metrics' | 'originAllowed' | 'config' | 'limiters'>,
   fanout: Fanout,
   sessions: SocketSessions,
+  guard: SocketGuard,
   extra: Record<string, CommandHandler> = {},
 ): void {
   const log = ctx.logger.child({ module: 'sockets' });
@@ -62,6 +66,8 @@ export function bindSockets(
     next(handshakeError('origin_not_allowed', `origin ${origin} is not allowed here; the server's PUBLIC_URL or CORS_ORIGINS must name it (allowed: ${allowed.join(', ')})`));
   });
 
+  io.use(guard.admit);
+
   io.use(async (socket, next) => {
     // Cross-site widgets and the CLI send `auth.token`; same-site pages may rely on the cookie.
     const cookie = (socket.data as { cookieRefused?: boolean }).cookieRefused ? undefined : cookieToken(socket.handshake.headers.cookie);
@@ -74,11 +80,20 @@ export function bindSockets(
       // anonymously and is told its session ended, so the page can offer a new login.
       if (!actor) data.staleSession = true;
       else Object.assign(data, { actor, token: token as string, checkedAt: Date.now() } satisfies SocketData);
-      next();
     } catch (err) {
       log.error({ err }, 'handshake failed');
-      next(handshakeError('unavailable', 'the server could not check the login; retrying'));
+      return next(handshakeError('unavailable', 'the server could not check the login; retrying'));
     }
+    // A user cut off for flooding is out on every address until the block ends.
+    if (data.actor) {
+      try {
+        await guard.admitUser(data.actor.id);
+      } catch (err) {
+        const retryAfter = (err as AppError).details as { retryAfter?: number } | undefined;
+        return next(handshakeError('rate_limited', 'too many commands a moment ago; wait before connecting again', retryAfter?.retryAfter));
+      }
+    }
+    next();
   });
 
   const handlers: Record<string, CommandHandler> = {
@@ -115,6 +130,11 @@ export function bindSockets(
         if (!pos) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
         return { rev: pos.rev, epoch: pos.epoch, changes: [] };
       }
+      // Reading history from the database is what a catch-up flood costs: counted per address.
+      if (ctx.config.readRateLimit > 0) {
+        const ipKey = (socket.data as GuardedData).ipKey ?? 'unknown';
+        await ctx.limiters.consume('readIp', ipKey, { points: ctx.config.readRateLimit, duration: 60 }, CATCH_UP_COST);
+      }
       ctx.metrics.catchUps.inc({ source: 'database' });
       const got = await ctx.changeLog.since(cmd.stream, cmd.since, cmd.epoch);
       if (!got) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
@@ -137,7 +157,7 @@ export function bindSockets(
         const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
         try {
           await limiter.consume(socket.id).catch((res: { consumedPoints?: number; msBeforeNext?: number }) => {
-            if ((res.consumedPoints ?? 0) > 90) socket.disconnect(true);
+            if ((res.consumedPoints ?? 0) > 90) void guard.cutOff(socket, (socket.data as SocketData).actor?.id);
             throw new AppError('rate_limited', 'too many commands; slow down', { retryAfter: Math.ceil((res.msBeforeNext ?? 1000) / 1000) });
           });
           const result = await handler(socket, payload);
@@ -148,8 +168,4 @@ export function bindSockets(
       });
     }
   });
-}
-
-function handshakeError(code: string, message: string): Error & { data: unknown } {
-  return Object.assign(new Error(message), { data: { code, message } });
 }

@@ -4,6 +4,7 @@ import * as m002 from './002_accounts';
 import * as m003 from './003_chat';
 import * as m004 from './004_epochs';
 import * as m005 from './005_client_ids_per_room';
+import * as m006 from './006_name_keys';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '003_chat': m003,
   '004_epochs': m004,
   '005_client_ids_per_room': m005,
+  '006_name_keys': m006,
 };

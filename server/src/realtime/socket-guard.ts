@@ -1,0 +1,179 @@
+import type { Server as IoServer, Socket } from 'socket.io';
+import type { Limiters } from '../auth/limits';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { limitKey, requestIp } from '../http/client-ip';
+import { AppError } from '../errors';
+import type { ConnectionStore } from './connections';
+
+/** How long a socket cut off for flooding keeps its reader (user, else address) out, seconds. */
+export const FLOOD_BLOCK_SECONDS = 60;
+/** How often this node rewrites its per-address counts (heartbeat), ms. */
+const REFRESH_MS = 5000;
+/** How often outgoing buffers are looked at, ms. */
+const SWEEP_MS = 1000;
+
+export interface SocketGuardOptions {
+  io: IoServer;
+  store: ConnectionStore;
+  nodeId: string;
+  logger: Logger;
+  metrics: Metrics;
+  limiters: Limiters;
+  /** Finds the client's address as Express does (TRUST_PROXY). */
+  trust: (addr: string, hop: number) => boolean;
+  /** Sockets per client address over every node (0: no limit). */
+  maxPerIp: number;
+  /** A socket whose unsent output passes this many bytes is cut off as too slow. */
+  maxBufferBytes: number;
+}
+
+/** What the guard keeps on each socket. */
+export interface GuardedData {
+  /** The client's address as its limits count it (IPv6: the /64). */
+  ipKey?: string;
+  /** Set once the socket holds one of its address's places. */
+  counted?: boolean;
+  /** The browser's reader id (`auth.readerId`), when it sent a well-formed one. */
+  readerId?: string;
+}
+
+/** Bytes a socket has queued for its client and not yet handed to the kernel. */
+export function outgoingBytes(socket: Socket): number {
+  const conn = socket.conn as unknown as {
+    writeBuffer?: Array<{ data?: unknown }>;
+    transport?: { name?: string; socket?: { bufferedAmount?: number } };
+  };
+  let bytes = 0;
+  for (const packet of conn.writeBuffer ?? []) {
+    const data = packet.data;
+    bytes += typeof data === 'string' ? data.length : Buffer.isBuffer(data) ? data.length : 64;
+  }
+  if (conn.transport?.name === 'websocket') bytes += conn.transport.socket?.bufferedAmount ?? 0;
+  return bytes;
+}
+
+/**
+ * The socket resources one client can hold: sockets per address (counted over every node),
+ * a flood cut-off that outlasts a reconnect, and a bound on unsent output (a reader that never
+ * reads is cut off, as Centrifugo does, instead of growing the heap with every burst).
+ */
+export class SocketGuard {
+  private readonly local = new Map<string, number>();
+  private readonly log: Logger;
+  private refreshTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+  private lastRefusalLog = 0;
+
+  constructor(private readonly opts: SocketGuardOptions) {
+    this.log = opts.logger.child({ module: 'socket-guard' });
+  }
+
+  /** The handshake check (io.use): a blocked flooder and an address over its limit are refused. */
+  readonly admit = async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
+    const data = socket.data as GuardedData;
+    const ipKey = limitKey(requestIp(socket.request, this.opts.trust));
+    data.ipKey = ipKey;
+    const readerId = (socket.handshake.auth as { readerId?: unknown } | undefined)?.readerId;
+    if (typeof readerId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(readerId)) data.readerId = readerId;
+    try {
+      await this.opts.limiters.check('socketFlood', `ip:${ipKey}`, floodSpec());
+    } catch (err) {
+      return next(refusal(err));
+    }
+    if (this.opts.maxPerIp > 0) {
+      let ok: boolean;
+      try {
+        ok = await this.opts.store.acquire(this.opts.nodeId, ipKey, this.opts.maxPerIp);
+      } catch {
+        // The shared store is away: this node's own count still holds the line.
+        ok = (this.local.get(ipKey) ?? 0) < this.opts.maxPerIp;
+      }
+      if (!ok) {
+        this.opts.metrics.socketRefusals.inc({ reason: 'per_ip' });
+        if (Date.now() - this.lastRefusalLog > 60_000) {
+          this.lastRefusalLog = Date.now();
+          this.log.warn({ ip: ipKey, max: this.opts.maxPerIp }, 'sockets refused: too many from one address (MAX_SOCKETS_PER_IP)');
+        }
+        return next(handshakeError('too_many_connections', `at most ${this.opts.maxPerIp} connections from one address`, 30));
+      }
+    }
+    data.counted = true;
+    this.local.set(ipKey, (this.local.get(ipKey) ?? 0) + 1);
+    socket.once('disconnect', () => this.release(ipKey));
+    next();
+  };
+
+  /** A second handshake check, once the login is known: a flooding user is out on every address. */
+  async admitUser(userId: string): Promise<void> {
+    await this.opts.limiters.check('socketFlood', `user:${userId}`, floodSpec());
+  }
+
+  /**
+   * Cuts off a socket that kept sending past its rate limit, and keeps its reader out for
+   * FLOOD_BLOCK_SECONDS: the user if logged in, else the address.
+   */
+  async cutOff(socket: Socket, userId: string | undefined): Promise<void> {
+    this.opts.metrics.socketRefusals.inc({ reason: 'flood' });
+    const key = userId ? `user:${userId}` : `ip:${(socket.data as GuardedData).ipKey ?? 'unknown'}`;
+    socket.disconnect(true);
+    await this.opts.limiters.consume('socketFlood', key, floodSpec(), 2).catch(() => undefined);
+  }
+
+  start(): void {
+    void this.refresh();
+    this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.refreshTimer.unref();
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.refreshTimer);
+    clearInterval(this.sweepTimer);
+  }
+
+  /** Cuts off every socket whose unsent output is past the bound (a reader that does not read). */
+  sweep(): number {
+    let cut = 0;
+    for (const socket of this.opts.io.of('/').sockets.values()) {
+      const bytes = outgoingBytes(socket);
+      if (bytes <= this.opts.maxBufferBytes) continue;
+      cut++;
+      this.opts.metrics.socketRefusals.inc({ reason: 'slow' });
+      this.log.info({ socket: socket.id, bytes }, 'socket cut off: its client does not read (slow)');
+      const conn = socket.conn as unknown as { close(discard?: boolean): void; transport?: { name?: string; socket?: { terminate?: () => void } } };
+      // Dropped, not closed politely: a polite close would wait for the very buffer that is stuck.
+      if (conn.transport?.name === 'websocket') conn.transport.socket?.terminate?.();
+      conn.close(true);
+    }
+    return cut;
+  }
+
+  private release(ipKey: string): void {
+    const n = (this.local.get(ipKey) ?? 0) - 1;
+    if (n > 0) this.local.set(ipKey, n);
+    else this.local.delete(ipKey);
+    if (this.opts.maxPerIp > 0) void this.opts.store.release(this.opts.nodeId, ipKey).catch(() => undefined);
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.opts.maxPerIp === 0) return;
+    await this.opts.store.refresh(this.opts.nodeId, this.local).catch((err: unknown) => {
+      this.log.debug({ err }, 'could not refresh the per-address socket counts');
+    });
+  }
+}
+
+function floodSpec() {
+  return { points: 1, duration: FLOOD_BLOCK_SECONDS, blockDuration: FLOOD_BLOCK_SECONDS };
+}
+
+function refusal(err: unknown): Error {
+  const retryAfter = err instanceof AppError ? (err.details as { retryAfter?: number } | undefined)?.retryAfter : undefined;
+  return handshakeError('rate_limited', 'too many commands from here a moment ago; wait before connecting again', retryAfter ?? FLOOD_BLOCK_SECONDS);
+}
+
+export function handshakeError(code: string, message: string, retryAfter?: number): Error & { data: unknown } {
+  return Object.assign(new Error(message), { data: retryAfter === undefined ? { code, message } : { code, message, retryAfter } });
+}

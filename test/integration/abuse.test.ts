@@ -1,0 +1,243 @@
+import { io as connect } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+import { DIALECTS } from '../helpers/db';
+import { createTestDatabase } from '../helpers/db';
+import type { TestDatabase } from '../helpers/db';
+import { OPS_KEY, setup, startNode } from '../helpers/server';
+import type { TestNode, TestSetup } from '../helpers/server';
+import { opsApi, raw } from '../helpers/api';
+import { makeUser } from '../helpers/cluster';
+import { SHARED_REDIS_URL, cleanPrefix, randomPrefix } from '../helpers/redis';
+import { nextEvent, waitFor, withTimeout } from '../helpers/wait';
+import { MAX_CATCH_UP_BYTES } from '../../server/src/realtime/changelog';
+
+const ops = { authorization: `Bearer ${OPS_KEY}` };
+type Refusal = Error & { data?: { code: string; retryAfter?: number } };
+
+const open: Socket[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+function socket(url: string, opts: Parameters<typeof connect>[1] = {}): Socket {
+  const s = connect(url, { transports: ['websocket'], reconnection: false, ...opts });
+  open.push(s);
+  return s;
+}
+
+/** Resolves with the connect error, or undefined when the socket connected. */
+function outcome(s: Socket): Promise<Refusal | undefined> {
+  return withTimeout(
+    new Promise((resolve) => {
+      s.once('connect', () => resolve(undefined));
+      s.once('connect_error', (err) => resolve(err as Refusal));
+    }),
+    'socket outcome',
+  );
+}
+
+const from = (ip: string) => ({ 'x-forwarded-for': ip });
+
+describe.each(DIALECTS)('catch-up is bounded by bytes (%s)', (dialect) => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup(dialect, 'memory', { readRateLimit: 0 });
+    await opsApi(t.url).createTicker({ id: 'long', title: 'Long entries', status: 'live' });
+    // 80 entries of 20,000 characters: about 1.7 MB of changes since 0.
+    for (let i = 0; i < 80; i++) await opsApi(t.url).post('long', { body: `<p>${String(i).padStart(3, '0')} ${'x'.repeat(19_980)}</p>` });
+  });
+  afterAll(async () => t.close());
+
+  it('REST: `since=0` answers about 1 MB with more: true, and paging on gives every entry once', async () => {
+    const seen: string[] = [];
+    let since = 0;
+    let pages = 0;
+    for (;;) {
+      const res = await fetch(`${t.url}/api/v1/tickers/long/changes?since=${since}`);
+      const text = await res.text();
+      expect(Buffer.byteLength(text)).toBeLessThan(MAX_CATCH_UP_BYTES + 64 * 1024);
+      const body = JSON.parse(text) as { rev: number; changes: Array<{ type: string; data: { id: string } }>; more?: true };
+      seen.push(...body.changes.filter((c) => c.type.startsWith('entry.')).map((c) => c.data.id));
+      since = body.rev;
+      pages++;
+      if (!body.more) break;
+      expect(pages).toBeLessThan(10);
+    }
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(new Set(seen).size).toBe(80);
+    expect(seen).toHaveLength(80);
+  });
+
+  it('socket: `subscribe {since: 0}` is bounded the same way', async () => {
+    const s = socket(t.url);
+    await nextEvent(s, 'connect');
+    const first = await s.timeout(10_000).emitWithAck('subscribe', { stream: 'ticker:long', since: 0 });
+    expect(first.ok).toBe(true);
+    expect(first.more).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(first))).toBeLessThan(MAX_CATCH_UP_BYTES + 64 * 1024);
+    const rest = await s.timeout(10_000).emitWithAck('subscribe', { stream: 'ticker:long', since: first.rev, epoch: first.epoch });
+    const entries = [...first.changes, ...rest.changes].filter((c: { type: string }) => c.type.startsWith('entry.'));
+    expect(new Set(entries.map((c: { data: { id: string } }) => c.data.id)).size).toBe(80);
+    expect(rest.more).toBeUndefined();
+  });
+});
+
+describe('public reads are limited per client address (READ_RATE_LIMIT)', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory', { readRateLimit: 20, trustProxy: 1 });
+    await opsApi(t.url).createTicker({ id: 'reads', title: 'Reads', status: 'live' });
+  });
+  afterAll(async () => t.close());
+
+  it('answers 429 with Retry-After past the limit, counts a catch-up as 5, and leaves other addresses and staff alone', async () => {
+    const get = (path: string, headers: Record<string, string>) => raw(t.url, 'GET', path, undefined, headers);
+    for (let i = 0; i < 3; i++) expect((await get('/tickers/reads/changes?since=0', from('192.0.2.1'))).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await get('/tickers/reads', from('192.0.2.1'))).status).toBe(200);
+    const limited = await get('/tickers/reads', from('192.0.2.1'));
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await get('/tickers/reads', from('192.0.2.2'))).status).toBe(200);
+    expect((await get('/tickers/reads', { ...from('192.0.2.1'), ...ops })).status).toBe(200);
+  });
+});
+
+describe('sockets per address (MAX_SOCKETS_PER_IP), counted over every node', () => {
+  const variants: Array<['memory' | 'redis']> = [['memory'], ['redis']];
+  describe.each(variants)('%s', (bus) => {
+    let db: TestDatabase;
+    let nodes: TestNode[];
+    let prefix: string | undefined;
+    beforeAll(async () => {
+      db = await createTestDatabase('sqlite');
+      prefix = bus === 'redis' ? randomPrefix() : undefined;
+      const { MemoryHub } = await import('@liveticker/server');
+      const hub = new MemoryHub();
+      const config = { maxSocketsPerIp: 5, trustProxy: 1 as const };
+      nodes = [];
+      for (let i = 0; i < 2; i++) {
+        nodes.push(
+          await startNode({ databaseUrl: db.url, hub: bus === 'memory' ? hub : undefined, redisUrl: bus === 'redis' ? SHARED_REDIS_URL : undefined, redisPrefix: prefix, config }),
+        );
+      }
+    });
+    afterAll(async () => {
+      for (const n of nodes) await n.close();
+      if (prefix) await cleanPrefix(SHARED_REDIS_URL, prefix);
+      await db.drop();
+    });
+
+    it('lets five in over two nodes, refuses the sixth on either with too_many_connections, and frees a place on disconnect', async () => {
+      const mine = { extraHeaders: from('198.51.100.20') };
+      const a = [socket(nodes[0].url, mine), socket(nodes[0].url, mine), socket(nodes[0].url, mine)];
+      for (const s of a) expect(await outcome(s)).toBeUndefined();
+      const b = [socket(nodes[1].url, mine), socket(nodes[1].url, mine)];
+      for (const s of b) expect(await outcome(s)).toBeUndefined();
+      for (const node of nodes) {
+        const refused = await outcome(socket(node.url, mine));
+        expect(refused?.data).toMatchObject({ code: 'too_many_connections', retryAfter: expect.any(Number) });
+      }
+      // Another address is not affected.
+      expect(await outcome(socket(nodes[1].url, { extraHeaders: from('198.51.100.21') }))).toBeUndefined();
+      a[0].close();
+      await waitFor(async () => (await outcome(socket(nodes[1].url, mine))) === undefined, 'a place freed on the other node', 5000);
+      const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();
+      expect(metrics).toMatch(/liveticker_socket_refusals_total\{reason="per_ip"\} [1-9]/);
+    });
+  });
+});
+
+describe('readers are counted once, however many sockets they hold', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory');
+    await opsApi(t.url).createTicker({ id: 'count', title: 'Count', status: 'live' });
+  });
+  afterAll(async () => t.close());
+
+  it('three sockets of one user, three of one browser and one stranger are three readers', async () => {
+    const user = await makeUser(t.url);
+    const sockets = [
+      ...[1, 2, 3].map(() => socket(t.url, { auth: { token: user.token } })),
+      ...[1, 2, 3].map(() => socket(t.url, { auth: { readerId: 'browser-one-0001' } })),
+      socket(t.url),
+    ];
+    const presence: number[] = [];
+    sockets[6].on('presence', (p: { readers: number }) => presence.push(p.readers));
+    for (const s of sockets) {
+      await waitFor(() => s.connected, 'socket connected');
+      expect(await s.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:count' })).toMatchObject({ ok: true });
+    }
+    await waitFor(() => presence.at(-1) === 3, `presence says 3 readers (got ${presence.join(',')})`);
+  });
+});
+
+describe('a socket that floods is cut off, and a reconnect does not reset it', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory', { trustProxy: 1 });
+  });
+  afterAll(async () => t.close());
+
+  it('disconnects at 3x the command rate and refuses the same address (or user) for a minute; others connect', async () => {
+    const user = await makeUser(t.url);
+    for (const [who, opts] of [
+      ['address', { extraHeaders: from('203.0.113.50') }],
+      ['user', { extraHeaders: from('203.0.113.51'), auth: { token: user.token } }],
+    ] as const) {
+      const flooder = socket(t.url, opts);
+      await nextEvent(flooder, 'connect');
+      const gone = nextEvent(flooder, 'disconnect', `${who} flooder cut off`);
+      for (let i = 0; i < 150; i++) flooder.emit('unsubscribe', { stream: 'ticker:none' });
+      await gone;
+      const again = await outcome(socket(t.url, opts));
+      expect(again?.data).toMatchObject({ code: 'rate_limited', retryAfter: expect.any(Number) });
+      expect(again!.data!.retryAfter).toBeGreaterThan(30);
+    }
+    // The user is out from a fresh address too; an anonymous reader there is not.
+    const elsewhere = await outcome(socket(t.url, { extraHeaders: from('203.0.113.52'), auth: { token: user.token } }));
+    expect(elsewhere?.data?.code).toBe('rate_limited');
+    expect(await outcome(socket(t.url, { extraHeaders: from('203.0.113.52') }))).toBeUndefined();
+  });
+});
+
+describe('a reader that does not read is cut off once its unsent output passes the bound (slow)', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory', { socketMaxBufferBytes: 256 * 1024, readRateLimit: 0 });
+    await opsApi(t.url).createTicker({ id: 'slow', title: 'Slow', status: 'live' });
+  });
+  afterAll(async () => t.close());
+
+  it('drops the stuck socket; an honest reader beside it gets every entry', async () => {
+    const honest = socket(t.url);
+    const got = new Set<number>();
+    honest.on('changes', (f: { stream: string; changes: Array<{ rev: number }> }) => f.changes.forEach((c) => got.add(c.rev)));
+    await nextEvent(honest, 'connect');
+    expect(await honest.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:slow' })).toMatchObject({ ok: true });
+
+    // A raw Engine.IO client that subscribes, then stops reading its TCP socket.
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    await nextEvent(ws, 'open');
+    ws.send('40');
+    await waitFor(() => t.node.server.io.of('/').sockets.size === 2, 'raw client joined');
+    ws.send('420["subscribe",{"stream":"ticker:slow"}]');
+    await waitFor(() => t.node.server.io.of('/').adapter.rooms.get('ticker:slow')?.size === 2, 'raw client subscribed');
+    (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+
+    const refusals = () => t.node.deps.metrics.socketRefusals.get().then((m) => m.values.find((v) => v.labels.reason === 'slow')?.value ?? 0);
+    let posted = 0;
+    while ((await refusals()) === 0 && posted < 2000) {
+      await opsApi(t.url).post('slow', { body: `<p>${posted} ${'y'.repeat(19_000)}</p>` });
+      posted++;
+    }
+    expect(await refusals()).toBe(1);
+    await waitFor(() => t.node.server.io.of('/').sockets.size === 1, 'the stuck socket is gone');
+    await waitFor(() => got.size === posted, `the honest reader got all ${posted} entries`);
+    ws.terminate();
+    await closed;
+  });
+});

@@ -364,7 +364,9 @@ for (const dialect of DIALECTS) {
         });
 
         it('a flood from one socket gets rate_limited, then that socket is cut off', async () => {
-          const s = socket(c.a.url, user.token);
+          // A user of its own: a flooder is kept out for a minute, on every socket.
+          const flooder = await makeUser(c.a.url);
+          const s = socket(c.a.url, flooder.token);
           await waitFor(() => s.connected, 'connected');
           const acks = await Promise.all(
             Array.from({ length: 60 }, (_, i) => send(s, { tickerId: id, body: `flood ${i}`, clientId: cid() }).catch(() => ({ ok: false, error: { code: 'timeout' } }))),

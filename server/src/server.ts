@@ -173,7 +173,12 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     health: () => ({ draining, redis: deps.redis ? deps.redis.main.status : 'off' }),
     draining: () => draining,
   });
-  httpServer.on('request', app);
+  // Socket.IO's own listener answers its path (the long-polling transport); Express must not
+  // answer it too, or every polling request gets a 404 before Engine.IO's answer.
+  httpServer.on('request', (req, res) => {
+    if (req.url?.startsWith('/socket.io/')) return;
+    app(req, res);
+  });
   // A handshake that was under way when the drain began completes after it: send it away too.
   io.on('connection', (socket) => {
     if (!draining) return;

@@ -241,3 +241,22 @@ describe('a reader that does not read is cut off once its unsent output passes t
     await closed;
   });
 });
+
+describe('the Socket.IO long-polling transport (a proxy that blocks WebSocket)', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory');
+    await opsApi(t.url).createTicker({ id: 'poll', title: 'Polling', status: 'live' });
+  });
+  afterAll(async () => t.close());
+
+  it('connects, subscribes and receives over HTTP long-polling (Express does not answer its path first)', async () => {
+    const s = socket(t.url, { transports: ['polling'] });
+    await nextEvent(s, 'connect');
+    expect(s.io.engine.transport.name).toBe('polling');
+    expect(await s.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:poll' })).toMatchObject({ ok: true });
+    const frame = nextEvent<{ changes: Array<{ data: { body: string } }> }>(s, 'changes');
+    await opsApi(t.url).post('poll', { body: '<p>over polling</p>' });
+    expect((await frame).changes[0].data.body).toBe('<p>over polling</p>');
+  });
+});

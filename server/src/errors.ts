@@ -1,6 +1,7 @@
 import { ERROR_STATUS } from '@liveticker/schemas';
 import type { ErrorBody, ErrorCode } from '@liveticker/schemas';
 import type { ZodError } from 'zod';
+import { isStorageFull } from './db/health';
 
 /**
  * The one error type of the server: a stable `code`, its HTTP status, public `details` for the
@@ -53,6 +54,10 @@ export function parseInput<T>(schema: { safeParse(v: unknown): { success: true; 
 
 /** Turns any thrown value into the wire shape; unknown errors become `internal` (no stack). */
 export function toWireError(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
+  // The database has no room: not our bug per request (the storage health logs the cause).
+  if (isStorageFull(err)) {
+    return { status: 503, body: { error: { code: 'unavailable', message: 'the server cannot save anything right now (storage full); try again later' } }, internal: false };
+  }
   if (err instanceof AppError) {
     const error: ErrorBody['error'] = { code: err.code, message: err.message };
     if (err.details !== undefined) error.details = err.details;

@@ -64,6 +64,17 @@ export function originChecker(allowed: string[], publicUrl: string): (origin: st
   return (origin) => origin === own || allowed.includes(origin);
 }
 
+/** While storage is full, `/readyz` tries a write at most this often, ms. */
+const PROBE_EVERY_MS = 2000;
+
+/** A write about the size of an entry, undone in the same transaction: does storage take it? */
+async function probeWrite(db: AppContext['db'], nodeId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('health_probe').values({ node: nodeId, at: new Date().toISOString(), pad: 'x'.repeat(4096) }).execute();
+    await trx.deleteFrom('health_probe').where('node', '=', nodeId).execute();
+  });
+}
+
 export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const { config, database, logger } = deps;
   const changeLog = new ChangeLog(database.db);
@@ -92,6 +103,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     }
   };
   let draining = false;
+  let lastProbe = 0;
   // Every raw connection, upgraded ones included: closeAllConnections() leaves WebSockets alone,
   // and a dead peer can hold a close handshake open far past the shutdown deadline.
   const connections = new Set<import('node:net').Socket>();
@@ -166,11 +178,18 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     // helper (throttles fall back to memory, streams heal from the database), so a Redis outage
     // must not make every node unready at once; its state is in /healthz and the metrics.
     ready: async () => {
-      if (draining) return false;
+      if (draining) return { ok: false, reason: 'draining' };
+      if (database.health.failing) {
+        // Disk full: not ready until a small write of our own goes through again.
+        if (Date.now() - lastProbe < PROBE_EVERY_MS) return { ok: false, reason: 'storage_full' };
+        lastProbe = Date.now();
+        await probeWrite(database.db, deps.nodeId).catch(() => undefined);
+        return database.health.failing ? { ok: false, reason: 'storage_full' } : { ok: true };
+      }
       await database.db.selectFrom('streams').select('name').limit(1).execute();
-      return true;
+      return { ok: true };
     },
-    health: () => ({ draining, redis: deps.redis ? deps.redis.main.status : 'off' }),
+    health: () => ({ draining, redis: deps.redis ? deps.redis.main.status : 'off', storage: database.health.failing ? 'full' : 'ok' }),
     draining: () => draining,
   });
   // Socket.IO's own listener answers its path (the long-polling transport); Express must not

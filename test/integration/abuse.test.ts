@@ -260,3 +260,60 @@ describe('the Socket.IO long-polling transport (a proxy that blocks WebSocket)',
     expect((await frame).changes[0].data.body).toBe('<p>over polling</p>');
   });
 });
+
+describe.each(DIALECTS)('storage full (%s)', (dialect) => {
+  it('answers writes 503 unavailable, logs the cause (not "cannot rollback"), and /readyz is 503 until a write goes through again', async () => {
+    const { createDeps, createServer, testConfig } = await import('@liveticker/server');
+    const { default: pino } = await import('pino');
+    const { sql } = await import('kysely');
+    const { freePort } = await import('../helpers/redis');
+    const db = await createTestDatabase(dialect);
+    const lines: Array<{ level: number; msg: string; cause?: string; err?: { message?: string } }> = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const port = await freePort();
+    const deps = await createDeps(testConfig({ publicUrl: `http://127.0.0.1:${port}`, databaseUrl: db.url, adminApiKey: OPS_KEY }), { logger });
+    const server = await createServer(deps);
+    await server.listen(port, '127.0.0.1');
+    const url = `http://127.0.0.1:${port}`;
+    const kdb = deps.database.db;
+    try {
+      await opsApi(url).createTicker({ id: 'full', title: 'Full', status: 'live' });
+      // The disk fills: SQLite may not grow past its current pages; PostgreSQL answers disk_full.
+      if (dialect === 'sqlite') {
+        const pages = (await sql<{ page_count: number }>`pragma page_count`.execute(kdb)).rows[0].page_count;
+        await sql.raw(`pragma max_page_count = ${pages}`).execute(kdb);
+      } else {
+        await sql.raw(`create function lt_disk_full() returns trigger language plpgsql as $$ begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`).execute(kdb);
+        for (const table of ['entries', 'health_probe']) await sql.raw(`create trigger lt_full before insert on ${table} for each row execute function lt_disk_full()`).execute(kdb);
+      }
+      const big = { body: `<p>${'z'.repeat(19_000)}</p>` };
+      let res = await raw(url, 'POST', '/tickers/full/entries', big, ops);
+      for (let i = 0; i < 50 && res.status === 201; i++) res = await raw(url, 'POST', '/tickers/full/entries', big, ops);
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/storage full/) });
+
+      const logged = lines.find((l) => /storage full/.test(l.msg));
+      expect(logged?.level).toBe(50);
+      expect(logged?.cause).toMatch(/full|No space/);
+      expect(lines.filter((l) => JSON.stringify(l).includes('cannot rollback'))).toEqual([]);
+      expect(lines.filter((l) => l.msg === 'request failed')).toEqual([]);
+
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ok: false, reason: 'storage_full' });
+      expect((await fetch(`${url}/healthz`).then((r) => r.json())).storage).toBe('full');
+      // Reading goes on.
+      expect((await raw(url, 'GET', '/tickers/full/entries')).status).toBe(200);
+
+      // Space is freed: the probe's write goes through and the node is ready again.
+      if (dialect === 'sqlite') await sql.raw('pragma max_page_count = 1073741823').execute(kdb);
+      else for (const table of ['entries', 'health_probe']) await sql.raw(`drop trigger lt_full on ${table}`).execute(kdb);
+      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 'ready again', 10_000);
+      expect((await raw(url, 'POST', '/tickers/full/entries', big, ops)).status).toBe(201);
+    } finally {
+      await server.close();
+      await deps.close();
+      await db.drop();
+    }
+  });
+});

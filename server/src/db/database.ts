@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type { Logger } from '../logger';
 import type { Tables } from './tables';
+import { StorageHealth, watchDriver } from './health';
 import { migrations } from './migrations';
 
 export type Db = Kysely<Tables>;
@@ -13,6 +14,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Database {
   db: Db;
   dialect: DialectName;
+  /** Whether writes currently fail for lack of space (disk full). */
+  health: StorageHealth;
   close(): Promise<void>;
 }
 
@@ -39,10 +42,15 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
       open--;
       if (open === 0) drained?.();
     });
-    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    const health = new StorageHealth(logger);
+    const dialect = new PostgresDialect({ pool });
+    const createDriver = dialect.createDriver.bind(dialect);
+    dialect.createDriver = () => watchDriver(createDriver(), health);
+    const db = new Kysely<Tables>({ dialect });
     return {
       db,
       dialect: 'postgres',
+      health,
       async close() {
         await db.destroy();
         if (open > 0) await new Promise<void>((resolve) => (drained = resolve));
@@ -57,8 +65,12 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const health = new StorageHealth(logger);
+  const dialect = new SqliteDialect({ database: sqlite });
+  const createDriver = dialect.createDriver.bind(dialect);
+  dialect.createDriver = () => watchDriver(createDriver(), health);
+  const db = new Kysely<Tables>({ dialect });
+  return { db, dialect: 'sqlite', health, close: () => db.destroy() };
 }
 
 /** Runs pending migrations; throws with the failing migration's name. */

@@ -142,6 +142,7 @@ export interface Tables {
   reports: ReportsTable;
   moderation_log: ModerationLogTable;
   users: UsersTable;
+  health_probe: { node: string; at: string; pad: string };
   email_tokens: EmailTokensTable;
   sessions: SessionsTable;
   streams: StreamsTable;

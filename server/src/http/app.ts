@@ -52,7 +52,7 @@ export interface AppParts {
   /** Routers mounted at the root before the 404 (widget pages, static files). */
   root?: express.Router[];
   /** Whether this node should get traffic (not draining, database reachable). */
-  ready: () => Promise<boolean>;
+  ready: () => Promise<{ ok: boolean; reason?: string }>;
   /** Details for /healthz (helpers' states); the node is alive whatever they say. */
   health?: () => Record<string, unknown>;
   /** True while the node drains for a shutdown: answers ask the client to close the connection. */
@@ -75,8 +75,8 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
     res.json({ ok: true, ...parts.health?.() });
   });
   app.get('/readyz', async (_req, res) => {
-    const ok = await parts.ready().catch(() => false);
-    res.status(ok ? 200 : 503).json({ ok });
+    const state = await parts.ready().catch(() => ({ ok: false, reason: 'database_unreachable' }));
+    res.status(state.ok ? 200 : 503).json(state);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());

@@ -5,6 +5,7 @@ import * as m003 from './003_chat';
 import * as m004 from './004_epochs';
 import * as m005 from './005_client_ids_per_room';
 import * as m006 from './006_name_keys';
+import * as m007 from './007_health_probe';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004_epochs': m004,
   '005_client_ids_per_room': m005,
   '006_name_keys': m006,
+  '007_health_probe': m007,
 };

@@ -1,0 +1,82 @@
+import type { DatabaseConnection, Driver } from 'kysely';
+import type { Logger } from '../logger';
+
+/** Whether a database error means "no room to store anything": SQLite's SQLITE_FULL, PostgreSQL's disk_full. */
+export function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === '53100';
+}
+
+/** How often, while storage is full, the node logs it again, ms. */
+const RELOG_MS = 60_000;
+
+/**
+ * Whether this node's database can store anything. A write that fails for lack of space marks
+ * storage failing (logged with the cause, once a minute); a write that succeeds afterwards clears
+ * it. While it fails, `/readyz` answers 503 and re-probes with a small write of its own.
+ */
+export class StorageHealth {
+  failing?: { since: string; code: string; message: string };
+  private loggedAt = 0;
+
+  constructor(private readonly logger?: Logger) {}
+
+  noteError(err: unknown): void {
+    if (!isStorageFull(err)) return;
+    const e = err as { code: string; message: string };
+    if (!this.failing) {
+      this.failing = { since: new Date().toISOString(), code: e.code, message: e.message };
+      this.loggedAt = 0;
+    }
+    if (Date.now() - this.loggedAt > RELOG_MS) {
+      this.loggedAt = Date.now();
+      this.logger?.error({ code: e.code, cause: e.message, since: this.failing.since }, 'storage full: every write fails until space is freed (readyz answers 503)');
+    }
+  }
+
+  noteWrite(): void {
+    if (!this.failing) return;
+    this.logger?.warn({ since: this.failing.since }, 'storage writable again');
+    this.failing = undefined;
+  }
+}
+
+const WRITE = /^\s*(insert|update|delete|commit)\b/i;
+const WATCHED = Symbol('storage-watched');
+
+/**
+ * Wraps a Kysely driver: every query's failure is shown to `health`, and a rollback that fails
+ * because the database already rolled back (SQLite does after SQLITE_FULL: "cannot rollback - no
+ * transaction is active") no longer hides the error that caused it.
+ */
+export function watchDriver(driver: Driver, health: StorageHealth): Driver {
+  const acquire = driver.acquireConnection.bind(driver);
+  driver.acquireConnection = async () => {
+    const conn = (await acquire()) as DatabaseConnection & { [WATCHED]?: true };
+    if (!conn[WATCHED]) {
+      conn[WATCHED] = true;
+      const execute = conn.executeQuery.bind(conn);
+      conn.executeQuery = async <R>(query: Parameters<DatabaseConnection['executeQuery']>[0]) => {
+        try {
+          const result = await execute<R>(query);
+          if (health.failing && WRITE.test(query.sql)) health.noteWrite();
+          return result;
+        } catch (err) {
+          health.noteError(err);
+          throw err;
+        }
+      };
+    }
+    return conn;
+  };
+  const rollback = driver.rollbackTransaction.bind(driver);
+  driver.rollbackTransaction = async (conn) => {
+    try {
+      await rollback(conn);
+    } catch (err) {
+      if (/no transaction is active/i.test(String((err as Error)?.message))) return;
+      throw err;
+    }
+  };
+  return driver;
+}

@@ -1,15 +1,16 @@
-// npm run bench [ticker|chat|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|abuse|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
-//   both:   BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
-import { spawn } from 'node:child_process';
+//   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
+//   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { run, table } from './bench/harness';
+import { rssKb, run, table } from './bench/harness';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
 import type { Load, Result, Target } from './bench/harness';
@@ -72,13 +73,25 @@ export interface Liveticker {
   stop(): Promise<void>;
 }
 
-export async function startLiveticker(extraEnv: Record<string, string> = {}): Promise<Liveticker> {
+/** `taskset -c <cpu>` before a command when the machine has it and more than one core. */
+function pinned(cpu: string | undefined, cmd: string[]): string[] {
+  if (!cpu || os.cpus().length < 2) return cmd;
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return cmd;
+  }
+  return ['taskset', '-c', cpu, ...cmd];
+}
+
+export async function startLiveticker(extraEnv: Record<string, string> = {}, cpu?: string): Promise<Liveticker> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-'));
   const opsKey = randomBytes(18).toString('base64url');
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the real server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, ...NODE_TS, path.join(ROOT, 'server/src/main.ts')], {
+  const [cmd, ...args] = pinned(cpu, [process.execPath, ...nodeArgs, ...NODE_TS, path.join(ROOT, 'server/src/main.ts')]);
+  const proc = spawn(cmd, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -90,6 +103,10 @@ export async function startLiveticker(extraEnv: Record<string, string> = {}): Pr
       ADMIN_API_KEY: opsKey,
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
+      // Every simulated reader comes from 127.0.0.1: the per-address limits would count them as
+      // one (the abuse scenario gives each reader an address of its own instead).
+      MAX_SOCKETS_PER_IP: '0',
+      READ_RATE_LIMIT: '0',
       ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -240,6 +257,83 @@ async function chatScenario(load: Load, nPosters: number): Promise<Result[]> {
   return results;
 }
 
+/** Reader `i`'s own address (behind TRUST_PROXY=1), so per-address limits see 5,000 people. */
+const readerAddress = (i: number) => ({ 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}` });
+
+/** Starts one attacker process (scripts/bench/attacker.ts); resolves with its JSON report. */
+function attacker(mode: string, url: string, address: string, seconds: number): Promise<Record<string, number | string>> {
+  // On the load generator's core, at a lower priority than the readers: the attack is measured
+  // by what it costs the server, not by the CPU its own loops take from the readers' process.
+  const [cmd, ...args] = pinned('1', ['nice', '-n', '10', process.execPath, ...NODE_TS, path.join(__dirname, 'bench/attacker.ts'), mode, url, address, String(seconds)]);
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => proc.once('exit', () => resolve(out.trim() ? JSON.parse(out.trim().split('\n').pop()!) : { mode, error: 'no report' })));
+}
+
+/**
+ * Honest readers follow a ticker with and without three attackers: one address opening sockets
+ * as fast as it can, one flooding `since=0` catch-ups, one sending 2 MB frames. The attack must
+ * not cost the readers more than 2x p99 or any delivery.
+ */
+async function abuseScenario(load: Load): Promise<void> {
+  log(`\n== abuse: ${load.clients} readers (an address each), ${load.rate} entries/s for ${load.seconds} s, without and with three attackers ==`);
+  // The server on core 0, the readers and the attackers on core 1 (when there are two).
+  const lt = await startLiveticker({ TRUST_PROXY: '1', MAX_SOCKETS_PER_IP: '100', READ_RATE_LIMIT: '1200' }, '0');
+  if (os.cpus().length >= 2) {
+    try {
+      execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+    } catch {
+      // no taskset: everything shares the cores
+    }
+  }
+  const results: Result[] = [];
+  let reports: Array<Record<string, number | string>> = [];
+  try {
+    await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
+    // A history worth stealing: 300 entries of 15 KB (4.5 MB since 0).
+    for (let i = 0; i < 300; i++) await post(`${lt.url}/api/v1/tickers/bench/entries`, { body: `<p>history ${i} ${'h'.repeat(15_000)}</p>` }, lt.opsKey);
+    const target = (name: string, onLoaded?: () => void): Target => ({
+      name,
+      url: lt.url,
+      pid: lt.pid,
+      stream: 'ticker:bench',
+      stop: async () => undefined,
+      headers: readerAddress,
+      onLoaded,
+      send: (i) => post(`${lt.url}/api/v1/tickers/bench/entries`, entryBody(i), lt.opsKey),
+    });
+    results.push(await run(target('no attack'), load, log));
+    let attack: Promise<typeof reports> | undefined;
+    const during = load.seconds + 5;
+    results.push(
+      await run(
+        target('under attack', () => {
+          attack = Promise.all([
+            attacker('sockets', lt.url, '198.51.100.1', during),
+            attacker('catchup', lt.url, '198.51.100.2', during),
+            attacker('frames', lt.url, '198.51.100.3', during),
+          ]);
+        }),
+        load,
+        log,
+      ),
+    );
+    reports = (await attack) ?? [];
+    const health = await fetch(`${lt.url}/healthz`).then((r) => r.status);
+    log(`  after the attack: /healthz ${health}, server RSS ${(rssKb(lt.pid) / 1024).toFixed(0)} MB`);
+  } finally {
+    await lt.stop();
+  }
+  log(`\n${table(results)}`);
+  for (const r of reports) log(`  attacker ${JSON.stringify(r)}`);
+  const [calm, attacked] = results;
+  log(
+    `abuse: p99 ${calm.p99.toFixed(0)} → ${attacked.p99.toFixed(0)} ms (x${(attacked.p99 / calm.p99).toFixed(2)}, target ≤ 2), ` +
+      `delivered ${calm.delivered}/${calm.expected} → ${attacked.delivered}/${attacked.expected} (target: all)`,
+  );
+}
+
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'all';
   log(`liveticker bench on ${os.cpus().length} cores, node ${process.version}`);
@@ -268,6 +362,9 @@ async function main(): Promise<void> {
     log(`\n${table(results)}`);
     const lt = results[results.length - 1];
     log(`chat: delivered ${((100 * lt.delivered) / lt.expected).toFixed(2)}% (target 100%), p99 ${lt.p99.toFixed(0)} ms (target < 1000 ms)`);
+  }
+  if (which === 'all' || which === 'abuse') {
+    await abuseScenario({ clients: num('BENCH_ABUSE_CLIENTS', 5_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10), drainMs: 20_000 });
   }
   if (which === 'all' || which === 'reconnect') {
     // No bare baseline here: a bare Socket.IO server has no positions to resume from.

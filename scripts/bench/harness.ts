@@ -9,6 +9,10 @@ export interface Target {
   send(i: number): Promise<void>;
   /** Socket.IO handshake auth for the readers, if any. */
   auth?: Record<string, string>;
+  /** Extra handshake headers for reader `i` (an X-Forwarded-For of its own behind TRUST_PROXY). */
+  headers?: (i: number) => Record<string, string>;
+  /** Called once every reader is subscribed, before the first send (starts an attack). */
+  onLoaded?: () => void;
   stream: string;
   stop(): Promise<void>;
 }
@@ -89,7 +93,7 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
             lastReceipt = now;
           }
         });
-        await c.connect(target.url, target.auth);
+        await c.connect(target.url, target.auth, target.headers?.(i + j));
         const ack = (await c.emitWithAck('subscribe', { stream: target.stream })) as { ok: boolean };
         if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
         return c;
@@ -101,6 +105,7 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   const rssAfter = rssKb(target.pid);
   log(`  ${target.name}: ${clients.length} readers subscribed; sending ${total} messages at ${load.rate}/s`);
 
+  target.onLoaded?.();
   const start = performance.now();
   const sends: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {

@@ -178,6 +178,9 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: `lt-bench-${randomBytes(3).toString('hex')}:`,
     ADMIN_API_KEY: opsKey,
+    // Every simulated reader comes from 127.0.0.1: the per-address limits would count them as one.
+    MAX_SOCKETS_PER_IP: '0',
+    READ_RATE_LIMIT: '0',
   };
   let node = startServer(port, env);
   await waitReady(url);

@@ -84,8 +84,11 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const originAllowed = originChecker(config.corsOrigins, config.publicUrl);
 
   const httpServer = http.createServer();
+  let guard: SocketGuard | undefined;
   const io = new IoServer(httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
+    // An address refused a moment ago is turned away before the upgrade (see SocketGuard).
+    allowRequest: (req, callback) => (guard ? guard.allowRequest(req, callback) : callback(null, true)),
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
@@ -153,7 +156,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     },
   };
 
-  const guard = new SocketGuard({
+  guard = new SocketGuard({
     io,
     store: deps.connections,
     nodeId: deps.nodeId,

@@ -11,6 +11,7 @@ import { makeUser } from '../helpers/cluster';
 import { SHARED_REDIS_URL, cleanPrefix, randomPrefix } from '../helpers/redis';
 import { nextEvent, waitFor, withTimeout } from '../helpers/wait';
 import { MAX_CATCH_UP_BYTES } from '../../server/src/realtime/changelog';
+import { readCost } from '../../server/src/http/app';
 
 const ops = { authorization: `Bearer ${OPS_KEY}` };
 type Refusal = Error & { data?: { code: string; retryAfter?: number } };
@@ -83,22 +84,36 @@ describe.each(DIALECTS)('catch-up is bounded by bytes (%s)', (dialect) => {
   });
 });
 
-describe('public reads are limited per client address (READ_RATE_LIMIT)', () => {
+describe('public reads are limited per client address (READ_RATE_LIMIT), an answer costing by its size', () => {
   let t: TestSetup;
   beforeAll(async () => {
     t = await setup('sqlite', 'memory', { readRateLimit: 20, trustProxy: 1 });
     await opsApi(t.url).createTicker({ id: 'reads', title: 'Reads', status: 'live' });
+    for (let i = 0; i < 3; i++) await opsApi(t.url).post('reads', { body: `<p>${'r'.repeat(19_000)}</p>` });
   });
   afterAll(async () => t.close());
 
-  it('answers 429 with Retry-After past the limit, counts a catch-up as 5, and leaves other addresses and staff alone', async () => {
+  it('answers 429 with Retry-After past the budget, charges big answers more, and leaves other addresses and staff alone', async () => {
     const get = (path: string, headers: Record<string, string>) => raw(t.url, 'GET', path, undefined, headers);
-    for (let i = 0; i < 3; i++) expect((await get('/tickers/reads/changes?since=0', from('192.0.2.1'))).status).toBe(200);
-    for (let i = 0; i < 5; i++) expect((await get('/tickers/reads', from('192.0.2.1'))).status).toBe(200);
+    // Three catch-ups of about 57 KB each: 4 points apiece.
+    let spent = 0;
+    for (let i = 0; i < 3; i++) {
+      const res = await get('/tickers/reads/changes?since=0', from('192.0.2.1'));
+      expect(res.status).toBe(200);
+      spent += readCost(Number(res.headers.get('content-length')));
+    }
+    expect(spent).toBe(12);
+    let small = 0;
+    while ((await get('/tickers/reads', from('192.0.2.1'))).status === 200 && small < 30) small++;
+    expect(small).toBe(20 - spent);
     const limited = await get('/tickers/reads', from('192.0.2.1'));
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A socket catch-up from the database draws on the same budget.
+    const s = socket(t.url, { extraHeaders: from('192.0.2.1') });
+    await nextEvent(s, 'connect');
+    expect(await s.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:reads', since: 0 })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     expect((await get('/tickers/reads', from('192.0.2.2'))).status).toBe(200);
     expect((await get('/tickers/reads', { ...from('192.0.2.1'), ...ops })).status).toBe(200);
   });
@@ -139,6 +154,11 @@ describe('sockets per address (MAX_SOCKETS_PER_IP), counted over every node', ()
         const refused = await outcome(socket(node.url, mine));
         expect(refused?.data).toMatchObject({ code: 'too_many_connections', retryAfter: expect.any(Number) });
       }
+      // Refused a moment ago: turned away before the upgrade, without counting or asking Redis again.
+      const perIp = async () => (await nodes[0].deps.metrics.socketRefusals.get()).values.find((v) => v.labels.reason === 'per_ip')?.value;
+      const before = await perIp();
+      for (let i = 0; i < 5; i++) expect(await outcome(socket(nodes[0].url, mine))).toBeDefined();
+      expect(await perIp()).toBe(before);
       // Another address is not affected.
       expect(await outcome(socket(nodes[1].url, { extraHeaders: from('198.51.100.21') }))).toBeUndefined();
       a[0].close();

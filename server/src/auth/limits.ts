@@ -73,6 +73,9 @@ export class Limiters {
             ...common,
             storeClient: this.opts.redis,
             rejectIfRedisNotReady: true,
+            // A key over its limit is refused from this node's memory until its window ends: a
+            // flood of refused requests costs no Redis round trip each.
+            inMemoryBlockOnConsumed: s.points + 1,
             insuranceLimiter: new RateLimiterMemory(common),
           })
         : new RateLimiterMemory(common);

@@ -24,25 +24,37 @@ function metricsMiddleware(ctx: Pick<AppContext, 'metrics'>): RequestHandler {
   };
 }
 
-/** What a catch-up read costs against READ_RATE_LIMIT, beside 1 for any other read. */
-export const CATCH_UP_COST = 5;
+/** A read costs 1 point against READ_RATE_LIMIT, plus 1 for each of these beyond the first. */
+export const READ_COST_BYTES = 16 * 1024;
+
+/** What an answer of `bytes` costs against READ_RATE_LIMIT. */
+export function readCost(bytes: number): number {
+  return 1 + Math.floor(Math.max(0, bytes - 1) / READ_COST_BYTES);
+}
 
 /**
- * Public reads per client address (READ_RATE_LIMIT a minute; staff are not counted). Writes have
- * their own limits; reads are cheap one by one but a flood of catch-ups is not.
+ * Public reads per client address: READ_RATE_LIMIT points a minute, an answer costing by its size
+ * (a 1 MB catch-up counts like 64 small reads), so a flood of history costs its sender, not the
+ * server. Staff are not counted. The size is charged once the answer is out; an address over
+ * its budget is refused before any work.
  */
 function readLimit(ctx: Pick<AppContext, 'config' | 'limiters'>): RequestHandler {
   const perMinute = ctx.config.readRateLimit;
-  return async (req, _res, next) => {
+  const spec = { points: perMinute, duration: 60 };
+  return async (req, res, next) => {
     if (perMinute === 0 || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     if (req.actor && req.actor.role !== 'reader') return next();
-    const cost = req.path.endsWith('/changes') && req.query.since !== undefined ? CATCH_UP_COST : 1;
+    const key = limitKey(req.ip);
     try {
-      await ctx.limiters.consume('readIp', limitKey(req.ip), { points: perMinute, duration: 60 }, cost);
-      next();
+      await ctx.limiters.consume('readIp', key, spec, 1);
     } catch (err) {
-      next(err);
+      return next(err);
     }
+    res.once('finish', () => {
+      const extra = readCost(Number(res.getHeader('content-length') ?? 0)) - 1;
+      if (extra > 0) void ctx.limiters.consume('readIp', key, spec, extra).catch(() => undefined);
+    });
+    next();
   };
 }
 

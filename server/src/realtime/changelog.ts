@@ -13,14 +13,15 @@ export const MAX_CATCH_UP = 500;
  */
 export const MAX_CATCH_UP_BYTES = 1024 * 1024;
 
-/** How many of `changes` (in rev order) fit in `maxBytes` of JSON; at least one. */
-export function fitBytes(changes: readonly Change[], maxBytes = MAX_CATCH_UP_BYTES): number {
+/** How many of `changes` (in rev order) fit in `maxBytes` of JSON (at least one), and their size. */
+export function fitBytes(changes: readonly Change[], maxBytes = MAX_CATCH_UP_BYTES): { count: number; bytes: number } {
   let bytes = 0;
   for (let i = 0; i < changes.length; i++) {
-    bytes += Buffer.byteLength(JSON.stringify(changes[i]));
-    if (bytes > maxBytes) return Math.max(1, i);
+    const size = Buffer.byteLength(JSON.stringify(changes[i]));
+    if (bytes + size > maxBytes && i > 0) return { count: i, bytes };
+    bytes += size;
   }
-  return changes.length;
+  return { count: changes.length, bytes };
 }
 
 export interface ChangesSince {
@@ -32,6 +33,8 @@ export interface ChangesSince {
   more: boolean;
   /** The caller's position is not in this history (other epoch, or ahead of the head): start over. */
   reset?: boolean;
+  /** About how many bytes the changes are as JSON (what the answer costs its reader). */
+  bytes?: number;
 }
 
 export interface CatchUpBody {
@@ -101,8 +104,8 @@ export class ChangeLog {
     // Every source gives each item once, in its current state at its last rev, in rev order: any
     // prefix is a consistent answer, and the items after it come with the next `since`.
     const fit = fitBytes(changes.length > limit ? changes.slice(0, limit) : changes);
-    const more = changes.length > fit;
-    if (more) changes.length = fit;
-    return { rev: more ? changes[changes.length - 1].rev : head, epoch: at.epoch, changes, more };
+    const more = changes.length > fit.count;
+    if (more) changes.length = fit.count;
+    return { rev: more ? changes[changes.length - 1].rev : head, epoch: at.epoch, changes, more, bytes: fit.bytes };
   }
 }

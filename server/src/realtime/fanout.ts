@@ -316,8 +316,8 @@ export class Fanout implements ChangePublisher {
     this.opts.metrics.catchUps.inc({ source: 'cache' });
     // As from the database: one state per item in rev order, so a prefix is a consistent answer.
     const fit = fitBytes(changes);
-    if (fit < changes.length) return { rev: changes[fit - 1].rev, epoch: st.epoch, changes: changes.slice(0, fit), more: true };
-    return { rev: st.lastRev, epoch: st.epoch, changes, more: false };
+    if (fit.count < changes.length) return { rev: changes[fit.count - 1].rev, epoch: st.epoch, changes: changes.slice(0, fit.count), more: true, bytes: fit.bytes };
+    return { rev: st.lastRev, epoch: st.epoch, changes, more: false, bytes: fit.bytes };
   }
 
   private drainPending(st: StreamState): void {

@@ -69,7 +69,27 @@ export class SocketGuard {
     this.log = opts.logger.child({ module: 'socket-guard' });
   }
 
-  /** The handshake check (io.use): a blocked flooder and an address over its limit are refused. */
+  /**
+   * Addresses refused a moment ago, until when (ms): their next handshakes are turned away before
+   * the WebSocket upgrade (`allowRequest`), so a flood of refused handshakes costs next to nothing.
+   */
+  private readonly turnedAway = new Map<string, number>();
+
+  /** Engine.IO's `allowRequest`: the cheap refusal of an address refused a moment ago. */
+  readonly allowRequest = (req: import('node:http').IncomingMessage, callback: (err: string | null | undefined, ok: boolean) => void): void => {
+    const ipKey = limitKey(requestIp(req, this.opts.trust));
+    const until = this.turnedAway.get(ipKey);
+    if (until !== undefined && until > Date.now()) return callback('too many connections from this address; wait before connecting again', false);
+    if (until !== undefined) this.turnedAway.delete(ipKey);
+    callback(null, true);
+  };
+
+  private turnAway(ipKey: string, seconds: number): void {
+    if (this.turnedAway.size > 100_000) this.turnedAway.clear();
+    this.turnedAway.set(ipKey, Date.now() + Math.min(seconds, 10) * 1000);
+  }
+
+  /** The first handshake check (io.use): an address blocked for flooding is refused. */
   readonly admit = async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
     const data = socket.data as GuardedData;
     const ipKey = limitKey(requestIp(socket.request, this.opts.trust));
@@ -79,18 +99,34 @@ export class SocketGuard {
     try {
       await this.opts.limiters.check('socketFlood', `ip:${ipKey}`, floodSpec());
     } catch (err) {
-      return next(refusal(err));
+      const refused = refusal(err);
+      this.turnAway(ipKey, (refused.data as { retryAfter: number }).retryAfter);
+      return next(refused);
     }
+    next();
+  };
+
+  /**
+   * The last handshake check (io.use, after the login): takes one of the address's places, or
+   * refuses when every node's sockets of that address together are at MAX_SOCKETS_PER_IP.
+   */
+  readonly take = async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
+    const data = socket.data as GuardedData;
+    const ipKey = data.ipKey ?? 'unknown';
+    // Counted here first, so a heartbeat written meanwhile never undercounts.
+    this.local.set(ipKey, (this.local.get(ipKey) ?? 0) + 1);
     if (this.opts.maxPerIp > 0) {
       let ok: boolean;
       try {
         ok = await this.opts.store.acquire(this.opts.nodeId, ipKey, this.opts.maxPerIp);
       } catch {
         // The shared store is away: this node's own count still holds the line.
-        ok = (this.local.get(ipKey) ?? 0) < this.opts.maxPerIp;
+        ok = (this.local.get(ipKey) ?? 0) <= this.opts.maxPerIp;
       }
       if (!ok) {
+        this.dropLocal(ipKey);
         this.opts.metrics.socketRefusals.inc({ reason: 'per_ip' });
+        this.turnAway(ipKey, 2);
         if (Date.now() - this.lastRefusalLog > 60_000) {
           this.lastRefusalLog = Date.now();
           this.log.warn({ ip: ipKey, max: this.opts.maxPerIp }, 'sockets refused: too many from one address (MAX_SOCKETS_PER_IP)');
@@ -99,7 +135,6 @@ export class SocketGuard {
       }
     }
     data.counted = true;
-    this.local.set(ipKey, (this.local.get(ipKey) ?? 0) + 1);
     socket.once('disconnect', () => this.release(ipKey));
     next();
   };
@@ -150,10 +185,14 @@ export class SocketGuard {
     return cut;
   }
 
-  private release(ipKey: string): void {
+  private dropLocal(ipKey: string): void {
     const n = (this.local.get(ipKey) ?? 0) - 1;
     if (n > 0) this.local.set(ipKey, n);
     else this.local.delete(ipKey);
+  }
+
+  private release(ipKey: string): void {
+    this.dropLocal(ipKey);
     if (this.opts.maxPerIp > 0) void this.opts.store.release(this.opts.nodeId, ipKey).catch(() => undefined);
   }
 
@@ -169,7 +208,7 @@ function floodSpec() {
   return { points: 1, duration: FLOOD_BLOCK_SECONDS, blockDuration: FLOOD_BLOCK_SECONDS };
 }
 
-function refusal(err: unknown): Error {
+function refusal(err: unknown): Error & { data: unknown } {
   const retryAfter = err instanceof AppError ? (err.details as { retryAfter?: number } | undefined)?.retryAfter : undefined;
   return handshakeError('rate_limited', 'too many commands from here a moment ago; wait before connecting again', retryAfter ?? FLOOD_BLOCK_SECONDS);
 }

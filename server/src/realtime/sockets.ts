@@ -11,7 +11,7 @@ import { changesBody } from './changelog';
 import type { SocketData, SocketSessions } from './socket-sessions';
 import { handshakeError } from './socket-guard';
 import type { GuardedData, SocketGuard } from './socket-guard';
-import { CATCH_UP_COST } from '../http/app';
+import { readCost } from '../http/app';
 
 /** Streams one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 50;
@@ -96,6 +96,9 @@ export function bindSockets(
     next();
   });
 
+  // Last: a handshake refused above never holds one of its address's places.
+  io.use(guard.take);
+
   const handlers: Record<string, CommandHandler> = {
     [SOCKET_EVENTS.subscribe]: async (socket, payload) => {
       const cmd = parseInput(SubscribeCmd, payload, 'subscribe');
@@ -108,6 +111,16 @@ export function bindSockets(
       if (!socket.rooms.has(cmd.stream) && socket.rooms.size > MAX_SUBSCRIPTIONS) {
         throw new AppError('forbidden', `a socket follows at most ${MAX_SUBSCRIPTIONS} streams`);
       }
+      // A catch-up is what a history flood is made of: counted per address by its size, against
+      // the same budget as REST reads (READ_RATE_LIMIT; staff are not counted).
+      const spec = { points: ctx.config.readRateLimit, duration: 60 };
+      const ipKey = (socket.data as GuardedData).ipKey ?? 'unknown';
+      const counted = cmd.since !== undefined && spec.points > 0 && !(actor && actor.role !== 'reader');
+      if (counted) await ctx.limiters.consume('readIp', ipKey, spec, 1);
+      const charge = async (got: { bytes?: number }) => {
+        const extra = readCost(got.bytes ?? 0) - 1;
+        if (counted && extra > 0) await ctx.limiters.consume('readIp', ipKey, spec, extra).catch(() => undefined);
+      };
       // A stream this node relays is known to exist: a reconnect storm after a deploy costs
       // no query for that, and resumes within the node's recent changes cost none at all.
       if (!fanout.relays(cmd.stream) && (await ctx.changeLog.head(cmd.stream)) === undefined) {
@@ -124,20 +137,19 @@ export function bindSockets(
         }
       }
       const cached = fanout.recentSince(cmd.stream, cmd.since, cmd.epoch);
-      if (cached) return changesBody(cached);
+      if (cached) {
+        await charge(cached);
+        return changesBody(cached);
+      }
       if (cmd.since === undefined) {
         const pos = await ctx.changeLog.position(cmd.stream);
         if (!pos) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
         return { rev: pos.rev, epoch: pos.epoch, changes: [] };
       }
-      // Reading history from the database is what a catch-up flood costs: counted per address.
-      if (ctx.config.readRateLimit > 0) {
-        const ipKey = (socket.data as GuardedData).ipKey ?? 'unknown';
-        await ctx.limiters.consume('readIp', ipKey, { points: ctx.config.readRateLimit, duration: 60 }, CATCH_UP_COST);
-      }
       ctx.metrics.catchUps.inc({ source: 'database' });
       const got = await ctx.changeLog.since(cmd.stream, cmd.since, cmd.epoch);
       if (!got) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
+      await charge(got);
       return changesBody(got);
     },
     [SOCKET_EVENTS.unsubscribe]: async (socket, payload) => {

@@ -1,0 +1,90 @@
+// One attacker of the abuse bench, in a process of its own (so its work does not slow the
+// readers' process): `tsx scripts/bench/attacker.ts <sockets|catchup|frames> <url> <address> <seconds>`.
+// Loopback only; every loop stops at the deadline or its attempt cap. Prints one JSON line.
+import WebSocket from 'ws';
+import { LiteClient } from './lite-client';
+
+const [mode, url, address, secondsArg] = process.argv.slice(2);
+const deadline = Date.now() + Number(secondsArg) * 1000;
+const headers = { 'x-forwarded-for': address };
+const stats: Record<string, number> = {};
+const count = (key: string) => void (stats[key] = (stats[key] ?? 0) + 1);
+const live = () => Date.now() < deadline;
+
+/** Opens sockets as fast as the server answers, 50 handshakes in flight; keeps the ones let in. */
+async function sockets(): Promise<void> {
+  const held: LiteClient[] = [];
+  let attempts = 0;
+  const worker = async () => {
+    while (live() && attempts < 50_000) {
+      attempts++;
+      const c = new LiteClient(() => undefined);
+      try {
+        await c.connect(url, undefined, headers);
+        held.push(c);
+        count('accepted');
+      } catch {
+        c.close();
+        count('refused');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, worker));
+  for (const c of held) c.close();
+}
+
+/** Asks for the whole history (`since=0`) 20 at a time. */
+async function catchup(): Promise<void> {
+  let attempts = 0;
+  const worker = async () => {
+    while (live() && attempts < 100_000) {
+      attempts++;
+      try {
+        const res = await fetch(`${url}/api/v1/tickers/bench/changes?since=0`, { headers });
+        const body = await res.arrayBuffer();
+        count(`http_${res.status}`);
+        stats.bytes = (stats.bytes ?? 0) + body.byteLength;
+      } catch {
+        count('failed');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+}
+
+/** Sends 2 MB frames of nested arrays, reconnecting each time the server closes the socket. */
+async function frames(): Promise<void> {
+  const frame = `42["subscribe",${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}]`;
+  let attempts = 0;
+  while (live() && attempts < 10_000) {
+    attempts++;
+    await new Promise<void>((resolve) => {
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers, perMessageDeflate: false });
+      ws.on('message', (data: Buffer) => {
+        const msg = data.toString();
+        if (msg.startsWith('0')) ws.send('40');
+        else if (msg.startsWith('40')) {
+          ws.send(frame);
+          count('sent');
+        }
+      });
+      ws.on('close', () => {
+        count('closed');
+        resolve();
+      });
+      ws.on('error', () => undefined);
+    });
+  }
+}
+
+const modes: Record<string, () => Promise<void>> = { sockets, catchup, frames };
+modes[mode]().then(
+  () => {
+    process.stdout.write(`${JSON.stringify({ mode, ...stats })}\n`);
+    process.exit(0);
+  },
+  (err: unknown) => {
+    process.stderr.write(`attacker ${mode} failed: ${String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -248,6 +248,8 @@ export const SNAPSHOT_TABLES = {
   messages: 'id',
   reports: 'id',
   moderation_log: 'id',
+  // Written only by the readiness probe while storage is full, and emptied in the same transaction.
+  health_probe: 'node',
 } as const;
 
 /** Columns that record use, not state: an API token's last use is stamped at most once a minute. */

@@ -5,7 +5,7 @@ import { Fanout, compact } from '../../server/src/realtime/fanout';
 import type { FanoutOptions } from '../../server/src/realtime/fanout';
 import { MemoryBus, MemoryHub } from '../../server/src/realtime/bus.memory';
 import type { BusHandlers, ControlEnvelope, StreamEnvelope } from '../../server/src/realtime/bus';
-import { MAX_CATCH_UP } from '../../server/src/realtime/changelog';
+import { MAX_CATCH_UP, MAX_CATCH_UP_BYTES } from '../../server/src/realtime/changelog';
 import type { ChangeLog, ChangesSince } from '../../server/src/realtime/changelog';
 import { createMetrics } from '../../server/src/metrics';
 import type { Metrics } from '../../server/src/metrics';
@@ -290,7 +290,7 @@ describe('Fanout', () => {
       const since = jest.spyOn(t.log, 'since');
       await t.fanout.ensure(STREAM);
       expect(since.mock.calls).toEqual([[STREAM, 2, 'e1', 3, { rev: 5, epoch: 'e1' }]]);
-      expect(t.fanout.recentSince(STREAM, 2, 'e1')).toEqual({ rev: 5, epoch: 'e1', changes: t.log.streams.get(STREAM)!.changes.slice(2), more: false });
+      expect(t.fanout.recentSince(STREAM, 2, 'e1')).toEqual({ rev: 5, epoch: 'e1', changes: t.log.streams.get(STREAM)!.changes.slice(2), more: false, bytes: expect.any(Number) });
       expect(t.fanout.recentSince(STREAM, 1, 'e1')).toBeUndefined();
       expect(since).toHaveBeenCalledTimes(1);
       expect(await total(t.metrics.catchUps, { source: 'cache' })).toBe(1);
@@ -312,7 +312,7 @@ describe('Fanout', () => {
       await t.fanout.ensure('mod:t1');
       expect(since).not.toHaveBeenCalled();
       // Without a cache only the head itself is answered from memory.
-      expect(t.fanout.recentSince(STREAM, 5, 'e1')).toEqual({ rev: 5, epoch: 'e1', changes: [], more: false });
+      expect(t.fanout.recentSince(STREAM, 5, 'e1')).toEqual({ rev: 5, epoch: 'e1', changes: [], more: false, bytes: expect.any(Number) });
       expect(t.fanout.recentSince(STREAM, 4, 'e1')).toBeUndefined();
 
       const u = await setup();
@@ -792,8 +792,24 @@ describe('Fanout', () => {
       t.log.streams.get(STREAM)!.changes.push(edit.changes[0]);
       await t.deliver(edit);
       const got = t.fanout.recentSince(STREAM, 2, 'e1');
-      expect(got).toEqual({ rev: 6, epoch: 'e1', more: false, changes: [expect.objectContaining({ rev: 4 }), expect.objectContaining({ rev: 5 }), expect.objectContaining({ rev: 6, type: 'entry.created' })] });
-      expect(t.fanout.recentSince(STREAM, 6, 'e1')).toEqual({ rev: 6, epoch: 'e1', changes: [], more: false });
+      expect(got).toEqual({ rev: 6, epoch: 'e1', more: false, bytes: expect.any(Number), changes: [expect.objectContaining({ rev: 4 }), expect.objectContaining({ rev: 5 }), expect.objectContaining({ rev: 6, type: 'entry.created' })] });
+      expect(got!.bytes).toBe(got!.changes.reduce((n, c) => n + Buffer.byteLength(JSON.stringify(c)), 0));
+      expect(t.fanout.recentSince(STREAM, 6, 'e1')).toEqual({ rev: 6, epoch: 'e1', changes: [], more: false, bytes: expect.any(Number) });
+    });
+
+    it('answers about 1 MB at most: a prefix in rev order with more: true, the rest from where it ends', async () => {
+      const t = await relaying();
+      const big = (id: string, rev: number): Change => ({ rev, type: 'entry.created', data: Object.assign(entry(id, rev), { body: 'b'.repeat(300_000) }) });
+      const burst: StreamEnvelope = { v: 1, node: 'node-b', stream: STREAM, since: 5, rev: 10, changes: [6, 7, 8, 9, 10].map((r) => big(`b${r}`, r)) };
+      t.log.streams.get(STREAM)!.changes.push(...burst.changes);
+      await t.deliver(burst);
+      const first = t.fanout.recentSince(STREAM, 5, 'e1')!;
+      expect(first.changes.map((c) => c.rev)).toEqual([6, 7, 8]);
+      expect(first).toMatchObject({ rev: 8, more: true });
+      expect(first.bytes).toBeLessThanOrEqual(MAX_CATCH_UP_BYTES);
+      const rest = t.fanout.recentSince(STREAM, first.rev, 'e1')!;
+      expect(rest.changes.map((c) => c.rev)).toEqual([9, 10]);
+      expect(rest).toMatchObject({ rev: 10, more: false });
     });
 
     it('answers only for the stream epoch; a resume without an epoch is taken as this one', async () => {
@@ -888,7 +904,7 @@ describe('Fanout', () => {
       const t = await empty();
       expect(t.fanout.relays(NEW)).toBe(true);
       expect(t.fanout.recentSince(NEW, undefined, undefined)).toEqual({ rev: 0, epoch: 'e1', changes: [], more: false });
-      expect(t.fanout.recentSince(NEW, 0, 'e1')).toEqual({ rev: 0, epoch: 'e1', changes: [], more: false });
+      expect(t.fanout.recentSince(NEW, 0, 'e1')).toEqual({ rev: 0, epoch: 'e1', changes: [], more: false, bytes: expect.any(Number) });
       await t.deliver(t.commit(1, NEW));
       expect(t.io.frames(NEW)).toEqual([{ event: 'changes', since: 0, rev: 1, revs: [1] }]);
     });

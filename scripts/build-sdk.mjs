@@ -10,6 +10,6 @@ const common = {
   logLevel: 'warning',
 };
 await Promise.all([
-  build({ ...common, format: 'esm', outfile: 'client-sdk/dist/liveticker.mjs' }),
-  build({ ...common, format: 'iife', globalName: 'Liveticker', minify: true, outfile: 'client-sdk/dist/liveticker.js' }),
+  build({ ...common, format: 'esm', outfile: 'client-sdk/dist/browser/liveticker.mjs' }),
+  build({ ...common, format: 'iife', globalName: 'Liveticker', minify: true, outfile: 'client-sdk/dist/browser/liveticker.js' }),
 ]);

@@ -1,4 +1,4 @@
-import { SOCKET_EVENTS } from '@liveticker/schemas/src/wire';
+import { SOCKET_EVENTS } from '@liveticker/schemas/wire';
 import type { Ack, Change, Message } from '@liveticker/schemas';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';

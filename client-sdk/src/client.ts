@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import { SOCKET_EVENTS } from '@liveticker/schemas/src/wire';
+import { SOCKET_EVENTS } from '@liveticker/schemas/wire';
 import type { Change, ChangesEvent } from '@liveticker/schemas';
 import { Emitter } from './emitter';
 import { LivetickerError, RestClient } from './rest';

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { SOCKET_EVENTS } from '@liveticker/schemas/src/wire';
+import { SOCKET_EVENTS } from '@liveticker/schemas/wire';
 import type { Change, ChangesEvent, ErrorCode } from '@liveticker/schemas';
 import { LivetickerError } from './rest';
 

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.union([z.literal('*'), z.url()]))),
   LOG_LEVEL: LogLevel.default('info'),
+  /** `auto`: human-readable lines in a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Least time between two frames of one stream, ms (0–100); a burst's changes share frames. */
   FANOUT_BATCH_MS: z.coerce.number().int().min(0).max(100).default(20),
@@ -81,6 +83,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     redisPrefix: env.REDIS_PREFIX,
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     adminApiKey: env.ADMIN_API_KEY,
     fanoutBatchMs: env.FANOUT_BATCH_MS,
     seedDemo: env.SEED_DEMO,

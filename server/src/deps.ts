@@ -68,7 +68,7 @@ function redisClient(url: string, logger: Logger, role: string, extra: RedisOpti
 
 /** Builds the process-wide parts and, in `close()`, closes them in reverse. */
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
   const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const closers: Array<() => Promise<unknown>> = [];
   try {

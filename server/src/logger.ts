@@ -1,9 +1,17 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
-/** The root logger; modules take `logger.child({ module })`. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { app: 'liveticker' }, timestamp: pino.stdTimeFunctions.isoTime });
+/**
+ * The root logger; modules take `logger.child({ module })`. JSON lines for log collectors; in a
+ * terminal (stdout is a TTY, or LOG_FORMAT=pretty) human-readable lines instead.
+ */
+export function createLogger(level: string, format: 'json' | 'pretty' | 'auto' = 'auto'): Logger {
+  const options = { level, base: { app: 'liveticker' }, timestamp: pino.stdTimeFunctions.isoTime };
+  const human = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  if (!human) return pino(options);
+  // In-process and synchronous: no worker thread, and nothing lost when the process exits.
+  return pino(options, pretty({ colorize: process.stdout.isTTY === true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,app' }));
 }

@@ -50,7 +50,12 @@ async function main(): Promise<void> {
       bus: deps.redis ? 'redis' : 'in-process',
       opsKeyFile: ops.file,
     },
-    'liveticker listening',
+    [
+      `liveticker listening on ${config.publicUrl}`,
+      `  widgets: ${config.publicUrl}/widgets/live.html?ticker=demo`,
+      `  console: ${config.publicUrl}/console.html`,
+      `  API:     ${config.publicUrl}/api/v1/openapi.json`,
+    ].join('\n'),
   );
   if (ops.file) log.warn({ file: ops.file }, 'ADMIN_API_KEY is not set: using the ops key stored in this file');
 

@@ -8,7 +8,7 @@ import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 
 /** The browser bundles of the client SDK (built by `npm run build:sdk`, which `npm start` runs). */
-const SDK_DIST = path.join(path.dirname(require.resolve('@liveticker/client-sdk/package.json')), 'dist');
+const SDK_DIST = path.join(path.dirname(require.resolve('@liveticker/client-sdk/package.json')), 'dist', 'browser');
 
 const DEMO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 450"><rect width="800" height="450" fill="#dfe8f1"/>
 <rect y="330" width="800" height="120" fill="#9aa7b4"/><rect x="250" y="120" width="300" height="210" fill="#f4f1ea" stroke="#555" stroke-width="4"/>

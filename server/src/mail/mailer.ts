@@ -32,7 +32,8 @@ export function logMailer(logger: Logger): Mailer {
   const log = logger.child({ module: 'mail' });
   return {
     async send(mail) {
-      log.info({ to: mail.to, subject: mail.subject, links: mail.links }, 'dev mode: mail not sent, here is its link');
+      // The link on a line of its own, so it can be copied from a terminal as it is.
+      log.info({ to: mail.to, subject: mail.subject, links: mail.links }, `dev mode: mail to ${mail.to} not sent; open its link:\n${(mail.links ?? []).join('\n')}`);
     },
     close: () => undefined,
   };

@@ -166,6 +166,23 @@ describe('sockets per address (MAX_SOCKETS_PER_IP), counted over every node', ()
       const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();
       expect(metrics).toMatch(/liveticker_socket_refusals_total\{reason="per_ip"\} [1-9]/);
     });
+
+    it('gives the place back when a client hangs up in the middle of its handshake', async () => {
+      const mine = from('198.51.100.30');
+      for (let i = 0; i < 10; i++) {
+        const ws = new WebSocket(`${nodes[0].url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: mine });
+        await nextEvent(ws, 'open');
+        ws.send('40');
+        ws.terminate();
+      }
+      // Every place is free again: five real readers get in, on either node.
+      await waitFor(async () => {
+        const tries = [0, 0, 1, 1, 0].map((n) => socket(nodes[n].url, { extraHeaders: mine }));
+        const results = await Promise.all(tries.map(outcome));
+        for (const s of tries) s.close();
+        return results.every((r) => r === undefined);
+      }, 'five places free', 10_000);
+    });
   });
 });
 
@@ -220,6 +237,9 @@ describe('a socket that floods is cut off, and a reconnect does not reset it', (
     const elsewhere = await outcome(socket(t.url, { extraHeaders: from('203.0.113.52'), auth: { token: user.token } }));
     expect(elsewhere?.data?.code).toBe('rate_limited');
     expect(await outcome(socket(t.url, { extraHeaders: from('203.0.113.52') }))).toBeUndefined();
+    // Another reader, logged in, behind the anonymous flooder's address (an office) is not out.
+    const colleague = await makeUser(t.url);
+    expect(await outcome(socket(t.url, { extraHeaders: from('203.0.113.50'), auth: { token: colleague.token } }))).toBeUndefined();
   });
 });
 

@@ -65,6 +65,12 @@ redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 return 1
 `;
 
+const RELEASE = `
+local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return left
+`;
+
 export class RedisConnections implements ConnectionStore {
   constructor(
     private readonly redis: Redis,
@@ -81,9 +87,7 @@ export class RedisConnections implements ConnectionStore {
   }
 
   async release(nodeId: string, ip: string): Promise<void> {
-    const key = `${this.base}${nodeId}`;
-    const left = await this.redis.hincrby(key, ip, -1);
-    if (left <= 0) await this.redis.hdel(key, ip);
+    await this.redis.eval(RELEASE, 1, `${this.base}${nodeId}`, ip);
   }
 
   async refresh(nodeId: string, counts: Map<string, number>): Promise<void> {

@@ -89,22 +89,30 @@ export class SocketGuard {
     this.turnedAway.set(ipKey, Date.now() + Math.min(seconds, 10) * 1000);
   }
 
-  /** The first handshake check (io.use): an address blocked for flooding is refused. */
-  readonly admit = async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
+  /** The first handshake step (io.use): notes the client's address and reader id. */
+  readonly admit = (socket: Socket, next: (err?: Error) => void): void => {
     const data = socket.data as GuardedData;
-    const ipKey = limitKey(requestIp(socket.request, this.opts.trust));
-    data.ipKey = ipKey;
+    data.ipKey = limitKey(requestIp(socket.request, this.opts.trust));
     const readerId = (socket.handshake.auth as { readerId?: unknown } | undefined)?.readerId;
     if (typeof readerId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(readerId)) data.readerId = readerId;
-    try {
-      await this.opts.limiters.check('socketFlood', `ip:${ipKey}`, floodSpec());
-    } catch (err) {
-      const refused = refusal(err);
-      this.turnAway(ipKey, (refused.data as { retryAfter: number }).retryAfter);
-      return next(refused);
-    }
     next();
   };
+
+  /**
+   * Once the login is known: a user cut off for flooding is out on every address; an anonymous
+   * flooder's address is out. A logged-in reader behind the same address as an anonymous
+   * flooder (an office, a carrier's NAT) is not.
+   */
+  async checkFlood(socket: Socket, userId: string | undefined): Promise<void> {
+    const ipKey = (socket.data as GuardedData).ipKey ?? 'unknown';
+    try {
+      await this.opts.limiters.check('socketFlood', userId ? `user:${userId}` : `ip:${ipKey}`, floodSpec());
+    } catch (err) {
+      // Not turned away before the upgrade: a logged-in colleague behind the same address may
+      // still come in, and only the login (after the upgrade) tells them apart.
+      throw refusal(err);
+    }
+  }
 
   /**
    * The last handshake check (io.use, after the login): takes one of the address's places, or
@@ -134,15 +142,17 @@ export class SocketGuard {
         return next(handshakeError('too_many_connections', `at most ${this.opts.maxPerIp} connections from one address`, 30));
       }
     }
+    // A client that hung up while its handshake waited never gets a `disconnect` (Socket.IO drops
+    // such a socket quietly): the place goes back with the connection, whenever it closes.
+    const conn = socket.conn as unknown as { readyState: string; once(event: 'close', fn: () => void): void };
+    if (conn.readyState !== 'open') {
+      void this.release(ipKey);
+      return next(handshakeError('unavailable', 'the connection closed during the handshake'));
+    }
     data.counted = true;
-    socket.once('disconnect', () => this.release(ipKey));
+    conn.once('close', () => void this.release(ipKey));
     next();
   };
-
-  /** A second handshake check, once the login is known: a flooding user is out on every address. */
-  async admitUser(userId: string): Promise<void> {
-    await this.opts.limiters.check('socketFlood', `user:${userId}`, floodSpec());
-  }
 
   /**
    * Cuts off a socket that kept sending past its rate limit, and keeps its reader out for
@@ -191,9 +201,10 @@ export class SocketGuard {
     else this.local.delete(ipKey);
   }
 
-  private release(ipKey: string): void {
+  /** The shared count first, then ours: a heartbeat in between may overcount for a moment, never undercount. */
+  private async release(ipKey: string): Promise<void> {
+    if (this.opts.maxPerIp > 0) await this.opts.store.release(this.opts.nodeId, ipKey).catch(() => undefined);
     this.dropLocal(ipKey);
-    if (this.opts.maxPerIp > 0) void this.opts.store.release(this.opts.nodeId, ipKey).catch(() => undefined);
   }
 
   private async refresh(): Promise<void> {

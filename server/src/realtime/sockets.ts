@@ -72,26 +72,24 @@ export function bindSockets(
     // Cross-site widgets and the CLI send `auth.token`; same-site pages may rely on the cookie.
     const cookie = (socket.data as { cookieRefused?: boolean }).cookieRefused ? undefined : cookieToken(socket.handshake.headers.cookie);
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token || cookie;
-    if (token === undefined || token === null || token === '') return next();
     const data = socket.data as SocketData & { staleSession?: boolean };
-    try {
-      const actor = typeof token === 'string' && token.length <= 512 ? await ctx.actors.fromToken(token) : undefined;
-      // A stale credential (expired, revoked, banned) never stops reading: the socket connects
-      // anonymously and is told its session ended, so the page can offer a new login.
-      if (!actor) data.staleSession = true;
-      else Object.assign(data, { actor, token: token as string, checkedAt: Date.now() } satisfies SocketData);
-    } catch (err) {
-      log.error({ err }, 'handshake failed');
-      return next(handshakeError('unavailable', 'the server could not check the login; retrying'));
-    }
-    // A user cut off for flooding is out on every address until the block ends.
-    if (data.actor) {
+    if (token !== undefined && token !== null && token !== '') {
       try {
-        await guard.admitUser(data.actor.id);
+        const actor = typeof token === 'string' && token.length <= 512 ? await ctx.actors.fromToken(token) : undefined;
+        // A stale credential (expired, revoked, banned) never stops reading: the socket connects
+        // anonymously and is told its session ended, so the page can offer a new login.
+        if (!actor) data.staleSession = true;
+        else Object.assign(data, { actor, token: token as string, checkedAt: Date.now() } satisfies SocketData);
       } catch (err) {
-        const retryAfter = (err as AppError).details as { retryAfter?: number } | undefined;
-        return next(handshakeError('rate_limited', 'too many commands a moment ago; wait before connecting again', retryAfter?.retryAfter));
+        log.error({ err }, 'handshake failed');
+        return next(handshakeError('unavailable', 'the server could not check the login; retrying'));
       }
+    }
+    // A user cut off for flooding is out on every address; an anonymous flooder's address is out.
+    try {
+      await guard.checkFlood(socket, data.actor?.id);
+    } catch (err) {
+      return next(err as Error);
     }
     next();
   });

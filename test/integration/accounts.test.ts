@@ -238,6 +238,20 @@ for (const [dialect, bus] of VARIANTS) {
       expect((await loginFrom('192.0.2.10', other.email, 'a long secret')).status).toBe(200);
     });
 
+    it('counts parallel guesses like a sequence of them (each attempt is counted before its password is checked)', async () => {
+      const { email } = await verifiedUser();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => loginFrom('192.0.2.90', email, 'wrong wrong')));
+      const codes = answers.map((a) => a.status).sort();
+      expect(codes.filter((c) => c === 401)).toHaveLength(5);
+      expect(codes.filter((c) => c === 429)).toHaveLength(15);
+      const user = await verifiedUser();
+      const changes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => raw(t.url, 'POST', '/auth/password', { currentPassword: `wrong ${i} guess`, newPassword: 'a newer secret' }, bearer(user.token))),
+      );
+      expect(changes.filter((a) => a.status === 401)).toHaveLength(5);
+      expect(changes.filter((a) => a.status === 429)).toHaveLength(7);
+    });
+
     it('wrong passwords typed for an editor from elsewhere never keep the editor out (no lockout on demand)', async () => {
       const editor = await verifiedUser({ role: 'editor' });
       // Five attackers' addresses, five wrong passwords each: each pair is blocked…

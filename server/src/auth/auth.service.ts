@@ -153,21 +153,28 @@ export async function resendVerification(ctx: AuthCtx, body: unknown) {
 export async function login(ctx: AuthCtx, body: unknown, ip: string): Promise<LoginResult> {
   const input = parseInput(LoginBody, body, 'login');
   const pair = `${input.email}|${ip}`;
-  await ctx.limiters.check('loginIp', ip);
-  await ctx.limiters.check('loginPair', pair);
-  if ((await ctx.limiters.exhausted('loginAccount', input.email)) && !(await ctx.limiters.seen('loginKnown', pair))) {
-    await ctx.limiters.check('loginAccount', input.email);
+  // Every attempt is counted before its password is checked, so a burst of parallel guesses is
+  // limited like a sequence of them; a successful login gives its count back.
+  await ctx.limiters.consume('loginIp', ip);
+  try {
+    await ctx.limiters.consume('loginPair', pair);
+    if ((await ctx.limiters.exhausted('loginAccount', input.email)) && !(await ctx.limiters.seen('loginKnown', pair))) {
+      await ctx.limiters.check('loginAccount', input.email);
+    }
+  } catch (err) {
+    await ctx.limiters.reward('loginIp', ip).catch(() => undefined);
+    throw err;
   }
+  await ctx.limiters.consume('loginAccount', input.email).catch(() => undefined);
   const user = await findUserByEmail(ctx.db, input.email);
   const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash(ctx)));
-  if (!user || !ok) {
-    await ctx.limiters.consume('loginIp', ip).catch(() => undefined);
-    await ctx.limiters.consume('loginPair', pair).catch(() => undefined);
-    await ctx.limiters.consume('loginAccount', input.email).catch(() => undefined);
-    throw new AppError('invalid_credentials', 'the e-mail address or the password is wrong');
-  }
+  if (!user || !ok) throw new AppError('invalid_credentials', 'the e-mail address or the password is wrong');
   if (user.banned_at) throw new AppError('banned', 'this account is banned');
+  await ctx.limiters.reward('loginIp', ip).catch(() => undefined);
+  await ctx.limiters.reward('loginAccount', input.email).catch(() => undefined);
   await ctx.limiters.reset('loginPair', pair);
+  // Known from now on, for the next 14 days (a new window from this login).
+  await ctx.limiters.reset('loginKnown', pair).catch(() => undefined);
   await ctx.limiters.consume('loginKnown', pair).catch(() => undefined);
   if (needsRehash(user.password_hash, ctx.config.scrypt)) {
     const rehashed = await hashPassword(input.password, ctx.config.scrypt);
@@ -216,11 +223,11 @@ export async function confirmPasswordReset(ctx: AuthCtx, body: unknown): Promise
 export async function changePassword(ctx: AuthCtx, actor: Actor | undefined, body: unknown): Promise<LoginResult> {
   if (!actor?.sessionId) throw new AppError('login_required', 'log in to change your password');
   const input = parseInput(ChangePasswordBody, body, 'password change');
-  // A stolen reader session must not turn into a password oracle (nor load every core with scrypt).
-  await ctx.limiters.check('passwordChange', actor.id);
+  // A stolen reader session must not turn into a password oracle (nor load every core with
+  // scrypt): counted before the check, so parallel guesses count too.
+  await ctx.limiters.consume('passwordChange', actor.id);
   const user = await findUserById(ctx.db, actor.id);
   if (!user || !(await verifyPassword(input.currentPassword, user.password_hash))) {
-    await ctx.limiters.consume('passwordChange', actor.id).catch(() => undefined);
     throw new AppError('invalid_credentials', 'the current password is wrong');
   }
   await ctx.limiters.reset('passwordChange', actor.id);

@@ -101,6 +101,11 @@ export class Limiters {
     if (res && res.consumedPoints >= limiter.points) throw limited(res);
   }
 
+  /** Gives back points counted ahead of an attempt that turned out fine. */
+  async reward(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName], points = 1): Promise<void> {
+    await this.get(name, spec).reward(key, points);
+  }
+
   /** Whether the key has used up its events in the current window (nothing is counted). */
   async exhausted(name: string, key: string, spec: LimitSpec = LIMITS[name as LimitName]): Promise<boolean> {
     const limiter = this.get(name, spec);

@@ -357,3 +357,28 @@ describe.each(DIALECTS)('storage full (%s)', (dialect) => {
     }
   });
 });
+
+describe('a subscribe that fails after joining', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory');
+    await opsApi(t.url).createTicker({ id: 'joined', title: 'Joined', status: 'live' });
+    await opsApi(t.url).post('joined', { body: '<p>one</p>' });
+  });
+  afterAll(async () => t.close());
+
+  it('leaves the socket out of the room (no live frames for a refused subscribe)', async () => {
+    const s = socket(t.url);
+    await nextEvent(s, 'connect');
+    // The recent cache steps aside and the database read fails, after the socket joined the room.
+    const { jest: j } = await import('@jest/globals');
+    const since = j.spyOn(t.node.server.ctx.changeLog, 'since').mockRejectedValueOnce(new Error('database went away'));
+    const spy = j.spyOn(t.node.server.fanout, 'recentSince').mockReturnValueOnce(undefined);
+    const ack = await s.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:joined', since: 0 });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(since).toHaveBeenCalled();
+    spy.mockRestore();
+    since.mockRestore();
+    expect(t.node.server.io.of('/').adapter.rooms.get('ticker:joined')?.has(s.id!) ?? false).toBe(false);
+  });
+});

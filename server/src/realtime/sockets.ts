@@ -97,6 +97,33 @@ export function bindSockets(
   // Last: a handshake refused above never holds one of its address's places.
   io.use(guard.take);
 
+  /** The answer of a subscribe once the socket is in the room: the catch-up, or the head. */
+  async function answerSubscribe(socket: Socket, cmd: SubscribeCmd, kind: string, charge: (got: { bytes?: number }) => Promise<void>): Promise<object> {
+    if (kind === 'mod') {
+      // A demotion checked while this subscribe waited must not leave the socket in the room.
+      const now = (socket.data as SocketData).actor;
+      if (!now || !hasRole(now, 'moderator')) {
+        await socket.leave(cmd.stream);
+        throw new AppError('forbidden', 'the moderation stream is for moderators');
+      }
+    }
+    const cached = fanout.recentSince(cmd.stream, cmd.since, cmd.epoch);
+    if (cached) {
+      await charge(cached);
+      return changesBody(cached);
+    }
+    if (cmd.since === undefined) {
+      const pos = await ctx.changeLog.position(cmd.stream);
+      if (!pos) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
+      return { rev: pos.rev, epoch: pos.epoch, changes: [] };
+    }
+    ctx.metrics.catchUps.inc({ source: 'database' });
+    const got = await ctx.changeLog.since(cmd.stream, cmd.since, cmd.epoch);
+    if (!got) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
+    await charge(got);
+    return changesBody(got);
+  }
+
   const handlers: Record<string, CommandHandler> = {
     [SOCKET_EVENTS.subscribe]: async (socket, payload) => {
       const cmd = parseInput(SubscribeCmd, payload, 'subscribe');
@@ -113,12 +140,14 @@ export function bindSockets(
       // the same budget as REST reads (READ_RATE_LIMIT; staff are not counted).
       const spec = { points: ctx.config.readRateLimit, duration: 60 };
       const ipKey = (socket.data as GuardedData).ipKey ?? 'unknown';
-      const counted = cmd.since !== undefined && spec.points > 0 && !(actor && actor.role !== 'reader');
+      // A catch-up, or a stream this node does not relay (its lookup is a database query).
+      const counted = (cmd.since !== undefined || !fanout.relays(cmd.stream)) && spec.points > 0 && !(actor && actor.role !== 'reader');
       if (counted) await ctx.limiters.consume('readIp', ipKey, spec, 1);
       const charge = async (got: { bytes?: number }) => {
         const extra = readCost(got.bytes ?? 0) - 1;
         if (counted && extra > 0) await ctx.limiters.consume('readIp', ipKey, spec, extra).catch(() => undefined);
       };
+      const wasIn = socket.rooms.has(cmd.stream);
       // A stream this node relays is known to exist: a reconnect storm after a deploy costs
       // no query for that, and resumes within the node's recent changes cost none at all.
       if (!fanout.relays(cmd.stream) && (await ctx.changeLog.head(cmd.stream)) === undefined) {
@@ -126,29 +155,13 @@ export function bindSockets(
       }
       await fanout.ensure(cmd.stream);
       await socket.join(cmd.stream);
-      if (kind === 'mod') {
-        // A demotion checked while this subscribe waited must not leave the socket in the room.
-        const now = (socket.data as SocketData).actor;
-        if (!now || !hasRole(now, 'moderator')) {
-          await socket.leave(cmd.stream);
-          throw new AppError('forbidden', 'the moderation stream is for moderators');
-        }
+      try {
+        return await answerSubscribe(socket, cmd, kind, charge);
+      } catch (err) {
+        // A subscribe that is refused after joining leaves no socket in the room.
+        if (!wasIn) await socket.leave(cmd.stream);
+        throw err;
       }
-      const cached = fanout.recentSince(cmd.stream, cmd.since, cmd.epoch);
-      if (cached) {
-        await charge(cached);
-        return changesBody(cached);
-      }
-      if (cmd.since === undefined) {
-        const pos = await ctx.changeLog.position(cmd.stream);
-        if (!pos) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
-        return { rev: pos.rev, epoch: pos.epoch, changes: [] };
-      }
-      ctx.metrics.catchUps.inc({ source: 'database' });
-      const got = await ctx.changeLog.since(cmd.stream, cmd.since, cmd.epoch);
-      if (!got) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
-      await charge(got);
-      return changesBody(got);
     },
     [SOCKET_EVENTS.unsubscribe]: async (socket, payload) => {
       const cmd = parseInput(UnsubscribeCmd, payload, 'unsubscribe');

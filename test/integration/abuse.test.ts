@@ -370,6 +370,9 @@ describe('a subscribe that fails after joining', () => {
   it('leaves the socket out of the room (no live frames for a refused subscribe)', async () => {
     const s = socket(t.url);
     await nextEvent(s, 'connect');
+    // Relayed already (its activation read done), then left.
+    expect(await s.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:joined' })).toMatchObject({ ok: true });
+    expect(await s.timeout(5000).emitWithAck('unsubscribe', { stream: 'ticker:joined' })).toMatchObject({ ok: true });
     // The recent cache steps aside and the database read fails, after the socket joined the room.
     const { jest: j } = await import('@jest/globals');
     const since = j.spyOn(t.node.server.ctx.changeLog, 'since').mockRejectedValueOnce(new Error('database went away'));

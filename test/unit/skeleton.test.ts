@@ -14,6 +14,7 @@ describe('word lists match disguised words', () => {
     ['combining accent', 'you idio\u0301t'],
     ['digit for letter', 'you idi0t'],
     ['mathematical bold', 'you 𝐢𝐝𝐢𝐨𝐭'],
+    ['capitals', 'YOU IDIOT'],
   ])('%s', (_what, text) => {
     expect(containsWord(text, ['idiot'])).toBe('idiot');
   });
@@ -23,6 +24,14 @@ describe('word lists match disguised words', () => {
     expect(containsWord('an idiot!', ['іdiot'])).toBe('іdiot');
     expect(containsWord('anything', [])).toBeUndefined();
     expect(containsWord('anything', ['\u200B'])).toBeUndefined();
+  });
+
+  it('folds capital I as the l it passes for, and makes no multi-letter folds (m is not rn)', () => {
+    expect(containsWord('you kiII them', ['kill'])).toBe('kill');
+    expect(containsWord('a pom-pom', ['porn'])).toBeUndefined();
+    expect(containsWord('burn it', ['bum'])).toBeUndefined();
+    expect(nameKey('PauI')).toBe(nameKey('Paul'));
+    expect(nameKey('CIaudia Müller')).toBe(nameKey('Claudia Muller'));
   });
 
   it('keeps different words different', () => {

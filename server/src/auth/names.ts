@@ -23,6 +23,17 @@ export function nameKey(name: string): string {
 }
 
 const RESERVED = new Set(RESERVED_NAMES.map(nameKey));
+/** Long enough to be refused anywhere in a name ("AdminTeam", "NewsroomOfficial"). */
+const RESERVED_INSIDE = [...RESERVED].filter((k) => [...k].length >= 5);
+
+/** Whether a name is, begins or ends with, or (for the longer words) contains a reserved word. */
+function reserved(name: string): boolean {
+  const key = nameKey(name);
+  const words = skeleton(name).split(/[^\p{L}]+/u).filter(Boolean);
+  if (RESERVED.has(key) || words.some((w) => RESERVED.has(w))) return true;
+  if (RESERVED_INSIDE.some((r) => key.includes(r))) return true;
+  return [...RESERVED].some((r) => [...r].length >= 3 && (key.startsWith(r) || key.endsWith(r)));
+}
 
 function refuse(message: string): AppError {
   return new AppError('validation_failed', message, [{ path: 'displayName', message }]);
@@ -36,8 +47,7 @@ function refuse(message: string): AppError {
  */
 export async function checkReaderName(db: Db, name: string, selfId?: string): Promise<void> {
   const key = nameKey(name);
-  const words = skeleton(name).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-  if (RESERVED.has(key) || words.some((w) => RESERVED.has(w))) throw refuse('this name is reserved for the newsroom');
+  if (reserved(name)) throw refuse('this name is reserved for the newsroom');
   let q = db.selectFrom('users').select(['id', 'display_name', 'role']).where('name_key', '=', key);
   if (selfId) q = q.where('id', '!=', selfId);
   for (const other of await q.limit(20).execute()) {

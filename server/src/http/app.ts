@@ -50,8 +50,11 @@ function readLimit(ctx: Pick<AppContext, 'config' | 'limiters'>): RequestHandler
     } catch (err) {
       return next(err);
     }
-    res.once('finish', () => {
-      const extra = readCost(Number(res.getHeader('content-length') ?? 0)) - 1;
+    // Charged when the connection is done with the answer, sent or not: a reader hanging up
+    // early still made the server read and build it (routes that read history say how much).
+    res.once('close', () => {
+      const bytes = Math.max(Number(res.getHeader('content-length') ?? 0), Number(res.locals.readBytes ?? 0));
+      const extra = readCost(bytes) - 1;
       if (extra > 0) void ctx.limiters.consume('readIp', key, spec, extra).catch(() => undefined);
     });
     next();

@@ -28,6 +28,7 @@ export function changesRoute(ctx: Pick<AppContext, 'changeLog'>, kind: 'ticker' 
     }
     const got = await ctx.changeLog.since(stream, since, epoch, undefined, pos);
     if (!got) throw new AppError('not_found', `no ticker ${id}`);
+    res.locals.readBytes = got.bytes;
     res.json(changesBody(got));
   };
 }

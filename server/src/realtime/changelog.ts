@@ -3,8 +3,11 @@ import type { Change } from '@liveticker/schemas';
 import type { Db } from '../db/database';
 import { headRev, streamPosition } from '../db/database';
 
-/** Most changes one catch-up answer carries; a client further behind asks again (`more`). */
-export const MAX_CATCH_UP = 500;
+/**
+ * Most changes one catch-up answer carries; a client further behind asks again (`more`). With
+ * entries of up to 20,000 characters, the rows read for one answer stay within a few MB.
+ */
+export const MAX_CATCH_UP = 200;
 
 /**
  * About the most bytes (as JSON) one catch-up answer carries: a change count alone lets a few

@@ -332,6 +332,10 @@ describe.each(DIALECTS)('storage full (%s)', (dialect) => {
       expect(res.status).toBe(503);
       expect(res.body.error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/storage full/) });
 
+      for (let i = 0; i < 3; i++) expect((await raw(url, 'POST', '/tickers/full/entries', big, ops)).status).toBe(503);
+      // Said once (again after a minute), not once per failed write.
+      expect(lines.filter((l) => /storage full/.test(l.msg))).toHaveLength(1);
+      expect(lines.filter((l) => /writable again/.test(l.msg))).toEqual([]);
       const logged = lines.find((l) => /storage full/.test(l.msg));
       expect(logged?.level).toBe(50);
       expect(logged?.cause).toMatch(/full|No space/);

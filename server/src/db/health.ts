@@ -41,7 +41,10 @@ export class StorageHealth {
   }
 }
 
-const WRITE = /^\s*(insert|update|delete|commit)\b/i;
+const WRITE = /^\s*(insert|update|delete)\b/i;
+const BEGIN = /^\s*(begin|start transaction)\b/i;
+const COMMIT = /^\s*commit\b/i;
+const ROLLBACK = /^\s*rollback\b/i;
 const WATCHED = Symbol('storage-watched');
 
 /**
@@ -56,14 +59,21 @@ export function watchDriver(driver: Driver, health: StorageHealth): Driver {
     if (!conn[WATCHED]) {
       conn[WATCHED] = true;
       const execute = conn.executeQuery.bind(conn);
+      // Inside a transaction a statement can succeed in cache and its commit fail for lack of
+      // space: only a commit, or a write outside a transaction, proves that storage took it.
+      let inTransaction = false;
       conn.executeQuery = async <R>(query: Parameters<DatabaseConnection['executeQuery']>[0]) => {
+        const sql = query.sql;
+        if (BEGIN.test(sql)) inTransaction = true;
         try {
           const result = await execute<R>(query);
-          if (health.failing && WRITE.test(query.sql)) health.noteWrite();
+          if (health.failing && (COMMIT.test(sql) || (!inTransaction && WRITE.test(sql)))) health.noteWrite();
           return result;
         } catch (err) {
           health.noteError(err);
           throw err;
+        } finally {
+          if (COMMIT.test(sql) || ROLLBACK.test(sql)) inTransaction = false;
         }
       };
     }

@@ -59,8 +59,9 @@ const EnvSchema = z.object({
   SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
   /** Longest a graceful stop (SIGTERM) may take before remaining connections are cut, ms. */
   /**
-   * Public reads (REST) one client address may make per minute; a catch-up (`changes?since=`)
-   * counts 5. 0 turns the limit off (a CDN in front that does its own limiting).
+   * Points of public reads (REST and socket catch-ups) one client address may spend per minute:
+   * a read costs 1, plus 1 per 16 KB of answer beyond the first. 0 turns the limit off (a CDN in
+   * front that does its own limiting).
    */
   READ_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   /** Sockets one client address may hold, over every node (0: no limit). */

@@ -516,7 +516,7 @@ for (const [dialect, bus] of VARIANTS) {
 describe('CORS_ORIGINS=* (anonymous reads from anywhere, never credentialed writes)', () => {
   let t: TestSetup;
   beforeAll(async () => {
-    t = await setup('sqlite', 'memory', { publicUrl: PUBLIC_URL, corsOrigins: ['*'], scrypt: { logN: 10, r: 8, p: 1 } });
+    t = await setup('sqlite', 'memory', { publicUrl: PUBLIC_URL, corsOrigins: ['*', 'https://partner.example'], scrypt: { logN: 10, r: 8, p: 1 } });
   });
   afterAll(async () => t.close());
 
@@ -530,6 +530,10 @@ describe('CORS_ORIGINS=* (anonymous reads from anywhere, never credentialed writ
     expect(read.status).toBe(200);
     expect(read.headers.get('access-control-allow-origin')).toBe('*');
     expect(read.headers.get('access-control-allow-credentials')).toBeNull();
+    // A partner named beside `*` keeps credentialed CORS.
+    const partner = await fetch(`${t.url}/api/v1/tickers`, { headers: { origin: 'https://partner.example' } });
+    expect(partner.headers.get('access-control-allow-origin')).toBe('https://partner.example');
+    expect(partner.headers.get('access-control-allow-credentials')).toBe('true');
 
     const body = { title: `Star ${Math.random()}` };
     expect((await raw(t.url, 'POST', '/tickers', body, { cookie, origin: 'https://evil.example' })).body.error.code).toBe('csrf_rejected');

@@ -99,15 +99,21 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
 
   const origins = ctx.config.corsOrigins;
   const api = express.Router();
+  const corsCommon = {
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+    // Cross-origin widgets read these: ETag for conditional polling, Retry-After on 429.
+    exposedHeaders: ['ETag', 'Retry-After'],
+    maxAge: 600,
+  };
+  const named = origins.filter((o) => o !== '*');
+  // A named origin gets credentialed CORS; with `*`, every other origin gets anonymous CORS only.
   api.use(
-    cors({
-      origin: origins.includes('*') ? '*' : origins,
-      credentials: !origins.includes('*'),
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
-      // Cross-origin widgets read these: ETag for conditional polling, Retry-After on 429.
-      exposedHeaders: ['ETag', 'Retry-After'],
-      maxAge: 600,
+    cors((req, callback) => {
+      const origin = req.headers.origin;
+      if (origin && named.includes(origin)) return callback(null, { ...corsCommon, origin, credentials: true });
+      if (origins.includes('*')) return callback(null, { ...corsCommon, origin: '*', credentials: false });
+      callback(null, { ...corsCommon, origin: false });
     }),
   );
   api.use(express.json({ limit: BODY_LIMIT, strict: true }));

@@ -38,6 +38,14 @@ export const RegisterBody = z.strictObject({
 export const RegisterResponse = z.object({ email: z.string(), message: z.string() });
 
 export const TokenBody = z.strictObject({ token: z.string().min(20).max(200) });
+
+/**
+ * Confirming an address: the mailed token, and the password chosen at registration unless the
+ * request carries a session of that account. Both together prove that whoever registered also
+ * holds the mailbox: an address registered by someone else cannot be confirmed by its owner's
+ * click for an account whose password a stranger chose.
+ */
+export const VerifyBody = z.strictObject({ token: z.string().min(20).max(200), password: z.string().min(1).max(128).optional() });
 export const EmailBody = z.strictObject({ email: Email });
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(128) });
 export const ResetConfirmBody = z.strictObject({ token: z.string().min(20).max(200), password: Password });

@@ -17,6 +17,7 @@ import {
   RegisterResponse,
   ResetConfirmBody,
   TokenBody,
+  VerifyBody,
   User,
 } from './auth';
 import {
@@ -50,6 +51,7 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   RegisterBody,
   RegisterResponse,
   TokenBody,
+  VerifyBody,
   EmailBody,
   LoginBody,
   LoginResponse,
@@ -101,7 +103,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'delete', path: '/tickers/{id}/entries/{entryId}', summary: 'Delete an entry, leaving a tombstone (editor)', response: 'Entry', auth: true },
   { method: 'get', path: '/tickers/{id}/changes', summary: 'Changes of the ticker stream after a revision', response: 'ChangesResponse', query: ['since', 'epoch'] },
   { method: 'post', path: '/auth/register', summary: 'Register; the same answer for new and existing addresses', body: 'RegisterBody', response: 'RegisterResponse', status: 202 },
-  { method: 'post', path: '/auth/verify', summary: 'Confirm an e-mail address with the mailed token', body: 'TokenBody' },
+  { method: 'post', path: '/auth/verify', summary: 'Confirm an e-mail address with the mailed token and the password (or a session of the account)', body: 'VerifyBody' },
   { method: 'post', path: '/auth/resend-verification', summary: 'Mail a new verification link', body: 'EmailBody', status: 202 },
   { method: 'post', path: '/auth/login', summary: 'Log in: a session token and the lt_session cookie', body: 'LoginBody', response: 'LoginResponse' },
   { method: 'post', path: '/auth/logout', summary: 'End this session and its sockets', status: 204, auth: true },

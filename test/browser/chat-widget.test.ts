@@ -50,6 +50,8 @@ describe('the chat widget beside the ticker, in a real browser', () => {
     const link = SmtpSink.link(await smtp.mailTo(email));
     const confirm = await browser.newPage();
     await confirm.goto(link.toString());
+    await confirm.fill('#pw', 'a long secret');
+    await confirm.click('#f button');
     await confirm.waitForSelector('#status.ok');
     await confirm.close();
 

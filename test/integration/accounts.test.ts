@@ -107,7 +107,7 @@ for (const [dialect, bus] of VARIANTS) {
       const reg = await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: `Reader ${email.split('@')[0]}`, locale: opts.locale ?? 'en' });
       expect(reg.status).toBe(202);
       const link = SmtpSink.link(await smtp.mailTo(email));
-      expect((await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') })).status).toBe(200);
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token'), password: 'a long secret' })).status).toBe(200);
       const login = await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' });
       expect(login.status).toBe(200);
       if (opts.role) {
@@ -135,7 +135,7 @@ for (const [dialect, bus] of VARIANTS) {
       const beforeVerify = await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' });
       expect(beforeVerify.status).toBe(200);
       expect(beforeVerify.body.user.emailVerifiedAt).toBeNull();
-      const verified = await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') });
+      const verified = await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token'), password: 'a long secret' });
       expect(verified.body).toMatchObject({ verified: true, user: { email, displayName: 'Anna Leser', role: 'reader' } });
       // The session made before the link was followed ended with it; a new login is verified.
       expect((await raw(t.url, 'GET', '/me', undefined, bearer(beforeVerify.body.token))).status).toBe(401);
@@ -170,8 +170,8 @@ for (const [dialect, bus] of VARIANTS) {
       // A fresh one works once, then never again.
       await raw(t.url, 'POST', '/auth/resend-verification', { email });
       const fresh = SmtpSink.link(await smtp.mailTo(email, 1)).searchParams.get('token')!;
-      expect((await raw(t.url, 'POST', '/auth/verify', { token: fresh })).status).toBe(200);
-      expect((await raw(t.url, 'POST', '/auth/verify', { token: fresh })).body.error.code).toBe('invalid_token');
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: fresh, password: 'a long secret' })).status).toBe(200);
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: fresh, password: 'a long secret' })).body.error.code).toBe('invalid_token');
       // Bound to the address: a token mailed to an old address stops working after a change.
       const other = address();
       await raw(t.url, 'POST', '/auth/register', { email: other, password: 'a long secret', displayName: 'Reader' });
@@ -303,20 +303,37 @@ for (const [dialect, bus] of VARIANTS) {
       expect((await raw(t.url, 'POST', '/auth/password', { currentPassword: 'a long secret', newPassword: 'a newer secret' }, bearer(other.token))).status).toBe(200);
     });
 
-    it('following the verification link ends the sessions and API tokens made before it, except the one that follows it', async () => {
-      // An attacker registers the victim's address and logs in while it is unverified.
+    it('an address registered by a stranger cannot be confirmed by its owner’s click: the link needs the registration password', async () => {
+      // A stranger registers the victim's address with a password of their choosing.
+      const email = address();
+      await raw(t.url, 'POST', '/auth/register', { email, password: 'the stranger knows', displayName: 'Reader' });
+      const stranger = (await raw(t.url, 'POST', '/auth/login', { email, password: 'the stranger knows' })).body.token as string;
+      const token = SmtpSink.link(await smtp.mailTo(email)).searchParams.get('token');
+      // The owner follows the link: without the password, or with their own, nothing is confirmed.
+      const bare = await raw(t.url, 'POST', '/auth/verify', { token });
+      expect([bare.status, bare.body.error.details[0].path]).toEqual([400, 'password']);
+      expect((await raw(t.url, 'POST', '/auth/verify', { token, password: 'the owner guesses' })).body.error.code).toBe('invalid_credentials');
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(stranger))).body.emailVerifiedAt).toBeNull();
+      // The page offers the way out: a reset by mail gives the owner the account and ends the stranger's sessions.
+      expect((await raw(t.url, 'POST', '/auth/password-reset', { email })).status).toBe(202);
+      const reset = SmtpSink.link(await smtp.mailTo(email, 1)).searchParams.get('token');
+      expect((await raw(t.url, 'POST', '/auth/password-reset/confirm', { token: reset, password: 'the owner’s own' })).status).toBe(200);
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(stranger))).status).toBe(401);
+      expect((await raw(t.url, 'POST', '/auth/login', { email, password: 'the stranger knows' })).status).toBe(401);
+    });
+
+    it('confirming ends the sessions and API tokens made before it, except the one that confirms', async () => {
       const email = address();
       await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: 'Reader' });
-      const attacker = (await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' })).body.token as string;
-      const apiToken = await raw(t.url, 'POST', '/me/tokens', { name: 'kept' }, bearer(attacker));
-      const socket = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { token: attacker } });
+      const earlier = (await raw(t.url, 'POST', '/auth/login', { email, password: 'a long secret' })).body.token as string;
+      const apiToken = await raw(t.url, 'POST', '/me/tokens', { name: 'kept' }, bearer(earlier));
+      const socket = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { token: earlier } });
       sockets.push(socket);
-      const ended = withTimeout(new Promise<{ reason: string }>((resolve) => socket.on('session:ended', resolve)), 'the attacker socket told');
-      await waitFor(() => socket.connected, 'attacker socket connected');
-      // The owner of the address follows the link (without a session of this account).
+      const ended = withTimeout(new Promise<{ reason: string }>((resolve) => socket.on('session:ended', resolve)), 'the earlier socket told');
+      await waitFor(() => socket.connected, 'earlier socket connected');
       const link = SmtpSink.link(await smtp.mailTo(email));
-      expect((await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token') })).status).toBe(200);
-      expect((await raw(t.url, 'GET', '/me', undefined, bearer(attacker))).status).toBe(401);
+      expect((await raw(t.url, 'POST', '/auth/verify', { token: link.searchParams.get('token'), password: 'a long secret' })).status).toBe(200);
+      expect((await raw(t.url, 'GET', '/me', undefined, bearer(earlier))).status).toBe(401);
       if (apiToken.status === 201) expect((await raw(t.url, 'GET', '/me', undefined, bearer(apiToken.body.token))).status).toBe(401);
       expect((await ended).reason).toBe('verified_elsewhere');
     });

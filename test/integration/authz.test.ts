@@ -93,7 +93,7 @@ const REST: RestRow[] = [
     call: ({ w }) => ({ path: '/auth/register', body: { email: w.address(), password: PASSWORD, displayName: 'Newcomer' } }),
     settle: ({ w }, body) => w.settleMail((body as { email: string }).email),
   },
-  { route: 'POST /api/v1/auth/verify', ok: 200, want: anyoneWriting, call: async ({ w }) => ({ path: '/auth/verify', body: { token: await w.mailToken('verify') } }) },
+  { route: 'POST /api/v1/auth/verify', ok: 200, want: anyoneWriting, call: async ({ w }) => ({ path: '/auth/verify', body: { token: await w.mailToken('verify'), password: PASSWORD } }) },
   // Unknown addresses: the answer is the same, and no mail is written after it.
   {
     route: 'POST /api/v1/auth/resend-verification',

@@ -42,7 +42,7 @@ describe('dev mode without SMTP_URL', () => {
       expect(server.log).toContain('SMTP_URL is not set: dev mode');
       await raw(server.url, 'POST', '/auth/register', { email: 'dev@example.org', password: 'a long secret', displayName: 'Dev' });
       const token = await waitFor(() => /http:\/\/news\.example\/verify-email\?token=(ltv_[\w-]+)/.exec(server.log)?.[1], 'the link in the log');
-      expect((await raw(server.url, 'POST', '/auth/verify', { token })).status).toBe(200);
+      expect((await raw(server.url, 'POST', '/auth/verify', { token, password: 'a long secret' })).status).toBe(200);
     } finally {
       await server.stop();
       await db.drop();

@@ -4,7 +4,7 @@ import {
   LoginBody,
   RegisterBody,
   ResetConfirmBody,
-  TokenBody,
+  VerifyBody,
 } from '@liveticker/schemas';
 import type { Locale, User } from '@liveticker/schemas';
 import type { AppContext } from '../context';
@@ -12,7 +12,7 @@ import type { UsersTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { mailFor } from '../mail/templates';
 import type { Actor } from './actor';
-import { consumeEmailToken, issueEmailToken } from './email-tokens';
+import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens';
 import { checkReaderName, nameKey } from './names';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
@@ -113,13 +113,27 @@ export async function register(ctx: AuthCtx, body: unknown, ip: string) {
 }
 
 /**
- * Confirms an address. Sessions made before it end, except the one sending this request: whoever
- * registered the address and logged in before its owner clicked the link (an attacker who
- * registered someone else's address) must not come out of it holding a verified session.
+ * Confirms an address with the mailed token and the password chosen at registration (or from a
+ * session of the account): the mailbox and the account must be in the same hands. Someone who
+ * registers another person's address cannot get it confirmed by that person's click, since the
+ * owner does not know the stranger's password (the page offers a password reset instead).
+ * Sessions made before the confirmation end, except the one sending it.
  */
 export async function verifyEmail(ctx: AuthCtx, body: unknown, actor?: Actor): Promise<User> {
-  const { token } = parseInput(TokenBody, body, 'token');
-  const { userId } = await consumeEmailToken(ctx.db, token, 'verify');
+  const { token, password } = parseInput(VerifyBody, body, 'confirmation');
+  const { userId } = await peekEmailToken(ctx.db, token, 'verify');
+  if (actor?.id !== userId) {
+    if (password === undefined) {
+      throw new AppError('validation_failed', 'enter the password you chose when registering', [{ path: 'password', message: 'required to confirm the address' }]);
+    }
+    // Counted before the check, like a login: the link is no password oracle.
+    await ctx.limiters.consume('passwordChange', `verify:${userId}`);
+    const user = await findUserById(ctx.db, userId);
+    if (!user || !(await verifyPassword(password, user.password_hash))) {
+      throw new AppError('invalid_credentials', 'this is not the password this account was registered with');
+    }
+  }
+  await consumeEmailToken(ctx.db, token, 'verify');
   const now = new Date().toISOString();
   const changed = await ctx.db
     .updateTable('users')

@@ -36,6 +36,21 @@ export async function issueEmailToken(db: Db, userId: string, email: string, pur
   return token;
 }
 
+/** Checks a token without using it up: its user and address, or `invalid_token`. */
+export async function peekEmailToken(db: Db, token: string, purpose: 'verify' | 'reset'): Promise<{ userId: string; email: string }> {
+  const row = await db
+    .selectFrom('email_tokens')
+    .innerJoin('users', 'users.id', 'email_tokens.user_id')
+    .select(['email_tokens.user_id', 'email_tokens.email', 'email_tokens.expires_at', 'email_tokens.used_at', 'users.email as current_email'])
+    .where('email_tokens.token_hash', '=', tokenHash(token))
+    .where('email_tokens.purpose', '=', purpose)
+    .executeTakeFirst();
+  if (!row || row.used_at || row.expires_at <= new Date().toISOString() || row.email !== row.current_email) {
+    throw new AppError('invalid_token', 'the link is invalid, used or expired; ask for a new one');
+  }
+  return { userId: row.user_id, email: row.email };
+}
+
 /**
  * Uses a token up: valid only if unused, unexpired, of this purpose and still for the user's
  * current address. Marking it used is conditional, so two racing uses cannot both succeed.
@@ -43,14 +58,7 @@ export async function issueEmailToken(db: Db, userId: string, email: string, pur
 export async function consumeEmailToken(db: Db, token: string, purpose: 'verify' | 'reset'): Promise<{ userId: string; email: string }> {
   const invalid = new AppError('invalid_token', 'the link is invalid, used or expired; ask for a new one');
   const hash = tokenHash(token);
-  const row = await db
-    .selectFrom('email_tokens')
-    .innerJoin('users', 'users.id', 'email_tokens.user_id')
-    .select(['email_tokens.user_id', 'email_tokens.email', 'email_tokens.expires_at', 'email_tokens.used_at', 'users.email as current_email'])
-    .where('email_tokens.token_hash', '=', hash)
-    .where('email_tokens.purpose', '=', purpose)
-    .executeTakeFirst();
-  if (!row || row.used_at || row.expires_at <= new Date().toISOString() || row.email !== row.current_email) throw invalid;
+  const row = await peekEmailToken(db, token, purpose);
   const used = await db
     .updateTable('email_tokens')
     .set({ used_at: new Date().toISOString() })
@@ -58,5 +66,5 @@ export async function consumeEmailToken(db: Db, token: string, purpose: 'verify'
     .where('used_at', 'is', null)
     .executeTakeFirst();
   if (Number(used.numUpdatedRows) !== 1) throw invalid;
-  return { userId: row.user_id, email: row.email };
+  return row;
 }

@@ -108,8 +108,11 @@ ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : 
         nonce,
         'Confirm your e-mail address',
         `${tokenScript}
-post('/auth/verify', { token }).then(() => show(true, 'Your e-mail address is confirmed. You can now log in and join the discussion.'),
-  (e) => show(false, e.message));`,
+document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
+  post('/auth/verify', { token, password: document.getElementById('pw').value })
+    .then(() => { document.getElementById('f').hidden = true; show(true, 'Your e-mail address is confirmed. You can now log in and join the discussion.'); },
+      (e) => show(false, e.message + ' — if someone else registered this address, ask for a password reset for it (“Forgot password”) and the account is yours.')); });`,
+        '<p>To confirm that this address and this account are both yours, enter the password you chose when you registered.</p><form id="f"><label>Password<input id="pw" type="password" maxlength="128" required autocomplete="current-password"></label><button>Confirm</button></form>',
       ),
     );
   });

@@ -264,7 +264,7 @@ const readerAddress = (i: number) => ({ 'x-forwarded-for': `10.${(i >> 16) & 255
 function attacker(mode: string, url: string, address: string, seconds: number): Promise<Record<string, number | string>> {
   // On the load generator's core, at a lower priority than the readers: the attack is measured
   // by what it costs the server, not by the CPU its own loops take from the readers' process.
-  const [cmd, ...args] = pinned('1', ['nice', '-n', '10', process.execPath, ...NODE_TS, path.join(__dirname, 'bench/attacker.ts'), mode, url, address, String(seconds)]);
+  const [cmd, ...args] = pinned('1', ['nice', '-n', '19', process.execPath, ...NODE_TS, path.join(__dirname, 'bench/attacker.ts'), mode, url, address, String(seconds)]);
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -309,17 +309,19 @@ async function abuseScenario(load: Load): Promise<void> {
     results.push(
       await run(
         target('under attack', () => {
-          attack = Promise.all([
-            attacker('sockets', lt.url, '198.51.100.1', during),
-            attacker('catchup', lt.url, '198.51.100.2', during),
-            attacker('frames', lt.url, '198.51.100.3', during),
-          ]);
+          // BENCH_ATTACKS=sockets,catchup,frames (all by default) picks the attackers.
+          const modes = (process.env.BENCH_ATTACKS ?? 'sockets,catchup,frames').split(',');
+          attack = Promise.all(modes.map((m, i) => attacker(m, lt.url, `198.51.100.${i + 1}`, during)));
         }),
         load,
         log,
       ),
     );
     reports = (await attack) ?? [];
+    if (process.env.BENCH_TRACE === '1') {
+      const metrics = await (await fetch(`${lt.url}/metrics`)).text();
+      log(metrics.split('\n').filter((l) => /^nodejs_(gc_duration_seconds_(sum|count)|eventloop_lag_max_seconds)/.test(l)).map((l) => `  ${l}`).join('\n'));
+    }
     const health = await fetch(`${lt.url}/healthz`).then((r) => r.status);
     log(`  after the attack: /healthz ${health}, server RSS ${(rssKb(lt.pid) / 1024).toFixed(0)} MB`);
   } finally {

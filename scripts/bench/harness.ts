@@ -62,6 +62,8 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   const total = load.rate * load.seconds;
   const sentAt = new Float64Array(total).fill(NaN);
   const latencies = new Float64Array(load.clients * total);
+  /** The slowest delivery of each message (BENCH_TRACE=1 prints the worst ones). */
+  const worst = new Float64Array(total);
   let nLat = 0;
   let delivered = 0;
   let duplicates = 0;
@@ -90,6 +92,7 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
             got[n] = 1;
             delivered++;
             latencies[nLat++] = now - sentAt[n];
+            if (now - sentAt[n] > worst[n]) worst[n] = now - sentAt[n];
             lastReceipt = now;
           }
         });
@@ -126,6 +129,10 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
 
   for (const c of clients) c.close();
   delivered = counted.delivered;
+  if (process.env.BENCH_TRACE === '1') {
+    const slow = Array.from(worst, (ms, i) => ({ i, at: sentAt[i] - start, ms })).sort((a, b) => b.ms - a.ms).slice(0, 8);
+    log(`  slowest messages: ${slow.map((s) => `#${s.i} sent at +${(s.at / 1000).toFixed(1)} s: ${s.ms.toFixed(0)} ms`).join('; ')}`);
+  }
   const sorted = latencies.slice(0, counted.nLat).sort();
   return {
     name: target.name,

@@ -64,6 +64,9 @@ export function originChecker(allowed: string[], publicUrl: string): (origin: st
   return (origin) => origin === own || allowed.includes(origin);
 }
 
+/** Connections the kernel may queue for accept (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 /** While storage is full, `/readyz` tries a write at most this often, ms. */
 const PROBE_EVERY_MS = 2000;
 
@@ -224,7 +227,10 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
+        // A deep accept queue: a reconnect storm, or a flood of handshakes from one address, must
+        // not drop the SYN of an editor's request (Node's default is 511; the kernel caps it at
+        // net.core.somaxconn).
+        httpServer.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           httpServer.off('error', reject);
           resolve(httpServer.address() as AddressInfo);
         });

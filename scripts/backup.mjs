@@ -1,0 +1,51 @@
+// npm run backup -- <file>: a consistent copy of the SQLite database (DATABASE_URL, default
+// ./data/liveticker.sqlite) while the server keeps running and writing, through SQLite's online
+// backup API. For PostgreSQL use pg_dump (see the README's "Backups"). Restore: stop the server,
+// put the copy where DATABASE_URL points (or point DATABASE_URL at it), start the server.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const target = process.argv[2];
+if (!target || target.startsWith('-')) {
+  process.stderr.write('usage: npm run backup -- <file>   (DATABASE_URL names the database; SQLite only)\n');
+  process.exit(2);
+}
+const url = process.env.DATABASE_URL || './data/liveticker.sqlite';
+if (/^postgres(ql)?:\/\//i.test(url)) {
+  process.stderr.write('DATABASE_URL is PostgreSQL: back it up with pg_dump -Fc (see the README, "Backups")\n');
+  process.exit(2);
+}
+const source = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;
+if (!fs.existsSync(source)) {
+  process.stderr.write(`no database at ${source}\n`);
+  process.exit(1);
+}
+if (fs.existsSync(target)) {
+  process.stderr.write(`${target} exists; choose a new file (a backup never overwrites)\n`);
+  process.exit(1);
+}
+fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+const Database = require(require.resolve('better-sqlite3', { paths: [path.resolve('server'), process.cwd()] }));
+const db = new Database(source, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+const started = Date.now();
+// Copies pages in steps; writers go on meanwhile, and the copy is of one moment.
+await db.backup(target, {
+  progress: ({ totalPages, remainingPages }) => {
+    if (remainingPages > 0 && totalPages > 2000) process.stderr.write(`\r${totalPages - remainingPages}/${totalPages} pages`);
+    return 200;
+  },
+});
+db.close();
+const check = new Database(target, { readonly: true });
+const ok = check.pragma('integrity_check', { simple: true });
+const streams = check.prepare('select count(*) as n, coalesce(sum(rev), 0) as revs from streams').get();
+check.close();
+if (ok !== 'ok') {
+  process.stderr.write(`the copy failed its integrity check: ${ok}\n`);
+  process.exit(1);
+}
+const bytes = fs.statSync(target).size;
+process.stdout.write(`backed up ${source} to ${target}: ${(bytes / 1048576).toFixed(1)} MB, ${streams.n} streams, in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from '@liveticker/client-sdk';
+import type { LivetickerClient, TickerView } from '@liveticker/client-sdk';
+import { createTestDatabase } from '../helpers/db';
+import type { TestDatabase } from '../helpers/db';
+import { SHARED_REDIS_URL, cleanPrefix, freePort, randomPrefix } from '../helpers/redis';
+import { ServerProcess } from '../helpers/process';
+import { opsApi, raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
+
+const ROOT = path.resolve(__dirname, '../..');
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p)) ?? 'nginx';
+
+/**
+ * deploy/nginx.conf as shipped, in front of two server processes sharing Redis and PostgreSQL:
+ * only the upstream addresses and the listening port are this test's.
+ */
+function nginxConfig(port: number, upstreams: string[]): string {
+  const conf = fs.readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8');
+  const servers = upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\n');
+  const out = conf
+    .replace(/(# BEGIN liveticker servers\n)[\s\S]*?(\s*# END liveticker servers)/, `$1${servers}$2`)
+    .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
+    .replace(/worker_processes auto;/, 'worker_processes 1;')
+    .replace(/worker_connections \d+;/, 'worker_connections 1024;');
+  if (out === conf) throw new Error('deploy/nginx.conf no longer has the markers this test replaces');
+  return out;
+}
+
+describe('two nodes behind nginx (deploy/nginx.conf)', () => {
+  let db: TestDatabase;
+  let prefix: string;
+  let dir: string;
+  let nginx: ChildProcess | undefined;
+  let nodes: ServerProcess[] = [];
+  let url: string;
+  const clients: LivetickerClient[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    prefix = randomPrefix();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-nginx-'));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const env = { DATABASE_URL: db.url, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix, TRUST_PROXY: '1', PUBLIC_URL: url, SHUTDOWN_TIMEOUT_MS: '5000', SCRYPT_LOG_N: '10' };
+    // One after the other: the first runs the migrations (as the README's upgrade steps say).
+    nodes = [await ServerProcess.start(env)];
+    nodes.push(await ServerProcess.start(env));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(port, nodes.map((n) => `127.0.0.1:${n.port}`)));
+    nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    nginx.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(async () => {
+      if (nginx!.exitCode !== null) throw new Error(`nginx exited: ${out}`);
+      return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok;
+    }, 'nginx answering', 15_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    if (nginx && nginx.exitCode === null) {
+      const gone = new Promise((r) => nginx!.once('exit', r));
+      nginx.kill('SIGTERM');
+      await gone;
+    }
+    for (const n of nodes) await n.stop();
+    await cleanPrefix(SHARED_REDIS_URL, prefix);
+    await db.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('readers on both nodes keep every entry, once and in order, when one node is stopped with SIGTERM', async () => {
+    const api = opsApi(url);
+    await api.createTicker({ id: 'lb', title: 'Behind nginx', status: 'live' });
+    const views: TickerView[] = [];
+    for (let i = 0; i < 12; i++) {
+      const c = createClient({ url, reconnectDelayMaxMs: 1000 });
+      clients.push(c);
+      const v = c.ticker('lb', { order: 'oldest', pageSize: 100 });
+      views.push(v);
+      await v.ready;
+    }
+    // least_conn spread them: both nodes hold readers.
+    const metric = async (n: ServerProcess) => Number(/^liveticker_sockets (\d+)/m.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1] ?? 0);
+    await waitFor(async () => (await metric(nodes[0])) > 0 && (await metric(nodes[1])) > 0, 'readers on both nodes');
+
+    const want: string[] = [];
+    const post = async (body: string) => {
+      want.push(body);
+      const res = await fetch(`${url}/api/v1/tickers/lb/entries`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer test-ops-key-0123456789abcdef` }, body: JSON.stringify({ body }) });
+      if (res.status !== 201) throw new Error(`POST ${body}: ${res.status} ${(await res.text()).slice(0, 200)} ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8').slice(-600)}`);
+    };
+    for (let i = 1; i <= 10; i++) await post(`<p>before ${i}</p>`);
+    // A deploy: the first node drains; its readers reconnect through nginx to the other.
+    const stopping = nodes[0].stop();
+    for (let i = 1; i <= 10; i++) await post(`<p>during ${i}</p>`);
+    const exit = await stopping;
+    expect(exit.code).toBe(0);
+    for (let i = 1; i <= 10; i++) await post(`<p>after ${i}</p>`);
+
+    const bodies = (v: TickerView) => v.entries.map((e) => e.body);
+    await waitFor(() => views.every((v) => bodies(v).length === want.length), 'every reader has every entry', 20_000);
+    for (const v of views) expect(bodies(v)).toEqual(want);
+    expect(await metric(nodes[1])).toBeGreaterThanOrEqual(12);
+  });
+
+  it('the nodes see the client nginx saw, never an X-Forwarded-For the client wrote (TRUST_PROXY=1)', async () => {
+    const email = `behind-nginx-${Date.now()}@example.org`;
+    // Five wrong passwords, each with a fresh forged first hop: still one address to the node.
+    for (let i = 0; i < 5; i++) {
+      const res = await raw(url, 'POST', '/auth/login', { email, password: 'wrong wrong' }, { 'x-forwarded-for': `10.9.${i}.1` });
+      expect(res.status).toBe(401);
+    }
+    expect((await raw(url, 'POST', '/auth/login', { email, password: 'wrong wrong' }, { 'x-forwarded-for': '10.9.99.1' })).status).toBe(429);
+  });
+});

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 const target = process.argv[2];
@@ -39,6 +40,15 @@ await db.backup(target, {
   },
 });
 db.close();
+// A restored copy is an earlier history than readers may hold: new epochs make every reader whose
+// position came from the live database start over once, instead of trusting revisions that will
+// be written again with other content.
+const copyDb = new Database(target);
+const setEpoch = copyDb.prepare('update streams set epoch = ? where name = ?');
+copyDb.transaction(() => {
+  for (const { name } of copyDb.prepare('select name from streams').all()) setEpoch.run(randomBytes(8).toString('hex'), name);
+})();
+copyDb.close();
 const check = new Database(target, { readonly: true });
 const ok = check.pragma('integrity_check', { simple: true });
 const streams = check.prepare('select count(*) as n, coalesce(sum(rev), 0) as revs from streams').get();

@@ -68,6 +68,10 @@ const EnvSchema = z.object({
   MAX_SOCKETS_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(100),
   /** A socket whose unsent output passes this many bytes is cut off as a slow consumer. */
   SOCKET_MAX_BUFFER_BYTES: z.coerce.number().int().min(16 * 1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+  /** `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`; without it (and without METRICS_PORT) only loopback may scrape. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Serves `/metrics` on this port of 127.0.0.1 instead of the public port. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
@@ -96,6 +100,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: env.METRICS_TOKEN,
+    metricsPort: env.METRICS_PORT,
     readRateLimit: env.READ_RATE_LIMIT,
     maxSocketsPerIp: env.MAX_SOCKETS_PER_IP,
     socketMaxBufferBytes: env.SOCKET_MAX_BUFFER_BYTES,

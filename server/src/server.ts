@@ -9,7 +9,8 @@ import { authRouter } from './auth/auth.routes';
 import { dummyHash } from './auth/auth.service';
 import { Limiters } from './auth/limits';
 import { actorResolver } from './auth/resolve';
-import { createApp } from './http/app';
+import { createApp, metricsHandler } from './http/app';
+import express from 'express';
 import { pagesRouter } from './http/pages';
 import { BUS_VERSION } from './realtime/bus';
 import type { ControlEnvelope } from './realtime/bus';
@@ -210,6 +211,19 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     socket.emit(SOCKET_EVENTS.serverShutdown, { reason: 'restart' });
     socket.conn.close();
   });
+  // METRICS_PORT: /metrics alone, on loopback, apart from the public port.
+  let metricsServer: http.Server | undefined;
+  if (config.metricsPort) {
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    metricsApp.get('/metrics', metricsHandler(ctx));
+    metricsServer = http.createServer(metricsApp);
+    await new Promise<void>((resolve, reject) => {
+      metricsServer!.once('error', reject);
+      metricsServer!.listen(config.metricsPort, '127.0.0.1', () => resolve());
+    });
+  }
+  const closeMetrics = () => new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
   await fanout.start();
   presence.start();
   sessions.start();
@@ -264,6 +278,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       clearTimeout(deadline);
       await fanout.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await closeMetrics();
     },
     async close() {
       draining = true;
@@ -275,6 +290,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
+      await closeMetrics();
     },
   };
 }

@@ -70,6 +70,11 @@ describe('npm run backup (SQLite online backup) and a restore', () => {
     servers.push(restored);
     const changes = await (await fetch(`${restored.url}/api/v1/tickers/night/changes?since=0`)).json();
     expect(changes.rev).toBe(backedUp.head);
+    // New epochs: a reader holding a position of the live history starts over once.
+    const liveEpoch = (await (await fetch(`${server.url}/api/v1/tickers/night/changes`)).json()).epoch;
+    expect(changes.epoch).not.toBe(liveEpoch);
+    const stale = await (await fetch(`${restored.url}/api/v1/tickers/night/changes?since=10&epoch=${liveEpoch}`)).json();
+    expect(stale.reset).toBe(true);
     const next = await opsApi(restored.url).post('night', { body: '<p>after the restore</p>' });
     expect(next.rev).toBe(backedUp.head + 1);
 

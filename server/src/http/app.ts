@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { Express, RequestHandler } from 'express';
 import cors from 'cors';
@@ -61,6 +62,33 @@ function readLimit(ctx: Pick<AppContext, 'config' | 'limiters'>): RequestHandler
   };
 }
 
+/** Whether an address is this machine's (the peer of the TCP connection, never a header). */
+function isLoopback(addr: string | undefined): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+}
+
+/**
+ * `/metrics`: with METRICS_TOKEN, for `Authorization: Bearer <token>` only; without it, for
+ * scrapers on this machine only (the connection's own peer address). The numbers tell an
+ * attacker how a node is doing; they are not for the public port.
+ */
+export function metricsHandler(ctx: Pick<AppContext, 'config' | 'metrics'>): RequestHandler {
+  const expected = ctx.config.metricsToken ? Buffer.from(`Bearer ${ctx.config.metricsToken}`) : undefined;
+  return async (req, res) => {
+    if (expected) {
+      const given = Buffer.from(req.get('authorization') ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        res.status(401).json({ error: { code: 'login_required', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' } });
+        return;
+      }
+    } else if (!isLoopback(req.socket.remoteAddress)) {
+      res.status(403).json({ error: { code: 'forbidden', message: 'metrics are for this machine only; set METRICS_TOKEN or METRICS_PORT to scrape from elsewhere' } });
+      return;
+    }
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  };
+}
+
 export interface AppParts {
   /** Routers mounted under /api/v1 (tickers, auth, chat, …). */
   api: express.Router[];
@@ -93,9 +121,8 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
     const state = await parts.ready().catch(() => ({ ok: false, reason: 'database_unreachable' }));
     res.status(state.ok ? 200 : 503).json(state);
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
-  });
+  // On its own port when METRICS_PORT is set (server.ts); here otherwise, behind its guard.
+  if (!ctx.config.metricsPort) app.get('/metrics', metricsHandler(ctx));
 
   const origins = ctx.config.corsOrigins;
   const api = express.Router();

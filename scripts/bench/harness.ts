@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LiteClient } from './lite-client';
 
 export interface Target {
@@ -108,6 +109,9 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   const rssAfter = rssKb(target.pid);
   log(`  ${target.name}: ${clients.length} readers subscribed; sending ${total} messages at ${load.rate}/s`);
 
+  // The load generator's own stalls (its GC, a busy core) would read as the server's latency.
+  const ownLag = monitorEventLoopDelay({ resolution: 10 });
+  ownLag.enable();
   target.onLoaded?.();
   const start = performance.now();
   const sends: Promise<void>[] = [];
@@ -129,7 +133,9 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
 
   for (const c of clients) c.close();
   delivered = counted.delivered;
+  ownLag.disable();
   if (process.env.BENCH_TRACE === '1') {
+    log(`  load generator's own event-loop delay: max ${(ownLag.max / 1e6).toFixed(0)} ms, p99 ${(ownLag.percentile(99) / 1e6).toFixed(0)} ms`);
     const slow = Array.from(worst, (ms, i) => ({ i, at: sentAt[i] - start, ms })).sort((a, b) => b.ms - a.ms).slice(0, 8);
     log(`  slowest messages: ${slow.map((s) => `#${s.i} sent at +${(s.at / 1000).toFixed(1)} s: ${s.ms.toFixed(0)} ms`).join('; ')}`);
   }

@@ -261,10 +261,10 @@ async function chatScenario(load: Load, nPosters: number): Promise<Result[]> {
 const readerAddress = (i: number) => ({ 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}` });
 
 /** Starts one attacker process (scripts/bench/attacker.ts); resolves with its JSON report. */
-function attacker(mode: string, url: string, address: string, seconds: number): Promise<Record<string, number | string>> {
+function attacker(mode: string, url: string, address: string, seconds: number, localAddress: string): Promise<Record<string, number | string>> {
   // On the load generator's core, at a lower priority than the readers: the attack is measured
   // by what it costs the server, not by the CPU its own loops take from the readers' process.
-  const [cmd, ...args] = pinned('1', ['nice', '-n', '19', process.execPath, ...NODE_TS, path.join(__dirname, 'bench/attacker.ts'), mode, url, address, String(seconds)]);
+  const [cmd, ...args] = pinned('1', ['nice', '-n', '19', process.execPath, ...NODE_TS, path.join(__dirname, 'bench/attacker.ts'), mode, url, address, String(seconds), localAddress]);
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -311,7 +311,7 @@ async function abuseScenario(load: Load): Promise<void> {
         target('under attack', () => {
           // BENCH_ATTACKS=sockets,catchup,frames (all by default) picks the attackers.
           const modes = (process.env.BENCH_ATTACKS ?? 'sockets,catchup,frames').split(',');
-          attack = Promise.all(modes.map((m, i) => attacker(m, lt.url, `198.51.100.${i + 1}`, during)));
+          attack = Promise.all(modes.map((m, i) => attacker(m, lt.url, `198.51.100.${i + 1}`, during, `127.0.0.${i + 2}`)));
         }),
         load,
         log,
@@ -320,7 +320,13 @@ async function abuseScenario(load: Load): Promise<void> {
     reports = (await attack) ?? [];
     if (process.env.BENCH_TRACE === '1') {
       const metrics = await (await fetch(`${lt.url}/metrics`)).text();
-      log(metrics.split('\n').filter((l) => /^nodejs_(gc_duration_seconds_(sum|count)|eventloop_lag_max_seconds)/.test(l)).map((l) => `  ${l}`).join('\n'));
+      log(
+        metrics
+          .split('\n')
+          .filter((l) => /^nodejs_(gc_duration_seconds_(sum|count)|eventloop_lag_max_seconds)|^liveticker_http_request_seconds_bucket\{le="(0\.25|0\.5|1|2\.5|\+Inf)",method="POST",route="\/api\/v1\/tickers\/:id\/entries"/.test(l))
+          .map((l) => `  ${l}`)
+          .join('\n'),
+      );
     }
     const health = await fetch(`${lt.url}/healthz`).then((r) => r.status);
     log(`  after the attack: /healthz ${health}, server RSS ${(rssKb(lt.pid) / 1024).toFixed(0)} MB`);

@@ -1,10 +1,15 @@
 // One attacker of the abuse bench, in a process of its own (so its work does not slow the
 // readers' process): `tsx scripts/bench/attacker.ts <sockets|catchup|frames> <url> <address> <seconds>`.
 // Loopback only; every loop stops at the deadline or its attempt cap. Prints one JSON line.
+// Each attacker connects from a loopback address of its own (127.0.0.2…, the last argument): on
+// one shared source address its churn of connections would reuse the readers' and the editor's
+// port pairs while they sit in TIME_WAIT, and the editor's connects would wait for SYN
+// retransmits (1 s, 3 s): an artifact of a one-machine bench, not of the server.
+import http from 'node:http';
 import WebSocket from 'ws';
 import { LiteClient } from './lite-client';
 
-const [mode, url, address, secondsArg] = process.argv.slice(2);
+const [mode, url, address, secondsArg, localAddress] = process.argv.slice(2);
 const deadline = Date.now() + Number(secondsArg) * 1000;
 const headers = { 'x-forwarded-for': address };
 const stats: Record<string, number> = {};
@@ -20,7 +25,7 @@ async function sockets(): Promise<void> {
       attempts++;
       const c = new LiteClient(() => undefined);
       try {
-        await c.connect(url, undefined, headers);
+        await c.connect(url, undefined, headers, localAddress);
         held.push(c);
         count('accepted');
       } catch {
@@ -33,6 +38,19 @@ async function sockets(): Promise<void> {
   for (const c of held) c.close();
 }
 
+/** One GET from the attacker's own source address. */
+function get(target: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(target, { headers, localAddress, agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (d: Buffer) => (bytes += d.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
 /** Asks for the whole history (`since=0`) 20 at a time. */
 async function catchup(): Promise<void> {
   let attempts = 0;
@@ -40,10 +58,9 @@ async function catchup(): Promise<void> {
     while (live() && attempts < 100_000) {
       attempts++;
       try {
-        const res = await fetch(`${url}/api/v1/tickers/bench/changes?since=0`, { headers });
-        const body = await res.arrayBuffer();
-        count(`http_${res.status}`);
-        stats.bytes = (stats.bytes ?? 0) + body.byteLength;
+        const { status, bytes } = await get(`${url}/api/v1/tickers/bench/changes?since=0`);
+        count(`http_${status}`);
+        stats.bytes = (stats.bytes ?? 0) + bytes;
       } catch {
         count('failed');
       }
@@ -59,7 +76,7 @@ async function frames(): Promise<void> {
   while (live() && attempts < 10_000) {
     attempts++;
     await new Promise<void>((resolve) => {
-      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers, perMessageDeflate: false });
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers, perMessageDeflate: false, localAddress });
       ws.on('message', (data: Buffer) => {
         const msg = data.toString();
         if (msg.startsWith('0')) ws.send('40');

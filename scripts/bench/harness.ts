@@ -65,6 +65,8 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   const latencies = new Float64Array(load.clients * total);
   /** The slowest delivery of each message (BENCH_TRACE=1 prints the worst ones). */
   const worst = new Float64Array(total);
+  /** How long each send (the POST, the chat:send ack) took. */
+  const sendMs = new Float64Array(total);
   let nLat = 0;
   let delivered = 0;
   let duplicates = 0;
@@ -120,7 +122,12 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     sentAt[i] = performance.now();
-    sends.push(target.send(i).catch((err: unknown) => log(`  send ${i} failed: ${String(err)}`)));
+    sends.push(
+      target
+        .send(i)
+        .then(() => void (sendMs[i] = performance.now() - sentAt[i]))
+        .catch((err: unknown) => log(`  send ${i} failed: ${String(err)}`)),
+    );
   }
   const expected = total * load.clients;
   // Receipts count until drainMs after the last scheduled send: a server that falls behind
@@ -137,7 +144,7 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   if (process.env.BENCH_TRACE === '1') {
     log(`  load generator's own event-loop delay: max ${(ownLag.max / 1e6).toFixed(0)} ms, p99 ${(ownLag.percentile(99) / 1e6).toFixed(0)} ms`);
     const slow = Array.from(worst, (ms, i) => ({ i, at: sentAt[i] - start, ms })).sort((a, b) => b.ms - a.ms).slice(0, 8);
-    log(`  slowest messages: ${slow.map((s) => `#${s.i} sent at +${(s.at / 1000).toFixed(1)} s: ${s.ms.toFixed(0)} ms`).join('; ')}`);
+    log(`  slowest messages: ${slow.map((s) => `#${s.i} sent at +${(s.at / 1000).toFixed(1)} s: ${s.ms.toFixed(0)} ms (send took ${sendMs[s.i].toFixed(0)} ms)`).join('; ')}`);
   }
   const sorted = latencies.slice(0, counted.nLat).sort();
   return {

@@ -11,10 +11,10 @@ export class LiteClient {
 
   constructor(private readonly onEvent: (raw: string) => void) {}
 
-  connect(url: string, auth?: Record<string, string>, headers?: Record<string, string>): Promise<void> {
+  connect(url: string, auth?: Record<string, string>, headers?: Record<string, string>, localAddress?: string): Promise<void> {
     const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
     return new Promise((resolve, reject) => {
-      this.ws = new WebSocket(wsUrl, { perMessageDeflate: false, headers });
+      this.ws = new WebSocket(wsUrl, { perMessageDeflate: false, headers, localAddress });
       this.ws.on('error', reject);
       this.ws.on('message', (data: Buffer) => {
         const msg = data.toString();

@@ -116,6 +116,7 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   ownLag.enable();
   target.onLoaded?.();
   const start = performance.now();
+  if (process.env.BENCH_TRACE === '1') log(`  sending from ${Date.now()} (epoch ms)`);
   const sends: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / load.rate;

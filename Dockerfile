@@ -28,14 +28,15 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules node_modules
-COPY --from=build --chown=node:node /app/scripts/start.mjs scripts/start.mjs
+COPY --from=build --chown=node:node /app/scripts/start.mjs /app/scripts/backup.mjs scripts/
 COPY --from=build --chown=node:node /app/schemas/package.json schemas/package.json
 COPY --from=build --chown=node:node /app/schemas/dist schemas/dist
 COPY --from=build --chown=node:node /app/server/package.json server/package.json
 COPY --from=build --chown=node:node /app/server/dist server/dist
 COPY --from=build --chown=node:node /app/client-sdk/package.json client-sdk/package.json
 COPY --from=build --chown=node:node /app/client-sdk/dist client-sdk/dist
-RUN mkdir -p /data && chown node:node /data
+# The ops key (without ADMIN_API_KEY) is kept beside the SQLite file, on the volume.
+RUN mkdir -p /data /app/data && chown node:node /data /app/data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

@@ -28,7 +28,13 @@ if (built < sources) {
     process.stderr.write('no build (server/dist) and no sources to build it from\n');
     process.exit(1);
   }
-  process.stdout.write(built ? 'sources changed since the last build: building\n' : 'no build yet: building\n');
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+  const canBuild = fs.existsSync(path.join(root, 'node_modules', 'typescript')) && fs.existsSync(path.join(root, 'scripts', 'build.mjs'));
+  if (built && !canBuild) {
+    // A production install (no dev dependencies) with sources touched after the build.
+    process.stderr.write('sources are newer than the build, but this install cannot build (no dev dependencies): starting the existing build\n');
+  } else {
+    process.stdout.write(built ? 'sources changed since the last build: building\n' : 'no build yet: building\n');
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+  }
 }
 await import(pathToFileURL(path.join(root, 'server', 'dist', 'main.js')).href);

@@ -9,12 +9,16 @@ import { seedDemo } from './seed';
 import { bootstrapAdmin } from './auth/bootstrap';
 
 /**
- * Without ADMIN_API_KEY the server keeps one in ./data/ops-key (created once, mode 0600), so
- * the embedded defaults give the console a stable key.
+ * Without ADMIN_API_KEY the server keeps one in `ops-key` beside the SQLite file (./data by
+ * default, the volume in a container), or in ./data with PostgreSQL — created once, mode 0600 —
+ * so the embedded defaults give the console a stable key.
  */
 function ensureOpsKey(config: Config): { key: string; file?: string } {
   if (config.adminApiKey) return { key: config.adminApiKey };
-  const file = path.resolve('data', 'ops-key');
+  const url = config.databaseUrl;
+  const sqliteFile = /^postgres(ql)?:\/\//i.test(url) ? undefined : url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;
+  const dir = sqliteFile && sqliteFile !== ':memory:' ? path.dirname(path.resolve(sqliteFile)) : path.resolve('data');
+  const file = path.join(dir, 'ops-key');
   if (fs.existsSync(file)) return { key: fs.readFileSync(file, 'utf8').trim(), file };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const key = randomBytes(24).toString('base64url');

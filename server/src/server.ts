@@ -88,6 +88,10 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const originAllowed = originChecker(config.corsOrigins, config.publicUrl);
 
   const httpServer = http.createServer();
+  // Longer than a proxy's upstream keep-alive (nginx: 60 s): the proxy, not the node, closes an
+  // idle connection, so it never sends a request on one the node has just closed.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   let guard: SocketGuard | undefined;
   const io = new IoServer(httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,

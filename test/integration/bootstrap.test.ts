@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../server/src/config';
 import { createTestDatabase } from '../helpers/db';
@@ -31,6 +32,23 @@ describe('configuration', () => {
     });
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/invalid configuration:\n\s+PORT: /);
+  });
+});
+
+describe('the ops key without ADMIN_API_KEY', () => {
+  it('is created once beside the SQLite file (a container’s volume), mode 0600, and works', async () => {
+    const db = await createTestDatabase('sqlite');
+    const server = await ServerProcess.start({ DATABASE_URL: db.url, ADMIN_API_KEY: '' });
+    try {
+      const file = path.join(path.dirname(db.url), 'ops-key');
+      expect(fs.existsSync(file)).toBe(true);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const key = fs.readFileSync(file, 'utf8').trim();
+      expect((await raw(server.url, 'POST', '/tickers', { title: 'With the stored key' }, { authorization: `Bearer ${key}` })).status).toBe(201);
+    } finally {
+      await server.stop();
+      await db.drop();
+    }
   });
 });
 

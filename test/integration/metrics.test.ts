@@ -31,6 +31,8 @@ describe('/metrics is not for the public', () => {
     try {
       const local = await fetch(`http://127.0.0.1:${n.port}/metrics`);
       expect(local.status).toBe(200);
+      // Forwarded by a proxy on this machine: another machine's request.
+      expect((await fetch(`http://127.0.0.1:${n.port}/Metrics/`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(403);
       expect(await local.text()).toContain('liveticker_sockets');
       // The machine's own LAN address is not loopback: the peer address decides, not a header.
       if (!external) throw new Error('this machine has no non-loopback IPv4 address to test from');

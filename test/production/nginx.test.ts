@@ -23,7 +23,9 @@ function nginxConfig(port: number, upstreams: string[]): string {
   const conf = fs.readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8');
   const servers = upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\n');
   const out = conf
-    .replace(/(# BEGIN liveticker servers\n)[\s\S]*?(\s*# END liveticker servers)/, `$1${servers}$2`)
+    // Debian's nginx (1.22) has no `resolve` on upstream servers; the addresses are fixed here.
+    .replace(/(# BEGIN liveticker servers\n)[\s\S]*?(\s*# END liveticker servers)/g, `$1${servers}$2`)
+    .replace(/\n\s*resolver [^\n]*;/, '')
     .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
     .replace(/worker_processes auto;/, 'worker_processes 1;')
     .replace(/worker_connections \d+;/, 'worker_connections 1024;');
@@ -108,6 +110,25 @@ describe('two nodes behind nginx (deploy/nginx.conf)', () => {
     await waitFor(() => views.every((v) => bodies(v).length === want.length), 'every reader has every entry', 20_000);
     for (const v of views) expect(bodies(v)).toEqual(want);
     expect(await metric(nodes[1])).toBeGreaterThanOrEqual(12);
+  });
+
+  it('long-polling works through nginx (every request of a session reaches the same node)', async () => {
+    await opsApi(url).createTicker({ id: 'polling', title: 'Polling', status: 'live' });
+    const { io: connect } = await import('socket.io-client');
+    const sockets = Array.from({ length: 6 }, () => connect(url, { transports: ['polling'], reconnection: false }));
+    try {
+      await waitFor(() => sockets.every((s) => s.connected), 'polling sockets connected through nginx');
+      for (const s of sockets) expect(await s.timeout(5000).emitWithAck('subscribe', { stream: 'ticker:polling' })).toMatchObject({ ok: true });
+      const frames = sockets.map((s) => new Promise((resolve) => s.once('changes', resolve)));
+      await opsApi(url).post('polling', { body: '<p>over polling, through nginx</p>' });
+      await Promise.all(frames);
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  });
+
+  it('keeps /metrics inside, however it is spelled', async () => {
+    for (const p of ['/metrics', '/Metrics', '/METRICS', '/metrics/']) expect((await fetch(`${url}${p}`)).status).toBe(404);
   });
 
   it('the nodes see the client nginx saw, never an X-Forwarded-For the client wrote (TRUST_PROXY=1)', async () => {

@@ -81,7 +81,8 @@ export function metricsHandler(ctx: Pick<AppContext, 'config' | 'metrics'>): Req
         res.status(401).json({ error: { code: 'login_required', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' } });
         return;
       }
-    } else if (!isLoopback(req.socket.remoteAddress)) {
+    } else if (!isLoopback(req.socket.remoteAddress) || req.get('x-forwarded-for') !== undefined) {
+      // A proxy on this machine forwards other machines' requests: those are not this machine's.
       res.status(403).json({ error: { code: 'forbidden', message: 'metrics are for this machine only; set METRICS_TOKEN or METRICS_PORT to scrape from elsewhere' } });
       return;
     }

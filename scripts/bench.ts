@@ -1,4 +1,4 @@
-// npm run bench [ticker|chat|abuse|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|abuse|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rssKb, run, table } from './bench/harness';
+import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
 import type { Load, Result, Target } from './bench/harness';
@@ -342,6 +343,65 @@ async function abuseScenario(load: Load): Promise<void> {
   );
 }
 
+/**
+ * Two nodes on one Redis and one PostgreSQL behind Debian's nginx with deploy/nginx.conf, beside
+ * the bare Socket.IO baseline: the deployment the README describes, on one machine.
+ */
+async function nginxScenario(load: Load): Promise<Result[]> {
+  log(`\n== two nodes behind nginx: ${load.clients} readers, ${load.rate} entries/s for ${load.seconds} s ==`);
+  const results: Result[] = [];
+  const bare = await startBare();
+  try {
+    results.push(
+      await run(
+        {
+          ...bare,
+          name: 'bare Socket.IO (one process)',
+          send: (i) => post(`${bare.url}/publish/${encodeURIComponent(bare.stream)}`, { stream: bare.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...entryBody(i) } }] }),
+        },
+        load,
+        log,
+      ),
+    );
+  } finally {
+    await bare.stop();
+  }
+  const pgAdmin = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const dbName = `lt_bench_${randomBytes(4).toString('hex')}`;
+  const { Client } = await import('pg');
+  const admin = new Client({ connectionString: pgAdmin });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = Object.assign(new URL(pgAdmin), { pathname: `/${dbName}` }).toString();
+  const shared = { DATABASE_URL: dbUrl, REDIS_PREFIX: `lt-bench-${randomBytes(3).toString('hex')}:`, ADMIN_API_KEY: randomBytes(18).toString('base64url'), TRUST_PROXY: '1' };
+  const nodes: Liveticker[] = [];
+  let proxy: Awaited<ReturnType<typeof startNginx>> | undefined;
+  try {
+    nodes.push(await startLiveticker(shared));
+    nodes.push(await startLiveticker(shared));
+    const port = await freePort();
+    // Two nginx workers: each WebSocket holds two descriptors, and one worker may not have 20,000 here.
+    proxy = await startNginx(port, nodes.map((n) => n.url.replace('http://', '')), 2);
+    const url = `http://127.0.0.1:${port}`;
+    await post(`${url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, shared.ADMIN_API_KEY);
+    results.push(
+      await run(
+        { name: 'liveticker, 2 nodes behind nginx', url, pid: nodes[0].pid, stream: 'ticker:bench', stop: async () => undefined, send: (i) => post(`${url}/api/v1/tickers/bench/entries`, entryBody(i), shared.ADMIN_API_KEY) },
+        load,
+        log,
+      ),
+    );
+    const sockets = await Promise.all(nodes.map(async (n) => Number(/^liveticker_sockets (\d+)/m.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1] ?? 0)));
+    log(`  sockets per node at the end: ${sockets.join(' + ')}`);
+  } finally {
+    await proxy?.stop();
+    for (const n of nodes) await n.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`).catch(() => undefined);
+    await admin.end();
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'all';
   log(`liveticker bench on ${os.cpus().length} cores, node ${process.version}`);
@@ -370,6 +430,10 @@ async function main(): Promise<void> {
     log(`\n${table(results)}`);
     const lt = results[results.length - 1];
     log(`chat: delivered ${((100 * lt.delivered) / lt.expected).toFixed(2)}% (target 100%), p99 ${lt.p99.toFixed(0)} ms (target < 1000 ms)`);
+  }
+  if (which === 'all' || which === 'nginx') {
+    const results = await nginxScenario({ clients: num('BENCH_CLIENTS', 10_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10), drainMs: 20_000 });
+    log(`\n${table(results)}`);
   }
   if (which === 'all' || which === 'abuse') {
     await abuseScenario({ clients: num('BENCH_ABUSE_CLIENTS', 5_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10), drainMs: 20_000 });

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { Server as IoServer } from 'socket.io';
@@ -64,6 +65,9 @@ export function originChecker(allowed: string[], publicUrl: string): (origin: st
   const own = new URL(publicUrl).origin;
   return (origin) => origin === own || allowed.includes(origin);
 }
+
+/** How long a draining node keeps idle keep-alive connections for their next request, ms. */
+const DRAIN_GRACE_MS = 2000;
 
 /** Connections the kernel may queue for accept (capped by net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
@@ -264,7 +268,10 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
         for (const conn of connections) conn.destroy();
       }, deadlineMs);
       deadline.unref();
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Stop taking connections, but leave the open ones alone for now: http.Server#close would
+      // also close idle keep-alive connections at once, and a proxy that sends a request on one
+      // at that moment gets a reset (a 502 for an editor's POST it must not retry).
+      const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(httpServer, () => resolve()));
       // Tell every socket to go (the SDK reconnects with jitter, elsewhere or here once back),
       // then close its transport: a plain transport close is also what makes any Socket.IO
       // client reconnect by itself, unlike a server-side disconnect.
@@ -274,10 +281,14 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
         socket.emit(SOCKET_EVENTS.serverShutdown, { reason: 'restart' });
         socket.conn.close();
       }
-      httpServer.closeIdleConnections();
       presence.stop();
       sessions.stop();
       guard.stop();
+      // Meanwhile every answer says `Connection: close`, so the connections in use end cleanly
+      // after their next answer; those still idle after the grace are closed then (a proxy sees
+      // their FIN while they sit in its pool).
+      await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_GRACE_MS, deadlineMs / 4)).unref());
+      httpServer.closeIdleConnections();
       await closed;
       clearTimeout(deadline);
       await fanout.close();

@@ -11,27 +11,7 @@ import { SHARED_REDIS_URL, cleanPrefix, freePort, randomPrefix } from '../helper
 import { ServerProcess } from '../helpers/process';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-
-const ROOT = path.resolve(__dirname, '../..');
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p)) ?? 'nginx';
-
-/**
- * deploy/nginx.conf as shipped, in front of two server processes sharing Redis and PostgreSQL:
- * only the upstream addresses and the listening port are this test's.
- */
-function nginxConfig(port: number, upstreams: string[]): string {
-  const conf = fs.readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8');
-  const servers = upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\n');
-  const out = conf
-    // Debian's nginx (1.22) has no `resolve` on upstream servers; the addresses are fixed here.
-    .replace(/(# BEGIN liveticker servers\n)[\s\S]*?(\s*# END liveticker servers)/g, `$1${servers}$2`)
-    .replace(/\n\s*resolver [^\n]*;/, '')
-    .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
-    .replace(/worker_processes auto;/, 'worker_processes 1;')
-    .replace(/worker_connections \d+;/, 'worker_connections 1024;');
-  if (out === conf) throw new Error('deploy/nginx.conf no longer has the markers this test replaces');
-  return out;
-}
+import { NGINX, nginxConfig } from '../../scripts/bench/nginx';
 
 describe('two nodes behind nginx (deploy/nginx.conf)', () => {
   let db: TestDatabase;

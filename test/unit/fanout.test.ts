@@ -770,6 +770,26 @@ describe('Fanout', () => {
       expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
     });
 
+    it('a sweep answered after newer changes arrived does not take its heads for a database that went back (no change sent twice)', async () => {
+      const t = await relaying({ healIntervalMs: 1000 });
+      // The heads query is slow: it reads head 5, and rev 6 is relayed before it answers.
+      let answer!: () => void;
+      jest.spyOn(t.log, 'heads').mockImplementationOnce(async (names) => {
+        const stale = new Map(names.map((n) => [n, 5]));
+        await new Promise<void>((resolve) => (answer = resolve));
+        return stale;
+      });
+      await advance(1000);
+      await t.deliver(t.commit());
+      answer();
+      await nextTurn();
+      await t.deliver(t.commit());
+      await advance(2000);
+      await nextTurn();
+      expect(t.io.frames().flatMap((f) => f.revs)).toEqual([6, 7]);
+      expect(t.logged(40)).toEqual([]);
+    });
+
     it('a sweep whose query fails is followed by one that works', async () => {
       const t = await relaying({ healIntervalMs: 1000 });
       t.commit();

@@ -384,11 +384,14 @@ export class Fanout implements ChangePublisher {
   private async sweep(): Promise<void> {
     const live = [...this.streams.values()].filter((st) => st.active && st.lastRev >= 0 && !st.healing);
     if (live.length === 0) return;
+    // What each stream held when the heads were asked for: changes relayed while the query ran
+    // are newer than the heads it answers, and must not read as a database that went back.
+    const held = new Map(live.map((st) => [st, st.lastRev]));
     try {
       const heads = await this.opts.changeLog.heads(live.map((st) => st.stream));
       for (const st of live) {
         const head = heads.get(st.stream);
-        if (head !== undefined && head < st.lastRev) {
+        if (head !== undefined && head < held.get(st)! && head < st.lastRev) {
           // The database went back (restored in place): what this node holds is another history.
           // Follow the database from its head; clients ahead of it are told to start over.
           this.log.warn({ stream: st.stream, head, held: st.lastRev }, 'stream head went back: database restored?');

@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -126,7 +127,11 @@ export async function startLiveticker(extraEnv: Record<string, string> = {}, cpu
   };
 }
 
+/** BENCH_TRACE=1: how long each phase of the slowest editor POSTs took (found the stall's place). */
+export const postPhases: Array<{ url: string; ms: number; phases: Record<string, number> }> = [];
+
 async function post(url: string, body: unknown, token?: string): Promise<void> {
+  if (process.env.BENCH_TRACE === '1' && url.includes('/entries')) return tracedPost(url, body, token);
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -135,6 +140,39 @@ async function post(url: string, body: unknown, token?: string): Promise<void> {
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
+
+/** The same POST over node:http, with the time each phase of it took. */
+function tracedPost(url: string, body: unknown, token?: string): Promise<void> {
+  const data = JSON.stringify(body);
+  const t0 = performance.now();
+  const phases: Record<string, number> = {};
+  const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      agent: tracedAgent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    req.on('socket', (sock) => {
+      mark('socket');
+      if (sock.connecting) sock.once('connect', () => mark('connect'));
+      else phases.reused = 1;
+    });
+    req.on('finish', () => mark('written'));
+    req.on('response', (res) => {
+      mark('headers');
+      res.resume();
+      res.on('end', () => {
+        mark('end');
+        postPhases.push({ url, ms: performance.now() - t0, phases });
+        (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`${res.statusCode}`));
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+const tracedAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 8 });
 
 const entryBody = (i: number) => ({ kind: 'text', body: `<p>Update bench-${i}- from the newsroom: the count goes on.</p>` });
 
@@ -319,6 +357,10 @@ async function abuseScenario(load: Load): Promise<void> {
       ),
     );
     reports = (await attack) ?? [];
+    if (process.env.BENCH_TRACE === '1') {
+      const slow = [...postPhases].sort((a, b) => b.ms - a.ms).slice(0, 5);
+      log(`  slowest editor POSTs (ms from the call): ${slow.map((p) => `${p.ms.toFixed(0)} ${JSON.stringify(p.phases)}`).join('; ')}`);
+    }
     if (process.env.BENCH_TRACE === '1') {
       const metrics = await (await fetch(`${lt.url}/metrics`)).text();
       log(

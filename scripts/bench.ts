@@ -366,7 +366,7 @@ async function abuseScenario(load: Load): Promise<void> {
       log(
         metrics
           .split('\n')
-          .filter((l) => /^nodejs_(gc_duration_seconds_(sum|count)|eventloop_lag_max_seconds)|^liveticker_http_request_seconds_bucket\{le="(0\.25|0\.5|1|2\.5|\+Inf)",method="POST",route="\/api\/v1\/tickers\/:id\/entries"/.test(l))
+          .filter((l) => /^nodejs_(gc_duration_seconds_(sum|count)|eventloop_lag_max_seconds)|^liveticker_http_first_request_wait_seconds_bucket\{le="(0\.1|0\.5|1|2\.5|\+Inf)"|^liveticker_http_request_seconds_bucket\{le="(0\.25|0\.5|1|2\.5|\+Inf)",method="POST",route="\/api\/v1\/tickers\/:id\/entries"/.test(l))
           .map((l) => `  ${l}`)
           .join('\n'),
       );

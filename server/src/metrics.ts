@@ -20,6 +20,12 @@ export function createMetrics() {
       registers: [registry],
     }),
     sockets: new Gauge({ name: 'liveticker_sockets', help: 'Connected sockets on this node', registers: [registry] }),
+    firstRequestWait: new Histogram({
+      name: 'liveticker_http_first_request_wait_seconds',
+      help: 'From accepting a connection to its first request reaching the app (a busy or flooded node shows here)',
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     socketRefusals: new Counter({
       name: 'liveticker_socket_refusals_total',
       help: 'Sockets refused or cut off: per_ip (MAX_SOCKETS_PER_IP), flood (commands past the limit), slow (output not read)',

@@ -122,7 +122,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   // Every raw connection, upgraded ones included: closeAllConnections() leaves WebSockets alone,
   // and a dead peer can hold a close handshake open far past the shutdown deadline.
   const connections = new Set<import('node:net').Socket>();
+  const acceptedAt = new WeakMap<import('node:net').Socket, number>();
   httpServer.on('connection', (conn) => {
+    acceptedAt.set(conn, performance.now());
     connections.add(conn);
     conn.once('close', () => connections.delete(conn));
   });
@@ -210,6 +212,11 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   // Socket.IO's own listener answers its path (the long-polling transport); Express must not
   // answer it too, or every polling request gets a 404 before Engine.IO's answer.
   httpServer.on('request', (req, res) => {
+    const at = acceptedAt.get(req.socket);
+    if (at !== undefined) {
+      acceptedAt.delete(req.socket);
+      deps.metrics.firstRequestWait.observe((performance.now() - at) / 1000);
+    }
     if (req.url?.startsWith('/socket.io/')) return;
     app(req, res);
   });

@@ -31,6 +31,9 @@ describe('/metrics is not for the public', () => {
     try {
       const local = await fetch(`http://127.0.0.1:${n.port}/metrics`);
       expect(local.status).toBe(200);
+      // Every connection's wait from accept to its first request is measured.
+      const text = await (await fetch(`http://127.0.0.1:${n.port}/metrics`, { headers: { connection: 'close' } })).text();
+      expect(Number(/^liveticker_http_first_request_wait_seconds_count (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
       // Forwarded by a proxy on this machine: another machine's request.
       expect((await fetch(`http://127.0.0.1:${n.port}/Metrics/`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(403);
       expect(await local.text()).toContain('liveticker_sockets');

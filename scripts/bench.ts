@@ -176,28 +176,30 @@ const tracedAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxS
 
 const entryBody = (i: number) => ({ kind: 'text', body: `<p>Update bench-${i}- from the newsroom: the count goes on.</p>` });
 
+/** The ticker load against the bare Socket.IO server: the same entry JSON, broadcast as is. */
+async function bareTickerRun(load: Load, name: string): Promise<Result> {
+  const bare = await startBare();
+  try {
+    return await run(
+      {
+        ...bare,
+        name,
+        send: (i) => post(`${bare.url}/publish/${encodeURIComponent(bare.stream)}`, { stream: bare.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...entryBody(i) } }] }),
+      },
+      load,
+      log,
+    );
+  } finally {
+    await bare.stop();
+  }
+}
+
 async function tickerScenario(load: Load): Promise<Result[]> {
   log(`\n== ticker: ${load.clients} readers, ${load.rate} entries/s for ${load.seconds} s ==`);
   const results: Result[] = [];
 
   const runBare = async () => {
-    const bare = await startBare();
-    try {
-      results.push(
-        await run(
-          {
-            ...bare,
-            name: 'bare Socket.IO',
-            // The same entry JSON the real server would send, broadcast as is.
-            send: (i) => post(`${bare.url}/publish/${encodeURIComponent(bare.stream)}`, { stream: bare.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...entryBody(i) } }] }),
-          },
-          load,
-          log,
-        ),
-      );
-    } finally {
-      await bare.stop();
-    }
+    results.push(await bareTickerRun(load, 'bare Socket.IO'));
   };
   const runLiveticker = async () => {
     const lt = await startLiveticker();
@@ -392,22 +394,7 @@ async function abuseScenario(load: Load): Promise<void> {
 async function nginxScenario(load: Load): Promise<Result[]> {
   log(`\n== two nodes behind nginx: ${load.clients} readers, ${load.rate} entries/s for ${load.seconds} s ==`);
   const results: Result[] = [];
-  const bare = await startBare();
-  try {
-    results.push(
-      await run(
-        {
-          ...bare,
-          name: 'bare Socket.IO (one process)',
-          send: (i) => post(`${bare.url}/publish/${encodeURIComponent(bare.stream)}`, { stream: bare.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...entryBody(i) } }] }),
-        },
-        load,
-        log,
-      ),
-    );
-  } finally {
-    await bare.stop();
-  }
+  results.push(await bareTickerRun(load, 'bare Socket.IO (one process)'));
   const pgAdmin = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const dbName = `lt_bench_${randomBytes(4).toString('hex')}`;
   const { Client } = await import('pg');

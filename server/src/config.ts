@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 import { parseTrustProxy } from './http/client-ip';
 
@@ -22,6 +23,27 @@ const EnvSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /**
+   * A Redis Cluster instead of REDIS_URL: some of its nodes as `host:port,host:port` (the rest are
+   * found from them). The bus then uses sharded pub/sub (a stream's channel lives on one shard).
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/, 'each node must be host:port')
+            .transform((hp) => {
+              const at = hp.lastIndexOf(':');
+              return { host: hp.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(hp.slice(at + 1)) };
+            }),
+        )
+        .min(1),
+    )
     .optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/).default('lt:'),
   CORS_ORIGINS: z
@@ -73,6 +95,15 @@ const EnvSchema = z.object({
   /** Serves `/metrics` on this port of 127.0.0.1 instead of the public port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Server processes on the one port (node:cluster): a number, or `auto` for the machine's cores.
+   * Above 1, a primary process supervises the workers and, without REDIS_URL, relays the bus and
+   * keeps the throttles, reader counts and socket counts for all of them.
+   */
+  WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)])
+    .default(1)
+    .transform((v) => (v === 'auto' ? Math.max(1, os.availableParallelism()) : v)),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -85,6 +116,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisCluster: env.REDIS_CLUSTER_NODES,
     redisPrefix: env.REDIS_PREFIX,
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
@@ -100,6 +132,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    workers: env.WORKERS,
     metricsToken: env.METRICS_TOKEN,
     metricsPort: env.METRICS_PORT,
     readRateLimit: env.READ_RATE_LIMIT,
@@ -118,6 +151,11 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
   };
 }
 
+/** Whether the nodes share Redis (a server or a cluster): bus, throttles, counts. */
+export function usesRedis(config: Pick<Config, 'redisUrl' | 'redisCluster'>): boolean {
+  return Boolean(config.redisUrl || config.redisCluster);
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -128,6 +166,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
     throw new ConfigError(['ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither']);
+  }
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+    throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one of them (a Redis server, or the nodes of a Redis Cluster)']);
   }
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(EnvSchema.shape)) {

@@ -7,7 +7,7 @@ import type { ChangePublisher } from './realtime/publisher';
 import type { ActorResolver } from './auth/resolve';
 import type { Limiters } from './auth/limits';
 import type { Mailer } from './mail/mailer';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** Everything the routes, socket handlers and services of one server use. */
 export interface AppContext {
@@ -23,7 +23,7 @@ export interface AppContext {
   mailer: Mailer;
   limiters: Limiters;
   /** Present when REDIS_URL is set. */
-  redis?: Redis;
+  redis?: Redis | Cluster;
   /** Whether a browser Origin may use cookies and sockets here. */
   originAllowed(origin: string): boolean;
   /**

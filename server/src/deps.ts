@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { Config } from './config';
 import { migrate, openDatabase } from './db/database';
 import type { Database } from './db/database';
@@ -17,7 +17,10 @@ import type { PresenceStore } from './realtime/presence';
 import { RedisConnections } from './realtime/connections';
 import type { ConnectionStore } from './realtime/connections';
 import { RedisBus } from './realtime/bus.redis';
+import { ShardedRedisBus } from './realtime/bus.sharded';
 import { logMailer, smtpMailer } from './mail/mailer';
+import { IpcBus, IpcConnections, IpcPresence } from './cluster/ipc';
+import type { WorkerChannel } from './cluster/ipc';
 import type { Mailer } from './mail/mailer';
 
 export interface Deps {
@@ -29,7 +32,7 @@ export interface Deps {
    * and one for throttles that never waits (100 ms command timeout, no offline queue): a slow or
    * gone Redis makes throttles fall back to memory at once instead of stalling logins and chat.
    */
-  redis?: { main: Redis; sub: Redis; limits: Redis };
+  redis?: { main: Redis | Cluster; limits: Redis | Cluster; /** The bus subscriber (REDIS_URL; a cluster's are the bus's own). */ sub?: Redis };
   bus: Bus;
   metrics: Metrics;
   mailer: Mailer;
@@ -37,13 +40,22 @@ export interface Deps {
   /** Sockets per client address over every node. */
   connections: ConnectionStore;
   nodeId: string;
+  /** Set in a worker of WORKERS > 1: its index (1…N) and its channel to the primary. */
+  cluster?: WorkerOf;
   close(): Promise<void>;
+}
+
+export interface WorkerOf {
+  index: number;
+  channel: WorkerChannel;
 }
 
 export interface DepsOptions {
   logger?: Logger;
   /** Share one in-process hub between servers of one process (multi-node tests without Redis). */
   memoryHub?: MemoryHub;
+  /** This process is a worker of WORKERS > 1 (see cluster/primary.ts). */
+  cluster?: WorkerOf;
 }
 
 /**
@@ -53,7 +65,27 @@ export interface DepsOptions {
 export const LIMITS_REDIS_OPTIONS: RedisOptions = { commandTimeout: 100, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
 
 function redisClient(url: string, logger: Logger, role: string, extra: RedisOptions = {}): Redis {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: `liveticker-${role}`, ...extra });
+  return reportErrors(new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: `liveticker-${role}`, ...extra }), logger, role);
+}
+
+/**
+ * A Redis Cluster client. Its slot map is refreshed every 2 s (and after MOVED or a lost node),
+ * which is also when the sharded bus moves its subscriptions (see ShardedRedisBus).
+ */
+function clusterClient(nodes: Array<{ host: string; port: number }>, logger: Logger, role: string, extra: RedisOptions = {}, opts: ClusterOptions = {}): Cluster {
+  return reportErrors(
+    new Cluster(nodes, {
+      lazyConnect: true,
+      slotsRefreshInterval: 2000,
+      redisOptions: { connectionName: `liveticker-${role}`, ...extra },
+      ...opts,
+    }),
+    logger,
+    role,
+  );
+}
+
+function reportErrors<C extends Redis | Cluster>(client: C, logger: Logger, role: string): C {
   let reported = false;
   client.on('error', (err: Error) => {
     // ioredis retries on its own; log an outage once, not on every retry.
@@ -81,7 +113,22 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     let presence: PresenceStore;
     let connections: ConnectionStore;
     let redis: Deps['redis'];
-    if (config.redisUrl) {
+    if (config.redisCluster) {
+      const log = logger.child({ module: 'redis' });
+      const main = clusterClient(config.redisCluster, log, 'main');
+      const limits = clusterClient(config.redisCluster, log, 'limits', { commandTimeout: LIMITS_REDIS_OPTIONS.commandTimeout }, { enableOfflineQueue: false, maxRedirections: 2 });
+      const sharded = new ShardedRedisBus(nodeId, main, config.redisPrefix, log);
+      closers.push(async () => {
+        await sharded.close();
+        main.disconnect();
+        limits.disconnect();
+      });
+      await Promise.all([main.connect(), limits.connect()]);
+      redis = { main, limits };
+      bus = sharded;
+      presence = new RedisPresence(main, config.redisPrefix);
+      connections = new RedisConnections(limits, config.redisPrefix);
+    } else if (config.redisUrl) {
       const log = logger.child({ module: 'redis' });
       const main = redisClient(config.redisUrl, log, 'main');
       const sub = redisClient(config.redisUrl, log, 'sub');
@@ -97,6 +144,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       presence = new RedisPresence(main, config.redisPrefix);
       // On the throttles' connection: a handshake never waits for a slow Redis (a local count stands in).
       connections = new RedisConnections(limits, config.redisPrefix);
+    } else if (opts.cluster) {
+      // The workers of one machine without Redis: the primary relays and keeps the counts.
+      bus = new IpcBus(nodeId, opts.cluster.channel);
+      presence = new IpcPresence(opts.cluster.channel);
+      connections = new IpcConnections(opts.cluster.channel);
     } else {
       const hub = opts.memoryHub ?? new MemoryHub();
       bus = new MemoryBus(nodeId, hub);
@@ -114,8 +166,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       mailer,
       presence,
       connections,
-      metrics: createMetrics(),
+      metrics: createMetrics(opts.cluster?.channel),
       nodeId,
+      cluster: opts.cluster,
       async close() {
         for (const close of closers.reverse()) await close().catch(() => undefined);
       },

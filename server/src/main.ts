@@ -1,10 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, usesRedis } from './config';
 import type { Config } from './config';
+import cluster from 'node:cluster';
 import { createDeps } from './deps';
+import type { Deps, WorkerOf } from './deps';
 import { createServer } from './server';
+import type { LivetickerServer } from './server';
+import type { Logger } from './logger';
+import { WorkerChannel } from './cluster/ipc';
+import { runPrimary } from './cluster/primary';
 import { seedDemo } from './seed';
 import { bootstrapAdmin } from './auth/bootstrap';
 
@@ -26,10 +32,19 @@ function ensureOpsKey(config: Config): { key: string; file?: string } {
   return { key, file };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
+/** The lines an operator looks for: where the widgets, the console and the API are. */
+function banner(config: Config): string {
+  return [
+    `liveticker listening on ${config.publicUrl}`,
+    `  widgets: ${config.publicUrl}/widgets/live.html?ticker=demo`,
+    `  console: ${config.publicUrl}/console.html`,
+    `  API:     ${config.publicUrl}/api/v1/openapi.json`,
+  ].join('\n');
+}
+
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`liveticker: ${err.message}\n`);
@@ -37,34 +52,80 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+}
+
+/**
+ * One-time work before serving: migrations (in createDeps), the first admin, the demo data. A lone
+ * process keeps what it built and serves; the primary of WORKERS > 1 does it before forking and
+ * closes it, so its workers never race each other through migrations or the seed.
+ */
+async function prepare(config: Config, cluster?: WorkerOf) {
+  const deps = await createDeps(config, { cluster });
+  const server = await createServer(deps);
+  if (!cluster) {
+    await bootstrapAdmin(server.ctx);
+    if (config.seedDemo) await seedDemo(server.ctx);
+  }
+  return { deps, server };
+}
+
+async function main(): Promise<void> {
+  let config = readConfig();
+  const workerIndex = cluster.isWorker ? Number(process.env.LIVETICKER_WORKER) : undefined;
+  if (workerIndex !== undefined) return runWorker(config, workerIndex);
+
   const ops = ensureOpsKey(config);
   config = { ...config, adminApiKey: ops.key };
-  const deps = await createDeps(config);
+  if (config.workers > 1) {
+    // No metrics port for the preparing server: the workers share it once they listen.
+    const { deps, server } = await prepare({ ...config, metricsPort: undefined, workers: 1 });
+    const log = deps.logger.child({ module: 'main' });
+    await server.close();
+    await deps.close();
+    if (!config.smtpUrl) log.warn('SMTP_URL is not set: dev mode, e-mail links are written to this log instead of being sent');
+    if (ops.file) log.warn({ file: ops.file }, 'ADMIN_API_KEY is not set: using the ops key stored in this file');
+    runPrimary({
+      config,
+      logger: deps.logger,
+      env: { ADMIN_API_KEY: ops.key, SEED_DEMO: 'false' },
+      onListening: (port) =>
+        log.info({ url: config.publicUrl, port, workers: config.workers, database: deps.database.dialect, bus: usesRedis(config) ? 'redis' : 'primary (IPC)' }, banner(config)),
+    });
+    return;
+  }
+
+  const { deps, server } = await prepare(config);
   const log = deps.logger.child({ module: 'main' });
-  const server = await createServer(deps);
-  await bootstrapAdmin(server.ctx);
-  if (config.seedDemo) await seedDemo(server.ctx);
   if (!config.smtpUrl) log.warn('SMTP_URL is not set: dev mode, e-mail links are written to this log instead of being sent');
   const addr = await server.listen();
   log.info(
-    {
-      url: config.publicUrl,
-      port: addr.port,
-      database: deps.database.dialect,
-      bus: deps.redis ? 'redis' : 'in-process',
-      opsKeyFile: ops.file,
-    },
-    [
-      `liveticker listening on ${config.publicUrl}`,
-      `  widgets: ${config.publicUrl}/widgets/live.html?ticker=demo`,
-      `  console: ${config.publicUrl}/console.html`,
-      `  API:     ${config.publicUrl}/api/v1/openapi.json`,
-    ].join('\n'),
+    { url: config.publicUrl, port: addr.port, database: deps.database.dialect, bus: deps.redis ? 'redis' : 'in-process', opsKeyFile: ops.file },
+    banner(config),
   );
   if (ops.file) log.warn({ file: ops.file }, 'ADMIN_API_KEY is not set: using the ops key stored in this file');
+  handleSignals(config, log, deps, server);
+}
 
+/** A worker of WORKERS > 1: serves the shared port; the primary did the one-time work. */
+async function runWorker(config: Config, index: number): Promise<void> {
+  const channel = new WorkerChannel();
+  const { deps, server } = await prepare(config, { index, channel });
+  const log = deps.logger.child({ module: 'main', worker: index });
+  channel.on((msg) => {
+    if (msg.t === 'workers') server.setWorkerPorts(msg.ports);
+  });
+  const addr = await server.listen();
+  channel.send({ ch: 'lt', t: 'listening', index, port: addr.port, privatePort: server.privatePort! });
+  handleSignals(config, log, deps, server, true);
+}
+
+function handleSignals(config: Config, log: Logger, deps: Deps, server: LivetickerServer, worker = false): void {
   let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping && worker) {
+      // systemd's SIGTERM reaches every process of the service, the primary's follows: one stop.
+      return;
+    }
     if (stopping) {
       // A second signal: the operator wants it gone now.
       log.warn({ signal }, 'second signal: exiting at once');
@@ -90,7 +151,15 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  if (worker) {
+    // Ctrl-C reaches the whole process group: the primary stops the workers (with SIGTERM), so
+    // a worker does not take the terminal's SIGINT as a first, or a second, signal of its own.
+    process.on('SIGINT', () => undefined);
+    // The primary is gone (killed hard): nobody supervises this worker any more.
+    process.on('disconnect', () => void stop('primary gone'));
+  } else {
+    process.on('SIGINT', () => void stop('SIGINT'));
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,11 +1,23 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WorkerChannel } from './cluster/ipc';
 
-/** Prometheus metrics of one server; a registry per server so tests can run several. */
-export function createMetrics() {
+/**
+ * Prometheus metrics of one server; a registry per server so tests can run several. In a worker
+ * of WORKERS > 1, `text()` asks the primary for the sum over every worker (prom-client's
+ * cluster aggregation), so a scrape that lands on any worker sees the whole port.
+ */
+export function createMetrics(cluster?: WorkerChannel) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (cluster) {
+    AggregatorRegistry.setRegistries([registry]);
+    // Constructing one is what makes this worker answer the primary's requests for its metrics.
+    new AggregatorRegistry();
+  }
   return {
     registry,
+    contentType: registry.contentType,
+    text: (): Promise<string> => (cluster ? cluster.call<string>('metrics') : registry.metrics()),
     httpRequests: new Counter({
       name: 'liveticker_http_requests_total',
       help: 'HTTP requests by method, route and status',
@@ -46,6 +58,11 @@ export function createMetrics() {
       name: 'liveticker_catch_ups_total',
       help: 'Catch-up answers (subscribe with a position) by source: the node cache or the database',
       labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    busChanges: new Counter({
+      name: 'liveticker_bus_changes_received_total',
+      help: "Changes other nodes (or workers) published that reached this one over the bus",
       registers: [registry],
     }),
     heals: new Counter({

@@ -27,6 +27,7 @@ import { chatRouter } from './chat/chat.routes';
 import { sendMessage } from './chat/chat.service';
 import { Presence } from './realtime/presence';
 import { tickersRouter } from './tickers/tickers.routes';
+import { PollingRouter } from './cluster/polling';
 
 export interface LivetickerServer {
   ctx: AppContext;
@@ -37,6 +38,10 @@ export interface LivetickerServer {
   fanout: Fanout;
   sessions: SocketSessions;
   guard: SocketGuard;
+  /** In a worker of WORKERS > 1: the loopback port other workers pass this worker's polling requests to. */
+  privatePort?: number;
+  /** In a worker of WORKERS > 1: where the other workers' polling sessions are reached. */
+  setWorkerPorts(ports: Record<number, number>): void;
   /** Listens (port 0 picks a free one) and resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /**
@@ -104,6 +109,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
+  // Before any listener of our own: the router takes Engine.IO's place in front of the server.
+  const router = deps.cluster ? new PollingRouter(httpServer, io, deps.cluster.index, logger) : undefined;
+  const privatePort = await router?.install();
   const actors = actorResolver(database.db, config.adminApiKey);
   const sessions = new SocketSessions({ io, actors, logger, recheckMs: config.sessionRecheckMs });
 
@@ -154,7 +162,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     publisher: fanout,
     actors,
     mailer: deps.mailer,
-    limiters: new Limiters({ redis: deps.redis?.limits, prefix: config.redisPrefix, specs: config.limitOverrides }),
+    limiters: new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides }),
     redis: deps.redis?.main,
     originAllowed,
     endSessions(userId, sessionIds, reason) {
@@ -253,6 +261,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     fanout,
     sessions,
     guard,
+    privatePort,
+    setWorkerPorts: (ports) => router?.setPorts(ports),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -300,6 +310,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       clearTimeout(deadline);
       await fanout.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await router?.close();
       await closeMetrics();
     },
     async close() {
@@ -312,6 +323,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
+      await router?.close();
       await closeMetrics();
     },
   };

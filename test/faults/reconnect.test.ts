@@ -371,7 +371,7 @@ describe('a reader survives every way a connection ends', () => {
     await api.post('redis-down', { body: 'during the outage' });
     await waitFor(() => bodies(view).length === 1, 'an entry during the outage');
     await redis.start();
-    await waitFor(() => node.deps.redis?.sub.status === 'ready', 'the node reconnected to Redis', 20_000);
+    await waitFor(() => node.deps.redis?.sub?.status === 'ready', 'the node reconnected to Redis', 20_000);
     await api.post('redis-down', { body: 'after the outage' });
     await waitFor(() => bodies(view).length === 2, 'an entry after the outage');
     expectExactly(view, ['during the outage', 'after the outage']);

@@ -90,6 +90,10 @@ export class ServerProcess {
     return this.output;
   }
 
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
   get running(): boolean {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }

@@ -77,3 +77,124 @@ export class OwnRedis {
     });
   }
 }
+
+/** Waits until something accepts TCP connections on a port of 127.0.0.1. */
+async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/**
+ * A test-owned Redis Cluster of three masters (no replicas) on free ports, its node files in
+ * `dir`: a master killed and started again rejoins with its slots.
+ */
+export class OwnRedisCluster {
+  private readonly procs = new Map<number, ChildProcess>();
+  private constructor(
+    readonly dir: string,
+    readonly ports: number[],
+    private readonly busPorts: number[],
+  ) {}
+
+  /** `host:port,…` for REDIS_CLUSTER_NODES. */
+  get nodes(): string {
+    return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
+  }
+
+  static async start(dir: string): Promise<OwnRedisCluster> {
+    const ports: number[] = [];
+    while (ports.length < 6) {
+      const p = await freePort();
+      if (!ports.includes(p)) ports.push(p);
+    }
+    const c = new OwnRedisCluster(dir, ports.slice(0, 3), ports.slice(3));
+    for (const port of c.ports) await c.startNode(port);
+    await new Promise<void>((resolve, reject) => {
+      const create = spawn('redis-cli', ['--cluster', 'create', ...c.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      create.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      create.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      create.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create: ${code}\n${out}`))));
+    });
+    await c.waitOk();
+    return c;
+  }
+
+  private async startNode(port: number): Promise<void> {
+    const busPort = this.busPorts[this.ports.indexOf(port)];
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port', String(port),
+        '--cluster-port', String(busPort),
+        '--bind', '127.0.0.1',
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', `nodes-${port}.conf`,
+        '--cluster-node-timeout', '1000',
+        '--dir', this.dir,
+        '--save', '',
+        '--appendonly', 'no',
+      ],
+      { stdio: 'ignore' },
+    );
+    this.procs.set(port, proc);
+    await listening(port);
+  }
+
+  /** Resolves once every node reports `cluster_state:ok`. */
+  waitOk(timeoutMs = 20_000): Promise<void> {
+    return this.waitState('ok', this.ports, timeoutMs);
+  }
+
+  /** Resolves once each of `ports` reports `cluster_state:<state>` (`fail` once a master is missed). */
+  async waitState(state: 'ok' | 'fail', ports: number[], timeoutMs = 20_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const states = await Promise.all(
+        ports.map(async (port) => {
+          const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          try {
+            await r.connect();
+            return new RegExp(`cluster_state:${state}`).test(String(await r.call('CLUSTER', 'INFO')));
+          } catch {
+            return false;
+          } finally {
+            r.disconnect();
+          }
+        }),
+      );
+      if (states.every(Boolean)) return;
+      if (Date.now() > until) throw new Error(`the Redis Cluster did not reach cluster_state:${state}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** SIGKILL of one node's process. */
+  async kill(port: number): Promise<void> {
+    const p = this.procs.get(port);
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
+  }
+
+  /** Starts a killed node again (same port, same node file: it takes its slots back). */
+  async restart(port: number): Promise<void> {
+    await this.startNode(port);
+  }
+
+  async stop(): Promise<void> {
+    for (const port of this.ports) await this.kill(port);
+  }
+}

@@ -1,6 +1,6 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { AppError } from '../errors';
 
 export interface LimitSpec {
@@ -57,7 +57,13 @@ export class Limiters {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
 
   constructor(
-    private readonly opts: { redis?: Redis; prefix: string; specs?: Partial<Record<string, LimitSpec>> },
+    private readonly opts: {
+      redis?: Redis | Cluster;
+      /** A worker of WORKERS > 1 without Redis: the primary keeps every worker's counts. */
+      cluster?: boolean;
+      prefix: string;
+      specs?: Partial<Record<string, LimitSpec>>;
+    },
   ) {}
 
   private get(name: string, spec: LimitSpec): RateLimiterAbstract {
@@ -78,7 +84,9 @@ export class Limiters {
             inMemoryBlockOnConsumed: s.points + 1,
             insuranceLimiter: new RateLimiterMemory(common),
           })
-        : new RateLimiterMemory(common);
+        : this.opts.cluster
+          ? new RateLimiterCluster({ ...common, timeoutMs: 1000 })
+          : new RateLimiterMemory(common);
       this.limiters.set(name, limiter);
     }
     return limiter;

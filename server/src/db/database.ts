@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type { Logger } from '../logger';
 import type { Tables } from './tables';
@@ -68,7 +68,17 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
   const health = new StorageHealth(logger);
   const dialect = new SqliteDialect({ database: sqlite });
   const createDriver = dialect.createDriver.bind(dialect);
-  dialect.createDriver = () => watchDriver(createDriver(), health);
+  dialect.createDriver = () => {
+    const driver = watchDriver(createDriver(), health);
+    // Several processes may write the file (WORKERS > 1): a transaction takes the write lock at
+    // BEGIN, so one that reads before it writes waits its turn (busy_timeout) instead of failing
+    // with SQLITE_BUSY when another process committed in between. One process's transactions
+    // are serialized by Kysely already, so this costs it nothing.
+    driver.beginTransaction = async (conn) => {
+      await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  };
   const db = new Kysely<Tables>({ dialect });
   return { db, dialect: 'sqlite', health, close: () => db.destroy() };
 }

@@ -86,7 +86,7 @@ export function metricsHandler(ctx: Pick<AppContext, 'config' | 'metrics'>): Req
       res.status(403).json({ error: { code: 'forbidden', message: 'metrics are for this machine only; set METRICS_TOKEN or METRICS_PORT to scrape from elsewhere' } });
       return;
     }
-    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    res.type(ctx.metrics.contentType).send(await ctx.metrics.text());
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** A node's counts are trusted this long without a refresh; a node that died drops out after it, ms. */
 const STALE_MS = 15_000;
@@ -73,7 +73,7 @@ return left
 
 export class RedisConnections implements ConnectionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

@@ -103,7 +103,9 @@ export class Fanout implements ChangePublisher {
   async start(): Promise<void> {
     await this.opts.bus.start({
       onStream: (msg) => {
-        if (msg.node !== this.opts.bus.nodeId) this.receive(msg);
+        if (msg.node === this.opts.bus.nodeId) return;
+        this.opts.metrics.busChanges.inc(msg.changes.length);
+        this.receive(msg);
       },
       onControl: (msg) => {
         if (msg.node !== this.opts.bus.nodeId) this.opts.onControl?.(msg);

@@ -1,5 +1,5 @@
 import type { Server as IoServer } from 'socket.io';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { SOCKET_EVENTS } from '@liveticker/schemas';
 import type { Logger } from '../logger';
 
@@ -29,14 +29,17 @@ export class MemoryPresence implements PresenceStore {
   }
 }
 
-/** One Redis hash per ticker: field = node id, value = "count:timestamp". */
+/**
+ * One Redis hash per ticker: field = node id, value = "count:timestamp". The keys share one hash
+ * tag, so a node's pipeline of them stays on one slot of a Redis Cluster.
+ */
 export class RedisPresence implements PresenceStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
   private key(tickerId: string) {
-    return `${this.prefix}presence:${tickerId}`;
+    return `${this.prefix}{presence}:${tickerId}`;
   }
   async report(nodeId: string, counts: Map<string, number>): Promise<void> {
     const pipe = this.redis.pipeline();

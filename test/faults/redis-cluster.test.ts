@@ -1,0 +1,230 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { io as connect } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { createClient } from '@liveticker/client-sdk';
+import type { LivetickerClient, TickerView } from '@liveticker/client-sdk';
+import { createTestDatabase } from '../helpers/db';
+import type { TestDatabase } from '../helpers/db';
+import { OwnRedisCluster, randomPrefix } from '../helpers/redis';
+import { ServerProcess } from '../helpers/process';
+import { waitFor, withTimeout } from '../helpers/wait';
+
+const OPS = 'test-ops-key-0123456789abcdef';
+
+/** One request on a connection of its own. */
+function once(url: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(`${url}${p}`, { method, agent: false, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const metric = async (url: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec((await once(url, 'GET', '/metrics')).text)?.[1] ?? 0);
+
+/** The master port owning a slot, from CLUSTER SLOTS of any node. */
+async function ownerOf(ports: number[], key: string): Promise<number> {
+  const slot = calculateSlot(key);
+  const r = new Redis(ports[0], '127.0.0.1', { lazyConnect: true });
+  await r.connect();
+  try {
+    const ranges = (await r.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`no owner for slot ${slot}`);
+    return Number(range[2][1]);
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** How many clients hold a sharded subscription to a channel, on the master that owns it. */
+async function shardSubscribers(port: number, channel: string): Promise<number> {
+  const r = new Redis(port, '127.0.0.1', { lazyConnect: true });
+  await r.connect();
+  try {
+    const [, n] = (await r.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number];
+    return Number(n);
+  } finally {
+    r.disconnect();
+  }
+}
+
+describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharded pub/sub)', () => {
+  let dir: string;
+  let cluster: OwnRedisCluster;
+  let db: TestDatabase;
+  let prefix: string;
+  const nodes: ServerProcess[] = [];
+  const clients: LivetickerClient[] = [];
+  const raws: Socket[] = [];
+  /** Ticker ids whose channels live on each master (one per master). */
+  let tickers: string[] = [];
+  const views = new Map<string, TickerView[]>();
+  const want = new Map<string, string[]>();
+  const channel = (id: string) => `${prefix}s:ticker:${id}`;
+  const bodies = (v: TickerView) => v.entries.map((e) => e.body);
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-rcluster-'));
+    cluster = await OwnRedisCluster.start(dir);
+    db = await createTestDatabase('postgres');
+    prefix = randomPrefix();
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_CLUSTER_NODES: cluster.nodes,
+      REDIS_PREFIX: prefix,
+      TRUST_PROXY: '1',
+      MAX_SOCKETS_PER_IP: '5',
+      SCRYPT_LOG_N: '10',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+    };
+    nodes.push(await ServerProcess.start(env));
+    nodes.push(await ServerProcess.start(env));
+    // One ticker per master: their channels' slots are owned by three different shards.
+    const byMaster = new Map<number, string>();
+    for (let i = 0; byMaster.size < 3 && i < 200; i++) {
+      const owner = await ownerOf(cluster.ports, channel(`c${i}`));
+      if (!byMaster.has(owner)) byMaster.set(owner, `c${i}`);
+    }
+    tickers = cluster.ports.map((p) => byMaster.get(p)!);
+    expect(tickers.every(Boolean)).toBe(true);
+    for (const id of tickers) {
+      expect((await once(nodes[0].url, 'POST', '/api/v1/tickers', { id, title: `On shard ${id}`, status: 'live' }, { authorization: `Bearer ${OPS}` })).status).toBe(201);
+      want.set(id, []);
+    }
+    // A reader on each node follows every ticker (each its own reader: one test process is one
+    // "page" to the SDK's default reader id).
+    for (const [i, node] of nodes.entries()) {
+      const c = createClient({ url: node.url, reconnectDelayMaxMs: 500, readerId: `reader-${i}-abcdef` });
+      clients.push(c);
+      for (const id of tickers) {
+        const v = c.ticker(id, { order: 'oldest', pageSize: 100 });
+        views.set(id, [...(views.get(id) ?? []), v]);
+        await v.ready;
+      }
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    for (const s of raws) s.close();
+    for (const n of nodes) await n.stop();
+    await cluster?.stop();
+    await db?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = async (node: ServerProcess, id: string) => {
+    const body = `<p>${id} entry ${want.get(id)!.length}</p>`;
+    want.get(id)!.push(body);
+    const res = await once(node.url, 'POST', `/api/v1/tickers/${id}/entries`, { body }, { authorization: `Bearer ${OPS}` });
+    expect(res.status).toBe(201);
+  };
+  const converged = (what: string, timeoutMs = 20_000) =>
+    waitFor(() => tickers.every((id) => views.get(id)!.every((v) => bodies(v).length === want.get(id)!.length)), what, timeoutMs).then(() => {
+      for (const id of tickers) for (const v of views.get(id)!) expect(bodies(v)).toEqual(want.get(id));
+    });
+
+  it('delivers over sharded channels on every shard: each stream is subscribed on the master that owns it, by both nodes', async () => {
+    for (const id of tickers) {
+      const owner = await ownerOf(cluster.ports, channel(id));
+      await waitFor(async () => (await shardSubscribers(owner, channel(id))) === 2, `both nodes subscribed to ${id} on its shard`);
+    }
+    const before = await metric(nodes[1].url, 'liveticker_bus_changes_received_total');
+    for (let round = 0; round < 3; round++) for (const id of tickers) await post(nodes[0], id);
+    await converged('every reader has every entry');
+    // Node 2's readers got node 1's entries over the bus, not from the database sweep.
+    await waitFor(async () => (await metric(nodes[1].url, 'liveticker_bus_changes_received_total')) - before >= 9, 'node 2 heard 9 changes on the bus');
+  }, 60_000);
+
+  it('throttles, reader counts and socket counts hold across the nodes (hash-tagged keys)', async () => {
+    const created = await once(nodes[0].url, 'POST', '/api/v1/users', { email: 'ed-cluster@example.org', password: 'a long secret', displayName: 'Ed Itor', role: 'editor' }, { authorization: `Bearer ${OPS}` });
+    expect(created.status).toBe(201);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await once(nodes[i % 2].url, 'POST', '/api/v1/auth/login', { email: 'ed-cluster@example.org', password: `wrong ${i}` }, { 'x-forwarded-for': '203.0.113.7' })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+
+    const presence: number[] = [];
+    clients[0].socket.on('presence', (p: { stream: string; readers: number }) => {
+      if (p.stream === `ticker:${tickers[0]}`) presence.push(p.readers);
+    });
+    // A third reader (its own reader id) joins on node 2: both nodes' readers are told 3.
+    const third = createClient({ url: nodes[1].url, readerId: 'reader-3-abcdef' });
+    clients.push(third);
+    await third.ticker(tickers[0], { order: 'oldest' }).ready;
+    await waitFor(() => presence.at(-1) === 3, `presence says 3 readers (got ${presence.join(',')})`);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => {
+        const s = connect(nodes[i % 2].url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': '203.0.113.9' } });
+        raws.push(s);
+        return withTimeout(
+          new Promise<boolean>((resolve) => {
+            s.once('connect', () => resolve(true));
+            s.once('connect_error', () => resolve(false));
+          }),
+          'socket outcome',
+        );
+      }),
+    );
+    expect(outcomes.filter(Boolean)).toHaveLength(5);
+    for (const s of raws.splice(0)) s.close();
+  }, 30_000);
+
+  it('a slot moved to another master (resharding): the nodes follow the channel there', async () => {
+    const id = tickers[1];
+    const slot = calculateSlot(channel(id));
+    const [from, to] = [cluster.ports[1], cluster.ports[2]];
+    const target = new Redis(to, '127.0.0.1', { lazyConnect: true });
+    await target.connect();
+    const targetId = String(await target.call('CLUSTER', 'MYID'));
+    target.disconnect();
+    // A slot of channels only (no keys) moves at once: every master is told its new owner.
+    for (const port of [to, from, cluster.ports[0]]) {
+      const r = new Redis(port, '127.0.0.1', { lazyConnect: true });
+      await r.connect();
+      await r.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', targetId);
+      r.disconnect();
+    }
+    expect(await ownerOf([to], channel(id))).toBe(to);
+    await waitFor(async () => (await shardSubscribers(to, channel(id))) === 2, 'both nodes subscribed on the new owner', 20_000);
+    expect(await shardSubscribers(from, channel(id))).toBe(0);
+    const before = await metric(nodes[1].url, 'liveticker_bus_changes_received_total');
+    await post(nodes[0], id);
+    await converged('every reader has the entry posted after the move');
+    await waitFor(async () => (await metric(nodes[1].url, 'liveticker_bus_changes_received_total')) - before >= 1, 'node 2 heard it on the bus');
+    expect(nodes.map((n) => /shard map changed: moving subscriptions/.test(n.log))).toEqual([true, true]);
+  }, 60_000);
+
+  it('a master killed and started again: readers converge on everything posted meanwhile, and the bus carries changes again', async () => {
+    const victim = cluster.ports[0];
+    await cluster.kill(victim);
+    // The others notice (node timeout 1 s) and refuse commands (CLUSTERDOWN): entries are still
+    // written to the database, their publishes fail.
+    await cluster.waitState('fail', cluster.ports.slice(1));
+    for (const id of tickers) await post(nodes[0], id);
+    await cluster.restart(victim);
+    await cluster.waitOk();
+    await converged('every reader has the entries posted during the outage', 30_000);
+    // The nodes subscribed again on the master that came back, and the bus works again.
+    await waitFor(async () => (await shardSubscribers(victim, channel(tickers[0]))) === 2, 'both nodes subscribed again on the restarted master', 20_000);
+    const before = await metric(nodes[1].url, 'liveticker_bus_changes_received_total');
+    for (const id of tickers) await post(nodes[0], id);
+    await converged('every reader has the entries posted after the outage');
+    await waitFor(async () => (await metric(nodes[1].url, 'liveticker_bus_changes_received_total')) - before >= 3, 'node 2 heard the new changes on the bus');
+  }, 90_000);
+});

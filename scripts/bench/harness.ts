@@ -12,6 +12,8 @@ export interface Target {
   auth?: Record<string, string>;
   /** Extra handshake headers for reader `i` (an X-Forwarded-For of its own behind TRUST_PROXY). */
   headers?: (i: number) => Record<string, string>;
+  /** The server's processes whose CPU time is counted (default: `pid`; a WORKERS primary adds its workers). */
+  pids?: () => number[];
   /** Called once every reader is subscribed, before the first send (starts an attack). */
   onLoaded?: () => void;
   stream: string;
@@ -40,7 +42,23 @@ export interface Result {
   rssBeforeMb: number;
   rssAfterMb: number;
   kbPerConnection: number;
+  /** Server CPU time (user + system, every process of it) per 100,000 deliveries, ms. */
+  cpuMsPer100k: number;
 }
+
+/** CPU time a process has used so far (user + system), ms. */
+export function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** The kernel's clock ticks per second (`getconf CLK_TCK`: 100 on every Linux here). */
+const CLOCK_TICKS = 100;
 
 export function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -115,6 +133,8 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   const ownLag = monitorEventLoopDelay({ resolution: 10 });
   ownLag.enable();
   target.onLoaded?.();
+  const pids = target.pids?.() ?? [target.pid];
+  const cpuBefore = pids.reduce((n, pid) => n + cpuMs(pid), 0);
   const start = performance.now();
   if (process.env.BENCH_TRACE === '1') log(`  sending from ${Date.now()} (epoch ms)`);
   const sends: Promise<void>[] = [];
@@ -137,6 +157,7 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
   while (delivered < expected && performance.now() < until) await sleep(100);
   const elapsed = (lastReceipt - start) / 1000;
   const counted = { delivered, nLat };
+  const cpuUsed = pids.reduce((n, pid) => n + cpuMs(pid), 0) - cpuBefore;
   await Promise.race([Promise.all(sends), sleep(5000)]);
 
   for (const c of clients) c.close();
@@ -161,12 +182,13 @@ export async function run(target: Target, load: Load, log: (s: string) => void):
     rssBeforeMb: rssBefore / 1024,
     rssAfterMb: rssAfter / 1024,
     kbPerConnection: (rssAfter - rssBefore) / load.clients,
+    cpuMsPer100k: (cpuUsed / Math.max(1, counted.delivered)) * 100_000,
   };
 }
 
 export function table(results: Result[]): string {
   const rows = [
-    ['target', 'delivered/expected', 'dup', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'RSS idle→loaded MB', 'KB/conn'],
+    ['target', 'delivered/expected', 'dup', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'RSS idle→loaded MB', 'KB/conn', 'CPU ms/100k'],
     ...results.map((r) => [
       r.name,
       `${r.delivered}/${r.expected} (${((100 * r.delivered) / r.expected).toFixed(2)}%)`,
@@ -177,6 +199,7 @@ export function table(results: Result[]): string {
       r.max.toFixed(1),
       `${r.rssBeforeMb.toFixed(0)}→${r.rssAfterMb.toFixed(0)}`,
       r.kbPerConnection.toFixed(1),
+      r.cpuMsPer100k.toFixed(0),
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

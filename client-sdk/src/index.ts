@@ -12,5 +12,9 @@ export { mountTicker } from './widgets/ticker-widget';
 export type { TickerWidgetOptions } from './widgets/ticker-widget';
 export { mountChat } from './widgets/chat-widget';
 export type { ChatWidgetOptions } from './widgets/chat-widget';
-export { mountConsole } from './widgets/console';
-export type { ConsoleOptions } from './widgets/console';
+export { defineElements } from './widgets/elements';
+export { pickLang } from './widgets/i18n';
+import { defineElements } from './widgets/elements';
+
+// In a browser, the script tag is all a page needs: <liveticker-ticker> and friends are defined.
+defineElements();

@@ -8,6 +8,8 @@ export const EntryImage = z.strictObject({
   url: HttpUrl,
   caption: z.string().trim().max(500).optional(),
   credit: z.string().trim().max(200).optional(),
+  /** Where the credit links to (a picture desk, an agency's page). */
+  creditUrl: HttpUrl.optional(),
   width: z.number().int().min(1).max(20000).optional(),
   height: z.number().int().min(1).max(20000).optional(),
 });

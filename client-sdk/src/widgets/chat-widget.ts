@@ -3,8 +3,8 @@ import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
 import type { ChatView } from '../chat';
 import { LivetickerError } from '../rest';
-import { el } from './dom';
-import { say } from './i18n';
+import { BASE_CSS, el, formatTime } from './dom';
+import { plural, say } from './i18n';
 import type { Lang } from './i18n';
 
 export interface ChatWidgetOptions {
@@ -17,14 +17,14 @@ export interface ChatWidgetOptions {
 
 const TOKEN_KEY = 'liveticker.token';
 
-const CSS = `
+const CSS = `${BASE_CSS}
 .ltc{font:15px/1.45 system-ui,sans-serif;color:#1a1a1a;max-width:28rem;border:1px solid #ddd;border-radius:6px;padding:.75rem}
 .ltc-head{display:flex;justify-content:space-between;align-items:baseline;border-bottom:2px solid #1a1a1a;margin-bottom:.5rem}
-.ltc-head h2{font-size:1.1rem;margin:0}.ltc-readers{font-size:.8rem;color:#666}
-.ltc-msgs{list-style:none;margin:0;padding:0;max-height:28rem;overflow:auto}
+.ltc-head h2{font-size:1.1rem;margin:0;text-transform:none}.ltc-readers{font-size:.8rem;color:#595959}
+.ltc-msgs{list-style:none;margin:0;padding:0;max-height:28rem;overflow:auto}.ltc-msg::before,.ltc-msg::after{content:none}
 .ltc-msg{padding:.4rem 0;border-bottom:1px solid #eee}.ltc-msg.pinned{background:#fff8e1;padding:.4rem}
-.ltc-author{font-weight:600;margin-right:.4rem}.ltc-time{font-size:.75rem;color:#888}
-.ltc-body{white-space:pre-wrap;overflow-wrap:anywhere}.ltc-gone{color:#888;font-style:italic}
+.ltc-author{font-weight:600;margin-right:.4rem}.ltc-time{font-size:.75rem;color:#595959}
+.ltc-body{white-space:pre-wrap;overflow-wrap:anywhere}.ltc-gone{color:#595959;font-style:italic}
 .ltc-box textarea,.ltc-box input{width:100%;box-sizing:border-box;font:inherit;padding:.4rem;margin:.2rem 0}
 .ltc-box button{font:inherit;padding:.35rem .8rem;margin:.2rem .3rem .2rem 0;cursor:pointer;background:#0a5bd3;color:#fff;border:0;border-radius:4px}
 .ltc-box button.secondary{background:#eee;color:#1a1a1a}
@@ -44,7 +44,7 @@ function errorText(lang: Lang, err: unknown): string {
 function renderMessage(m: Message, lang: Lang, pinned = false): HTMLElement {
   const li = el('li', { class: `ltc-msg${pinned ? ' pinned' : ''}`, 'data-id': m.id });
   li.append(el('span', { class: 'ltc-author' }, m.author.displayName));
-  li.append(el('span', { class: 'ltc-time' }, new Date(m.createdAt).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' })));
+  li.append(el('time', { class: 'ltc-time', datetime: m.createdAt }, formatTime(m.createdAt, lang).label));
   li.append(m.deletedAt ? el('div', { class: 'ltc-body ltc-gone' }, say(lang, 'deleted')) : el('div', { class: 'ltc-body' }, m.body));
   return li;
 }
@@ -53,7 +53,7 @@ function renderMessage(m: Message, lang: Lang, pinned = false): HTMLElement {
  * The chat beside a ticker: live messages for everyone, and for a verified login a box to write.
  * Readers without an account see "To join the discussion, log in or register" with both forms.
  */
-export function mountChat(root: HTMLElement, opts: ChatWidgetOptions): { view: ChatView; unmount: () => void } {
+export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view: ChatView; unmount: () => void } {
   const lang: Lang = opts.lang ?? 'de';
   const t = (key: string, vars?: Record<string, string | number>) => say(lang, key, vars);
   let token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
@@ -62,7 +62,7 @@ export function mountChat(root: HTMLElement, opts: ChatWidgetOptions): { view: C
   const view = client.chat(opts.ticker);
 
   root.replaceChildren();
-  const box = el('section', { class: 'ltc' });
+  const box = el('section', { class: 'lt-root ltc' });
   const readers = el('span', { class: 'ltc-readers' });
   const head = el('header', { class: 'ltc-head' });
   head.append(el('h2', {}, t('chatTitle')), readers);
@@ -151,7 +151,7 @@ export function mountChat(root: HTMLElement, opts: ChatWidgetOptions): { view: C
     pinned.replaceChildren(...view.pinned.map((m) => renderMessage(m, lang, true)));
     list.replaceChildren(...(view.messages.length ? view.messages.map((m) => renderMessage(m, lang)) : [el('li', { class: 'ltc-msg' }, t('noMessages'))]));
     more.hidden = !view.hasMore;
-    if (view.readers !== undefined) readers.textContent = t('readers', { n: view.readers });
+    if (view.readers !== undefined) readers.textContent = plural(lang, 'readers', view.readers);
   };
   view.on('change', render);
   more.addEventListener('click', () => void view.loadMore());

@@ -5,3 +5,38 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   if (text !== undefined) node.textContent = text;
   return node;
 }
+
+/**
+ * What every widget's style starts with. Its outermost element (`.lt-root`) resets everything
+ * the host page would pass down (font, line height, alignment, letter spacing…): `:host` alone
+ * cannot, since a page rule matching the element itself (`* {…}`) beats it. So the page's CSS
+ * reaches the widget only through the custom properties and parts it offers.
+ */
+export const BASE_CSS = `
+:host{display:block}
+.lt-root{all:initial;display:block}
+:host([hidden]){display:none}
+[hidden]{display:none!important}
+.lt-sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
+button{font:inherit;text-transform:none;letter-spacing:normal;min-height:1.75rem}
+button:focus-visible,a:focus-visible,textarea:focus-visible,input:focus-visible{outline:2px solid #0a5bd3;outline-offset:2px}
+`;
+
+/** The text of sanitized HTML, without running or loading anything in it. */
+export function plainText(html: string): string {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  return (doc.body.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A time as a reader reads it beside an entry: `time` (HH:MM), `date` only for another day than
+ * today, `label` both in words (for screen readers and titles).
+ */
+export function formatTime(iso: string, lang: string, withDate = false): { time: string; date?: string; label: string } {
+  const d = new Date(iso);
+  const time = d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  const today = new Date();
+  const sameDay = d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
+  const date = sameDay && !withDate ? undefined : d.toLocaleDateString(lang, { day: 'numeric', month: 'short', ...(d.getFullYear() !== today.getFullYear() ? { year: 'numeric' } : {}) });
+  return { time, date, label: date ? `${date}, ${time}` : time };
+}

@@ -3,6 +3,14 @@ export type Lang = 'de' | 'en' | 'ru';
 /** The widget's UI strings, as on the page it was modelled on. */
 export const STRINGS: Record<Lang, Record<string, string>> = {
   de: {
+    orderLabel: 'Sortierung',
+    newUpdates: '{n} neue Einträge',
+    newUpdate: '1 neuer Eintrag',
+    newEntry: 'Neuer Eintrag: {text}',
+    updated: 'aktualisiert {time}',
+    permalink: 'Link zu diesem Eintrag',
+    tickerTitle: 'Newsticker',
+    source: 'Quelle',
     live: 'Live',
     ended: 'Beendet',
     scheduled: 'Geplant',
@@ -34,6 +42,7 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     deleted: 'Dieser Beitrag wurde entfernt.',
     pending: 'Ihr Beitrag wird vor der Veröffentlichung geprüft.',
     readers: '{n} Leser',
+    'readers.one': '{n} Leser',
     noMessages: 'Noch keine Beiträge.',
     moreMessages: 'Ältere Beiträge laden',
     'err.login_required': 'Bitte melden Sie sich an, um mitzudiskutieren.',
@@ -49,6 +58,14 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     'err.other': 'Das hat nicht geklappt. Bitte versuchen Sie es erneut.',
   },
   en: {
+    orderLabel: 'Order',
+    newUpdates: '{n} new updates',
+    newUpdate: '1 new update',
+    newEntry: 'New entry: {text}',
+    updated: 'updated {time}',
+    permalink: 'Link to this entry',
+    tickerTitle: 'Live ticker',
+    source: 'Source',
     live: 'Live',
     ended: 'Ended',
     scheduled: 'Scheduled',
@@ -80,6 +97,7 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     deleted: 'This message was removed.',
     pending: 'Your message will be published after review.',
     readers: '{n} readers',
+    'readers.one': '{n} reader',
     noMessages: 'No messages yet.',
     moreMessages: 'Load older messages',
     'err.login_required': 'Please log in to join the discussion.',
@@ -95,6 +113,14 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     'err.other': 'That did not work. Please try again.',
   },
   ru: {
+    orderLabel: 'Порядок',
+    newUpdates: 'Новых записей: {n}',
+    newUpdate: '1 новая запись',
+    newEntry: 'Новая запись: {text}',
+    updated: 'обновлено {time}',
+    permalink: 'Ссылка на эту запись',
+    tickerTitle: 'Лента новостей',
+    source: 'Источник',
     live: 'В эфире',
     ended: 'Завершено',
     scheduled: 'Запланировано',
@@ -125,7 +151,10 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     placeholder: 'Ваш комментарий …',
     deleted: 'Это сообщение удалено.',
     pending: 'Ваше сообщение будет опубликовано после проверки.',
-    readers: 'Читателей: {n}',
+    readers: '{n} читателей',
+    'readers.one': '{n} читатель',
+    'readers.few': '{n} читателя',
+    'readers.many': '{n} читателей',
     noMessages: 'Пока нет сообщений.',
     moreMessages: 'Загрузить более ранние',
     'err.login_required': 'Войдите, чтобы участвовать в обсуждении.',
@@ -146,4 +175,16 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
 export function say(lang: Lang, key: string, vars: Record<string, string | number> = {}): string {
   const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+}
+
+/** The widget language for a `lang` attribute or page language (`de-AT` → de); unknown → en. */
+export function pickLang(tag: string | null | undefined): Lang {
+  const base = (tag ?? '').toLowerCase().split(/[-_]/)[0];
+  return base === 'de' || base === 'en' || base === 'ru' ? base : 'en';
+}
+
+/** A counted string by the language's plural rules: `key.one`, `key.few`… else `key`. */
+export function plural(lang: Lang, key: string, n: number): string {
+  const form = `${key}.${new Intl.PluralRules(lang).select(n)}`;
+  return say(lang, STRINGS[lang][form] ?? STRINGS.en[form] ? form : key, { n });
 }

@@ -1,53 +1,88 @@
 import type { Entry, Order } from '@liveticker/schemas';
 import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
-import type { TickerView } from '../ticker';
+import type { TickerView, TickerViewChange } from '../ticker';
 import { STRINGS, say } from './i18n';
 import type { Lang } from './i18n';
-import { el } from './dom';
+import { BASE_CSS, el, formatTime, plainText } from './dom';
 
 export interface TickerWidgetOptions {
   url: string;
   ticker: string;
   order?: Order;
   lang?: Lang;
+  /** Entries per page (1–100, default 20). */
+  pageSize?: number;
   /** Share one connection between widgets on a page (the chat widget's, say). */
   client?: LivetickerClient;
 }
 
-const CSS = `
-.lt{font:16px/1.5 Georgia,serif;color:#1a1a1a;max-width:44rem}
-.lt-head{display:flex;align-items:center;gap:.75rem;flex-wrap:wrap;border-bottom:2px solid #1a1a1a;padding-bottom:.5rem}
-.lt-title{font:700 1.35rem/1.2 system-ui,sans-serif;margin:0;flex:1}
-.lt-badge{font:700 .75rem system-ui,sans-serif;text-transform:uppercase;padding:.15rem .5rem;border-radius:3px;background:#888;color:#fff}
-.lt-badge.live{background:#d0021b}.lt-badge.live::before{content:'● '}
-.lt-order button{font:.85rem system-ui,sans-serif;border:1px solid #1a1a1a;background:#fff;padding:.25rem .6rem;cursor:pointer}
-.lt-order button[aria-pressed=true]{background:#1a1a1a;color:#fff}
-.lt-offline{font:.85rem system-ui,sans-serif;color:#b00020}
-.lt-entry{border-bottom:1px solid #ddd;padding:.9rem 0;display:grid;grid-template-columns:4.5rem 1fr;gap:.75rem}
-.lt-entry.pinned{background:#fff8e1;padding:.9rem .5rem}
-.lt-entry>div{min-width:0}.lt-body p{margin:0 0 .5rem}
-.lt-time{font:700 .85rem system-ui,sans-serif;color:#d0021b}
-.lt-entry h3{font:700 1.05rem/1.3 system-ui,sans-serif;margin:0 0 .25rem}
+/**
+ * Theming: custom properties on the element (`--lt-accent`, `--lt-text`, `--lt-muted`,
+ * `--lt-bg`, `--lt-line`, `--lt-pinned-bg`, `--lt-font`, `--lt-head-font`) and `::part()` on
+ * `title`, `badge`, `entry`, `time`, `new-updates`, `more`. Colours meet WCAG AA on white.
+ */
+const CSS = `${BASE_CSS}
+.lt{font:16px/1.5 var(--lt-font,Georgia,serif);color:var(--lt-text,#1a1a1a);background:var(--lt-bg,transparent);max-width:44rem}
+.lt-head{display:flex;align-items:center;gap:.75rem;flex-wrap:wrap;border-bottom:2px solid var(--lt-text,#1a1a1a);padding-bottom:.5rem}
+.lt-title{font:700 1.35rem/1.2 var(--lt-head-font,system-ui,sans-serif);margin:0;flex:1;min-width:10rem;text-transform:none;letter-spacing:normal}
+.lt-count{font:700 .85rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-accent,#c00018)}
+.lt-badge{font:700 .75rem var(--lt-head-font,system-ui,sans-serif);text-transform:uppercase;padding:.15rem .5rem;border-radius:3px;background:#595959;color:#fff}
+.lt-badge.live{background:var(--lt-accent,#c00018)}.lt-badge.live::before{content:'● '}
+.lt-order{display:flex;gap:0}
+.lt-order button{font:.85rem var(--lt-head-font,system-ui,sans-serif);border:1px solid var(--lt-text,#1a1a1a);background:#fff;color:#1a1a1a;padding:.25rem .6rem;cursor:pointer;width:auto;margin:0}
+.lt-order button[aria-pressed=true]{background:var(--lt-text,#1a1a1a);color:#fff}
+.lt-offline{font:.85rem var(--lt-head-font,system-ui,sans-serif);color:#b00020}
+.lt-new{position:sticky;top:.5rem;z-index:1;display:block;margin:.5rem auto;font:700 .9rem var(--lt-head-font,system-ui,sans-serif);background:var(--lt-accent,#c00018);color:#fff;border:0;border-radius:1rem;padding:.4rem 1rem;cursor:pointer;box-shadow:0 2px 6px rgba(0,0,0,.25);width:auto}
+.lt-list,.lt-pinned{list-style:none;padding:0;margin:0}
+.lt-entry{border-bottom:1px solid var(--lt-line,#ddd);padding:.9rem 0;display:grid;grid-template-columns:4.5rem minmax(0,1fr);gap:.75rem;list-style:none;margin:0}
+.lt-entry::before,.lt-entry::after{content:none}
+.lt-entry.pinned{background:var(--lt-pinned-bg,#fff8e1);padding:.9rem .5rem}
+.lt-entry:focus{outline:2px solid var(--lt-accent,#c00018);outline-offset:2px}
+.lt-body p{margin:0 0 .5rem}
+.lt-time{font:700 .85rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-accent,#c00018)}
+.lt-time a{color:inherit;text-decoration:none}.lt-time a:hover,.lt-time a:focus{text-decoration:underline}
+.lt-time small{display:block;font-weight:400;color:var(--lt-muted,#595959)}
+.lt-updated{display:block;font:400 .75rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-muted,#595959)}
+.lt-entry h3{font:700 1.05rem/1.3 var(--lt-head-font,system-ui,sans-serif);margin:0 0 .25rem;text-transform:none;letter-spacing:normal}
 .lt-entry.key-event h3::before{content:'⚡ '}
-.lt-entry blockquote{margin:0;font-style:italic;border-left:3px solid #d0021b;padding-left:.75rem}
-.lt-entry figure{margin:.5rem 0}.lt-entry img{max-width:100%;height:auto;display:block;background:#eee}
-.lt-entry figcaption{font:.8rem system-ui,sans-serif;color:#555}.lt-credit{color:#888}
-.lt-teaser{display:block;border:1px solid #ddd;padding:.5rem .75rem;margin-top:.5rem;text-decoration:none;color:inherit;font-family:system-ui,sans-serif}
-.lt-teaser small{color:#d0021b;text-transform:uppercase;font-weight:700;font-size:.7rem}
-.lt-label{font:700 .7rem system-ui,sans-serif;text-transform:uppercase;color:#a06c00}
-.lt-more{display:block;margin:1rem auto;font:.9rem system-ui,sans-serif;padding:.5rem 1rem;cursor:pointer}
-.lt [hidden]{display:none}
+.lt-entry blockquote{margin:0;font-style:italic;border-left:3px solid var(--lt-accent,#c00018);padding-left:.75rem}
+.lt-entry figure{margin:.5rem 0}
+.lt-entry img{max-width:100%;height:auto;display:block;background:#eee;border:0;padding:0;margin:0;float:none}
+.lt-entry figcaption{font:.8rem var(--lt-head-font,system-ui,sans-serif);color:#454545}
+.lt-credit{color:var(--lt-muted,#595959)}.lt-credit a{color:inherit}
+.lt-teaser{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.75rem;align-items:start;border:1px solid var(--lt-line,#ddd);padding:.5rem .75rem;margin-top:.5rem;text-decoration:none;color:inherit;font-family:var(--lt-head-font,system-ui,sans-serif)}
+.lt-teaser img{width:6rem;height:auto}
+.lt-teaser small{color:var(--lt-accent,#c00018);text-transform:uppercase;font-weight:700;font-size:.7rem}
+.lt-teaser .lt-source{display:block;color:var(--lt-muted,#595959);font-size:.75rem}
+.lt-label{font:700 .7rem var(--lt-head-font,system-ui,sans-serif);text-transform:uppercase;color:#7a5200}
+.lt-more{display:block;margin:1rem auto;font:.9rem var(--lt-head-font,system-ui,sans-serif);padding:.5rem 1rem;cursor:pointer;width:auto;background:#fff;color:#1a1a1a;border:1px solid #767676;border-radius:3px}
 `;
 
-function time(iso: string, lang: Lang): string {
-  return new Date(iso).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+/** An entry's first words for the live region: its title, else its body's first sentence. */
+function headline(e: Entry): string {
+  if (e.title) return e.title;
+  const text = plainText(e.body);
+  const sentence = /^.{1,160}?[.!?](\s|$)/.exec(text)?.[0] ?? text.slice(0, 160);
+  return sentence.trim();
 }
 
-/** Renders one entry; the body is HTML the server sanitized on write, every other field is text. */
+/** An entry's element; the body is HTML the server sanitized on write, every other field is text. */
 function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
-  const li = el('li', { class: `lt-entry ${e.kind}${pinnedLabel ? ' pinned' : ''}`, 'data-id': e.id });
-  li.append(el('div', { class: 'lt-time' }, time(e.publishedAt, lang)));
+  const li = el('li', { class: `lt-entry ${e.kind}${pinnedLabel ? ' pinned' : ''}`, 'data-id': e.id, id: `entry-${e.id}`, tabindex: '-1', part: 'entry' });
+  const when = el('div', { class: 'lt-time', part: 'time' });
+  const link = el('a', { href: `#entry-${e.id}`, 'aria-label': `${say(lang, 'permalink')} (${formatTime(e.publishedAt, lang).label})` });
+  const t = formatTime(e.publishedAt, lang);
+  const time = el('time', { datetime: e.publishedAt }, t.time);
+  link.append(time);
+  if (t.date) link.append(el('small', {}, t.date));
+  when.append(link);
+  // Edited after publishing (more than a minute later): say when.
+  if (Date.parse(e.updatedAt) - Date.parse(e.publishedAt) > 60_000) {
+    const u = el('time', { class: 'lt-updated', datetime: e.updatedAt }, say(lang, 'updated', { time: formatTime(e.updatedAt, lang).time }));
+    when.append(u);
+  }
+  li.append(when);
   const main = el('div');
   if (pinnedLabel) main.append(el('div', { class: 'lt-label' }, pinnedLabel));
   if (e.title) main.append(el('h3', {}, e.title));
@@ -62,43 +97,117 @@ function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
       img.height = e.image.height;
     }
     const cap = el('figcaption', {}, e.image.caption ?? '');
-    if (e.image.credit) cap.append(' ', el('span', { class: 'lt-credit' }, e.image.credit));
+    if (e.image.credit) {
+      const credit = el('span', { class: 'lt-credit' });
+      if (e.image.creditUrl) credit.append(el('a', { href: e.image.creditUrl, rel: 'noopener', target: '_blank' }, e.image.credit));
+      else credit.textContent = e.image.credit;
+      cap.append(' ', credit);
+    }
     fig.append(img, cap);
     main.append(fig);
   }
   if (e.teaser) {
     const a = el('a', { class: 'lt-teaser', href: e.teaser.url, rel: 'noopener' });
-    a.append(el('small', {}, STRINGS[lang].related), el('div', {}, e.teaser.title));
+    if (e.teaser.image) a.append(el('img', { src: e.teaser.image, alt: '', loading: 'lazy' }));
+    const text = el('div');
+    text.append(el('small', {}, STRINGS[lang].related), el('div', {}, e.teaser.title));
+    const source = [new URL(e.teaser.url).hostname.replace(/^www\./, ''), e.teaser.publishedAt ? formatTime(e.teaser.publishedAt, lang, true).label : ''].filter(Boolean).join(' · ');
+    text.append(el('span', { class: 'lt-source' }, source));
+    a.append(text);
     main.append(a);
   }
   li.append(main);
   return li;
 }
 
+/**
+ * Keeps a list's children in step with items, keyed by id: an unchanged item keeps its node (so
+ * the browser's scroll anchoring holds and nothing is read again), a changed one gets a new node
+ * in its place, and nodes move only when their order changed.
+ */
+export class KeyedList<T extends { id: string }> {
+  private readonly nodes = new Map<string, { key: string; node: HTMLElement }>();
+
+  constructor(
+    private readonly parent: HTMLElement,
+    private readonly render: (item: T) => HTMLElement,
+    private readonly keyOf: (item: T) => string,
+  ) {}
+
+  node(id: string): HTMLElement | undefined {
+    return this.nodes.get(id)?.node;
+  }
+
+  update(items: T[], empty?: () => HTMLElement): void {
+    const wanted = new Set(items.map((i) => i.id));
+    for (const [id, { node }] of this.nodes) {
+      if (wanted.has(id)) continue;
+      node.remove();
+      this.nodes.delete(id);
+    }
+    // Whatever else is in the list (the "no entries yet" note) goes.
+    for (const child of Array.from(this.parent.children)) {
+      const id = (child as HTMLElement).dataset.id;
+      if (!id || this.nodes.get(id)?.node !== child) child.remove();
+    }
+    let cursor: Element | null = this.parent.firstElementChild;
+    for (const item of items) {
+      const key = this.keyOf(item);
+      let have = this.nodes.get(item.id);
+      if (!have || have.key !== key) {
+        const node = this.render(item);
+        if (have) {
+          if (cursor === have.node) cursor = node;
+          have.node.replaceWith(node);
+        }
+        have = { key, node };
+        this.nodes.set(item.id, have);
+      }
+      if (have.node === cursor) cursor = cursor.nextElementSibling;
+      else this.parent.insertBefore(have.node, cursor);
+    }
+    if (items.length === 0 && empty) this.parent.append(empty());
+  }
+}
+
 /** Mounts a live ticker into `root`; returns the view (for tests) and an unmount function. */
-export function mountTicker(root: HTMLElement, opts: TickerWidgetOptions): { view: TickerView; unmount: () => void } {
+export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOptions): { view: TickerView; unmount: () => void } {
   const lang: Lang = opts.lang ?? 'de';
   const t = STRINGS[lang];
   const client = opts.client ?? createClient({ url: opts.url });
-  const view = client.ticker(opts.ticker, { order: opts.order ?? 'newest' });
+  const view = client.ticker(opts.ticker, { order: opts.order ?? 'newest', pageSize: opts.pageSize });
 
   root.replaceChildren();
-  const style = el('style', {}, CSS);
-  const box = el('section', { class: 'lt', 'aria-live': 'polite' });
+  const box = el('section', { class: 'lt-root lt' });
   const head = el('header', { class: 'lt-head' });
-  const title = el('h2', { class: 'lt-title' });
-  const badge = el('span', { class: 'lt-badge' });
-  const order = el('div', { class: 'lt-order', role: 'group' });
+  const title = el('h2', { class: 'lt-title', part: 'title' });
+  const count = el('span', { class: 'lt-count', hidden: '' });
+  const badge = el('span', { class: 'lt-badge', part: 'badge' });
+  const order = el('div', { class: 'lt-order', role: 'group', 'aria-label': t.orderLabel });
   const newest = el('button', { type: 'button', 'data-order': 'newest' }, t.newest);
   const oldest = el('button', { type: 'button', 'data-order': 'oldest' }, t.oldest);
   order.append(newest, oldest);
-  head.append(title, badge, order);
-  const offline = el('p', { class: 'lt-offline', hidden: '' }, t.offline);
-  const pinned = el('ul', { class: 'lt-pinned', style: 'list-style:none;padding:0;margin:0' });
-  const list = el('ul', { class: 'lt-list', style: 'list-style:none;padding:0;margin:0' });
-  const more = el('button', { class: 'lt-more', type: 'button' }, t.more);
-  box.append(head, offline, pinned, list, more);
-  root.append(style, box);
+  head.append(title, count, badge, order);
+  const offline = el('p', { class: 'lt-offline', hidden: '', role: 'status' }, t.offline);
+  // Only new entries are announced, once each: the list itself is not a live region.
+  const announcer = el('div', { class: 'lt-sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  const fresh = el('button', { class: 'lt-new', type: 'button', hidden: '', part: 'new-updates' });
+  const pinned = el('ul', { class: 'lt-pinned' });
+  const list = el('ul', { class: 'lt-list' });
+  // Marks the live edge (the list's top when newest first, its end when oldest first).
+  const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
+  const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
+  box.append(head, offline, announcer, fresh, pinned, list, more);
+  root.append(el('style', {}, CSS), box);
+
+  const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
+  const pinnedList = new KeyedList<Entry>(pinned, (e) => renderEntry(e, lang, t.pinned), keyOf);
+  const entries = new KeyedList<Entry>(list, (e) => renderEntry(e, lang), keyOf);
+
+  /** Live entries that came while the reader was away from the live edge: shown on request. */
+  const held = new Set<string>();
+  let atEdge = true;
+  const placeEdge = () => (view.order === 'newest' ? list.before(edge) : list.after(edge));
 
   const render = () => {
     if (view.ticker) {
@@ -108,12 +217,54 @@ export function mountTicker(root: HTMLElement, opts: TickerWidgetOptions): { vie
     }
     newest.setAttribute('aria-pressed', String(view.order === 'newest'));
     oldest.setAttribute('aria-pressed', String(view.order === 'oldest'));
-    pinned.replaceChildren(...view.pinned.map((e) => renderEntry(e, lang, t.pinned)));
-    list.replaceChildren(...(view.entries.length ? view.entries.map((e) => renderEntry(e, lang)) : [el('li', { class: 'lt-empty' }, t.empty)]));
+    pinnedList.update(view.pinned);
+    for (const id of held) if (!view.entries.some((e) => e.id === id)) held.delete(id);
+    entries.update(
+      view.entries.filter((e) => !held.has(e.id)),
+      () => el('li', { class: 'lt-empty' }, t.empty),
+    );
+    const n = held.size;
+    fresh.hidden = n === 0;
+    fresh.textContent = n === 1 ? t.newUpdate : say(lang, 'newUpdates', { n });
+    count.hidden = n === 0;
+    count.textContent = `(+${n})`;
     more.hidden = !view.hasMore;
     more.textContent = view.order === 'newest' ? t.more : t.moreOldest;
   };
-  view.on('change', render);
+
+  const release = (focus: boolean) => {
+    const first = [...held][0];
+    held.clear();
+    render();
+    if (focus) {
+      // Newest first: the top of the list; oldest first: the first of the entries that came in.
+      const target = ((view.order === 'oldest' && first ? entries.node(first) : undefined) ?? list.firstElementChild) as HTMLElement | null;
+      target?.focus({ preventScroll: true });
+      (view.order === 'newest' || !target ? head : target).scrollIntoView({ block: 'start' });
+    }
+  };
+
+  view.on('change', (change: TickerViewChange) => {
+    if (change.op === 'insert') {
+      announcer.textContent = say(lang, 'newEntry', { text: headline(change.item) });
+      if (!atEdge) held.add(change.item.id);
+    } else if (change.op === 'reset') {
+      held.clear();
+      placeEdge();
+    }
+    render();
+  });
+
+  placeEdge();
+  const observer =
+    typeof IntersectionObserver === 'function'
+      ? new IntersectionObserver((seen) => {
+          atEdge = seen.some((s) => s.isIntersecting);
+          if (atEdge && held.size) release(false);
+        })
+      : undefined;
+  observer?.observe(edge);
+
   // Words for where the connection stands; listeners go with the widget (the client may be shared).
   const show = (text: string | undefined) => {
     if (text === undefined) offline.setAttribute('hidden', '');
@@ -133,13 +284,21 @@ export function mountTicker(root: HTMLElement, opts: TickerWidgetOptions): { vie
       if (err.code === 'origin_not_allowed') show(say(lang, 'originBlocked'));
     }),
   ];
+  fresh.addEventListener('click', () => release(true));
   newest.addEventListener('click', () => void view.setOrder('newest'));
   oldest.addEventListener('click', () => void view.setOrder('oldest'));
-  more.addEventListener('click', () => void view.loadMore());
+  more.addEventListener('click', () => {
+    const last = list.lastElementChild;
+    void view.loadMore().then(() => {
+      // Keyboard users land on the first entry that came in.
+      (last?.nextElementSibling as HTMLElement | null)?.focus({ preventScroll: true });
+    });
+  });
   return {
     view,
     unmount: () => {
       for (const off of offs) off();
+      observer?.disconnect();
       view.close();
       if (!opts.client) client.close();
       root.replaceChildren();

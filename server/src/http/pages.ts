@@ -95,8 +95,8 @@ ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : 
   r.get('/console.html', (_req, res) => {
     sendPage(res, (nonce) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker console</title></head>
-<body style="margin:1rem"><div id="console"></div><script src="/sdk/liveticker.js"></script>
-<script nonce="${nonce}">window.console_ = Liveticker.mountConsole(document.getElementById('console'), { url: location.origin });</script></body></html>`);
+<body style="margin:1rem"><div id="console"></div><script src="/sdk/console.js"></script>
+<script nonce="${nonce}">window.console_ = LivetickerConsole.mountConsole(document.getElementById('console'), { url: location.origin });</script></body></html>`);
   });
   // The demo ticker's picture, so the seeded demo looks complete without any outside host.
   r.get('/demo/polling-station.svg', (_req, res) => {

@@ -1,0 +1,142 @@
+import type { Order } from '@liveticker/schemas';
+import { createClient } from '../client';
+import { mountTicker } from './ticker-widget';
+import { mountChat } from './chat-widget';
+import { pickLang } from './i18n';
+
+/**
+ * The widgets as custom elements, each in a shadow root: the host page's CSS cannot reach in
+ * (only the custom properties and `::part()`s the widgets offer), and theirs cannot leak out.
+ *
+ *   <script src="https://live.example.org/sdk/liveticker.js" async></script>
+ *   <liveticker-ticker ticker="election" lang="de"></liveticker-ticker>
+ *   <liveticker-chat ticker="election"></liveticker-chat>
+ *   <liveticker-live ticker="election"></liveticker-live>   (both, side by side)
+ *
+ * Attributes: `ticker` (required), `server` (default: where the script came from), `order`
+ * (`newest`|`oldest`), `lang` (de, en, ru; default the page's language, else English),
+ * `page-size` (1–100). Changing one mounts the widget anew.
+ */
+
+/** Where this script was loaded from: the server the widgets talk to unless told otherwise. */
+const SCRIPT_ORIGIN = (() => {
+  try {
+    const src = (document.currentScript as HTMLScriptElement | null)?.src;
+    return src ? new URL(src).origin : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+type Mounted = { unmount: () => void };
+
+/** The element classes, made only where a DOM exists (the SDK also runs in Node). */
+function elementClasses() {
+  abstract class LivetickerElement extends HTMLElement {
+    static observedAttributes = ['server', 'ticker', 'order', 'lang', 'page-size'];
+    protected readonly root: ShadowRoot;
+    private mounted?: Mounted;
+    private pending = false;
+
+    constructor() {
+      super();
+      this.root = this.attachShadow({ mode: 'open' });
+    }
+
+    protected get options() {
+      const size = Number(this.getAttribute('page-size'));
+      const order = this.getAttribute('order');
+      return {
+        url: (this.getAttribute('server') ?? SCRIPT_ORIGIN ?? location.origin).replace(/\/$/, ''),
+        ticker: this.getAttribute('ticker') ?? '',
+        order: (order === 'oldest' ? 'oldest' : 'newest') as Order,
+        lang: pickLang(this.getAttribute('lang') ?? document.documentElement.lang),
+        pageSize: Number.isInteger(size) && size >= 1 && size <= 100 ? size : undefined,
+      };
+    }
+
+    protected abstract mount(): Mounted;
+
+    connectedCallback(): void {
+      this.schedule();
+    }
+
+    disconnectedCallback(): void {
+      this.mounted?.unmount();
+      this.mounted = undefined;
+    }
+
+    attributeChangedCallback(): void {
+      if (this.isConnected) this.schedule();
+    }
+
+    /** One mount for a burst of attribute changes (a framework sets them one by one). */
+    private schedule(): void {
+      if (this.pending) return;
+      this.pending = true;
+      queueMicrotask(() => {
+        this.pending = false;
+        this.mounted?.unmount();
+        this.mounted = undefined;
+        if (!this.isConnected || !this.getAttribute('ticker')) return;
+        this.mounted = this.mount();
+      });
+    }
+  }
+
+  class TickerElement extends LivetickerElement {
+    protected mount(): Mounted {
+      return mountTicker(this.root, this.options);
+    }
+  }
+
+  class ChatElement extends LivetickerElement {
+    protected mount(): Mounted {
+      return mountChat(this.root, this.options);
+    }
+  }
+
+  /** The ticker and the chat beside it (stacked on narrow screens), on one connection. */
+  class LiveElement extends LivetickerElement {
+    protected mount(): Mounted {
+      const opts = this.options;
+      const client = createClient({ url: opts.url, withCredentials: true });
+      const style = document.createElement('style');
+      style.textContent = ':host{display:block}.lt-pair{all:initial;display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}.lt-pair>div{min-width:0}';
+      const pair = document.createElement('div');
+      pair.className = 'lt-pair';
+      const tickerBox = document.createElement('div');
+      tickerBox.style.flex = '2 1 28rem';
+      const chatBox = document.createElement('div');
+      chatBox.style.flex = '1 1 20rem';
+      pair.append(tickerBox, chatBox);
+      this.root.replaceChildren(style, pair);
+      const ticker = mountTicker(tickerBox, { ...opts, client });
+      const chat = mountChat(chatBox, { ...opts, client });
+      return {
+        unmount: () => {
+          ticker.unmount();
+          chat.unmount();
+          client.close();
+          this.root.replaceChildren();
+        },
+      };
+    }
+  }
+
+  return { TickerElement, ChatElement, LiveElement };
+}
+
+/** Defines the elements once (a second copy of the script on a page changes nothing). */
+export function defineElements(): void {
+  if (typeof customElements === 'undefined') return;
+  if (typeof customElements === 'undefined' || customElements.get('liveticker-ticker')) return;
+  const { TickerElement, ChatElement, LiveElement } = elementClasses();
+  for (const [name, ctor] of [
+    ['liveticker-ticker', TickerElement],
+    ['liveticker-chat', ChatElement],
+    ['liveticker-live', LiveElement],
+  ] as const) {
+    if (!customElements.get(name)) customElements.define(name, ctor);
+  }
+}

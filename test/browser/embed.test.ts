@@ -1,0 +1,181 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { SHOTS, launchBrowser } from '../helpers/browser';
+import { setup } from '../helpers/server';
+import type { TestSetup } from '../helpers/server';
+import { opsApi } from '../helpers/api';
+
+/** Rules a real news page has, and worse: none of them may reach into the widget. */
+const HOSTILE_CSS = `
+* { box-sizing: content-box; line-height: 3; letter-spacing: .2em; }
+body { font: 9px/1 Impact, fantasy; color: #0f0; text-align: center; text-transform: uppercase; }
+li::before { content: '»»'; display: inline-block; width: 200px; }
+ul { padding-left: 300px; list-style: square; }
+button { width: 100%; background: #f0f; font-size: 30px; }
+img { border: 12px solid red; float: left; }
+h2, h3 { text-transform: uppercase; font-size: 50px; }
+div { max-width: 70px; }
+p { font-size: 40px; margin: 50px; }
+.live, .pinned, .secondary, .lt, .lt-entry, .lt-body { display: none !important; }
+time { display: none; }
+`;
+
+/** A news page of another origin, with its own CSS, embedding the widgets by script tag. */
+function hostPage(server: string, element: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Example News</title><style>${HOSTILE_CSS}</style></head><body>
+<h1>Election night</h1><p class="lt">The host page's own paragraph with a class the widget uses.</p>
+<article style="max-width:none">${element}</article>
+<div style="height:2000px">footer</div>
+<script src="${server}/sdk/liveticker.js" async></script></body></html>`;
+}
+
+describe('the widgets embedded on a page of another origin', () => {
+  let t: TestSetup;
+  let browser: Browser;
+  let host: http.Server;
+  let hostUrl: string;
+  let html = '';
+
+  beforeAll(async () => {
+    host = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', () => resolve()));
+    hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+    t = await setup('sqlite', 'memory', { corsOrigins: [hostUrl] });
+    browser = await launchBrowser();
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'host', title: 'Election night live', status: 'live', locale: 'en' });
+    await api.post('host', { kind: 'text', title: 'Welcome', body: '<p>We report live all night.</p>', pinned: true });
+    for (let i = 1; i <= 30; i++) await api.post('host', { body: `<p>Update ${i}: the count goes on in district ${i}, and the turnout is higher than four years ago.</p>` });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t.close();
+    await new Promise((r) => host.close(r));
+  });
+
+  const open = async (width: number, element = '<liveticker-ticker ticker="host" lang="en"></liveticker-ticker>'): Promise<Page> => {
+    html = hostPage(t.url, element);
+    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${hostUrl}/article`);
+    await page.waitForSelector('liveticker-ticker .lt-list .lt-entry');
+    (page as Page & { errors?: string[] }).errors = errors;
+    return page;
+  };
+
+  it('the host page\'s CSS does not reach into the widget, and the widget\'s does not leak out', async () => {
+    for (const width of [1280, 390]) {
+      const page = await open(width);
+      const layout = await page.evaluate(() => {
+        const root = document.querySelector('liveticker-ticker')!.shadowRoot!;
+        const body = root.querySelector('.lt-list .lt-body') as HTMLElement;
+        const title = root.querySelector('.lt-title') as HTMLElement;
+        const button = root.querySelector('.lt-order button') as HTMLElement;
+        const li = root.querySelector('.lt-list .lt-entry') as HTMLElement;
+        const host = document.querySelector('p.lt') as HTMLElement;
+        return {
+          bodyWidth: body.getBoundingClientRect().width,
+          bodyVisible: getComputedStyle(body).display !== 'none',
+          // Inherited through the host element unless the widget resets it (:host{all:initial}).
+          bodySpacing: getComputedStyle(body).letterSpacing,
+          bodyAlign: getComputedStyle(body).textAlign,
+          titleTransform: getComputedStyle(title).textTransform,
+          titleSize: parseFloat(getComputedStyle(title).fontSize),
+          buttonWidth: button.getBoundingClientRect().width,
+          before: getComputedStyle(li, '::before').content,
+          listPadding: getComputedStyle(li.parentElement!).paddingLeft,
+          hostFont: getComputedStyle(host).fontFamily,
+          hostMaxWidth: getComputedStyle(host).maxWidth,
+        };
+      });
+      expect(layout.bodyVisible).toBe(true);
+      expect(layout.bodyWidth).toBeGreaterThanOrEqual(width === 1280 ? 300 : 250);
+      expect(layout.titleTransform).toBe('none');
+      expect(layout.bodySpacing).toBe('normal');
+      expect(layout.bodyAlign).not.toBe('center');
+      expect(layout.titleSize).toBeLessThan(30);
+      expect(layout.buttonWidth).toBeLessThan(200);
+      expect(['none', 'normal']).toContain(layout.before);
+      expect(layout.listPadding).toBe('0px');
+      // The widget's `.lt` rules stay inside: the host's own `.lt` paragraph keeps the host's font.
+      expect(layout.hostFont).toMatch(/Impact/);
+      expect(layout.hostMaxWidth).toBe('none');
+      await page.screenshot({ path: path.join(SHOTS, `embed-hostile-${width}.png`) });
+      expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+      await page.close();
+    }
+  }, 60_000);
+
+  it('a reader scrolled down keeps their place while 30 entries arrive; "30 new updates" brings them in', async () => {
+    const page = await open(1280);
+    const top = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('liveticker-ticker')!.shadowRoot!;
+        const entry = Array.from(root.querySelectorAll('.lt-list .lt-entry')).find((e) => e.textContent!.includes('Update 20:'))!;
+        return entry.getBoundingClientRect().top;
+      });
+    await page.evaluate(() => {
+      const root = document.querySelector('liveticker-ticker')!.shadowRoot!;
+      const entry = Array.from(root.querySelectorAll('.lt-list .lt-entry')).find((e) => e.textContent!.includes('Update 20:')) as HTMLElement & { mark?: number };
+      entry.mark = 1;
+      entry.scrollIntoView({ block: 'center' });
+    });
+    const before = await top();
+    const api = opsApi(t.url);
+    for (let i = 1; i <= 30; i++) await api.post('host', { body: `<p>Breaking ${i}</p>` });
+    await page.waitForFunction(() => document.querySelector('liveticker-ticker')!.shadowRoot!.querySelector('.lt-new:not([hidden])')?.textContent === '30 new updates');
+    expect(Math.abs((await top()) - before)).toBeLessThanOrEqual(1);
+    // The very same node: unchanged entries are never rendered again.
+    expect(
+      await page.evaluate(() => {
+        const root = document.querySelector('liveticker-ticker')!.shadowRoot!;
+        return (Array.from(root.querySelectorAll('.lt-list .lt-entry')).find((e) => e.textContent!.includes('Update 20:')) as HTMLElement & { mark?: number }).mark;
+      }),
+    ).toBe(1);
+    // None of the new entries is in the list yet; the heading says how many wait.
+    expect(await page.evaluate(() => document.querySelector('liveticker-ticker')!.shadowRoot!.querySelector('.lt-list')!.textContent!.includes('Breaking'))).toBe(false);
+    expect(await page.evaluate(() => document.querySelector('liveticker-ticker')!.shadowRoot!.querySelector('.lt-count')!.textContent)).toBe('(+30)');
+    await page.screenshot({ path: path.join(SHOTS, 'embed-new-updates-1280.png') });
+
+    await page.evaluate(() => (document.querySelector('liveticker-ticker')!.shadowRoot!.querySelector('.lt-new') as HTMLElement).click());
+    const after = await page.evaluate(() => {
+      const root = document.querySelector('liveticker-ticker')!.shadowRoot!;
+      return {
+        first: root.querySelector('.lt-list .lt-body')!.textContent,
+        hidden: (root.querySelector('.lt-new') as HTMLElement).hidden,
+        focused: (root.activeElement as HTMLElement | null)?.textContent ?? '',
+      };
+    });
+    expect(after.first).toBe('Breaking 30');
+    expect(after.hidden).toBe(true);
+    expect(after.focused).toContain('Breaking 30');
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('at the live edge new entries appear at once, announced once in a polite live region', async () => {
+    const page = await open(1280);
+    await new Promise((r) => setTimeout(r, 200));
+    await opsApi(t.url).post('host', { title: 'Polls closed', body: '<p>The first projection is due at six.</p>' });
+    await page.waitForFunction(() => document.querySelector('liveticker-ticker')!.shadowRoot!.querySelector('.lt-list h3')?.textContent === 'Polls closed');
+    const live = await page.evaluate(() => {
+      const root = document.querySelector('liveticker-ticker')!.shadowRoot!;
+      return {
+        region: root.querySelector('[aria-live=polite]')!.textContent,
+        listLive: root.querySelector('.lt-list')!.closest('[aria-live]') !== null,
+        time: root.querySelector('.lt-list time')!.getAttribute('datetime'),
+        button: (root.querySelector('.lt-new') as HTMLElement).hidden,
+      };
+    });
+    expect(live.region).toBe('New entry: Polls closed');
+    expect(live.listLive).toBe(false);
+    expect(live.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(live.button).toBe(true);
+    await page.close();
+  });
+});

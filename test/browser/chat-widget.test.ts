@@ -45,9 +45,14 @@ describe('the chat widget beside the ticker, in a real browser', () => {
     await page.click('.ltc-primary');
     await page.waitForSelector('.ltc-note.ok');
     expect(await page.textContent('.ltc-note.ok')).toBe(`Registration successful! Please click the link in the e-mail sent to ${email}.`);
+    // Until confirmed: where the link went, and a way to have it sent again.
+    expect(await page.textContent('.ltc-box')).toContain(`Almost there: please confirm your e-mail address with the link we sent to ${email}.`);
+    await page.click('.ltc-box button.secondary:not(.ltc-tologin)');
+    await page.waitForSelector('text=We sent the e-mail again.');
 
     // The reader follows the link from the mail (built from PUBLIC_URL) in the browser.
-    const link = SmtpSink.link(await smtp.mailTo(email));
+    // The second mail (the one sent again) carries the link that counts now.
+    const link = SmtpSink.link(await smtp.mailTo(email, 1));
     const confirm = await browser.newPage();
     await confirm.goto(link.toString());
     await confirm.fill('#pw', 'a long secret');
@@ -55,7 +60,7 @@ describe('the chat widget beside the ticker, in a real browser', () => {
     await confirm.waitForSelector('#status.ok');
     await confirm.close();
 
-    await page.click('.ltc-box button.secondary'); // back to "Log in"
+    await page.click('.ltc-tologin'); // back to "Log in"
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', 'a long secret');
     await page.click('.ltc-primary');
@@ -78,6 +83,24 @@ describe('the chat widget beside the ticker, in a real browser', () => {
     await page.waitForSelector('.ltc-note.err');
     expect(await page.textContent('.ltc-note.err')).toMatch(/^Slow mode: please wait \d+ seconds\.$/);
     await page.screenshot({ path: path.join(SHOTS, 'live-page.png') });
+
+    // Report: an anonymous reader is asked to log in; Anna picks a reason and the queue fills.
+    await other.click('.ltc-list .ltc-report');
+    await other.waitForSelector('.ltc-note.err >> text=Please log in to join the discussion.');
+    await page.click('.ltc-list .ltc-msg:first-child .ltc-report');
+    await page.check('.ltc-reportform input[value=abuse]');
+    await page.click('.ltc-reportform button:not(.secondary)');
+    await page.waitForSelector('text=Thank you – a moderator will look at it.');
+    const queue = await api.rest.get<{ items: Array<{ reports?: Array<{ reason: string }> }> }>('/tickers/abend/moderation/queue');
+    expect(JSON.stringify(queue)).toContain('abuse');
+
+    // A closed room says so, and invites nobody to write.
+    await api.rest.patch('/tickers/abend/chat-settings', { mode: 'closed' });
+    await other.reload();
+    await other.waitForSelector('.ltc-closed');
+    expect(await other.textContent('.ltc-closed')).toBe('The discussion is closed. You can still read it.');
+    expect(await other.$$('.ltc-join, .ltc-box input, .ltc-box textarea')).toHaveLength(0);
+    await other.screenshot({ path: path.join(SHOTS, 'chat-closed.png') });
     expect(errors).toEqual([]);
   });
 });

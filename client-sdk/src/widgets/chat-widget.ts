@@ -1,9 +1,9 @@
-import type { Message } from '@liveticker/schemas';
+import type { Message, Ticker, User as Me } from '@liveticker/schemas';
 import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
 import type { ChatView } from '../chat';
 import { LivetickerError } from '../rest';
-import { BASE_CSS, el, formatTime } from './dom';
+import { BASE_CSS, KeyedList, el, formatTime } from './dom';
 import { plural, say } from './i18n';
 import type { Lang } from './i18n';
 
@@ -16,6 +16,7 @@ export interface ChatWidgetOptions {
 }
 
 const TOKEN_KEY = 'liveticker.token';
+const REASONS = ['spam', 'abuse', 'hate', 'misinformation', 'other'] as const;
 
 const CSS = `${BASE_CSS}
 .ltc{font:15px/1.45 system-ui,sans-serif;color:#1a1a1a;max-width:28rem;border:1px solid #ddd;border-radius:6px;padding:.75rem}
@@ -30,6 +31,12 @@ const CSS = `${BASE_CSS}
 .ltc-box button.secondary{background:#eee;color:#1a1a1a}
 .ltc-note{font-size:.85rem;margin:.3rem 0}.ltc-note.err{color:#b00020}.ltc-note.ok{color:#0a7a32}
 .ltc-more{display:block;margin:.5rem auto;font:inherit;font-size:.85rem;cursor:pointer}
+.ltc-report{font-size:.75rem;background:none;border:0;color:#595959;text-decoration:underline;cursor:pointer;padding:0 .2rem;margin-left:.3rem;min-height:0;width:auto}
+.ltc-reportform{border:1px solid #ddd;border-radius:4px;margin:.4rem 0;padding:.4rem .6rem}
+.ltc-reportform legend{font-size:.85rem;font-weight:600}
+.ltc-reportform label{display:block;font-size:.85rem}
+.ltc-reportform button{font:inherit;font-size:.85rem;padding:.25rem .7rem;margin:.3rem .3rem 0 0;cursor:pointer;width:auto}
+.ltc-closed{font-size:.9rem;color:#454545;background:#f3f3f3;border-radius:4px;padding:.5rem .6rem;margin:.3rem 0}
 .ltc [hidden]{display:none}
 `;
 
@@ -41,10 +48,15 @@ function errorText(lang: Lang, err: unknown): string {
   return text === key ? say(lang, 'err.other') : text;
 }
 
-function renderMessage(m: Message, lang: Lang, pinned = false): HTMLElement {
-  const li = el('li', { class: `ltc-msg${pinned ? ' pinned' : ''}`, 'data-id': m.id });
+function renderMessage(m: Message, lang: Lang, onReport: (m: Message, li: HTMLElement) => void, pinned = false): HTMLElement {
+  const li = el('li', { class: `ltc-msg${pinned ? ' pinned' : ''}`, 'data-id': m.id, part: 'message' });
   li.append(el('span', { class: 'ltc-author' }, m.author.displayName));
   li.append(el('time', { class: 'ltc-time', datetime: m.createdAt }, formatTime(m.createdAt, lang).label));
+  if (!m.deletedAt) {
+    const report = el('button', { type: 'button', class: 'ltc-report', 'aria-label': `${say(lang, 'report')}: ${m.author.displayName}` }, say(lang, 'report'));
+    report.addEventListener('click', () => onReport(m, li));
+    li.append(report);
+  }
   li.append(m.deletedAt ? el('div', { class: 'ltc-body ltc-gone' }, say(lang, 'deleted')) : el('div', { class: 'ltc-body' }, m.body));
   return li;
 }
@@ -60,6 +72,8 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   const client = opts.client ?? createClient({ url: opts.url, token, withCredentials: true });
   if (opts.client && token) client.setToken(token);
   const view = client.chat(opts.ticker);
+  let closed = false;
+  let me: Me | undefined;
 
   root.replaceChildren();
   const box = el('section', { class: 'lt-root ltc' });
@@ -68,7 +82,8 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   head.append(el('h2', {}, t('chatTitle')), readers);
   const compose = el('div', { class: 'ltc-box' });
   const pinned = el('ul', { class: 'ltc-msgs ltc-pinned' });
-  const list = el('ul', { class: 'ltc-msgs ltc-list', 'aria-live': 'polite' });
+  // Keyed: only messages that came in are new nodes, so only they are announced.
+  const list = el('ul', { class: 'ltc-msgs ltc-list', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   const more = el('button', { class: 'ltc-more', type: 'button' }, t('moreMessages'));
   box.append(head, compose, pinned, list, more);
   root.append(el('style', {}, CSS), box);
@@ -91,6 +106,10 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
       } catch (err) {
         out.replaceChildren(note(errorText(lang, err), 'err'));
         if (err instanceof LivetickerError && err.code === 'login_required') signOut();
+        if (err instanceof LivetickerError && err.code === 'room_closed') {
+          closed = true;
+          showCompose();
+        }
       } finally {
         sendBtn.disabled = false;
       }
@@ -111,9 +130,86 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
 
   function signOut(): void {
     token = undefined;
+    me = undefined;
     sessionStorage.removeItem(TOKEN_KEY);
     client.setToken(undefined);
-    showJoin();
+    showCompose();
+  }
+
+  /** What the box under the heading offers: closed room, the writer, "check your inbox", or the invitation. */
+  function showCompose(): void {
+    if (closed) compose.replaceChildren(el('p', { class: 'ltc-closed', role: 'status' }, t('roomClosed')));
+    else if (token && me && !me.emailVerifiedAt) showInbox(me.email);
+    else if (token) showWriter();
+    else showJoin();
+  }
+
+  /** Registered (or logged in) but not confirmed yet: say where the link went, offer it again. */
+  function showInbox(address: string, extra: HTMLElement[] = []): void {
+    const resend = el('button', { type: 'button', class: 'secondary' }, t('resend'));
+    const out = el('div');
+    resend.addEventListener('click', async () => {
+      resend.disabled = true;
+      try {
+        await client.rest.post('/auth/resend-verification', { email: address });
+        out.replaceChildren(note(t('resent'), 'ok'));
+      } catch (err) {
+        out.replaceChildren(note(errorText(lang, err), 'err'));
+      } finally {
+        resend.disabled = false;
+      }
+    });
+    const buttons: HTMLElement[] = [resend];
+    if (token) {
+      const logoutBtn = el('button', { type: 'button', class: 'secondary' }, t('logout'));
+      logoutBtn.addEventListener('click', () => signOut());
+      buttons.push(logoutBtn);
+    } else {
+      // Confirmed in the other tab: log in here.
+      const loginBtn = el('button', { type: 'button', class: 'secondary ltc-tologin' }, t('login'));
+      loginBtn.addEventListener('click', () => showJoin('login'));
+      buttons.push(loginBtn);
+    }
+    compose.replaceChildren(...extra, note(t('checkInbox', { email: address }), 'ok'), ...buttons, out);
+  }
+
+  /** Report: an inline choice of reasons under the message; readers without a login are asked to log in. */
+  function report(m: Message, li: HTMLElement): void {
+    if (!token) {
+      showJoin();
+      compose.prepend(note(t('err.login_required'), 'err'));
+      compose.querySelector('input')?.focus();
+      return;
+    }
+    if (li.querySelector('.ltc-reportform')) return;
+    const form = el('fieldset', { class: 'ltc-reportform' });
+    form.append(el('legend', {}, t('reportTitle')));
+    const name = `reason-${m.id}`;
+    for (const reason of REASONS) {
+      const label = el('label');
+      const radio = el('input', { type: 'radio', name, value: reason });
+      if (reason === 'spam') radio.checked = true;
+      label.append(radio, ` ${t(`reason.${reason}`)}`);
+      form.append(label);
+    }
+    const send = el('button', { type: 'button' }, t('reportSend'));
+    const cancel = el('button', { type: 'button', class: 'secondary' }, t('cancel'));
+    const out = el('div');
+    form.append(send, cancel, out);
+    cancel.addEventListener('click', () => form.remove());
+    send.addEventListener('click', async () => {
+      send.disabled = true;
+      const reason = (form.querySelector('input:checked') as HTMLInputElement | null)?.value ?? 'other';
+      try {
+        await client.rest.post(`/messages/${m.id}/reports`, { reason });
+        form.replaceWith(note(t('reported'), 'ok'));
+      } catch (err) {
+        out.replaceChildren(note(errorText(lang, err), 'err'));
+        send.disabled = false;
+      }
+    });
+    li.append(form);
+    (form.querySelector('input') as HTMLInputElement).focus();
   }
 
   function showJoin(mode: 'login' | 'register' = 'login'): void {
@@ -129,14 +225,16 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
       try {
         if (mode === 'register') {
           const res = await client.rest.post<{ email: string }>('/auth/register', { email: email.value, password: password.value, displayName: name.value, locale: lang });
-          out.replaceChildren(note(t('registered', { email: res.email }), 'ok'));
+          showInbox(res.email, [note(t('registered', { email: res.email }), 'ok')]);
+          return;
         } else {
-          const res = await client.rest.post<{ token: string }>('/auth/login', { email: email.value, password: password.value });
+          const res = await client.rest.post<{ token: string; user: Me }>('/auth/login', { email: email.value, password: password.value });
           token = res.token;
+          me = res.user;
           sessionStorage.setItem(TOKEN_KEY, token);
           client.setToken(token);
           client.reconnect();
-          showWriter();
+          showCompose();
         }
       } catch (err) {
         out.replaceChildren(note(errorText(lang, err), 'err'));
@@ -147,9 +245,12 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     compose.replaceChildren(el('p', { class: 'ltc-join' }, t('joinPrompt')), email, password, ...(mode === 'register' ? [name] : []), primary, other, out);
   }
 
+  const keyOf = (m: Message) => `${m.rev}:${m.status}:${m.deletedAt ?? ''}`;
+  const pinnedList = new KeyedList<Message>(pinned, (m) => renderMessage(m, lang, report, true), keyOf);
+  const messages = new KeyedList<Message>(list, (m) => renderMessage(m, lang, report), keyOf);
   const render = () => {
-    pinned.replaceChildren(...view.pinned.map((m) => renderMessage(m, lang, true)));
-    list.replaceChildren(...(view.messages.length ? view.messages.map((m) => renderMessage(m, lang)) : [el('li', { class: 'ltc-msg' }, t('noMessages'))]));
+    pinnedList.update(view.pinned);
+    messages.update(view.messages, () => el('li', { class: 'ltc-msg' }, t('noMessages')));
     more.hidden = !view.hasMore;
     if (view.readers !== undefined) readers.textContent = plural(lang, 'readers', view.readers);
   };
@@ -163,8 +264,24 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
       if (wasIn) compose.prepend(note(t(reason === 'banned' ? 'ended.banned' : 'ended.other'), 'err'));
     }),
   ];
-  if (token) showWriter();
-  else showJoin();
+  showCompose();
+  // Is the room open, and is a kept login confirmed? (Until the answers come, the box offers what it would anyway.)
+  void client.rest.get<Ticker>(`/tickers/${opts.ticker}`).then(
+    (ticker) => {
+      closed = ticker.chat.mode === 'closed';
+      if (closed) showCompose();
+    },
+    () => undefined,
+  );
+  if (token) {
+    void client.rest.get<Me>('/me').then(
+      (user) => {
+        me = user;
+        showCompose();
+      },
+      () => undefined,
+    );
+  }
   return {
     view,
     unmount: () => {

@@ -40,3 +40,53 @@ export function formatTime(iso: string, lang: string, withDate = false): { time:
   const date = sameDay && !withDate ? undefined : d.toLocaleDateString(lang, { day: 'numeric', month: 'short', ...(d.getFullYear() !== today.getFullYear() ? { year: 'numeric' } : {}) });
   return { time, date, label: date ? `${date}, ${time}` : time };
 }
+
+/**
+ * Keeps a list's children in step with items, keyed by id: an unchanged item keeps its node (so
+ * the browser's scroll anchoring holds and nothing is read again), a changed one gets a new node
+ * in its place, and nodes move only when their order changed.
+ */
+export class KeyedList<T extends { id: string }> {
+  private readonly nodes = new Map<string, { key: string; node: HTMLElement }>();
+
+  constructor(
+    private readonly parent: HTMLElement,
+    private readonly render: (item: T) => HTMLElement,
+    private readonly keyOf: (item: T) => string,
+  ) {}
+
+  node(id: string): HTMLElement | undefined {
+    return this.nodes.get(id)?.node;
+  }
+
+  update(items: T[], empty?: () => HTMLElement): void {
+    const wanted = new Set(items.map((i) => i.id));
+    for (const [id, { node }] of this.nodes) {
+      if (wanted.has(id)) continue;
+      node.remove();
+      this.nodes.delete(id);
+    }
+    // Whatever else is in the list (the "no entries yet" note) goes.
+    for (const child of Array.from(this.parent.children)) {
+      const id = (child as HTMLElement).dataset.id;
+      if (!id || this.nodes.get(id)?.node !== child) child.remove();
+    }
+    let cursor: Element | null = this.parent.firstElementChild;
+    for (const item of items) {
+      const key = this.keyOf(item);
+      let have = this.nodes.get(item.id);
+      if (!have || have.key !== key) {
+        const node = this.render(item);
+        if (have) {
+          if (cursor === have.node) cursor = node;
+          have.node.replaceWith(node);
+        }
+        have = { key, node };
+        this.nodes.set(item.id, have);
+      }
+      if (have.node === cursor) cursor = cursor.nextElementSibling;
+      else this.parent.insertBefore(have.node, cursor);
+    }
+    if (items.length === 0 && empty) this.parent.append(empty());
+  }
+}

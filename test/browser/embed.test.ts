@@ -6,6 +6,7 @@ import { SHOTS, launchBrowser } from '../helpers/browser';
 import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
 
 /** Rules a real news page has, and worse: none of them may reach into the widget. */
 const HOSTILE_CSS = `
@@ -156,6 +157,39 @@ describe('the widgets embedded on a page of another origin', () => {
     expect(after.focused).toContain('Breaking 30');
     expect((page as Page & { errors?: string[] }).errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('the iframe embed: allowed for the CORS_ORIGINS sites, sized to its content by postMessage; refused elsewhere', async () => {
+    const frame = `<iframe id="lt" src="${t.url}/widgets/ticker.html?ticker=host&lang=en" title="Live ticker" style="width:100%;border:0"></iframe>
+<script>addEventListener('message', (e) => { if (e.origin === ${JSON.stringify(t.url)} && e.data && e.data.type === 'liveticker:size') document.getElementById('lt').style.height = e.data.height + 'px'; });</script>`;
+    html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><style>${HOSTILE_CSS}</style></head><body><h1>News</h1>${frame}</body></html>`;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${hostUrl}/framed`);
+    const widget = page.frameLocator('#lt');
+    await widget.locator('.lt-list .lt-entry').first().waitFor();
+    // Sized to the widget (far taller than a frame's default 150 px), and following it.
+    await page.waitForFunction(() => document.getElementById('lt')!.getBoundingClientRect().height > 1000);
+    const sizes = await page.evaluate(() => document.getElementById('lt')!.getBoundingClientRect().height);
+    const content = await widget.locator('body').evaluate((b) => b.getBoundingClientRect().height + 32);
+    expect(Math.abs(sizes - content)).toBeLessThanOrEqual(2);
+    await page.close();
+
+    // The headers behind it: the widget pages name their framers; every other page refuses framing.
+    const widgetPage = await fetch(`${t.url}/widgets/ticker.html?ticker=host`);
+    expect(widgetPage.headers.get('content-security-policy')).toContain(`frame-ancestors 'self' ${hostUrl}`);
+    expect(widgetPage.headers.get('x-frame-options')).toBeNull();
+    const consolePage = await fetch(`${t.url}/console.html`);
+    expect(consolePage.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(consolePage.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+
+    // The same page from an origin CORS_ORIGINS does not name (localhost is not 127.0.0.1): no widget.
+    const other = await browser.newPage();
+    const res = await other.goto(`${hostUrl.replace('127.0.0.1', 'localhost')}/framed`);
+    expect(res?.ok()).toBe(true);
+    // Chromium shows its error page in the frame instead of the widget.
+    await waitFor(() => other.frames().some((f) => f.url().startsWith('chrome-error:')), 'the frame refused');
+    expect(await other.frameLocator('#lt').locator('.lt-entry').count()).toBe(0);
+    await other.close();
   }, 60_000);
 
   it('at the live edge new entries appear at once, announced once in a polite live region', async () => {

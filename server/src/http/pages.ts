@@ -30,8 +30,14 @@ const WidgetQuery = z.object({
  * Sends one of our HTML pages with a strict Content-Security-Policy: scripts only from this
  * origin or inline with this response's nonce, so injected markup cannot run code.
  */
-function sendPage(res: Response, html: (nonce: string) => string): void {
+/**
+ * Sends a page with its own CSP. `frameAncestors`: who may show it in a frame (the widget pages:
+ * this server and the CORS_ORIGINS sites); every other page may not be framed at all.
+ */
+function sendPage(res: Response, html: (nonce: string) => string, frameAncestors: string[] = ["'none'"]): void {
   const nonce = randomBytes(16).toString('base64');
+  // The CSP's frame-ancestors decides; the older header could only say "same origin".
+  if (frameAncestors[0] !== "'none'") res.removeHeader('X-Frame-Options');
   res.set(
     'Content-Security-Policy',
     [
@@ -43,6 +49,7 @@ function sendPage(res: Response, html: (nonce: string) => string): void {
       "base-uri 'none'",
       "form-action 'self'",
       "object-src 'none'",
+      `frame-ancestors ${frameAncestors.join(' ')}`,
     ].join('; '),
   );
   res.type('html').send(html(nonce));
@@ -66,8 +73,16 @@ async function post(path, body) {
   return json;
 }`;
 
+/**
+ * In a frame, a widget page tells its parent how tall it is whenever that changes, so the host
+ * page's frame fits it (the README's snippet sets the height). Only the height leaves the frame.
+ */
+const FRAME_SIZE = `if (window.parent !== window) new ResizeObserver(() => window.parent.postMessage({ type: 'liveticker:size', height: Math.ceil(document.body.getBoundingClientRect().height + 32) }, '*')).observe(document.body);`;
+
 export function pagesRouter(ctx: AppContext): Router {
   const r = Router();
+  // The widget pages may be framed by this server's pages and the sites CORS_ORIGINS names.
+  const frameAncestors = ctx.config.corsOrigins.includes('*') ? ['*'] : ["'self'", ...ctx.config.corsOrigins];
   r.use('/sdk', express.static(SDK_DIST, { maxAge: '5m', fallthrough: false }));
   // ticker.html, chat.html and live.html (both side by side, as beside an article).
   const MOUNT = {
@@ -88,7 +103,7 @@ export function pagesRouter(ctx: AppContext): Router {
 <body style="margin:1rem;display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap">
 ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : '1 1 20rem'}"></div>`).join('')}
 <script src="/sdk/liveticker.js"></script>
-<script nonce="${nonce}">const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`);
+<script nonce="${nonce}">${FRAME_SIZE}const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`, frameAncestors);
     });
   }
   // The newsroom's web console (the CLI's sibling): entries, status and the chat's moderation queue.

@@ -192,6 +192,43 @@ describe('the widgets embedded on a page of another origin', () => {
     await other.close();
   }, 60_000);
 
+  it('the chat element: a token from the newsroom\'s own login (getToken), a login request event, and its own login kept out of the page\'s storage', async () => {
+    const created = await opsApi(t.url).rest.post<{ id: string }>('/users', { email: 'nora@example.org', password: 'a long secret', displayName: 'Nora', role: 'reader' });
+    expect(created.id).toBeTruthy();
+    const login = await fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nora@example.org', password: 'a long secret' }) });
+    const { token } = (await login.json()) as { token: string };
+
+    // Set before the (async) script defines the element: the upgrade takes it over.
+    html = hostPage(t.url, `<liveticker-chat ticker="host" lang="en"></liveticker-chat><script>document.querySelector('liveticker-chat').getToken = async () => ${JSON.stringify(token)};</script>`);
+    const page = await browser.newPage();
+    await page.goto(`${hostUrl}/cms`);
+    await page.waitForSelector('liveticker-chat .ltc-box textarea');
+    await page.fill('liveticker-chat .ltc-box textarea', 'Hello from the newsroom account');
+    await page.press('liveticker-chat .ltc-box textarea', 'Enter');
+    await page.waitForSelector('liveticker-chat .ltc-list .ltc-body >> text=Hello from the newsroom account');
+    await page.close();
+
+    html = hostPage(t.url, `<liveticker-chat ticker="host" lang="en"></liveticker-chat><script>addEventListener('liveticker-login', () => { window.asked = (window.asked || 0) + 1; }); customElements.whenDefined('liveticker-chat').then(() => { document.querySelector('liveticker-chat').getToken = () => undefined; });</script>`);
+    const asking = await browser.newPage();
+    await asking.goto(`${hostUrl}/cms`);
+    await asking.waitForSelector('liveticker-chat .ltc-join');
+    expect(await asking.$$('liveticker-chat .ltc-box input')).toHaveLength(0);
+    await asking.click('liveticker-chat .ltc-primary');
+    await asking.waitForFunction(() => (window as unknown as { asked?: number }).asked === 1);
+    await asking.close();
+
+    // The widget's own login on a host page: the token stays in memory, not in the page's storage.
+    html = hostPage(t.url, '<liveticker-chat ticker="host" lang="en"></liveticker-chat>');
+    const own = await browser.newPage();
+    await own.goto(`${hostUrl}/article`);
+    await own.fill('liveticker-chat input[name=email]', 'nora@example.org');
+    await own.fill('liveticker-chat input[name=password]', 'a long secret');
+    await own.click('liveticker-chat .ltc-primary');
+    await own.waitForSelector('liveticker-chat .ltc-box textarea');
+    expect(await own.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+    await own.close();
+  }, 60_000);
+
   it('at the live edge new entries appear at once, announced once in a polite live region', async () => {
     const page = await open(1280);
     await new Promise((r) => setTimeout(r, 200));

@@ -13,6 +13,20 @@ export interface ChatWidgetOptions {
   lang?: Lang;
   /** Share one connection between widgets on a page; it should send cookies (withCredentials). */
   client?: LivetickerClient;
+  /**
+   * The newsroom's own accounts: called for the reader's liveticker token (a session or API
+   * token the newsroom's backend got for them), at start and whenever the widget needs one.
+   * With it, the widget shows no login form of its own: "Log in" asks the host page through
+   * `onLoginRequest`.
+   */
+  getToken?: () => string | undefined | Promise<string | undefined>;
+  onLoginRequest?: () => void;
+  /**
+   * Where the widget's own login keeps its token: `session` (sessionStorage: survives a reload;
+   * right on the widget pages, whose origin is the server's) or `memory` (gone with the page;
+   * the default for the elements on a host page, so the page's storage never holds it).
+   */
+  tokenStore?: 'session' | 'memory';
 }
 
 const TOKEN_KEY = 'liveticker.token';
@@ -68,7 +82,13 @@ function renderMessage(m: Message, lang: Lang, onReport: (m: Message, li: HTMLEl
 export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view: ChatView; unmount: () => void } {
   const lang: Lang = opts.lang ?? 'de';
   const t = (key: string, vars?: Record<string, string | number>) => say(lang, key, vars);
-  let token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  const store = opts.tokenStore ?? 'session';
+  const keep = (value: string | undefined) => {
+    if (store !== 'session') return;
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  };
+  let token = store === 'session' ? (sessionStorage.getItem(TOKEN_KEY) ?? undefined) : undefined;
   const client = opts.client ?? createClient({ url: opts.url, token, withCredentials: true });
   if (opts.client && token) client.setToken(token);
   const view = client.chat(opts.ticker);
@@ -131,7 +151,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   function signOut(): void {
     token = undefined;
     me = undefined;
-    sessionStorage.removeItem(TOKEN_KEY);
+    keep(undefined);
     client.setToken(undefined);
     showCompose();
   }
@@ -213,6 +233,13 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   }
 
   function showJoin(mode: 'login' | 'register' = 'login'): void {
+    if (opts.getToken) {
+      // The newsroom's accounts: its page does the login, then hands the widget a token.
+      const ask = el('button', { type: 'button', class: 'ltc-primary' }, t('login'));
+      ask.addEventListener('click', () => opts.onLoginRequest?.());
+      compose.replaceChildren(el('p', { class: 'ltc-join' }, t('joinPrompt')), ask);
+      return;
+    }
     const email = el('input', { type: 'email', placeholder: t('email'), 'aria-label': t('email'), autocomplete: 'email', name: 'email' });
     const password = el('input', { type: 'password', placeholder: t('password'), 'aria-label': t('password'), name: 'password', autocomplete: mode === 'login' ? 'current-password' : 'new-password' });
     const name = el('input', { type: 'text', placeholder: t('displayName'), 'aria-label': t('displayName'), name: 'displayName', maxlength: '40' });
@@ -231,7 +258,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
           const res = await client.rest.post<{ token: string; user: Me }>('/auth/login', { email: email.value, password: password.value });
           token = res.token;
           me = res.user;
-          sessionStorage.setItem(TOKEN_KEY, token);
+          keep(token);
           client.setToken(token);
           client.reconnect();
           showCompose();
@@ -265,6 +292,22 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     }),
   ];
   showCompose();
+  if (opts.getToken) {
+    void Promise.resolve(opts.getToken()).then(
+      (given) => {
+        if (!given) return;
+        token = given;
+        client.setToken(token);
+        client.reconnect();
+        void client.rest.get<Me>('/me').then((user) => {
+          me = user;
+          showCompose();
+        }, () => undefined);
+        showCompose();
+      },
+      () => undefined,
+    );
+  }
   // Is the room open, and is a kept login confirmed? (Until the answers come, the box offers what it would anyway.)
   void client.rest.get<Ticker>(`/tickers/${opts.ticker}`).then(
     (ticker) => {

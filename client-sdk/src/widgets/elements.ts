@@ -91,8 +91,35 @@ function elementClasses() {
   }
 
   class ChatElement extends LivetickerElement {
+    /**
+     * The newsroom's own accounts: set `element.getToken = () => token` (before or after it is on
+     * the page; setting it mounts anew). "Log in" then fires `liveticker-login` on the element.
+     */
+    get getToken() {
+      return this.tokenSource;
+    }
+    set getToken(fn: (() => string | undefined | Promise<string | undefined>) | undefined) {
+      this.tokenSource = fn;
+      this.attributeChangedCallback();
+    }
+    private tokenSource?: () => string | undefined | Promise<string | undefined>;
+    constructor() {
+      super();
+      // Set on the page before this script defined the element: an own property hides the accessor.
+      if (Object.prototype.hasOwnProperty.call(this, 'getToken')) {
+        const fn = (this as unknown as { getToken?: () => string | undefined }).getToken;
+        delete (this as unknown as { getToken?: unknown }).getToken;
+        this.tokenSource = fn;
+      }
+    }
     protected mount(): Mounted {
-      return mountChat(this.root, this.options);
+      return mountChat(this.root, {
+        ...this.options,
+        // On a host page the widget's own login lives in memory only: the page's storage never holds it.
+        tokenStore: 'memory',
+        getToken: this.tokenSource,
+        onLoginRequest: () => this.dispatchEvent(new CustomEvent('liveticker-login', { bubbles: true, composed: true })),
+      });
     }
   }
 
@@ -112,7 +139,7 @@ function elementClasses() {
       pair.append(tickerBox, chatBox);
       this.root.replaceChildren(style, pair);
       const ticker = mountTicker(tickerBox, { ...opts, client });
-      const chat = mountChat(chatBox, { ...opts, client });
+      const chat = mountChat(chatBox, { ...opts, client, tokenStore: 'memory' });
       return {
         unmount: () => {
           ticker.unmount();

@@ -71,11 +71,13 @@ function headline(e: Entry): string {
 function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
   const li = el('li', { class: `lt-entry ${e.kind}${pinnedLabel ? ' pinned' : ''}`, 'data-id': e.id, id: `entry-${e.id}`, tabindex: '-1', part: 'entry' });
   const when = el('div', { class: 'lt-time', part: 'time' });
-  const link = el('a', { href: `#entry-${e.id}`, 'aria-label': `${say(lang, 'permalink')} (${formatTime(e.publishedAt, lang).label})` });
+  // The link's name starts with what it shows (the time), then says what it is.
+  const link = el('a', { href: `#entry-${e.id}` });
   const t = formatTime(e.publishedAt, lang);
   const time = el('time', { datetime: e.publishedAt }, t.time);
   link.append(time);
   if (t.date) link.append(el('small', {}, t.date));
+  link.append(el('span', { class: 'lt-sr' }, ` – ${say(lang, 'permalink')}`));
   when.append(link);
   // Edited after publishing (more than a minute later): say when.
   if (Date.parse(e.updatedAt) - Date.parse(e.publishedAt) > 60_000) {

@@ -229,6 +229,21 @@ describe('the widgets embedded on a page of another origin', () => {
     await own.close();
   }, 60_000);
 
+  it('a permalink to an entry pages deep loads it, scrolls to it and focuses it', async () => {
+    const page1 = await opsApi(t.url).rest.get<{ items: Array<{ id: string; body: string }> }>('/tickers/host/entries?order=oldest&limit=5');
+    const target = page1.items.find((e) => e.body.includes('Update 3:'))!;
+    html = hostPage(t.url, '<liveticker-ticker ticker="host" lang="en" page-size="5"></liveticker-ticker>');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${hostUrl}/article#entry-${target.id}`);
+    await page.waitForFunction((id) => document.querySelector('liveticker-ticker')?.shadowRoot?.activeElement?.id === `entry-${id}`, target.id);
+    const top = await page.evaluate((id) => document.querySelector('liveticker-ticker')!.shadowRoot!.getElementById(`entry-${id}`)!.getBoundingClientRect().top, target.id);
+    expect(top).toBeGreaterThanOrEqual(-1);
+    expect(top).toBeLessThan(800);
+    // Pages deep: with 5 a page, Update 3 needed several pages of newer ones first.
+    expect(await page.evaluate(() => document.querySelector('liveticker-ticker')!.shadowRoot!.querySelectorAll('.lt-list .lt-entry').length)).toBeGreaterThan(20);
+    await page.close();
+  }, 60_000);
+
   it('at the live edge new entries appear at once, announced once in a polite live region', async () => {
     const page = await open(1280);
     await new Promise((r) => setTimeout(r, 200));

@@ -237,6 +237,28 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     }),
   ];
   fresh.addEventListener('click', () => release(true));
+
+  /**
+   * A permalink (`#entry-<id>`) opened or clicked: loads pages until the entry is there (it may be
+   * many pages deep), then scrolls to it and moves focus there. The shadow root hides it from the
+   * browser's own fragment scrolling, so the widget does it.
+   */
+  const locate = async () => {
+    const id = /^#entry-([A-Za-z0-9_-]{1,64})$/.exec(location.hash)?.[1];
+    if (!id) return;
+    await view.ready;
+    const has = () => view.entries.some((e) => e.id === id) || view.pinned.some((e) => e.id === id);
+    for (let pages = 0; !has() && view.hasMore && pages < 100; pages++) await view.loadMore();
+    if (!has()) return;
+    held.delete(id);
+    render();
+    const node = entries.node(id) ?? pinnedList.node(id);
+    node?.scrollIntoView({ block: 'start' });
+    node?.focus({ preventScroll: true });
+  };
+  const onHash = () => void locate().catch(() => undefined);
+  window.addEventListener('hashchange', onHash);
+  onHash();
   newest.addEventListener('click', () => void view.setOrder('newest'));
   oldest.addEventListener('click', () => void view.setOrder('oldest'));
   more.addEventListener('click', () => {
@@ -250,6 +272,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     view,
     unmount: () => {
       for (const off of offs) off();
+      window.removeEventListener('hashchange', onHash);
       observer?.disconnect();
       view.close();
       if (!opts.client) client.close();

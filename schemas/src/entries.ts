@@ -79,3 +79,8 @@ export const EntryList = z.object({
   nextCursor: z.string().nullable(),
 });
 export type EntryList = z.infer<typeof EntryList>;
+
+/** The key events of a ticker (entries of kind `key-event`, pinned or not), newest first. */
+export const KeyEventList = z.object({ items: z.array(Entry) });
+export type KeyEventList = z.infer<typeof KeyEventList>;
+export const KeyEventsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50).default(20) });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors';
-import { CreateEntryBody, Entry, EntryList, PatchEntryBody } from './entries';
+import { CreateEntryBody, Entry, EntryList, KeyEventList, PatchEntryBody } from './entries';
 import { ChangesResponse } from './events';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
 import {
@@ -44,6 +44,7 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   PatchTickerBody,
   Entry,
   EntryList,
+  KeyEventList,
   CreateEntryBody,
   PatchEntryBody,
   ChangesResponse,
@@ -97,6 +98,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/tickers/{id}', summary: 'One ticker', response: 'Ticker' },
   { method: 'patch', path: '/tickers/{id}', summary: 'Change a ticker (editor)', body: 'PatchTickerBody', response: 'Ticker', auth: true },
   { method: 'get', path: '/tickers/{id}/entries', summary: 'Entries, cursor-paged, pinned apart', response: 'EntryList', query: ['order', 'limit', 'cursor'] },
+  { method: 'get', path: '/tickers/{id}/key-events', summary: 'Key events (kind key-event), newest first, for a jump box', response: 'KeyEventList', query: ['limit'] },
   { method: 'post', path: '/tickers/{id}/entries', summary: 'Post an entry (editor)', body: 'CreateEntryBody', response: 'Entry', status: 201, auth: true },
   { method: 'get', path: '/tickers/{id}/entries/{entryId}', summary: 'One entry', response: 'Entry' },
   { method: 'patch', path: '/tickers/{id}/entries/{entryId}', summary: 'Edit an entry; a stale version is a 409 (editor)', body: 'PatchEntryBody', response: 'Entry', auth: true },

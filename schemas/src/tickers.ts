@@ -8,6 +8,8 @@ export const ChatMode = z.enum(['open', 'premoderated', 'closed']);
 export type ChatMode = z.infer<typeof ChatMode>;
 
 const Title = z.string().trim().min(1).max(200);
+/** How many entries a ticker pins at once; pinning one more unpins the one pinned longest ago. */
+export const MaxPinned = z.number().int().min(1).max(10);
 const Description = z.string().trim().max(2000);
 
 export const Ticker = z.object({
@@ -23,6 +25,7 @@ export const Ticker = z.object({
     /** Seconds a user waits between two messages; 0 is off. */
     slowModeSeconds: z.number().int().min(0).max(3600),
   }),
+  maxPinned: MaxPinned,
   rev: z.number().int(),
   createdAt: IsoDate,
   updatedAt: IsoDate,
@@ -43,6 +46,7 @@ export const CreateTickerBody = z.strictObject({
   coverageStart: IsoDate.nullable().optional(),
   coverageEnd: IsoDate.nullable().optional(),
   chat: ChatSettingsInput.optional(),
+  maxPinned: MaxPinned.default(1),
 });
 export type CreateTickerBody = z.infer<typeof CreateTickerBody>;
 
@@ -55,6 +59,7 @@ export const PatchTickerBody = z
     coverageStart: IsoDate.nullable().optional(),
     coverageEnd: IsoDate.nullable().optional(),
     chat: ChatSettingsInput.optional(),
+    maxPinned: MaxPinned.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 export type PatchTickerBody = z.infer<typeof PatchTickerBody>;

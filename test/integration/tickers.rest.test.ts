@@ -87,7 +87,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('deletes into a tombstone and lists pinned entries apart', async () => {
-      await api.createTicker({ id: 'pins', title: 'Pins' });
+      await api.createTicker({ id: 'pins', title: 'Pins', maxPinned: 2 });
       const a = await api.post('pins', { body: '<p>a</p>' });
       const b = await api.post('pins', { body: '<p>b</p>', pinned: true });
       const c = await api.post('pins', { body: '<p>c</p>' });
@@ -102,6 +102,55 @@ for (const dialect of DIALECTS) {
       expect(list.items.map((e: Entry) => e.id)).toEqual([b.id]);
       expect(list.pinned.map((e: Entry) => e.id)).toEqual([a.id]);
       expect((await raw(t.url, 'DELETE', `/tickers/pins/entries/${c.id}`, undefined, auth)).status).toBe(404);
+    });
+
+    it('pins one entry by default: pinning another unpins the oldest pin in the same transaction, a lower maxPinned unpins the oldest beyond it', async () => {
+      const ticker = await api.createTicker({ id: 'one-pin', title: 'One pin' });
+      expect(ticker.maxPinned).toBe(1);
+      const a = await api.post('one-pin', { body: '<p>a</p>', pinned: true });
+      const b = await api.post('one-pin', { body: '<p>b</p>' });
+      const pinB = await api.edit('one-pin', b.id, { version: 1, pinned: true });
+      let list = (await raw(t.url, 'GET', '/tickers/one-pin/entries')).body;
+      expect(list.pinned.map((e: Entry) => e.id)).toEqual([b.id]);
+      expect(list.items.map((e: Entry) => e.id)).toEqual([b.id, a.id].filter((id) => id !== b.id));
+      // Every reader hears the unpinning as its own change, just before the new pin.
+      const feed = (await raw(t.url, 'GET', `/tickers/one-pin/changes?since=${b.rev}`)).body;
+      expect(feed.changes.map((c: { type: string; data: Entry }) => [c.type, c.data.id, c.data.pinned])).toEqual([
+        ['entry.updated', a.id, false],
+        ['entry.updated', b.id, true],
+      ]);
+      expect(pinB.rev).toBe(feed.rev);
+      // Three at once; then a new one pinned unpins the oldest of the three.
+      expect((await raw(t.url, 'PATCH', '/tickers/one-pin', { maxPinned: 3 }, auth)).body.maxPinned).toBe(3);
+      const c = await api.post('one-pin', { body: '<p>c</p>', pinned: true });
+      const d = await api.post('one-pin', { body: '<p>d</p>', pinned: true });
+      const e = await api.post('one-pin', { body: '<p>e</p>', pinned: true });
+      list = (await raw(t.url, 'GET', '/tickers/one-pin/entries')).body;
+      expect(list.pinned.map((x: Entry) => x.id)).toEqual([e.id, d.id, c.id]);
+      // Down to one: the two pinned longest ago go back into the flow.
+      await raw(t.url, 'PATCH', '/tickers/one-pin', { maxPinned: 1 }, auth);
+      list = (await raw(t.url, 'GET', '/tickers/one-pin/entries')).body;
+      expect(list.pinned.map((x: Entry) => x.id)).toEqual([e.id]);
+      expect(list.items.map((x: Entry) => x.id)).toEqual([d.id, c.id, b.id, a.id]);
+      for (const bad of [0, 11, 1.5, '2']) {
+        const res = await raw(t.url, 'PATCH', '/tickers/one-pin', { maxPinned: bad }, auth);
+        expect(res.status).toBe(400);
+      }
+      expect((await raw(t.url, 'GET', '/tickers/one-pin')).body.maxPinned).toBe(1);
+    });
+
+    it('lists the key events, newest first, pinned or not, without deleted ones', async () => {
+      await api.createTicker({ id: 'keys', title: 'Keys' });
+      const first = await api.post('keys', { kind: 'key-event', title: 'Polls close', body: '<p>18:00</p>' });
+      await api.post('keys', { body: '<p>plain</p>' });
+      const second = await api.post('keys', { kind: 'key-event', title: 'First projection', body: '<p>CDU ahead</p>', pinned: true });
+      const gone = await api.post('keys', { kind: 'key-event', title: 'Wrong', body: '<p>x</p>' });
+      await api.remove('keys', gone.id);
+      const res = await raw(t.url, 'GET', '/tickers/keys/key-events');
+      expect(res.body.items.map((e: Entry) => e.title)).toEqual([second.title, first.title]);
+      expect((await raw(t.url, 'GET', '/tickers/keys/key-events?limit=1')).body.items).toHaveLength(1);
+      expect((await raw(t.url, 'GET', '/tickers/keys/key-events?limit=51')).status).toBe(400);
+      expect((await raw(t.url, 'GET', '/tickers/nope/key-events')).status).toBe(404);
     });
 
     it('pages both orders with keyset cursors that stay exact while entries are added, edited and deleted', async () => {

@@ -16,6 +16,8 @@ export interface TickersTable {
   coverage_end: string | null;
   chat_mode: string;
   slow_mode_seconds: number;
+  /** Entries pinned at once (1–10). */
+  max_pinned: number;
   rev: number;
   created_at: string;
   updated_at: string;
@@ -34,6 +36,8 @@ export interface EntriesTable {
   /** JSON text */
   teaser: string | null;
   pinned: number;
+  /** When it was last pinned (null when not pinned). */
+  pinned_at: string | null;
   author_id: string;
   author_name: string;
   published_at: string;

@@ -67,6 +67,20 @@ export async function listPinned(db: Db | Trx, tickerId: string): Promise<Entry[
   return rows.map(toEntry);
 }
 
+/** The latest key events of a ticker, pinned or not, newest first. */
+export async function listKeyEvents(db: Db, tickerId: string, limit: number): Promise<Entry[]> {
+  const rows = await db
+    .selectFrom('entries')
+    .selectAll()
+    .where('ticker_id', '=', tickerId)
+    .where('deleted_at', 'is', null)
+    .where('kind', '=', 'key-event')
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toEntry);
+}
+
 export async function entriesChangedSince(db: Db | Trx, tickerId: string, since: number, limit: number): Promise<Entry[]> {
   const rows = await db
     .selectFrom('entries')

@@ -12,6 +12,7 @@ export function toTicker(row: TickersTable): Ticker {
     coverageStart: row.coverage_start,
     coverageEnd: row.coverage_end,
     chat: { mode: row.chat_mode as Ticker['chat']['mode'], slowModeSeconds: row.slow_mode_seconds },
+    maxPinned: row.max_pinned,
     rev: row.rev,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { idParam, tickerIdParam } from '../http/params';
 import { changesRoute } from '../http/changes';
-import { createEntry, deleteEntry, getEntry, listEntriesPage, patchEntry } from './entries.service';
+import { createEntry, deleteEntry, getEntry, listEntriesPage, listKeyEventsOf, patchEntry } from './entries.service';
 import { createTicker, getTicker, listTickersPage, patchTicker } from './tickers.service';
 
 export function tickersRouter(ctx: AppContext): Router {
@@ -23,6 +23,9 @@ export function tickersRouter(ctx: AppContext): Router {
 
   r.get('/tickers/:id/entries', async (req, res) => {
     res.json(await listEntriesPage(ctx, tickerIdParam(req.params.id), req.query));
+  });
+  r.get('/tickers/:id/key-events', async (req, res) => {
+    res.json(await listKeyEventsOf(ctx, tickerIdParam(req.params.id), req.query));
   });
   r.post('/tickers/:id/entries', async (req, res) => {
     res.status(201).json(await createEntry(ctx, req.actor, tickerIdParam(req.params.id), req.body));

@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import { findTicker, listTickers, toTicker } from './tickers.repo';
 import { slugify } from './slug';
+import { unpinOldest } from './entries.service';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
@@ -64,6 +65,7 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
         coverage_end: input.coverageEnd ?? null,
         chat_mode: input.chat?.mode ?? 'open',
         slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
+        max_pinned: input.maxPinned,
         rev,
         created_at: now,
         updated_at: now,
@@ -83,7 +85,7 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
 export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string, body: unknown): Promise<Ticker> {
   requireRole(actor, 'editor');
   const input = parseInput(PatchTickerBody, body, 'ticker');
-  const ticker = await ctx.db.transaction().execute(async (trx) => {
+  const changes = await ctx.db.transaction().execute(async (trx) => {
     const current = await findTicker(trx, id);
     if (!current) throw new AppError('not_found', `no ticker ${id}`);
     const rev = await nextRev(trx, `ticker:${id}`);
@@ -99,14 +101,18 @@ export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string
         ...(input.coverageEnd !== undefined && { coverage_end: input.coverageEnd }),
         ...(input.chat?.mode !== undefined && { chat_mode: input.chat.mode }),
         ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
+        ...(input.maxPinned !== undefined && { max_pinned: input.maxPinned }),
         rev,
         updated_at,
       })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    return toTicker(row);
+    const ticker: TickerChange = { rev, type: 'ticker.updated', data: toTicker(row) };
+    // A lower limit unpins the oldest pins beyond it, in the same transaction.
+    const unpinned = input.maxPinned !== undefined && input.maxPinned < current.maxPinned ? await unpinOldest(trx, id, input.maxPinned) : [];
+    return [ticker, ...unpinned];
   });
-  ctx.publisher.publish(`ticker:${id}`, [{ rev: ticker.rev, type: 'ticker.updated', data: ticker }]);
-  return ticker;
+  ctx.publisher.publish(`ticker:${id}`, changes);
+  return changes[0]!.data as Ticker;
 }

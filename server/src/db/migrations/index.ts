@@ -6,6 +6,7 @@ import * as m004 from './004_epochs';
 import * as m005 from './005_client_ids_per_room';
 import * as m006 from './006_name_keys';
 import * as m007 from './007_health_probe';
+import * as m008 from './008_max_pinned';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '005_client_ids_per_room': m005,
   '006_name_keys': m006,
   '007_health_probe': m007,
+  '008_max_pinned': m008,
 };

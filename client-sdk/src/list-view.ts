@@ -70,6 +70,8 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
   protected async loadExtra(): Promise<void> {}
   /** Changes that are not about the list's items. */
   protected onOtherChange(_change: Change): void {}
+  /** Every newer version of an item, loaded or not, before the list places it. */
+  protected onItem(_item: T): void {}
   /** Whether a change carries one of this list's items. */
   protected abstract isItemChange(change: Change): boolean;
 
@@ -226,6 +228,7 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
     const known = this.latest.get(item.id) ?? this.list.get(item.id) ?? this.pinned.find((p) => p.id === item.id);
     if (known && known.rev >= item.rev) return;
     this.latest.set(item.id, item);
+    this.onItem(item);
 
     const wasPinned = this.pinned.some((p) => p.id === item.id);
     if (wasPinned) this.pinned = this.pinned.filter((p) => p.id !== item.id);

@@ -1,10 +1,13 @@
-import type { Change, Entry, Ticker } from '@liveticker/schemas';
+import type { Change, Entry, KeyEventList, Ticker } from '@liveticker/schemas';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';
 import type { LivetickerError } from './rest';
 import type { LivetickerClient } from './client';
 
-export type TickerViewChange = ListViewChange<Entry, { op: 'ticker'; ticker: Ticker }>;
+export type TickerViewChange = ListViewChange<Entry, { op: 'ticker'; ticker: Ticker } | { op: 'key-events'; keyEvents: Entry[] }>;
+
+/** How many key events the view keeps (the latest ones). */
+const KEY_EVENTS = 20;
 
 export interface TickerViewEvents extends Record<string, unknown> {
   change: TickerViewChange;
@@ -20,6 +23,8 @@ export type TickerViewOptions = ListViewOptions;
  */
 export class TickerView extends ListView<Entry, TickerViewEvents> {
   ticker: Ticker | undefined;
+  /** The ticker's latest key events (entries of kind `key-event`), newest first, kept live. */
+  keyEvents: Entry[] = [];
   protected keepsTombstones = false;
 
   constructor(client: LivetickerClient, id: string, opts: TickerViewOptions = {}) {
@@ -32,8 +37,28 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
   }
 
   protected override async loadExtra(): Promise<void> {
-    const ticker = await this.client.rest.get<Ticker>(`/tickers/${this.id}`);
+    const [ticker, keys] = await Promise.all([
+      this.client.rest.get<Ticker>(`/tickers/${this.id}`),
+      this.client.rest.get<KeyEventList>(`/tickers/${this.id}/key-events`, { limit: String(KEY_EVENTS) }),
+    ]);
     if (!this.ticker || this.ticker.rev < ticker.rev) this.ticker = ticker;
+    // Changes heard meanwhile wait in the view's queue and are placed after this.
+    this.keyEvents = keys.items;
+  }
+
+  protected override onItem(item: Entry): void {
+    if (this.placeKeyEvent(item)) this.emitChange('change', { op: 'key-events', keyEvents: this.keyEvents });
+  }
+
+  /** Puts a newer version of an entry into (or out of) the key events; says whether they changed. */
+  private placeKeyEvent(item: Entry): boolean {
+    const at = this.keyEvents.findIndex((e) => e.id === item.id);
+    if (at >= 0 && this.keyEvents[at].rev >= item.rev) return false;
+    const isKey = item.kind === 'key-event' && !item.deletedAt;
+    if (at < 0 && !isKey) return false;
+    const rest = this.keyEvents.filter((e) => e.id !== item.id);
+    this.keyEvents = (isKey ? [...rest, item].sort((a, b) => b.seq - a.seq) : rest).slice(0, KEY_EVENTS);
+    return true;
   }
 
   protected isItemChange(change: Change): boolean {

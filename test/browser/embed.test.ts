@@ -244,6 +244,69 @@ describe('the widgets embedded on a page of another origin', () => {
     await page.close();
   }, 60_000);
 
+  it('the key events box lists the key events newest first, jumps to one pages deep, and follows new and deleted ones live', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'keys', title: 'Key events', status: 'live', locale: 'en' });
+    const deep = await api.post('keys', { kind: 'key-event', title: 'Polls close', body: '<p>Voting has ended.</p>' });
+    for (let i = 1; i <= 12; i++) await api.post('keys', { body: `<p>Count ${i}</p>` });
+    await api.post('keys', { kind: 'key-event', title: 'First projection', body: '<p>The first projection is in.</p>' });
+    html = hostPage(t.url, '<liveticker-ticker ticker="keys" lang="en" page-size="5"></liveticker-ticker>');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${hostUrl}/article`);
+    const links = () =>
+      page.evaluate(() => [...document.querySelector('liveticker-ticker')!.shadowRoot!.querySelectorAll('.lt-keys a')].map((a) => [...a.childNodes].filter((n) => n.nodeName !== 'TIME').map((n) => n.textContent).join('')));
+    await page.waitForFunction(() => document.querySelector('liveticker-ticker')?.shadowRoot?.querySelectorAll('.lt-keys a').length === 2);
+    expect(await links()).toEqual(['First projection', 'Polls close']);
+    // "Polls close" is three pages down: the link loads them and lands on it.
+    await page.evaluate(() => (document.querySelector('liveticker-ticker')!.shadowRoot!.querySelectorAll('.lt-keys a')[1] as HTMLElement).click());
+    await page.waitForFunction((id) => document.querySelector('liveticker-ticker')?.shadowRoot?.activeElement?.id === `entry-${id}`, deep.id);
+    expect(new URL(page.url()).hash).toBe(`#entry-${deep.id}`);
+    const live = await api.post('keys', { kind: 'key-event', title: 'Turnout record', body: '<p>Highest since 1990.</p>' });
+    await page.waitForFunction(() => document.querySelector('liveticker-ticker')?.shadowRoot?.querySelectorAll('.lt-keys a').length === 3);
+    expect((await links())[0]).toBe('Turnout record');
+    await api.remove('keys', live.id);
+    await api.edit('keys', deep.id, { version: 1, kind: 'text' });
+    await page.waitForFunction(() => document.querySelector('liveticker-ticker')?.shadowRoot?.querySelectorAll('.lt-keys a').length === 1);
+    expect(await links()).toEqual(['First projection']);
+    await page.close();
+  }, 60_000);
+
+  it('a long pinned entry is collapsed on a phone behind "Read more", and whole on a desktop', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'longpin', title: 'Long pin', status: 'live', locale: 'en' });
+    const long = Array.from({ length: 8 }, (_, i) => `<p>Paragraph ${i + 1} of the editors' note on how we count the votes tonight and where the results come from.</p>`).join('');
+    await api.post('longpin', { kind: 'text', title: 'How we report tonight', body: long, pinned: true });
+    await api.post('longpin', { body: '<p>First update.</p>' });
+    html = hostPage(t.url, '<liveticker-ticker ticker="longpin" lang="en"></liveticker-ticker>');
+    const measure = (page: Page) =>
+      page.evaluate(() => {
+        const root = document.querySelector('liveticker-ticker')!.shadowRoot!;
+        const body = root.querySelector('.lt-pinned .lt-body') as HTMLElement;
+        const toggle = root.querySelector('.lt-pinned .lt-expand') as HTMLElement;
+        return { height: body.getBoundingClientRect().height, toggle: getComputedStyle(toggle).display !== 'none', expanded: toggle.getAttribute('aria-expanded') };
+      });
+    const phone = await browser.newPage({ viewport: { width: 390, height: 800 } });
+    await phone.goto(`${hostUrl}/article`);
+    await phone.waitForSelector('liveticker-ticker .lt-pinned .lt-entry');
+    const collapsed = await measure(phone);
+    expect(collapsed.toggle).toBe(true);
+    expect(collapsed.expanded).toBe('false');
+    expect(collapsed.height).toBeLessThan(150);
+    await phone.screenshot({ path: path.join(SHOTS, 'embed-long-pinned-390.png') });
+    await phone.evaluate(() => (document.querySelector('liveticker-ticker')!.shadowRoot!.querySelector('.lt-pinned .lt-expand') as HTMLElement).click());
+    const open = await measure(phone);
+    expect(open.expanded).toBe('true');
+    expect(open.height).toBeGreaterThan(collapsed.height * 3);
+    await phone.close();
+    const desktop = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await desktop.goto(`${hostUrl}/article`);
+    await desktop.waitForSelector('liveticker-ticker .lt-pinned .lt-entry');
+    const wide = await measure(desktop);
+    expect(wide.toggle).toBe(false);
+    expect(wide.height).toBeGreaterThan(collapsed.height * 2);
+    await desktop.close();
+  }, 60_000);
+
   it('at the live edge new entries appear at once, announced once in a polite live region', async () => {
     const page = await open(1280);
     await new Promise((r) => setTimeout(r, 200));

@@ -56,6 +56,16 @@ const CSS = `${BASE_CSS}
 .lt-teaser small{color:var(--lt-accent,#c00018);text-transform:uppercase;font-weight:700;font-size:.7rem}
 .lt-teaser .lt-source{display:block;color:var(--lt-muted,#595959);font-size:.75rem}
 .lt-label{font:700 .7rem var(--lt-head-font,system-ui,sans-serif);text-transform:uppercase;color:#7a5200}
+.lt-keys{border:1px solid var(--lt-line,#ddd);border-left:4px solid var(--lt-accent,#c00018);padding:.5rem .75rem;margin:.75rem 0;font-family:var(--lt-head-font,system-ui,sans-serif)}
+.lt-keys h3{font:700 .8rem var(--lt-head-font,system-ui,sans-serif);text-transform:uppercase;letter-spacing:.02em;margin:0 0 .25rem;color:var(--lt-text,#1a1a1a)}
+.lt-keys ol{list-style:none;margin:0;padding:0}
+.lt-keys li{list-style:none;margin:0;padding:.15rem 0}.lt-keys li::before{content:none}
+.lt-keys a{color:var(--lt-text,#1a1a1a);text-decoration:none;font-size:.9rem}.lt-keys a:hover,.lt-keys a:focus{text-decoration:underline}
+.lt-keys time{font-weight:700;color:var(--lt-accent,#c00018);margin-right:.4rem}
+.lt-expand{display:none;font:700 .85rem var(--lt-head-font,system-ui,sans-serif);background:none;border:0;padding:.25rem 0;color:var(--lt-accent,#c00018);cursor:pointer;width:auto;text-decoration:underline}
+@media (max-width:600px){.lt-entry{grid-template-columns:3.5rem minmax(0,1fr);gap:.5rem}
+.lt-entry.long:not(.open) .lt-body{max-height:6em;overflow:hidden;-webkit-mask-image:linear-gradient(#000 55%,transparent);mask-image:linear-gradient(#000 55%,transparent)}
+.lt-entry.long:not(.open) figure,.lt-entry.long:not(.open) .lt-teaser{display:none}.lt-entry.long .lt-expand{display:inline-block}}
 .lt-more{display:block;margin:1rem auto;font:.9rem var(--lt-head-font,system-ui,sans-serif);padding:.5rem 1rem;cursor:pointer;width:auto;background:#fff;color:#1a1a1a;border:1px solid #767676;border-radius:3px}
 `;
 
@@ -118,7 +128,27 @@ function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
     a.append(text);
     main.append(a);
   }
+  // A long pinned entry would fill a phone's screen: there it shows its start and a toggle (CSS).
+  if (pinnedLabel && (plainText(e.body).length > 280 || e.image || e.teaser)) {
+    li.classList.add('long');
+    const toggle = el('button', { class: 'lt-expand', type: 'button', 'aria-expanded': 'false' }, say(lang, 'readMore'));
+    toggle.addEventListener('click', () => {
+      const open = li.classList.toggle('open');
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.textContent = say(lang, open ? 'readLess' : 'readMore');
+    });
+    main.append(toggle);
+  }
   li.append(main);
+  return li;
+}
+
+/** A key event as a jump link to its entry in the list. */
+function renderKeyEvent(e: Entry, lang: Lang): HTMLElement {
+  const li = el('li', { 'data-id': e.id });
+  const a = el('a', { href: `#entry-${e.id}` });
+  a.append(el('time', { datetime: e.publishedAt }, formatTime(e.publishedAt, lang).label), headline(e));
+  li.append(a);
   return li;
 }
 
@@ -144,17 +174,21 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   // Only new entries are announced, once each: the list itself is not a live region.
   const announcer = el('div', { class: 'lt-sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   const fresh = el('button', { class: 'lt-new', type: 'button', hidden: '', part: 'new-updates' });
+  const keys = el('nav', { class: 'lt-keys', 'aria-label': t.keyEvents, hidden: '', part: 'key-events' });
+  const keyList = el('ol');
+  keys.append(el('h3', {}, t.keyEvents), keyList);
   const pinned = el('ul', { class: 'lt-pinned' });
   const list = el('ul', { class: 'lt-list' });
   // Marks the live edge (the list's top when newest first, its end when oldest first).
   const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
   const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
-  box.append(head, offline, announcer, fresh, pinned, list, more);
+  box.append(head, offline, announcer, keys, fresh, pinned, list, more);
   root.append(el('style', {}, CSS), box);
 
   const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
   const pinnedList = new KeyedList<Entry>(pinned, (e) => renderEntry(e, lang, t.pinned), keyOf);
   const entries = new KeyedList<Entry>(list, (e) => renderEntry(e, lang), keyOf);
+  const keyEvents = new KeyedList<Entry>(keyList, (e) => renderKeyEvent(e, lang), keyOf);
 
   /** Live entries that came while the reader was away from the live edge: shown on request. */
   const held = new Set<string>();
@@ -170,6 +204,8 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     newest.setAttribute('aria-pressed', String(view.order === 'newest'));
     oldest.setAttribute('aria-pressed', String(view.order === 'oldest'));
     pinnedList.update(view.pinned);
+    keyEvents.update(view.keyEvents);
+    keys.hidden = view.keyEvents.length === 0;
     for (const id of held) if (!view.entries.some((e) => e.id === id)) held.delete(id);
     entries.update(
       view.entries.filter((e) => !held.has(e.id)),
@@ -243,8 +279,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
    * many pages deep), then scrolls to it and moves focus there. The shadow root hides it from the
    * browser's own fragment scrolling, so the widget does it.
    */
-  const locate = async () => {
-    const id = /^#entry-([A-Za-z0-9_-]{1,64})$/.exec(location.hash)?.[1];
+  const locate = async (id = /^#entry-([A-Za-z0-9_-]{1,64})$/.exec(location.hash)?.[1]) => {
     if (!id) return;
     await view.ready;
     const has = () => view.entries.some((e) => e.id === id) || view.pinned.some((e) => e.id === id);
@@ -257,6 +292,15 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     node?.focus({ preventScroll: true });
   };
   const onHash = () => void locate().catch(() => undefined);
+  // A key event's link: to its entry even when the page's address already names it.
+  keyList.addEventListener('click', (ev) => {
+    const a = (ev.target as Element).closest('a');
+    const id = a?.getAttribute('href')?.slice('#entry-'.length);
+    if (!id) return;
+    ev.preventDefault();
+    history.replaceState(history.state, '', `#entry-${id}`);
+    void locate(id).catch(() => undefined);
+  });
   window.addEventListener('hashchange', onHash);
   onHash();
   newest.addEventListener('click', () => void view.setOrder('newest'));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDate, Locale } from './common';
+import { HttpUrl, IsoDate, Locale } from './common';
 
 /** Lower-cased, trimmed, NFC; one account per address. */
 export const Email = z
@@ -29,11 +29,18 @@ export const DisplayName = z
 export const Role = z.enum(['reader', 'editor', 'moderator', 'admin']);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * The article page the reader came from: the mailed page links back to it. Only pages of this
+ * server or of a `CORS_ORIGINS` site are taken (a mail of ours never leads elsewhere).
+ */
+export const ReturnTo = HttpUrl;
+
 export const RegisterBody = z.strictObject({
   email: Email,
   password: Password,
   displayName: DisplayName,
   locale: Locale.default('de'),
+  returnTo: ReturnTo.optional(),
 });
 export const RegisterResponse = z.object({ email: z.string(), message: z.string() });
 
@@ -46,7 +53,7 @@ export const TokenBody = z.strictObject({ token: z.string().min(20).max(200) });
  * click for an account whose password a stranger chose.
  */
 export const VerifyBody = z.strictObject({ token: z.string().min(20).max(200), password: z.string().min(1).max(128).optional() });
-export const EmailBody = z.strictObject({ email: Email });
+export const EmailBody = z.strictObject({ email: Email, returnTo: ReturnTo.optional() });
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(128) });
 export const ResetConfirmBody = z.strictObject({ token: z.string().min(20).max(200), password: Password });
 export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: Password });

@@ -53,11 +53,19 @@ describe('the chat widget beside the ticker, in a real browser', () => {
     // The reader follows the link from the mail (built from PUBLIC_URL) in the browser.
     // The second mail (the one sent again) carries the link that counts now.
     const link = SmtpSink.link(await smtp.mailTo(email, 1));
+    expect(link.searchParams.get('lang')).toBe('en');
     const confirm = await browser.newPage();
     await confirm.goto(link.toString());
+    await confirm.fill('#pw', 'not the password');
+    await confirm.click('#f button');
+    await confirm.waitForSelector('#status.err');
+    expect(await confirm.textContent('#status')).toMatch(/^This is not the password this account was registered with\./);
     await confirm.fill('#pw', 'a long secret');
     await confirm.click('#f button');
     await confirm.waitForSelector('#status.ok');
+    expect(await confirm.textContent('#status')).toBe('Your e-mail address is confirmed. You can now join the discussion.');
+    // The way back: the article page the reader registered on.
+    expect(await confirm.getAttribute('a.back', 'href')).toBe(`${t.url}/widgets/live.html?ticker=abend&lang=en`);
     await confirm.close();
 
     await page.click('.ltc-tologin'); // back to "Log in"

@@ -254,7 +254,7 @@ describe('the widgets embedded on a page of another origin', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${hostUrl}/article`);
     const links = () =>
-      page.evaluate(() => [...document.querySelector('liveticker-ticker')!.shadowRoot!.querySelectorAll('.lt-keys a')].map((a) => [...a.childNodes].filter((n) => n.nodeName !== 'TIME').map((n) => n.textContent).join('')));
+      page.evaluate(() => Array.from(document.querySelector('liveticker-ticker')!.shadowRoot!.querySelectorAll('.lt-keys a')).map((a) => Array.from(a.childNodes).filter((n) => n.nodeName !== 'TIME').map((n) => n.textContent).join('')));
     await page.waitForFunction(() => document.querySelector('liveticker-ticker')?.shadowRoot?.querySelectorAll('.lt-keys a').length === 2);
     expect(await links()).toEqual(['First projection', 'Polls close']);
     // "Polls close" is three pages down: the link loads them and lands on it.

@@ -116,6 +116,47 @@ for (const [dialect, bus] of VARIANTS) {
       return { email, token: login.body.token as string, user: login.body.user, cookie: login.headers.get('set-cookie') ?? '' };
     }
 
+    it('mails links to pages in the reader\'s language that lead back to the article; a return to another site is refused', async () => {
+      const email = address();
+      const article = 'https://widgets.example.org/politik/wahl-2026?ref=ticker';
+      const reg = await raw(t.url, 'POST', '/auth/register', { email, password: 'a long secret', displayName: `Leserin ${n}`, locale: 'de', returnTo: article });
+      expect(reg.status).toBe(202);
+      const link = SmtpSink.link(await smtp.mailTo(email));
+      expect(link.searchParams.get('lang')).toBe('de');
+      expect(link.searchParams.get('return')).toBe(article);
+      const html = await (await fetch(`${t.url}${link.pathname}${link.search}`)).text();
+      expect(html).toContain('<html lang="de">');
+      expect(html).toContain('<h1>E-Mail-Adresse bestätigen</h1>');
+      expect(html).toContain(`<a class="back" href="${article.replace(/&/g, '&#38;')}">← Zurück zum Artikel</a>`);
+      // A link whose return names another site (edited by hand, or forged) leads nowhere.
+      const forged = await (await fetch(`${t.url}/verify-email?token=x&lang=ru&return=${encodeURIComponent('https://evil.example/login')}`)).text();
+      expect(forged).toContain('<html lang="ru">');
+      expect(forged).not.toContain('evil.example');
+      expect(forged).not.toContain('class="back"');
+      // An unknown language falls back to English.
+      expect(await (await fetch(`${t.url}/reset-password?token=x&lang=xx`)).text()).toContain('<h1>Choose a new password</h1>');
+
+      // Only pages of this server or of a CORS_ORIGINS site: anything else is a 400 that changes nothing.
+      for (const [path, body] of [
+        ['/auth/register', { email: address(), password: 'a long secret', displayName: `Leser ${n}`, returnTo: 'https://evil.example/x' }],
+        ['/auth/resend-verification', { email, returnTo: 'https://evil.example/x' }],
+        ['/auth/password-reset', { email, returnTo: 'javascript:alert(1)' }],
+      ] as const) {
+        const res = await raw(t.url, 'POST', path, body);
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('validation_failed');
+      }
+      const refused = await raw(t.url, 'POST', '/auth/login', { email: `reader${n}.${dialect}@example.org`, password: 'a long secret' });
+      expect(refused.status).toBe(401);
+      // A reset from this server's own page links back to it, in the account's language.
+      const own = `${PUBLIC_URL}/widgets/live.html?ticker=x&lang=de`;
+      expect((await raw(t.url, 'POST', '/auth/password-reset', { email, returnTo: own })).status).toBe(202);
+      const reset = SmtpSink.link(await smtp.mailTo(email, 1));
+      expect(reset.pathname).toBe('/reset-password');
+      expect(reset.searchParams.get('lang')).toBe('de');
+      expect(reset.searchParams.get('return')).toBe(own);
+    });
+
     it('registers, mails a link built from PUBLIC_URL, verifies it and logs in', async () => {
       const email = address();
       const reg = await raw(t.url, 'POST', '/auth/register', { email: `  ${email.toUpperCase()} `, password: 'a long secret', displayName: ' Anna  Leser ', locale: 'de' }, { host: 'evil.example' });

@@ -157,6 +157,20 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   }
 
   /** What the box under the heading offers: closed room, the writer, "check your inbox", or the invitation. */
+  /**
+   * Posts an account request with `returnTo` (this article), so the page the mail opens links back
+   * here; a server that will not link to this site (not in its CORS_ORIGINS) gets it without.
+   */
+  async function postWithReturn<T>(path: string, body: Record<string, unknown>): Promise<T> {
+    try {
+      return await client.rest.post<T>(path, { ...body, returnTo: location.href.split('#')[0] });
+    } catch (err) {
+      const aboutReturn = err instanceof LivetickerError && err.code === 'validation_failed' && JSON.stringify(err.details ?? '').includes('returnTo');
+      if (aboutReturn) return client.rest.post<T>(path, body);
+      throw err;
+    }
+  }
+
   function showCompose(): void {
     if (closed) compose.replaceChildren(el('p', { class: 'ltc-closed', role: 'status' }, t('roomClosed')));
     else if (token && me && !me.emailVerifiedAt) showInbox(me.email);
@@ -171,7 +185,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     resend.addEventListener('click', async () => {
       resend.disabled = true;
       try {
-        await client.rest.post('/auth/resend-verification', { email: address });
+        await postWithReturn('/auth/resend-verification', { email: address });
         out.replaceChildren(note(t('resent'), 'ok'));
       } catch (err) {
         out.replaceChildren(note(errorText(lang, err), 'err'));
@@ -251,7 +265,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
       primary.disabled = true;
       try {
         if (mode === 'register') {
-          const res = await client.rest.post<{ email: string }>('/auth/register', { email: email.value, password: password.value, displayName: name.value, locale: lang });
+          const res = await postWithReturn<{ email: string }>('/auth/register', { email: email.value, password: password.value, displayName: name.value, locale: lang });
           showInbox(res.email, [note(t('registered', { email: res.email }), 'ok')]);
           return;
         } else {
@@ -269,7 +283,24 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
         primary.disabled = false;
       }
     });
-    compose.replaceChildren(el('p', { class: 'ltc-join' }, t('joinPrompt')), email, password, ...(mode === 'register' ? [name] : []), primary, other, out);
+    // Forgot the password: a link to choose a new one goes to the address typed above.
+    const forgot = el('button', { type: 'button', class: 'secondary' }, t('forgot'));
+    forgot.addEventListener('click', async () => {
+      if (!email.checkValidity() || !email.value) {
+        email.focus();
+        return;
+      }
+      forgot.disabled = true;
+      try {
+        await postWithReturn('/auth/password-reset', { email: email.value });
+        out.replaceChildren(note(t('resetSent', { email: email.value.trim() }), 'ok'));
+      } catch (err) {
+        out.replaceChildren(note(errorText(lang, err), 'err'));
+      } finally {
+        forgot.disabled = false;
+      }
+    });
+    compose.replaceChildren(el('p', { class: 'ltc-join' }, t('joinPrompt')), email, password, ...(mode === 'register' ? [name] : []), primary, other, ...(mode === 'login' ? [forgot] : []), out);
   }
 
   const keyOf = (m: Message) => `${m.rev}:${m.status}:${m.deletedAt ?? ''}`;

@@ -14,6 +14,7 @@ import { mailFor } from '../mail/templates';
 import type { Actor } from './actor';
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens';
 import { checkReaderName, nameKey } from './names';
+import { checkReturnTo } from './return-to';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
 import { newId } from './tokens';
@@ -46,17 +47,22 @@ function sendLater(ctx: AuthCtx, make: () => Promise<Parameters<AppContext['mail
     .catch((err: unknown) => ctx.logger.error({ err, module: 'auth' }, 'sending mail failed'));
 }
 
-const link = (ctx: AuthCtx, page: string, token: string) => `${ctx.config.publicUrl}/${page}?token=${encodeURIComponent(token)}`;
+/** The page a mail opens: in the reader's language, with the way back to the article they came from. */
+function link(ctx: AuthCtx, page: string, token: string, lang: string, returnTo?: string): string {
+  const q = new URLSearchParams({ token, lang });
+  if (returnTo) q.set('return', returnTo);
+  return `${ctx.config.publicUrl}/${page}?${q}`;
+}
 
 const PAGES = { verify: 'verify-email', reset: 'reset-password' } as const;
 
 /** Mails a fresh verification or reset link to the account of `email`, if it has one and `wanted` agrees. */
-function mailTokenLater(ctx: AuthCtx, email: string, purpose: 'verify' | 'reset', wanted: (user: UsersTable) => boolean): void {
+function mailTokenLater(ctx: AuthCtx, email: string, purpose: 'verify' | 'reset', wanted: (user: UsersTable) => boolean, returnTo?: string): void {
   sendLater(ctx, async () => {
     const user = await findUserByEmail(ctx.db, email);
     if (!user || !wanted(user)) return undefined;
     const token = await issueEmailToken(ctx.db, user.id, user.email, purpose);
-    return mailFor(purpose, user.locale as Locale, user.email, user.display_name, link(ctx, PAGES[purpose], token));
+    return mailFor(purpose, user.locale as Locale, user.email, user.display_name, link(ctx, PAGES[purpose], token, user.locale, returnTo));
   });
 }
 
@@ -67,6 +73,7 @@ function registered(email: string) {
 
 export async function register(ctx: AuthCtx, body: unknown, ip: string) {
   const input = parseInput(RegisterBody, body, 'registration');
+  const returnTo = checkReturnTo(ctx.config, input.returnTo);
   await ctx.limiters.consume('registerIp', ip);
   await checkReaderName(ctx.db, input.displayName);
   const passwordHash = await hashPassword(input.password, ctx.config.scrypt);
@@ -76,7 +83,7 @@ export async function register(ctx: AuthCtx, body: unknown, ip: string) {
     sendLater(ctx, async () => {
       await ctx.limiters.consume('alreadyRegisteredAddress', existing.email);
       const token = await issueEmailToken(ctx.db, existing.id, existing.email, 'reset');
-      return mailFor('already-registered', existing.locale as Locale, existing.email, existing.display_name, link(ctx, 'reset-password', token));
+      return mailFor('already-registered', existing.locale as Locale, existing.email, existing.display_name, link(ctx, 'reset-password', token, existing.locale, returnTo));
     });
     return registered(input.email);
   }
@@ -107,7 +114,7 @@ export async function register(ctx: AuthCtx, body: unknown, ip: string) {
   }
   sendLater(ctx, async () => {
     const token = await issueEmailToken(ctx.db, id, input.email, 'verify');
-    return mailFor('verify', input.locale, input.email, input.displayName, link(ctx, 'verify-email', token));
+    return mailFor('verify', input.locale, input.email, input.displayName, link(ctx, 'verify-email', token, input.locale, returnTo));
   });
   return registered(input.email);
 }
@@ -152,9 +159,10 @@ export async function verifyEmail(ctx: AuthCtx, body: unknown, actor?: Actor): P
 }
 
 export async function resendVerification(ctx: AuthCtx, body: unknown) {
-  const { email } = parseInput(EmailBody, body, 'address');
+  const { email, returnTo } = parseInput(EmailBody, body, 'address');
+  checkReturnTo(ctx.config, returnTo);
   await ctx.limiters.consume('resendAddress', email);
-  mailTokenLater(ctx, email, 'verify', (user) => !user.email_verified_at);
+  mailTokenLater(ctx, email, 'verify', (user) => !user.email_verified_at, returnTo);
   return { email, message: `If the address needs confirming, a new link was sent to ${email}` };
 }
 
@@ -205,10 +213,11 @@ export async function logout(ctx: AuthCtx, actor: Actor | undefined): Promise<vo
 }
 
 export async function requestPasswordReset(ctx: AuthCtx, body: unknown, ip: string) {
-  const { email } = parseInput(EmailBody, body, 'address');
+  const { email, returnTo } = parseInput(EmailBody, body, 'address');
+  checkReturnTo(ctx.config, returnTo);
   await ctx.limiters.consume('resetIp', ip);
   await ctx.limiters.consume('resetAddress', email);
-  mailTokenLater(ctx, email, 'reset', (user) => !user.banned_at);
+  mailTokenLater(ctx, email, 'reset', (user) => !user.banned_at, returnTo);
   return { email, message: `If an account uses ${email}, a link to reset its password was sent there` };
 }
 

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { Order, Slug } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
+import { returnAllowed } from '../auth/return-to';
+import { PAGE_STRINGS, pageLang } from './pages.i18n';
+import type { PageLang } from './pages.i18n';
 
 /** The browser bundles of the client SDK (built by `npm run build:sdk`, which `npm start` runs). */
 const SDK_DIST = path.join(path.dirname(require.resolve('@liveticker/client-sdk/package.json')), 'dist', 'browser');
@@ -19,7 +22,8 @@ ${[90, 140, 190, 560, 610, 660, 710].map((x, i) => `<circle cx="${x}" cy="${250 
 const WidgetQuery = z.object({
   ticker: Slug,
   order: Order.default('newest'),
-  lang: z.enum(['de', 'en', 'ru']).default('de'),
+  // An unknown language is no error: the page falls back to English.
+  lang: z.string().max(35).default('de').transform(pageLang),
 });
 
 /**
@@ -55,21 +59,39 @@ function sendPage(res: Response, html: (nonce: string) => string, frameAncestors
   res.type('html').send(html(nonce));
 }
 
-function page(nonce: string, title: string, script: string, form = ''): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
+const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Where a mailed page was opened from: its language and (when it is one of our sites) the article. */
+function mailedPage(ctx: AppContext, query: Record<string, unknown>): { lang: PageLang; back?: string; t: Record<string, string> } {
+  const lang = pageLang(query.lang);
+  const back = typeof query.return === 'string' && query.return.length <= 2048 && returnAllowed(ctx.config, query.return) ? query.return : undefined;
+  return { lang, back, t: PAGE_STRINGS[lang] };
+}
+
+/**
+ * A page a mail opens, in the reader's language, with a way back to the article. `messages` go to
+ * the script as JSON (its words by error code); the script posts the token and says what happened.
+ */
+function page(nonce: string, m: ReturnType<typeof mailedPage>, title: string, form: string, script: string): string {
+  const words = JSON.stringify(m.t).replace(/</g, '\\u003c');
+  return `<!doctype html><html lang="${m.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
 input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}button{background:#0a5bd3;color:#fff;border:0;border-radius:4px}
-.ok{color:#0a7a32}.err{color:#b00020}</style></head><body><h1>${title}</h1>${form}<p id="status" role="status"></p>
-<script nonce="${nonce}">${script}</script></body></html>`;
+label{display:block}.ok{color:#0a7a32}.err{color:#b00020}.back{display:inline-block;margin-top:1rem;color:#0a5bd3}</style></head><body><main><h1>${escapeHtml(title)}</h1>${form}<p id="status" role="status"></p>
+${m.back ? `<a class="back" href="${escapeHtml(m.back)}">← ${escapeHtml(m.t.back)}</a>` : ''}</main>
+<script nonce="${nonce}">const t = ${words};
+${tokenScript}
+${script}</script></body></html>`;
 }
 
 const tokenScript = `const token = new URLSearchParams(location.search).get('token') || '';
 const status = document.getElementById('status');
 function show(ok, text) { status.className = ok ? 'ok' : 'err'; status.textContent = text; }
+function fail(e) { show(false, e.code === 'invalid_token' ? t.invalidLink : e.code === 'invalid_credentials' ? t.wrongPassword : e.code === 'rate_limited' ? t.tooMany : t.failed); }
 async function post(path, body) {
   const res = await fetch('/api/v1' + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = res.status === 204 ? {} : await res.json();
-  if (!res.ok) throw new Error(json.error ? json.error.message : res.statusText);
+  const json = res.status === 204 ? {} : await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(json.error ? json.error.message : res.statusText), { code: json.error && json.error.code });
   return json;
 }`;
 
@@ -117,30 +139,31 @@ ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : 
   r.get('/demo/polling-station.svg', (_req, res) => {
     res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(DEMO_SVG);
   });
-  r.get('/verify-email', (_req, res) => {
+  r.get('/verify-email', (req, res) => {
+    const m = mailedPage(ctx, req.query);
     sendPage(res, (nonce) =>
       page(
         nonce,
-        'Confirm your e-mail address',
-        `${tokenScript}
-document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
+        m,
+        m.t.verifyTitle,
+        `<p>${escapeHtml(m.t.verifyIntro)}</p><form id="f"><label>${escapeHtml(m.t.password)}<input id="pw" type="password" maxlength="128" required autocomplete="current-password"></label><button>${escapeHtml(m.t.confirm)}</button></form>`,
+        `document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
   post('/auth/verify', { token, password: document.getElementById('pw').value })
-    .then(() => { document.getElementById('f').hidden = true; show(true, 'Your e-mail address is confirmed. You can now log in and join the discussion.'); },
-      (e) => show(false, e.message + ' — if someone else registered this address, ask for a password reset for it (“Forgot password”) and the account is yours.')); });`,
-        '<p>To confirm that this address and this account are both yours, enter the password you chose when you registered.</p><form id="f"><label>Password<input id="pw" type="password" maxlength="128" required autocomplete="current-password"></label><button>Confirm</button></form>',
+    .then(() => { document.getElementById('f').hidden = true; show(true, t.verified); }, fail); });`,
       ),
     );
   });
-  r.get('/reset-password', (_req, res) => {
+  r.get('/reset-password', (req, res) => {
+    const m = mailedPage(ctx, req.query);
     sendPage(res, (nonce) =>
       page(
         nonce,
-        'Choose a new password',
-        `${tokenScript}
-document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
+        m,
+        m.t.resetTitle,
+        `<form id="f"><label>${escapeHtml(m.t.newPassword)}<input id="pw" type="password" minlength="8" maxlength="128" required autocomplete="new-password"></label><button>${escapeHtml(m.t.save)}</button></form>`,
+        `document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
   post('/auth/password-reset/confirm', { token, password: document.getElementById('pw').value })
-    .then(() => show(true, 'Your password was changed. Log in with the new one.'), (e) => show(false, e.message)); });`,
-        '<form id="f"><label>New password (8–128 characters)<input id="pw" type="password" minlength="8" maxlength="128" required autocomplete="new-password"></label><button>Save</button></form>',
+    .then(() => { document.getElementById('f').hidden = true; show(true, t.resetDone); }, fail); });`,
       ),
     );
   });

@@ -27,6 +27,19 @@ const websocketOnly = {
       contents: `import { WS } from ${JSON.stringify(args.path)}; export const transports = { websocket: WS };`,
       resolveDir: path.dirname(args.path),
     }));
+    // engine.io-client's index re-exports every transport (and polling-xhr runs code when loaded,
+    // so it is never shaken out); socket.io-client takes only these from it.
+    b.onResolve({ filter: /^engine\.io-client$/ }, async (args) => {
+      if (args.pluginData === 'eio' || !/socket\.io-client[\\/]build[\\/]esm[\\/]/.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'eio' });
+      return { path: real.path, namespace: 'eio-slim' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'eio-slim' }, (args) => ({
+      contents: `export { Socket } from './socket.js'; export { installTimerFunctions } from './util.js'; export { parse } from './contrib/parseuri.js';
+export { nextTick } from './globals.js'; export { WS as WebSocket } from './transports/websocket.js';
+export const Fetch = undefined, NodeXHR = undefined, XHR = undefined, NodeWebSocket = undefined, WebTransport = undefined;`,
+      resolveDir: path.dirname(args.path),
+    }));
   },
 };
 

@@ -95,6 +95,7 @@ const EnvSchema = z.object({
   /** Serves `/metrics` on this port of 127.0.0.1 instead of the public port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  HEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   /**
    * Server processes on the one port (node:cluster): a number, or `auto` for the machine's cores.
    * Above 1, a primary process supervises the workers and, without REDIS_URL, relays the bus and
@@ -140,8 +141,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     socketMaxBufferBytes: env.SOCKET_MAX_BUFFER_BYTES,
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,
-    /** How often a node compares its streams with the database heads, ms (0 = never; tests only). */
-    healIntervalMs: 2000,
+    /** How often a node compares its streams with the database heads, ms (0 = never: tests that prove another path heals). */
+    healIntervalMs: env.HEAL_INTERVAL_MS,
     /** Changes a node keeps per relayed stream to answer resumes without the database. */
     recentChanges: 500,
     /** Longest an open socket goes without its session being checked again, ms (tests lower it). */

@@ -8,10 +8,15 @@ import type { Bus, BusHandlers, ControlEnvelope, StreamEnvelope } from './bus';
 /** After subscriptions moved or a shard's subscriber came back, streams heal this much later, ms. */
 const HEAL_DEBOUNCE_MS = 200;
 
+/** How long a shard's SSUBSCRIBE may take before the channel counts as not subscribed, ms. */
+const SUBSCRIBE_TIMEOUT_MS = 2000;
+
 interface ShardSubscriber {
   conn: Redis;
   channels: Set<string>;
   down: boolean;
+  /** Disconnected on purpose (its last channel went): its close is no outage. */
+  retired: boolean;
 }
 
 /**
@@ -55,7 +60,10 @@ export class ShardedRedisBus implements Bus {
     this.handlers = handlers;
     this.cluster.on('refresh', this.reconcile);
     this.channels.add(this.controlChannel);
-    await this.place(this.controlChannel);
+    // A control channel whose master is away now is placed by a later slot refresh.
+    await this.place(this.controlChannel).catch((err: unknown) =>
+      this.logger.warn({ err: (err as Error).message }, 'control channel not subscribed yet; the next slot refresh tries again'),
+    );
   }
 
   /** The master that owns a channel's slot, as the cluster client last saw the slot map. */
@@ -74,14 +82,17 @@ export class ShardedRedisBus implements Bus {
       connectionName: 'liveticker-shard-sub',
       // Subscribing again is ours to do (below), in step with the heal that must follow it.
       autoResubscribe: false,
-      maxRetriesPerRequest: null,
+      // A master that is away fails the subscribe soon (its streams are relayed from the database
+      // meanwhile) instead of holding every new reader of them until it is back.
+      maxRetriesPerRequest: 2,
+      commandTimeout: SUBSCRIBE_TIMEOUT_MS,
     });
-    const created: ShardSubscriber = { conn, channels: new Set(), down: false };
+    const created: ShardSubscriber = { conn, channels: new Set(), down: false, retired: false };
     sub = created;
     conn.on('smessage', this.onMessage);
     conn.on('error', () => undefined);
     conn.on('close', () => {
-      if (!created.down && !this.closed) this.logger.warn({ node }, 'shard subscriber connection lost');
+      if (!created.down && !created.retired && !this.closed) this.logger.warn({ node }, 'shard subscriber connection lost');
       created.down = true;
     });
     conn.on('ready', () => {
@@ -89,15 +100,37 @@ export class ShardedRedisBus implements Bus {
       created.down = false;
       const channels = [...created.channels];
       if (channels.length === 0) return;
-      void Promise.all(channels.map((c) => conn.ssubscribe(c)))
-        .then(() => {
-          this.logger.info({ node, channels: channels.length }, 'shard subscriber back: catching up streams');
-          this.healSoon();
-        })
-        .catch((err: unknown) => this.logger.warn({ err, node }, 'resubscribe on a shard failed; the next slot refresh tries again'));
+      void this.subscribeAll(created, node, channels).then((ok) => this.logger.info({ node, channels: ok }, 'shard subscriber back: catching up streams'));
+    });
+    // Redis took channels off this connection (their slot migrated; or MOVED to a subscribe):
+    // which ones it does not say, so every channel here is placed again after a fresh slot map.
+    conn.on('moved', () => {
+      if (this.closed || created.retired) return;
+      for (const channel of created.channels) if (this.owner.get(channel) === node) this.owner.delete(channel);
+      created.channels.clear();
+      this.cluster.refreshSlotsCache();
     });
     this.subs.set(node, created);
     return created;
+  }
+
+  /**
+   * SSUBSCRIBEs `channels` on a master, each on its own: one that fails is forgotten there, so the
+   * next slot refresh places it again. The streams heal afterwards whatever happened, since
+   * whatever was published while they were not subscribed is lost. Resolves how many succeeded.
+   */
+  private async subscribeAll(sub: ShardSubscriber, node: string, channels: string[]): Promise<number> {
+    const results = await Promise.allSettled(channels.map((c) => sub.conn.ssubscribe(c)));
+    let ok = 0;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') return void ok++;
+      const channel = channels[i]!;
+      sub.channels.delete(channel);
+      if (this.owner.get(channel) === node) this.owner.delete(channel);
+      this.logger.warn({ err: (r.reason as Error)?.message, node, channel }, 'shard subscribe failed; the next slot refresh tries again');
+    });
+    this.healSoon();
+    return ok;
   }
 
   /** Subscribes a channel on the master that owns it (none known yet: the next refresh does it). */
@@ -107,7 +140,14 @@ export class ShardedRedisBus implements Bus {
     const sub = this.subscriber(node);
     sub.channels.add(channel);
     this.owner.set(channel, node);
-    await sub.conn.ssubscribe(channel);
+    try {
+      await sub.conn.ssubscribe(channel);
+    } catch (err) {
+      // Forgotten, so the next slot refresh (every 2 s) tries again; the caller relays from the database.
+      sub.channels.delete(channel);
+      if (this.owner.get(channel) === node) this.owner.delete(channel);
+      throw err;
+    }
   }
 
   private unplace(channel: string): void {
@@ -118,6 +158,7 @@ export class ShardedRedisBus implements Bus {
     if (!sub) return;
     sub.channels.delete(channel);
     if (sub.channels.size === 0) {
+      sub.retired = true;
       sub.conn.disconnect();
       this.subs.delete(node);
     } else if (!sub.down) {
@@ -125,7 +166,10 @@ export class ShardedRedisBus implements Bus {
     }
   }
 
-  /** After every slot-map refresh: channels whose slot changed master move there. */
+  /**
+   * After every slot-map refresh: channels whose slot changed master move there, and channels not
+   * subscribed anywhere (a subscribe failed, Redis dropped them) are placed again.
+   */
   private readonly reconcile = (): void => {
     if (this.closed) return;
     const moved: string[] = [];
@@ -135,10 +179,20 @@ export class ShardedRedisBus implements Bus {
     }
     if (moved.length === 0) return;
     this.logger.info({ channels: moved.length }, 'shard map changed: moving subscriptions');
-    for (const channel of moved) this.unplace(channel);
-    void Promise.all(moved.map((c) => this.place(c)))
-      .then(() => this.healSoon())
-      .catch((err: unknown) => this.logger.warn({ err }, 'subscribing on the new shard failed; the next slot refresh tries again'));
+    const byNode = new Map<string, string[]>();
+    for (const channel of moved) {
+      this.unplace(channel);
+      const node = this.masterOf(channel)!;
+      byNode.set(node, [...(byNode.get(node) ?? []), channel]);
+    }
+    for (const [node, channels] of byNode) {
+      const sub = this.subscriber(node);
+      for (const channel of channels) {
+        sub.channels.add(channel);
+        this.owner.set(channel, node);
+      }
+      void this.subscribeAll(sub, node, channels);
+    }
   };
 
   private healSoon(): void {
@@ -190,7 +244,10 @@ export class ShardedRedisBus implements Bus {
     this.closed = true;
     clearTimeout(this.healTimer);
     this.cluster.off('refresh', this.reconcile);
-    for (const sub of this.subs.values()) sub.conn.disconnect();
+    for (const sub of this.subs.values()) {
+      sub.retired = true;
+      sub.conn.disconnect();
+    }
     this.subs.clear();
     this.owner.clear();
     this.channels.clear();

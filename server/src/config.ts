@@ -45,6 +45,9 @@ const EnvSchema = z.object({
         .min(1),
     )
     .optional(),
+  /** The Redis Cluster's ACL user and password (AUTH), for every connection to its nodes. */
+  REDIS_CLUSTER_USERNAME: z.string().min(1).max(200).optional(),
+  REDIS_CLUSTER_PASSWORD: z.string().min(1).max(500).optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/).default('lt:'),
   CORS_ORIGINS: z
     .string()
@@ -118,6 +121,11 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     redisCluster: env.REDIS_CLUSTER_NODES,
+    /** Options every connection to a Redis Cluster node gets (the cluster client's and the shard subscribers'). */
+    redisClusterAuth: {
+      ...(env.REDIS_CLUSTER_USERNAME ? { username: env.REDIS_CLUSTER_USERNAME } : {}),
+      ...(env.REDIS_CLUSTER_PASSWORD ? { password: env.REDIS_CLUSTER_PASSWORD } : {}),
+    },
     redisPrefix: env.REDIS_PREFIX,
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,

@@ -115,9 +115,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     let redis: Deps['redis'];
     if (config.redisCluster) {
       const log = logger.child({ module: 'redis' });
-      const main = clusterClient(config.redisCluster, log, 'main');
-      const limits = clusterClient(config.redisCluster, log, 'limits', { commandTimeout: LIMITS_REDIS_OPTIONS.commandTimeout }, { enableOfflineQueue: false, maxRedirections: 2 });
-      const sharded = new ShardedRedisBus(nodeId, main, config.redisPrefix, log);
+      const auth = config.redisClusterAuth;
+      const main = clusterClient(config.redisCluster, log, 'main', auth);
+      const limits = clusterClient(config.redisCluster, log, 'limits', { ...auth, commandTimeout: LIMITS_REDIS_OPTIONS.commandTimeout }, { enableOfflineQueue: false, maxRedirections: 2 });
+      // The shard subscribers are connections of their own: they need the same credentials.
+      const sharded = new ShardedRedisBus(nodeId, main, config.redisPrefix, log, auth);
       closers.push(async () => {
         await sharded.close();
         main.disconnect();

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
@@ -33,9 +32,9 @@ function once(url: string, method: string, p: string, body?: unknown, headers: R
 const metric = async (url: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec((await once(url, 'GET', '/metrics')).text)?.[1] ?? 0);
 
 /** The master port owning a slot, from CLUSTER SLOTS of any node. */
-async function ownerOf(ports: number[], key: string): Promise<number> {
+async function ownerOf(cluster: OwnRedisCluster, ports: number[], key: string): Promise<number> {
   const slot = calculateSlot(key);
-  const r = new Redis(ports[0], '127.0.0.1', { lazyConnect: true });
+  const r = cluster.client(ports[0]!);
   await r.connect();
   try {
     const ranges = (await r.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
@@ -48,8 +47,8 @@ async function ownerOf(ports: number[], key: string): Promise<number> {
 }
 
 /** How many clients hold a sharded subscription to a channel, on the master that owns it. */
-async function shardSubscribers(port: number, channel: string): Promise<number> {
-  const r = new Redis(port, '127.0.0.1', { lazyConnect: true });
+async function shardSubscribers(cluster: OwnRedisCluster, port: number, channel: string): Promise<number> {
+  const r = cluster.client(port);
   await r.connect();
   try {
     const [, n] = (await r.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number];
@@ -76,12 +75,14 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-rcluster-'));
-    cluster = await OwnRedisCluster.start(dir);
+    // Password-protected (requirepass): every connection, the shard subscribers' too, must AUTH.
+    cluster = await OwnRedisCluster.start(dir, { password: 'cluster-secret-1' });
     db = await createTestDatabase('postgres');
     prefix = randomPrefix();
     const env = {
       DATABASE_URL: db.url,
       REDIS_CLUSTER_NODES: cluster.nodes,
+      REDIS_CLUSTER_PASSWORD: cluster.password!,
       REDIS_PREFIX: prefix,
       TRUST_PROXY: '1',
       MAX_SOCKETS_PER_IP: '5',
@@ -97,7 +98,7 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
     // One ticker per master: their channels' slots are owned by three different shards.
     const byMaster = new Map<number, string>();
     for (let i = 0; byMaster.size < 3 && i < 200; i++) {
-      const owner = await ownerOf(cluster.ports, channel(`c${i}`));
+      const owner = await ownerOf(cluster, cluster.ports, channel(`c${i}`));
       if (!byMaster.has(owner)) byMaster.set(owner, `c${i}`);
     }
     tickers = cluster.ports.map((p) => byMaster.get(p)!);
@@ -141,8 +142,8 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
 
   it('delivers over sharded channels on every shard: each stream is subscribed on the master that owns it, by both nodes', async () => {
     for (const id of tickers) {
-      const owner = await ownerOf(cluster.ports, channel(id));
-      await waitFor(async () => (await shardSubscribers(owner, channel(id))) === 2, `both nodes subscribed to ${id} on its shard`);
+      const owner = await ownerOf(cluster, cluster.ports, channel(id));
+      await waitFor(async () => (await shardSubscribers(cluster, owner, channel(id))) === 2, `both nodes subscribed to ${id} on its shard`);
     }
     const before = await metric(nodes[1].url, 'liveticker_bus_changes_received_total');
     for (let round = 0; round < 3; round++) for (const id of tickers) await post(nodes[0], id);
@@ -191,25 +192,25 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
     const id = tickers[1];
     const slot = calculateSlot(channel(id));
     const [from, to] = [cluster.ports[1], cluster.ports[2]];
-    const target = new Redis(to, '127.0.0.1', { lazyConnect: true });
+    const target = cluster.client(to);
     await target.connect();
     const targetId = String(await target.call('CLUSTER', 'MYID'));
     target.disconnect();
     // A slot of channels only (no keys) moves at once: every master is told its new owner.
     for (const port of [to, from, cluster.ports[0]]) {
-      const r = new Redis(port, '127.0.0.1', { lazyConnect: true });
+      const r = cluster.client(port);
       await r.connect();
       await r.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', targetId);
       r.disconnect();
     }
-    expect(await ownerOf([to], channel(id))).toBe(to);
+    expect(await ownerOf(cluster, [to], channel(id))).toBe(to);
     // Posted at once: published before node 2 subscribed on the new owner, only the heal after
     // the move brings it to node 2's readers (here the nodes usually follow first: Redis tells
     // its subscribers at once when a slot moves away).
     await post(nodes[0], id);
-    await waitFor(async () => (await shardSubscribers(to, channel(id))) === 2, 'both nodes subscribed on the new owner', 20_000);
+    await waitFor(async () => (await shardSubscribers(cluster, to, channel(id))) === 2, 'both nodes subscribed on the new owner', 20_000);
     await converged('every reader has the entry posted during the move');
-    expect(await shardSubscribers(from, channel(id))).toBe(0);
+    expect(await shardSubscribers(cluster, from, channel(id))).toBe(0);
     const before = await metric(nodes[1].url, 'liveticker_bus_changes_received_total');
     await post(nodes[0], id);
     await converged('every reader has the entry posted after the move');
@@ -221,7 +222,7 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
     const victim = cluster.ports[0];
     // A ticker on the victim's shard that node 2 relays to nobody yet.
     let lateId = '';
-    for (let i = 0; !lateId && i < 200; i++) if ((await ownerOf(cluster.ports, channel(`late${i}`))) === victim) lateId = `late${i}`;
+    for (let i = 0; !lateId && i < 200; i++) if ((await ownerOf(cluster, cluster.ports, channel(`late${i}`))) === victim) lateId = `late${i}`;
     expect((await once(nodes[0].url, 'POST', '/api/v1/tickers', { id: lateId, title: 'Late', status: 'live' }, { authorization: `Bearer ${OPS}` })).status).toBe(201);
     await cluster.kill(victim);
     // The others notice (node timeout 1 s) and refuse commands (CLUSTERDOWN): entries are still
@@ -239,13 +240,13 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
     await converged('every reader has the entries posted during the outage', 30_000);
     expect(nodes[1].log).toMatch(/shard subscriber back: catching up streams|shard map changed: moving subscriptions/);
     // The nodes subscribed again on the master that came back, and the bus works again.
-    await waitFor(async () => (await shardSubscribers(victim, channel(tickers[0]))) === 2, 'both nodes subscribed again on the restarted master', 20_000);
+    await waitFor(async () => (await shardSubscribers(cluster, victim, channel(tickers[0]))) === 2, 'both nodes subscribed again on the restarted master', 20_000);
     const before = await metric(nodes[1].url, 'liveticker_bus_changes_received_total');
     for (const id of tickers) await post(nodes[0], id);
     await converged('every reader has the entries posted after the outage');
     await waitFor(async () => (await metric(nodes[1].url, 'liveticker_bus_changes_received_total')) - before >= 3, 'node 2 heard the new changes on the bus');
     // The late reader's stream is on the bus again too.
-    await waitFor(async () => (await shardSubscribers(victim, channel(lateId))) === 1, 'node 2 subscribed to the late stream on the restarted master', 20_000);
+    await waitFor(async () => (await shardSubscribers(cluster, victim, channel(lateId))) === 1, 'node 2 subscribed to the late stream on the restarted master', 20_000);
     expect((await once(nodes[0].url, 'POST', `/api/v1/tickers/${lateId}/entries`, { body: '<p>for the late reader</p>' }, { authorization: `Bearer ${OPS}` })).status).toBe(201);
     await waitFor(() => bodies(lateView).includes('<p>for the late reader</p>'), 'the late reader has the new entry');
   }, 90_000);

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 
 /** The shared Redis; tests only use it with a random key prefix and never restart it. */
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -104,30 +105,48 @@ export class OwnRedisCluster {
     readonly dir: string,
     readonly ports: number[],
     private readonly busPorts: number[],
+    /** Every node's `requirepass` (and the nodes' own `masterauth`), when given. */
+    readonly password?: string,
   ) {}
+
+  /** A plain connection to one node (not yet connected), with the cluster's password. */
+  client(port: number, opts: RedisOptions = {}): Redis {
+    return new Redis(port, '127.0.0.1', { lazyConnect: true, ...(this.password ? { password: this.password } : {}), ...opts });
+  }
 
   /** `host:port,…` for REDIS_CLUSTER_NODES. */
   get nodes(): string {
     return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
   }
 
-  static async start(dir: string): Promise<OwnRedisCluster> {
+  static async start(dir: string, opts: { password?: string } = {}): Promise<OwnRedisCluster> {
     const ports: number[] = [];
     while (ports.length < 6) {
       const p = await freePort();
       if (!ports.includes(p)) ports.push(p);
     }
-    const c = new OwnRedisCluster(dir, ports.slice(0, 3), ports.slice(3));
-    for (const port of c.ports) await c.startNode(port);
-    await new Promise<void>((resolve, reject) => {
-      const create = spawn('redis-cli', ['--cluster', 'create', ...c.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = new OwnRedisCluster(dir, ports.slice(0, 3), ports.slice(3), opts.password);
+    try {
+      for (const port of c.ports) await c.startNode(port);
+      await c.create();
+      await c.waitOk();
+    } catch (err) {
+      // Nothing half-started outlives a failed start.
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  private create(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const auth = this.password ? ['-a', this.password, '--no-auth-warning'] : [];
+      const create = spawn('redis-cli', [...auth, '--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       create.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       create.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       create.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create: ${code}\n${out}`))));
     });
-    await c.waitOk();
-    return c;
   }
 
   private async startNode(port: number): Promise<void> {
@@ -144,6 +163,7 @@ export class OwnRedisCluster {
         '--dir', this.dir,
         '--save', '',
         '--appendonly', 'no',
+        ...(this.password ? ['--requirepass', this.password, '--masterauth', this.password] : []),
       ],
       { stdio: 'ignore' },
     );
@@ -162,7 +182,7 @@ export class OwnRedisCluster {
     for (;;) {
       const states = await Promise.all(
         ports.map(async (port) => {
-          const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          const r = this.client(port, { maxRetriesPerRequest: 0, retryStrategy: () => null });
           try {
             await r.connect();
             return new RegExp(`cluster_state:${state}`).test(String(await r.call('CLUSTER', 'INFO')));

@@ -115,7 +115,7 @@ async function runWorker(config: Config, index: number): Promise<void> {
     if (msg.t === 'workers') server.setWorkerPorts(msg.ports);
   });
   const addr = await server.listen();
-  channel.send({ ch: 'lt', t: 'listening', index, port: addr.port, privatePort: server.privatePort! });
+  channel.send({ ch: 'lt', t: 'listening', index, nodeId: deps.nodeId, port: addr.port, privatePort: server.privatePort! });
   handleSignals(config, log, deps, server, true);
 }
 
@@ -155,8 +155,13 @@ function handleSignals(config: Config, log: Logger, deps: Deps, server: Livetick
     // Ctrl-C reaches the whole process group: the primary stops the workers (with SIGTERM), so
     // a worker does not take the terminal's SIGINT as a first, or a second, signal of its own.
     process.on('SIGINT', () => undefined);
-    // The primary is gone (killed hard): nobody supervises this worker any more.
-    process.on('disconnect', () => void stop('primary gone'));
+    // The primary is gone (killed hard): nobody supervises this worker any more, so it drains
+    // and stops. node:cluster's own handler would exit at once: this one runs first and marks
+    // the disconnect as expected, which keeps node:cluster from doing so.
+    process.prependListener('disconnect', () => {
+      if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+      void stop('primary gone');
+    });
   } else {
     process.on('SIGINT', () => void stop('SIGINT'));
   }

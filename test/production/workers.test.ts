@@ -78,6 +78,8 @@ describe.each<[string, Dialect, boolean]>([
     db = await createTestDatabase(dialect);
     prefix = randomPrefix();
     server = await ServerProcess.start({ ...env(db), ...(withRedis ? { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix } : {}) });
+    // Ready once one worker answers: the primary's banner says every worker listens.
+    await waitFor(() => /"msg":"liveticker listening/.test(server.log), 'every worker listening', 15_000);
     // node:cluster hands connections to whichever worker is free first, not strictly in turn:
     // readers are added until each worker holds a WebSocket and a long-polling reader.
     const combos = new Set<string>();
@@ -185,6 +187,8 @@ describe('WORKERS=2: a worker killed hard, then SIGTERM', () => {
   beforeAll(async () => {
     db = await createTestDatabase('sqlite');
     server = await ServerProcess.start(env(db));
+    // Ready once one worker answers: the primary's banner says every worker listens.
+    await waitFor(() => /"msg":"liveticker listening/.test(server.log), 'every worker listening', 15_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -208,10 +212,23 @@ describe('WORKERS=2: a worker killed hard, then SIGTERM', () => {
       expect((await once(server.url, 'POST', '/api/v1/tickers/k/entries', { body: want.at(-1) }, { authorization: `Bearer ${OPS}` })).status).toBe(201);
     };
     await post();
+    // 20 sockets of one address (of MAX_SOCKETS_PER_IP 30), over both workers.
+    const ip = { 'x-forwarded-for': '203.0.113.20' };
+    const raw = await Promise.all(Array.from({ length: 20 }, () => openRaw(server.url, ip)));
+    expect(raw.every((r) => r.connected)).toBe(true);
     const [victim] = children(server.pid);
     process.kill(victim, 'SIGKILL');
     await waitFor(() => /worker exited: starting it again/.test(server.log), 'the primary restarts the worker', 10_000);
-    await waitFor(() => children(server.pid).length === 2 && !children(server.pid).includes(victim), 'two workers again', 15_000);
+    // While it is down the other worker takes every write.
+    await post();
+    await post();
+    // Scrapes while the worker starts again: the primary waits for a worker that cannot answer
+    // yet, and the scrape says so with a 503 (a 500 is a bug of ours).
+    const scrapes: Array<Promise<number>> = [];
+    const scraping = setInterval(() => scrapes.push(once(server.url, 'GET', '/metrics').then((r) => r.status)), 250);
+    await waitFor(() => children(server.pid).length === 2 && !children(server.pid).includes(victim), 'two workers again', 15_000).finally(() => clearInterval(scraping));
+    const statuses = await Promise.all(scrapes);
+    expect(statuses.filter((st) => st !== 200 && st !== 503)).toEqual([]);
     // Serving again: new connections reach both workers (each handshake names its worker).
     await waitFor(
       async () => {
@@ -226,6 +243,16 @@ describe('WORKERS=2: a worker killed hard, then SIGTERM', () => {
     await waitFor(() => views.every((v) => bodies(v).length === want.length), 'every reader has every entry', 20_000);
     for (const v of views) expect(bodies(v)).toEqual(want);
 
+    // The dead worker's sockets stopped counting when it exited (not 15 s later, when they
+    // would have gone stale): the address may open exactly what its live sockets leave free.
+    const lost = raw.filter((r) => !r.connected).length;
+    expect(lost).toBeGreaterThan(0);
+    const more = await Promise.all(Array.from({ length: 10 + lost }, () => openRaw(server.url, ip)));
+    expect(more.filter((r) => r.connected).length).toBe(10 + lost);
+    const over = await openRaw(server.url, ip);
+    expect(over.connected).toBe(false);
+    for (const r of [...raw, ...more, over]) r.close();
+
     const pids = children(server.pid);
     const exit = await server.stop(15_000);
     expect(exit.code).toBe(0);
@@ -234,4 +261,55 @@ describe('WORKERS=2: a worker killed hard, then SIGTERM', () => {
   }, 90_000);
 });
 
+describe('WORKERS=2: the primary killed hard', () => {
+  let db: TestDatabase;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+    server = await ServerProcess.start(env(db));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const pid of children(server.pid)) process.kill(pid, 'SIGKILL');
+    if (server?.running) await server.stop();
+    await db?.drop();
+  });
+
+  it('the workers, left unsupervised, drain and stop on their own instead of serving on or vanishing mid-request', async () => {
+    // Ready once one worker answers: the primary's banner says every worker listens.
+    await waitFor(() => /"msg":"liveticker listening/.test(server.log), 'every worker listening', 15_000);
+    const pids = children(server.pid);
+    expect(pids).toHaveLength(2);
+    process.kill(server.pid, 'SIGKILL');
+    // Each stops as on SIGTERM (node:cluster alone would have exited at once, saying nothing).
+    const count = (re: RegExp) => server.log.split('\n').filter((l) => re.test(l)).length;
+    await waitFor(() => count(/"signal":"primary gone".*"msg":"shutting down gracefully"/) === 2, 'both workers drain', 15_000);
+    await waitFor(() => count(/"msg":"stopped"/) === 2, 'both workers stopped', 15_000);
+    await waitFor(() => pids.every((pid) => !alive(pid)), 'both workers exited', 5_000);
+  }, 30_000);
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const bodies = (v: TickerView) => v.entries.map((e) => e.body);
+
+/** A bare Socket.IO client that does not reconnect, once it connected or was refused. */
+async function openRaw(url: string, headers: Record<string, string>): Promise<Socket> {
+  const s = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: headers });
+  await withTimeout(
+    new Promise<void>((resolve) => {
+      s.once('connect', () => resolve());
+      s.once('connect_error', () => resolve());
+    }),
+    'socket outcome',
+  );
+  return s;
+}

@@ -1,3 +1,4 @@
+import { BUS_VERSION } from '../realtime/bus';
 import type { Bus, BusHandlers, ControlEnvelope, StreamEnvelope } from '../realtime/bus';
 import type { PresenceStore } from '../realtime/presence';
 import type { ConnectionStore } from '../realtime/connections';
@@ -11,8 +12,8 @@ export type ToPrimary =
   | { ch: 'lt'; t: 'bus'; kind: 'stream'; msg: StreamEnvelope }
   | { ch: 'lt'; t: 'bus'; kind: 'control'; msg: ControlEnvelope }
   | { ch: 'lt'; t: 'rpc'; id: number; method: RpcMethod; args: unknown[] }
-  /** The worker listens: its public port, and the loopback port its polling sessions are reached on. */
-  | { ch: 'lt'; t: 'listening'; index: number; port: number; privatePort: number };
+  /** The worker listens: its node id, its public port, and the loopback port its polling sessions are reached on. */
+  | { ch: 'lt'; t: 'listening'; index: number; nodeId: string; port: number; privatePort: number };
 
 export type ToWorker =
   | { ch: 'lt'; t: 'bus'; kind: 'stream'; msg: StreamEnvelope }
@@ -28,8 +29,19 @@ export function isLt(msg: unknown): msg is { ch: 'lt'; t: string } {
   return typeof msg === 'object' && msg !== null && (msg as { ch?: unknown }).ch === 'lt';
 }
 
+/** A bus message as the primary relays it: of this version, and naming its stream. */
+export function isBusMessage(msg: { t: string }): msg is Extract<ToWorker, { t: 'bus' }> {
+  const m = msg as { t: string; kind?: unknown; msg?: { v?: unknown; stream?: unknown } };
+  return m.t === 'bus' && (m.kind === 'stream' || m.kind === 'control') && m.msg?.v === BUS_VERSION && (m.kind === 'control' || typeof m.msg.stream === 'string');
+}
+
 /** How long a worker waits for the primary's answer, ms (it answers from memory at once). */
 const RPC_TIMEOUT_MS = 2000;
+/**
+ * Metrics are the exception: the primary asks every worker for its own, and prom-client gives a
+ * worker that does not answer (one starting or dying) 5 s before the scrape fails.
+ */
+const RPC_TIMEOUTS: Partial<Record<RpcMethod, number>> = { metrics: 7000 };
 
 /** A worker's side of the channel: sends to the primary, calls it and hears its broadcasts. */
 export class WorkerChannel {
@@ -66,7 +78,7 @@ export class WorkerChannel {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`the primary did not answer ${method} in time`));
-      }, RPC_TIMEOUT_MS);
+      }, RPC_TIMEOUTS[method] ?? RPC_TIMEOUT_MS);
       timer.unref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.proc.send!({ ch: 'lt', t: 'rpc', id, method, args } satisfies ToPrimary);
@@ -97,6 +109,8 @@ export class IpcBus implements Bus {
     this.handlers = handlers;
     this.off = this.channel.on((msg) => {
       if (msg.t !== 'bus') return;
+      // A worker of another build (a rolling restart mixes them) speaks another bus.
+      if (!isBusMessage(msg)) return;
       if (msg.kind === 'control') this.handlers?.onControl(msg.msg);
       else if (this.streams.has(msg.msg.stream)) this.handlers?.onStream(msg.msg);
     });

@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { MemoryPresence } from '../realtime/presence';
 import { MemoryConnections } from '../realtime/connections';
-import { isLt } from './ipc';
+import { isBusMessage, isLt } from './ipc';
 import type { ToPrimary, ToWorker } from './ipc';
 
 /** A worker that dies is started again after this long, doubling while it keeps dying, ms. */
@@ -42,6 +42,8 @@ export function runPrimary(opts: PrimaryOptions): void {
 
   const workers = new Map<number, Worker>();
   const privatePorts: Record<number, number> = {};
+  /** Each live worker's node id: its readers and sockets stop counting the moment it exits. */
+  const nodeIds = new Map<number, string>();
   const restarts = new Map<number, { delay: number; startedAt: number }>();
   let stopping = false;
   let announced = false;
@@ -73,7 +75,8 @@ export function runPrimary(opts: PrimaryOptions): void {
     if (!isLt(raw)) return;
     const msg = raw as ToPrimary;
     if (msg.t === 'bus') {
-      broadcast(msg);
+      if (isBusMessage(msg)) broadcast(msg);
+      else log.warn({ worker: index }, 'dropping a malformed bus message');
     } else if (msg.t === 'rpc') {
       rpc(msg.method, msg.args).then(
         (result) => worker.isConnected() && worker.send({ ch: 'lt', t: 'rpc-reply', id: msg.id, ok: true, result } satisfies ToWorker),
@@ -81,6 +84,7 @@ export function runPrimary(opts: PrimaryOptions): void {
       );
     } else if (msg.t === 'listening') {
       privatePorts[index] = msg.privatePort;
+      if (typeof msg.nodeId === 'string') nodeIds.set(index, msg.nodeId);
       broadcast({ ch: 'lt', t: 'workers', ports: { ...privatePorts } });
       log.debug({ worker: index, pid: worker.process.pid }, 'worker listening');
       if (!announced && Object.keys(privatePorts).length === config.workers) {
@@ -98,6 +102,12 @@ export function runPrimary(opts: PrimaryOptions): void {
     worker.on('exit', (code, signal) => {
       workers.delete(index);
       delete privatePorts[index];
+      const nodeId = nodeIds.get(index);
+      nodeIds.delete(index);
+      if (nodeId) {
+        presence.forget(nodeId);
+        connections.forget(nodeId);
+      }
       broadcast({ ch: 'lt', t: 'workers', ports: { ...privatePorts } });
       if (stopping) {
         log.debug({ worker: index, code, signal }, 'worker stopped');

@@ -86,7 +86,15 @@ export function metricsHandler(ctx: Pick<AppContext, 'config' | 'metrics'>): Req
       res.status(403).json({ error: { code: 'forbidden', message: 'metrics are for this machine only; set METRICS_TOKEN or METRICS_PORT to scrape from elsewhere' } });
       return;
     }
-    res.type(ctx.metrics.contentType).send(await ctx.metrics.text());
+    let text: string;
+    try {
+      text = await ctx.metrics.text();
+    } catch (err) {
+      // WORKERS > 1: a worker starting or stopping did not answer the primary in time.
+      res.set('Retry-After', '5').status(503).json({ error: { code: 'unavailable', message: `metrics are not available now: ${(err as Error).message}` } });
+      return;
+    }
+    res.type(ctx.metrics.contentType).send(text);
   };
 }
 

@@ -26,10 +26,16 @@ export class MemoryConnections implements ConnectionStore {
     return n;
   }
 
+  /** A node that stopped (a worker that exited): its sockets are gone at once, not when stale. */
+  forget(nodeId: string): void {
+    this.byNode.delete(nodeId);
+  }
+
   async acquire(nodeId: string, ip: string, max: number): Promise<boolean> {
     let total = 0;
     for (const [id, { at, counts }] of this.byNode) {
       if (id === nodeId || Date.now() - at <= STALE_MS) total += counts.get(ip) ?? 0;
+      else this.byNode.delete(id);
     }
     if (total >= max) return false;
     const { counts } = this.node(nodeId);

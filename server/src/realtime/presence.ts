@@ -19,10 +19,17 @@ export class MemoryPresence implements PresenceStore {
   async report(nodeId: string, counts: Map<string, number>): Promise<void> {
     this.byNode.set(nodeId, { at: Date.now(), counts: new Map(counts) });
   }
+  /** A node that stopped (a worker that exited): its readers are gone at once, not when stale. */
+  forget(nodeId: string): void {
+    this.byNode.delete(nodeId);
+  }
   async totals(tickerIds: string[]): Promise<Map<string, number>> {
     const out = new Map(tickerIds.map((id) => [id, 0]));
-    for (const { at, counts } of this.byNode.values()) {
-      if (Date.now() - at > STALE_MS) continue;
+    for (const [nodeId, { at, counts }] of this.byNode) {
+      if (Date.now() - at > STALE_MS) {
+        this.byNode.delete(nodeId);
+        continue;
+      }
       for (const id of tickerIds) out.set(id, out.get(id)! + (counts.get(id) ?? 0));
     }
     return out;

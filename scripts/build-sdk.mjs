@@ -43,9 +43,40 @@ export const Fetch = undefined, NodeXHR = undefined, XHR = undefined, NodeWebSoc
   },
 };
 
+/** The readers' script leaves the chat widget to liveticker-chat.js (chat-lazy.ts loads it). */
+const lazyChat = {
+  name: 'lazy-chat',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(widgets\/)?chat-widget$/ }, (args) =>
+      /client-sdk[\\/]src[\\/](index|widgets[\\/]elements)\.ts$/.test(args.importer) ? { path: path.resolve('client-sdk/src/widgets/chat-lazy.ts') } : undefined,
+    );
+  },
+};
+
+/** liveticker-chat.js takes the modules liveticker.js holds from it (`Liveticker.__shared`). */
+const SHARED = { '../client': 'client', '../rest': 'rest', './dom': 'dom', './i18n': 'i18n' };
+const sharedFromReader = {
+  name: 'shared-from-reader',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\.\/client|\.\.\/rest|\.\/dom|\.\/i18n)$/ }, (args) =>
+      /client-sdk[\\/]src[\\/]widgets[\\/]/.test(args.importer) ? { path: SHARED[args.path], namespace: 'shared' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => ({ contents: `module.exports = Liveticker.__shared.${args.path};`, loader: 'js' }));
+  },
+};
+
 await Promise.all([
   build({ ...common, format: 'esm', outfile: 'client-sdk/dist/browser/liveticker.mjs' }),
-  build({ ...common, format: 'iife', globalName: 'Liveticker', minify: true, outfile: 'client-sdk/dist/browser/liveticker.js', plugins: [websocketOnly] }),
+  build({
+    ...common,
+    entryPoints: ['client-sdk/src/reader-entry.ts'],
+    format: 'iife',
+    globalName: 'Liveticker',
+    minify: true,
+    outfile: 'client-sdk/dist/browser/liveticker.js',
+    plugins: [websocketOnly, lazyChat],
+  }),
+  build({ ...common, entryPoints: ['client-sdk/src/widgets/chat-entry.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-chat.js', plugins: [sharedFromReader] }),
   // The console is the newsroom's, not the readers': a bundle of its own.
   build({ ...common, entryPoints: ['client-sdk/src/console-entry.ts'], format: 'iife', globalName: 'LivetickerConsole', minify: true, outfile: 'client-sdk/dist/browser/console.js' }),
 ]);
@@ -54,7 +85,7 @@ await Promise.all([
 if (process.env.SDK_SIZES !== '0') {
   const { gzipSync } = await import('node:zlib');
   const { readFileSync } = await import('node:fs');
-  for (const file of ['liveticker.js', 'console.js']) {
+  for (const file of ['liveticker.js', 'liveticker-chat.js', 'console.js']) {
     const bytes = readFileSync(`client-sdk/dist/browser/${file}`);
     process.stdout.write(`sdk: ${file} ${(bytes.length / 1024).toFixed(1)} KB, ${(gzipSync(bytes).length / 1024).toFixed(1)} KB gzip\n`);
   }

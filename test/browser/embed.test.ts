@@ -229,6 +229,42 @@ describe('the widgets embedded on a page of another origin', () => {
     await own.close();
   }, 60_000);
 
+  it('the chat comes as a script of its own: a ticker-only page never loads it, a chat loads it once, and a failed load says so and is tried again', async () => {
+    const chatScripts = (page: Page) => {
+      const seen: string[] = [];
+      page.on('request', (r) => /\/sdk\/liveticker-chat\.js/.test(r.url()) && seen.push(r.url()));
+      return seen;
+    };
+    const tickerOnly = await open(1280);
+    const none = chatScripts(tickerOnly);
+    await tickerOnly.reload();
+    await tickerOnly.waitForSelector('liveticker-ticker .lt-list .lt-entry');
+    expect(none).toEqual([]);
+    await tickerOnly.close();
+
+    html = hostPage(t.url, '<liveticker-live ticker="host" lang="de"></liveticker-live><liveticker-chat ticker="host" lang="en"></liveticker-chat>');
+    const both = await browser.newPage();
+    const loaded = chatScripts(both);
+    await both.goto(`${hostUrl}/article`);
+    // Two chats, one script; the strings come with it (German and English both).
+    await both.waitForSelector('liveticker-live .ltc-join >> text=melden Sie sich an');
+    await both.waitForSelector('liveticker-chat .ltc-join >> text=log in or register');
+    expect(loaded).toEqual([`${t.url}/sdk/liveticker-chat.js`]);
+    await both.close();
+
+    const failing = await browser.newPage();
+    let refuse = true;
+    await failing.route('**/sdk/liveticker-chat.js', (route) => (refuse ? route.abort() : route.continue()));
+    html = hostPage(t.url, '<liveticker-chat ticker="host" lang="en"></liveticker-chat>');
+    await failing.goto(`${hostUrl}/article`);
+    await failing.waitForSelector('liveticker-chat [role=status] >> text=cannot be loaded');
+    // Mounted again (a changed attribute), the chat loads once the network is back.
+    refuse = false;
+    await failing.evaluate(() => document.querySelector('liveticker-chat')!.setAttribute('lang', 'en-GB'));
+    await failing.waitForSelector('liveticker-chat .ltc-join >> text=log in or register');
+    await failing.close();
+  }, 60_000);
+
   it('a permalink to an entry pages deep loads it, scrolls to it and focuses it', async () => {
     const page1 = await opsApi(t.url).rest.get<{ items: Array<{ id: string; body: string }> }>('/tickers/host/entries?order=oldest&limit=5');
     const target = page1.items.find((e) => e.body.includes('Update 3:'))!;

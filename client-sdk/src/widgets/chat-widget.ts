@@ -5,6 +5,7 @@ import type { ChatView } from '../chat';
 import { LivetickerError } from '../rest';
 import { BASE_CSS, KeyedList, el, formatTime } from './dom';
 import { plural, say } from './i18n';
+import './i18n.chat';
 import type { Lang } from './i18n';
 
 export interface ChatWidgetOptions {

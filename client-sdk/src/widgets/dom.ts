@@ -1,3 +1,15 @@
+/**
+ * The URL of the script these widgets came in (read while it runs; undefined in an ES module or
+ * outside a browser): the server they talk to unless told otherwise, and where the chat's script is.
+ */
+export const SCRIPT_SRC: string | undefined = (() => {
+  try {
+    return (document.currentScript as HTMLScriptElement | null)?.src || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 /** Creates an element; text goes in as text, never as HTML. */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

@@ -3,6 +3,7 @@ import { createClient } from '../client';
 import { mountTicker } from './ticker-widget';
 import { mountChat } from './chat-widget';
 import { pickLang } from './i18n';
+import { SCRIPT_SRC } from './dom';
 
 /**
  * The widgets as custom elements, each in a shadow root: the host page's CSS cannot reach in
@@ -19,14 +20,7 @@ import { pickLang } from './i18n';
  */
 
 /** Where this script was loaded from: the server the widgets talk to unless told otherwise. */
-const SCRIPT_ORIGIN = (() => {
-  try {
-    const src = (document.currentScript as HTMLScriptElement | null)?.src;
-    return src ? new URL(src).origin : undefined;
-  } catch {
-    return undefined;
-  }
-})();
+const SCRIPT_ORIGIN = SCRIPT_SRC ? new URL(SCRIPT_SRC).origin : undefined;
 
 type Mounted = { unmount: () => void };
 

@@ -105,7 +105,12 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const io = new IoServer(httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
     // An address refused a moment ago is turned away before the upgrade (see SocketGuard).
-    allowRequest: (req, callback) => (guard ? guard.allowRequest(req, callback) : callback(null, true)),
+    // A draining node takes no new sessions (it still serves HTTP for its grace): the client
+    // tries again after its backoff, and by then the listener is closed and the proxy sends it on.
+    allowRequest: (req, callback) => {
+      if (draining) return callback('this node is restarting; connect again', false);
+      return guard ? guard.allowRequest(req, callback) : callback(null, true);
+    },
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
@@ -285,10 +290,6 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
         for (const conn of connections) conn.destroy();
       }, deadlineMs);
       deadline.unref();
-      // Stop taking connections, but leave the open ones alone for now: http.Server#close would
-      // also close idle keep-alive connections at once, and a proxy that sends a request on one
-      // at that moment gets a reset (a 502 for an editor's POST it must not retry).
-      const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(httpServer, () => resolve()));
       // Tell every socket to go (the SDK reconnects with jitter, elsewhere or here once back),
       // then close its transport: a plain transport close is also what makes any Socket.IO
       // client reconnect by itself, unlike a server-side disconnect.
@@ -301,10 +302,16 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       presence.stop();
       sessions.stop();
       guard.stop();
-      // Meanwhile every answer says `Connection: close`, so the connections in use end cleanly
-      // after their next answer; those still idle after the grace are closed then (a proxy sees
-      // their FIN while they sit in its pool).
+      // For a grace the node still takes connections and serves them, every answer saying
+      // `Connection: close`, so the connections in use end cleanly after their next answer and a
+      // proxy's pool of them empties. Closing the listening socket at once would reset every
+      // connection still in the kernel's accept queue: a proxy that had just sent an editor's
+      // POST on one gets a reset (a 502 it must not retry, as the POST may have been taken).
+      // After the grace the listener closes (a proxy's new connections are refused, which it
+      // retries on another node) and so do the connections still idle; http.Server#close would
+      // have closed those at once, under a proxy that may be sending on one at that moment.
       await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_GRACE_MS, deadlineMs / 4)).unref());
+      const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(httpServer, () => resolve()));
       httpServer.closeIdleConnections();
       await closed;
       clearTimeout(deadline);

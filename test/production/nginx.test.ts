@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -106,6 +107,44 @@ describe('two nodes behind nginx (deploy/nginx.conf)', () => {
       for (const s of sockets) s.close();
     }
   });
+
+  it('sheds a flood from one address at the edge (handshakes, API reads), while another address connects as usual', async () => {
+    /** `n` GETs from a loopback address of their own, `concurrency` at a time: the statuses, and who answered each 429. */
+    const flood = async (from: string, target: string, n: number, concurrency = 50) => {
+      const statuses: number[] = [];
+      let byNginx = 0;
+      let next = 0;
+      const one = () =>
+        new Promise<void>((resolve) => {
+          const req = http.get(`${url}${target}`, { localAddress: from, agent: false }, (res) => {
+            statuses.push(res.statusCode ?? 0);
+            // nginx's own 429 is its HTML page; a node's is JSON.
+            if (res.statusCode === 429 && !/json/.test(String(res.headers['content-type']))) byNginx++;
+            res.resume();
+            res.on('end', () => resolve());
+          });
+          req.on('error', () => resolve());
+        });
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next++ < n) await one();
+        }),
+      );
+      return { statuses, byNginx, passed: statuses.filter((st) => st !== 429).length };
+    };
+    const started = Date.now();
+    const [handshakes, reads] = await Promise.all([flood('127.0.0.9', '/socket.io/?EIO=4&transport=polling', 1500), flood('127.0.0.10', '/api/v1/tickers/lb/changes?since=0', 1500)]);
+    const seconds = (Date.now() - started) / 1000;
+    // At most the burst (200) and the rate (20/s handshakes, 50/s API) reached the nodes.
+    expect(handshakes.byNginx).toBeGreaterThan(0);
+    expect(handshakes.passed).toBeLessThanOrEqual(200 + 20 * seconds + 20);
+    expect(reads.byNginx).toBeGreaterThan(0);
+    expect(reads.passed).toBeLessThanOrEqual(200 + 50 * seconds + 50);
+    // The flooders' addresses only: a reader from elsewhere connects at once.
+    const c = createClient({ url });
+    clients.push(c);
+    await c.ticker('lb', { order: 'oldest', pageSize: 10 }).ready;
+  }, 60_000);
 
   it('keeps /metrics inside, however it is spelled', async () => {
     for (const p of ['/metrics', '/Metrics', '/METRICS', '/metrics/']) expect((await fetch(`${url}${p}`)).status).toBe(404);

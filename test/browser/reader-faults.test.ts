@@ -48,6 +48,8 @@ describe('reader faults in a real browser', () => {
     await page.waitForSelector('.ltc-box textarea');
     expect((await raw(t.url, 'PATCH', `/users/${user.id}`, { banned: true }, { authorization: `Bearer ${OPS_KEY}` })).status).toBe(200);
     await page.waitForFunction(() => /banned from the discussion/.test(document.querySelector('.ltc-note.err')?.textContent ?? ''));
+    // No invitation to log in again beside it, and no message box.
+    expect(await page.$$('.ltc-join, .ltc-box input, .ltc-box textarea')).toHaveLength(0);
     await opsApi(t.url).post('night', { body: '<p>After the ban.</p>' });
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.lt-list .lt-body')).some((e) => e.textContent === 'After the ban.'));
     await page.screenshot({ path: path.join(SHOTS, 'live-banned.png') });

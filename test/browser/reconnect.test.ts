@@ -36,7 +36,8 @@ describe('a reader in the browser through a server restart', () => {
     await page.waitForSelector('.lt-list .lt-body');
 
     const stopped = server.stop();
-    await page.waitForFunction(() => /restarting/.test(document.querySelector('.lt-offline:not([hidden])')?.textContent ?? ''));
+    // The restart notice (not the plain 'connection lost' one): the server said it is restarting.
+    await page.waitForFunction(() => /short break/.test(document.querySelector('.lt-offline:not([hidden])')?.textContent ?? ''));
     await page.screenshot({ path: path.join(SHOTS, 'ticker-restarting.png') });
     expect((await stopped).code).toBe(0);
 

@@ -320,7 +320,10 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     client.on('sessionEnded', ({ reason }) => {
       const wasIn = token !== undefined;
       signOut();
-      if (wasIn) compose.prepend(note(t(reason === 'banned' ? 'ended.banned' : 'ended.other'), 'err'));
+      if (!wasIn) return;
+      // Banned: no invitation to log in again beside it (the discussion stays readable).
+      if (reason === 'banned') compose.replaceChildren(note(t('ended.banned'), 'err'));
+      else compose.prepend(note(t('ended.other'), 'err'));
     }),
   ];
   showCompose();

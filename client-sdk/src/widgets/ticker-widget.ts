@@ -35,12 +35,12 @@ const CSS = `${BASE_CSS}
 .lt-offline{font:.85rem var(--lt-head-font,system-ui,sans-serif);color:#b00020}
 .lt-new{position:sticky;top:.5rem;z-index:1;display:block;margin:.5rem auto;font:700 .9rem var(--lt-head-font,system-ui,sans-serif);background:var(--lt-accent,#c00018);color:#fff;border:0;border-radius:1rem;padding:.4rem 1rem;cursor:pointer;box-shadow:0 2px 6px rgba(0,0,0,.25);width:auto}
 .lt-list,.lt-pinned{list-style:none;padding:0;margin:0}
-.lt-entry{border-bottom:1px solid var(--lt-line,#ddd);padding:.9rem 0;display:grid;grid-template-columns:4.5rem minmax(0,1fr);gap:.75rem;list-style:none;margin:0}
+.lt-entry{border-bottom:1px solid var(--lt-line,#ddd);padding:.9rem 0;display:grid;grid-template-columns:5rem minmax(0,1fr);gap:.75rem;list-style:none;margin:0}
 .lt-entry::before,.lt-entry::after{content:none}
-.lt-entry.pinned{background:var(--lt-pinned-bg,#fff8e1);padding:.9rem .5rem}
+.lt-entry.pinned{background:var(--lt-pinned-bg,#fff8e1);box-shadow:-.5rem 0 0 var(--lt-pinned-bg,#fff8e1),.5rem 0 0 var(--lt-pinned-bg,#fff8e1)}
 .lt-entry:focus{outline:2px solid var(--lt-accent,#c00018);outline-offset:2px}
 .lt-body p{margin:0 0 .5rem}
-.lt-time{font:700 .85rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-accent,#c00018)}
+.lt-time{font:700 .85rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-accent,#c00018);white-space:nowrap}
 .lt-time a{color:inherit;text-decoration:none}.lt-time a:hover,.lt-time a:focus{text-decoration:underline}
 .lt-time small{display:block;font-weight:400;color:var(--lt-muted,#595959)}
 .lt-updated{display:block;font:400 .75rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-muted,#595959)}
@@ -63,7 +63,7 @@ const CSS = `${BASE_CSS}
 .lt-keys a{color:var(--lt-text,#1a1a1a);text-decoration:none;font-size:.9rem}.lt-keys a:hover,.lt-keys a:focus{text-decoration:underline}
 .lt-keys time{font-weight:700;color:var(--lt-accent,#c00018);margin-right:.4rem}
 .lt-expand{display:none;font:700 .85rem var(--lt-head-font,system-ui,sans-serif);background:none;border:0;padding:.25rem 0;color:var(--lt-accent,#c00018);cursor:pointer;width:auto;text-decoration:underline}
-@media (max-width:600px){.lt-entry{grid-template-columns:3.5rem minmax(0,1fr);gap:.5rem}
+@media (max-width:600px){.lt-entry{grid-template-columns:4.25rem minmax(0,1fr);gap:.5rem}.lt-time{font-size:.8rem}
 .lt-entry.long:not(.open) .lt-body{max-height:6em;overflow:hidden;-webkit-mask-image:linear-gradient(#000 55%,transparent);mask-image:linear-gradient(#000 55%,transparent)}
 .lt-entry.long:not(.open) figure,.lt-entry.long:not(.open) .lt-teaser{display:none}.lt-entry.long .lt-expand{display:inline-block}}
 .lt-more{display:block;margin:1rem auto;font:.9rem var(--lt-head-font,system-ui,sans-serif);padding:.5rem 1rem;cursor:pointer;width:auto;background:#fff;color:#1a1a1a;border:1px solid #767676;border-radius:3px}
@@ -104,6 +104,8 @@ function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
   if (e.image) {
     const fig = el('figure');
     const img = el('img', { src: e.image.url, alt: e.image.caption ?? '', loading: 'lazy' });
+    // A picture that does not load leaves its caption, not a broken-image box.
+    img.addEventListener('error', () => img.remove());
     if (e.image.width && e.image.height) {
       img.width = e.image.width;
       img.height = e.image.height;
@@ -120,7 +122,11 @@ function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
   }
   if (e.teaser) {
     const a = el('a', { class: 'lt-teaser', href: e.teaser.url, rel: 'noopener' });
-    if (e.teaser.image) a.append(el('img', { src: e.teaser.image, alt: '', loading: 'lazy' }));
+    if (e.teaser.image) {
+      const thumb = el('img', { src: e.teaser.image, alt: '', loading: 'lazy' });
+      thumb.addEventListener('error', () => thumb.remove());
+      a.append(thumb);
+    }
     const text = el('div');
     text.append(el('small', {}, STRINGS[lang].related), el('div', {}, e.teaser.title));
     const source = [new URL(e.teaser.url).hostname.replace(/^www\./, ''), e.teaser.publishedAt ? formatTime(e.teaser.publishedAt, lang, true).label : ''].filter(Boolean).join(' · ');

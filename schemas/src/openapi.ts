@@ -87,6 +87,8 @@ export interface RouteDoc {
   summary: string;
   body?: string;
   response?: string;
+  /** A response that is not JSON (a feed): its media type. */
+  mediaType?: string;
   status?: number;
   auth?: boolean;
   query?: string[];
@@ -104,6 +106,9 @@ export const ROUTES: RouteDoc[] = [
   { method: 'patch', path: '/tickers/{id}/entries/{entryId}', summary: 'Edit an entry; a stale version is a 409 (editor)', body: 'PatchEntryBody', response: 'Entry', auth: true },
   { method: 'delete', path: '/tickers/{id}/entries/{entryId}', summary: 'Delete an entry, leaving a tombstone (editor)', response: 'Entry', auth: true },
   { method: 'get', path: '/tickers/{id}/changes', summary: 'Changes of the ticker stream after a revision', response: 'ChangesResponse', query: ['since', 'epoch'] },
+  { method: 'get', path: '/tickers/{id}/feed.rss', summary: 'RSS 2.0 feed of the newest 50 entries (ETag = stream head; If-None-Match → 304)', mediaType: 'application/rss+xml' },
+  { method: 'get', path: '/tickers/{id}/feed.atom', summary: 'Atom feed of the newest 50 entries (ETag = stream head; If-None-Match → 304)', mediaType: 'application/atom+xml' },
+  { method: 'get', path: '/tickers/{id}/feed.json', summary: 'JSON Feed 1.1 of the newest 50 entries (ETag = stream head; If-None-Match → 304)', mediaType: 'application/feed+json' },
   { method: 'post', path: '/auth/register', summary: 'Register; the same answer for new and existing addresses', body: 'RegisterBody', response: 'RegisterResponse', status: 202 },
   { method: 'post', path: '/auth/verify', summary: 'Confirm an e-mail address with the mailed token and the password (or a session of the account)', body: 'VerifyBody' },
   { method: 'post', path: '/auth/resend-verification', summary: 'Mail a new verification link', body: 'EmailBody', status: 202 },
@@ -155,7 +160,11 @@ export function openApiDocument(serverUrl = '/api/v1'): Record<string, unknown> 
       responses: {
         [String(r.status ?? 200)]: {
           description: 'OK',
-          content: r.response ? { 'application/json': { schema: { $ref: `#/components/schemas/${r.response}` } } } : undefined,
+          content: r.response
+            ? { 'application/json': { schema: { $ref: `#/components/schemas/${r.response}` } } }
+            : r.mediaType
+              ? { [r.mediaType]: { schema: { type: 'string' } } }
+              : undefined,
         },
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } },
       },

@@ -28,5 +28,7 @@ export async function raw(
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  // JSON answers parsed; anything else (a feed) as its text.
+  const json = /json/.test(res.headers.get('content-type') ?? '') || (!res.headers.get('content-type') && text !== '');
+  return { status: res.status, body: text ? (json ? JSON.parse(text) : text) : undefined, headers: res.headers };
 }

@@ -195,6 +195,9 @@ const REST: RestRow[] = [
   { route: 'PATCH /api/v1/tickers/:id', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/tickers/${await w.newTicker()}`, body: { title: 'Renamed', status: 'ended' } }) },
   { route: 'GET /api/v1/tickers/:id/entries', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/entries` }) },
   { route: 'GET /api/v1/tickers/:id/key-events', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/key-events` }) },
+  { route: 'GET /api/v1/tickers/:id/feed.rss', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/feed.rss` }) },
+  { route: 'GET /api/v1/tickers/:id/feed.atom', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/feed.atom` }) },
+  { route: 'GET /api/v1/tickers/:id/feed.json', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/feed.json` }) },
   { route: 'POST /api/v1/tickers/:id/entries', ok: 201, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/entries`, body: { kind: 'text', body: '<p>news</p>' } }) },
   { route: 'GET /api/v1/tickers/:id/entries/:entryId', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/entries/${w.entry}` }) },
   {

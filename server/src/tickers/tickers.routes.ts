@@ -4,6 +4,7 @@ import { idParam, tickerIdParam } from '../http/params';
 import { changesRoute } from '../http/changes';
 import { createEntry, deleteEntry, getEntry, listEntriesPage, listKeyEventsOf, patchEntry } from './entries.service';
 import { createTicker, getTicker, listTickersPage, patchTicker } from './tickers.service';
+import { feedRoute } from './feeds';
 
 export function tickersRouter(ctx: AppContext): Router {
   const r = Router();
@@ -42,6 +43,9 @@ export function tickersRouter(ctx: AppContext): Router {
   });
 
   r.get('/tickers/:id/changes', changesRoute(ctx, 'ticker'));
+  r.get('/tickers/:id/feed.rss', feedRoute(ctx, 'rss'));
+  r.get('/tickers/:id/feed.atom', feedRoute(ctx, 'atom'));
+  r.get('/tickers/:id/feed.json', feedRoute(ctx, 'json'));
 
   return r;
 }

@@ -1,0 +1,127 @@
+import type { RequestHandler } from 'express';
+import { Feed } from 'feed';
+import type { Entry, Ticker } from '@liveticker/schemas';
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { tickerIdParam } from '../http/params';
+import { listEntries, listPinned } from './entries.repo';
+import { findTicker } from './tickers.repo';
+
+/** How many of the newest entries a feed carries. */
+const FEED_ENTRIES = 50;
+
+export type FeedFormat = 'rss' | 'atom' | 'json';
+
+const CONTENT_TYPES: Record<FeedFormat, string> = {
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+};
+
+/** The entry's text without markup (for a title and a summary); the HTML went through the allowlist. */
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function headline(e: Entry): string {
+  if (e.title) return e.title;
+  const text = textOf(e.body);
+  const sentence = /^.{1,160}?[.!?](\s|$)/.exec(text)?.[0].trim() ?? text.slice(0, 160);
+  return sentence || e.kind;
+}
+
+/** The entry as a feed reader shows it: its body, its picture with caption and credit, its teaser. */
+function contentOf(e: Entry): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  let html = e.body;
+  if (e.image) {
+    const caption = [e.image.caption, e.image.credit].filter(Boolean).map((s) => esc(s!)).join(' · ');
+    html += `<figure><img src="${esc(e.image.url)}" alt="${esc(e.image.caption ?? '')}"${e.image.width ? ` width="${e.image.width}"` : ''}${e.image.height ? ` height="${e.image.height}"` : ''}>${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
+  }
+  if (e.teaser) html += `<p><a href="${esc(e.teaser.url)}">${esc(e.teaser.title)}</a></p>`;
+  return html;
+}
+
+/** The ticker as a feed: its newest entries (pinned ones among them by time), edits as `updated`. */
+export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[], publicUrl: string): string {
+  const page = `${publicUrl}/widgets/ticker.html?ticker=${encodeURIComponent(ticker.id)}&lang=${ticker.locale}`;
+  const self = (f: FeedFormat) => `${publicUrl}/api/v1/tickers/${encodeURIComponent(ticker.id)}/feed.${f}`;
+  const newest = entries.reduce((at, e) => (e.updatedAt > at ? e.updatedAt : at), ticker.updatedAt);
+  const feed = new Feed({
+    title: ticker.title,
+    description: ticker.description || ticker.title,
+    id: page,
+    link: page,
+    language: ticker.locale,
+    updated: new Date(newest),
+    generator: 'liveticker',
+    copyright: '',
+    feedLinks: { rss: self('rss'), atom: self('atom'), json: self('json') },
+  });
+  for (const e of entries) {
+    const url = `${page}#entry-${encodeURIComponent(e.id)}`;
+    feed.addItem({
+      title: headline(e),
+      id: url,
+      link: url,
+      description: textOf(e.body).slice(0, 300),
+      content: contentOf(e),
+      date: new Date(e.updatedAt),
+      published: new Date(e.publishedAt),
+      author: [{ name: e.author.displayName }],
+      ...(e.image ? { image: e.image.url } : {}),
+    });
+  }
+  if (format === 'rss') return feed.rss2();
+  if (format === 'atom') return feed.atom1();
+  return toJsonFeed11(feed.json1(), ticker.locale);
+}
+
+/**
+ * The library writes JSON Feed 1.0; 1.1 adds `language` and `authors` (an array; `author` stays
+ * beside it for 1.0 readers, as the spec suggests).
+ */
+function toJsonFeed11(json: string, language: string): string {
+  const feed = JSON.parse(json) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
+  feed.version = 'https://jsonfeed.org/version/1.1';
+  feed.language = language;
+  for (const item of feed.items) if (item.author) item.authors = [item.author];
+  return JSON.stringify(feed);
+}
+
+/**
+ * `GET /tickers/:id/feed.(rss|atom|json)`: the ticker's newest entries for feed readers and other
+ * systems. The ETag is the stream's head (every entry and ticker change moves it), so a reader
+ * polling a ticker that did not move gets a 304 without a single entry read.
+ */
+export function feedRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>, format: FeedFormat): RequestHandler {
+  return async (req, res) => {
+    const id = tickerIdParam(req.params.id);
+    const pos = await ctx.changeLog.position(`ticker:${id}`);
+    if (!pos) throw new AppError('not_found', `no ticker ${id}`);
+    const etag = `W/"feed.${format}.${pos.epoch}.${pos.rev}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'public, max-age=10, stale-while-revalidate=60');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    const ticker = await findTicker(ctx.db, id);
+    if (!ticker) throw new AppError('not_found', `no ticker ${id}`);
+    const [flow, pinned] = await Promise.all([listEntries(ctx.db, { tickerId: id, order: 'newest', limit: FEED_ENTRIES }), listPinned(ctx.db, id)]);
+    // Pinned entries take their place by time here; deleted ones are gone.
+    const entries = [...new Map([...flow, ...pinned].filter((e) => !e.deletedAt).map((e) => [e.id, e])).values()]
+      .sort((a, b) => b.seq - a.seq)
+      .slice(0, FEED_ENTRIES);
+    res.type(CONTENT_TYPES[format]).send(renderFeed(format, ticker, entries, ctx.config.publicUrl));
+  };
+}

@@ -1,0 +1,115 @@
+import { XMLParser } from 'fast-xml-parser';
+import type { Entry } from '@liveticker/schemas';
+import { DIALECTS } from '../helpers/db';
+import { setup } from '../helpers/server';
+import type { TestSetup } from '../helpers/server';
+import { opsApi } from '../helpers/api';
+
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' });
+/** One element or several, as an array. */
+const all = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+for (const dialect of DIALECTS) {
+  describe(`feeds: RSS 2.0, Atom, JSON Feed 1.1 (${dialect})`, () => {
+    let t: TestSetup;
+    let api: ReturnType<typeof opsApi>;
+    const posted: Entry[] = [];
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${t.url}/api/v1/tickers/feeds/${path}`, { headers });
+
+    beforeAll(async () => {
+      t = await setup(dialect);
+      api = opsApi(t.url);
+      await api.createTicker({ id: 'feeds', title: 'Election night & more', description: 'Live from the count', status: 'live', locale: 'en' });
+      posted.push(await api.post('feeds', { kind: 'text', title: 'Welcome', body: '<p>We report live.</p>', pinned: true }));
+      for (let i = 1; i <= 3; i++) posted.push(await api.post('feeds', { body: `<p>Update ${i}: the count goes on. More later.</p>` }));
+      posted.push(
+        await api.post('feeds', {
+          title: 'Ends ]]> here & <b>not bold</b>',
+          body: '<p>Counting votes</p>',
+          image: { url: 'https://img.example.org/count.jpg', caption: 'The count', credit: 'Photo: Agency', width: 800, height: 450 },
+          teaser: { url: 'https://news.example.org/analysis', title: 'Analysis: what the numbers mean' },
+        }),
+      );
+    });
+    afterAll(() => t.close());
+
+    const page = () => `${t.url}/widgets/ticker.html?ticker=feeds&lang=en`;
+
+    it('RSS 2.0: the channel and the entries newest first (the pinned one by its time), each with its permalink, text and picture', async () => {
+      const res = await get('feed.rss');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/rss\+xml/);
+      const channel = xml.parse(await res.text()).rss.channel;
+      expect(channel.title).toBe('Election night & more');
+      expect(channel.description).toBe('Live from the count');
+      expect(channel.link).toBe(page());
+      const items = all(channel.item);
+      expect(items.map((i: { guid: { '#text': string } }) => i.guid['#text'])).toEqual([...posted].reverse().map((e) => `${page()}#entry-${e.id}`));
+      // The title came through the XML intact: no markup, no broken CDATA.
+      expect(items[0].title).toBe('Ends ]]> here & <b>not bold</b>');
+      expect(items[1].title).toBe('Update 3: the count goes on.');
+      expect(items[0]['content:encoded']).toContain('<figcaption>The count · Photo: Agency</figcaption>');
+      expect(items[0]['content:encoded']).toContain('href="https://news.example.org/analysis"');
+      expect(new Date(items[4].pubDate).toISOString()).toBe(new Date(posted[0].publishedAt).toISOString().replace(/\.\d{3}Z$/, '.000Z'));
+    });
+
+    it('Atom: an edit shows as the entry\'s new content and `updated`; a deleted entry is gone from every format', async () => {
+      const target = posted[2];
+      const edited = await api.edit('feeds', target.id, { version: target.version, body: '<p>Update 2, corrected: a recount.</p>' });
+      const removed = posted[1];
+      await api.remove('feeds', removed.id);
+
+      const atom = xml.parse(await (await get('feed.atom')).text()).feed;
+      expect(atom.title).toBe('Election night & more');
+      const entries = all(atom.entry) as Array<{ id: string; updated: string; content: { '#text': string } | string }>;
+      const mine = entries.find((e) => e.id === `${page()}#entry-${target.id}`)!;
+      expect(new Date(mine.updated).toISOString()).toBe(new Date(edited.updatedAt).toISOString());
+      expect(edited.updatedAt > target.updatedAt).toBe(true);
+      expect(typeof mine.content === 'string' ? mine.content : mine.content['#text']).toContain('a recount');
+      expect(new Date(atom.updated).getTime()).toBeGreaterThanOrEqual(new Date(mine.updated).getTime());
+
+      const gone = `#entry-${removed.id}`;
+      expect(entries.some((e) => e.id.endsWith(gone))).toBe(false);
+      expect(await (await get('feed.rss')).text()).not.toContain(gone);
+      expect(await (await get('feed.json')).text()).not.toContain(gone);
+    });
+
+    it('JSON Feed 1.1: the fields readers need, ids and urls that are the permalinks', async () => {
+      const res = await get('feed.json');
+      expect(res.headers.get('content-type')).toMatch(/^application\/feed\+json/);
+      const feed = (await res.json()) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
+      expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
+      expect(feed).toMatchObject({ title: 'Election night & more', home_page_url: page(), feed_url: `${t.url}/api/v1/tickers/feeds/feed.json`, language: 'en' });
+      expect(feed.items.length).toBeGreaterThan(0);
+      for (const item of feed.items) {
+        expect(item.id).toBe(item.url);
+        expect(String(item.url)).toMatch(/#entry-/);
+        expect(typeof item.content_html).toBe('string');
+        expect(Number.isNaN(Date.parse(String(item.date_published)))).toBe(false);
+        expect(Number.isNaN(Date.parse(String(item.date_modified)))).toBe(false);
+        expect(item.authors).toEqual([{ name: expect.any(String) }]);
+      }
+      expect(feed.items[0]).toMatchObject({ title: 'Ends ]]> here & <b>not bold</b>', image: 'https://img.example.org/count.jpg' });
+    });
+
+    it('answers If-None-Match with 304 until the ticker moves, and may be cached briefly by a CDN', async () => {
+      for (const format of ['rss', 'atom', 'json']) {
+        const first = await get(`feed.${format}`);
+        const etag = first.headers.get('etag')!;
+        expect(etag).toMatch(/^W\/"feed\./);
+        expect(first.headers.get('cache-control')).toMatch(/public, max-age=\d+, stale-while-revalidate=\d+/);
+        expect((await get(`feed.${format}`, { 'if-none-match': etag })).status).toBe(304);
+      }
+      const before = (await get('feed.rss')).headers.get('etag')!;
+      await api.post('feeds', { body: '<p>One more.</p>' });
+      const after = await get('feed.rss', { 'if-none-match': before });
+      expect(after.status).toBe(200);
+      expect(after.headers.get('etag')).not.toBe(before);
+      expect(await after.text()).toContain('One more.');
+    });
+
+    it('an unknown ticker is a 404 in every format', async () => {
+      for (const format of ['rss', 'atom', 'json']) expect((await fetch(`${t.url}/api/v1/tickers/nope/feed.${format}`)).status).toBe(404);
+    });
+  });
+}

@@ -93,6 +93,8 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   readonly socket: Socket;
   readonly rest: RestClient;
   private token: string | undefined;
+  /** Tokens whose session this client saw end. */
+  private readonly ended = new Set<string>();
   private closed = false;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -155,6 +157,7 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       const code = err.data?.code;
       if (code === 'login_required' && this.token) {
         // A stale token (expired, revoked) must not stop reading: drop it and connect anonymously.
+        this.ended.add(this.token);
         this.token = undefined;
         this.emit('sessionEnded', { reason: 'token_invalid' });
         this.scheduleReconnect(0);
@@ -174,6 +177,7 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       for (const s of this.syncs.get(frame.stream) ?? []) s.onFrame(frame);
     });
     this.socket.on(SOCKET_EVENTS.sessionEnded, (data: { reason: string }) => {
+      if (this.token) this.ended.add(this.token);
       this.token = undefined;
       this.emit('sessionEnded', data);
     });
@@ -268,6 +272,14 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   /** Uses a new token for REST now and for the socket from its next connection. */
   setToken(token: string | undefined): void {
     this.token = token;
+  }
+
+  /**
+   * Whether this client already saw `token`'s session end (expired, revoked, banned): a widget
+   * mounted later (the chat's script loads after the ticker's) must not take it up again.
+   */
+  hasEnded(token: string): boolean {
+    return this.ended.has(token);
   }
 
   /** Reconnects the socket so the server sees the current token. */

@@ -31,9 +31,20 @@ describe('reader faults in a real browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.addInitScript((token) => sessionStorage.setItem('liveticker.token', token), user.token);
-    await page.goto(`${t.url}/widgets/live.html?ticker=night&lang=en`);
+    // The chat's script arrives after the shared connection was refused the stale token (as on a
+    // slow network): the chat must not take the dead token up again.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/sdk/liveticker-chat.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    // (The held script holds the load event too.)
+    await page.goto(`${t.url}/widgets/live.html?ticker=night&lang=en`, { waitUntil: 'domcontentloaded' });
     await page.waitForSelector('.lt-list .lt-body');
     expect(await page.textContent('.lt-title')).toBe('Election night');
+    await new Promise((r) => setTimeout(r, 500));
+    release();
     await page.waitForSelector('.ltc-join');
     expect(await page.evaluate(() => sessionStorage.getItem('liveticker.token'))).toBeNull();
     expect(errors).toEqual([]);

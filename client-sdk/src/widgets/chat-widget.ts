@@ -90,6 +90,11 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     else sessionStorage.removeItem(TOKEN_KEY);
   };
   let token = store === 'session' ? (sessionStorage.getItem(TOKEN_KEY) ?? undefined) : undefined;
+  // The shared client already saw this login end (before this widget was mounted): it is gone.
+  if (token && opts.client?.hasEnded(token)) {
+    token = undefined;
+    keep(undefined);
+  }
   const client = opts.client ?? createClient({ url: opts.url, token, withCredentials: true });
   if (opts.client && token) client.setToken(token);
   const view = client.chat(opts.ticker);

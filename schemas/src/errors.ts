@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'slow_mode',
   'message_rejected',
   'unavailable',
+  'not_implemented',
   'internal',
 ] as const;
 
@@ -53,6 +54,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   slow_mode: 429,
   message_rejected: 422,
   unavailable: 503,
+  not_implemented: 501,
   internal: 500,
 };
 

@@ -198,6 +198,9 @@ const REST: RestRow[] = [
   { route: 'GET /api/v1/tickers/:id/feed.rss', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/feed.rss` }) },
   { route: 'GET /api/v1/tickers/:id/feed.atom', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/feed.atom` }) },
   { route: 'GET /api/v1/tickers/:id/feed.json', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/feed.json` }) },
+  { route: 'GET /api/v1/tickers/:id/html', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/html` }) },
+  { route: 'GET /api/v1/tickers/:id/fragment', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/fragment` }) },
+  { route: 'GET /api/v1/oembed', ok: 200, want: anyone, call: ({ w }) => ({ path: `/oembed?url=${encodeURIComponent(`${w.url}/api/v1/tickers/${t(w)}/html`)}` }) },
   { route: 'POST /api/v1/tickers/:id/entries', ok: 201, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/entries`, body: { kind: 'text', body: '<p>news</p>' } }) },
   { route: 'GET /api/v1/tickers/:id/entries/:entryId', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/entries/${w.entry}` }) },
   {

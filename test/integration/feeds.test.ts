@@ -13,38 +13,43 @@ for (const dialect of DIALECTS) {
   describe(`feeds: RSS 2.0, Atom, JSON Feed 1.1 (${dialect})`, () => {
     let t: TestSetup;
     let api: ReturnType<typeof opsApi>;
-    const posted: Entry[] = [];
-    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${t.url}/api/v1/tickers/feeds/${path}`, { headers });
-
-    beforeAll(async () => {
-      t = await setup(dialect);
-      api = opsApi(t.url);
-      await api.createTicker({ id: 'feeds', title: 'Election night & more', description: 'Live from the count', status: 'live', locale: 'en' });
-      posted.push(await api.post('feeds', { kind: 'text', title: 'Welcome', body: '<p>We report live.</p>', pinned: true }));
-      for (let i = 1; i <= 3; i++) posted.push(await api.post('feeds', { body: `<p>Update ${i}: the count goes on. More later.</p>` }));
+    // Each test has a ticker of its own (they run in any order).
+    const get = (id: string, path: string, headers: Record<string, string> = {}) => fetch(`${t.url}/api/v1/tickers/${id}/${path}`, { headers });
+    const makeTicker = async (id: string) => {
+      await api.createTicker({ id, title: 'Election night & more', description: 'Live from the count', status: 'live', locale: 'en' });
+      const posted: Entry[] = [];
+      posted.push(await api.post(id, { kind: 'text', title: 'Welcome', body: '<p>We report live.</p>', pinned: true }));
+      for (let i = 1; i <= 3; i++) posted.push(await api.post(id, { body: `<p>Update ${i}: the count goes on. More later.</p>` }));
       posted.push(
-        await api.post('feeds', {
+        await api.post(id, {
           title: 'Ends ]]> here & <b>not bold</b>',
           body: '<p>Counting votes</p>',
           image: { url: 'https://img.example.org/count.jpg', caption: 'The count', credit: 'Photo: Agency', width: 800, height: 450 },
           teaser: { url: 'https://news.example.org/analysis', title: 'Analysis: what the numbers mean' },
         }),
       );
+      return posted;
+    };
+
+    beforeAll(async () => {
+      t = await setup(dialect);
+      api = opsApi(t.url);
     });
     afterAll(() => t.close());
 
-    const page = () => `${t.url}/widgets/ticker.html?ticker=feeds&lang=en`;
+    const page = (id: string) => `${t.url}/api/v1/tickers/${id}/html`;
 
     it('RSS 2.0: the channel and the entries newest first (the pinned one by its time), each with its permalink, text and picture', async () => {
-      const res = await get('feed.rss');
+      const posted = await makeTicker('rss');
+      const res = await get('rss', 'feed.rss');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/rss\+xml/);
       const channel = xml.parse(await res.text()).rss.channel;
       expect(channel.title).toBe('Election night & more');
       expect(channel.description).toBe('Live from the count');
-      expect(channel.link).toBe(page());
+      expect(channel.link).toBe(page('rss'));
       const items = all(channel.item);
-      expect(items.map((i: { guid: { '#text': string } }) => i.guid['#text'])).toEqual([...posted].reverse().map((e) => `${page()}#entry-${e.id}`));
+      expect(items.map((i: { guid: { '#text': string } }) => i.guid['#text'])).toEqual([...posted].reverse().map((e) => `${page('rss')}#entry-${e.id}`));
       // The title came through the XML intact: no markup, no broken CDATA.
       expect(items[0].title).toBe('Ends ]]> here & <b>not bold</b>');
       expect(items[1].title).toBe('Update 3: the count goes on.');
@@ -54,15 +59,16 @@ for (const dialect of DIALECTS) {
     });
 
     it('Atom: an edit shows as the entry\'s new content and `updated`; a deleted entry is gone from every format', async () => {
-      const target = posted[2];
-      const edited = await api.edit('feeds', target.id, { version: target.version, body: '<p>Update 2, corrected: a recount.</p>' });
-      const removed = posted[1];
-      await api.remove('feeds', removed.id);
+      const posted = await makeTicker('atom');
+      const target = posted[2]!;
+      const edited = await api.edit('atom', target.id, { version: target.version, body: '<p>Update 2, corrected: a recount.</p>' });
+      const removed = posted[1]!;
+      await api.remove('atom', removed.id);
 
-      const atom = xml.parse(await (await get('feed.atom')).text()).feed;
+      const atom = xml.parse(await (await get('atom', 'feed.atom')).text()).feed;
       expect(atom.title).toBe('Election night & more');
       const entries = all(atom.entry) as Array<{ id: string; updated: string; content: { '#text': string } | string }>;
-      const mine = entries.find((e) => e.id === `${page()}#entry-${target.id}`)!;
+      const mine = entries.find((e) => e.id === `${page('atom')}#entry-${target.id}`)!;
       expect(new Date(mine.updated).toISOString()).toBe(new Date(edited.updatedAt).toISOString());
       expect(edited.updatedAt > target.updatedAt).toBe(true);
       expect(typeof mine.content === 'string' ? mine.content : mine.content['#text']).toContain('a recount');
@@ -70,16 +76,17 @@ for (const dialect of DIALECTS) {
 
       const gone = `#entry-${removed.id}`;
       expect(entries.some((e) => e.id.endsWith(gone))).toBe(false);
-      expect(await (await get('feed.rss')).text()).not.toContain(gone);
-      expect(await (await get('feed.json')).text()).not.toContain(gone);
+      expect(await (await get('atom', 'feed.rss')).text()).not.toContain(gone);
+      expect(await (await get('atom', 'feed.json')).text()).not.toContain(gone);
     });
 
     it('JSON Feed 1.1: the fields readers need, ids and urls that are the permalinks', async () => {
-      const res = await get('feed.json');
+      await makeTicker('json');
+      const res = await get('json', 'feed.json');
       expect(res.headers.get('content-type')).toMatch(/^application\/feed\+json/);
       const feed = (await res.json()) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
       expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
-      expect(feed).toMatchObject({ title: 'Election night & more', home_page_url: page(), feed_url: `${t.url}/api/v1/tickers/feeds/feed.json`, language: 'en' });
+      expect(feed).toMatchObject({ title: 'Election night & more', home_page_url: page('json'), feed_url: `${t.url}/api/v1/tickers/json/feed.json`, language: 'en' });
       expect(feed.items.length).toBeGreaterThan(0);
       for (const item of feed.items) {
         expect(item.id).toBe(item.url);
@@ -93,16 +100,17 @@ for (const dialect of DIALECTS) {
     });
 
     it('answers If-None-Match with 304 until the ticker moves, and may be cached briefly by a CDN', async () => {
+      await makeTicker('etag');
       for (const format of ['rss', 'atom', 'json']) {
-        const first = await get(`feed.${format}`);
+        const first = await get('etag', `feed.${format}`);
         const etag = first.headers.get('etag')!;
         expect(etag).toMatch(/^W\/"feed\./);
         expect(first.headers.get('cache-control')).toMatch(/public, max-age=\d+, stale-while-revalidate=\d+/);
-        expect((await get(`feed.${format}`, { 'if-none-match': etag })).status).toBe(304);
+        expect((await get('etag', `feed.${format}`, { 'if-none-match': etag })).status).toBe(304);
       }
-      const before = (await get('feed.rss')).headers.get('etag')!;
-      await api.post('feeds', { body: '<p>One more.</p>' });
-      const after = await get('feed.rss', { 'if-none-match': before });
+      const before = (await get('etag', 'feed.rss')).headers.get('etag')!;
+      await api.post('etag', { body: '<p>One more.</p>' });
+      const after = await get('etag', 'feed.rss', { 'if-none-match': before });
       expect(after.status).toBe(200);
       expect(after.headers.get('etag')).not.toBe(before);
       expect(await after.text()).toContain('One more.');

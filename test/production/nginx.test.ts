@@ -133,7 +133,7 @@ describe('two nodes behind nginx (deploy/nginx.conf)', () => {
       return { statuses, byNginx, passed: statuses.filter((st) => st !== 429).length };
     };
     const started = Date.now();
-    const [handshakes, reads] = await Promise.all([flood('127.0.0.9', '/socket.io/?EIO=4&transport=polling', 1500), flood('127.0.0.10', '/api/v1/tickers/lb/changes?since=0', 1500)]);
+    const [handshakes, reads] = await Promise.all([flood('127.0.0.9', '/socket.io/?EIO=4&transport=polling', 1500), flood('127.0.0.10', '/api/v1/tickers/nope/changes?since=0', 1500)]);
     const seconds = (Date.now() - started) / 1000;
     // At most the burst (200) and the rate (20/s handshakes, 50/s API) reached the nodes.
     expect(handshakes.byNginx).toBeGreaterThan(0);
@@ -141,9 +141,10 @@ describe('two nodes behind nginx (deploy/nginx.conf)', () => {
     expect(reads.byNginx).toBeGreaterThan(0);
     expect(reads.passed).toBeLessThanOrEqual(200 + 50 * seconds + 50);
     // The flooders' addresses only: a reader from elsewhere connects at once.
+    await opsApi(url).createTicker({ id: 'flood', title: 'Flooded', status: 'live' });
     const c = createClient({ url });
     clients.push(c);
-    await c.ticker('lb', { order: 'oldest', pageSize: 10 }).ready;
+    await c.ticker('flood', { order: 'oldest', pageSize: 10 }).ready;
   }, 60_000);
 
   it('keeps /metrics inside, however it is spelled', async () => {

@@ -38,7 +38,7 @@ const WidgetQuery = z.object({
  * Sends a page with its own CSP. `frameAncestors`: who may show it in a frame (the widget pages:
  * this server and the CORS_ORIGINS sites); every other page may not be framed at all.
  */
-function sendPage(res: Response, html: (nonce: string) => string, frameAncestors: string[] = ["'none'"]): void {
+export function sendPage(res: Response, html: (nonce: string) => string, frameAncestors: string[] = ["'none'"]): void {
   const nonce = randomBytes(16).toString('base64');
   // The CSP's frame-ancestors decides; the older header could only say "same origin".
   if (frameAncestors[0] !== "'none'") res.removeHeader('X-Frame-Options');

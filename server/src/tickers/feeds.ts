@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import { tickerIdParam } from '../http/params';
 import { listEntries, listPinned } from './entries.repo';
 import { findTicker } from './tickers.repo';
+import { headline, textOf, tickerPageUrl } from './entry-text';
 
 /** How many of the newest entries a feed carries. */
 const FEED_ENTRIES = 50;
@@ -17,27 +18,6 @@ const CONTENT_TYPES: Record<FeedFormat, string> = {
   atom: 'application/atom+xml; charset=utf-8',
   json: 'application/feed+json; charset=utf-8',
 };
-
-/** The entry's text without markup (for a title and a summary); the HTML went through the allowlist. */
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-function headline(e: Entry): string {
-  if (e.title) return e.title;
-  const text = textOf(e.body);
-  const sentence = /^.{1,160}?[.!?](\s|$)/.exec(text)?.[0].trim() ?? text.slice(0, 160);
-  return sentence || e.kind;
-}
 
 /** The entry as a feed reader shows it: its body, its picture with caption and credit, its teaser. */
 function contentOf(e: Entry): string {
@@ -53,7 +33,7 @@ function contentOf(e: Entry): string {
 
 /** The ticker as a feed: its newest entries (pinned ones among them by time), edits as `updated`. */
 export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[], publicUrl: string): string {
-  const page = `${publicUrl}/widgets/ticker.html?ticker=${encodeURIComponent(ticker.id)}&lang=${ticker.locale}`;
+  const page = tickerPageUrl(publicUrl, ticker.id);
   const self = (f: FeedFormat) => `${publicUrl}/api/v1/tickers/${encodeURIComponent(ticker.id)}/feed.${f}`;
   const newest = entries.reduce((at, e) => (e.updatedAt > at ? e.updatedAt : at), ticker.updatedAt);
   const feed = new Feed({

@@ -5,6 +5,7 @@ import { changesRoute } from '../http/changes';
 import { createEntry, deleteEntry, getEntry, listEntriesPage, listKeyEventsOf, patchEntry } from './entries.service';
 import { createTicker, getTicker, listTickersPage, patchTicker } from './tickers.service';
 import { feedRoute } from './feeds';
+import { fragmentRoute, htmlRoute, oembedRoute } from './rendered';
 
 export function tickersRouter(ctx: AppContext): Router {
   const r = Router();
@@ -46,6 +47,9 @@ export function tickersRouter(ctx: AppContext): Router {
   r.get('/tickers/:id/feed.rss', feedRoute(ctx, 'rss'));
   r.get('/tickers/:id/feed.atom', feedRoute(ctx, 'atom'));
   r.get('/tickers/:id/feed.json', feedRoute(ctx, 'json'));
+  r.get('/tickers/:id/html', htmlRoute(ctx));
+  r.get('/tickers/:id/fragment', fragmentRoute(ctx));
+  r.get('/oembed', oembedRoute(ctx));
 
   return r;
 }

@@ -1,0 +1,213 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import type { Entry, Ticker } from '@liveticker/schemas';
+import type { AppContext } from '../context';
+import { AppError, parseInput } from '../errors';
+import { tickerIdParam } from '../http/params';
+import { sendPage } from '../http/pages';
+import { listEntriesPage } from './entries.service';
+import { findTicker } from './tickers.repo';
+import { headline, textOf, tickerPageUrl } from './entry-text';
+
+/** How many entries a server-rendered page shows before its "older entries" link. */
+const PAGE_ENTRIES = 20;
+
+const RenderQuery = z.strictObject({
+  order: z.enum(['newest', 'oldest']).default('newest'),
+  cursor: z.string().max(300).optional(),
+});
+
+const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const STRINGS: Record<string, { older: string; newer: string; pinned: string; updated: string; live: string; ended: string; scheduled: string }> = {
+  de: { older: 'Ältere Einträge', newer: 'Neuere Einträge', pinned: 'Angeheftet', updated: 'aktualisiert', live: 'Live', ended: 'Beendet', scheduled: 'Geplant' },
+  en: { older: 'Older entries', newer: 'Newer entries', pinned: 'Pinned', updated: 'updated', live: 'Live', ended: 'Ended', scheduled: 'Scheduled' },
+  ru: { older: 'Более ранние записи', newer: 'Более новые записи', pinned: 'Закреплено', updated: 'обновлено', live: 'В эфире', ended: 'Завершено', scheduled: 'Запланировано' },
+};
+
+/**
+ * schema.org LiveBlogPosting for the entries shown: what search engines read of a live blog
+ * (coverage window, each update as a BlogPosting with its permalink and picture).
+ */
+export function liveBlogJsonLd(ticker: Ticker, entries: Entry[], page: string): Record<string, unknown> {
+  const start = ticker.coverageStart ?? ticker.createdAt;
+  return {
+    '@context': 'https://schema.org',
+    '@type': 'LiveBlogPosting',
+    '@id': page,
+    url: page,
+    headline: ticker.title,
+    description: ticker.description || ticker.title,
+    inLanguage: ticker.locale,
+    datePublished: ticker.createdAt,
+    dateModified: entries.reduce((at, e) => (e.updatedAt > at ? e.updatedAt : at), ticker.updatedAt),
+    coverageStartTime: start,
+    ...(ticker.status === 'ended' ? { coverageEndTime: ticker.coverageEnd ?? ticker.updatedAt } : {}),
+    liveBlogUpdate: entries.map((e) => ({
+      '@type': 'BlogPosting',
+      '@id': `${page}#entry-${e.id}`,
+      url: `${page}#entry-${e.id}`,
+      headline: headline(e).slice(0, 110),
+      datePublished: e.publishedAt,
+      dateModified: e.updatedAt,
+      articleBody: textOf(e.body),
+      author: { '@type': 'Person', name: e.author.displayName },
+      ...(e.image
+        ? {
+            image: {
+              '@type': 'ImageObject',
+              url: e.image.url,
+              ...(e.image.caption ? { caption: e.image.caption } : {}),
+              ...(e.image.credit ? { creditText: e.image.credit } : {}),
+              ...(e.image.width ? { width: e.image.width } : {}),
+              ...(e.image.height ? { height: e.image.height } : {}),
+            },
+          }
+        : {}),
+    })),
+  };
+}
+
+function time(iso: string, lang: string, cls = ''): string {
+  const d = new Date(iso);
+  return `<time${cls ? ` class="${cls}"` : ''} datetime="${esc(d.toISOString())}">${esc(d.toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }))} UTC</time>`;
+}
+
+function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en']): string {
+  const parts = [`<article class="lt-entry${e.pinned ? ' pinned' : ''}" id="entry-${esc(e.id)}" data-rev="${e.rev}">`];
+  parts.push(`<div class="lt-when"><a href="#entry-${esc(e.id)}">${time(e.publishedAt, lang)}</a>`);
+  if (e.updatedAt !== e.publishedAt && e.version > 1) parts.push(` <small>${esc(t.updated)} ${time(e.updatedAt, lang)}</small>`);
+  parts.push('</div><div class="lt-main">');
+  if (e.pinned) parts.push(`<span class="lt-label">${esc(t.pinned)}</span>`);
+  if (e.title) parts.push(`<h2>${esc(e.title)}</h2>`);
+  // Bodies are stored sanitized to the allowlist: they go out as they are.
+  parts.push(`<div class="lt-body">${e.body}</div>`);
+  if (e.image) {
+    const credit = e.image.credit ? (e.image.creditUrl ? `<a href="${esc(e.image.creditUrl)}">${esc(e.image.credit)}</a>` : esc(e.image.credit)) : '';
+    const size = e.image.width && e.image.height ? ` width="${e.image.width}" height="${e.image.height}"` : '';
+    parts.push(`<figure><img src="${esc(e.image.url)}" alt="${esc(e.image.caption ?? '')}"${size} loading="lazy"><figcaption>${esc(e.image.caption ?? '')}${credit ? ` <span class="lt-credit">${credit}</span>` : ''}</figcaption></figure>`);
+  }
+  if (e.teaser) parts.push(`<p class="lt-teaser"><a href="${esc(e.teaser.url)}">${esc(e.teaser.title)}</a></p>`);
+  parts.push('</div></article>');
+  return parts.join('');
+}
+
+const CSS = `.liveticker{font:16px/1.5 Georgia,serif;color:#1a1a1a;max-width:44rem}.liveticker header h1{font:700 1.5rem system-ui,sans-serif;margin:0 0 .25rem}
+.lt-status{font:700 .75rem system-ui,sans-serif;text-transform:uppercase;background:#c00018;color:#fff;padding:.1rem .4rem;border-radius:3px}
+.lt-entry{display:grid;grid-template-columns:7rem minmax(0,1fr);gap:.75rem;border-bottom:1px solid #ddd;padding:.9rem 0}
+.lt-entry.pinned{background:#fff8e1}.lt-when{font:700 .8rem system-ui,sans-serif;color:#c00018}.lt-when a{color:inherit;text-decoration:none}
+.lt-when small{display:block;font-weight:400;color:#595959}.lt-label{font:700 .7rem system-ui,sans-serif;text-transform:uppercase;color:#7a5200}
+.lt-entry h2{font:700 1.05rem/1.3 system-ui,sans-serif;margin:0 0 .25rem}.lt-entry img{max-width:100%;height:auto}
+.lt-entry figure{margin:.5rem 0}.lt-entry figcaption{font:.8rem system-ui,sans-serif;color:#454545}.lt-credit{color:#595959}
+.lt-pages{display:flex;justify-content:space-between;margin:1rem 0;font:.9rem system-ui,sans-serif}
+@media (max-width:600px){.lt-entry{grid-template-columns:1fr;gap:.25rem}}`;
+
+/** The rendered ticker: what a page without JavaScript, a crawler or a CMS's server include sees. */
+async function renderTicker(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>, req: Request) {
+  const id = tickerIdParam(req.params.id);
+  const q = parseInput(RenderQuery, req.query, 'query');
+  const pos = await ctx.changeLog.position(`ticker:${id}`);
+  const ticker = await findTicker(ctx.db, id);
+  if (!ticker || !pos) throw new AppError('not_found', `no ticker ${id}`);
+  const list = await listEntriesPage(ctx, id, { order: q.order, limit: String(PAGE_ENTRIES), ...(q.cursor ? { cursor: q.cursor } : {}) });
+  const entries = [...list.pinned, ...list.items.filter((e) => !e.deletedAt)];
+  const lang = STRINGS[ticker.locale] ? ticker.locale : 'en';
+  const t = STRINGS[lang]!;
+  const page = tickerPageUrl(ctx.config.publicUrl, id);
+  const link = (extra: Record<string, string>) => `${page}?${new URLSearchParams({ ...(q.order !== 'newest' ? { order: q.order } : {}), ...extra })}`.replace(/\?$/, '');
+  const jsonLd = JSON.stringify(liveBlogJsonLd(ticker, entries, page)).replace(/</g, '\\u003c');
+  const html = `<section class="liveticker" lang="${esc(ticker.locale)}" data-liveticker-ticker="${esc(id)}" data-liveticker-rev="${pos.rev}" data-liveticker-epoch="${esc(pos.epoch)}" data-liveticker-order="${q.order}">
+<header><h1>${esc(ticker.title)}</h1> <span class="lt-status">${esc(t[ticker.status])}</span>${ticker.description ? `<p>${esc(ticker.description)}</p>` : ''}</header>
+${entries.map((e) => entryHtml(e, lang, t)).join('\n')}
+<nav class="lt-pages">${q.cursor ? `<a href="${esc(link({}))}">${esc(t.newer)}</a>` : '<span></span>'}${list.nextCursor ? `<a rel="next" href="${esc(link({ cursor: list.nextCursor }))}">${esc(t.older)}</a>` : ''}</nav>
+<script type="application/ld+json">${jsonLd}</script>
+</section>`;
+  return { ticker, pos, html, page, order: q.order, cursor: q.cursor };
+}
+
+function cacheHeaders(req: Request, res: Response, kind: string, pos: { epoch: string; rev: number }): boolean {
+  const etag = `W/"${kind}.${pos.epoch}.${pos.rev}.${String(req.query.order ?? '')}.${String(req.query.cursor ?? '')}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', 'public, max-age=10, stale-while-revalidate=60');
+  if (req.headers['if-none-match'] !== etag) return false;
+  res.status(304).end();
+  return true;
+}
+
+/** `GET /tickers/:id/fragment`: the rendered ticker as an HTML fragment for a CMS to include. */
+export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
+  return async (req, res) => {
+    const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
+    if (pos && cacheHeaders(req, res, 'fragment', pos)) return;
+    const r = await renderTicker(ctx, req);
+    res.type('html').send(`<style>${CSS}</style>\n${r.html}`);
+  };
+}
+
+/** `GET /tickers/:id/html`: a whole page around it, with its feeds and oEmbed discovery. */
+export function htmlRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
+  return async (req, res) => {
+    const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
+    if (pos && cacheHeaders(req, res, 'html', pos)) return;
+    const r = await renderTicker(ctx, req);
+    const base = `${ctx.config.publicUrl}/api/v1/tickers/${encodeURIComponent(r.ticker.id)}`;
+    sendPage(
+      res,
+      () => `<!doctype html><html lang="${esc(r.ticker.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(r.ticker.title)}</title>${r.ticker.description ? `<meta name="description" content="${esc(r.ticker.description)}">` : ''}
+<link rel="canonical" href="${esc(r.cursor ? `${r.page}?cursor=${encodeURIComponent(r.cursor)}` : r.page)}">
+<link rel="alternate" type="application/rss+xml" title="RSS" href="${esc(base)}/feed.rss">
+<link rel="alternate" type="application/atom+xml" title="Atom" href="${esc(base)}/feed.atom">
+<link rel="alternate" type="application/feed+json" title="JSON Feed" href="${esc(base)}/feed.json">
+<link rel="alternate" type="application/json+oembed" href="${esc(`${ctx.config.publicUrl}/api/v1/oembed?url=${encodeURIComponent(r.page)}`)}" title="${esc(r.ticker.title)}">
+<style>body{margin:1rem}${CSS}</style></head><body>${r.html}</body></html>`,
+    );
+  };
+}
+
+const OembedQuery = z.object({
+  url: z.string().min(1).max(2000),
+  format: z.string().max(10).optional(),
+  maxwidth: z.coerce.number().int().min(100).max(5000).optional(),
+  maxheight: z.coerce.number().int().min(100).max(10000).optional(),
+});
+
+/**
+ * `GET /oembed?url=`: a CMS that pastes a ticker's page (the server-rendered page or a widget
+ * page) gets the iframe embed for it (oEmbed `rich`). Only this server's own pages are known.
+ */
+export function oembedRoute(ctx: Pick<AppContext, 'db' | 'config'>): RequestHandler {
+  return async (req, res) => {
+    const q = parseInput(OembedQuery, req.query, 'query');
+    if (q.format && q.format !== 'json') {
+      throw new AppError('not_implemented', 'only format=json is offered');
+    }
+    let asked: URL;
+    try {
+      asked = new URL(q.url);
+    } catch {
+      throw new AppError('validation_failed', 'url must be an absolute URL of a ticker page');
+    }
+    const own = new URL(ctx.config.publicUrl);
+    const id =
+      asked.origin === own.origin
+        ? (/^\/api\/v1\/tickers\/([^/]+)\/html$/.exec(asked.pathname)?.[1] ?? (/^\/widgets\/(ticker|live)\.html$/.test(asked.pathname) ? asked.searchParams.get('ticker') : null))
+        : null;
+    const ticker = id ? await findTicker(ctx.db, decodeURIComponent(id)) : undefined;
+    if (!ticker) throw new AppError('not_found', 'no ticker page at that url');
+    const width = Math.min(q.maxwidth ?? 700, 700);
+    const height = Math.min(q.maxheight ?? 800, 800);
+    const src = `${ctx.config.publicUrl}/widgets/ticker.html?ticker=${encodeURIComponent(ticker.id)}&lang=${ticker.locale}`;
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json({
+      version: '1.0',
+      type: 'rich',
+      provider_name: 'liveticker',
+      provider_url: ctx.config.publicUrl,
+      title: ticker.title,
+      width,
+      height,
+      html: `<iframe src="${esc(src)}" title="${esc(ticker.title)}" width="${width}" height="${height}" style="width:100%;max-width:${width}px;border:0" loading="lazy"></iframe>`,
+    });
+  };
+}

@@ -97,7 +97,7 @@ const CSS = `.liveticker{font:16px/1.5 Georgia,serif;color:#1a1a1a;max-width:44r
 .lt-entry{display:grid;grid-template-columns:7rem minmax(0,1fr);gap:.75rem;border-bottom:1px solid #ddd;padding:.9rem 0}
 .lt-entry.pinned{background:#fff8e1}.lt-when{font:700 .8rem system-ui,sans-serif;color:#c00018}.lt-when a{color:inherit;text-decoration:none}
 .lt-when small{display:block;font-weight:400;color:#595959}.lt-label{font:700 .7rem system-ui,sans-serif;text-transform:uppercase;color:#7a5200}
-.lt-entry h2{font:700 1.05rem/1.3 system-ui,sans-serif;margin:0 0 .25rem}.lt-entry img{max-width:100%;height:auto}
+.lt-entry h2{font:700 1.05rem/1.3 system-ui,sans-serif;margin:0 0 .25rem}.lt-body p{margin:0 0 .5rem}.lt-body blockquote{margin:0;font-style:italic;border-left:3px solid #c00018;padding-left:.75rem}.lt-entry img{max-width:100%;height:auto}
 .lt-entry figure{margin:.5rem 0}.lt-entry figcaption{font:.8rem system-ui,sans-serif;color:#454545}.lt-credit{color:#595959}
 .lt-pages{display:flex;justify-content:space-between;margin:1rem 0;font:.9rem system-ui,sans-serif}
 @media (max-width:600px){.lt-entry{grid-template-columns:1fr;gap:.25rem}}`;

@@ -100,6 +100,8 @@ for (const dialect of DIALECTS) {
       expect((await get('/tickers/nope/fragment')).status).toBe(404);
       expect((await get('/tickers/ssr/fragment?cursor=%%%')).status).toBe(400);
       expect((await get('/tickers/ssr/fragment?evil=1')).status).toBe(400);
+      // Line breaks in a cursor go into no header (the ETag names the page asked for).
+      expect((await get('/tickers/ssr/html?cursor=%0D%0ASet-Cookie:%20x=1')).status).toBe(400);
     });
 
     it('oEmbed: a pasted ticker page becomes an iframe embed; other URLs are not ours', async () => {

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { changesBody } from '../realtime/changelog';
 import { tickerIdParam } from './params';
+import { notModified } from './conditional';
 
 /** `GET …/changes?since=N` for one kind of a ticker's streams (`ticker` or `chat`). */
 export function changesRoute(ctx: Pick<AppContext, 'changeLog'>, kind: 'ticker' | 'chat'): RequestHandler {
@@ -15,13 +16,7 @@ export function changesRoute(ctx: Pick<AppContext, 'changeLog'>, kind: 'ticker' 
     if (!pos) throw new AppError('not_found', `no ticker ${id}`);
     // The answer is fixed by the question and the stream's head: a poller whose stream did not
     // move gets a 304 without the changes being read at all.
-    const etag = `W/"${pos.epoch}.${pos.rev}.${since ?? ''}.${epoch ?? ''}"`;
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'no-cache');
-    if (req.headers['if-none-match'] === etag) {
-      res.status(304).end();
-      return;
-    }
+    if (notModified(req, res, `W/"${pos.epoch}.${pos.rev}.${since ?? ''}.${epoch ?? ''}"`, 'no-cache')) return;
     if (since === undefined) {
       res.json({ rev: pos.rev, epoch: pos.epoch, changes: [] });
       return;

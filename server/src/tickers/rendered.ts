@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { tickerIdParam } from '../http/params';
 import { sendPage } from '../http/pages';
+import { PUBLIC_SHORT_CACHE, notModified } from '../http/conditional';
 import { listEntriesPage } from './entries.service';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
@@ -125,20 +126,16 @@ ${entries.map((e) => entryHtml(e, lang, t)).join('\n')}
   return { ticker, pos, html, page, order: q.order, cursor: q.cursor };
 }
 
-function cacheHeaders(req: Request, res: Response, kind: string, pos: { epoch: string; rev: number }): boolean {
-  const etag = `W/"${kind}.${pos.epoch}.${pos.rev}.${String(req.query.order ?? '')}.${String(req.query.cursor ?? '')}"`;
-  res.setHeader('ETag', etag);
-  res.setHeader('Cache-Control', 'public, max-age=10, stale-while-revalidate=60');
-  if (req.headers['if-none-match'] !== etag) return false;
-  res.status(304).end();
-  return true;
+/** The rendered answer is fixed by the stream's head and the page asked for. */
+function renderedNotModified(req: Request, res: Response, kind: string, pos: { epoch: string; rev: number }): boolean {
+  return notModified(req, res, `W/"${kind}.${pos.epoch}.${pos.rev}.${encodeURIComponent(String(req.query.order ?? ''))}.${encodeURIComponent(String(req.query.cursor ?? ''))}"`, PUBLIC_SHORT_CACHE);
 }
 
 /** `GET /tickers/:id/fragment`: the rendered ticker as an HTML fragment for a CMS to include. */
 export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
   return async (req, res) => {
     const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
-    if (pos && cacheHeaders(req, res, 'fragment', pos)) return;
+    if (pos && renderedNotModified(req, res, 'fragment', pos)) return;
     const r = await renderTicker(ctx, req);
     res.type('html').send(`<style>${CSS}</style>\n${r.html}`);
   };
@@ -148,7 +145,7 @@ export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog
 export function htmlRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
   return async (req, res) => {
     const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
-    if (pos && cacheHeaders(req, res, 'html', pos)) return;
+    if (pos && renderedNotModified(req, res, 'html', pos)) return;
     const r = await renderTicker(ctx, req);
     const base = `${ctx.config.publicUrl}/api/v1/tickers/${encodeURIComponent(r.ticker.id)}`;
     sendPage(

@@ -17,6 +17,29 @@ for (const dialect of DIALECTS) {
     });
     afterAll(() => t.close());
 
+    it('public reads carry an ETag from the stream head: 304 while nothing changed, 200 with the change after', async () => {
+      await api.createTicker({ id: 'etags', title: 'ETags', status: 'live' });
+      const first = await api.post('etags', { kind: 'key-event', title: 'Key', body: '<p>first</p>' });
+      const paths = ['/tickers/etags', '/tickers/etags/entries', '/tickers/etags/entries?order=oldest', '/tickers/etags/key-events', `/tickers/etags/entries/${first.id}`];
+      const tags = new Map<string, string>();
+      for (const p of paths) {
+        const res = await raw(t.url, 'GET', p);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('cache-control')).toBe('no-cache');
+        tags.set(p, res.headers.get('etag')!);
+        expect((await raw(t.url, 'GET', p, undefined, { 'if-none-match': tags.get(p)! })).status).toBe(304);
+      }
+      // Two questions of the same stream are two versions.
+      expect(tags.get('/tickers/etags/entries')).not.toBe(tags.get('/tickers/etags/entries?order=oldest'));
+      await api.edit('etags', first.id, { version: first.version, body: '<p>edited</p>' });
+      for (const p of paths) {
+        const res = await raw(t.url, 'GET', p, undefined, { 'if-none-match': tags.get(p)! });
+        expect(res.status).toBe(200);
+      }
+      expect((await raw(t.url, 'GET', `/tickers/etags/entries/${first.id}`)).body.body).toBe('<p>edited</p>');
+      expect((await raw(t.url, 'GET', '/tickers/nope', undefined, { 'if-none-match': 'W/"x"' })).status).toBe(404);
+    });
+
     it('creates a ticker with a slug made from the title, and refuses a taken id with 409', async () => {
       const created = await raw(t.url, 'POST', '/tickers', { title: 'Wahlabend in München: Live!', status: 'live' }, auth);
       expect(created.status).toBe(201);

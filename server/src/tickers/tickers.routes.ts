@@ -1,14 +1,29 @@
 import { Router } from 'express';
+import type { Request, Response } from 'express';
 import type { AppContext } from '../context';
 import { idParam, tickerIdParam } from '../http/params';
 import { changesRoute } from '../http/changes';
 import { createEntry, deleteEntry, getEntry, listEntriesPage, listKeyEventsOf, patchEntry } from './entries.service';
 import { createTicker, getTicker, listTickersPage, patchTicker } from './tickers.service';
 import { feedRoute } from './feeds';
+import { notModified } from '../http/conditional';
 import { fragmentRoute, htmlRoute, oembedRoute } from './rendered';
 
 export function tickersRouter(ctx: AppContext): Router {
   const r = Router();
+
+  /**
+   * Public reads of a ticker are fixed by its stream's head and the question: an `ETag` from
+   * both, and 304 for a client (or a CDN) that holds that version. `no-cache`, not a max-age:
+   * the SDK pairs a page with the stream's head, and a page older than the head it resumes from
+   * would lose the entries between them.
+   */
+  const unchanged = async (req: Request, res: Response, kind: string): Promise<boolean> => {
+    const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
+    if (!pos) return false; // the handler answers 404
+    const question = encodeURIComponent(req.originalUrl.split('?')[1] ?? '');
+    return notModified(req, res, `W/"${kind}.${pos.epoch}.${pos.rev}.${question}"`, 'no-cache');
+  };
 
   r.get('/tickers', async (req, res) => {
     res.json(await listTickersPage(ctx, req.query));
@@ -17,6 +32,7 @@ export function tickersRouter(ctx: AppContext): Router {
     res.status(201).json(await createTicker(ctx, req.actor, req.body));
   });
   r.get('/tickers/:id', async (req, res) => {
+    if (await unchanged(req, res, 'ticker')) return;
     res.json(await getTicker(ctx, tickerIdParam(req.params.id)));
   });
   r.patch('/tickers/:id', async (req, res) => {
@@ -24,15 +40,18 @@ export function tickersRouter(ctx: AppContext): Router {
   });
 
   r.get('/tickers/:id/entries', async (req, res) => {
+    if (await unchanged(req, res, 'entries')) return;
     res.json(await listEntriesPage(ctx, tickerIdParam(req.params.id), req.query));
   });
   r.get('/tickers/:id/key-events', async (req, res) => {
+    if (await unchanged(req, res, 'key-events')) return;
     res.json(await listKeyEventsOf(ctx, tickerIdParam(req.params.id), req.query));
   });
   r.post('/tickers/:id/entries', async (req, res) => {
     res.status(201).json(await createEntry(ctx, req.actor, tickerIdParam(req.params.id), req.body));
   });
   r.get('/tickers/:id/entries/:entryId', async (req, res) => {
+    if (await unchanged(req, res, `entry.${encodeURIComponent(req.params.entryId)}`)) return;
     res.json(await getEntry(ctx, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry')));
   });
   r.patch('/tickers/:id/entries/:entryId', async (req, res) => {

@@ -31,6 +31,13 @@ export interface ListViewOptions {
   pageSize?: number;
 }
 
+/** A first page read at or after the stream position `(epoch, rev)` (a server-rendered page's). */
+export interface ListStart<T> {
+  rev: number;
+  epoch: string;
+  page: ListPage<T>;
+}
+
 /**
  * The engine under the ticker and chat views: follows one stream, loads pages in either order,
  * and places every live change where it belongs — inserts, edits, deletes and pins — using the
@@ -40,8 +47,10 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
   pinned: T[] = [];
   /** Resolves once the first page is there. */
   readonly ready: Promise<void>;
+  /** Started from a page read elsewhere (a server-rendered one): no first-page request. */
+  readonly hydrated: boolean;
   protected list: OrderedList<T>;
-  protected sync!: StreamSync;
+  protected sync: StreamSync | undefined;
   private readonly pageSize: number;
   /** Latest copy of every item a change told us about (pages in flight may be older). */
   private readonly latest = new Map<string, T>();
@@ -56,11 +65,13 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
     private readonly stream: string,
     private readonly listPath: string,
     opts: ListViewOptions,
+    initial?: ListStart<T>,
   ) {
     super();
     this.list = new OrderedList<T>(opts.order ?? 'newest');
     this.pageSize = opts.pageSize ?? 20;
-    this.ready = this.start();
+    this.hydrated = initial !== undefined;
+    this.ready = initial ? this.hydrate(initial) : this.start();
     this.ready.catch((err: LivetickerError) => this.emitChange('error', err));
   }
 
@@ -91,7 +102,7 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
   }
   /** The stream revision this view reflects. */
   get rev(): number {
-    return this.sync.lastRev;
+    return this.sync?.lastRev ?? -1;
   }
 
   /**
@@ -125,9 +136,34 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
     }
   }
 
+  /**
+   * Takes over a first page someone else read (the server, rendering the page) instead of asking
+   * for it: the stream is followed from that page's position, so every change after it comes as a
+   * catch-up (a change the page already shows is recognised by its rev and placed no second time).
+   */
+  private async hydrate(initial: ListStart<T>): Promise<void> {
+    // Subclass fields and the caller's listeners come first: they are set after this constructor.
+    await Promise.resolve();
+    if (this.closed) return;
+    this.sync = this.client.follow(
+      this.stream,
+      (changes) => this.onChanges(changes),
+      (err) => this.emitChange('error', err),
+      () => void this.restart(),
+    );
+    this.sync.lastRev = initial.rev;
+    this.sync.epoch = initial.epoch;
+    this.takeFirst(initial.page);
+    void (this.client.isPolling ? this.sync.poll() : this.sync.sync());
+  }
+
   private async loadFirst(): Promise<void> {
     const [page] = await Promise.all([this.fetchPage(this.list.order, null), this.loadExtra()]);
     if (this.closed) return;
+    this.takeFirst(page);
+  }
+
+  private takeFirst(page: ListPage<T>): void {
     this.pinned = this.fresh(page.pinned).filter((e) => e.pinned).sort((a, b) => b.seq - a.seq);
     this.list.addPage(this.list.order, { items: this.fresh(page.items), nextCursor: page.nextCursor }, true);
     this.loaded = true;
@@ -243,7 +279,7 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
 
   close(): void {
     this.closed = true;
-    this.client.unfollow(this.sync);
+    if (this.sync) this.client.unfollow(this.sync);
     this.removeAllListeners();
   }
 }

@@ -1,4 +1,4 @@
-import type { Change, Entry, KeyEventList, Ticker } from '@liveticker/schemas';
+import type { Change, Entry, KeyEventList, Ticker, TickerSnapshot } from '@liveticker/schemas';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';
 import type { LivetickerError } from './rest';
@@ -14,7 +14,14 @@ export interface TickerViewEvents extends Record<string, unknown> {
   error: LivetickerError;
 }
 
-export type TickerViewOptions = ListViewOptions;
+export interface TickerViewOptions extends ListViewOptions {
+  /**
+   * What a server-rendered ticker showed (its `data-liveticker-state`): the view starts from it
+   * and goes live from its revision instead of asking for the first page, the ticker and its key
+   * events again. Ignored when it is for another ticker or order.
+   */
+  snapshot?: TickerSnapshot;
+}
 
 /**
  * A live, ordered view of one ticker: first page, `loadMore()`, live inserts, edits, deletes and
@@ -28,7 +35,12 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
   protected keepsTombstones = false;
 
   constructor(client: LivetickerClient, id: string, opts: TickerViewOptions = {}) {
-    super(client, id, `ticker:${id}`, `/tickers/${id}/entries`, opts);
+    const snap = opts.snapshot && opts.snapshot.ticker.id === id && opts.snapshot.order === (opts.order ?? 'newest') ? opts.snapshot : undefined;
+    super(client, id, `ticker:${id}`, `/tickers/${id}/entries`, opts, snap && { rev: snap.rev, epoch: snap.epoch, page: snap });
+    if (snap) {
+      this.ticker = snap.ticker;
+      this.keyEvents = snap.keyEvents.slice(0, KEY_EVENTS);
+    }
   }
 
   /** Entries in the chosen order, pinned ones excluded (see `pinned`). */

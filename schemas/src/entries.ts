@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Author, HttpUrl, IsoDate } from './common';
+import { Ticker } from './tickers';
 
 export const EntryKind = z.enum(['text', 'key-event', 'quote', 'teaser', 'image']);
 export type EntryKind = z.infer<typeof EntryKind>;
@@ -84,3 +85,22 @@ export type EntryList = z.infer<typeof EntryList>;
 export const KeyEventList = z.object({ items: z.array(Entry) });
 export type KeyEventList = z.infer<typeof KeyEventList>;
 export const KeyEventsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50).default(20) });
+
+/**
+ * What a server-rendered ticker carries for the widget that takes it over (hydration): the first
+ * page it shows, read at or after the stream position `(epoch, rev)`, so the widget goes live from
+ * `rev` without asking for the page again. Rendered into `<script type="application/json"
+ * data-liveticker-state>` inside `<liveticker-ticker>`.
+ */
+export const TickerSnapshot = z.object({
+  v: z.literal(1),
+  rev: z.number().int().min(0),
+  epoch: z.string(),
+  order: z.enum(['newest', 'oldest']),
+  ticker: Ticker,
+  items: z.array(Entry),
+  pinned: z.array(Entry),
+  nextCursor: z.string().nullable(),
+  keyEvents: z.array(Entry),
+});
+export type TickerSnapshot = z.infer<typeof TickerSnapshot>;

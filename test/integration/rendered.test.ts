@@ -38,8 +38,13 @@ for (const dialect of DIALECTS) {
       const rev = Number(/data-liveticker-rev="(\d+)"/.exec(html)![1]);
       const head = (await (await get('/tickers/ssr/changes')).json()) as { rev: number };
       expect(rev).toBe(head.rev);
-      // The title is text everywhere: one script element (the JSON-LD), no injected one.
-      expect(html.match(/<script/g)).toHaveLength(1);
+      // The title is text everywhere: the JSON-LD, the widget's state and the SDK are the only scripts.
+      expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="application/ld+json">', '<script type="application/json" data-liveticker-state>', `<script src="${t.url}/sdk/liveticker.js" async>`]);
+      const state = JSON.parse(/<script type="application\/json" data-liveticker-state>([\s\S]*?)<\/script>/.exec(html)![1]!) as Record<string, any>;
+      expect(state).toMatchObject({ v: 1, rev, order: 'newest', nextCursor: expect.any(String) });
+      expect(state.ticker.title).toBe('Wahlabend </script><script>alert(1)</script>');
+      expect([...state.pinned, ...state.items].map((e: Entry) => e.id)).toEqual(entryIds(html));
+      expect(html).toMatch(/^<style>[^<]*<\/style>\n<liveticker-ticker ticker="ssr" order="newest" lang="de">/);
       expect(html).toContain('Wahlabend &#60;/script&#62;');
       expect(html).toContain('<a href="https://dpa.example.org">Foto: dpa</a>');
 

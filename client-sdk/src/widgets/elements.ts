@@ -1,4 +1,4 @@
-import type { Order } from '@liveticker/schemas';
+import type { Order, TickerSnapshot } from '@liveticker/schemas';
 import { createClient } from '../client';
 import { mountTicker } from './ticker-widget';
 import { mountChat } from './chat-widget';
@@ -23,6 +23,31 @@ import { SCRIPT_SRC } from './dom';
 const SCRIPT_ORIGIN = SCRIPT_SRC ? new URL(SCRIPT_SRC).origin : undefined;
 
 type Mounted = { unmount: () => void };
+
+/**
+ * The state a server-rendered ticker left inside the element (`/tickers/:id/fragment`): the page
+ * it shows and the revision it was read at. Anything malformed is ignored (the widget then loads
+ * as usual).
+ */
+function renderedState(host: HTMLElement, ticker: string): TickerSnapshot | undefined {
+  const text = host.querySelector(':scope > script[type="application/json"][data-liveticker-state]')?.textContent;
+  if (!text) return undefined;
+  try {
+    const s = JSON.parse(text) as Partial<TickerSnapshot> | null;
+    const ok =
+      s?.v === 1 &&
+      s.ticker?.id === ticker &&
+      Number.isInteger(s.rev) &&
+      typeof s.epoch === 'string' &&
+      /^[0-9a-f]{1,32}$/.test(s.epoch) &&
+      (s.order === 'newest' || s.order === 'oldest') &&
+      [s.items, s.pinned, s.keyEvents].every(Array.isArray) &&
+      (s.nextCursor === null || typeof s.nextCursor === 'string');
+    return ok ? (s as TickerSnapshot) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The element classes, made only where a DOM exists (the SDK also runs in Node). */
 function elementClasses() {
@@ -79,8 +104,13 @@ function elementClasses() {
   }
 
   class TickerElement extends LivetickerElement {
+    private rendered = true;
     protected mount(): Mounted {
-      return mountTicker(this.root, this.options);
+      const opts = this.options;
+      // The server's rendering is taken over once; a later mount (an attribute changed) loads anew.
+      const snapshot = this.rendered ? renderedState(this, opts.ticker) : undefined;
+      this.rendered = false;
+      return mountTicker(this.root, { ...opts, snapshot });
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Entry, Order } from '@liveticker/schemas';
+import type { Entry, Order, TickerSnapshot } from '@liveticker/schemas';
 import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
 import type { TickerView, TickerViewChange } from '../ticker';
@@ -15,6 +15,8 @@ export interface TickerWidgetOptions {
   pageSize?: number;
   /** Share one connection between widgets on a page (the chat widget's, say). */
   client?: LivetickerClient;
+  /** A server-rendered page's state: shown at once, live from its revision (see TickerView). */
+  snapshot?: TickerSnapshot;
 }
 
 /**
@@ -163,7 +165,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   const lang: Lang = opts.lang ?? 'de';
   const t = STRINGS[lang];
   const client = opts.client ?? createClient({ url: opts.url });
-  const view = client.ticker(opts.ticker, { order: opts.order ?? 'newest', pageSize: opts.pageSize });
+  const view = client.ticker(opts.ticker, { order: opts.order ?? 'newest', pageSize: opts.pageSize, snapshot: opts.snapshot });
 
   root.replaceChildren();
   const box = el('section', { class: 'lt-root lt' });

@@ -1,17 +1,25 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import type { Entry, Ticker } from '@liveticker/schemas';
+import type { Entry, Ticker, TickerSnapshot } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { tickerIdParam } from '../http/params';
 import { sendPage } from '../http/pages';
 import { PUBLIC_SHORT_CACHE, notModified } from '../http/conditional';
 import { listEntriesPage } from './entries.service';
+import { listKeyEvents } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
 
 /** How many entries a server-rendered page shows before its "older entries" link. */
 const PAGE_ENTRIES = 20;
+/** Key events the widget shows in its jump box (as many as it asks for itself). */
+const KEY_EVENTS = 20;
+/** The widget's languages: another locale renders an English widget. */
+const WIDGET_LANGS = new Set(['de', 'en', 'ru']);
+
+/** JSON inside a script element: nothing in it can close the element or open a comment. */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 
 const RenderQuery = z.strictObject({
   order: z.enum(['newest', 'oldest']).default('newest'),
@@ -93,7 +101,7 @@ function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en']): string {
   return parts.join('');
 }
 
-const CSS = `.liveticker{font:16px/1.5 Georgia,serif;color:#1a1a1a;max-width:44rem}.liveticker header h1{font:700 1.5rem system-ui,sans-serif;margin:0 0 .25rem}
+const CSS = `liveticker-ticker{display:block}.liveticker{font:16px/1.5 Georgia,serif;color:#1a1a1a;max-width:44rem}.liveticker header h1{font:700 1.5rem system-ui,sans-serif;margin:0 0 .25rem}
 .lt-status{font:700 .75rem system-ui,sans-serif;text-transform:uppercase;background:#c00018;color:#fff;padding:.1rem .4rem;border-radius:3px}
 .lt-entry{display:grid;grid-template-columns:7rem minmax(0,1fr);gap:.75rem;border-bottom:1px solid #ddd;padding:.9rem 0}
 .lt-entry.pinned{background:#fff8e1}.lt-when{font:700 .8rem system-ui,sans-serif;color:#c00018}.lt-when a{color:inherit;text-decoration:none}
@@ -116,13 +124,26 @@ async function renderTicker(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>
   const t = STRINGS[lang]!;
   const page = tickerPageUrl(ctx.config.publicUrl, id);
   const link = (extra: Record<string, string>) => `${page}?${new URLSearchParams({ ...(q.order !== 'newest' ? { order: q.order } : {}), ...extra })}`.replace(/\?$/, '');
-  const jsonLd = JSON.stringify(liveBlogJsonLd(ticker, entries, page)).replace(/</g, '\\u003c');
-  const html = `<section class="liveticker" lang="${esc(ticker.locale)}" data-liveticker-ticker="${esc(id)}" data-liveticker-rev="${pos.rev}" data-liveticker-epoch="${esc(pos.epoch)}" data-liveticker-order="${q.order}">
+  const jsonLd = scriptJson(liveBlogJsonLd(ticker, entries, page));
+  const section = `<section class="liveticker" lang="${esc(ticker.locale)}" data-liveticker-ticker="${esc(id)}" data-liveticker-rev="${pos.rev}" data-liveticker-epoch="${esc(pos.epoch)}" data-liveticker-order="${q.order}">
 <header><h1>${esc(ticker.title)}</h1> <span class="lt-status">${esc(t[ticker.status])}</span>${ticker.description ? `<p>${esc(ticker.description)}</p>` : ''}</header>
 ${entries.map((e) => entryHtml(e, lang, t)).join('\n')}
 <nav class="lt-pages">${q.cursor ? `<a href="${esc(link({}))}">${esc(t.newer)}</a>` : '<span></span>'}${list.nextCursor ? `<a rel="next" href="${esc(link({ cursor: list.nextCursor }))}">${esc(t.older)}</a>` : ''}</nav>
 <script type="application/ld+json">${jsonLd}</script>
 </section>`;
+  // The first page becomes the live widget when the SDK loads: <liveticker-ticker> takes over what
+  // was rendered (its state below, read after the position above) and goes live from that revision.
+  // Older pages stay plain pages.
+  let html = section;
+  if (!q.cursor) {
+    const keyEvents = await listKeyEvents(ctx.db, id, KEY_EVENTS);
+    const state: TickerSnapshot = { v: 1, rev: pos.rev, epoch: pos.epoch, order: q.order, ticker, items: list.items, pinned: list.pinned, nextCursor: list.nextCursor, keyEvents };
+    html = `<liveticker-ticker ticker="${esc(id)}" order="${q.order}" lang="${WIDGET_LANGS.has(ticker.locale) ? ticker.locale : 'en'}">
+${section}
+<script type="application/json" data-liveticker-state>${scriptJson(state)}</script>
+</liveticker-ticker>
+<script src="${esc(ctx.config.publicUrl)}/sdk/liveticker.js" async></script>`;
+  }
   return { ticker, pos, html, page, order: q.order, cursor: q.cursor };
 }
 

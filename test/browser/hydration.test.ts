@@ -66,7 +66,7 @@ describe('the widget takes over a server-rendered ticker (hydration)', () => {
     await makeTicker('hyd');
     const rendered = await fragment('hyd');
     // Between the CMS's render and the reader's browser: a new entry, an edit, a delete.
-    const between = await api.post('hyd', { body: '<p>Posted between render and load.</p>' });
+    await api.post('hyd', { body: '<p>Posted between render and load.</p>' });
     await api.edit('hyd', flow[24]!.id, { version: flow[24]!.version, body: '<p>Update 25, corrected.</p>' });
     await api.remove('hyd', flow[23]!.id);
 

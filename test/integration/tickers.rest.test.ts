@@ -4,6 +4,7 @@ import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { OPS_KEY } from '../helpers/server';
 import { opsApi, raw } from '../helpers/api';
+import { RestClient } from '@liveticker/client-sdk';
 
 const auth = { authorization: `Bearer ${OPS_KEY}` };
 
@@ -38,6 +39,35 @@ for (const dialect of DIALECTS) {
       }
       expect((await raw(t.url, 'GET', `/tickers/etags/entries/${first.id}`)).body.body).toBe('<p>edited</p>');
       expect((await raw(t.url, 'GET', '/tickers/nope', undefined, { 'if-none-match': 'W/"x"' })).status).toBe(404);
+    });
+
+    it('the SDK revalidates what it read: asked again, an unchanged answer is a 304 it answers from its copy', async () => {
+      await api.createTicker({ id: 'sdk-etags', title: 'SDK ETags', status: 'live' });
+      await api.post('sdk-etags', { body: '<p>one</p>' });
+      const seen: { status: number; conditional: boolean }[] = [];
+      const recording: typeof fetch = async (input, init) => {
+        const res = await fetch(input, init);
+        seen.push({ status: res.status, conditional: new Headers(init?.headers).has('if-none-match') });
+        return res;
+      };
+      let token: string | undefined;
+      const rest = new RestClient({ baseUrl: t.url, fetch: recording, token: () => token });
+      const first = await rest.get<{ items: Entry[] }>('/tickers/sdk-etags/entries');
+      first.items.length = 0; // a caller changing what it got does not change the copy
+      const again = await rest.get<{ items: Entry[] }>('/tickers/sdk-etags/entries');
+      expect(again.items.map((e) => e.body)).toEqual(['<p>one</p>']);
+      expect(seen).toEqual([
+        { status: 200, conditional: false },
+        { status: 304, conditional: true },
+      ]);
+      await api.post('sdk-etags', { body: '<p>two</p>' });
+      expect((await rest.get<{ items: Entry[] }>('/tickers/sdk-etags/entries')).items.map((e) => e.body)).toEqual(['<p>two</p>', '<p>one</p>']);
+      expect(seen[2]).toEqual({ status: 200, conditional: true });
+      // Copies are per token: what one login read is never given to another.
+      await rest.get('/tickers/sdk-etags/entries');
+      token = OPS_KEY;
+      await rest.get('/tickers/sdk-etags/entries');
+      expect(seen.slice(3).map((s) => s.conditional)).toEqual([true, false]);
     });
 
     it('creates a ticker with a slug made from the title, and refuses a taken id with 409', async () => {

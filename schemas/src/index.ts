@@ -6,3 +6,4 @@ export * from './events';
 export * from './openapi';
 export * from './auth';
 export * from './chat';
+export * from './webhooks';

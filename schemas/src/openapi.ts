@@ -35,6 +35,7 @@ import {
   ResolveReportBody,
 } from './chat';
 import { SubscribeCmd, UnsubscribeCmd } from './events';
+import { CreateWebhookBody, CreatedWebhook, PatchWebhookBody, ReplayWebhookBody, Webhook, WebhookDeliveryList, WebhookList } from './webhooks';
 
 /** Schemas by name, as emitted to JSON Schema files and OpenAPI components. */
 export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
@@ -75,6 +76,13 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   PatchChatSettingsBody,
   MuteBody,
   BanBody,
+  Webhook,
+  WebhookList,
+  CreateWebhookBody,
+  CreatedWebhook,
+  PatchWebhookBody,
+  WebhookDeliveryList,
+  ReplayWebhookBody,
   // Socket.IO commands (not REST; emitted as JSON Schema for client authors).
   SubscribeCmd,
   UnsubscribeCmd,
@@ -142,6 +150,13 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/tickers/{id}/moderation/queue', summary: 'Held messages and open reports (moderator)', auth: true },
   { method: 'get', path: '/tickers/{id}/moderation/log', summary: 'Who did what, when (moderator)', auth: true },
   { method: 'get', path: '/tickers/{id}/chat-settings', summary: 'Room settings (editor, moderator)', response: 'ChatSettings', auth: true },
+  { method: 'get', path: '/webhooks', summary: 'Webhook endpoints (admin)', response: 'WebhookList', auth: true },
+  { method: 'post', path: '/webhooks', summary: 'Register an endpoint; its signing secret is shown this once (admin)', body: 'CreateWebhookBody', response: 'CreatedWebhook', status: 201, auth: true },
+  { method: 'get', path: '/webhooks/{id}', summary: 'One endpoint and its delivery state (admin)', response: 'Webhook', auth: true },
+  { method: 'patch', path: '/webhooks/{id}', summary: 'Change an endpoint, or turn it on again (admin)', body: 'PatchWebhookBody', response: 'Webhook', auth: true },
+  { method: 'delete', path: '/webhooks/{id}', summary: 'Remove an endpoint (admin)', status: 204, auth: true },
+  { method: 'get', path: '/webhooks/{id}/deliveries', summary: 'Delivery attempts, newest first (admin)', response: 'WebhookDeliveryList', query: ['limit', 'cursor'], auth: true },
+  { method: 'post', path: '/webhooks/{id}/replay', summary: 'Deliver again from a revision (admin)', body: 'ReplayWebhookBody', response: 'Webhook', status: 202, auth: true },
   { method: 'patch', path: '/tickers/{id}/chat-settings', summary: 'Change room settings (editor, moderator)', body: 'PatchChatSettingsBody', response: 'ChatSettings', auth: true },
 ];
 

@@ -97,6 +97,14 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Serves `/metrics` on this port of 127.0.0.1 instead of the public port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Webhook deliveries may go to private, loopback and link-local addresses (an intranet; tests). */
+  WEBHOOK_ALLOW_PRIVATE: boolish.default(false),
+  /** How long one delivery may take before it counts as failed, ms. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How long an endpoint may fail before it is turned off, hours (retries back off meanwhile). */
+  WEBHOOK_RETRY_HOURS: z.coerce.number().min(0.001).max(24 * 7).default(24),
+  /** How long a node's claim on an endpoint lasts unless renewed: after a crash, another node takes over within it, s. */
+  WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   HEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   /**
@@ -141,6 +149,18 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    webhooks: {
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryWindowMs: Math.round(env.WEBHOOK_RETRY_HOURS * 3600_000),
+      /** How often a node looks for work (it is also woken by its own writes), ms. */
+      pollMs: 1000,
+      /** How long a node's claim on an endpoint lasts unless renewed, ms (tests lower it). */
+      leaseMs: env.WEBHOOK_LEASE_SECONDS * 1000,
+      /** First retry delay, ms; doubled per failure up to `maxBackoffMs`. */
+      backoffMs: 5000,
+      maxBackoffMs: 3600_000,
+    },
     workers: env.WORKERS,
     metricsToken: env.METRICS_TOKEN,
     metricsPort: env.METRICS_PORT,

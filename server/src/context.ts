@@ -36,4 +36,6 @@ export interface AppContext {
    * which carry on with the new rights without reconnecting.
    */
   sessionsChanged(userId: string): void;
+  /** Webhook endpoints were registered or changed: look for due deliveries now. */
+  webhooksChanged(): void;
 }

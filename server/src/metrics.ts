@@ -44,6 +44,12 @@ export function createMetrics(cluster?: WorkerChannel) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    webhookDeliveries: new Counter({
+      name: 'liveticker_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by result (ok, failed)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     changesPublished: new Counter({
       name: 'liveticker_changes_published_total',
       help: 'Changes committed and published by this node',

@@ -28,6 +28,8 @@ import { sendMessage } from './chat/chat.service';
 import { Presence } from './realtime/presence';
 import { tickersRouter } from './tickers/tickers.routes';
 import { PollingRouter } from './cluster/polling';
+import { WebhookDeliverer } from './webhooks/deliverer';
+import { webhooksRouter } from './webhooks/webhooks.routes';
 
 export interface LivetickerServer {
   ctx: AppContext;
@@ -156,6 +158,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     onBusReconnect: () => void sessions.recheckAll(),
   });
 
+  const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
   const ctx: AppContext = {
     config,
     logger,
@@ -164,7 +167,14 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     dialect: database.dialect,
     metrics: deps.metrics,
     changeLog,
-    publisher: fanout,
+    // Every committed change may be news for a webhook this node serves.
+    publisher: {
+      publish(stream, changes) {
+        fanout.publish(stream, changes);
+        webhooks.wake();
+      },
+    },
+    webhooksChanged: () => webhooks.wake(),
     actors,
     mailer: deps.mailer,
     limiters: new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides }),
@@ -202,7 +212,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), chatRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), chatRouter(ctx), webhooksRouter(ctx)],
     root: [pagesRouter(ctx)],
     // Ready = this node can serve: it is not draining and its database answers. Redis is a
     // helper (throttles fall back to memory, streams heal from the database), so a Redis outage
@@ -256,6 +266,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   presence.start();
   sessions.start();
   guard.start();
+  webhooks.start();
   void dummyHash(ctx).catch((err: unknown) => logger.error({ err }, 'could not prepare the login hash'));
 
   return {
@@ -302,6 +313,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       presence.stop();
       sessions.stop();
       guard.stop();
+      // Deliveries under way finish (each is bounded by its timeout); the endpoints go back at once.
+      const webhooksStopped = webhooks.stop();
       // For a grace the node still takes connections and serves them, every answer saying
       // `Connection: close`, so the connections in use end cleanly after their next answer and a
       // proxy's pool of them empties. Closing the listening socket at once would reset every
@@ -314,6 +327,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(httpServer, () => resolve()));
       httpServer.closeIdleConnections();
       await closed;
+      await webhooksStopped;
       clearTimeout(deadline);
       await fanout.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -325,6 +339,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       presence.stop();
       sessions.stop();
       guard.stop();
+      await webhooks.stop();
       await fanout.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

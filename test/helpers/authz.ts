@@ -250,10 +250,17 @@ export const SNAPSHOT_TABLES = {
   moderation_log: 'id',
   // Written only by the readiness probe while storage is full, and emptied in the same transaction.
   health_probe: 'node',
+  webhooks: 'id',
+  webhook_cursors: 'webhook_id',
+  webhook_deliveries: 'id',
 } as const;
 
 /** Columns that record use, not state: an API token's last use is stamped at most once a minute. */
-const USAGE_COLUMNS: Partial<Record<keyof typeof SNAPSHOT_TABLES, string[]>> = { sessions: ['last_used_at'] };
+const USAGE_COLUMNS: Partial<Record<keyof typeof SNAPSHOT_TABLES, string[]>> = {
+  sessions: ['last_used_at'],
+  // The node delivering for an endpoint renews its claim on it every round.
+  webhooks: ['lease_owner', 'lease_until'],
+};
 
 export interface Snapshot {
   /** Head revision of every stream. */

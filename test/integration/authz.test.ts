@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { listRoutes } from '@liveticker/server';
+import { listRoutes, testConfig } from '@liveticker/server';
 import { ERROR_STATUS, SOCKET_EVENTS } from '@liveticker/schemas';
 import type { ErrorCode } from '@liveticker/schemas';
 import { DIALECTS } from '../helpers/db';
@@ -81,6 +81,21 @@ interface RestRow {
 }
 
 const t = (w: World) => w.ticker;
+/**
+ * An endpoint for a ticker no row writes to, so no delivery is made while the matrix compares the
+ * database before and after a call (nobody listens at its address anyway).
+ */
+const quiet = new WeakMap<World, Promise<unknown>>();
+async function hookBody(w: World): Promise<Record<string, unknown>> {
+  if (!quiet.has(w)) quiet.set(w, fetch(`${w.url}/api/v1/tickers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_KEY}` }, body: JSON.stringify({ id: 'authz-quiet', title: 'Quiet' }) }));
+  await quiet.get(w);
+  return { url: 'http://127.0.0.1:9/hook', events: ['entry.created'], tickerId: 'authz-quiet' };
+}
+async function newHook(w: World): Promise<string> {
+  const res = await fetch(`${w.url}/api/v1/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_KEY}` }, body: JSON.stringify(await hookBody(w)) });
+  if (res.status !== 201) throw new Error(`could not register a webhook: ${res.status}`);
+  return ((await res.json()) as { id: string }).id;
+}
 
 const REST: RestRow[] = [
   { route: 'GET /api/v1/openapi.json', ok: 200, want: anyone, call: () => ({ path: '/openapi.json' }) },
@@ -166,6 +181,15 @@ const REST: RestRow[] = [
     call: ({ w }) => ({ path: '/users', body: { email: w.address(), password: PASSWORD, displayName: 'Made', role: 'admin' } }),
   },
   { route: 'GET /api/v1/users', ok: 200, want: role('admin'), call: () => ({ path: '/users' }) },
+
+  // ---- webhooks (admin) ----
+  { route: 'GET /api/v1/webhooks', ok: 200, want: role('admin'), call: () => ({ path: '/webhooks' }) },
+  { route: 'POST /api/v1/webhooks', ok: 201, want: role('admin'), call: async ({ w }) => ({ path: '/webhooks', body: await hookBody(w) }) },
+  { route: 'GET /api/v1/webhooks/:id', ok: 200, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}` }) },
+  { route: 'PATCH /api/v1/webhooks/:id', ok: 200, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}`, body: { active: false } }) },
+  { route: 'DELETE /api/v1/webhooks/:id', ok: 204, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}` }) },
+  { route: 'GET /api/v1/webhooks/:id/deliveries', ok: 200, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}/deliveries` }) },
+  { route: 'POST /api/v1/webhooks/:id/replay', ok: 202, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}/replay`, body: { since: 0 } }) },
   {
     route: 'PATCH /api/v1/users/:id',
     case: 'make a reader admin',
@@ -337,6 +361,7 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       env = await setup(dialect, 'memory', {
         scrypt: { logN: 10, r: 8, p: 1 },
+        webhooks: { ...testConfig().webhooks, allowPrivate: true },
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
           ['registerIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),

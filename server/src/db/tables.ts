@@ -140,7 +140,54 @@ export interface ModerationLogTable {
   created_at: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  /** JSON array of event types */
+  events: string;
+  ticker_id: string | null;
+  description: string;
+  secret: string;
+  active: number;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  next_attempt_at: string | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookCursorsTable {
+  webhook_id: string;
+  stream: string;
+  epoch: string;
+  rev: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  /** Order of the log (ms clock and counter): newest first by it. */
+  seq: number;
+  message_id: string;
+  type: string;
+  stream: string;
+  rev: number;
+  attempt: number;
+  status: number | null;
+  ok: number;
+  error: string | null;
+  duration_ms: number;
+  created_at: string;
+}
+
 export interface Tables {
+  webhooks: WebhooksTable;
+  webhook_cursors: WebhookCursorsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   chat_settings: ChatSettingsTable;
   messages: MessagesTable;
   reports: ReportsTable;

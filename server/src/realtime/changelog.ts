@@ -1,6 +1,6 @@
 import { parseStream } from '@liveticker/schemas';
 import type { Change } from '@liveticker/schemas';
-import type { Db } from '../db/database';
+import type { Db, Trx } from '../db/database';
 import { headRev, streamPosition } from '../db/database';
 
 /**
@@ -94,8 +94,25 @@ export class ChangeLog {
    * continued: the answer says `reset` with the current head, and the caller starts over.
    * `pos` may pass a position the caller has just read.
    */
-  async since(stream: string, since: number, epoch?: string, limit = MAX_CATCH_UP, pos?: { rev: number; epoch: string }): Promise<ChangesSince | undefined> {
-    const at = pos ?? (await streamPosition(this.db, stream));
+  since(stream: string, since: number, epoch?: string, limit = MAX_CATCH_UP, pos?: { rev: number; epoch: string }): Promise<ChangesSince | undefined> {
+    return this.read(this.db, stream, since, epoch, limit, pos);
+  }
+
+  /**
+   * Like `since`, read in one snapshot. A plain answer reads the head, then the rows: an item
+   * created at or below the head and changed again in between is then left out (its row is above
+   * the head) and comes with the next answer as an update. A view does not care (it upserts);
+   * a reader for whom the first change's type matters (a webhook saying `entry.created`) does.
+   */
+  sinceInSnapshot(stream: string, since: number, epoch?: string, limit = MAX_CATCH_UP): Promise<ChangesSince | undefined> {
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute((trx) => this.read(trx, stream, since, epoch, limit));
+  }
+
+  private async read(db: Db | Trx, stream: string, since: number, epoch: string | undefined, limit: number, pos?: { rev: number; epoch: string }): Promise<ChangesSince | undefined> {
+    const at = pos ?? (await streamPosition(db, stream));
     if (at === undefined) return undefined;
     const head = at.rev;
     if ((epoch && epoch !== at.epoch) || since > head) return { rev: head, epoch: at.epoch, changes: [], more: false, reset: true };
@@ -103,7 +120,7 @@ export class ChangeLog {
     const { kind, tickerId } = parseStream(stream);
     const source = this.sources.get(kind);
     if (!source) return undefined;
-    const changes = await source(this.db, tickerId, since, head, limit + 1);
+    const changes = await source(db as Db, tickerId, since, head, limit + 1);
     // Every source gives each item once, in its current state at its last rev, in rev order: any
     // prefix is a consistent answer, and the items after it come with the next `since`.
     const fit = fitBytes(changes.length > limit ? changes.slice(0, limit) : changes);

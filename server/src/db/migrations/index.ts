@@ -7,6 +7,7 @@ import * as m005 from './005_client_ids_per_room';
 import * as m006 from './006_name_keys';
 import * as m007 from './007_health_probe';
 import * as m008 from './008_max_pinned';
+import * as m009 from './009_webhooks';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '006_name_keys': m006,
   '007_health_probe': m007,
   '008_max_pinned': m008,
+  '009_webhooks': m009,
 };

@@ -1,0 +1,283 @@
+import { Webhook as Signer } from 'standardwebhooks';
+import type { Change } from '@liveticker/schemas';
+import type { WebhookPayload } from '@liveticker/schemas';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import type { WebhooksTable } from '../db/tables';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { ChangeLog } from '../realtime/changelog';
+import { newId } from '../auth/tokens';
+import { followedStreams } from './webhooks.service';
+import { postJson } from './ssrf';
+import type { PostResult } from './ssrf';
+
+/** A length of time as an admin reads it: 24 h, 90 min, 5 s. */
+function span(ms: number): string {
+  if (ms >= 3600_000) return `${Math.round((ms / 3600_000) * 10) / 10} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.max(1, Math.round(ms / 1000))} s`;
+}
+
+/** Changes read from a stream at a time. */
+const BATCH = 100;
+/** Endpoints served at once by one node. */
+const CONCURRENCY = 8;
+/** Delivery log rows are kept this long. */
+const LOG_DAYS = 7;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+export interface DelivererOptions {
+  db: Db;
+  changeLog: ChangeLog;
+  config: Pick<Config, 'webhooks'>;
+  logger: Logger;
+  metrics: Metrics;
+  nodeId: string;
+}
+
+/**
+ * Delivers webhooks from the change stream. Each endpoint keeps, per stream it follows, the
+ * revision it has been given (`webhook_cursors`), moved on only after the endpoint answered 2xx;
+ * so nothing is lost across restarts, crashes or nodes. One node at a time serves an endpoint: it
+ * holds a lease on the endpoint's row, renewed while it works and released when it stops; a node
+ * that dies leaves a lease that runs out, and another node takes over from the cursors.
+ *
+ * Every event has one id — its stream, epoch and revision — on every attempt, on every node, so a
+ * receiver that dedupes by `webhook-id` sees each event once, even in the one case it is sent
+ * twice: a node that dies between the endpoint's 2xx and the cursor's write.
+ *
+ * A failed delivery stops the endpoint's queue (events stay in order) and retries with
+ * exponential backoff; when none has succeeded for the retry window (24 h) the endpoint is
+ * turned off, with the reason, until an admin turns it on again.
+ */
+export class WebhookDeliverer {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly serving = new Map<string, Promise<void>>();
+  private ticking = false;
+  private again = false;
+  private stopped = false;
+  private lastPrune = 0;
+  private seq = 0;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DelivererOptions) {
+    this.log = opts.logger.child({ module: 'webhooks' });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.opts.config.webhooks.pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Something may be due (a change was committed here, an endpoint changed): look now. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    void this.tick()
+      .catch((err: unknown) => this.log.warn({ err }, 'webhook round failed'))
+      .finally(() => {
+        this.ticking = false;
+        if (this.again) {
+          this.again = false;
+          // Through the event loop: with a synchronous driver (SQLite) a round is all microtasks.
+          setImmediate(() => this.wake());
+        }
+      });
+  }
+
+  /** Stops taking work, lets deliveries under way finish (bounded by their timeout), gives the endpoints back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.serving.values()]);
+    await this.opts.db
+      .updateTable('webhooks')
+      .set({ lease_owner: null, lease_until: null })
+      .where('lease_owner', '=', this.opts.nodeId)
+      .execute()
+      .catch((err: unknown) => this.log.warn({ err }, 'could not release webhook leases'));
+  }
+
+  private async tick(): Promise<void> {
+    const now = new Date();
+    const hooks = await this.opts.db.selectFrom('webhooks').selectAll().where('active', '=', 1).execute();
+    for (const hook of hooks) {
+      if (this.stopped || this.serving.size >= CONCURRENCY) break;
+      if (this.serving.has(hook.id)) continue;
+      if (hook.next_attempt_at && hook.next_attempt_at > now.toISOString()) continue;
+      if (!(await this.claim(hook.id))) continue;
+      // Read again under the lease: the row above may be older than a round that just ended.
+      const fresh = await this.opts.db.selectFrom('webhooks').selectAll().where('id', '=', hook.id).executeTakeFirst();
+      if (!fresh) continue;
+      const run = this.serve(fresh)
+        .then((moved) => {
+          this.serving.delete(hook.id);
+          // It sent something: more may have come meanwhile (a round with nothing to do waits for the next wake).
+          if (moved) this.wake();
+        })
+        .catch((err: unknown) => {
+          this.serving.delete(hook.id);
+          this.log.warn({ err, webhook: hook.id }, 'webhook delivery round failed');
+        });
+      this.serving.set(hook.id, run);
+    }
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      const before = new Date(Date.now() - LOG_DAYS * 86_400_000).toISOString();
+      await this.opts.db.deleteFrom('webhook_deliveries').where('created_at', '<', before).execute();
+    }
+  }
+
+  /** Takes (or renews) this node's lease on an endpoint; false while another node holds it. */
+  private async claim(id: string): Promise<boolean> {
+    const now = new Date();
+    const until = new Date(now.getTime() + this.opts.config.webhooks.leaseMs).toISOString();
+    const res = await this.opts.db
+      .updateTable('webhooks')
+      .set({ lease_owner: this.opts.nodeId, lease_until: until })
+      .where('id', '=', id)
+      .where('active', '=', 1)
+      .where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now.toISOString())]))
+      .where((w) => w.or([w('lease_owner', 'is', null), w('lease_owner', '=', this.opts.nodeId), w('lease_until', '<', now.toISOString())]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Delivers what is due for one endpoint, stream by stream, until all is sent or one fails.
+   * Resolves whether any position moved.
+   */
+  private async serve(hook: WebhooksTable): Promise<boolean> {
+    let moved = false;
+    const { db, changeLog } = this.opts;
+    const events = new Set(JSON.parse(hook.events) as string[]);
+    const cursors = new Map((await db.selectFrom('webhook_cursors').selectAll().where('webhook_id', '=', hook.id).execute()).map((c) => [c.stream, c]));
+    let leaseAt = Date.now();
+    const renew = async () => {
+      if (Date.now() - leaseAt < this.opts.config.webhooks.leaseMs / 3) return true;
+      leaseAt = Date.now();
+      return this.claim(hook.id);
+    };
+    for (const stream of await followedStreams(db, hook)) {
+      let cursor = cursors.get(stream.name);
+      if (!cursor) {
+        // A stream that began after the endpoint was registered: all of it is news.
+        cursor = { webhook_id: hook.id, stream: stream.name, epoch: stream.epoch, rev: 0 };
+        await db.insertInto('webhook_cursors').values(cursor).onConflict((oc) => oc.columns(['webhook_id', 'stream']).doNothing()).execute();
+      }
+      if (Number(cursor.rev) === stream.rev && cursor.epoch === stream.epoch) continue;
+      let at = { epoch: cursor.epoch, rev: Number(cursor.rev) };
+      for (;;) {
+        if (this.stopped) return moved;
+        const got = await changeLog.sinceInSnapshot(stream.name, at.rev, at.epoch, BATCH);
+        if (!got) break;
+        if (got.reset) {
+          // Another history (a restored database): what it followed is gone; go on from the head.
+          this.log.warn({ webhook: hook.id, stream: stream.name, from: at.rev, to: got.rev }, 'stream history changed: webhook continues from the head');
+          if (!(await this.advance(hook.id, stream.name, (at = { epoch: got.epoch, rev: got.rev })))) return moved;
+          break;
+        }
+        for (const change of got.changes) {
+          if (this.stopped || !(await renew())) return moved;
+          if (events.has(change.type) && !(await this.deliver(hook, stream.name, got.epoch, change))) return moved;
+          if (!(await this.advance(hook.id, stream.name, (at = { epoch: got.epoch, rev: change.rev })))) return moved;
+          moved = true;
+        }
+        if (got.rev > at.rev && !(await this.advance(hook.id, stream.name, (at = { epoch: got.epoch, rev: got.rev })))) return moved;
+        if (!got.more) break;
+      }
+    }
+    return moved;
+  }
+
+  /**
+   * Moves the endpoint's position in a stream, only while this node holds its lease; false when
+   * it no longer does (it was away too long and another node took over): this node stops there.
+   */
+  private async advance(id: string, stream: string, to: { epoch: string; rev: number }): Promise<boolean> {
+    const { db, nodeId } = this.opts;
+    const held = db.selectFrom('webhooks').select('id').where('id', '=', id).where('lease_owner', '=', nodeId);
+    const res = await db.updateTable('webhook_cursors').set(to).where('webhook_id', '=', id).where('stream', '=', stream).where('webhook_id', 'in', held).executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) return true;
+    this.log.info({ webhook: id, stream }, 'webhook lease lost: another node goes on');
+    return false;
+  }
+
+  /** One attempt at one event; records it and the endpoint's health. True when the endpoint took it. */
+  private async deliver(hook: WebhooksTable, stream: string, epoch: string, change: Change): Promise<boolean> {
+    const { db, config } = this.opts;
+    const messageId = `${stream}:${epoch}:${change.rev}`;
+    const data = change.data as unknown as WebhookPayload['data'] & { updatedAt?: string; createdAt?: string; deletedAt?: string | null };
+    const payload: WebhookPayload = { type: change.type as WebhookPayload['type'], timestamp: data.deletedAt ?? data.updatedAt ?? data.createdAt ?? new Date().toISOString(), data };
+    const body = JSON.stringify(payload);
+    const sentAt = new Date();
+    const headers = {
+      'webhook-id': messageId,
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': new Signer(hook.secret).sign(messageId, sentAt, body),
+      'user-agent': 'liveticker-webhooks/1',
+    };
+    const started = performance.now();
+    const result: PostResult = await postJson(hook.url, body, headers, { timeoutMs: config.webhooks.timeoutMs, allowPrivate: config.webhooks.allowPrivate });
+    const ok = result.error === undefined;
+    this.opts.metrics.webhookDeliveries.inc({ result: ok ? 'ok' : 'failed' });
+    const attempt = hook.attempts + 1;
+    await db
+      .insertInto('webhook_deliveries')
+      .values({
+        id: newId(),
+        webhook_id: hook.id,
+        seq: Date.now() * 1000 + (this.seq++ % 1000),
+        message_id: messageId,
+        type: change.type,
+        stream,
+        rev: change.rev,
+        attempt,
+        status: result.status ?? null,
+        ok: ok ? 1 : 0,
+        error: result.error?.slice(0, 500) ?? null,
+        duration_ms: Math.round(performance.now() - started),
+        created_at: sentAt.toISOString(),
+      })
+      .execute();
+    if (ok) {
+      if (hook.attempts > 0) {
+        await db.updateTable('webhooks').set({ attempts: 0, failing_since: null, next_attempt_at: null }).where('id', '=', hook.id).execute();
+        hook.attempts = 0;
+        this.log.info({ webhook: hook.id }, 'webhook endpoint answers again');
+      }
+      return true;
+    }
+    await this.failed(hook, result.error!);
+    return false;
+  }
+
+  private async failed(hook: WebhooksTable, error: string): Promise<void> {
+    const { db, config } = this.opts;
+    const now = new Date();
+    const since = hook.failing_since ?? now.toISOString();
+    const attempts = hook.attempts + 1;
+    if (now.getTime() - Date.parse(since) >= config.webhooks.retryWindowMs) {
+      const reason = `no delivery succeeded for ${span(config.webhooks.retryWindowMs)} (since ${since}); the last attempt: ${error}`.slice(0, 500);
+      await db
+        .updateTable('webhooks')
+        .set({ active: 0, disabled_reason: reason, attempts, failing_since: since, next_attempt_at: null, lease_owner: null, lease_until: null, updated_at: now.toISOString() })
+        .where('id', '=', hook.id)
+        .execute();
+      this.log.warn({ webhook: hook.id, url: hook.url, reason }, 'webhook endpoint turned off');
+      return;
+    }
+    const { backoffMs, maxBackoffMs } = config.webhooks;
+    const delay = Math.min(maxBackoffMs, backoffMs * 2 ** Math.min(attempts - 1, 30)) * (0.8 + Math.random() * 0.4);
+    const next = new Date(now.getTime() + delay).toISOString();
+    // The lease goes back: whichever node is up when the retry is due takes it.
+    await db.updateTable('webhooks').set({ attempts, failing_since: since, next_attempt_at: next, lease_owner: null, lease_until: null }).where('id', '=', hook.id).execute();
+    this.log.info({ webhook: hook.id, attempts, next, error }, 'webhook delivery failed: retrying later');
+  }
+}

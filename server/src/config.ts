@@ -97,6 +97,9 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Serves `/metrics` on this port of 127.0.0.1 instead of the public port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Seconds a CDN may keep the feeds and the rendered ticker (0: revalidate every time), and serve them stale after. */
+  PUBLIC_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(3600).default(10),
+  PUBLIC_CACHE_STALE: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Webhook deliveries may go to private, loopback and link-local addresses (an intranet; tests). */
   WEBHOOK_ALLOW_PRIVATE: boolish.default(false),
   /** How long one delivery may take before it counts as failed, ms. */
@@ -149,6 +152,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    publicCache: { maxAge: env.PUBLIC_CACHE_MAX_AGE, stale: env.PUBLIC_CACHE_STALE },
     webhooks: {
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,

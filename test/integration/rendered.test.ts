@@ -89,6 +89,10 @@ for (const dialect of DIALECTS) {
       const etag = first.headers.get('etag')!;
       expect(first.headers.get('cache-control')).toMatch(/public, max-age=\d+, stale-while-revalidate=\d+/);
       expect((await get('/tickers/ssr-edit/fragment', { 'if-none-match': etag })).status).toBe(304);
+      // A cache that holds several versions asks with all of them, or with `*`.
+      expect((await get('/tickers/ssr-edit/fragment', { 'if-none-match': `W/"older", ${etag}` })).status).toBe(304);
+      expect((await get('/tickers/ssr-edit/fragment', { 'if-none-match': '*' })).status).toBe(304);
+      expect((await get('/tickers/ssr-edit/fragment', { 'if-none-match': 'W/"older"' })).status).toBe(200);
       const target = mine[1]!;
       await api.edit('ssr-edit', target.id, { version: target.version, body: '<p>Korrigiert: neu gezählt.</p>' });
       await api.remove('ssr-edit', mine[0]!.id);
@@ -127,3 +131,24 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('how long a CDN may keep the rendered ticker and the feeds (PUBLIC_CACHE_MAX_AGE, PUBLIC_CACHE_STALE)', () => {
+  it('follows the configuration; 0 means revalidate every time', async () => {
+    for (const [publicCache, want] of [
+      [{ maxAge: 30, stale: 0 }, 'public, max-age=30'],
+      [{ maxAge: 5, stale: 120 }, 'public, max-age=5, stale-while-revalidate=120'],
+      [{ maxAge: 0, stale: 60 }, 'no-cache'],
+    ] as const) {
+      const t = await setup('sqlite', 'memory', { publicCache });
+      try {
+        await opsApi(t.url).createTicker({ id: 'cached', title: 'Cached', status: 'live' });
+        for (const path of ['/tickers/cached/html', '/tickers/cached/fragment', '/tickers/cached/feed.rss', '/tickers/cached/feed.json']) {
+          const res = await fetch(`${t.url}/api/v1${path}`);
+          expect({ path, cache: res.headers.get('cache-control') }).toEqual({ path, cache: want });
+        }
+      } finally {
+        await t.close();
+      }
+    }
+  });
+});

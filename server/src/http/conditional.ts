@@ -7,10 +7,24 @@ import type { Request, Response } from 'express';
 export function notModified(req: Request, res: Response, etag: string, cacheControl: string): boolean {
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', cacheControl);
-  if (req.headers['if-none-match'] !== etag) return false;
+  if (!matches(req.headers['if-none-match'], etag)) return false;
   res.status(304).end();
   return true;
 }
 
-/** Public answers that move with a stream: a CDN may keep them briefly and serve them stale while it asks again. */
-export const PUBLIC_SHORT_CACHE = 'public, max-age=10, stale-while-revalidate=60';
+/** `If-None-Match`: `*` or a list of tags, compared weakly (RFC 9110 13.1.2). */
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => bare(t) === bare(etag));
+}
+
+/**
+ * Public answers that move with a stream (feeds, the rendered ticker): a CDN may keep them for
+ * `PUBLIC_CACHE_MAX_AGE` seconds and serve them stale for `PUBLIC_CACHE_STALE` more while it asks again.
+ */
+export function publicCache(config: { publicCache: { maxAge: number; stale: number } }): string {
+  const { maxAge, stale } = config.publicCache;
+  return maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}${stale ? `, stale-while-revalidate=${stale}` : ''}`;
+}

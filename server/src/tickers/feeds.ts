@@ -4,7 +4,7 @@ import type { Entry, Ticker } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { tickerIdParam } from '../http/params';
-import { PUBLIC_SHORT_CACHE, notModified } from '../http/conditional';
+import { notModified, publicCache } from '../http/conditional';
 import { listEntries, listPinned } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
@@ -89,7 +89,7 @@ export function feedRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>, 
     const id = tickerIdParam(req.params.id);
     const pos = await ctx.changeLog.position(`ticker:${id}`);
     if (!pos) throw new AppError('not_found', `no ticker ${id}`);
-    if (notModified(req, res, `W/"feed.${format}.${pos.epoch}.${pos.rev}"`, PUBLIC_SHORT_CACHE)) return;
+    if (notModified(req, res, `W/"feed.${format}.${pos.epoch}.${pos.rev}"`, publicCache(ctx.config))) return;
     const ticker = await findTicker(ctx.db, id);
     if (!ticker) throw new AppError('not_found', `no ticker ${id}`);
     const [flow, pinned] = await Promise.all([listEntries(ctx.db, { tickerId: id, order: 'newest', limit: FEED_ENTRIES }), listPinned(ctx.db, id)]);

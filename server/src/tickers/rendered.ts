@@ -5,7 +5,7 @@ import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { tickerIdParam } from '../http/params';
 import { sendPage } from '../http/pages';
-import { PUBLIC_SHORT_CACHE, notModified } from '../http/conditional';
+import { notModified, publicCache } from '../http/conditional';
 import { listEntriesPage } from './entries.service';
 import { listKeyEvents } from './entries.repo';
 import { findTicker } from './tickers.repo';
@@ -148,15 +148,15 @@ ${section}
 }
 
 /** The rendered answer is fixed by the stream's head and the page asked for. */
-function renderedNotModified(req: Request, res: Response, kind: string, pos: { epoch: string; rev: number }): boolean {
-  return notModified(req, res, `W/"${kind}.${pos.epoch}.${pos.rev}.${encodeURIComponent(String(req.query.order ?? ''))}.${encodeURIComponent(String(req.query.cursor ?? ''))}"`, PUBLIC_SHORT_CACHE);
+function renderedNotModified(ctx: Pick<AppContext, 'config'>, req: Request, res: Response, kind: string, pos: { epoch: string; rev: number }): boolean {
+  return notModified(req, res, `W/"${kind}.${pos.epoch}.${pos.rev}.${encodeURIComponent(String(req.query.order ?? ''))}.${encodeURIComponent(String(req.query.cursor ?? ''))}"`, publicCache(ctx.config));
 }
 
 /** `GET /tickers/:id/fragment`: the rendered ticker as an HTML fragment for a CMS to include. */
 export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
   return async (req, res) => {
     const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
-    if (pos && renderedNotModified(req, res, 'fragment', pos)) return;
+    if (pos && renderedNotModified(ctx, req, res, 'fragment', pos)) return;
     const r = await renderTicker(ctx, req);
     res.type('html').send(`<style>${CSS}</style>\n${r.html}`);
   };
@@ -166,7 +166,7 @@ export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog
 export function htmlRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
   return async (req, res) => {
     const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
-    if (pos && renderedNotModified(req, res, 'html', pos)) return;
+    if (pos && renderedNotModified(ctx, req, res, 'html', pos)) return;
     const r = await renderTicker(ctx, req);
     const base = `${ctx.config.publicUrl}/api/v1/tickers/${encodeURIComponent(r.ticker.id)}`;
     sendPage(

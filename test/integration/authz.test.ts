@@ -6,6 +6,7 @@ import { DIALECTS } from '../helpers/db';
 import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
 import { ACTORS, PASSWORD, SNAPSHOT_TABLES, World, bearer, must, openSocket, snapshot, within } from '../helpers/authz';
 import type { ActorName, Cred } from '../helpers/authz';
 
@@ -189,7 +190,21 @@ const REST: RestRow[] = [
   { route: 'PATCH /api/v1/webhooks/:id', ok: 200, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}`, body: { active: false } }) },
   { route: 'DELETE /api/v1/webhooks/:id', ok: 204, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}` }) },
   { route: 'GET /api/v1/webhooks/:id/deliveries', ok: 200, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}/deliveries` }) },
-  { route: 'POST /api/v1/webhooks/:id/replay', ok: 202, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}/replay`, body: { since: 0 } }) },
+  {
+    route: 'POST /api/v1/webhooks/:id/replay',
+    ok: 202,
+    want: role('admin'),
+    call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}/replay`, body: { since: 0 } }),
+    // The deliverer walks the replayed stream back to its head (nothing there it was asked for).
+    settle: async ({ w }, body) => {
+      const id = (body as { id: string }).id;
+      await waitFor(async () => {
+        const head = await w.db.selectFrom('streams').select('rev').where('name', '=', 'ticker:authz-quiet').executeTakeFirstOrThrow();
+        const cursor = await w.db.selectFrom('webhook_cursors').select('rev').where('webhook_id', '=', id).executeTakeFirst();
+        return cursor?.rev === head.rev;
+      }, 'the replayed webhook back at the head');
+    },
+  },
   {
     route: 'PATCH /api/v1/users/:id',
     case: 'make a reader admin',

@@ -6,8 +6,43 @@ import { changesBody } from '../realtime/changelog';
 import { tickerIdParam } from './params';
 import { notModified } from './conditional';
 
+/** Serialized catch-up answers kept, bytes in all (each answer is at most ~1 MB). */
+const ANSWER_CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Recent answers by question and head. An answer is fixed by the stream, `since`, the epoch and
+ * the head it was read at (nothing at or below a head changes while the head stays), so the same
+ * question at the same head — a crowd of readers catching up after a restart, or one address
+ * asking for the whole history again and again — is read and serialized once.
+ */
+class AnswerCache {
+  private readonly answers = new Map<string, { json: string; bytes: number }>();
+  private size = 0;
+
+  get(key: string) {
+    const hit = this.answers.get(key);
+    if (hit) {
+      this.answers.delete(key);
+      this.answers.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, answer: { json: string; bytes: number }): void {
+    if (answer.json.length > ANSWER_CACHE_BYTES / 4) return;
+    this.answers.set(key, answer);
+    this.size += answer.json.length;
+    for (const [k, v] of this.answers) {
+      if (this.size <= ANSWER_CACHE_BYTES) break;
+      this.answers.delete(k);
+      this.size -= v.json.length;
+    }
+  }
+}
+
 /** `GET …/changes?since=N` for one kind of a ticker's streams (`ticker` or `chat`). */
 export function changesRoute(ctx: Pick<AppContext, 'changeLog'>, kind: 'ticker' | 'chat'): RequestHandler {
+  const cache = new AnswerCache();
   return async (req, res) => {
     const id = tickerIdParam(req.params.id);
     const { since, epoch } = parseInput(ChangesQuery, req.query, 'query');
@@ -21,9 +56,16 @@ export function changesRoute(ctx: Pick<AppContext, 'changeLog'>, kind: 'ticker' 
       res.json({ rev: pos.rev, epoch: pos.epoch, changes: [] });
       return;
     }
-    const got = await ctx.changeLog.since(stream, since, epoch, undefined, pos);
-    if (!got) throw new AppError('not_found', `no ticker ${id}`);
-    res.locals.readBytes = got.bytes;
-    res.json(changesBody(got));
+    const key = `${stream}\n${pos.epoch}\n${pos.rev}\n${since}\n${epoch ?? ''}`;
+    let answer = cache.get(key);
+    if (!answer) {
+      const got = await ctx.changeLog.since(stream, since, epoch, undefined, pos);
+      if (!got) throw new AppError('not_found', `no ticker ${id}`);
+      answer = { json: JSON.stringify(changesBody(got)), bytes: got.bytes ?? 0 };
+      cache.set(key, answer);
+    }
+    // Charged to the asker's read budget as if it had been read for them.
+    res.locals.readBytes = answer.bytes;
+    res.type('json').send(answer.json);
   };
 }

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'forbidden',
   'csrf_rejected',
   'payload_too_large',
+  'unsupported_media_type',
+  'image_rejected',
   'rate_limited',
   'unknown_stream',
   'origin_not_allowed',
@@ -55,6 +57,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   message_rejected: 422,
   unavailable: 503,
   not_implemented: 501,
+  unsupported_media_type: 415,
+  image_rejected: 422,
   internal: 500,
 };
 

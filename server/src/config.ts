@@ -97,6 +97,12 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Serves `/metrics` on this port of 127.0.0.1 instead of the public port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Where uploaded images are kept (the local-disk store). */
+  MEDIA_DIR: z.string().min(1).default('./data/media'),
+  /** Largest upload, bytes. */
+  MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).max(200 * 1024 * 1024).default(15 * 1024 * 1024),
+  /** Largest image, pixels (width × height): a small file can decode to gigabytes (a decompression bomb). */
+  MEDIA_MAX_PIXELS: z.coerce.number().int().min(10_000).max(500_000_000).default(50_000_000),
   /** Seconds a CDN may keep the feeds and the rendered ticker (0: revalidate every time), and serve them stale after. */
   PUBLIC_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(3600).default(10),
   PUBLIC_CACHE_STALE: z.coerce.number().int().min(0).max(86_400).default(60),
@@ -152,6 +158,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    media: { dir: env.MEDIA_DIR, maxBytes: env.MEDIA_MAX_BYTES, maxPixels: env.MEDIA_MAX_PIXELS },
     publicCache: { maxAge: env.PUBLIC_CACHE_MAX_AGE, stale: env.PUBLIC_CACHE_STALE },
     webhooks: {
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
@@ -219,5 +226,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Config for tests and tools: defaults plus overrides, no environment. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ SEED_DEMO: 'false', LOG_LEVEL: 'silent', PORT: '0' }), ...overrides };
+  // Uploads of a test go to a directory of the test run's, never into ./data.
+  return { ...loadConfig({ SEED_DEMO: 'false', LOG_LEVEL: 'silent', PORT: '0', MEDIA_DIR: `${os.tmpdir()}/liveticker-media-${process.pid}` }), ...overrides };
 }

@@ -8,6 +8,7 @@ import type { ActorResolver } from './auth/resolve';
 import type { Limiters } from './auth/limits';
 import type { Mailer } from './mail/mailer';
 import type { Cluster, Redis } from 'ioredis';
+import type { MediaStore } from './media/store';
 
 /** Everything the routes, socket handlers and services of one server use. */
 export interface AppContext {
@@ -36,6 +37,8 @@ export interface AppContext {
    * which carry on with the new rights without reconnecting.
    */
   sessionsChanged(userId: string): void;
+  /** Where uploaded images are kept. */
+  media: MediaStore;
   /** Webhook endpoints were registered or changed: look for due deliveries now. */
   webhooksChanged(): void;
 }

@@ -30,6 +30,8 @@ import { tickersRouter } from './tickers/tickers.routes';
 import { PollingRouter } from './cluster/polling';
 import { WebhookDeliverer } from './webhooks/deliverer';
 import { webhooksRouter } from './webhooks/webhooks.routes';
+import { mediaApiRouter, mediaFilesRouter } from './media/media.routes';
+import { DiskStore } from './media/store';
 
 export interface LivetickerServer {
   ctx: AppContext;
@@ -175,6 +177,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       },
     },
     webhooksChanged: () => webhooks.wake(),
+    media: new DiskStore(config.media.dir),
     actors,
     mailer: deps.mailer,
     limiters: new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides }),
@@ -212,8 +215,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), chatRouter(ctx), webhooksRouter(ctx)],
-    root: [pagesRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), mediaApiRouter(ctx)],
+    root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     // Ready = this node can serve: it is not draining and its database answers. Redis is a
     // helper (throttles fall back to memory, streams heal from the database), so a Redis outage
     // must not make every node unready at once; its state is in /healthz and the metrics.

@@ -25,7 +25,7 @@ export async function raw(
   const res = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined ? undefined : typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body),
   });
   const text = await res.text();
   // JSON answers parsed; anything else (a feed) as its text.

@@ -253,6 +253,7 @@ export const SNAPSHOT_TABLES = {
   webhooks: 'id',
   webhook_cursors: 'webhook_id',
   webhook_deliveries: 'id',
+  media: 'id',
 } as const;
 
 /** Columns that record use, not state: an API token's last use is stamped at most once a minute. */

@@ -63,6 +63,13 @@ interface Cell {
   w: World;
 }
 
+interface Call {
+  path: string;
+  body?: unknown;
+  /** Headers beside the actor's (a multipart upload's content type). */
+  headers?: Record<string, string>;
+}
+
 interface RestRow {
   /** As `listRoutes` prints it: `METHOD /api/v1/…` with Express's `:param` patterns. */
   route: string;
@@ -74,7 +81,7 @@ interface RestRow {
   /** The call uses up the caller (logout, password change): each actor comes new for it. */
   freshActor?: boolean;
   /** The concrete call (path under /api/v1), making what a successful call would use up. */
-  call: (cell: Cell) => Promise<{ path: string; body?: unknown }> | { path: string; body?: unknown };
+  call: (cell: Cell) => Promise<Call> | Call;
   /** After a success, waits for work done after the answer, so it cannot land in the next cell. */
   settle?: (cell: Cell, body: unknown) => Promise<void>;
   /** Whether a successful call by this actor writes (default: every write but a GET does). */
@@ -82,6 +89,13 @@ interface RestRow {
 }
 
 const t = (w: World) => w.ticker;
+/** A 1×1 PNG as a browser's form uploads it. */
+function multipartImage(): { body: Buffer; headers: Record<string, string> } {
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+  const b = 'matrixBoundary7d3f';
+  const body = Buffer.concat([Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="dot.png"\r\nContent-Type: image/png\r\n\r\n`), png, Buffer.from(`\r\n--${b}--\r\n`)]);
+  return { body, headers: { 'content-type': `multipart/form-data; boundary=${b}` } };
+}
 /**
  * An endpoint for a ticker no row writes to, so no delivery is made while the matrix compares the
  * database before and after a call (nobody listens at its address anyway).
@@ -240,6 +254,7 @@ const REST: RestRow[] = [
   { route: 'GET /api/v1/tickers/:id/html', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/html` }) },
   { route: 'GET /api/v1/tickers/:id/fragment', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/fragment` }) },
   { route: 'GET /api/v1/oembed', ok: 200, want: anyone, call: ({ w }) => ({ path: `/oembed?url=${encodeURIComponent(`${w.url}/api/v1/tickers/${t(w)}/html`)}` }) },
+  { route: 'POST /api/v1/media', ok: 201, want: role('editor'), call: () => ({ path: '/media', ...multipartImage() }) },
   { route: 'POST /api/v1/tickers/:id/entries', ok: 201, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/entries`, body: { kind: 'text', body: '<p>news</p>' } }) },
   { route: 'GET /api/v1/tickers/:id/entries/:entryId', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/entries/${w.entry}` }) },
   {
@@ -355,6 +370,7 @@ const PUBLIC_PAGES: Record<string, string> = {
   'GET /widgets/live.html': 'embeddable widget page (ticker + chat)',
   'GET /console.html': 'static console shell; every action it offers is an API call with its own checks',
   'GET /demo/polling-station.svg': 'a static demo picture',
+  'GET /media/:key': 'published pictures (random keys, served immutable with nosniff and a sandboxing CSP); uploading needs an editor',
   'GET /verify-email': 'static page; never acts on GET, it posts the token to /auth/verify',
   'GET /reset-password': 'static page; never acts on GET, it posts to /auth/password-reset/confirm',
 };
@@ -453,7 +469,7 @@ for (const dialect of DIALECTS) {
             const req = await row.call(cell);
             expect(`/api/v1${req.path.split('?')[0]}`).toMatch(patternOf(row.route));
             const before = await within(snapshot(w.db), 10_000, 'the snapshot before the call');
-            const res = await within(raw(w.url, method, req.path, req.body, bearer(actor.token)), 10_000, `the answer to ${method} ${req.path} as ${a}`);
+            const res = await within(raw(w.url, method, req.path, req.body, { ...req.headers, ...bearer(actor.token) }), 10_000, `the answer to ${method} ${req.path} as ${a}`);
             const after = await within(snapshot(w.db), 10_000, 'the snapshot after the call');
             if (want === 'ok') {
               expect({ status: res.status, error: res.body?.error }).toEqual({ status: row.ok, error: undefined });

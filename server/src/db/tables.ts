@@ -184,7 +184,20 @@ export interface WebhookDeliveriesTable {
   created_at: string;
 }
 
+export interface MediaTable {
+  id: string;
+  content_type: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** JSON: [{width, height, key, bytes}] */
+  variants: string;
+  created_by: string;
+  created_at: string;
+}
+
 export interface Tables {
+  media: MediaTable;
   webhooks: WebhooksTable;
   webhook_cursors: WebhookCursorsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -8,6 +8,7 @@ import * as m006 from './006_name_keys';
 import * as m007 from './007_health_probe';
 import * as m008 from './008_max_pinned';
 import * as m009 from './009_webhooks';
+import * as m010 from './010_media';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007_health_probe': m007,
   '008_max_pinned': m008,
   '009_webhooks': m009,
+  '010_media': m010,
 };

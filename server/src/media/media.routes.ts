@@ -1,0 +1,82 @@
+import type { Request } from 'express';
+import { Router } from 'express';
+import busboy from 'busboy';
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { requireRole } from '../auth/guard';
+import { CONTENT_TYPE, storeImage } from './media.service';
+import { MEDIA_KEY } from './store';
+import type { MediaStore } from './store';
+
+type Ctx = AppContext & { media: MediaStore };
+
+/** The one file of a multipart upload (field `file`), at most `maxBytes`; refuses anything else. */
+function readUpload(req: Request, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024, parts: 12 } });
+    } catch {
+      reject(new AppError('unsupported_media_type', 'send the image as multipart/form-data with the field "file"', { field: 'file' }));
+      return;
+    }
+    let file: Buffer | undefined;
+    let failure: AppError | undefined;
+    bb.on('file', (name, stream) => {
+      if (name !== 'file') {
+        failure ??= new AppError('validation_failed', `unexpected file field "${name}": the image goes in "file"`, { field: name });
+        stream.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('limit', () => {
+        failure ??= new AppError('payload_too_large', `the file is larger than ${Math.floor(maxBytes / (1024 * 1024))} MB (MEDIA_MAX_BYTES)`, { field: 'file' });
+      });
+      stream.on('end', () => {
+        if (!failure) file = Buffer.concat(chunks);
+      });
+    });
+    bb.on('filesLimit', () => {
+      failure ??= new AppError('validation_failed', 'one file per upload', { field: 'file' });
+    });
+    bb.on('error', () => reject(new AppError('validation_failed', 'the multipart body is malformed', { field: 'file' })));
+    bb.on('close', () => {
+      if (failure) reject(failure);
+      else if (!file || file.length === 0) reject(new AppError('validation_failed', 'no file in the field "file"', { field: 'file' }));
+      else resolve(file);
+    });
+    req.pipe(bb);
+  });
+}
+
+/** `POST /media`: editors upload pictures for entries. */
+export function mediaApiRouter(ctx: Ctx): Router {
+  const r = Router();
+  r.post('/media', async (req, res) => {
+    // Who may upload is known before a byte of the file is read.
+    requireRole(req.actor, 'editor');
+    const data = await readUpload(req, ctx.config.media.maxBytes);
+    res.status(201).json(await storeImage(ctx, req.actor, data));
+  });
+  return r;
+}
+
+/** `GET /media/<key>`: the stored variants, immutable (a new upload has a new key). */
+export function mediaFilesRouter(ctx: Ctx): Router {
+  const r = Router();
+  r.get('/media/:key', async (req, res) => {
+    const key = String(req.params.key);
+    if (!MEDIA_KEY.test(key)) throw new AppError('not_found', 'no such file');
+    const data = await ctx.media.get(key);
+    if (!data) throw new AppError('not_found', 'no such file');
+    res.set({
+      'Content-Type': CONTENT_TYPE[key.slice(key.lastIndexOf('.') + 1)]!,
+      'Cache-Control': 'public, max-age=31536000, immutable',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+    });
+    res.send(data);
+  });
+  return r;
+}

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { OPS_KEY } from '../helpers/server';
@@ -63,6 +66,39 @@ describe('the newsroom console (CLI)', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe('liveticker: not_found: no ticker nope\n');
     const noKey = await runWith({ LIVETICKER_TOKEN: '' }, 'post', 'budget', 'x');
-    expect(noKey.stderr).toBe('liveticker: login_required: log in to do this\n');
+    expect(noKey.stderr).toBe('liveticker: login_required: log in to do this\n  check --token (or LIVETICKER_TOKEN): an API token from POST /api/v1/me/tokens, or the ops key\n');
+    // Nothing listens there: it names the URL it tried and what to check.
+    const away = await runWith({ LIVETICKER_URL: 'http://127.0.0.1:9' }, 'tickers');
+    expect(away.status).toBe(1);
+    expect(away.stderr).toMatch(/^liveticker: unavailable: cannot reach the server: .+\n  tried http:\/\/127\.0\.0\.1:9 — check --url \(or LIVETICKER_URL\)/);
+    // A refused field is named.
+    const bad = await run('post', 'budget', 'x', '--teaser-url', 'not a url', '--teaser-title', 'T');
+    expect(bad.stderr).toMatch(/^liveticker: validation_failed: .*\(teaser\.url: /);
+  });
+
+  it('uploads a picture file with an entry, adds a teaser, and works the chat: say, messages, queue, delete, mute, ban', async () => {
+    await raw(t.url, 'POST', '/tickers', { id: 'cli-chat', title: 'CLI chat', status: 'live' }, { authorization: `Bearer ${OPS_KEY}` });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-cli-'));
+    const file = path.join(dir, 'photo.jpg');
+    fs.writeFileSync(file, await sharp({ create: { width: 1600, height: 900, channels: 3, background: '#246' } }).jpeg().toBuffer());
+    const posted = await run('post', 'cli-chat', 'Counting goes on', '--image-file', file, '--caption', 'The count', '--credit', 'Photo: desk', '--teaser-url', 'https://news.example.org/a', '--teaser-title', 'Background');
+    expect(posted.stderr).toBe('');
+    const id = /^posted (\S+)/.exec(posted.stdout)![1];
+    const entry = (await raw(t.url, 'GET', `/tickers/cli-chat/entries/${id}`)).body;
+    expect(entry.image).toMatchObject({ url: expect.stringMatching(/\/media\/.+-1280\.jpg$/), width: 1280, height: 720, caption: 'The count', credit: 'Photo: desk' });
+    expect(entry.teaser).toMatchObject({ url: 'https://news.example.org/a', title: 'Background' });
+    expect((await run('upload', file)).stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/media\/\S+-1280\.jpg {2}1280x720 {2}image\/jpeg\n$/);
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const said = await run('say', 'cli-chat', 'Hello', 'readers');
+    const msg = /^said (\S+) \[visible\]/.exec(said.stdout)![1];
+    expect((await run('messages', 'cli-chat')).stdout).toContain(`${msg}  [visible]  Newsroom (ops): Hello readers`);
+    expect((await run('queue', 'cli-chat')).stdout).toBe('held (0):\nreports (0):\n');
+    expect((await run('delete-message', msg)).stdout).toBe(`deleted ${msg}\n`);
+    const reader = (await raw(t.url, 'POST', '/users', { email: 'cli-reader@example.org', password: 'a long secret', displayName: 'Cli Reader', role: 'reader' }, { authorization: `Bearer ${OPS_KEY}` })).body;
+    expect((await run('mute', reader.id, '--minutes', '15')).stdout).toBe(`muted ${reader.id} for 15 min\n`);
+    expect((await run('ban', reader.id, '--reason', 'spam')).stdout).toBe(`banned ${reader.id}\n`);
+    const user = (await raw(t.url, 'GET', '/users?limit=100', undefined, { authorization: `Bearer ${OPS_KEY}` })).body.items.find((u: { id: string }) => u.id === reader.id);
+    expect(user).toMatchObject({ bannedAt: expect.any(String), mutedUntil: expect.any(String) });
   });
 });

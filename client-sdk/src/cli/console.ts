@@ -3,12 +3,17 @@
 //   npm run console -- --help
 // URL and token come from --url/--token or LIVETICKER_URL/LIVETICKER_TOKEN (an API token from
 // POST /api/v1/me/tokens, or the ops key).
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Entry, EntryList, Ticker } from '@liveticker/schemas';
+import type { Entry, EntryList, Message, MessageList, Report, Ticker } from '@liveticker/schemas';
 import { createClient } from '../client';
 import { LivetickerError, RestClient } from '../rest';
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -85,6 +90,39 @@ program
     for (const e of list.items) out(line(e));
   });
 
+interface Uploaded {
+  id: string;
+  url: string;
+  width: number;
+  height: number;
+  contentType: string;
+}
+
+/** Uploads a picture file (POST /media): the server reads its type, resizes it and drops its metadata. */
+async function uploadFile(file: string): Promise<Uploaded> {
+  const { url, token } = program.opts<{ url: string; token?: string }>();
+  const data = await readFile(file);
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(data)]), path.basename(file));
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/$/, '')}/api/v1/media`, { method: 'POST', body: form, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch (err) {
+    throw new LivetickerError('unavailable', `cannot reach the server: ${(err as Error).message}`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { error?: { code: LivetickerError['code']; message: string } } & Uploaded;
+  if (!res.ok) throw new LivetickerError(body.error?.code ?? 'internal', body.error?.message ?? res.statusText, res.status);
+  return body;
+}
+
+program
+  .command('upload <file>')
+  .description('upload a picture (JPEG, PNG, WebP, GIF); prints its URL and size for --image')
+  .action(async (file: string) => {
+    const m = await uploadFile(file);
+    out(`${m.url}  ${m.width}x${m.height}  ${m.contentType}`);
+  });
+
 program
   .command('post <ticker> <text...>')
   .description('post an entry (plain text unless --html)')
@@ -92,19 +130,34 @@ program
   .option('--kind <kind>', 'text | key-event | quote | teaser | image', 'text')
   .option('--html', 'the text is HTML')
   .option('--pin', 'pin the entry')
-  .option('--image <url>')
+  .option('--image <url>', 'a picture by URL')
+  .option('--image-file <file>', 'a picture file: uploaded first (its size is kept with the entry)')
   .option('--caption <caption>')
   .option('--credit <credit>')
-  .action(async (ticker: string, text: string[], o: { title?: string; kind: string; html?: boolean; pin?: boolean; image?: string; caption?: string; credit?: string }) => {
-    const e = await rest().post<Entry>(`/tickers/${ticker}/entries`, {
-      kind: o.kind,
-      title: o.title,
-      body: toBody(text, Boolean(o.html)),
-      pinned: Boolean(o.pin),
-      ...(o.image ? { image: { url: o.image, caption: o.caption, credit: o.credit } } : {}),
-    });
-    out(`posted ${e.id}`);
-  });
+  .option('--credit-url <url>', 'where the credit links to')
+  .option('--teaser-url <url>', 'a related article')
+  .option('--teaser-title <title>', "the related article's title")
+  .action(
+    async (
+      ticker: string,
+      text: string[],
+      o: { title?: string; kind: string; html?: boolean; pin?: boolean; image?: string; imageFile?: string; caption?: string; credit?: string; creditUrl?: string; teaserUrl?: string; teaserTitle?: string },
+    ) => {
+      if (Boolean(o.teaserUrl) !== Boolean(o.teaserTitle)) throw new Error('a teaser needs both --teaser-url and --teaser-title');
+      const picture = o.imageFile ? await uploadFile(o.imageFile) : o.image ? { url: o.image } : undefined;
+      const e = await rest().post<Entry>(`/tickers/${ticker}/entries`, {
+        kind: o.kind,
+        title: o.title,
+        body: toBody(text, Boolean(o.html)),
+        pinned: Boolean(o.pin),
+        ...(picture
+          ? { image: { url: picture.url, width: 'width' in picture ? picture.width : undefined, height: 'height' in picture ? picture.height : undefined, caption: o.caption, credit: o.credit, creditUrl: o.creditUrl } }
+          : {}),
+        ...(o.teaserUrl ? { teaser: { url: o.teaserUrl, title: o.teaserTitle } } : {}),
+      });
+      out(`posted ${e.id}`);
+    },
+  );
 
 /** Edits with the version it just read, so a concurrent edit is a clear conflict, not a lost update. */
 async function edit(ticker: string, id: string, change: Record<string, unknown>): Promise<Entry> {
@@ -132,6 +185,66 @@ program.command('delete <ticker> <entryId>').action(async (ticker: string, id: s
   out(`deleted ${(await rest().delete<Entry>(`/tickers/${ticker}/entries/${id}`)).id}`);
 });
 
+// ---- chat and moderation ----
+
+const msgLine = (m: Message) => `${new Date(m.createdAt).toISOString().slice(11, 16)}  ${m.id}  [${m.status}]  ${m.author.displayName} (${m.author.id}): ${m.body}`;
+
+program
+  .command('messages <ticker>')
+  .description('list chat messages, newest first')
+  .option('--limit <n>', 'how many', '20')
+  .action(async (ticker: string, o: { limit: string }) => {
+    const list = await rest().get<MessageList>(`/tickers/${ticker}/messages`, { order: 'newest', limit: o.limit });
+    for (const m of list.items) out(msgLine(m));
+  });
+
+program
+  .command('say <ticker> <text...>')
+  .description('post a chat message as the token’s user')
+  .action(async (ticker: string, text: string[]) => {
+    const m = await rest().post<Message>(`/tickers/${ticker}/messages`, { body: text.join(' '), clientId: randomUUID() });
+    out(`said ${m.id} [${m.status}]`);
+  });
+
+program
+  .command('queue <ticker>')
+  .description('held messages and open reports (moderator)')
+  .action(async (ticker: string) => {
+    const q = await rest().get<{ held: Message[]; reports: Report[] }>(`/tickers/${ticker}/moderation/queue`);
+    out(`held (${q.held.length}):`);
+    for (const m of q.held) out(`  ${msgLine(m)}`);
+    out(`reports (${q.reports.length}):`);
+    for (const r of q.reports) out(`  ${r.id}  ${r.reason}${r.note ? ` (${r.note})` : ''}  on message ${r.messageId}, by ${r.reporter.displayName}`);
+  });
+
+for (const action of ['approve', 'reject'] as const) {
+  program
+    .command(`${action} <messageId>`)
+    .description(`${action} a held message (moderator)`)
+    .action(async (id: string) => out(`${action}d ${(await rest().post<Message>(`/messages/${id}/${action}`, {})).id}`));
+}
+program
+  .command('delete-message <messageId>')
+  .description('delete a message (moderator, or its author)')
+  .action(async (id: string) => out(`deleted ${(await rest().delete<Message>(`/messages/${id}`)).id}`));
+program
+  .command('mute <userId>')
+  .description('mute a user (moderator)')
+  .option('--minutes <n>', 'for how long', '60')
+  .option('--reason <reason>')
+  .action(async (id: string, o: { minutes: string; reason?: string }) => {
+    await rest().post(`/users/${id}/mute`, { minutes: Number(o.minutes), reason: o.reason });
+    out(`muted ${id} for ${o.minutes} min`);
+  });
+program
+  .command('ban <userId>')
+  .description('ban a user; their sockets are cut off (moderator)')
+  .option('--reason <reason>')
+  .action(async (id: string, o: { reason?: string }) => {
+    await rest().post(`/users/${id}/ban`, { reason: o.reason });
+    out(`banned ${id}`);
+  });
+
 program
   .command('watch <ticker>')
   .description('print entries as they are posted, edited and deleted (Ctrl-C to stop)')
@@ -156,8 +269,22 @@ program
     });
   });
 
+/** What went wrong, and what to check: the URL it tried, the token, the field the server named. */
+export function explain(err: unknown, url: string): string {
+  if (!(err instanceof LivetickerError)) return `liveticker: ${err instanceof Error ? err.message : String(err)}`;
+  // Validation errors name each field: `[{path, message}]`; others may name one (`{field}`).
+  const d = err.details as Array<{ path: string; message: string }> | { field?: string } | undefined;
+  const fields = Array.isArray(d) ? d.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ') : d?.field;
+  const base = `liveticker: ${err.code}: ${err.message}${fields ? ` (${fields})` : ''}`;
+  if (err.code === 'unavailable' && err.status === undefined) {
+    return `${base}\n  tried ${url} — check --url (or LIVETICKER_URL), that the server runs there, and that nothing blocks the port`;
+  }
+  if (err.code === 'login_required' || err.code === 'invalid_token') return `${base}\n  check --token (or LIVETICKER_TOKEN): an API token from POST /api/v1/me/tokens, or the ops key`;
+  if (err.code === 'forbidden') return `${base}\n  the token's user lacks the role for this`;
+  return base;
+}
+
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof LivetickerError) process.stderr.write(`liveticker: ${err.code}: ${err.message}\n`);
-  else process.stderr.write(`liveticker: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`${explain(err, program.opts<{ url: string }>().url)}\n`);
   process.exit(1);
 });

@@ -78,9 +78,11 @@ export const WebhookDeliveriesQuery = z.strictObject({
   cursor: z.string().max(100).optional(),
 });
 
-/** Deliver again from a revision: of one ticker's streams, or of every stream the endpoint follows. */
+/** Deliver again from a revision of one kind of stream: one ticker's, or every ticker's the endpoint follows. */
 export const ReplayWebhookBody = z.strictObject({
   since: z.number().int().min(0),
+  /** Which of a ticker's streams: its entries and meta (`ticker`) or its chat (`chat`); revisions count per stream. */
+  stream: z.enum(['ticker', 'chat']).default('ticker'),
   tickerId: Slug.optional(),
 });
 export type ReplayWebhookBody = z.infer<typeof ReplayWebhookBody>;

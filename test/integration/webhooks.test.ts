@@ -161,7 +161,10 @@ for (const dialect of DIALECTS) {
       await waitFor(() => receiver.duplicates >= 2, 'both again');
       expect(receiver.all.map((r) => r.id)).toEqual([...ids, ...ids]);
       expect((await raw(t.url, 'POST', `/webhooks/${hook.id}/replay`, { since: -1 }, auth)).status).toBe(400);
+      expect((await raw(t.url, 'POST', `/webhooks/${hook.id}/replay`, { since: 0, stream: 'votes' }, auth)).status).toBe(400);
       expect((await raw(t.url, 'POST', `/webhooks/${hook.id}/replay`, { since: 0, tickerId: 'another' }, auth)).status).toBe(400);
+      await raw(t.url, 'PATCH', `/webhooks/${hook.id}`, { active: false }, auth);
+      expect((await raw(t.url, 'POST', `/webhooks/${hook.id}/replay`, { since: 0 }, auth)).status).toBe(409);
     });
 
     it('an endpoint for every ticker also follows tickers made after it, and chat events when asked', async () => {
@@ -176,6 +179,31 @@ for (const dialect of DIALECTS) {
       await raw(t.url, 'DELETE', `/webhooks/${hook.id}`, undefined, auth);
     });
 
+    it('asking for chat events later starts the chat at its head: old messages are not sent', async () => {
+      const { ticker, hook } = await register(['entry.created']);
+      for (let i = 0; i < 3; i++) {
+        const said = await raw(t.url, 'POST', `/tickers/${ticker}/messages`, { body: `old ${i}`, clientId: `old-msg-${n}-${i}` }, auth);
+        expect({ status: said.status, error: said.body.error }).toEqual({ status: 201, error: undefined });
+      }
+      const patched = await raw(t.url, 'PATCH', `/webhooks/${hook.id}`, { events: ['entry.created', 'message.created'] }, auth);
+      expect(patched.body.events).toEqual(['entry.created', 'message.created']);
+      const fresh = await raw(t.url, 'POST', `/tickers/${ticker}/messages`, { body: 'new one', clientId: `new-msg-${n}` }, auth);
+      await waitFor(() => receiver.events.some((e) => e.body.data.id === fresh.body.id), 'the new message');
+      expect(receiver.events.map((e) => e.body.data.body)).toEqual(['new one']);
+    });
+
+    it('a replay while a round is under way is not overwritten by it', async () => {
+      const { ticker, hook } = await register(['entry.created']);
+      receiver.delayMs = 100;
+      const posted: Entry[] = [];
+      for (let i = 0; i < 6; i++) posted.push(await api.post(ticker, { body: `<p>r${i}</p>` }));
+      await waitFor(() => receiver.events.length >= 2, 'a round under way');
+      expect((await raw(t.url, 'POST', `/webhooks/${hook.id}/replay`, { since: posted[0]!.rev - 1 }, auth)).status).toBe(202);
+      // Every event arrives, and those before the replay arrive again (same ids) after it.
+      await waitFor(() => receiver.events.length >= 6 && receiver.all.filter((r) => r.id === receiver.events[0]!.id).length >= 2, 'the replay carried out', 15_000);
+      expect(receiver.events.map((e) => e.body.data.id)).toEqual(posted.map((p) => p.id));
+    });
+
     it('bad registrations get a 4xx and change nothing', async () => {
       const bad = [
         { url: 'ftp://example.org/x', events: ['entry.created'] },
@@ -186,6 +214,7 @@ for (const dialect of DIALECTS) {
         { url: receiver.url, events: ['entry.created'], extra: 1 },
         { url: receiver.url, events: ['entry.created'], tickerId: 'no-such-ticker' },
       ];
+      expect((await raw(t.url, 'POST', '/webhooks', bad.at(-1), auth)).body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'tickerId' }] });
       const before = (await raw(t.url, 'GET', '/webhooks', undefined, auth)).body.items.length;
       for (const body of bad) {
         const res = await raw(t.url, 'POST', '/webhooks', body, auth);
@@ -234,8 +263,14 @@ describe('webhooks refuse private addresses (SSRF) unless WEBHOOK_ALLOW_PRIVATE'
     expect(isPublicAddress('93.184.216.34')).toBe(true);
     expect(isPublicAddress('2606:2800:220:1:248:1893:25c8:1946')).toBe(true);
     for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.0.1', '169.254.169.254', '::1', 'fe80::1', '::ffff:10.0.0.1', '2002:7f00:1::1', '64:ff9b::7f00:1']) expect({ ip, public: isPublicAddress(ip) }).toEqual({ ip, public: false });
+    expect(isPublicAddress('::7f00:1')).toBe(false); // IPv4-compatible ::127.0.0.1
     const looked = await new Promise<Error | null>((resolve) => publicOnlyLookup('localhost', {}, (err) => resolve(err)));
     expect(looked?.message).toMatch(/not a public address/);
+    // A public address passes, in both answer shapes Node asks for (one address, or all: Node 20 connects with all).
+    const one = await new Promise<unknown[]>((resolve) => publicOnlyLookup('93.184.216.34', {}, (...args: unknown[]) => resolve(args)));
+    expect(one).toEqual([null, '93.184.216.34', 4]);
+    const all = await new Promise<unknown[]>((resolve) => publicOnlyLookup('93.184.216.34', { all: true }, (...args: unknown[]) => resolve(args)));
+    expect(all).toEqual([null, [{ address: '93.184.216.34', family: 4 }]]);
     // The sender itself: by name and by literal address, the receiver is never reached.
     const port = new URL(receiver.url).port;
     const byName = await postJson(`http://localhost:${port}/hook`, '{}', {}, { timeoutMs: 2000, allowPrivate: false });

@@ -29,6 +29,11 @@ type Mounted = { unmount: () => void };
  * it shows and the revision it was read at. Anything malformed is ignored (the widget then loads
  * as usual).
  */
+const isEntry = (e: unknown): boolean => {
+  const x = e as Record<string, unknown> | null;
+  return typeof x === 'object' && x !== null && typeof x.id === 'string' && Number.isInteger(x.rev) && Number.isInteger(x.seq) && typeof x.body === 'string' && typeof x.publishedAt === 'string';
+};
+
 function renderedState(host: HTMLElement, ticker: string): TickerSnapshot | undefined {
   const text = host.querySelector(':scope > script[type="application/json"][data-liveticker-state]')?.textContent;
   if (!text) return undefined;
@@ -41,7 +46,7 @@ function renderedState(host: HTMLElement, ticker: string): TickerSnapshot | unde
       typeof s.epoch === 'string' &&
       /^[0-9a-f]{1,32}$/.test(s.epoch) &&
       (s.order === 'newest' || s.order === 'oldest') &&
-      [s.items, s.pinned, s.keyEvents].every(Array.isArray) &&
+      [s.items, s.pinned, s.keyEvents].every((list) => Array.isArray(list) && list.every(isEntry)) &&
       (s.nextCursor === null || typeof s.nextCursor === 'string');
     return ok ? (s as TickerSnapshot) : undefined;
   } catch {

@@ -28,8 +28,16 @@ class AnswerCache {
     return hit;
   }
 
+  /** Answers being read: a crowd asking the same question at once waits for the one read. */
+  readonly reading = new Map<string, Promise<{ json: string; bytes: number }>>();
+
   set(key: string, answer: { json: string; bytes: number }): void {
     if (answer.json.length > ANSWER_CACHE_BYTES / 4) return;
+    const old = this.answers.get(key);
+    if (old) {
+      this.answers.delete(key);
+      this.size -= old.json.length;
+    }
     this.answers.set(key, answer);
     this.size += answer.json.length;
     for (const [k, v] of this.answers) {
@@ -59,10 +67,17 @@ export function changesRoute(ctx: Pick<AppContext, 'changeLog'>, kind: 'ticker' 
     const key = `${stream}\n${pos.epoch}\n${pos.rev}\n${since}\n${epoch ?? ''}`;
     let answer = cache.get(key);
     if (!answer) {
-      const got = await ctx.changeLog.since(stream, since, epoch, undefined, pos);
-      if (!got) throw new AppError('not_found', `no ticker ${id}`);
-      answer = { json: JSON.stringify(changesBody(got)), bytes: got.bytes ?? 0 };
-      cache.set(key, answer);
+      let reading = cache.reading.get(key);
+      if (!reading) {
+        reading = (async () => {
+          const got = await ctx.changeLog.since(stream, since, epoch, undefined, pos);
+          if (!got) throw new AppError('not_found', `no ticker ${id}`);
+          return { json: JSON.stringify(changesBody(got)), bytes: got.bytes ?? 0 };
+        })();
+        cache.reading.set(key, reading);
+        reading.then((a) => cache.set(key, a), () => undefined).finally(() => cache.reading.delete(key));
+      }
+      answer = await reading;
     }
     // Charged to the asker's read budget as if it had been read for them.
     res.locals.readBytes = answer.bytes;

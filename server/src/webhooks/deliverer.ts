@@ -19,8 +19,11 @@ function span(ms: number): string {
   return `${Math.max(1, Math.round(ms / 1000))} s`;
 }
 
-/** Changes read from a stream at a time. */
-const BATCH = 100;
+/**
+ * Changes read from a stream at a time, in one snapshot. An entry created in a backlog longer
+ * than this and changed again before it was read may be reported as `entry.updated`.
+ */
+const BATCH = 1000;
 /** Endpoints served at once by one node. */
 const CONCURRENCY = 8;
 /** Delivery log rows are kept this long. */
@@ -55,6 +58,7 @@ export class WebhookDeliverer {
   private timer: NodeJS.Timeout | undefined;
   private readonly serving = new Map<string, Promise<void>>();
   private ticking = false;
+  private round: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
   private lastPrune = 0;
@@ -79,7 +83,7 @@ export class WebhookDeliverer {
       return;
     }
     this.ticking = true;
-    void this.tick()
+    this.round = this.tick()
       .catch((err: unknown) => this.log.warn({ err }, 'webhook round failed'))
       .finally(() => {
         this.ticking = false;
@@ -95,6 +99,8 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    // A round under way may still be claiming: the release comes after it.
+    await this.round;
     await Promise.allSettled([...this.serving.values()]);
     await this.opts.db
       .updateTable('webhooks')
@@ -159,8 +165,10 @@ export class WebhookDeliverer {
     const events = new Set(JSON.parse(hook.events) as string[]);
     const cursors = new Map((await db.selectFrom('webhook_cursors').selectAll().where('webhook_id', '=', hook.id).execute()).map((c) => [c.stream, c]));
     let leaseAt = Date.now();
+    const { leaseMs, timeoutMs } = this.opts.config.webhooks;
+    // Before each event: the lease must outlast a whole delivery (its timeout) with a margin.
     const renew = async () => {
-      if (Date.now() - leaseAt < this.opts.config.webhooks.leaseMs / 3) return true;
+      if (leaseAt + leaseMs - Date.now() > timeoutMs + 2000) return true;
       leaseAt = Date.now();
       return this.claim(hook.id);
     };
@@ -180,16 +188,16 @@ export class WebhookDeliverer {
         if (got.reset) {
           // Another history (a restored database): what it followed is gone; go on from the head.
           this.log.warn({ webhook: hook.id, stream: stream.name, from: at.rev, to: got.rev }, 'stream history changed: webhook continues from the head');
-          if (!(await this.advance(hook.id, stream.name, (at = { epoch: got.epoch, rev: got.rev })))) return moved;
+          if (!(await this.advance(hook.id, stream.name, at, (at = { epoch: got.epoch, rev: got.rev })))) return moved;
           break;
         }
         for (const change of got.changes) {
           if (this.stopped || !(await renew())) return moved;
           if (events.has(change.type) && !(await this.deliver(hook, stream.name, got.epoch, change))) return moved;
-          if (!(await this.advance(hook.id, stream.name, (at = { epoch: got.epoch, rev: change.rev })))) return moved;
+          if (!(await this.advance(hook.id, stream.name, at, (at = { epoch: got.epoch, rev: change.rev })))) return moved;
           moved = true;
         }
-        if (got.rev > at.rev && !(await this.advance(hook.id, stream.name, (at = { epoch: got.epoch, rev: got.rev })))) return moved;
+        if (got.rev > at.rev && !(await this.advance(hook.id, stream.name, at, (at = { epoch: got.epoch, rev: got.rev })))) return moved;
         if (!got.more) break;
       }
     }
@@ -197,15 +205,24 @@ export class WebhookDeliverer {
   }
 
   /**
-   * Moves the endpoint's position in a stream, only while this node holds its lease; false when
-   * it no longer does (it was away too long and another node took over): this node stops there.
+   * Moves the endpoint's position in a stream from `from` to `to`, only while this node holds its
+   * lease and nobody moved the position meanwhile (a replay, an admin's change): false otherwise,
+   * and this node stops there; the next round starts from what the database says.
    */
-  private async advance(id: string, stream: string, to: { epoch: string; rev: number }): Promise<boolean> {
+  private async advance(id: string, stream: string, from: { epoch: string; rev: number }, to: { epoch: string; rev: number }): Promise<boolean> {
     const { db, nodeId } = this.opts;
     const held = db.selectFrom('webhooks').select('id').where('id', '=', id).where('lease_owner', '=', nodeId);
-    const res = await db.updateTable('webhook_cursors').set(to).where('webhook_id', '=', id).where('stream', '=', stream).where('webhook_id', 'in', held).executeTakeFirst();
+    const res = await db
+      .updateTable('webhook_cursors')
+      .set(to)
+      .where('webhook_id', '=', id)
+      .where('stream', '=', stream)
+      .where('rev', '=', from.rev)
+      .where('epoch', '=', from.epoch)
+      .where('webhook_id', 'in', held)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 1) return true;
-    this.log.info({ webhook: id, stream }, 'webhook lease lost: another node goes on');
+    this.log.info({ webhook: id, stream }, 'webhook position moved elsewhere (replay, change, or another node): this round stops');
     return false;
   }
 
@@ -250,6 +267,8 @@ export class WebhookDeliverer {
       if (hook.attempts > 0) {
         await db.updateTable('webhooks').set({ attempts: 0, failing_since: null, next_attempt_at: null }).where('id', '=', hook.id).execute();
         hook.attempts = 0;
+        hook.failing_since = null;
+        hook.next_attempt_at = null;
         this.log.info({ webhook: hook.id }, 'webhook endpoint answers again');
       }
       return true;

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { newId } from '../auth/tokens';
 import type { AppContext } from '../context';
-import type { Db } from '../db/database';
+import type { Db, Trx } from '../db/database';
 import type { WebhooksTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
@@ -30,7 +30,7 @@ export function toWebhook(row: WebhooksTable): Webhook {
 }
 
 /** The streams an endpoint follows: one ticker's, or every ticker's (also those made later). */
-export async function followedStreams(db: Db, hook: Pick<WebhooksTable, 'ticker_id' | 'events'>): Promise<Array<{ name: string; rev: number; epoch: string }>> {
+export async function followedStreams(db: Db | Trx, hook: Pick<WebhooksTable, 'ticker_id' | 'events'>): Promise<Array<{ name: string; rev: number; epoch: string }>> {
   const events = JSON.parse(hook.events) as string[];
   const kinds = [...(events.some((e) => !e.startsWith('message.')) ? ['ticker'] : []), ...(events.some((e) => e.startsWith('message.')) ? ['chat'] : [])];
   let q = db.selectFrom('streams').select(['name', 'rev', 'epoch']);
@@ -53,7 +53,7 @@ async function mustFind(db: Db, id: string): Promise<WebhooksTable> {
 export async function createWebhook(ctx: Ctx, actor: Actor | undefined, body: unknown): Promise<CreatedWebhook> {
   const admin = requireRole(actor, 'admin');
   const b = parseInput(CreateWebhookBody, body);
-  if (b.tickerId && !(await findTicker(ctx.db, b.tickerId))) throw new AppError('not_found', `no ticker ${b.tickerId}`);
+  if (b.tickerId && !(await findTicker(ctx.db, b.tickerId))) throw new AppError('validation_failed', `no ticker ${b.tickerId}`, [{ path: 'tickerId', message: 'no such ticker' }]);
   await mustTarget(ctx, b.url);
   const now = new Date().toISOString();
   const row: WebhooksTable = {
@@ -108,8 +108,24 @@ export async function patchWebhook(ctx: Ctx, actor: Actor | undefined, id: strin
   if (b.events !== undefined) set.events = JSON.stringify(b.events);
   if (b.description !== undefined) set.description = b.description;
   if (b.active === true) Object.assign(set, { active: 1, disabled_reason: null, failing_since: null, next_attempt_at: null, attempts: 0 });
-  if (b.active === false) Object.assign(set, { active: 0, disabled_reason: `turned off by ${admin.displayName}`, next_attempt_at: null, lease_owner: null, lease_until: null });
-  await ctx.db.updateTable('webhooks').set(set).where('id', '=', row.id).execute();
+  if (b.active === false) Object.assign(set, { active: 0, disabled_reason: `turned off by ${admin.displayName}`, next_attempt_at: null });
+  // A round under way stops at its next step (its node loses the lease) and the next one works
+  // with the endpoint as it now is.
+  Object.assign(set, { lease_owner: null, lease_until: null });
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('webhooks').set(set).where('id', '=', row.id).execute();
+    if (b.events !== undefined) {
+      // Streams it newly follows (chat events added) start at their head, not at their beginning.
+      const streams = await followedStreams(trx, { ticker_id: row.ticker_id, events: JSON.stringify(b.events) });
+      if (streams.length) {
+        await trx
+          .insertInto('webhook_cursors')
+          .values(streams.map((st) => ({ webhook_id: row.id, stream: st.name, epoch: st.epoch, rev: st.rev })))
+          .onConflict((oc) => oc.columns(['webhook_id', 'stream']).doNothing())
+          .execute();
+      }
+    }
+  });
   ctx.webhooksChanged?.();
   return toWebhook(await mustFind(ctx.db, id));
 }
@@ -159,8 +175,10 @@ export async function replayWebhook(ctx: Ctx, actor: Actor | undefined, id: stri
   requireRole(actor, 'admin');
   const b = parseInput(ReplayWebhookBody, body);
   const row = await mustFind(ctx.db, id);
-  if (b.tickerId && row.ticker_id && b.tickerId !== row.ticker_id) throw new AppError('validation_failed', `this webhook follows ticker ${row.ticker_id} only`, { field: 'tickerId' });
-  const streams = (await followedStreams(ctx.db, row)).filter((s) => !b.tickerId || s.name.endsWith(`:${b.tickerId}`));
+  if (row.active !== 1) throw new AppError('conflict', 'this webhook is turned off: turn it on (PATCH active: true) first');
+  if (b.tickerId && row.ticker_id && b.tickerId !== row.ticker_id) throw new AppError('validation_failed', `this webhook follows ticker ${row.ticker_id} only`, [{ path: 'tickerId', message: `not ${row.ticker_id}` }]);
+  // Revisions count per stream: a ticker's entries and its chat are two streams.
+  const streams = (await followedStreams(ctx.db, row)).filter((s) => (!b.tickerId || s.name.endsWith(`:${b.tickerId}`)) && s.name.startsWith(`${b.stream}:`));
   if (b.tickerId && streams.length === 0) throw new AppError('not_found', `no ticker ${b.tickerId}`);
   await ctx.db.transaction().execute(async (trx) => {
     for (const s of streams) {
@@ -168,8 +186,8 @@ export async function replayWebhook(ctx: Ctx, actor: Actor | undefined, id: stri
       const done = await trx.updateTable('webhook_cursors').set({ rev, epoch: s.epoch }).where('webhook_id', '=', row.id).where('stream', '=', s.name).executeTakeFirst();
       if (Number(done.numUpdatedRows) === 0) await trx.insertInto('webhook_cursors').values({ webhook_id: row.id, stream: s.name, epoch: s.epoch, rev }).execute();
     }
-    // Due at once, even while it was backing off.
-    await trx.updateTable('webhooks').set({ next_attempt_at: null, updated_at: new Date().toISOString() }).where('id', '=', row.id).execute();
+    // Due at once, even while it was backing off; a round under way stops (its position moved).
+    await trx.updateTable('webhooks').set({ next_attempt_at: null, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() }).where('id', '=', row.id).execute();
   });
   ctx.webhooksChanged?.();
   return toWebhook(await mustFind(ctx.db, id));

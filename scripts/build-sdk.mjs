@@ -43,6 +43,25 @@ export const Fetch = undefined, NodeXHR = undefined, XHR = undefined, NodeWebSoc
   },
 };
 
+/**
+ * The readers' script sends and receives JSON only (the server never emits binary): socket.io-parser's
+ * binary attachments (is-binary.js, binary.js) are left out; a binary packet would be refused.
+ */
+const jsonOnly = {
+  name: 'json-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(is-)?binary\.js$/ }, (args) =>
+      /socket\.io-parser[\\/]build[\\/]esm[\\/]index\.js$/.test(args.importer) ? { path: args.path, namespace: 'json-only' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'json-only' }, () => ({
+      contents: `export const isBinary = () => false, hasBinary = () => false;
+export const deconstructPacket = (packet) => ({ packet, buffers: [] });
+export const reconstructPacket = () => { throw new Error('binary packets are not taken'); };`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** The readers' script leaves the chat widget to liveticker-chat.js (chat-lazy.ts loads it). */
 const lazyChat = {
   name: 'lazy-chat',
@@ -74,7 +93,7 @@ await Promise.all([
     globalName: 'Liveticker',
     minify: true,
     outfile: 'client-sdk/dist/browser/liveticker.js',
-    plugins: [websocketOnly, lazyChat],
+    plugins: [websocketOnly, lazyChat, jsonOnly],
   }),
   build({ ...common, entryPoints: ['client-sdk/src/widgets/chat-entry.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-chat.js', plugins: [sharedFromReader] }),
   // The console is the newsroom's, not the readers': a bundle of its own.

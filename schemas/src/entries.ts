@@ -25,6 +25,13 @@ export const Teaser = z.strictObject({
 });
 export type Teaser = z.infer<typeof Teaser>;
 
+/**
+ * Readers only ever see `published` entries. A `draft` is kept for the desk; a `scheduled` one is
+ * published by the server at `publishAt` (within about a second, by exactly one node).
+ */
+export const EntryStatus = z.enum(['draft', 'scheduled', 'published']);
+export type EntryStatus = z.infer<typeof EntryStatus>;
+
 /** Entry bodies are HTML from an allowlist; sanitized by the server on write. Max 20,000 chars. */
 const Body = z.string().max(20000);
 
@@ -45,6 +52,10 @@ export const Entry = z.object({
   updatedAt: IsoDate,
   version: z.number().int(),
   deletedAt: IsoDate.nullable(),
+  /** Always `published` for readers; editors also see drafts and scheduled entries (seq = rev < 0 until published). */
+  status: EntryStatus,
+  /** When a scheduled entry goes out; null otherwise. */
+  publishAt: IsoDate.nullable(),
 });
 export type Entry = z.infer<typeof Entry>;
 
@@ -56,8 +67,13 @@ export const CreateEntryBody = z
     image: EntryImage.nullable().optional(),
     teaser: Teaser.nullable().optional(),
     pinned: z.boolean().default(false),
+    /** `draft`: kept unseen; a future `publishAt` (status absent or `scheduled`) schedules it; default: published now. */
+    status: EntryStatus.optional(),
+    publishAt: IsoDate.optional(),
   })
-  .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title, 'an entry needs a body, title, image or teaser');
+  .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title, 'an entry needs a body, title, image or teaser')
+  .refine((b) => !(b.status === 'draft' && b.publishAt), { message: 'a draft has no publishAt: send status "scheduled" with it', path: ['publishAt'] })
+  .refine((b) => b.status !== 'scheduled' || b.publishAt, { message: 'a scheduled entry needs publishAt', path: ['publishAt'] });
 export type CreateEntryBody = z.infer<typeof CreateEntryBody>;
 
 export const PatchEntryBody = z
@@ -70,9 +86,20 @@ export const PatchEntryBody = z
     image: EntryImage.nullable().optional(),
     teaser: Teaser.nullable().optional(),
     pinned: z.boolean().optional(),
+    /** An unpublished entry: `published` publishes it now, `scheduled` (with publishAt) plans it, `draft` holds it. */
+    status: EntryStatus.optional(),
+    publishAt: IsoDate.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 1, 'nothing to change');
 export type PatchEntryBody = z.infer<typeof PatchEntryBody>;
+
+/** `GET /tickers/:id/entries`: a page of published entries, or (editors) the drafts or the scheduled ones. */
+export const EntriesQuery = z.strictObject({
+  order: z.enum(['newest', 'oldest']).default('newest'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+  status: z.enum(['draft', 'scheduled']).optional(),
+});
 
 export const EntryList = z.object({
   items: z.array(Entry),

@@ -107,7 +107,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/tickers', summary: 'Create a ticker (editor)', body: 'CreateTickerBody', response: 'Ticker', status: 201, auth: true },
   { method: 'get', path: '/tickers/{id}', summary: 'One ticker', response: 'Ticker' },
   { method: 'patch', path: '/tickers/{id}', summary: 'Change a ticker (editor)', body: 'PatchTickerBody', response: 'Ticker', auth: true },
-  { method: 'get', path: '/tickers/{id}/entries', summary: 'Entries, cursor-paged, pinned apart', response: 'EntryList', query: ['order', 'limit', 'cursor'] },
+  { method: 'get', path: '/tickers/{id}/entries', summary: 'Published entries, cursor-paged, pinned apart; with status=draft|scheduled the desk\'s unpublished ones (editor)', response: 'EntryList', query: ['order', 'limit', 'cursor', 'status'] },
   { method: 'get', path: '/tickers/{id}/key-events', summary: 'Key events (kind key-event), newest first, for a jump box', response: 'KeyEventList', query: ['limit'] },
   { method: 'post', path: '/tickers/{id}/entries', summary: 'Post an entry (editor)', body: 'CreateEntryBody', response: 'Entry', status: 201, auth: true },
   { method: 'get', path: '/tickers/{id}/entries/{entryId}', summary: 'One entry', response: 'Entry' },

@@ -178,6 +178,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     readRateLimit: env.READ_RATE_LIMIT,
     maxSocketsPerIp: env.MAX_SOCKETS_PER_IP,
     socketMaxBufferBytes: env.SOCKET_MAX_BUFFER_BYTES,
+    /** How often a node looks for scheduled entries whose time has come, ms. */
+    schedulerMs: 1000,
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,
     /** How often a node compares its streams with the database heads, ms (0 = never: tests that prove another path heals). */

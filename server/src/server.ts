@@ -32,6 +32,7 @@ import { WebhookDeliverer } from './webhooks/deliverer';
 import { webhooksRouter } from './webhooks/webhooks.routes';
 import { mediaApiRouter, mediaFilesRouter } from './media/media.routes';
 import { DiskStore } from './media/store';
+import { EntryScheduler } from './tickers/scheduler';
 
 export interface LivetickerServer {
   ctx: AppContext;
@@ -270,6 +271,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   sessions.start();
   guard.start();
   webhooks.start();
+  const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
+  scheduler.start();
   void dummyHash(ctx).catch((err: unknown) => logger.error({ err }, 'could not prepare the login hash'));
 
   return {
@@ -318,6 +321,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       guard.stop();
       // Deliveries under way finish (each is bounded by its timeout); the endpoints go back at once.
       const webhooksStopped = webhooks.stop();
+      const schedulerStopped = scheduler.stop();
       // For a grace the node still takes connections and serves them, every answer saying
       // `Connection: close`, so the connections in use end cleanly after their next answer and a
       // proxy's pool of them empties. Closing the listening socket at once would reset every
@@ -331,6 +335,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       httpServer.closeIdleConnections();
       await closed;
       await webhooksStopped;
+      await schedulerStopped;
       clearTimeout(deadline);
       await fanout.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -343,6 +348,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       sessions.stop();
       guard.stop();
       await webhooks.stop();
+      await scheduler.stop();
       await fanout.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -44,6 +44,9 @@ export interface EntriesTable {
   updated_at: string;
   version: number;
   deleted_at: string | null;
+  /** draft | scheduled | published */
+  status: string;
+  publish_at: string | null;
 }
 
 export interface UsersTable {

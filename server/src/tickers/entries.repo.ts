@@ -19,6 +19,8 @@ export function toEntry(row: EntriesTable): Entry {
     updatedAt: row.updated_at,
     version: row.version,
     deletedAt: row.deleted_at,
+    status: row.status as Entry['status'],
+    publishAt: row.publish_at,
   };
 }
 
@@ -44,6 +46,7 @@ export async function listEntries(
     .selectFrom('entries')
     .selectAll()
     .where('ticker_id', '=', opts.tickerId)
+    .where('status', '=', 'published')
     .where('deleted_at', 'is', null)
     .where('pinned', '=', 0);
   if (opts.afterSeq !== undefined) q = q.where('seq', opts.order === 'newest' ? '<' : '>', opts.afterSeq);
@@ -60,6 +63,7 @@ export async function listPinned(db: Db | Trx, tickerId: string): Promise<Entry[
     .selectFrom('entries')
     .selectAll()
     .where('ticker_id', '=', tickerId)
+    .where('status', '=', 'published')
     .where('deleted_at', 'is', null)
     .where('pinned', '=', 1)
     .orderBy('seq', 'desc')
@@ -73,6 +77,7 @@ export async function listKeyEvents(db: Db, tickerId: string, limit: number): Pr
     .selectFrom('entries')
     .selectAll()
     .where('ticker_id', '=', tickerId)
+    .where('status', '=', 'published')
     .where('deleted_at', 'is', null)
     .where('kind', '=', 'key-event')
     .orderBy('seq', 'desc')
@@ -86,9 +91,23 @@ export async function entriesChangedSince(db: Db | Trx, tickerId: string, since:
     .selectFrom('entries')
     .selectAll()
     .where('ticker_id', '=', tickerId)
+    // Unpublished entries have rev 0: never in a catch-up (said again here, not left to `since`).
+    .where('status', '=', 'published')
     .where('rev', '>', since)
     .orderBy('rev', 'asc')
     .limit(limit)
     .execute();
   return rows.map(toEntry);
+}
+
+/** Drafts or scheduled entries of a ticker, for its editors: the next to go out (or last touched) first. */
+export async function listUnpublished(db: Db, tickerId: string, status: 'draft' | 'scheduled', limit: number): Promise<Entry[]> {
+  let q = db.selectFrom('entries').selectAll().where('ticker_id', '=', tickerId).where('status', '=', status);
+  q = status === 'scheduled' ? q.orderBy('publish_at', 'asc') : q.orderBy('updated_at', 'desc');
+  return (await q.orderBy('id').limit(limit).execute()).map(toEntry);
+}
+
+/** Scheduled entries whose time has come, over every ticker, the earliest first. */
+export async function dueEntries(db: Db, now: string, limit: number): Promise<Array<{ id: string; ticker_id: string }>> {
+  return db.selectFrom('entries').select(['id', 'ticker_id']).where('status', '=', 'scheduled').where('publish_at', '<=', now).orderBy('publish_at').limit(limit).execute();
 }

@@ -1,22 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { CreateEntryBody, KeyEventsQuery, PageQuery, PatchEntryBody } from '@liveticker/schemas';
+import { CreateEntryBody, EntriesQuery, KeyEventsQuery, PatchEntryBody } from '@liveticker/schemas';
 import type { Entry, EntryChange, EntryList, KeyEventList } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { nextRev } from '../db/database';
+import { hasRole } from '../auth/actor';
+import { isUniqueViolation, nextRev } from '../db/database';
 import type { Trx } from '../db/database';
 import { seqPage } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
-import { findEntry, listEntries, listKeyEvents, listPinned, toEntry } from './entries.repo';
+import { findEntry, listEntries, listKeyEvents, listPinned, listUnpublished, toEntry } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { entryBodyOrRefuse } from './sanitize';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
-export async function listEntriesPage(ctx: Pick<AppContext, 'db'>, tickerId: string, query: unknown): Promise<EntryList> {
-  const q = parseInput(PageQuery, query, 'query');
+export async function listEntriesPage(ctx: Pick<AppContext, 'db'>, tickerId: string, query: unknown, actor?: Actor): Promise<EntryList> {
+  const q = parseInput(EntriesQuery, query, 'query');
   if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
+  if (q.status) {
+    // The desk's drafts and plans: editors only; a short list, no pages.
+    requireRole(actor, 'editor');
+    return { items: await listUnpublished(ctx.db, tickerId, q.status, 100), pinned: [], nextCursor: null };
+  }
   const page = await seqPage(q, (afterSeq, limit) => listEntries(ctx.db, { tickerId, order: q.order, limit, afterSeq }));
   // Pinned entries come with the first page only; later pages are the flow below them.
   const pinned = q.cursor ? [] : await listPinned(ctx.db, tickerId);
@@ -29,9 +35,12 @@ export async function listKeyEventsOf(ctx: Pick<AppContext, 'db'>, tickerId: str
   return { items: await listKeyEvents(ctx.db, tickerId, q.limit) };
 }
 
-export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id: string): Promise<Entry> {
+export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id: string, actor?: Actor): Promise<Entry> {
   const entry = await findEntry(ctx.db, tickerId, id);
-  if (!entry) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+  // An unpublished entry does not exist for anyone below editor (not even a 403 says it does).
+  if (!entry || (entry.status !== 'published' && !(actor && actor.emailVerified && hasRole(actor, 'editor')))) {
+    throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+  }
   return entry;
 }
 
@@ -45,6 +54,7 @@ export async function unpinOldest(trx: Trx, tickerId: string, keep: number): Pro
     .selectFrom('entries')
     .select(['id', 'version'])
     .where('ticker_id', '=', tickerId)
+    .where('status', '=', 'published')
     .where('pinned', '=', 1)
     .where('deleted_at', 'is', null)
     .orderBy('pinned_at', 'desc')
@@ -69,16 +79,37 @@ function newEntryId(): string {
   return randomBytes(12).toString('base64url');
 }
 
+/** Where an unpublished entry sits: below every published one (seq < 1), the newest lowest. */
+async function draftSeq(trx: Trx, tickerId: string): Promise<number> {
+  const row = await trx.selectFrom('entries').select((eb) => eb.fn.min('seq').as('low')).where('ticker_id', '=', tickerId).executeTakeFirst();
+  return Math.min(Number(row?.low ?? 0), 0) - 1;
+}
+
+/** What a create or edit asks for: published now, kept as a draft, or scheduled for later. */
+function plannedStatus(status: Entry['status'] | undefined, publishAt: string | null | undefined, now: Date): { status: Entry['status']; publishAt: string | null } {
+  if (status === 'draft') return { status: 'draft', publishAt: null };
+  if (publishAt && Date.parse(publishAt) > now.getTime()) return { status: 'scheduled', publishAt: new Date(publishAt).toISOString() };
+  if (status === 'scheduled') {
+    throw new AppError('validation_failed', 'invalid entry', [{ path: 'publishAt', message: publishAt ? 'must be in the future' : 'a scheduled entry needs publishAt' }]);
+  }
+  return { status: 'published', publishAt: null };
+}
+
 export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: string, body: unknown): Promise<Entry> {
   const author = requireRole(actor, 'editor');
   const input = parseInput(CreateEntryBody, body, 'entry');
   const html = entryBodyOrRefuse(input.body);
+  const plan = plannedStatus(input.status, input.publishAt, new Date());
   const stream = `ticker:${tickerId}`;
-  const changes = await ctx.db.transaction().execute(async (trx) => {
+  // Two desks saving drafts at the same moment may pick the same place below the flow: try again.
+  const write = () => ctx.db.transaction().execute(async (trx) => {
     const ticker = await findTicker(trx, tickerId);
     if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
-    const unpinned = input.pinned ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
-    const rev = await nextRev(trx, stream);
+    const published = plan.status === 'published';
+    // An unpublished entry takes no revision: nothing about it reaches the stream until it goes out.
+    const unpinned = published && input.pinned ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
+    // Unpublished: below every revision (rev = seq < 0, unique like every rev of the ticker).
+    const rev = published ? await nextRev(trx, stream) : await draftSeq(trx, tickerId);
     const now = new Date().toISOString();
     const row = {
       id: newEntryId(),
@@ -98,13 +129,50 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
       updated_at: now,
       version: 1,
       deleted_at: null,
+      status: plan.status,
+      publish_at: plan.publishAt,
     };
     await trx.insertInto('entries').values(row).execute();
     const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
     return [...unpinned, created];
   });
-  ctx.publisher.publish(stream, changes);
-  return changes[changes.length - 1]!.data as Entry;
+  let changes: EntryChange[] | undefined;
+  for (let attempt = 0; !changes; attempt++) {
+    try {
+      changes = await write();
+    } catch (err) {
+      if (plan.status === 'published' || attempt >= 4 || !isUniqueViolation(err)) throw err;
+    }
+  }
+  const made = changes[changes.length - 1]!.data as Entry;
+  if (made.status === 'published') ctx.publisher.publish(stream, changes);
+  return made;
+}
+
+/**
+ * Publishes an unpublished entry in `trx`: it takes the stream's next revision, which is also its
+ * place in the ticker (it goes to the top), and readers get it as `entry.created`. Resolves the
+ * changes to publish, or undefined when it was not (or no longer) waiting — so a scheduled entry
+ * is published once, by whichever node claims it first.
+ */
+export async function publishInTrx(trx: Trx, tickerId: string, id: string, from: Entry['status'][]): Promise<EntryChange[] | undefined> {
+  const current = await findEntry(trx, tickerId, id);
+  if (!current || current.deletedAt || current.status === 'published' || !from.includes(current.status)) return undefined;
+  // The claim: only one transaction turns this row from waiting to published.
+  const claimed = await trx.updateTable('entries').set({ status: 'published' }).where('id', '=', id).where('ticker_id', '=', tickerId).where('status', '=', current.status).executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+  const ticker = await findTicker(trx, tickerId);
+  const unpinned = current.pinned && ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
+  const rev = await nextRev(trx, `ticker:${tickerId}`);
+  const now = new Date().toISOString();
+  const row = await trx
+    .updateTable('entries')
+    .set({ rev, seq: rev, published_at: now, updated_at: now, publish_at: null, version: current.version + 1, ...(current.pinned ? { pinned_at: now } : {}) })
+    .where('id', '=', id)
+    .where('ticker_id', '=', tickerId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return [...unpinned, { rev, type: 'entry.created', data: toEntry(row) }];
 }
 
 export async function patchEntry(
@@ -125,6 +193,11 @@ export async function patchEntry(
         currentVersion: current.version,
       });
     }
+    if (current.status !== 'published') return patchUnpublished(trx, current, input);
+    if (input.status !== undefined && input.status !== 'published') {
+      throw new AppError('validation_failed', 'invalid entry', [{ path: 'status', message: 'a published entry cannot go back to draft or be scheduled (delete it instead)' }]);
+    }
+    if (input.publishAt) throw new AppError('validation_failed', 'invalid entry', [{ path: 'publishAt', message: 'the entry is already published' }]);
     const pinning = input.pinned === true && !current.pinned;
     const ticker = pinning ? await findTicker(trx, tickerId) : undefined;
     const unpinned = ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
@@ -152,8 +225,51 @@ export async function patchEntry(
     const updated: EntryChange = { rev, type: 'entry.updated', data: toEntry(row) };
     return [...unpinned, updated];
   });
-  ctx.publisher.publish(stream, changes);
-  return changes[changes.length - 1]!.data as Entry;
+  const result = changes[changes.length - 1]!.data as Entry;
+  if (changes.some((c) => c.rev > 0)) ctx.publisher.publish(stream, changes.filter((c) => c.rev > 0));
+  return result;
+}
+
+/**
+ * An edit of a draft or a scheduled entry: no revision, nothing published — unless it publishes
+ * it now (`status: published`), when it goes out as `entry.created` with the edit in it.
+ */
+async function patchUnpublished(trx: Trx, current: Entry, input: ReturnType<typeof PatchEntryBody.parse>): Promise<EntryChange[]> {
+  // Status and time as asked; an edit that names neither keeps them (a plan whose time has just
+  // passed stays scheduled: the scheduler publishes it).
+  const wanted = input.status ?? (input.publishAt === undefined ? current.status : input.publishAt === null ? 'draft' : undefined);
+  const plan =
+    input.status === undefined && input.publishAt === undefined
+      ? { status: current.status, publishAt: current.publishAt }
+      : plannedStatus(wanted, input.publishAt === undefined ? current.publishAt : input.publishAt, new Date());
+  const now = new Date().toISOString();
+  const row = await trx
+    .updateTable('entries')
+    .set({
+      ...(input.kind !== undefined && { kind: input.kind }),
+      ...(input.title !== undefined && { title: input.title }),
+      ...(input.body !== undefined && { body: entryBodyOrRefuse(input.body) }),
+      ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
+      ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+      ...(input.pinned !== undefined && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
+      // Published below, in the same transaction, when that is what was asked.
+      status: plan.status === 'published' ? current.status : plan.status,
+      publish_at: plan.status === 'published' ? current.publishAt : plan.publishAt,
+      // Publishing counts the version itself.
+      version: current.version + (plan.status === 'published' ? 0 : 1),
+      updated_at: now,
+    })
+    .where('ticker_id', '=', current.tickerId)
+    .where('id', '=', current.id)
+    .where('version', '=', input.version)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
+  if (plan.status === 'published') {
+    const out = await publishInTrx(trx, current.tickerId, current.id, [row.status as Entry['status']]);
+    if (out) return out;
+  }
+  return [{ rev: row.rev, type: 'entry.updated', data: toEntry(row) }];
 }
 
 /** Deletes leave a tombstone: the row keeps id, seq and deletedAt; its content is erased. */
@@ -163,6 +279,11 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   const entry = await ctx.db.transaction().execute(async (trx) => {
     const current = await findEntry(trx, tickerId, id);
     if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+    if (current.status !== 'published') {
+      // Readers never saw it: it goes without a tombstone or a revision.
+      await trx.deleteFrom('entries').where('ticker_id', '=', tickerId).where('id', '=', id).execute();
+      return { ...current, deletedAt: new Date().toISOString() };
+    }
     const rev = await nextRev(trx, stream);
     const now = new Date().toISOString();
     const row = await trx
@@ -174,6 +295,6 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
       .executeTakeFirstOrThrow();
     return toEntry(row);
   });
-  ctx.publisher.publish(stream, [{ rev: entry.rev, type: 'entry.deleted', data: entry }]);
+  if (entry.status === 'published') ctx.publisher.publish(stream, [{ rev: entry.rev, type: 'entry.deleted', data: entry }]);
   return entry;
 }

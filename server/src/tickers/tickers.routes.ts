@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
+import { hasRole } from '../auth/actor';
 import type { AppContext } from '../context';
 import { idParam, tickerIdParam } from '../http/params';
 import { changesRoute } from '../http/changes';
@@ -19,6 +20,12 @@ export function tickersRouter(ctx: AppContext): Router {
    * would lose the entries between them.
    */
   const unchanged = async (req: Request, res: Response, kind: string): Promise<boolean> => {
+    // Drafts and scheduled entries change without moving the stream: what an editor reads is
+    // never answered from the head (nor kept by a cache: it is theirs alone).
+    if (req.actor && req.actor.emailVerified && hasRole(req.actor, 'editor')) {
+      res.setHeader('Cache-Control', 'private, no-store');
+      return false;
+    }
     const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
     if (!pos) return false; // the handler answers 404
     const question = encodeURIComponent(req.originalUrl.split('?')[1] ?? '');
@@ -41,7 +48,7 @@ export function tickersRouter(ctx: AppContext): Router {
 
   r.get('/tickers/:id/entries', async (req, res) => {
     if (await unchanged(req, res, 'entries')) return;
-    res.json(await listEntriesPage(ctx, tickerIdParam(req.params.id), req.query));
+    res.json(await listEntriesPage(ctx, tickerIdParam(req.params.id), req.query, req.actor));
   });
   r.get('/tickers/:id/key-events', async (req, res) => {
     if (await unchanged(req, res, 'key-events')) return;
@@ -52,7 +59,7 @@ export function tickersRouter(ctx: AppContext): Router {
   });
   r.get('/tickers/:id/entries/:entryId', async (req, res) => {
     if (await unchanged(req, res, `entry.${encodeURIComponent(req.params.entryId)}`)) return;
-    res.json(await getEntry(ctx, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry')));
+    res.json(await getEntry(ctx, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry'), req.actor));
   });
   r.patch('/tickers/:id/entries/:entryId', async (req, res) => {
     const entry = await patchEntry(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry'), req.body);

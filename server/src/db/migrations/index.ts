@@ -9,6 +9,7 @@ import * as m007 from './007_health_probe';
 import * as m008 from './008_max_pinned';
 import * as m009 from './009_webhooks';
 import * as m010 from './010_media';
+import * as m011 from './011_entry_status';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '008_max_pinned': m008,
   '009_webhooks': m009,
   '010_media': m010,
+  '011_entry_status': m011,
 };

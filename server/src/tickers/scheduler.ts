@@ -1,0 +1,55 @@
+import type { Db } from '../db/database';
+import type { Logger } from '../logger';
+import type { ChangePublisher } from '../realtime/publisher';
+import { dueEntries } from './entries.repo';
+import { publishInTrx } from './entries.service';
+
+/**
+ * Publishes scheduled entries when their time comes. Every node looks every `intervalMs` (and at
+ * start, so an entry whose time passed while every node was down goes out when the first one
+ * starts); each entry is claimed in its publishing transaction, so exactly one node publishes it.
+ */
+export class EntryScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private busy = false;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number }) {
+    this.log = opts.logger.child({ module: 'scheduler' });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.opts.intervalMs);
+    this.timer.unref();
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.running = this.publishDue()
+      .then(() => undefined)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not publish scheduled entries'))
+      .finally(() => {
+        this.busy = false;
+      });
+  }
+
+  async publishDue(): Promise<number> {
+    let published = 0;
+    for (const due of await dueEntries(this.opts.db, new Date().toISOString(), 50)) {
+      const changes = await this.opts.db.transaction().execute((trx) => publishInTrx(trx, due.ticker_id, due.id, ['scheduled']));
+      if (!changes) continue; // another node was first
+      this.opts.publisher.publish(`ticker:${due.ticker_id}`, changes);
+      published++;
+      this.log.info({ ticker: due.ticker_id, entry: due.id, rev: changes[changes.length - 1]!.rev }, 'scheduled entry published');
+    }
+    return published;
+  }
+}

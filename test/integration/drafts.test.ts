@@ -1,0 +1,155 @@
+import { createClient } from '@liveticker/client-sdk';
+import type { Entry } from '@liveticker/schemas';
+import { MemoryHub, testConfig } from '@liveticker/server';
+import { DIALECTS, createTestDatabase } from '../helpers/db';
+import { OPS_KEY, setup, startNode } from '../helpers/server';
+import type { TestNode, TestSetup } from '../helpers/server';
+import { opsApi, raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
+
+const auth = { authorization: `Bearer ${OPS_KEY}` };
+const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+for (const dialect of DIALECTS) {
+  describe(`drafts and scheduled entries (${dialect})`, () => {
+    let t: TestSetup;
+    let api: ReturnType<typeof opsApi>;
+    let n = 0;
+    beforeAll(async () => {
+      t = await setup(dialect, 'memory', { schedulerMs: 100 });
+      api = opsApi(t.url);
+    });
+    afterAll(() => t.close());
+
+    const ticker = async () => {
+      const id = `desk-${++n}`;
+      await api.createTicker({ id, title: 'Desk', status: 'live' });
+      await api.post(id, { body: '<p>already out</p>' });
+      return id;
+    };
+    const head = async (id: string) => (await raw(t.url, 'GET', `/tickers/${id}/changes`)).body.rev as number;
+
+    it('a draft is seen by no reader — list, entry, catch-up or live frame — until it is published, then it arrives once, at the top', async () => {
+      const id = await ticker();
+      const reader = createClient({ url: t.url });
+      const view = reader.ticker(id);
+      await view.ready;
+      const seen: string[] = [];
+      view.on('change', (c) => {
+        if (c.op === 'insert') seen.push(c.item.id);
+      });
+      const rev = await head(id);
+
+      const draft = await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>not yet</p>', status: 'draft' }, auth);
+      expect(draft.status).toBe(201);
+      expect(draft.body).toMatchObject({ status: 'draft', publishAt: null });
+      expect(draft.body.rev).toBeLessThan(0);
+      const d = draft.body as Entry;
+      const edited = await raw(t.url, 'PATCH', `/tickers/${id}/entries/${d.id}`, { version: 1, body: '<p>not yet, edited</p>' }, auth);
+      expect(edited.body).toMatchObject({ status: 'draft', version: 2, body: '<p>not yet, edited</p>' });
+
+      expect(await head(id)).toBe(rev); // no revision taken
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries`)).body.items.map((e: Entry) => e.id)).not.toContain(d.id);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/changes?since=0`)).body.changes.map((c: { data: Entry }) => c.data.id)).not.toContain(d.id);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries/${d.id}`)).status).toBe(404);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries?status=draft`)).status).toBe(401);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/feed.json`)).body).not.toContain('not yet');
+      expect((await raw(t.url, 'GET', `/tickers/${id}/html`)).body).not.toContain('not yet');
+      // The desk sees it.
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries/${d.id}`, undefined, auth)).body.status).toBe('draft');
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries?status=draft`, undefined, auth)).body.items.map((e: Entry) => e.id)).toEqual([d.id]);
+      expect(seen).toEqual([]);
+
+      const out = await raw(t.url, 'PATCH', `/tickers/${id}/entries/${d.id}`, { version: 2, status: 'published' }, auth);
+      expect(out.body).toMatchObject({ status: 'published', rev: rev + 1, seq: rev + 1, version: 3, body: '<p>not yet, edited</p>' });
+      await waitFor(() => seen.includes(d.id), 'the reader got it');
+      expect(view.entries[0]!.id).toBe(d.id);
+      const changes = (await raw(t.url, 'GET', `/tickers/${id}/changes?since=${rev}`)).body.changes;
+      expect(changes.map((c: { type: string; data: Entry }) => [c.type, c.data.id])).toEqual([['entry.created', d.id]]);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries?status=draft`, undefined, auth)).body.items).toEqual([]);
+      expect(seen.filter((x) => x === d.id)).toHaveLength(1);
+      reader.close();
+    });
+
+    it('a scheduled entry goes out at its time, once; until then the desk lists it', async () => {
+      const id = await ticker();
+      const reader = createClient({ url: t.url });
+      const view = reader.ticker(id);
+      await view.ready;
+      const seen: string[] = [];
+      view.on('change', (c) => {
+        if (c.op === 'insert') seen.push(c.item.id);
+      });
+      const at = soon(800);
+      const planned = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>at nine</p>', publishAt: at }, auth)).body as Entry;
+      expect(planned).toMatchObject({ status: 'scheduled', publishAt: at });
+      expect(planned.rev).toBeLessThan(0);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries?status=scheduled`, undefined, auth)).body.items.map((e: Entry) => e.id)).toEqual([planned.id]);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries`)).body.items.map((e: Entry) => e.id)).not.toContain(planned.id);
+      await waitFor(() => seen.includes(planned.id), 'the scheduled entry', 5000);
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(at));
+      const got = (await raw(t.url, 'GET', `/tickers/${id}/entries/${planned.id}`)).body;
+      expect(got).toMatchObject({ status: 'published', publishAt: null });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.filter((x) => x === planned.id)).toHaveLength(1);
+      reader.close();
+    });
+
+    it('refuses what cannot be meant, naming the field; a draft is deleted without a trace', async () => {
+      const id = await ticker();
+      const bad = [
+        [{ body: '<p>x</p>', status: 'scheduled' }, 'publishAt'],
+        [{ body: '<p>x</p>', status: 'draft', publishAt: soon(60_000) }, 'publishAt'],
+        [{ body: '<p>x</p>', status: 'scheduled', publishAt: soon(-60_000) }, 'publishAt'],
+        [{ body: '<p>x</p>', status: 'pending' }, 'status'],
+      ] as const;
+      for (const [body, field] of bad) {
+        const res = await raw(t.url, 'POST', `/tickers/${id}/entries`, body, auth);
+        expect({ status: res.status, paths: res.body.error.details.map((d: { path: string }) => d.path) }).toEqual({ status: 400, paths: [field] });
+      }
+      const live = await api.post(id, { body: '<p>out</p>' });
+      const back = await raw(t.url, 'PATCH', `/tickers/${id}/entries/${live.id}`, { version: 1, status: 'draft' }, auth);
+      expect(back.status).toBe(400);
+      expect(back.body.error.details[0].path).toBe('status');
+
+      const rev = await head(id);
+      const draft = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>scrap</p>', status: 'draft' }, auth)).body as Entry;
+      expect((await raw(t.url, 'DELETE', `/tickers/${id}/entries/${draft.id}`, undefined, auth)).status).toBe(200);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries/${draft.id}`, undefined, auth)).status).toBe(404);
+      expect(await head(id)).toBe(rev);
+    });
+  });
+}
+
+describe('the scheduler with two nodes on PostgreSQL, and across a restart', () => {
+  it('each scheduled entry is published exactly once, by one of the nodes; one due while every node was down goes out when the first starts', async () => {
+    const db = await createTestDatabase('postgres');
+    const hub = new MemoryHub();
+    const config = { schedulerMs: 50, webhooks: testConfig().webhooks, logLevel: 'error' as const };
+    let nodes: TestNode[] = await Promise.all([startNode({ databaseUrl: db.url, hub, config }), startNode({ databaseUrl: db.url, hub, config })]);
+    try {
+      const api = opsApi(nodes[0]!.url);
+      await api.createTicker({ id: 'plans', title: 'Plans', status: 'live' });
+      const before = (await raw(nodes[1]!.url, 'GET', '/tickers/plans/changes')).body.rev as number;
+      const planned: Entry[] = [];
+      for (let i = 0; i < 8; i++) planned.push((await raw(nodes[i % 2]!.url, 'POST', '/tickers/plans/entries', { body: `<p>plan ${i}</p>`, publishAt: soon(600 + i * 20) }, auth)).body);
+      expect(planned.map((p) => p.status ?? JSON.stringify(p))).toEqual(Array(8).fill('scheduled'));
+      await waitFor(async () => (await raw(nodes[1]!.url, 'GET', '/tickers/plans/entries?status=scheduled', undefined, auth)).body.items.length === 0, 'all published', 10_000);
+      const changes = (await raw(nodes[1]!.url, 'GET', `/tickers/plans/changes?since=${before}`)).body;
+      // Eight revisions, eight creations: none published twice.
+      expect(changes.rev).toBe(before + 8);
+      expect(changes.changes.map((c: { data: Entry }) => c.data.id).sort()).toEqual(planned.map((p) => p.id).sort());
+
+      // Every node down while an entry's time comes.
+      const late = (await raw(nodes[0]!.url, 'POST', '/tickers/plans/entries', { body: '<p>while down</p>', publishAt: soon(400) }, auth)).body as Entry;
+      await Promise.all(nodes.map((x) => x.close()));
+      nodes = [];
+      await new Promise((r) => setTimeout(r, 700));
+      nodes = [await startNode({ databaseUrl: db.url, hub, config })];
+      await waitFor(async () => (await raw(nodes[0]!.url, 'GET', `/tickers/plans/entries/${late.id}`)).status === 200, 'published on start', 5000);
+    } finally {
+      await Promise.all(nodes.map((x) => x.close()));
+      await db.drop();
+    }
+  }, 60_000);
+});

@@ -26,6 +26,8 @@ export const Ticker = z.object({
     slowModeSeconds: z.number().int().min(0).max(3600),
   }),
   maxPinned: MaxPinned,
+  /** An entry's picture must name its credit before it is published or scheduled. */
+  requireImageCredit: z.boolean(),
   rev: z.number().int(),
   createdAt: IsoDate,
   updatedAt: IsoDate,
@@ -47,6 +49,7 @@ export const CreateTickerBody = z.strictObject({
   coverageEnd: IsoDate.nullable().optional(),
   chat: ChatSettingsInput.optional(),
   maxPinned: MaxPinned.default(1),
+  requireImageCredit: z.boolean().default(false),
 });
 export type CreateTickerBody = z.infer<typeof CreateTickerBody>;
 
@@ -60,6 +63,7 @@ export const PatchTickerBody = z
     coverageEnd: IsoDate.nullable().optional(),
     chat: ChatSettingsInput.optional(),
     maxPinned: MaxPinned.optional(),
+    requireImageCredit: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 export type PatchTickerBody = z.infer<typeof PatchTickerBody>;

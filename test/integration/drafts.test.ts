@@ -95,6 +95,30 @@ for (const dialect of DIALECTS) {
       reader.close();
     });
 
+    it('a ticker that asks for picture credits refuses a picture without one when it goes out, naming image.credit', async () => {
+      const id = `credits-${++n}`;
+      const made = await raw(t.url, 'POST', '/tickers', { id, title: 'Credits', status: 'live', requireImageCredit: true }, auth);
+      expect(made.body.requireImageCredit).toBe(true);
+      const pic = { url: 'https://img.example.org/a.jpg', caption: 'Count' };
+      const refused = await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>x</p>', image: pic }, auth);
+      expect({ status: refused.status, path: refused.body.error.details[0].path }).toEqual({ status: 400, path: 'image.credit' });
+      expect((await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>x</p>', image: { ...pic, credit: 'Photo: desk' } }, auth)).status).toBe(201);
+      // A draft may wait for its credit; publishing it may not.
+      const draft = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>y</p>', image: pic, status: 'draft' }, auth)).body as Entry;
+      const early = await raw(t.url, 'PATCH', `/tickers/${id}/entries/${draft.id}`, { version: 1, status: 'published' }, auth);
+      expect({ status: early.status, path: early.body.error?.details?.[0]?.path }).toEqual({ status: 400, path: 'image.credit' });
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries/${draft.id}`, undefined, auth)).body.status).toBe('draft');
+      const out = await raw(t.url, 'PATCH', `/tickers/${id}/entries/${draft.id}`, { version: 1, status: 'published', image: { ...pic, credit: 'Photo: desk' } }, auth);
+      expect(out.body).toMatchObject({ status: 'published', image: { credit: 'Photo: desk' } });
+
+      // Planned before the ticker asked for credits: at its time it goes back to the drafts.
+      const other = await ticker();
+      const plan = (await raw(t.url, 'POST', `/tickers/${other}/entries`, { body: '<p>z</p>', image: pic, publishAt: soon(500) }, auth)).body as Entry;
+      await raw(t.url, 'PATCH', `/tickers/${other}`, { requireImageCredit: true }, auth);
+      await waitFor(async () => (await raw(t.url, 'GET', `/tickers/${other}/entries/${plan.id}`, undefined, auth)).body.status === 'draft', 'held back as a draft', 5000);
+      expect((await raw(t.url, 'GET', `/tickers/${other}/entries/${plan.id}`)).status).toBe(404);
+    });
+
     it('refuses what cannot be meant, naming the field; a draft is deleted without a trace', async () => {
       const id = await ticker();
       const bad = [

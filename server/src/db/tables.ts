@@ -18,6 +18,8 @@ export interface TickersTable {
   slow_mode_seconds: number;
   /** Entries pinned at once (1–10). */
   max_pinned: number;
+  /** 0/1: a picture must name its credit before it goes out. */
+  require_image_credit: number;
   rev: number;
   created_at: string;
   updated_at: string;

@@ -79,6 +79,13 @@ function newEntryId(): string {
   return randomBytes(12).toString('base64url');
 }
 
+/** A ticker that asks for picture credits refuses a picture without one, naming the field. */
+function checkCredit(ticker: { requireImageCredit: boolean } | undefined, image: { credit?: string } | null | undefined): void {
+  if (ticker?.requireImageCredit && image && !image.credit?.trim()) {
+    throw new AppError('validation_failed', 'invalid entry', [{ path: 'image.credit', message: 'this ticker asks for a credit with every picture' }]);
+  }
+}
+
 /** Where an unpublished entry sits: below every published one (seq < 1), the newest lowest. */
 async function draftSeq(trx: Trx, tickerId: string): Promise<number> {
   const row = await trx.selectFrom('entries').select((eb) => eb.fn.min('seq').as('low')).where('ticker_id', '=', tickerId).executeTakeFirst();
@@ -105,6 +112,7 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   const write = () => ctx.db.transaction().execute(async (trx) => {
     const ticker = await findTicker(trx, tickerId);
     if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
+    if (plan.status !== 'draft') checkCredit(ticker, input.image);
     const published = plan.status === 'published';
     // An unpublished entry takes no revision: nothing about it reaches the stream until it goes out.
     const unpinned = published && input.pinned ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
@@ -162,6 +170,7 @@ export async function publishInTrx(trx: Trx, tickerId: string, id: string, from:
   const claimed = await trx.updateTable('entries').set({ status: 'published' }).where('id', '=', id).where('ticker_id', '=', tickerId).where('status', '=', current.status).executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) return undefined;
   const ticker = await findTicker(trx, tickerId);
+  checkCredit(ticker, current.image);
   const unpinned = current.pinned && ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
   const rev = await nextRev(trx, `ticker:${tickerId}`);
   const now = new Date().toISOString();
@@ -199,8 +208,9 @@ export async function patchEntry(
     }
     if (input.publishAt) throw new AppError('validation_failed', 'invalid entry', [{ path: 'publishAt', message: 'the entry is already published' }]);
     const pinning = input.pinned === true && !current.pinned;
-    const ticker = pinning ? await findTicker(trx, tickerId) : undefined;
-    const unpinned = ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
+    const ticker = await findTicker(trx, tickerId);
+    if (input.image !== undefined) checkCredit(ticker, input.image);
+    const unpinned = pinning && ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
     const rev = await nextRev(trx, stream);
     const now = new Date().toISOString();
     const row = await trx
@@ -242,6 +252,7 @@ async function patchUnpublished(trx: Trx, current: Entry, input: ReturnType<type
     input.status === undefined && input.publishAt === undefined
       ? { status: current.status, publishAt: current.publishAt }
       : plannedStatus(wanted, input.publishAt === undefined ? current.publishAt : input.publishAt, new Date());
+  if (plan.status === 'scheduled') checkCredit(await findTicker(trx, current.tickerId), input.image !== undefined ? input.image : current.image);
   const now = new Date().toISOString();
   const row = await trx
     .updateTable('entries')

@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { ChangePublisher } from '../realtime/publisher';
 import { dueEntries } from './entries.repo';
 import { publishInTrx } from './entries.service';
+import { AppError } from '../errors';
 
 /**
  * Publishes scheduled entries when their time comes. Every node looks every `intervalMs` (and at
@@ -44,7 +45,17 @@ export class EntryScheduler {
   async publishDue(): Promise<number> {
     let published = 0;
     for (const due of await dueEntries(this.opts.db, new Date().toISOString(), 50)) {
-      const changes = await this.opts.db.transaction().execute((trx) => publishInTrx(trx, due.ticker_id, due.id, ['scheduled']));
+      let changes;
+      try {
+        changes = await this.opts.db.transaction().execute((trx) => publishInTrx(trx, due.ticker_id, due.id, ['scheduled']));
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        // Refused at its time (the ticker began asking for picture credits since): back to the
+        // desk's drafts, with the reason in the log, instead of trying again every second.
+        await this.opts.db.updateTable('entries').set({ status: 'draft', publish_at: null }).where('id', '=', due.id).where('status', '=', 'scheduled').execute();
+        this.log.warn({ ticker: due.ticker_id, entry: due.id, reason: err.message, details: err.details }, 'scheduled entry refused at its time: kept as a draft');
+        continue;
+      }
       if (!changes) continue; // another node was first
       this.opts.publisher.publish(`ticker:${due.ticker_id}`, changes);
       published++;

@@ -13,6 +13,7 @@ export function toTicker(row: TickersTable): Ticker {
     coverageEnd: row.coverage_end,
     chat: { mode: row.chat_mode as Ticker['chat']['mode'], slowModeSeconds: row.slow_mode_seconds },
     maxPinned: row.max_pinned,
+    requireImageCredit: row.require_image_credit === 1,
     rev: row.rev,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -66,6 +66,7 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
         chat_mode: input.chat?.mode ?? 'open',
         slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
         max_pinned: input.maxPinned,
+        require_image_credit: input.requireImageCredit ? 1 : 0,
         rev,
         created_at: now,
         updated_at: now,
@@ -102,6 +103,7 @@ export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string
         ...(input.chat?.mode !== undefined && { chat_mode: input.chat.mode }),
         ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
         ...(input.maxPinned !== undefined && { max_pinned: input.maxPinned }),
+        ...(input.requireImageCredit !== undefined && { require_image_credit: input.requireImageCredit ? 1 : 0 }),
         rev,
         updated_at,
       })

@@ -10,6 +10,7 @@ import * as m008 from './008_max_pinned';
 import * as m009 from './009_webhooks';
 import * as m010 from './010_media';
 import * as m011 from './011_entry_status';
+import * as m012 from './012_require_image_credit';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '009_webhooks': m009,
   '010_media': m010,
   '011_entry_status': m011,
+  '012_require_image_credit': m012,
 };

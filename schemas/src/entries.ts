@@ -93,6 +93,9 @@ export const PatchEntryBody = z
   .refine((b) => Object.keys(b).length > 1, 'nothing to change');
 export type PatchEntryBody = z.infer<typeof PatchEntryBody>;
 
+/** Save an old version's content again: `from` the version to bring back, `version` the one it replaces. */
+export const RestoreEntryBody = z.strictObject({ from: z.number().int().min(1), version: z.number().int().min(1) });
+
 /** `GET /tickers/:id/entries`: a page of published entries, or (editors) the drafts or the scheduled ones. */
 export const EntriesQuery = z.strictObject({
   order: z.enum(['newest', 'oldest']).default('newest'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors';
-import { CreateEntryBody, Entry, EntryList, KeyEventList, PatchEntryBody } from './entries';
+import { CreateEntryBody, Entry, EntryList, KeyEventList, PatchEntryBody, RestoreEntryBody } from './entries';
 import { ChangesResponse } from './events';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
 import {
@@ -48,6 +48,7 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   KeyEventList,
   CreateEntryBody,
   PatchEntryBody,
+  RestoreEntryBody,
   ChangesResponse,
   ErrorBody,
   RegisterBody,
@@ -109,6 +110,8 @@ export const ROUTES: RouteDoc[] = [
   { method: 'patch', path: '/tickers/{id}', summary: 'Change a ticker (editor)', body: 'PatchTickerBody', response: 'Ticker', auth: true },
   { method: 'get', path: '/tickers/{id}/entries', summary: 'Published entries, cursor-paged, pinned apart; with status=draft|scheduled the desk\'s unpublished ones (editor)', response: 'EntryList', query: ['order', 'limit', 'cursor', 'status'] },
   { method: 'get', path: '/tickers/{id}/key-events', summary: 'Key events (kind key-event), newest first, for a jump box', response: 'KeyEventList', query: ['limit'] },
+  { method: 'get', path: '/tickers/{id}/entries/{entryId}/history', summary: 'Every saved version of an entry, with who saved it (editor)', auth: true },
+  { method: 'post', path: '/tickers/{id}/entries/{entryId}/restore', summary: 'Save an old version again as a new one (editor)', body: 'RestoreEntryBody', response: 'Entry', auth: true },
   { method: 'post', path: '/tickers/{id}/entries', summary: 'Post an entry (editor)', body: 'CreateEntryBody', response: 'Entry', status: 201, auth: true },
   { method: 'get', path: '/tickers/{id}/entries/{entryId}', summary: 'One entry', response: 'Entry' },
   { method: 'patch', path: '/tickers/{id}/entries/{entryId}', summary: 'Edit an entry; a stale version is a 409 (editor)', body: 'PatchEntryBody', response: 'Entry', auth: true },

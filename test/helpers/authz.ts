@@ -254,6 +254,7 @@ export const SNAPSHOT_TABLES = {
   webhook_cursors: 'webhook_id',
   webhook_deliveries: 'id',
   media: 'id',
+  entry_versions: 'entry_id',
 } as const;
 
 /** Columns that record use, not state: an API token's last use is stamped at most once a minute. */
@@ -281,11 +282,13 @@ export async function snapshot(db: Db): Promise<Snapshot> {
     const rows = all[i].map((row) => {
       const copy = { ...row };
       for (const col of USAGE_COLUMNS[table] ?? []) delete copy[col];
-      return copy;
+      return JSON.stringify(copy);
     });
+    // Rows that share a key (an entry's versions) in one order whatever the database returned.
+    rows.sort();
     snap.rows[table] = rows.length;
-    snap.digest[table] = createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16);
-    if (table === 'streams') for (const r of rows) snap.heads[r.name as string] = Number(r.rev);
+    snap.digest[table] = createHash('sha256').update(rows.join('\n')).digest('hex').slice(0, 16);
+    if (table === 'streams') for (const r of all[i]) snap.heads[r.name as string] = Number(r.rev);
   });
   return snap;
 }

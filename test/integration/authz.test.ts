@@ -257,6 +257,18 @@ const REST: RestRow[] = [
   { route: 'POST /api/v1/media', ok: 201, want: role('editor'), call: () => ({ path: '/media', ...multipartImage() }) },
   { route: 'POST /api/v1/tickers/:id/entries', ok: 201, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/entries`, body: { kind: 'text', body: '<p>news</p>' } }) },
   { route: 'GET /api/v1/tickers/:id/entries/:entryId', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/entries/${w.entry}` }) },
+  { route: 'GET /api/v1/tickers/:id/entries/:entryId/history', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/entries/${w.entry}/history` }) },
+  {
+    route: 'POST /api/v1/tickers/:id/entries/:entryId/restore',
+    ok: 200,
+    want: role('editor'),
+    call: async ({ w }) => {
+      // An entry of its own with two versions: the restore brings the first back over the second.
+      const made = await must('an entry to restore', raw(w.url, 'POST', `/tickers/${t(w)}/entries`, { body: '<p>first</p>' }, bearer(OPS_KEY)), 201);
+      await must('its second version', raw(w.url, 'PATCH', `/tickers/${t(w)}/entries/${made.id}`, { version: 1, body: '<p>second</p>' }, bearer(OPS_KEY)), 200);
+      return { path: `/tickers/${t(w)}/entries/${made.id}/restore`, body: { from: 1, version: 2 } };
+    },
+  },
   {
     route: 'PATCH /api/v1/tickers/:id/entries/:entryId',
     ok: 200,

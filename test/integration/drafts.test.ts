@@ -119,6 +119,32 @@ for (const dialect of DIALECTS) {
       expect((await raw(t.url, 'GET', `/tickers/${other}/entries/${plan.id}`)).status).toBe(404);
     });
 
+    it('every version is kept with who saved it; an old one can be restored as a new version', async () => {
+      const id = await ticker();
+      const nora = (await raw(t.url, 'POST', '/users', { email: `nora${n}@example.org`, password: 'a long secret', displayName: 'Nora Editor', role: 'editor' }, auth)).body;
+      const login = await raw(t.url, 'POST', '/auth/login', { email: `nora${n}@example.org`, password: 'a long secret' });
+      const asNora = { authorization: `Bearer ${login.body.token}` };
+      const first = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { title: 'Turnout', body: '<p>Turnout 60 %</p>' }, auth)).body as Entry;
+      await raw(t.url, 'PATCH', `/tickers/${id}/entries/${first.id}`, { version: 1, body: '<p>Turnout 62 %</p>' }, asNora);
+      await raw(t.url, 'PATCH', `/tickers/${id}/entries/${first.id}`, { version: 2, title: 'Turnout (wrong)', body: '<p>Turnout 99 %</p>' }, asNora);
+      const history = await raw(t.url, 'GET', `/tickers/${id}/entries/${first.id}/history`, undefined, auth);
+      expect(history.body.items.map((v: any) => [v.version, v.by?.displayName, v.entry.body])).toEqual([
+        [3, 'Nora Editor', '<p>Turnout 99 %</p>'],
+        [2, 'Nora Editor', '<p>Turnout 62 %</p>'],
+        [1, 'Newsroom', '<p>Turnout 60 %</p>'],
+      ]);
+      expect(nora.id).toBeTruthy();
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries/${first.id}/history`)).status).toBe(401);
+      const stale = await raw(t.url, 'POST', `/tickers/${id}/entries/${first.id}/restore`, { from: 2, version: 2 }, auth);
+      expect(stale.status).toBe(409);
+      const restored = await raw(t.url, 'POST', `/tickers/${id}/entries/${first.id}/restore`, { from: 2, version: 3 }, auth);
+      expect(restored.body).toMatchObject({ version: 4, title: 'Turnout', body: '<p>Turnout 62 %</p>' });
+      // Readers get the restore as an edit like any other.
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries/${first.id}`)).body.body).toBe('<p>Turnout 62 %</p>');
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries/${first.id}/history`, undefined, auth)).body.items[0]).toMatchObject({ version: 4, by: { displayName: 'Newsroom' } });
+      expect((await raw(t.url, 'POST', `/tickers/${id}/entries/${first.id}/restore`, { from: 9, version: 4 }, auth)).status).toBe(404);
+    });
+
     it('refuses what cannot be meant, naming the field; a draft is deleted without a trace', async () => {
       const id = await ticker();
       const bad = [

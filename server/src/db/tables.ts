@@ -201,7 +201,20 @@ export interface MediaTable {
   created_at: string;
 }
 
+export interface EntryVersionsTable {
+  entry_id: string;
+  ticker_id: string;
+  version: number;
+  /** JSON: the Entry as it was saved */
+  data: string;
+  /** Who saved it; null for the scheduler. */
+  by_id: string | null;
+  by_name: string | null;
+  created_at: string;
+}
+
 export interface Tables {
+  entry_versions: EntryVersionsTable;
   media: MediaTable;
   webhooks: WebhooksTable;
   webhook_cursors: WebhookCursorsTable;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CreateEntryBody, EntriesQuery, KeyEventsQuery, PatchEntryBody } from '@liveticker/schemas';
+import { CreateEntryBody, EntriesQuery, KeyEventsQuery, PatchEntryBody, RestoreEntryBody } from '@liveticker/schemas';
 import type { Entry, EntryChange, EntryList, KeyEventList } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
@@ -79,6 +79,14 @@ function newEntryId(): string {
   return randomBytes(12).toString('base64url');
 }
 
+/** Keeps each saved version of the entries a write changed, and who saved it (null: the scheduler). */
+export async function recordVersions(trx: Trx, changes: EntryChange[], by: Actor | undefined): Promise<void> {
+  const rows = changes
+    .filter((c) => c.type !== 'entry.deleted')
+    .map((c) => ({ entry_id: c.data.id, ticker_id: c.data.tickerId, version: c.data.version, data: JSON.stringify(c.data), by_id: by?.id ?? null, by_name: by?.displayName ?? null, created_at: c.data.updatedAt }));
+  if (rows.length) await trx.insertInto('entry_versions').values(rows).onConflict((oc) => oc.columns(['entry_id', 'version']).doNothing()).execute();
+}
+
 /** A ticker that asks for picture credits refuses a picture without one, naming the field. */
 function checkCredit(ticker: { requireImageCredit: boolean } | undefined, image: { credit?: string } | null | undefined): void {
   if (ticker?.requireImageCredit && image && !image.credit?.trim()) {
@@ -142,6 +150,7 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
     };
     await trx.insertInto('entries').values(row).execute();
     const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
+    await recordVersions(trx, [...unpinned, created], author);
     return [...unpinned, created];
   });
   let changes: EntryChange[] | undefined;
@@ -191,10 +200,19 @@ export async function patchEntry(
   id: string,
   body: unknown,
 ): Promise<Entry> {
-  requireRole(actor, 'editor');
+  const editor = requireRole(actor, 'editor');
   const input = parseInput(PatchEntryBody, body, 'entry');
   const stream = `ticker:${tickerId}`;
   const changes = await ctx.db.transaction().execute(async (trx) => {
+    const made = await patchInTrx(trx);
+    await recordVersions(trx, made, editor);
+    return made;
+  });
+  const result = changes[changes.length - 1]!.data as Entry;
+  if (changes.some((c) => c.rev > 0)) ctx.publisher.publish(stream, changes.filter((c) => c.rev > 0));
+  return result;
+
+  async function patchInTrx(trx: Trx): Promise<EntryChange[]> {
     const current = await findEntry(trx, tickerId, id);
     if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
     if (current.version !== input.version) {
@@ -234,10 +252,35 @@ export async function patchEntry(
     if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
     const updated: EntryChange = { rev, type: 'entry.updated', data: toEntry(row) };
     return [...unpinned, updated];
-  });
-  const result = changes[changes.length - 1]!.data as Entry;
-  if (changes.some((c) => c.rev > 0)) ctx.publisher.publish(stream, changes.filter((c) => c.rev > 0));
-  return result;
+  }
+}
+
+/** `GET …/entries/:entryId/history`: every saved version, newest first, with who saved it (editors). */
+export async function entryHistory(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string, id: string) {
+  requireRole(actor, 'editor');
+  const rows = await ctx.db.selectFrom('entry_versions').selectAll().where('ticker_id', '=', tickerId).where('entry_id', '=', id).orderBy('version', 'desc').limit(200).execute();
+  if (rows.length === 0) {
+    // Saved before versions were kept: what there is, is the entry as it stands.
+    const entry = await findEntry(ctx.db, tickerId, id);
+    if (!entry) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+    return { items: [{ version: entry.version, savedAt: entry.updatedAt, by: null, entry }] };
+  }
+  return {
+    items: rows.map((r) => ({ version: r.version, savedAt: r.created_at, by: r.by_id ? { id: r.by_id, displayName: r.by_name ?? '' } : null, entry: JSON.parse(r.data) as Entry })),
+  };
+}
+
+/**
+ * `POST …/entries/:entryId/restore {from, version}`: the content of version `from` (kind, title,
+ * body, picture, teaser) saved again as a new version, over `version` (stale → 409 as any edit).
+ */
+export async function restoreEntry(ctx: Ctx, actor: Actor | undefined, tickerId: string, id: string, body: unknown): Promise<Entry> {
+  requireRole(actor, 'editor');
+  const q = parseInput(RestoreEntryBody, body, 'restore');
+  const old = await ctx.db.selectFrom('entry_versions').select('data').where('ticker_id', '=', tickerId).where('entry_id', '=', id).where('version', '=', q.from).executeTakeFirst();
+  if (!old) throw new AppError('not_found', `no version ${q.from} of entry ${id}`);
+  const e = JSON.parse(old.data) as Entry;
+  return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Db } from '../db/database';
 import type { Logger } from '../logger';
 import type { ChangePublisher } from '../realtime/publisher';
 import { dueEntries } from './entries.repo';
-import { publishInTrx } from './entries.service';
+import { publishInTrx, recordVersions } from './entries.service';
 import { AppError } from '../errors';
 
 /**
@@ -47,7 +47,11 @@ export class EntryScheduler {
     for (const due of await dueEntries(this.opts.db, new Date().toISOString(), 50)) {
       let changes;
       try {
-        changes = await this.opts.db.transaction().execute((trx) => publishInTrx(trx, due.ticker_id, due.id, ['scheduled']));
+        changes = await this.opts.db.transaction().execute(async (trx) => {
+          const out = await publishInTrx(trx, due.ticker_id, due.id, ['scheduled']);
+          if (out) await recordVersions(trx, out, undefined);
+          return out;
+        });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         // Refused at its time (the ticker began asking for picture credits since): back to the

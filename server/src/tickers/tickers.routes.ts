@@ -4,7 +4,7 @@ import { hasRole } from '../auth/actor';
 import type { AppContext } from '../context';
 import { idParam, tickerIdParam } from '../http/params';
 import { changesRoute } from '../http/changes';
-import { createEntry, deleteEntry, getEntry, listEntriesPage, listKeyEventsOf, patchEntry } from './entries.service';
+import { createEntry, deleteEntry, entryHistory, getEntry, listEntriesPage, listKeyEventsOf, patchEntry, restoreEntry } from './entries.service';
 import { createTicker, getTicker, listTickersPage, patchTicker } from './tickers.service';
 import { feedRoute } from './feeds';
 import { notModified } from '../http/conditional';
@@ -64,6 +64,13 @@ export function tickersRouter(ctx: AppContext): Router {
   r.patch('/tickers/:id/entries/:entryId', async (req, res) => {
     const entry = await patchEntry(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry'), req.body);
     res.json(entry);
+  });
+  r.get('/tickers/:id/entries/:entryId/history', async (req, res) => {
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json(await entryHistory(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry')));
+  });
+  r.post('/tickers/:id/entries/:entryId/restore', async (req, res) => {
+    res.json(await restoreEntry(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry'), req.body));
   });
   r.delete('/tickers/:id/entries/:entryId', async (req, res) => {
     res.json(await deleteEntry(ctx, req.actor, tickerIdParam(req.params.id), idParam(req.params.entryId, 'entry')));

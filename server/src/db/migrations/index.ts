@@ -11,6 +11,7 @@ import * as m009 from './009_webhooks';
 import * as m010 from './010_media';
 import * as m011 from './011_entry_status';
 import * as m012 from './012_require_image_credit';
+import * as m013 from './013_entry_versions';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '010_media': m010,
   '011_entry_status': m011,
   '012_require_image_credit': m012,
+  '013_entry_versions': m013,
 };

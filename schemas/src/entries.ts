@@ -102,6 +102,8 @@ export const EntriesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
   status: z.enum(['draft', 'scheduled']).optional(),
+  /** Entries whose title or text contains this, any case (pages as usual). */
+  q: z.string().trim().min(1).max(100).optional(),
 });
 
 export const EntryList = z.object({

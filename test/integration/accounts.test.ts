@@ -475,6 +475,24 @@ for (const [dialect, bus] of VARIANTS) {
       expect((await raw(t.url, 'GET', '/users', undefined, bearer(editor.token))).body.error.code).toBe('forbidden');
     });
 
+    it('admins search users by part of the address or name, any case; % and _ are taken as themselves', async () => {
+      const ops = bearer(OPS_KEY);
+      for (const [email, displayName] of [
+        [`anna.schmidt.${dialect}@example.org`, 'Anna Schmidt'],
+        [`bernd_100.${dialect}@example.org`, 'Bernd 100%'],
+        [`carla.${dialect}@example.org`, 'Carla Schmidt-Weber'],
+      ]) {
+        expect((await raw(t.url, 'POST', '/users', { email, password: 'a long secret', displayName, role: 'reader' }, ops)).status).toBe(201);
+      }
+      const find = async (q: string) => ((await raw(t.url, 'GET', `/users?q=${encodeURIComponent(q)}&limit=100`, undefined, ops)).body.items as Array<{ displayName: string }>).map((u) => u.displayName).sort();
+      expect(await find('SCHMIDT')).toEqual(['Anna Schmidt', 'Carla Schmidt-Weber']);
+      expect(await find(`anna.schmidt.${dialect}`)).toEqual(['Anna Schmidt']);
+      expect(await find('100%')).toEqual(['Bernd 100%']);
+      expect(await find('_100')).toEqual(['Bernd 100%']);
+      expect(await find('a_n')).toEqual([]);
+      expect((await raw(t.url, 'GET', `/users?q=${'x'.repeat(101)}`, undefined, ops)).status).toBe(400);
+    });
+
     it('issues named personal API tokens once, lists them without the secret, and revokes them', async () => {
       const editor = await verifiedUser({ role: 'editor' });
       const created = await raw(t.url, 'POST', '/me/tokens', { name: 'newsroom console' }, bearer(editor.token));

@@ -145,6 +145,28 @@ for (const dialect of DIALECTS) {
       expect((await raw(t.url, 'POST', `/tickers/${id}/entries/${first.id}/restore`, { from: 9, version: 4 }, auth)).status).toBe(404);
     });
 
+    it('entries are searched by title or text, any case, in pages, pinned ones too; drafts never show', async () => {
+      const id = await ticker();
+      await api.post(id, { title: 'Turnout', body: '<p>Turnout in Berlin is high.</p>', pinned: true });
+      for (let i = 0; i < 5; i++) await api.post(id, { body: `<p>Result ${i}: Berlin district ${i} counted.</p>` });
+      await api.post(id, { body: '<p>Hamburg reports.</p>' });
+      await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>Berlin draft</p>', status: 'draft' }, auth);
+      const first = (await raw(t.url, 'GET', `/tickers/${id}/entries?q=BERLIN&limit=4`)).body;
+      expect(first.pinned).toEqual([]);
+      const second = (await raw(t.url, 'GET', `/tickers/${id}/entries?q=BERLIN&limit=4&cursor=${encodeURIComponent(first.nextCursor)}`)).body;
+      const found = [...first.items, ...second.items].map((e: Entry) => e.body);
+      expect(found).toEqual([
+        '<p>Result 4: Berlin district 4 counted.</p>',
+        '<p>Result 3: Berlin district 3 counted.</p>',
+        '<p>Result 2: Berlin district 2 counted.</p>',
+        '<p>Result 1: Berlin district 1 counted.</p>',
+        '<p>Result 0: Berlin district 0 counted.</p>',
+        '<p>Turnout in Berlin is high.</p>',
+      ]);
+      expect(second.nextCursor).toBeNull();
+      expect((await raw(t.url, 'GET', `/tickers/${id}/entries?q=${encodeURIComponent('100%')}`)).body.items).toEqual([]);
+    });
+
     it('refuses what cannot be meant, naming the field; a draft is deleted without a trace', async () => {
       const id = await ticker();
       const bad = [

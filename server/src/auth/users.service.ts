@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { containsPattern } from '../db/like';
 import { isUniqueViolation } from '../db/database';
 import { CreateApiTokenBody, CreateUserBody, PatchMeBody, PatchUserBody } from '@liveticker/schemas';
 import type { User } from '@liveticker/schemas';
@@ -43,13 +45,20 @@ const ListUsersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(300).optional(),
   role: z.enum(['reader', 'editor', 'moderator', 'admin']).optional(),
+  /** Part of an address or display name, any case. */
+  q: z.string().trim().min(1).max(100).optional(),
 });
+
 
 export async function listUsers(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, query: unknown) {
   requireRole(actor, 'admin');
   const q = parseInput(ListUsersQuery, query, 'query');
   let sel = ctx.db.selectFrom('users').selectAll();
   if (q.role) sel = sel.where('role', '=', q.role);
+  if (q.q) {
+    const like = containsPattern(q.q);
+    sel = sel.where((eb) => eb.or([eb(sql`lower(email)`, 'like', sql`${like} escape '\\'`), eb(sql`lower(display_name)`, 'like', sql`${like} escape '\\'`)]));
+  }
   if (q.cursor) {
     const c = decodeCursor(UserCursor, q.cursor);
     sel = sel.where((eb) => eb.or([eb('created_at', '<', c.c), eb.and([eb('created_at', '=', c.c), eb('id', '<', c.i)])]));

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { containsPattern } from '../db/like';
 import type { Entry, EntryImage, Teaser } from '@liveticker/schemas';
 import type { Db, Trx } from '../db/database';
 import type { EntriesTable } from '../db/tables';
@@ -40,16 +42,21 @@ export async function findEntry(db: Db | Trx, tickerId: string, id: string): Pro
  */
 export async function listEntries(
   db: Db,
-  opts: { tickerId: string; order: 'newest' | 'oldest'; limit: number; afterSeq?: number },
+  opts: { tickerId: string; order: 'newest' | 'oldest'; limit: number; afterSeq?: number; q?: string },
 ): Promise<Entry[]> {
   let q = db
     .selectFrom('entries')
     .selectAll()
     .where('ticker_id', '=', opts.tickerId)
     .where('status', '=', 'published')
-    .where('deleted_at', 'is', null)
-    .where('pinned', '=', 0);
+    .where('deleted_at', 'is', null);
+  // The flow leaves pinned entries to the list above it; a search finds them too.
+  if (!opts.q) q = q.where('pinned', '=', 0);
   if (opts.afterSeq !== undefined) q = q.where('seq', opts.order === 'newest' ? '<' : '>', opts.afterSeq);
+  if (opts.q) {
+    const like = containsPattern(opts.q);
+    q = q.where((eb) => eb.or([eb(sql`lower(title)`, 'like', sql`${like} escape '\\'`), eb(sql`lower(body)`, 'like', sql`${like} escape '\\'`)]));
+  }
   const rows = await q
     .orderBy('seq', opts.order === 'newest' ? 'desc' : 'asc')
     .limit(opts.limit)

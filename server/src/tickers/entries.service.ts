@@ -23,9 +23,10 @@ export async function listEntriesPage(ctx: Pick<AppContext, 'db'>, tickerId: str
     requireRole(actor, 'editor');
     return { items: await listUnpublished(ctx.db, tickerId, q.status, 100), pinned: [], nextCursor: null };
   }
-  const page = await seqPage(q, (afterSeq, limit) => listEntries(ctx.db, { tickerId, order: q.order, limit, afterSeq }));
-  // Pinned entries come with the first page only; later pages are the flow below them.
-  const pinned = q.cursor ? [] : await listPinned(ctx.db, tickerId);
+  const page = await seqPage(q, (afterSeq, limit) => listEntries(ctx.db, { tickerId, order: q.order, limit, afterSeq, q: q.q }));
+  // Pinned entries come with the first page only; later pages are the flow below them. A search
+  // lists what it found, pinned or not, in the flow.
+  const pinned = q.cursor || q.q ? [] : await listPinned(ctx.db, tickerId);
   return { ...page, pinned };
 }
 

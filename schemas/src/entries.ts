@@ -73,7 +73,8 @@ export const CreateEntryBody = z
   })
   .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title, 'an entry needs a body, title, image or teaser')
   .refine((b) => !(b.status === 'draft' && b.publishAt), { message: 'a draft has no publishAt: send status "scheduled" with it', path: ['publishAt'] })
-  .refine((b) => b.status !== 'scheduled' || b.publishAt, { message: 'a scheduled entry needs publishAt', path: ['publishAt'] });
+  .refine((b) => b.status !== 'scheduled' || b.publishAt, { message: 'a scheduled entry needs publishAt', path: ['publishAt'] })
+  .refine((b) => !(b.status === 'published' && b.publishAt), { message: 'publishAt goes with status "scheduled" (or none): "published" means now', path: ['publishAt'] });
 export type CreateEntryBody = z.infer<typeof CreateEntryBody>;
 
 export const PatchEntryBody = z

@@ -167,6 +167,28 @@ for (const dialect of DIALECTS) {
       expect((await raw(t.url, 'GET', `/tickers/${id}/entries?q=${encodeURIComponent('100%')}`)).body.items).toEqual([]);
     });
 
+    it('a pinned draft goes out pinned (the older pin gives way); "published" on a plan means now; a deleted entry leaves no history', async () => {
+      const id = await ticker();
+      const old = await api.post(id, { body: '<p>old pin</p>', pinned: true });
+      const d = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>new pin</p>', pinned: true, status: 'draft' }, auth)).body as Entry;
+      const out = (await raw(t.url, 'PATCH', `/tickers/${id}/entries/${d.id}`, { version: 1, status: 'published' }, auth)).body as Entry;
+      expect(out).toMatchObject({ status: 'published', pinned: true });
+      const list = (await raw(t.url, 'GET', `/tickers/${id}/entries`)).body;
+      expect(list.pinned.map((e: Entry) => e.id)).toEqual([d.id]);
+      expect(list.items.map((e: Entry) => e.id)).toContain(old.id);
+
+      const plan = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>at ten</p>', publishAt: soon(3_600_000) }, auth)).body as Entry;
+      const now = await raw(t.url, 'PATCH', `/tickers/${id}/entries/${plan.id}`, { version: 1, status: 'published' }, auth);
+      expect(now.body).toMatchObject({ status: 'published', publishAt: null });
+      expect((await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>x</p>', status: 'published', publishAt: soon(60_000) }, auth)).status).toBe(400);
+
+      await raw(t.url, 'PATCH', `/tickers/${id}/entries/${plan.id}`, { version: 2, body: '<p>secret text</p>' }, auth);
+      await raw(t.url, 'DELETE', `/tickers/${id}/entries/${plan.id}`, undefined, auth);
+      const history = await raw(t.url, 'GET', `/tickers/${id}/entries/${plan.id}/history`, undefined, auth);
+      expect(JSON.stringify(history.body)).not.toContain('secret text');
+      expect(JSON.stringify(history.body)).not.toContain('at ten');
+    });
+
     it('refuses what cannot be meant, naming the field; a draft is deleted without a trace', async () => {
       const id = await ticker();
       const bad = [

@@ -100,6 +100,15 @@ describe('image uploads (POST /media): type from the bytes, limits, variants wit
     expect(files()).toEqual(before);
   });
 
+  it('a body cut short (or a part in the wrong field cut short) is a 400, and the server goes on', async () => {
+    for (const field of ['file', 'other']) {
+      const body = Buffer.from(`--cut\r\nContent-Disposition: form-data; name="${field}"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff partial`, 'latin1');
+      const res = await raw(t.url, 'POST', '/media', body, { ...auth, 'content-type': 'multipart/form-data; boundary=cut' });
+      expect({ field, status: res.status, code: res.body.error.code }).toEqual({ field, status: 400, code: 'validation_failed' });
+    }
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+
   it('only editors and above upload; a file key that is not one of ours is a 404', async () => {
     const photo = await phonePhoto();
     const anon = await fetch(`${t.url}/api/v1/media`, { method: 'POST', body: new FormData() });

@@ -22,7 +22,23 @@ function readUpload(req: Request, maxBytes: number): Promise<Buffer> {
     }
     let file: Buffer | undefined;
     let failure: AppError | undefined;
+    let settled = false;
+    const malformed = () => new AppError('validation_failed', 'the multipart body is malformed or cut short', { field: 'file' });
+    /** Once, whatever ends first: busboy's close, an error of busboy or of a part, the client going away. */
+    const finish = (err?: AppError) => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(bb);
+      if (err) {
+        bb.destroy();
+        reject(err);
+      } else if (failure) reject(failure);
+      else if (!file || file.length === 0) reject(new AppError('validation_failed', 'no file in the field "file"', { field: 'file' }));
+      else resolve(file);
+    };
     bb.on('file', (name, stream) => {
+      // A cut-short body fails the open part's stream: never an unhandled error.
+      stream.on('error', () => finish(malformed()));
       if (name !== 'file') {
         failure ??= new AppError('validation_failed', `unexpected file field "${name}": the image goes in "file"`, { field: name });
         stream.resume();
@@ -40,11 +56,11 @@ function readUpload(req: Request, maxBytes: number): Promise<Buffer> {
     bb.on('filesLimit', () => {
       failure ??= new AppError('validation_failed', 'one file per upload', { field: 'file' });
     });
-    bb.on('error', () => reject(new AppError('validation_failed', 'the multipart body is malformed', { field: 'file' })));
-    bb.on('close', () => {
-      if (failure) reject(failure);
-      else if (!file || file.length === 0) reject(new AppError('validation_failed', 'no file in the field "file"', { field: 'file' }));
-      else resolve(file);
+    bb.on('error', () => finish(malformed()));
+    bb.on('close', () => finish());
+    req.on('error', () => finish(malformed()));
+    req.on('close', () => {
+      if (!req.complete) finish(malformed());
     });
     req.pipe(bb);
   });

@@ -50,10 +50,10 @@ export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id
  * the stream's next revision in `trx` and is returned as a change to publish. Pinning one entry
  * more than the ticker's `maxPinned` thus unpins the oldest pin instead of refusing it.
  */
-export async function unpinOldest(trx: Trx, tickerId: string, keep: number): Promise<EntryChange[]> {
-  const pinned = await trx
-    .selectFrom('entries')
-    .select(['id', 'version'])
+export async function unpinOldest(trx: Trx, tickerId: string, keep: number, except?: string): Promise<EntryChange[]> {
+  let q = trx.selectFrom('entries').select(['id', 'version']);
+  if (except) q = q.where('id', '!=', except);
+  const pinned = await q
     .where('ticker_id', '=', tickerId)
     .where('status', '=', 'published')
     .where('pinned', '=', 1)
@@ -104,6 +104,8 @@ async function draftSeq(trx: Trx, tickerId: string): Promise<number> {
 /** What a create or edit asks for: published now, kept as a draft, or scheduled for later. */
 function plannedStatus(status: Entry['status'] | undefined, publishAt: string | null | undefined, now: Date): { status: Entry['status']; publishAt: string | null } {
   if (status === 'draft') return { status: 'draft', publishAt: null };
+  // Asked to publish: now, whatever time was planned.
+  if (status === 'published') return { status: 'published', publishAt: null };
   if (publishAt && Date.parse(publishAt) > now.getTime()) return { status: 'scheduled', publishAt: new Date(publishAt).toISOString() };
   if (status === 'scheduled') {
     throw new AppError('validation_failed', 'invalid entry', [{ path: 'publishAt', message: publishAt ? 'must be in the future' : 'a scheduled entry needs publishAt' }]);
@@ -173,20 +175,24 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
  * changes to publish, or undefined when it was not (or no longer) waiting — so a scheduled entry
  * is published once, by whichever node claims it first.
  */
-export async function publishInTrx(trx: Trx, tickerId: string, id: string, from: Entry['status'][]): Promise<EntryChange[] | undefined> {
+export async function publishInTrx(trx: Trx, tickerId: string, id: string, from: Entry['status'][], dueBy?: string): Promise<EntryChange[] | undefined> {
   const current = await findEntry(trx, tickerId, id);
   if (!current || current.deletedAt || current.status === 'published' || !from.includes(current.status)) return undefined;
-  // The claim: only one transaction turns this row from waiting to published.
-  const claimed = await trx.updateTable('entries').set({ status: 'published' }).where('id', '=', id).where('ticker_id', '=', tickerId).where('status', '=', current.status).executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) !== 1) return undefined;
   const ticker = await findTicker(trx, tickerId);
   checkCredit(ticker, current.image);
-  const unpinned = current.pinned && ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
+  // The claim: only one transaction turns this row, as it was read (its version; for the
+  // scheduler, still due), from waiting to published.
+  let claim = trx.updateTable('entries').set({ status: 'published' }).where('id', '=', id).where('ticker_id', '=', tickerId).where('status', '=', current.status).where('version', '=', current.version);
+  if (dueBy) claim = claim.where('publish_at', '<=', dueBy);
+  const claimed = await claim.executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+  // A pinned one keeps its pin: the pins beyond the ticker's limit are the others, oldest first.
+  const unpinned = current.pinned && ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1, id) : [];
   const rev = await nextRev(trx, `ticker:${tickerId}`);
   const now = new Date().toISOString();
   const row = await trx
     .updateTable('entries')
-    .set({ rev, seq: rev, published_at: now, updated_at: now, publish_at: null, version: current.version + 1, ...(current.pinned ? { pinned_at: now } : {}) })
+    .set({ rev, seq: rev, published_at: now, updated_at: now, publish_at: null, version: current.version + 1, ...(current.pinned ? { pinned: 1, pinned_at: now } : {}) })
     .where('id', '=', id)
     .where('ticker_id', '=', tickerId)
     .returningAll()
@@ -334,6 +340,8 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   const entry = await ctx.db.transaction().execute(async (trx) => {
     const current = await findEntry(trx, tickerId, id);
     if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
+    // Its saved versions go with its content (a takedown leaves nothing behind in the history).
+    await trx.deleteFrom('entry_versions').where('ticker_id', '=', tickerId).where('entry_id', '=', id).execute();
     if (current.status !== 'published') {
       // Readers never saw it: it goes without a tombstone or a revision.
       await trx.deleteFrom('entries').where('ticker_id', '=', tickerId).where('id', '=', id).execute();

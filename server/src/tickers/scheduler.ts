@@ -44,11 +44,13 @@ export class EntryScheduler {
 
   async publishDue(): Promise<number> {
     let published = 0;
-    for (const due of await dueEntries(this.opts.db, new Date().toISOString(), 50)) {
+    const now = new Date().toISOString();
+    for (const due of await dueEntries(this.opts.db, now, 50)) {
       let changes;
       try {
         changes = await this.opts.db.transaction().execute(async (trx) => {
-          const out = await publishInTrx(trx, due.ticker_id, due.id, ['scheduled']);
+          // Still due when claimed: an editor may have moved it since the list was read.
+          const out = await publishInTrx(trx, due.ticker_id, due.id, ['scheduled'], now);
           if (out) await recordVersions(trx, out, undefined);
           return out;
         });

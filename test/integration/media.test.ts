@@ -64,6 +64,13 @@ describe('image uploads (POST /media): type from the bytes, limits, variants wit
     expect(entry.image).toMatchObject({ width: 1280, height: 853 });
   });
 
+  it('a picture narrower than a variant width is kept at its own width as the last variant, never enlarged', async () => {
+    const mid = await sharp({ create: { width: 1000, height: 600, channels: 3, background: '#555' } }).jpeg().toBuffer();
+    const res = await upload(t.url, mid);
+    expect(res.body.variants.map((v: { width: number }) => v.width)).toEqual([640, 1000]);
+    expect(res.body).toMatchObject({ width: 1000, height: 600 });
+  });
+
   it('PNG, WebP and GIF are taken and keep their type', async () => {
     const base = sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 200, g: 0, b: 0, alpha: 0.5 } } });
     for (const [type, data] of [

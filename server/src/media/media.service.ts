@@ -71,8 +71,10 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
   const variants: Array<MediaVariant & { key: string }> = [];
   const upright = meta.autoOrient?.width ?? meta.width;
   try {
-    for (const width of WIDTHS) {
-      if (variants.length && width > upright) break;
+    for (const wanted of WIDTHS) {
+      // Never enlarged: a picture narrower than a width is kept at its own width, as the last variant.
+      const width = Math.min(wanted, upright);
+      if (variants.some((v) => v.width === width)) break;
       let img = sharp(data, { limitInputPixels: maxPixels, animated }).rotate().resize({ width, withoutEnlargement: true });
       img = type === 'image/jpeg' ? img.jpeg({ quality: 82, mozjpeg: true }) : type === 'image/png' ? img.png({ compressionLevel: 9 }) : type === 'image/webp' ? img.webp({ quality: 82 }) : img.gif();
       const { data: out, info } = await img.toBuffer({ resolveWithObject: true });
@@ -86,6 +88,10 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
     throw new AppError('image_rejected', `the image cannot be converted: ${(err as Error).message}`, { field: 'file' });
   }
   const main = variants.filter((v) => v.width <= MAIN_WIDTH).at(-1) ?? variants[0]!;
+  // Files without their row would never be found again: they go if the row cannot be written.
+  const forget = async () => {
+    for (const v of variants) await ctx.media.delete(v.key).catch(() => undefined);
+  };
   await ctx.db
     .insertInto('media')
     .values({
@@ -98,7 +104,11 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
       created_by: editor.id,
       created_at: new Date().toISOString(),
     })
-    .execute();
+    .execute()
+    .catch(async (err: unknown) => {
+      await forget();
+      throw err;
+    });
   ctx.logger.info({ media: id, type, variants: variants.length, by: editor.id }, 'image stored');
   return { id, url: main.url, width: main.width, height: main.height, contentType: type, bytes: main.bytes, variants: variants.map(({ key: _key, ...v }) => v) };
 }

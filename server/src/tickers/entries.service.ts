@@ -88,6 +88,17 @@ export async function recordVersions(trx: Trx, changes: EntryChange[], by: Actor
   if (rows.length) await trx.insertInto('entry_versions').values(rows).onConflict((oc) => oc.columns(['entry_id', 'version']).doNothing()).execute();
 }
 
+/** The columns an edit's content fields change (published or not): the body sanitized, JSON as text. */
+function contentChanges(input: ReturnType<typeof PatchEntryBody.parse>) {
+  return {
+    ...(input.kind !== undefined && { kind: input.kind }),
+    ...(input.title !== undefined && { title: input.title }),
+    ...(input.body !== undefined && { body: entryBodyOrRefuse(input.body) }),
+    ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
+    ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+  };
+}
+
 /** A ticker that asks for picture credits refuses a picture without one, naming the field. */
 function checkCredit(ticker: { requireImageCredit: boolean } | undefined, image: { credit?: string } | null | undefined): void {
   if (ticker?.requireImageCredit && image && !image.credit?.trim()) {
@@ -241,11 +252,7 @@ export async function patchEntry(
     const row = await trx
       .updateTable('entries')
       .set({
-        ...(input.kind !== undefined && { kind: input.kind }),
-        ...(input.title !== undefined && { title: input.title }),
-        ...(input.body !== undefined && { body: entryBodyOrRefuse(input.body) }),
-        ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
-        ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+        ...contentChanges(input),
         ...(input.pinned !== undefined && input.pinned !== current.pinned && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
         rev,
         version: current.version + 1,
@@ -307,11 +314,7 @@ async function patchUnpublished(trx: Trx, current: Entry, input: ReturnType<type
   const row = await trx
     .updateTable('entries')
     .set({
-      ...(input.kind !== undefined && { kind: input.kind }),
-      ...(input.title !== undefined && { title: input.title }),
-      ...(input.body !== undefined && { body: entryBodyOrRefuse(input.body) }),
-      ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
-      ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+      ...contentChanges(input),
       ...(input.pinned !== undefined && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
       // Published below, in the same transaction, when that is what was asked.
       status: plan.status === 'published' ? current.status : plan.status,

@@ -99,6 +99,32 @@ const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Where uploaded images are kept (the local-disk store). */
   MEDIA_DIR: z.string().min(1).default('./data/media'),
+  /**
+   * An S3-compatible bucket for uploaded images instead of MEDIA_DIR (AWS S3, MinIO, Cloudflare
+   * R2, Ceph, …). Bucket names as S3 has them: 3–63 lowercase letters, digits, dots and hyphens.
+   */
+  MEDIA_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name: 3–63 lowercase letters, digits, dots and hyphens')
+    .optional(),
+  /** The store's URL when it is not AWS S3 (`http://minio:9000`, `https://<account>.r2.cloudflarestorage.com`). */
+  MEDIA_S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  /** The bucket's region (AWS: required; other stores: `us-east-1` unless they say otherwise, R2 takes `auto`). */
+  MEDIA_S3_REGION: z.string().regex(/^[a-z0-9-]{2,40}$/, 'must be a region name such as eu-central-1').optional(),
+  /** Unset both: the AWS SDK's usual sources (AWS_* variables, a shared profile, an instance or pod role). */
+  MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).max(256).optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).max(256).optional(),
+  /** `http://endpoint/bucket/key` instead of `http://bucket.endpoint/key`; unset: on with MEDIA_S3_ENDPOINT, off without. */
+  MEDIA_S3_FORCE_PATH_STYLE: boolish.optional(),
+  /**
+   * Where readers fetch the images, handed out as their URLs instead of `<PUBLIC_URL>/media`: a CDN
+   * in front of the server's /media/ route or of the bucket, or the bucket's public URL. A key is
+   * appended after a slash.
+   */
+  MEDIA_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .refine((v) => !/[?#]/.test(v), 'must not have a query or fragment (the file name is appended)')
+    .optional(),
   /** Largest upload, bytes. */
   MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).max(200 * 1024 * 1024).default(15 * 1024 * 1024),
   /** Largest image, pixels (width × height): a small file can decode to gigabytes (a decompression bomb). */
@@ -129,6 +155,54 @@ const EnvSchema = z.object({
 
 export type Config = ReturnType<typeof toConfig>;
 
+/** What the S3-compatible media store needs (see `S3Store`, media/store.s3.ts). */
+export interface MediaS3Config {
+  bucket: string;
+  /** Unset: AWS S3 itself, found from the region. */
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** Unset: the AWS SDK's default sources (AWS_* variables, profile, instance or pod role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+function s3Config(env: z.infer<typeof EnvSchema>, bucket: string): MediaS3Config {
+  return {
+    bucket,
+    endpoint: env.MEDIA_S3_ENDPOINT,
+    // Checked in mediaStoreProblems: present whenever there is no endpoint.
+    region: env.MEDIA_S3_REGION ?? 'us-east-1',
+    // MinIO and Ceph answer path-style by default; AWS wants virtual-hosted buckets.
+    forcePathStyle: env.MEDIA_S3_FORCE_PATH_STYLE ?? Boolean(env.MEDIA_S3_ENDPOINT),
+    credentials:
+      env.MEDIA_S3_ACCESS_KEY_ID && env.MEDIA_S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.MEDIA_S3_ACCESS_KEY_ID, secretAccessKey: env.MEDIA_S3_SECRET_ACCESS_KEY }
+        : undefined,
+  };
+}
+
+/** Variables whose values a refusal never repeats (the message goes to a terminal or a log). */
+const SECRET_VARIABLES = new Set(['MEDIA_S3_SECRET_ACCESS_KEY']);
+
+/** The media store's variables that only make sense together: one line per bad combination. */
+function mediaStoreProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!env.MEDIA_S3_BUCKET) {
+    for (const key of ['MEDIA_S3_ENDPOINT', 'MEDIA_S3_REGION', 'MEDIA_S3_ACCESS_KEY_ID', 'MEDIA_S3_SECRET_ACCESS_KEY', 'MEDIA_S3_FORCE_PATH_STYLE']) {
+      if (env[key]) problems.push(`${key}: set MEDIA_S3_BUCKET too (without a bucket the images stay on the local disk, MEDIA_DIR)`);
+    }
+    return problems;
+  }
+  if (env.MEDIA_DIR) problems.push('MEDIA_DIR and MEDIA_S3_BUCKET: set one of them (the local disk, or an S3-compatible bucket)');
+  if (Boolean(env.MEDIA_S3_ACCESS_KEY_ID) !== Boolean(env.MEDIA_S3_SECRET_ACCESS_KEY)) {
+    problems.push('MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY: set both or neither (neither: the AWS SDK finds credentials in AWS_* variables or a role)');
+  }
+  if (!env.MEDIA_S3_ENDPOINT && !env.MEDIA_S3_REGION) {
+    problems.push("MEDIA_S3_REGION: required for AWS S3 (no MEDIA_S3_ENDPOINT): the bucket's region, such as eu-central-1");
+  }
+  return problems;
+}
+
 function toConfig(env: z.infer<typeof EnvSchema>) {
   const port = env.PORT;
   return {
@@ -158,7 +232,15 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
     scrypt: { logN: env.SCRYPT_LOG_N, r: 8, p: 1 },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    media: { dir: env.MEDIA_DIR, maxBytes: env.MEDIA_MAX_BYTES, maxPixels: env.MEDIA_MAX_PIXELS },
+    media: {
+      dir: env.MEDIA_DIR,
+      maxBytes: env.MEDIA_MAX_BYTES,
+      maxPixels: env.MEDIA_MAX_PIXELS,
+      /** Where readers fetch the files (no trailing slash); unset: `<publicUrl>/media`, this server's route. */
+      publicUrl: env.MEDIA_PUBLIC_URL?.replace(/\/+$/, ''),
+      /** The S3-compatible store instead of `dir`; unset: the local disk. */
+      s3: env.MEDIA_S3_BUCKET ? s3Config(env, env.MEDIA_S3_BUCKET) : undefined,
+    },
     publicCache: { maxAge: env.PUBLIC_CACHE_MAX_AGE, stale: env.PUBLIC_CACHE_STALE },
     webhooks: {
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
@@ -218,11 +300,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     picked[key] = value === '' ? undefined : value;
   }
   const parsed = EnvSchema.safeParse(picked);
+  const problems = mediaStoreProblems(picked);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(picked[String(i.path[0])])})`),
+    problems.unshift(
+      ...parsed.error.issues.map((i) => {
+        const key = String(i.path[0]);
+        return `${key}: ${i.message}${SECRET_VARIABLES.has(key) ? '' : ` (got ${JSON.stringify(picked[key])})`}`;
+      }),
     );
   }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }
 

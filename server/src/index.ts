@@ -1,5 +1,5 @@
 export { loadConfig, testConfig } from './config';
-export type { Config } from './config';
+export type { Config, MediaS3Config } from './config';
 export { createDeps } from './deps';
 export type { Deps } from './deps';
 export { createServer } from './server';

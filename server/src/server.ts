@@ -32,6 +32,7 @@ import { WebhookDeliverer } from './webhooks/deliverer';
 import { webhooksRouter } from './webhooks/webhooks.routes';
 import { mediaApiRouter, mediaFilesRouter } from './media/media.routes';
 import { DiskStore } from './media/store';
+import { S3Store } from './media/store.s3';
 import { EntryScheduler } from './tickers/scheduler';
 
 export interface LivetickerServer {
@@ -162,6 +163,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
 
   const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
+  // Uploaded images: an S3-compatible bucket when one is configured, the local disk otherwise.
+  const media = config.media.s3 ? new S3Store(config.media.s3, logger.child({ module: 'media' })) : new DiskStore(config.media.dir);
   const ctx: AppContext = {
     config,
     logger,
@@ -178,7 +181,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       },
     },
     webhooksChanged: () => webhooks.wake(),
-    media: new DiskStore(config.media.dir),
+    media,
     actors,
     mailer: deps.mailer,
     limiters: new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides }),
@@ -341,6 +344,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await router?.close();
       await closeMetrics();
+      media.close();
     },
     async close() {
       draining = true;
@@ -356,6 +360,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       });
       await router?.close();
       await closeMetrics();
+      media.close();
     },
   };
 }

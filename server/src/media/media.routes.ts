@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import { Router } from 'express';
 import busboy from 'busboy';
@@ -5,7 +6,7 @@ import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { requireRole } from '../auth/guard';
 import { CONTENT_TYPE, storeImage } from './media.service';
-import { MEDIA_KEY } from './store';
+import { IMMUTABLE, MEDIA_KEY } from './store';
 import type { MediaStore } from './store';
 
 type Ctx = AppContext & { media: MediaStore };
@@ -78,21 +79,38 @@ export function mediaApiRouter(ctx: Ctx): Router {
   return r;
 }
 
-/** `GET /media/<key>`: the stored variants, immutable (a new upload has a new key). */
+/** `GET /media/<key>`: the stored variants, immutable (a new upload has a new key), streamed from the store. */
 export function mediaFilesRouter(ctx: Ctx): Router {
   const r = Router();
+  const log = ctx.logger.child({ module: 'media' });
   r.get('/media/:key', async (req, res) => {
     const key = String(req.params.key);
     if (!MEDIA_KEY.test(key)) throw new AppError('not_found', 'no such file');
-    const data = await ctx.media.get(key);
-    if (!data) throw new AppError('not_found', 'no such file');
+    const file = await ctx.media.open(key);
+    if (!file) throw new AppError('not_found', 'no such file');
     res.set({
       'Content-Type': CONTENT_TYPE[key.slice(key.lastIndexOf('.') + 1)]!,
-      'Cache-Control': 'public, max-age=31536000, immutable',
+      'Cache-Control': IMMUTABLE,
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': "default-src 'none'; sandbox",
     });
-    res.send(data);
+    if (file.etag) res.set('ETag', file.etag);
+    if (req.method === 'HEAD' || req.fresh) {
+      file.body.destroy();
+      if (req.fresh) res.status(304);
+      else if (file.bytes !== undefined) res.set('Content-Length', String(file.bytes));
+      res.end();
+      return;
+    }
+    if (file.bytes !== undefined) res.set('Content-Length', String(file.bytes));
+    try {
+      await pipeline(file.body, res);
+    } catch (err) {
+      // The answer has begun: all that is left is to cut it (the client sees a short body, never
+      // a wrong one). A reader who went away is no news; the store failing mid-file is.
+      if (file.body.errored) log.warn({ key, err: (err as Error).message }, 'media file cut short: the store failed while it was sent');
+      res.destroy();
+    }
   });
   return r;
 }

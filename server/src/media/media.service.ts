@@ -70,6 +70,13 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
   const animated = type === 'image/gif' || type === 'image/webp';
   const variants: Array<MediaVariant & { key: string }> = [];
   const upright = meta.autoOrient?.width ?? meta.width;
+  // The store's own URL base (a CDN or the bucket) when configured, this server's route otherwise.
+  const base = ctx.config.media.publicUrl ?? `${ctx.config.publicUrl}/media`;
+  // Files without their row would never be found again: they go if the upload does not complete.
+  // A delete that fails too leaves an orphan file behind; the upload's own error is answered.
+  const forget = async () => {
+    for (const v of variants) await ctx.media.delete(v.key).catch(() => undefined);
+  };
   try {
     for (const wanted of WIDTHS) {
       // Never enlarged: a picture narrower than a width is kept at its own width, as the last variant.
@@ -77,21 +84,19 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
       if (variants.some((v) => v.width === width)) break;
       let img = sharp(data, { limitInputPixels: maxPixels, animated }).rotate().resize({ width, withoutEnlargement: true });
       img = type === 'image/jpeg' ? img.jpeg({ quality: 82, mozjpeg: true }) : type === 'image/png' ? img.png({ compressionLevel: 9 }) : type === 'image/webp' ? img.webp({ quality: 82 }) : img.gif();
-      const { data: out, info } = await img.toBuffer({ resolveWithObject: true });
+      const { data: out, info } = await img.toBuffer({ resolveWithObject: true }).catch((err: Error) => {
+        throw new AppError('image_rejected', `the image cannot be converted: ${err.message}`, { field: 'file' });
+      });
       const key = `${id}-${info.width}.${ext}`;
-      await ctx.media.put(key, out);
-      variants.push({ key, width: info.width, height: animated && info.pageHeight ? info.pageHeight : info.height, bytes: out.length, url: `${ctx.config.publicUrl}/media/${key}` });
+      // The store failing is the store's answer (unavailable, 503), never the image's fault.
+      await ctx.media.put(key, out, type);
+      variants.push({ key, width: info.width, height: animated && info.pageHeight ? info.pageHeight : info.height, bytes: out.length, url: `${base}/${key}` });
     }
   } catch (err) {
-    for (const v of variants) await ctx.media.delete(v.key).catch(() => undefined);
-    if (err instanceof AppError) throw err;
-    throw new AppError('image_rejected', `the image cannot be converted: ${(err as Error).message}`, { field: 'file' });
+    await forget();
+    throw err;
   }
   const main = variants.filter((v) => v.width <= MAIN_WIDTH).at(-1) ?? variants[0]!;
-  // Files without their row would never be found again: they go if the row cannot be written.
-  const forget = async () => {
-    for (const v of variants) await ctx.media.delete(v.key).catch(() => undefined);
-  };
   await ctx.db
     .insertInto('media')
     .values({

@@ -1,17 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
-/** Where media files live: local disk by default; another store (S3-compatible) implements the same. */
+/** A stored file opened for reading. */
+export interface StoredFile {
+  body: Readable;
+  /** Length in bytes, when the store says. */
+  bytes?: number;
+  /** A validator for conditional requests (If-None-Match), when the store has one. */
+  etag?: string;
+}
+
+/**
+ * Where media files live: the local disk (`DiskStore`, the default) or an S3-compatible bucket
+ * (`S3Store`, store.s3.ts). A store that cannot be reached throws an `AppError('unavailable')`
+ * (a 503): the upload or the read can be tried again, and nothing else is wrong with it.
+ */
 export interface MediaStore {
-  put(key: string, data: Buffer): Promise<void>;
-  /** Undefined when there is no such file. */
-  get(key: string): Promise<Buffer | undefined>;
+  /** Writes a file whole; `contentType` is what it is served as. */
+  put(key: string, data: Buffer, contentType: string): Promise<void>;
+  /** Opens a file to stream it; undefined when there is no such file. */
+  open(key: string): Promise<StoredFile | undefined>;
+  /** Removes a file; one that is not there is no error. */
   delete(key: string): Promise<void>;
+  /** Lets go of the store's connections. */
+  close(): void;
 }
 
 /** Keys are made by the server (`<id>-<width>.<ext>`): nothing else is ever a path here. */
 export const MEDIA_KEY = /^[A-Za-z0-9_-]{1,40}-\d{1,5}\.(jpg|png|webp|gif)$/;
+
+/** A new upload has a new key, so a file never changes: caches may keep it for a year. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** Files under one directory, written under a temporary name and renamed (a reader never sees half a file). */
 export class DiskStore implements MediaStore {
@@ -30,11 +51,20 @@ export class DiskStore implements MediaStore {
     await fs.rename(tmp, file);
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  async open(key: string): Promise<StoredFile | undefined> {
+    let handle: fs.FileHandle;
     try {
-      return await fs.readFile(this.file(key));
+      handle = await fs.open(this.file(key), 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const stat = await handle.stat();
+      // The stream closes the handle when it ends or is destroyed.
+      return { body: handle.createReadStream(), bytes: stat.size, etag: `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"` };
+    } catch (err) {
+      await handle.close();
       throw err;
     }
   }
@@ -42,4 +72,6 @@ export class DiskStore implements MediaStore {
   async delete(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true });
   }
+
+  close(): void {}
 }

@@ -7,23 +7,9 @@ import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { OPS_KEY } from '../helpers/server';
 import { opsApi, raw } from '../helpers/api';
+import { phonePhoto, upload } from '../helpers/media';
 
 const auth = { authorization: `Bearer ${OPS_KEY}` };
-
-/** A multipart upload as a browser's form sends it. */
-async function upload(url: string, data: Buffer, opts: { name?: string; type?: string; field?: string; token?: string } = {}) {
-  const form = new FormData();
-  form.append(opts.field ?? 'file', new Blob([new Uint8Array(data)], { type: opts.type ?? 'image/jpeg' }), opts.name ?? 'photo.jpg');
-  const res = await fetch(`${url}/api/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${opts.token ?? OPS_KEY}` } });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-/** A phone photo: 3000×2000 JPEG whose EXIF names where it was taken. */
-const phonePhoto = () =>
-  sharp({ create: { width: 3000, height: 2000, channels: 3, background: { r: 40, g: 90, b: 160 } } })
-    .withExif({ IFD0: { Make: 'PhoneMaker', Model: 'Reporter Phone' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '52/1 31/1 12/1', GPSLongitudeRef: 'E', GPSLongitude: '13/1 24/1 36/1' } })
-    .jpeg()
-    .toBuffer();
 
 describe('image uploads (POST /media): type from the bytes, limits, variants without metadata', () => {
   let t: TestSetup;

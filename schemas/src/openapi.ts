@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorBody } from './errors';
 import { CreateEntryBody, Entry, EntryList, KeyEventList, PatchEntryBody, RestoreEntryBody } from './entries';
 import { ChangesResponse } from './events';
+import { CreateEntryTemplateBody, EntryTemplate, EntryTemplateList, PatchEntryTemplateBody } from './templates';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
 import {
   ChangePasswordBody,
@@ -49,6 +50,10 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   CreateEntryBody,
   PatchEntryBody,
   RestoreEntryBody,
+  EntryTemplate,
+  EntryTemplateList,
+  CreateEntryTemplateBody,
+  PatchEntryTemplateBody,
   ChangesResponse,
   ErrorBody,
   RegisterBody,
@@ -116,6 +121,12 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/tickers/{id}/entries/{entryId}', summary: 'One entry', response: 'Entry' },
   { method: 'patch', path: '/tickers/{id}/entries/{entryId}', summary: 'Edit an entry; a stale version is a 409 (editor)', body: 'PatchEntryBody', response: 'Entry', auth: true },
   { method: 'delete', path: '/tickers/{id}/entries/{entryId}', summary: 'Delete an entry, leaving a tombstone (editor)', response: 'Entry', auth: true },
+  { method: 'get', path: '/tickers/{id}/templates', summary: "Entry templates a ticker's desk can use: its own and the newsroom-wide ones, by name (editor)", response: 'EntryTemplateList', auth: true },
+  { method: 'get', path: '/templates', summary: "Newsroom-wide entry templates, or with ticker= that ticker's own, by name (editor)", response: 'EntryTemplateList', query: ['ticker'], auth: true },
+  { method: 'post', path: '/templates', summary: 'Create an entry template, newsroom-wide or (tickerId) for one ticker; the body is sanitized as an entry body (editor)', body: 'CreateEntryTemplateBody', response: 'EntryTemplate', status: 201, auth: true },
+  { method: 'get', path: '/templates/{id}', summary: 'One entry template (editor)', response: 'EntryTemplate', auth: true },
+  { method: 'patch', path: '/templates/{id}', summary: 'Change an entry template; a stale version is a 409 (editor)', body: 'PatchEntryTemplateBody', response: 'EntryTemplate', auth: true },
+  { method: 'delete', path: '/templates/{id}', summary: 'Delete an entry template (editor)', status: 204, auth: true },
   { method: 'get', path: '/tickers/{id}/changes', summary: 'Changes of the ticker stream after a revision', response: 'ChangesResponse', query: ['since', 'epoch'] },
   { method: 'get', path: '/tickers/{id}/feed.rss', summary: 'RSS 2.0 feed of the newest 50 entries (ETag = stream head; If-None-Match → 304)', mediaType: 'application/rss+xml' },
   { method: 'get', path: '/tickers/{id}/feed.atom', summary: 'Atom feed of the newest 50 entries (ETag = stream head; If-None-Match → 304)', mediaType: 'application/atom+xml' },

@@ -27,6 +27,7 @@ import { chatRouter } from './chat/chat.routes';
 import { sendMessage } from './chat/chat.service';
 import { Presence } from './realtime/presence';
 import { tickersRouter } from './tickers/tickers.routes';
+import { templatesRouter } from './tickers/templates.routes';
 import { PollingRouter } from './cluster/polling';
 import { WebhookDeliverer } from './webhooks/deliverer';
 import { webhooksRouter } from './webhooks/webhooks.routes';
@@ -219,7 +220,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), mediaApiRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     // Ready = this node can serve: it is not draining and its database answers. Redis is a
     // helper (throttles fall back to memory, streams heal from the database), so a Redis outage

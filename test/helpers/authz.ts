@@ -255,6 +255,7 @@ export const SNAPSHOT_TABLES = {
   webhook_deliveries: 'id',
   media: 'id',
   entry_versions: 'entry_id',
+  entry_templates: 'id',
 } as const;
 
 /** Columns that record use, not state: an API token's last use is stamped at most once a minute. */

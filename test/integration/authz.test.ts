@@ -112,6 +112,12 @@ async function newHook(w: World): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
+/** A template of the main room's desk, made by the ops key for a cell to act on. */
+async function newTemplate(w: World): Promise<string> {
+  const made = await must('an entry template', raw(w.url, 'POST', '/templates', { tickerId: w.ticker, name: `Fixture ${w.next()}`, body: '<p>x</p>' }, bearer(OPS_KEY)), 201);
+  return made.id;
+}
+
 const REST: RestRow[] = [
   { route: 'GET /api/v1/openapi.json', ok: 200, want: anyone, call: () => ({ path: '/openapi.json' }) },
 
@@ -279,6 +285,13 @@ const REST: RestRow[] = [
     },
   },
   { route: 'DELETE /api/v1/tickers/:id/entries/:entryId', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${(await w.newEntry()).id}` }) },
+  // Entry templates: the desk's tools, reading included.
+  { route: 'GET /api/v1/tickers/:id/templates', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/templates` }) },
+  { route: 'GET /api/v1/templates', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/templates?ticker=${t(w)}` }) },
+  { route: 'POST /api/v1/templates', ok: 201, want: role('editor'), call: ({ w }) => ({ path: '/templates', body: { tickerId: t(w), name: `Matrix ${w.next()}`, body: '<p>x</p>' } }) },
+  { route: 'GET /api/v1/templates/:id', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/templates/${await newTemplate(w)}` }) },
+  { route: 'PATCH /api/v1/templates/:id', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/templates/${await newTemplate(w)}`, body: { version: 1, title: 'Changed' } }) },
+  { route: 'DELETE /api/v1/templates/:id', ok: 204, want: role('editor'), call: async ({ w }) => ({ path: `/templates/${await newTemplate(w)}` }) },
   { route: 'GET /api/v1/tickers/:id/changes', ok: 200, want: anyone, call: ({ w }) => ({ path: `/tickers/${t(w)}/changes?since=0` }) },
 
   // ---- chat ----

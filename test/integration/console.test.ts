@@ -61,6 +61,27 @@ describe('the newsroom console (CLI)', () => {
     }
   });
 
+  it('lists entry templates and posts from one by id or name, the text and options given overriding it', async () => {
+    await raw(t.url, 'POST', '/tickers', { id: 'derby', title: 'Derby', status: 'live' }, { authorization: `Bearer ${OPS_KEY}` });
+    const own = (await raw(t.url, 'POST', '/templates', { tickerId: 'derby', name: 'Substitution', kind: 'text', title: 'Change', body: '<p>On: … Off: …</p>' }, { authorization: `Bearer ${OPS_KEY}` })).body;
+    expect((await run('templates')).stdout).toBe('default-quote  (newsroom)  [quote]  Quote\ndefault-score-update  (newsroom)  [key-event]  Score update — Goal\n');
+    expect((await run('templates', '--ticker', 'derby')).stdout).toBe(
+      `default-quote  (newsroom)  [quote]  Quote\ndefault-score-update  (newsroom)  [key-event]  Score update — Goal\n${own.id}  derby  [text]  Substitution — Change\n`,
+    );
+    const entry = async (out: string) => (await raw(t.url, 'GET', `/tickers/derby/entries/${/^posted (\S+)/.exec(out)![1]}`)).body;
+
+    const plain = await run('post', 'derby', '--template', 'score UPDATE');
+    expect(plain.stderr).toBe('');
+    expect(await entry(plain.stdout)).toMatchObject({ kind: 'key-event', title: 'Goal', body: '<p><strong>Home 1–0 Away</strong> – </p>' });
+    const overridden = await run('post', 'derby', '<p><strong>Home 2–0 Away</strong> – a header</p>', '--html', '--template', 'default-score-update', '--title', 'Second goal');
+    expect(await entry(overridden.stdout)).toMatchObject({ kind: 'key-event', title: 'Second goal', body: '<p><strong>Home 2–0 Away</strong> – a header</p>' });
+    expect(await entry((await run('post', 'derby', 'Off: 9, on: 19', '--template', own.id, '--kind', 'key-event')).stdout)).toMatchObject({ kind: 'key-event', title: 'Change', body: '<p>Off: 9, on: 19</p>' });
+
+    const unknown = await run('post', 'derby', '--template', 'Red card');
+    expect({ status: unknown.status, stderr: unknown.stderr }).toEqual({ status: 1, stderr: 'liveticker: no template "Red card" for derby (see: templates --ticker derby)\n' });
+    expect((await run('post', 'derby')).stderr).toBe('liveticker: post needs a text (or --template)\n');
+  });
+
   it('says what went wrong, with the error code, and exits 1', async () => {
     const missing = await run('post', 'nope', 'text');
     expect(missing.status).toBe(1);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Entry, EntryList, Message, MessageList, Report, Ticker } from '@liveticker/schemas';
+import type { Entry, EntryList, EntryTemplate, Message, MessageList, Report, Ticker } from '@liveticker/schemas';
 import { createClient } from '../client';
 import { LivetickerError, RestClient } from '../rest';
 
@@ -123,11 +123,32 @@ program
     out(`${m.url}  ${m.width}x${m.height}  ${m.contentType}`);
   });
 
+const templateLine = (x: EntryTemplate) => `${x.id}  ${x.tickerId ?? '(newsroom)'}  [${x.kind}]  ${x.name}${x.title ? ` — ${x.title}` : ''}`;
+
 program
-  .command('post <ticker> <text...>')
-  .description('post an entry (plain text unless --html)')
+  .command('templates')
+  .description("entry templates: the newsroom-wide ones, or with --ticker those the ticker's desk can use (its own and the newsroom's)")
+  .option('--ticker <id>', 'a ticker')
+  .action(async (o: { ticker?: string }) => {
+    const list = await rest().get<{ items: EntryTemplate[] }>(o.ticker ? `/tickers/${o.ticker}/templates` : '/templates');
+    for (const x of list.items) out(templateLine(x));
+  });
+
+/** A template the ticker's desk can use, by id or by name (any case; the ticker's own before the newsroom's). */
+async function findTemplate(ticker: string, wanted: string): Promise<EntryTemplate> {
+  const { items } = await rest().get<{ items: EntryTemplate[] }>(`/tickers/${ticker}/templates`);
+  const key = (name: string) => name.normalize('NFC').toLowerCase();
+  const found = items.find((x) => x.id === wanted) ?? items.find((x) => key(x.name) === key(wanted.trim()));
+  if (!found) throw new Error(`no template "${wanted}" for ${ticker} (see: templates --ticker ${ticker})`);
+  return found;
+}
+
+program
+  .command('post <ticker> [text...]')
+  .description('post an entry (plain text unless --html); --template fills kind, title and body, the options and text given override them')
+  .option('--template <idOrName>', "start from a template of the ticker's desk (its id or name)")
   .option('--title <title>')
-  .option('--kind <kind>', 'text | key-event | quote | teaser | image', 'text')
+  .option('--kind <kind>', 'text | key-event | quote | teaser | image (default: the template\'s, or text)')
   .option('--html', 'the text is HTML')
   .option('--pin', 'pin the entry')
   .option('--image <url>', 'a picture by URL')
@@ -141,14 +162,29 @@ program
     async (
       ticker: string,
       text: string[],
-      o: { title?: string; kind: string; html?: boolean; pin?: boolean; image?: string; imageFile?: string; caption?: string; credit?: string; creditUrl?: string; teaserUrl?: string; teaserTitle?: string },
+      o: {
+        template?: string;
+        title?: string;
+        kind?: string;
+        html?: boolean;
+        pin?: boolean;
+        image?: string;
+        imageFile?: string;
+        caption?: string;
+        credit?: string;
+        creditUrl?: string;
+        teaserUrl?: string;
+        teaserTitle?: string;
+      },
     ) => {
       if (Boolean(o.teaserUrl) !== Boolean(o.teaserTitle)) throw new Error('a teaser needs both --teaser-url and --teaser-title');
+      if (text.length === 0 && !o.template) throw new Error('post needs a text (or --template)');
+      const template = o.template ? await findTemplate(ticker, o.template) : undefined;
       const picture = o.imageFile ? await uploadFile(o.imageFile) : o.image ? { url: o.image } : undefined;
       const e = await rest().post<Entry>(`/tickers/${ticker}/entries`, {
-        kind: o.kind,
-        title: o.title,
-        body: toBody(text, Boolean(o.html)),
+        kind: o.kind ?? template?.kind ?? 'text',
+        title: o.title ?? template?.title ?? undefined,
+        body: text.length > 0 || !template ? toBody(text, Boolean(o.html)) : template.body,
         pinned: Boolean(o.pin),
         ...(picture
           ? { image: { url: picture.url, width: 'width' in picture ? picture.width : undefined, height: 'height' in picture ? picture.height : undefined, caption: o.caption, credit: o.credit, creditUrl: o.creditUrl } }

@@ -213,7 +213,26 @@ export interface EntryVersionsTable {
   created_at: string;
 }
 
+export interface EntryTemplatesTable {
+  id: string;
+  /** null: newsroom-wide */
+  ticker_id: string | null;
+  name: string;
+  /** `templateNameKey(name)`: unique within the scope. */
+  name_key: string;
+  kind: string;
+  title: string | null;
+  /** Sanitized as an entry body. */
+  body: string;
+  version: number;
+  created_by_id: string;
+  created_by_name: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Tables {
+  entry_templates: EntryTemplatesTable;
   entry_versions: EntryVersionsTable;
   media: MediaTable;
   webhooks: WebhooksTable;

@@ -27,9 +27,9 @@ export function sanitizeEntryHtml(html: string): string {
  * The sanitized body, refused when nothing a reader could see is left (e.g. only a script):
  * an entry is never stored empty by accident.
  */
-export function entryBodyOrRefuse(html: string): string {
+export function entryBodyOrRefuse(html: string, what: 'entry' | 'template' = 'entry'): string {
   const clean = sanitizeEntryHtml(html);
   const visible = sanitizeHtml(clean, { allowedTags: [], allowedAttributes: {} }).replace(/&nbsp;|\s/g, '');
-  if (!visible) throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'the body has no text left after removing what is not allowed (scripts, images, styles)' }]);
+  if (!visible) throw new AppError('validation_failed', `invalid ${what}`, [{ path: 'body', message: 'the body has no text left after removing what is not allowed (scripts, images, styles)' }]);
   return clean;
 }

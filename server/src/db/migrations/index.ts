@@ -12,6 +12,7 @@ import * as m010 from './010_media';
 import * as m011 from './011_entry_status';
 import * as m012 from './012_require_image_credit';
 import * as m013 from './013_entry_versions';
+import * as m014 from './014_entry_templates';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '011_entry_status': m011,
   '012_require_image_credit': m012,
   '013_entry_versions': m013,
+  '014_entry_templates': m014,
 };

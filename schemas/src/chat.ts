@@ -113,11 +113,13 @@ export const PatchChatSettingsBody = z
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
+/** `tickerId`: the room the moderator acted from (a message there); the action goes into its log. */
 export const MuteBody = z.strictObject({
   minutes: z.number().int().min(1).max(60 * 24 * 365),
   reason: z.string().max(300).optional(),
+  tickerId: Slug.optional(),
 });
-export const BanBody = z.strictObject({ reason: z.string().max(300).optional() });
+export const BanBody = z.strictObject({ reason: z.string().max(300).optional(), tickerId: Slug.optional() });
 
 export const ModerationAction = z.object({
   id: z.string(),

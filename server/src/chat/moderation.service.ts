@@ -137,6 +137,13 @@ export async function moderationLog(ctx: Pick<AppContext, 'db'>, actor: Actor | 
   return { items: await listActions(ctx.db, tickerId, 200), nextCursor: null };
 }
 
+/** The ticker whose log a user action goes into (the room it was taken from), checked to exist. */
+async function loggedIn(db: AppContext['db'], tickerId: string | undefined): Promise<string | null> {
+  if (tickerId === undefined) return null;
+  if (!(await db.selectFrom('tickers').select('id').where('id', '=', tickerId).executeTakeFirst())) throw new AppError('not_found', `no ticker ${tickerId}`);
+  return tickerId;
+}
+
 /** Mutes a user for a time; their sends get `muted` until then. */
 export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, userId: string, body: unknown) {
   const who = requireRole(actor, 'moderator');
@@ -145,8 +152,9 @@ export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   if (!target) throw new AppError('not_found', `no user ${userId}`);
   if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins mute staff');
   const until = new Date(Date.now() + input.minutes * 60_000).toISOString();
+  const tickerId = await loggedIn(ctx.db, input.tickerId);
   await ctx.db.updateTable('users').set({ muted_until: until, updated_at: new Date().toISOString() }).where('id', '=', userId).execute();
-  await logAction(ctx.db, who, { tickerId: null, action: 'user.mute', targetType: 'user', targetId: userId, details: { until, reason: input.reason } });
+  await logAction(ctx.db, who, { tickerId, action: 'user.mute', targetType: 'user', targetId: userId, details: { until, reason: input.reason, name: target.display_name } });
   return toUser((await findUserById(ctx.db, userId))!);
 }
 
@@ -157,12 +165,13 @@ export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor
   const target = await findUserById(ctx.db, userId);
   if (!target) throw new AppError('not_found', `no user ${userId}`);
   if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins ban staff');
+  const tickerId = await loggedIn(ctx.db, input.tickerId);
   const now = new Date().toISOString();
   // The ban, the ended sessions and the log entry are one fact: written together or not at all.
   const ended = await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ banned_at: target.banned_at ?? now, updated_at: now }).where('id', '=', userId).execute();
     const revoked = await revokeSessions(trx, userId);
-    await logAction(trx, who, { tickerId: null, action: 'user.ban', targetType: 'user', targetId: userId, details: { reason: input.reason } });
+    await logAction(trx, who, { tickerId, action: 'user.ban', targetType: 'user', targetId: userId, details: { reason: input.reason, name: target.display_name } });
     return revoked;
   });
   ctx.endSessions(userId, ended, 'banned');

@@ -106,6 +106,15 @@ function checkCredit(ticker: { requireImageCredit: boolean } | undefined, image:
   }
 }
 
+/** An edit may take the text away only where a title, picture or related article stays. */
+function checkNotEmpty(current: Entry, input: PatchEntryBody): void {
+  const pick = <K extends 'title' | 'image' | 'teaser'>(k: K) => (input[k] === undefined ? current[k] : input[k]);
+  const body = input.body === undefined ? current.body : input.body;
+  if (body.trim() === '' && !pick('title') && !pick('image') && !pick('teaser')) {
+    throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'an entry needs a body, title, image or teaser' }]);
+  }
+}
+
 /** Where an unpublished entry sits: below every published one (seq < 1), the newest lowest. */
 async function draftSeq(trx: Trx, tickerId: string): Promise<number> {
   const row = await trx.selectFrom('entries').select((eb) => eb.fn.min('seq').as('low')).where('ticker_id', '=', tickerId).executeTakeFirst();
@@ -238,6 +247,7 @@ export async function patchEntry(
         currentVersion: current.version,
       });
     }
+    checkNotEmpty(current, input);
     if (current.status !== 'published') return patchUnpublished(trx, current, input);
     if (input.status !== undefined && input.status !== 'published') {
       throw new AppError('validation_failed', 'invalid entry', [{ path: 'status', message: 'a published entry cannot go back to draft or be scheduled (delete it instead)' }]);

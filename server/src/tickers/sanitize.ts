@@ -25,9 +25,12 @@ export function sanitizeEntryHtml(html: string): string {
 
 /**
  * The sanitized body, refused when nothing a reader could see is left (e.g. only a script):
- * an entry is never stored empty by accident.
+ * an entry is never stored empty by accident. An entry sent without text keeps none (the schema
+ * asks it for a title, picture or related article then).
  */
 export function entryBodyOrRefuse(html: string, what: 'entry' | 'template' = 'entry'): string {
+  // No text at all is a choice (a picture or a related article with its headline), not an accident.
+  if (what === 'entry' && html.trim() === '') return '';
   const clean = sanitizeEntryHtml(html);
   const visible = sanitizeHtml(clean, { allowedTags: [], allowedAttributes: {} }).replace(/&nbsp;|\s/g, '');
   if (!visible) throw new AppError('validation_failed', `invalid ${what}`, [{ path: 'body', message: 'the body has no text left after removing what is not allowed (scripts, images, styles)' }]);

@@ -43,9 +43,17 @@ export async function listTickersPage(ctx: Pick<AppContext, 'db'>, query: unknow
   return { items, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null };
 }
 
+/** A coverage window ends after it starts (a typo in a date would otherwise say "ended" at once). */
+function checkCoverage(start: string | null, end: string | null): void {
+  if (start && end && Date.parse(end) < Date.parse(start)) {
+    throw new AppError('validation_failed', 'invalid ticker', [{ path: 'coverageEnd', message: 'the coverage ends before it starts' }]);
+  }
+}
+
 export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unknown): Promise<Ticker> {
   requireRole(actor, 'editor');
   const input = parseInput(CreateTickerBody, body, 'ticker');
+  checkCoverage(input.coverageStart ?? null, input.coverageEnd ?? null);
   const id = input.id ?? slugify(input.title);
   const now = new Date().toISOString();
   const taken = () => new AppError('conflict', `the ticker id ${id} is taken`, { id, field: 'id' });
@@ -89,6 +97,7 @@ export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string
   const changes = await ctx.db.transaction().execute(async (trx) => {
     const current = await findTicker(trx, id);
     if (!current) throw new AppError('not_found', `no ticker ${id}`);
+    checkCoverage(input.coverageStart === undefined ? current.coverageStart : input.coverageStart, input.coverageEnd === undefined ? current.coverageEnd : input.coverageEnd);
     const rev = await nextRev(trx, `ticker:${id}`);
     const updated_at = new Date().toISOString();
     const row = await trx

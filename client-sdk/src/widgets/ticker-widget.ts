@@ -24,7 +24,7 @@ export interface TickerWidgetOptions {
  * `--lt-bg`, `--lt-line`, `--lt-pinned-bg`, `--lt-font`, `--lt-head-font`) and `::part()` on
  * `title`, `badge`, `entry`, `time`, `new-updates`, `more`. Colours meet WCAG AA on white.
  */
-const CSS = `${BASE_CSS}
+export const TICKER_CSS = `${BASE_CSS}
 .lt{font:16px/1.5 var(--lt-font,Georgia,serif);color:var(--lt-text,#1a1a1a);background:var(--lt-bg,transparent);max-width:44rem}
 .lt-head{display:flex;align-items:center;gap:.75rem;flex-wrap:wrap;border-bottom:2px solid var(--lt-text,#1a1a1a);padding-bottom:.5rem}
 .lt-title{font:700 1.35rem/1.2 var(--lt-head-font,system-ui,sans-serif);margin:0;flex:1;min-width:10rem;text-transform:none;letter-spacing:normal}
@@ -80,7 +80,7 @@ function headline(e: Entry): string {
 }
 
 /** An entry's element; the body is HTML the server sanitized on write, every other field is text. */
-function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
+export function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
   const li = el('li', { class: `lt-entry ${e.kind}${pinnedLabel ? ' pinned' : ''}`, 'data-id': e.id, id: `entry-${e.id}`, tabindex: '-1', part: 'entry' });
   const when = el('div', { class: 'lt-time', part: 'time' });
   // The link's name starts with what it shows (the time), then says what it is.
@@ -191,7 +191,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
   const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
   box.append(head, offline, announcer, keys, fresh, pinned, list, more);
-  root.append(el('style', {}, CSS), box);
+  root.append(el('style', {}, TICKER_CSS), box);
 
   const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
   const pinnedList = new KeyedList<Entry>(pinned, (e) => renderEntry(e, lang, t.pinned), keyOf);

@@ -1,0 +1,506 @@
+import type { Entry, EntryImage, EntryKind, Teaser, Ticker, User } from '@liveticker/schemas';
+import type { LivetickerClient } from '../client';
+import { LivetickerError } from '../rest';
+import { TICKER_CSS, renderEntry } from '../widgets/ticker-widget';
+import { richText } from './editor';
+import { button, clearErrors, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput, when } from './ui';
+
+/** What the composer tells the desk (presence) about the entry it has open. */
+export interface EditingSignal {
+  editing(entryId: string | null): void;
+}
+
+export interface EntryTemplate {
+  id: string;
+  name: string;
+  kind: EntryKind;
+  title: string | null;
+  body: string;
+}
+
+const KINDS: Array<[EntryKind, string]> = [
+  ['text', 'Text'],
+  ['key-event', 'Key event'],
+  ['quote', 'Quote'],
+  ['image', 'Picture'],
+  ['teaser', 'Related article'],
+];
+
+type Mode = 'now' | 'draft' | 'schedule';
+
+/** The entry being written: what the form holds, as the API takes it. */
+interface Draft {
+  kind: EntryKind;
+  title: string | null;
+  body: string;
+  image: EntryImage | null;
+  teaser: Teaser | null;
+  pinned: boolean;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Writing and editing an entry: every field in one form (kind, title, formatted text, picture
+ * with caption, credit and credit link, related article, pin), published now, kept as a draft
+ * or scheduled; a live preview drawn by the readers' widget itself; Ctrl+Enter sends. A stale
+ * save (409) opens both versions side by side to choose or merge, nothing overwritten.
+ */
+export class Composer {
+  readonly element = el('section', { class: 'ltx-composer', 'aria-label': 'Write an entry' });
+  private editing: Entry | undefined;
+  private image: EntryImage | null = null;
+  private readonly heading = el('h2', {}, 'New entry');
+  private readonly kind = el('select', { name: 'kind' });
+  private readonly template = el('select', { name: 'template' });
+  private readonly title = el('input', { name: 'title', maxlength: '300', placeholder: 'Headline (optional)' });
+  private readonly rich;
+  private readonly drop = el('div', { class: 'ltx-drop', 'data-field': 'image', tabindex: '-1' });
+  private readonly file = el('input', { type: 'file', name: 'file', accept: 'image/jpeg,image/png,image/webp,image/gif', class: 'lt-sr' });
+  private readonly caption = el('input', { name: 'caption', maxlength: '500' });
+  private readonly credit = el('input', { name: 'credit', maxlength: '200' });
+  private readonly creditUrl = el('input', { name: 'creditUrl', type: 'url', placeholder: 'https://…' });
+  private readonly imageFields = el('div', { hidden: '' });
+  private readonly teaserUrl = el('input', { name: 'teaserUrl', type: 'url', placeholder: 'https://…' });
+  private readonly teaserTitle = el('input', { name: 'teaserTitle', maxlength: '300' });
+  private readonly teaserBox = el('details');
+  private readonly pinned = el('input', { type: 'checkbox', name: 'pinned' });
+  private readonly mode = el('select', { name: 'mode' });
+  private readonly publishAt = el('input', { type: 'datetime-local', name: 'publishAt', step: '1' });
+  private readonly whenRow = el('div');
+  private readonly submit = el('button', { type: 'button', class: 'primary', 'data-action': 'submit' }, 'Publish');
+  private readonly cancel = el('button', { type: 'button', 'data-action': 'cancel', hidden: '' }, 'Stop editing');
+  private readonly publishNow = el('button', { type: 'button', 'data-action': 'publish-now', hidden: '' }, 'Publish now');
+  private readonly out = el('p', { role: 'status', 'aria-live': 'polite' });
+  private readonly merge = el('div', { class: 'ltx-merge', hidden: '', role: 'region', 'aria-label': 'Changed by someone else' });
+  private readonly preview = el('div', { class: 'ltx-preview', 'data-testid': 'preview' });
+  private readonly previewRoot: ShadowRoot;
+  private templates: EntryTemplate[] = [];
+  private previewQueued = false;
+  private busy = false;
+
+  constructor(
+    private readonly client: LivetickerClient,
+    private readonly ticker: Ticker,
+    private readonly me: User,
+    private readonly opts: { upload: (file: File) => Promise<{ url: string; width: number; height: number }>; desk?: EditingSignal; saved: () => void },
+  ) {
+    for (const [value, label] of KINDS) this.kind.append(el('option', { value }, label));
+    for (const [value, label] of [
+      ['now', 'Publish now'],
+      ['draft', 'Save as draft'],
+      ['schedule', 'Schedule for…'],
+    ]) {
+      this.mode.append(el('option', { value }, label));
+    }
+    this.rich = richText({
+      placeholder: 'What happened? Ctrl+Enter publishes.',
+      onChange: () => this.queuePreview(),
+      onSubmit: () => void this.save(),
+      onFiles: (files) => void this.takeFile(files[0]!),
+    });
+    this.previewRoot = this.preview.attachShadow({ mode: 'open' });
+    this.build();
+    this.loadTemplates();
+    this.queuePreview();
+  }
+
+  private build(): void {
+    const form = this.element;
+    const top = el('div', { class: 'row' });
+    top.append(field('Kind', this.kind, 'kind'), field('Template', this.template, 'template'));
+    this.template.append(el('option', { value: '' }, '—'));
+    this.template.addEventListener('change', () => this.applyTemplate(this.template.value));
+
+    const textLabel = el('div', {});
+    textLabel.append(el('label', { id: 'ltx-text-label' }, 'Text'), this.rich.element, el('span', { class: 'field-error', 'data-error-for': 'body', role: 'alert' }));
+    this.rich.element.querySelector('.ltx-editor')?.setAttribute('aria-labelledby', 'ltx-text-label');
+
+    // The picture: dropped, pasted (into the text too) or picked; uploaded at once.
+    const pick = el('label', { class: 'btn', for: 'ltx-file' }, 'Choose a picture');
+    this.file.id = 'ltx-file';
+    this.drop.append(el('span', {}, 'Drop a picture here, paste it into the text, or '), pick, this.file, el('span', { class: 'field-error', 'data-error-for': 'image', role: 'alert' }));
+    this.file.addEventListener('change', () => {
+      if (this.file.files?.[0]) void this.takeFile(this.file.files[0]);
+      this.file.value = '';
+    });
+    this.drop.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      this.drop.classList.add('over');
+    });
+    this.drop.addEventListener('dragleave', () => this.drop.classList.remove('over'));
+    this.drop.addEventListener('drop', (e) => {
+      e.preventDefault();
+      this.drop.classList.remove('over');
+      const f = [...(e.dataTransfer?.files ?? [])].find((x) => x.type.startsWith('image/'));
+      if (f) void this.takeFile(f);
+    });
+    const imgRow = el('div', { class: 'row' });
+    imgRow.append(field('Caption', this.caption, 'image.caption'), field(this.ticker.requireImageCredit ? 'Credit (required)' : 'Credit', this.credit, 'image.credit'));
+    this.imageFields.append(imgRow, field('Credit link', this.creditUrl, 'image.creditUrl'), button('Remove picture', { 'data-action': 'remove-image' }, () => this.setImage(null)));
+
+    this.teaserBox.append(el('summary', {}, 'Related article'), field('Address', this.teaserUrl, 'teaser.url'), field('Headline', this.teaserTitle, 'teaser.title'));
+
+    const pin = el('label', { class: 'inline' });
+    pin.append(this.pinned, 'Pin to the top');
+    this.whenRow.append(field('Publish at (your time)', this.publishAt, 'publishAt'));
+    this.whenRow.hidden = true;
+    this.mode.addEventListener('change', () => this.modeChanged());
+    const sendRow = el('div', { class: 'row' });
+    sendRow.append(field('When', this.mode, 'status'), this.whenRow);
+    const buttons = el('div');
+    const keep = button('Save as template…', { 'data-action': 'save-template' }, () => this.templateForm(buttons));
+    buttons.append(this.submit, this.publishNow, this.cancel, keep, el('span', { class: 'meta' }, ' Ctrl+Enter'));
+    this.submit.addEventListener('click', () => void this.save());
+    this.publishNow.addEventListener('click', () => void this.save('now'));
+    this.cancel.addEventListener('click', () => this.reset());
+
+    form.append(this.heading, top, field('Headline', this.title, 'title'), textLabel, this.drop, this.imageFields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, 'Preview'), this.preview);
+    for (const input of [this.kind, this.title, this.caption, this.credit, this.creditUrl, this.teaserUrl, this.teaserTitle, this.pinned]) {
+      input.addEventListener('input', () => this.queuePreview());
+      input.addEventListener('change', () => this.queuePreview());
+    }
+    // Ctrl+Enter sends from any field of the form, not only the text.
+    form.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !(e.target as HTMLElement).closest('.ltx-editor')) {
+        e.preventDefault();
+        void this.save();
+      }
+    });
+  }
+
+  private async loadTemplates(): Promise<void> {
+    try {
+      const got = await this.client.rest.get<{ items: EntryTemplate[] }>(`/tickers/${this.ticker.id}/templates`);
+      this.templates = got.items;
+      for (const t of got.items) this.template.append(el('option', { value: t.id }, t.name));
+    } catch {
+      this.template.closest('.field')?.setAttribute('hidden', '');
+    }
+  }
+
+  private applyTemplate(id: string): void {
+    const t = this.templates.find((x) => x.id === id);
+    if (!t) return;
+    this.kind.value = t.kind;
+    this.title.value = t.title ?? '';
+    this.rich.set(t.body);
+    this.template.value = '';
+    this.rich.focus();
+    this.queuePreview();
+  }
+
+  /** Keeps the form's kind, headline and text as a template, for this ticker or for every one. */
+  private templateForm(after: HTMLElement): void {
+    this.element.querySelector('.ltx-template-form')?.remove();
+    const box = el('form', { class: 'ltx-inline ltx-template-form', novalidate: '' });
+    const name = el('input', { maxlength: '80', name: 'template-name' });
+    const everywhere = el('input', { type: 'checkbox', name: 'template-everywhere' });
+    const scope = el('label', { class: 'inline' });
+    scope.append(everywhere, 'for every ticker');
+    const out = el('span', { role: 'status' });
+    box.append(field('Template name', name, 'name'), scope, el('button', { type: 'submit', class: 'primary', 'data-action': 'confirm-template' }, 'Save template'), button('Cancel', {}, () => box.remove()), out);
+    box.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const d = this.read();
+      try {
+        const t = await this.client.rest.post<EntryTemplate>('/templates', { name: name.value, kind: d.kind, title: d.title, body: d.body, ...(!everywhere.checked && { tickerId: this.ticker.id }) });
+        this.templates.push(t);
+        this.template.append(el('option', { value: t.id }, t.name));
+        box.remove();
+        say(this.out, `Template “${t.name}” saved.`);
+      } catch (err) {
+        const named = err instanceof LivetickerError && err.code === 'conflict' && (err.details as { field?: string } | undefined)?.field === 'name' ? new LivetickerError('validation_failed', err.message, 409, [{ path: 'name', message: 'a template of this name exists' }]) : err;
+        showErrors(box, out, named);
+      }
+    });
+    after.after(box);
+    name.focus();
+  }
+
+  private modeChanged(): void {
+    const m = this.mode.value as Mode;
+    this.whenRow.hidden = m !== 'schedule';
+    if (m === 'schedule' && !this.publishAt.value) this.publishAt.value = toLocalInput(new Date(Date.now() + 15 * 60_000).toISOString());
+    this.labelSubmit();
+  }
+
+  private labelSubmit(): void {
+    const m = this.mode.value as Mode;
+    const published = this.editing?.status === 'published';
+    this.submit.textContent = published ? 'Save changes' : m === 'draft' ? 'Save draft' : m === 'schedule' ? 'Schedule' : this.editing ? 'Save and publish' : 'Publish';
+    this.publishNow.hidden = !this.editing || published;
+  }
+
+  /** Uploads a picture and puts it in the form. */
+  async takeFile(f: File): Promise<void> {
+    say(this.out, `Uploading ${f.name || 'the picture'}…`, 'meta');
+    try {
+      const got = await this.opts.upload(f);
+      this.setImage({ url: got.url, width: got.width, height: got.height, caption: this.caption.value || undefined, credit: this.credit.value || undefined });
+      say(this.out, `Picture uploaded (${got.width} × ${got.height}).`);
+      this.caption.focus();
+    } catch (err) {
+      say(this.out, `The picture was not taken: ${errorText(err)}`, 'err');
+    }
+  }
+
+  private setImage(image: EntryImage | null): void {
+    this.image = image;
+    this.imageFields.hidden = !image;
+    this.drop.querySelector('img')?.remove();
+    if (image) {
+      this.drop.prepend(el('img', { src: image.url, alt: 'The picture of this entry' }));
+      this.caption.value = image.caption ?? '';
+      this.credit.value = image.credit ?? '';
+      this.creditUrl.value = image.creditUrl ?? '';
+    } else {
+      this.caption.value = this.credit.value = this.creditUrl.value = '';
+    }
+    this.queuePreview();
+  }
+
+  /** The form as the API takes it. */
+  private read(): Draft {
+    const image = this.image
+      ? {
+          url: this.image.url,
+          ...(this.image.width && { width: this.image.width, height: this.image.height }),
+          ...(this.caption.value.trim() && { caption: this.caption.value.trim() }),
+          ...(this.credit.value.trim() && { credit: this.credit.value.trim() }),
+          ...(this.creditUrl.value.trim() && { creditUrl: this.creditUrl.value.trim() }),
+        }
+      : null;
+    const teaser = this.teaserUrl.value.trim() ? { url: this.teaserUrl.value.trim(), title: this.teaserTitle.value.trim() || this.teaserUrl.value.trim() } : null;
+    return { kind: this.kind.value as EntryKind, title: this.title.value.trim() || null, body: this.rich.html(), image, teaser, pinned: this.pinned.checked };
+  }
+
+  private queuePreview(): void {
+    if (this.previewQueued) return;
+    this.previewQueued = true;
+    requestAnimationFrame(() => {
+      this.previewQueued = false;
+      this.drawPreview();
+    });
+  }
+
+  /** The entry as readers will see it: the readers' own renderer and style, in its own shadow root. */
+  private drawPreview(): void {
+    const d = this.read();
+    const now = new Date().toISOString();
+    const entry: Entry = {
+      id: 'preview',
+      tickerId: this.ticker.id,
+      seq: 0,
+      rev: 0,
+      ...d,
+      body: d.body,
+      teaser: d.teaser,
+      author: { id: this.me.id, displayName: this.me.displayName },
+      publishedAt: this.editing?.publishedAt ?? now,
+      updatedAt: now,
+      version: 1,
+      deletedAt: null,
+      status: 'published',
+      publishAt: null,
+    };
+    let node: HTMLElement;
+    try {
+      node = renderEntry(entry, this.ticker.locale === 'en' || this.ticker.locale === 'ru' ? this.ticker.locale : 'de', d.pinned ? 'Pinned' : undefined);
+    } catch {
+      node = el('p', {}, 'The preview needs a valid related-article address.');
+    }
+    const box = el('ul', { class: 'lt-root lt lt-list' });
+    box.style.maxWidth = 'none';
+    box.append(node);
+    this.previewRoot.replaceChildren(el('style', {}, TICKER_CSS), box);
+  }
+
+  /** Opens an entry to edit (from the list, a draft or a restored version). */
+  edit(entry: Entry): void {
+    this.editing = entry;
+    this.merge.hidden = true;
+    clearErrors(this.element);
+    this.heading.textContent = `Editing: ${entry.title ?? 'entry'} (v${entry.version}${entry.status !== 'published' ? `, ${entry.status}` : ''})`;
+    this.fill(entry);
+    this.mode.value = entry.status === 'draft' ? 'draft' : entry.status === 'scheduled' ? 'schedule' : 'now';
+    this.publishAt.value = toLocalInput(entry.publishAt, true);
+    this.mode.closest('.row')!.toggleAttribute('hidden', entry.status === 'published');
+    this.modeChanged();
+    this.cancel.hidden = false;
+    this.opts.desk?.editing(entry.id);
+    say(this.out, '', 'meta');
+    this.rich.focus();
+    this.element.scrollIntoView({ block: 'start' });
+  }
+
+  private fill(d: Draft): void {
+    this.kind.value = d.kind;
+    this.title.value = d.title ?? '';
+    this.rich.set(d.body);
+    this.setImage(d.image);
+    this.teaserUrl.value = d.teaser?.url ?? '';
+    this.teaserTitle.value = d.teaser?.title ?? '';
+    this.teaserBox.open = Boolean(d.teaser);
+    this.pinned.checked = d.pinned;
+    this.queuePreview();
+  }
+
+  /** Back to a fresh form for a new entry. */
+  reset(): void {
+    if (this.editing) this.opts.desk?.editing(null);
+    this.editing = undefined;
+    this.merge.hidden = true;
+    this.heading.textContent = 'New entry';
+    this.fill({ kind: 'text', title: null, body: '', image: null, teaser: null, pinned: false });
+    this.mode.value = 'now';
+    this.mode.closest('.row')!.removeAttribute('hidden');
+    this.modeChanged();
+    this.cancel.hidden = true;
+    clearErrors(this.element);
+  }
+
+  /** Creates or saves: the mode says now, draft or scheduled; `forced` overrides it. */
+  async save(forced?: Mode): Promise<void> {
+    if (this.busy) return;
+    const mode = forced ?? (this.mode.value as Mode);
+    const d = this.read();
+    const publishAt = mode === 'schedule' ? fromLocalInput(this.publishAt.value) : undefined;
+    if (mode === 'schedule' && !publishAt) {
+      showErrors(this.element, this.out, new LivetickerError('validation_failed', 'invalid entry', 400, [{ path: 'publishAt', message: 'pick a date and time' }]));
+      return;
+    }
+    const plan = mode === 'draft' ? { status: 'draft' } : mode === 'schedule' ? { status: 'scheduled', publishAt } : {};
+    this.busy = true;
+    this.submit.disabled = true;
+    clearErrors(this.element);
+    try {
+      const e = this.editing;
+      if (e) {
+        const changes = this.changes(e, d);
+        const body = e.status === 'published' ? changes : { ...changes, ...(mode === 'now' ? { status: 'published' } : plan) };
+        if (Object.keys(body).length === 0) {
+          say(this.out, 'Nothing changed.', 'meta');
+          return;
+        }
+        await this.client.rest.patch<Entry>(`/tickers/${this.ticker.id}/entries/${e.id}`, { version: e.version, ...body });
+      } else {
+        await this.client.rest.post<Entry>(`/tickers/${this.ticker.id}/entries`, { ...d, ...plan });
+      }
+      const what = mode === 'draft' ? 'Draft saved.' : mode === 'schedule' ? `Scheduled for ${when(publishAt!)}.` : e?.status === 'published' ? 'Saved.' : 'Published.';
+      this.reset();
+      say(this.out, what);
+      this.opts.saved();
+      this.rich.focus();
+    } catch (err) {
+      if (err instanceof LivetickerError && err.code === 'conflict' && this.editing) await this.showMerge(this.editing, d);
+      else showErrors(this.element, this.out, err);
+    } finally {
+      this.busy = false;
+      this.submit.disabled = false;
+    }
+  }
+
+  /** The fields of `d` that differ from `e` (an edit sends only what it changes). */
+  private changes(e: Entry, d: Draft): Partial<Draft> {
+    const out: Partial<Draft> = {};
+    for (const k of ['kind', 'title', 'body', 'image', 'teaser', 'pinned'] as const) if (!same(e[k], d[k])) (out as Record<string, unknown>)[k] = d[k];
+    return out;
+  }
+
+  /**
+   * Someone saved the entry while it was open here: both versions side by side, field by field,
+   * each with a choice; saved over their version, or taken into the form to merge by hand.
+   */
+  private async showMerge(base: Entry, mine: Draft): Promise<void> {
+    let theirs: Entry;
+    let by = 'someone';
+    try {
+      theirs = await this.client.rest.get<Entry>(`/tickers/${this.ticker.id}/entries/${base.id}`);
+      const h = await this.client.rest.get<{ items: Array<{ version: number; savedAt: string; by: { displayName: string } | null }> }>(`/tickers/${this.ticker.id}/entries/${base.id}/history`).catch(() => ({ items: [] }));
+      const last = h.items.find((v) => v.version === theirs.version);
+      if (last?.by) by = `${last.by.displayName}, ${when(last.savedAt)}`;
+    } catch (err) {
+      say(this.out, `The entry was changed or deleted meanwhile and cannot be read: ${errorText(err)}`, 'err');
+      return;
+    }
+    const fields: Array<[keyof Draft, string]> = [
+      ['title', 'Headline'],
+      ['body', 'Text'],
+      ['image', 'Picture'],
+      ['teaser', 'Related article'],
+      ['kind', 'Kind'],
+      ['pinned', 'Pinned'],
+    ];
+    const differing = fields.filter(([k]) => !same(mine[k], theirs[k]));
+    const table = el('table');
+    const head = el('tr');
+    head.append(el('th', {}, 'Field'), el('th', {}, 'Yours'), el('th', {}, `Theirs (v${theirs.version}, ${by})`));
+    table.append(head);
+    const choice = new Map<keyof Draft, 'mine' | 'theirs'>();
+    const show = (k: keyof Draft, v: unknown): HTMLElement => {
+      const cell = el('div', { class: 'html' });
+      if (k === 'body') cell.innerHTML = String(v || '<em>(empty)</em>'); // mine: the editor's schema output; theirs: sanitized by the server
+      else if (k === 'image') cell.textContent = v ? `${(v as EntryImage).caption ?? ''} ${(v as EntryImage).credit ? `© ${(v as EntryImage).credit}` : ''} ${(v as EntryImage).url}` : '(none)';
+      else if (k === 'teaser') cell.textContent = v ? `${(v as Teaser).title} – ${(v as Teaser).url}` : '(none)';
+      else cell.textContent = v === null || v === '' ? '(none)' : String(v);
+      return cell;
+    };
+    for (const [k, label] of differing) {
+      choice.set(k, 'mine');
+      const row = el('tr', { 'data-merge-field': k });
+      const cells = (['mine', 'theirs'] as const).map((side) => {
+        const td = el('td');
+        const r = el('input', { type: 'radio', name: `merge-${k}`, value: side });
+        r.checked = side === 'mine';
+        r.addEventListener('change', () => choice.set(k, side));
+        const l = el('label', { class: 'inline' });
+        l.append(r, side === 'mine' ? 'Keep mine' : 'Take theirs');
+        td.append(l, show(k, side === 'mine' ? mine[k] : theirs[k]));
+        return td;
+      });
+      row.append(el('th', {}, label), ...cells);
+      table.append(row);
+    }
+    const chosen = (): Draft => {
+      const d: Draft = { ...mine };
+      for (const [k, side] of choice) if (side === 'theirs') (d as unknown as Record<string, unknown>)[k] = theirs[k];
+      return d;
+    };
+    const actions = el('div');
+    actions.append(
+      button('Save this choice', { class: 'primary', 'data-action': 'merge-save' }, async () => {
+        this.editing = theirs;
+        this.fill(chosen());
+        this.merge.hidden = true;
+        await this.save(theirs.status === 'published' ? undefined : (this.mode.value as Mode));
+      }),
+      button('Merge by hand in the form', { 'data-action': 'merge-edit' }, () => {
+        this.editing = theirs;
+        this.heading.textContent = `Editing: ${theirs.title ?? 'entry'} (v${theirs.version}, merged)`;
+        this.fill(chosen());
+        this.merge.hidden = true;
+        say(this.out, `Now editing over version ${theirs.version}: change what you like and save.`, 'meta');
+        this.rich.focus();
+      }),
+      button('Discard mine', { 'data-action': 'merge-discard' }, () => {
+        this.edit(theirs);
+        say(this.out, 'Your changes were dropped; the form shows the saved version.', 'meta');
+      }),
+    );
+    this.merge.replaceChildren(
+      el('h3', {}, 'Someone else saved this entry while you were editing it'),
+      el('p', {}, differing.length ? 'Choose, field by field, what to keep. Nothing is saved until you say so.' : 'Their version holds the same content as yours.'),
+      table,
+      actions,
+    );
+    this.merge.hidden = false;
+    say(this.out, 'Not saved: the entry changed meanwhile (see both versions below).', 'err');
+    this.merge.querySelector<HTMLElement>('input,button')?.focus();
+  }
+
+  destroy(): void {
+    if (this.editing) this.opts.desk?.editing(null);
+    this.rich.destroy();
+  }
+}

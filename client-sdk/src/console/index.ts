@@ -1,0 +1,263 @@
+import type { Ticker, User } from '@liveticker/schemas';
+import { createClient } from '../client';
+import type { LivetickerClient } from '../client';
+import { LivetickerError } from '../rest';
+import { Composer } from './composer';
+import { EntryPanel } from './entries';
+import type { DeskEditorLike } from './entries';
+import { ModerationPanel } from './moderation';
+import { settingsPanel } from './settings';
+import { usersPanel } from './users';
+import { CSS, button, clearErrors, el, errorText, field, say, showErrors } from './ui';
+
+export interface ConsoleOptions {
+  url: string;
+}
+
+const TOKEN_KEY = 'liveticker.token';
+
+type Tab = 'entries' | 'settings' | 'chat' | 'users';
+
+/** The desk's presence on a ticker, as the SDK keeps it (client.desk). */
+interface Desk {
+  editors: DeskEditorLike[];
+  on(event: 'change', fn: (editors: DeskEditorLike[]) => void): unknown;
+  editing(entryId: string | null): void;
+  close(): void;
+}
+
+const isStaff = (u: User) => u.role !== 'reader';
+const can = (u: User, role: 'editor' | 'moderator' | 'admin') => u.role === 'admin' || u.role === role;
+
+/**
+ * The newsroom's web console: log in, pick (or create) a ticker — the address names it, so a
+ * link opens it for a colleague — and work it: write and edit entries, drafts and plans, the
+ * ticker's settings, the chat's moderation, and (admins) the users.
+ */
+export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount: () => void } {
+  let token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  // A session that ends while the desk is open (logout elsewhere, a ban, expiry) goes back to the login.
+  const connect = (t: string | undefined): LivetickerClient => {
+    const c = createClient({ url: opts.url, token: t });
+    if (t) c.on('sessionEnded', () => {
+      sessionStorage.removeItem(TOKEN_KEY);
+      showLogin('Your session ended: log in again.');
+    });
+    return c;
+  };
+  let client: LivetickerClient = connect(token);
+  let me: User | undefined;
+  let cleanup: Array<() => void> = [];
+  const app = el('div', { class: 'ltx' });
+  root.replaceChildren(el('style', {}, CSS), app);
+
+  const closeTicker = () => {
+    for (const c of cleanup) c();
+    cleanup = [];
+  };
+
+  function showLogin(message?: string): void {
+    closeTicker();
+    const form = el('form', { class: 'ltx-login', novalidate: '' });
+    const email = el('input', { type: 'email', autocomplete: 'username' });
+    const password = el('input', { type: 'password', autocomplete: 'current-password' });
+    const apiToken = el('input', { type: 'password', autocomplete: 'off' });
+    const out = el('p', { role: 'status', 'aria-live': 'polite' });
+    if (message) say(out, message, 'meta');
+    const other = el('details');
+    other.append(el('summary', {}, 'With an API token'), field('API token or ops key', apiToken, 'token'));
+    form.append(el('h1', {}, 'Newsroom console'), field('E-mail', email, 'email'), field('Password', password, 'password'), other, el('button', { type: 'submit', class: 'primary' }, 'Log in'), out);
+    form.style.maxWidth = '26rem';
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      try {
+        if (apiToken.value) token = apiToken.value;
+        else token = (await client.rest.post<{ token: string }>('/auth/login', { email: email.value, password: password.value })).token;
+        sessionStorage.setItem(TOKEN_KEY, token);
+        client.close();
+        client = connect(token);
+        await showDesk();
+      } catch (err) {
+        showErrors(form, out, err);
+      }
+    });
+    app.replaceChildren(form);
+    email.focus();
+  }
+
+  async function showDesk(): Promise<void> {
+    me = await client.rest.get<User>('/me');
+    if (!isStaff(me)) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      showLogin(`${me.displayName} is a reader account: the console is for the newsroom's editors, moderators and admins.`);
+      return;
+    }
+    const tickers = (await client.rest.get<{ items: Ticker[] }>('/tickers', { limit: 100 })).items;
+    const pick = el('select', { name: 'ticker', 'aria-label': 'Ticker' });
+    const option = (t: Ticker) => el('option', { value: t.id }, `${t.title} · ${t.status === 'live' ? 'LIVE' : t.status === 'ended' ? 'ended' : 'not started'}`);
+    for (const t of tickers) pick.append(option(t));
+    const top = el('header', { class: 'ltx-top' });
+    const who = el('span', { class: 'me' }, `${me.displayName} (${me.role})`);
+    const logout = button('Log out', { 'data-action': 'logout' }, () => {
+      void client.rest.post('/auth/logout', {}).catch(() => undefined);
+      sessionStorage.removeItem(TOKEN_KEY);
+      token = undefined;
+      client.close();
+      client = connect(undefined);
+      showLogin('Logged out.');
+    });
+    top.append(el('h1', {}, 'Desk'), pick);
+    const newBox = el('form', { class: 'ltx-inline', hidden: '', novalidate: '' });
+    if (can(me, 'editor')) {
+      const title = el('input', { maxlength: '200', name: 'new-title' });
+      const id = el('input', { maxlength: '64', placeholder: 'from the title', name: 'new-id' });
+      const out = el('span', { role: 'status' });
+      newBox.append(field('New ticker title', title, 'title'), field('Address name (optional)', id, 'id'), el('button', { type: 'submit', class: 'primary', 'data-action': 'create-ticker' }, 'Create'), out);
+      newBox.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        try {
+          const t = await client.rest.post<Ticker>('/tickers', { title: title.value, ...(id.value.trim() && { id: id.value.trim() }), status: 'scheduled' });
+          tickers.unshift(t);
+          pick.prepend(option(t));
+          pick.value = t.id;
+          newBox.hidden = true;
+          title.value = id.value = '';
+          void open(t.id, 'settings');
+        } catch (err) {
+          // A taken address is a conflict naming the field.
+          const details = err instanceof LivetickerError && err.code === 'conflict' ? new LivetickerError('validation_failed', err.message, 409, [{ path: 'id', message: 'this address is taken' }]) : err;
+          showErrors(newBox, out, details);
+        }
+      });
+      top.append(button('New ticker', { 'data-action': 'new-ticker' }, () => {
+        newBox.hidden = !newBox.hidden;
+        if (!newBox.hidden) newBox.querySelector('input')?.focus();
+      }));
+    }
+    top.append(who, logout);
+    const presence = el('div', { class: 'ltx-presence', 'aria-live': 'polite', 'data-testid': 'presence' });
+    const tabs = el('nav', { class: 'ltx-tabs', role: 'tablist', 'aria-label': 'Desk' });
+    const main = el('main');
+    app.replaceChildren(top, newBox, presence, tabs, main);
+
+    const user = me;
+    const available: Array<[Tab, string]> = [
+      ...(can(user, 'editor') ? ([['entries', 'Entries'], ['settings', 'Settings']] as Array<[Tab, string]>) : []),
+      ...(can(user, 'moderator') ? ([['chat', 'Chat']] as Array<[Tab, string]>) : []),
+      ...(can(user, 'admin') ? ([['users', 'Users']] as Array<[Tab, string]>) : []),
+    ];
+    const params = new URLSearchParams(location.search);
+    let current: { id: string; tab: Tab } | undefined;
+
+    /** Opens a ticker (and a tab): the address follows, so reloading or sharing keeps the place. */
+    const open = async (id: string, tab: Tab = current?.tab ?? available[0]![0]) => {
+      closeTicker();
+      if (!available.some(([t]) => t === tab)) tab = available[0]![0];
+      current = { id, tab };
+      const url = new URL(location.href);
+      url.searchParams.set('ticker', id);
+      url.searchParams.set('tab', tab);
+      history.replaceState(null, '', url);
+      tabs.replaceChildren(
+        ...available.map(([t, label]) => {
+          const b = el('button', { type: 'button', role: 'tab', 'aria-selected': String(t === tab), 'data-tab': t }, label);
+          b.addEventListener('click', () => void open(id, t));
+          return b;
+        }),
+      );
+      let ticker: Ticker;
+      try {
+        ticker = await client.rest.get<Ticker>(`/tickers/${id}`);
+      } catch (err) {
+        main.replaceChildren(el('p', { class: 'err' }, `Ticker ${id}: ${errorText(err)}`));
+        return;
+      }
+      document.title = `${ticker.title} – liveticker console`;
+      // Presence: who else works this ticker, and on which entry.
+      const desk = (client as unknown as { desk?: (id: string) => Desk }).desk?.(id);
+      let panel: EntryPanel | undefined;
+      const showPresence = (editors: DeskEditorLike[]) => {
+        const others = editors.filter((x) => x.id !== user.id);
+        presence.replaceChildren(...(others.length ? [el('span', {}, 'Also here: '), ...others.map((x) => el('span', { class: 'who', 'data-user': x.id }, x.displayName))] : []));
+        panel?.setEditors(others);
+      };
+      if (desk) {
+        desk.on('change', showPresence);
+        cleanup.push(() => desk.close());
+      }
+      presence.replaceChildren();
+      if (tab === 'entries') {
+        const upload = (file: File) => uploadMedia(opts.url, token, file);
+        const composer = new Composer(client, ticker, user, { upload, desk, saved: () => panel?.refresh() });
+        panel = new EntryPanel(client, ticker, (e) => composer.edit(e));
+        const grid = el('div', { class: 'ltx-grid' });
+        grid.append(composer.element, panel.element);
+        main.replaceChildren(grid);
+        if (desk) showPresence(desk.editors);
+        cleanup.push(() => composer.destroy(), () => panel?.destroy());
+      } else if (tab === 'settings') {
+        main.replaceChildren(
+          settingsPanel(client, ticker, (t) => {
+            const i = tickers.findIndex((x) => x.id === t.id);
+            if (i >= 0) tickers[i] = t;
+            pick.querySelector(`option[value="${t.id}"]`)?.replaceWith(option(t));
+            pick.value = t.id;
+          }),
+        );
+      } else if (tab === 'chat') {
+        const mod = new ModerationPanel(client, id, user);
+        main.replaceChildren(mod.element);
+        cleanup.push(() => mod.destroy());
+      } else {
+        main.replaceChildren(usersPanel(client, user));
+      }
+    };
+    pick.addEventListener('change', () => void open(pick.value));
+    const wanted = params.get('ticker');
+    const wantedTab = params.get('tab') as Tab | null;
+    if (wanted && !tickers.some((t) => t.id === wanted)) {
+      // A link to a ticker beyond the first hundred (or a wrong one): try it directly.
+      try {
+        const t = await client.rest.get<Ticker>(`/tickers/${wanted}`);
+        tickers.push(t);
+        pick.append(option(t));
+      } catch {
+        main.replaceChildren(el('p', { class: 'err' }, `There is no ticker “${wanted}”.`));
+      }
+    }
+    if (wanted && tickers.some((t) => t.id === wanted)) pick.value = wanted;
+    if (pick.value) await open(pick.value, wantedTab && available.some(([t]) => t === wantedTab) ? wantedTab : undefined);
+    else if (can(user, 'admin')) main.replaceChildren(el('p', { class: 'meta' }, 'No tickers yet: create one with “New ticker”.'), usersPanel(client, user));
+    else main.replaceChildren(el('p', { class: 'meta' }, 'No tickers yet: create one with “New ticker”.'));
+  }
+
+  if (token) {
+    void showDesk().catch((err) => {
+      sessionStorage.removeItem(TOKEN_KEY);
+      showLogin(err instanceof LivetickerError && (err.code === 'login_required' || err.code === 'invalid_token') ? 'Your session ended: log in again.' : errorText(err));
+    });
+  } else showLogin();
+  return {
+    unmount: () => {
+      closeTicker();
+      client.close();
+      root.replaceChildren();
+    },
+  };
+}
+
+/** `POST /api/v1/media` with the picture as `file`; the answer names its address and size. */
+async function uploadMedia(url: string, token: string | undefined, file: File): Promise<{ url: string; width: number; height: number }> {
+  const form = new FormData();
+  form.append('file', file, file.name || 'picture');
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/$/, '')}/api/v1/media`, { method: 'POST', body: form, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch (err) {
+    throw new LivetickerError('unavailable', `cannot reach the server: ${(err as Error).message}`);
+  }
+  const json = (await res.json().catch(() => undefined)) as { error?: { code: never; message: string; details?: unknown } } | undefined;
+  if (!res.ok) throw new LivetickerError(json?.error?.code ?? 'internal', json?.error?.message ?? res.statusText, res.status, json?.error?.details);
+  return json as unknown as { url: string; width: number; height: number };
+}

@@ -9,6 +9,7 @@ import type { CatchUp } from './streams';
 import { TickerView } from './ticker';
 import type { TickerViewOptions } from './ticker';
 import { ChatView } from './chat';
+import { DeskPresence } from './desk';
 import type { ListViewOptions } from './list-view';
 
 export interface ClientOptions {
@@ -298,6 +299,15 @@ export class LivetickerClient extends Emitter<ClientEvents> {
   /** A live view of a ticker's chat, which also sends (`view.send(text)`). */
   chat(id: string, opts?: ListViewOptions): ChatView {
     return new ChatView(this, id, opts);
+  }
+
+  /**
+   * This client at a ticker's desk (editors): who else works on it now and on which entry. Joins
+   * now and after every reconnect; `close()` leaves. Refusals (`login_required`, `forbidden`,
+   * `not_found`) come as its `error` event.
+   */
+  desk(tickerId: string): DeskPresence {
+    return new DeskPresence(this, tickerId);
   }
 
   /** Resolves when the socket is connected (at once if it is). */

@@ -3,6 +3,8 @@ export type { ClientOptions, ClientEvents, ConnectionStatus } from './client';
 export { TickerView } from './ticker';
 export { ChatView } from './chat';
 export type { ChatViewChange, SendOptions } from './chat';
+export { DeskPresence } from './desk';
+export type { DeskPresenceEvents } from './desk';
 export type { TickerViewChange, TickerViewOptions } from './ticker';
 export { LivetickerError, RestClient } from './rest';
 export { StreamSync } from './streams';

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ErrorCode } from './errors';
 import { Entry } from './entries';
 import { Ticker } from './tickers';
+import { Id, Slug } from './common';
+import type { Role } from './auth';
 
 /** `ticker:<id>` carries entries and ticker meta; `chat:<id>` carries messages. */
 export const StreamName = z
@@ -105,6 +107,38 @@ export type SubscribeAck = Ack<ChangesResponse>;
 export interface PresenceEvent {
   stream: string;
   readers: number;
+}
+
+// ---- the editors' desk: who works on a ticker now, and on which entry ----
+
+/**
+ * Join a ticker's desk (editors). Acked `{ok: true}`; the joining socket then always gets a
+ * `desk:presence` with the editors there now (the list never rides in the ack, which may leave
+ * after a newer event).
+ */
+export const DeskJoinCmd = z.strictObject({ tickerId: Slug });
+export type DeskJoinCmd = z.infer<typeof DeskJoinCmd>;
+/** The entry this socket's editor is editing now; null when none. Needs a joined desk. */
+export const DeskEditingCmd = z.strictObject({ tickerId: Slug, entryId: Id.nullable() });
+export type DeskEditingCmd = z.infer<typeof DeskEditingCmd>;
+export const DeskLeaveCmd = z.strictObject({ tickerId: Slug });
+export type DeskLeaveCmd = z.infer<typeof DeskLeaveCmd>;
+
+/**
+ * One editor at a ticker's desk, once however many tabs (sockets, nodes) they have open;
+ * `editing` is the entry they most recently said they edit in any of them, or null.
+ */
+export interface DeskEditor {
+  id: string;
+  displayName: string;
+  role: Role;
+  editing: string | null;
+}
+
+/** `desk:presence`: every editor at the desk, across all nodes. */
+export interface DeskPresenceEvent {
+  tickerId: string;
+  editors: DeskEditor[];
 }
 
 export { SOCKET_EVENTS } from './wire';

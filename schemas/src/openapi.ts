@@ -35,7 +35,7 @@ import {
   ReportBody,
   ResolveReportBody,
 } from './chat';
-import { SubscribeCmd, UnsubscribeCmd } from './events';
+import { DeskEditingCmd, DeskJoinCmd, DeskLeaveCmd, SubscribeCmd, UnsubscribeCmd } from './events';
 import { CreateWebhookBody, CreatedWebhook, PatchWebhookBody, ReplayWebhookBody, Webhook, WebhookDeliveryList, WebhookList } from './webhooks';
 
 /** Schemas by name, as emitted to JSON Schema files and OpenAPI components. */
@@ -93,6 +93,9 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   SubscribeCmd,
   UnsubscribeCmd,
   ChatSendCmd,
+  DeskJoinCmd,
+  DeskEditingCmd,
+  DeskLeaveCmd,
 };
 
 export interface RouteDoc {

@@ -14,4 +14,12 @@ export const SOCKET_EVENTS = {
    * node once it is back or to another behind the load balancer, and resumes from its positions.
    */
   serverShutdown: 'server:shutdown',
+  /** Client → server: an editor opens a ticker's desk and is listed there until leave or disconnect. */
+  deskJoin: 'desk:join',
+  /** Client → server: which entry the editor is editing now (null: none). */
+  deskEditing: 'desk:editing',
+  /** Client → server: the editor closes the desk. */
+  deskLeave: 'desk:leave',
+  /** Server → the sockets at a ticker's desk: the editors there, whenever the list changed. */
+  deskPresence: 'desk:presence',
 } as const;

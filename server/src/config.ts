@@ -270,6 +270,11 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     recentChanges: 500,
     /** Longest an open socket goes without its session being checked again, ms (tests lower it). */
     sessionRecheckMs: 60_000,
+    /**
+     * Editors' desks across nodes: each node re-sends its lists this often (heartbeat), and drops
+     * another node's after `staleMs` without one (that node died), ms (tests lower them).
+     */
+    desk: { heartbeatMs: 5000, staleMs: 15_000 },
     /** Overrides of the throttles by name (tests and tools only; not from the environment). */
     limitOverrides: {} as Record<string, { points: number; duration: number; blockDuration?: number }>,
   };

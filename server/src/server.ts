@@ -17,6 +17,7 @@ import { BUS_VERSION } from './realtime/bus';
 import type { ControlEnvelope } from './realtime/bus';
 import { ChangeLog } from './realtime/changelog';
 import { Fanout } from './realtime/fanout';
+import { Desk } from './realtime/desk';
 import { bindSockets } from './realtime/sockets';
 import { SocketSessions } from './realtime/socket-sessions';
 import { SocketGuard } from './realtime/socket-guard';
@@ -28,6 +29,7 @@ import { sendMessage } from './chat/chat.service';
 import { Presence } from './realtime/presence';
 import { tickersRouter } from './tickers/tickers.routes';
 import { templatesRouter } from './tickers/templates.routes';
+import { findTicker } from './tickers/tickers.repo';
 import { PollingRouter } from './cluster/polling';
 import { WebhookDeliverer } from './webhooks/deliverer';
 import { webhooksRouter } from './webhooks/webhooks.routes';
@@ -126,6 +128,15 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const privatePort = await router?.install();
   const actors = actorResolver(database.db, config.adminApiKey);
   const sessions = new SocketSessions({ io, actors, logger, recheckMs: config.sessionRecheckMs });
+  const desk = new Desk({
+    io,
+    bus: deps.bus,
+    logger,
+    currentActor: (socket) => sessions.current(socket),
+    tickerExists: async (id) => (await findTicker(database.db, id)) !== undefined,
+    heartbeatMs: config.desk.heartbeatMs,
+    staleMs: config.desk.staleMs,
+  });
 
   /** Cuts off the local sockets of ended sessions (every node runs this for every such event). */
   const onControl = (msg: ControlEnvelope) => {
@@ -135,6 +146,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     } else if (msg.type === 'sessions.changed') {
       const { userId } = msg.data as { userId: string };
       void sessions.recheckUser(userId).catch((err: unknown) => logger.warn({ err }, 'session re-check failed'));
+    } else if (msg.type === 'desk') {
+      desk.receive(msg);
     }
   };
   let draining = false;
@@ -159,8 +172,11 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     healIntervalMs: config.healIntervalMs,
     recentChanges: config.recentChanges,
     onControl,
-    // A `sessions.ended` message may have been lost while the bus was down.
-    onBusReconnect: () => void sessions.recheckAll(),
+    // A `sessions.ended` message may have been lost while the bus was down; so may desk lists.
+    onBusReconnect: () => {
+      void sessions.recheckAll();
+      desk.heartbeat();
+    },
   });
 
   const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
@@ -217,6 +233,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     [SOCKET_EVENTS.chatSend]: async (socket, payload) => ({
       message: await sendMessage(ctx, await sessions.current(socket), payload),
     }),
+    ...desk.handlers,
   });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const app = createApp(ctx, {
@@ -272,6 +289,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const closeMetrics = () => new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
   await fanout.start();
   presence.start();
+  desk.start();
   sessions.start();
   guard.start();
   webhooks.start();
@@ -311,6 +329,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
         for (const conn of connections) conn.destroy();
       }, deadlineMs);
       deadline.unref();
+      // The other nodes drop this node's editors now; they join again where they reconnect.
+      await desk.stop();
       // Tell every socket to go (the SDK reconnects with jitter, elsewhere or here once back),
       // then close its transport: a plain transport close is also what makes any Socket.IO
       // client reconnect by itself, unlike a server-side disconnect.
@@ -349,6 +369,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     },
     async close() {
       draining = true;
+      await desk.stop();
       presence.stop();
       sessions.stop();
       guard.stop();

@@ -378,10 +378,15 @@ const SOCKET: SocketRow[] = [
     want: viaSocket(chat),
     payload: (w) => ({ tickerId: w.ticker, body: `socket hello ${w.next()}`, clientId: `socket-${w.tag}-${w.next()}` }),
   },
+  // The editors' desk: editors and admins (moderators write no entries), checked like a write.
+  { command: SOCKET_EVENTS.deskJoin, case: 'a ticker', want: viaSocket(role('editor')), payload: (w) => ({ tickerId: w.ticker }), room: (w) => `desk:${w.ticker}` },
+  // A fresh socket has joined no desk, whoever holds it.
+  { command: SOCKET_EVENTS.deskEditing, case: 'no desk joined', want: () => 'forbidden', payload: (w) => ({ tickerId: w.ticker, entryId: null }) },
+  { command: SOCKET_EVENTS.deskLeave, case: 'no desk joined', want: viaSocket(anyone), payload: (w) => ({ tickerId: w.ticker }) },
 ];
 
 /** Server → client events: pushed, never sent by a client, so not in the matrix. */
-const SERVER_PUSHED = new Set<string>([SOCKET_EVENTS.changes, SOCKET_EVENTS.presence, SOCKET_EVENTS.sessionEnded, SOCKET_EVENTS.serverShutdown]);
+const SERVER_PUSHED = new Set<string>([SOCKET_EVENTS.changes, SOCKET_EVENTS.presence, SOCKET_EVENTS.sessionEnded, SOCKET_EVENTS.serverShutdown, SOCKET_EVENTS.deskPresence]);
 /** Socket.IO's own events on a server socket. */
 const RESERVED_SOCKET_EVENTS = new Set(['connect', 'disconnect', 'disconnecting', 'error', 'newListener', 'removeListener']);
 

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { MemoryPresence } from '../realtime/presence';
 import { MemoryConnections } from '../realtime/connections';
+import { BUS_VERSION } from '../realtime/bus';
 import { isBusMessage, isLt } from './ipc';
 import type { ToPrimary, ToWorker } from './ipc';
 
@@ -107,6 +108,9 @@ export function runPrimary(opts: PrimaryOptions): void {
       if (nodeId) {
         presence.forget(nodeId);
         connections.forget(nodeId);
+        // Its editors leave the desks at once, not after the other workers' stale time (IPC bus
+        // only: workers on Redis ignore the primary's bus and wait for that time).
+        broadcast({ ch: 'lt', t: 'bus', kind: 'control', msg: { v: BUS_VERSION, node: nodeId, type: 'desk', data: { left: true } } });
       }
       broadcast({ ch: 'lt', t: 'workers', ports: { ...privatePorts } });
       if (stopping) {

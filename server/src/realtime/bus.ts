@@ -17,7 +17,8 @@ export interface StreamEnvelope {
 export interface ControlEnvelope {
   v: typeof BUS_VERSION;
   node: string;
-  type: 'sessions.ended' | 'sessions.changed' | 'presence';
+  /** `desk`: a node's editors at tickers' desks (see realtime/desk.ts). */
+  type: 'sessions.ended' | 'sessions.changed' | 'presence' | 'desk';
   data: Record<string, unknown>;
 }
 

@@ -133,7 +133,9 @@ export function bindSockets(
       if (kind === 'mod' && !(actor && hasRole(actor, 'moderator'))) {
         throw new AppError('forbidden', 'the moderation stream is for moderators');
       }
-      if (!socket.rooms.has(cmd.stream) && socket.rooms.size > MAX_SUBSCRIPTIONS) {
+      // Its own room and the editors' desks (`desk:`, see desk.ts) are no streams.
+      const streams = [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('desk:')).length;
+      if (!socket.rooms.has(cmd.stream) && streams >= MAX_SUBSCRIPTIONS) {
         throw new AppError('forbidden', `a socket follows at most ${MAX_SUBSCRIPTIONS} streams`);
       }
       // A catch-up is what a history flood is made of: counted per address by its size, against

@@ -67,7 +67,7 @@ const lazyChat = {
   name: 'lazy-chat',
   setup(b) {
     b.onResolve({ filter: /^\.\/(widgets\/)?chat-widget$/ }, (args) =>
-      /client-sdk[\\/]src[\\/](index|widgets[\\/]elements)\.ts$/.test(args.importer) ? { path: path.resolve('client-sdk/src/widgets/chat-lazy.ts') } : undefined,
+      /client-sdk[\\/]src[\\/](index|readers|widgets[\\/]elements)\.ts$/.test(args.importer) ? { path: path.resolve('client-sdk/src/widgets/chat-lazy.ts') } : undefined,
     );
   },
 };

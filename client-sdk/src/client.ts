@@ -9,7 +9,6 @@ import type { CatchUp } from './streams';
 import { TickerView } from './ticker';
 import type { TickerViewOptions } from './ticker';
 import { ChatView } from './chat';
-import { DeskPresence } from './desk';
 import type { ListViewOptions } from './list-view';
 
 export interface ClientOptions {
@@ -301,14 +300,6 @@ export class LivetickerClient extends Emitter<ClientEvents> {
     return new ChatView(this, id, opts);
   }
 
-  /**
-   * This client at a ticker's desk (editors): who else works on it now and on which entry. Joins
-   * now and after every reconnect; `close()` leaves. Refusals (`login_required`, `forbidden`,
-   * `not_found`) come as its `error` event.
-   */
-  desk(tickerId: string): DeskPresence {
-    return new DeskPresence(this, tickerId);
-  }
 
   /** Resolves when the socket is connected (at once if it is). */
   connected(timeoutMs = 10_000): Promise<void> {

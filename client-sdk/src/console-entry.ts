@@ -3,3 +3,5 @@
 export { createClient } from './client';
 export { mountConsole } from './console/index';
 export type { ConsoleOptions } from './console/index';
+export { DeskPresence } from './desk';
+export type { DeskPresenceEvents, DeskEditor } from './desk';

@@ -23,7 +23,7 @@ const ACK_TIMEOUT_MS = 10_000;
  * saying again which entry it is editing. One row per editor however many tabs they have open.
  *
  * ```ts
- * const desk = client.desk('election');
+ * const desk = openDesk(client, 'election');
  * desk.on('change', (editors) => render(editors));
  * desk.editing(entry.id); // …and desk.editing(null) when done
  * desk.close();
@@ -165,4 +165,12 @@ export class DeskPresence extends Emitter<DeskPresenceEvents> {
     this.editors = editors;
     this.emit('change', editors);
   }
+}
+
+/**
+ * `client` at a ticker's desk (editors): who else works on it now and on which entry. A function
+ * of its own, not a client method, so the readers' script does not carry it.
+ */
+export function openDesk(client: LivetickerClient, tickerId: string): DeskPresence {
+  return new DeskPresence(client, tickerId);
 }

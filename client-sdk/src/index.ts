@@ -1,22 +1,4 @@
-export { createClient, LivetickerClient } from './client';
-export type { ClientOptions, ClientEvents, ConnectionStatus } from './client';
-export { TickerView } from './ticker';
-export { ChatView } from './chat';
-export type { ChatViewChange, SendOptions } from './chat';
-export { DeskPresence } from './desk';
-export type { DeskPresenceEvents } from './desk';
-export type { TickerViewChange, TickerViewOptions } from './ticker';
-export { LivetickerError, RestClient } from './rest';
-export { StreamSync } from './streams';
-export { OrderedList } from './ordered';
-export type * from '@liveticker/schemas';
-export { mountTicker } from './widgets/ticker-widget';
-export type { TickerWidgetOptions } from './widgets/ticker-widget';
-export { mountChat } from './widgets/chat-widget';
-export type { ChatWidgetOptions } from './widgets/chat-widget';
-export { defineElements } from './widgets/elements';
-export { pickLang } from './widgets/i18n';
-import { defineElements } from './widgets/elements';
-
-// In a browser, the script tag is all a page needs: <liveticker-ticker> and friends are defined.
-defineElements();
+// The npm package: everything the readers' script has, and the desk's presence (editors).
+export * from './readers';
+export { DeskPresence, openDesk } from './desk';
+export type { DeskPresenceEvents, DeskEditor } from './desk';

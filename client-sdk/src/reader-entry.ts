@@ -6,7 +6,7 @@ import * as rest from './rest';
 import * as dom from './widgets/dom';
 import * as i18n from './widgets/i18n';
 
-export * from './index';
+export * from './readers';
 
 /** The modules liveticker-chat.js shares with this script instead of carrying copies. */
 export const __shared = { client, rest, dom, i18n };

@@ -227,7 +227,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     }
   });
 
-  it('a stale save shows both versions side by side and the editor merges them', async () => {
+  it('two editors see each other; a stale save shows both versions side by side and the editor merges them', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `merge-${tag}`, title: 'Merge', status: 'live' });
     const created = await api.rest.post<{ id: string }>(`/tickers/merge-${tag}/entries`, { title: 'Old title', body: '<p>Old text.</p>' });
@@ -237,8 +237,13 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     const b = await desk(ben.token, `?ticker=merge-${tag}`);
     await a.waitForSelector(`li[data-id="${created.id}"]`);
     await b.waitForSelector(`li[data-id="${created.id}"]`);
+    // Presence: each sees the other on the desk.
+    await a.waitForSelector(`[data-testid=presence] .who:has-text("Ben M ${tag}")`);
+    await b.waitForSelector(`[data-testid=presence] .who:has-text("Anna M ${tag}")`);
 
     await a.click(`li[data-id="${created.id}"] button[data-action=edit]`);
+    // Ben sees, live, that Anna is editing this entry.
+    await b.waitForSelector(`li[data-id="${created.id}"] .ltx-badge.editing:has-text("Anna M ${tag} is editing")`);
     await b.click(`li[data-id="${created.id}"] button[data-action=edit]`);
     await b.fill('input[name=title]', 'Ben’s better title');
     await b.click('button[data-action=submit]');
@@ -266,6 +271,9 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await b.waitForSelector(`li[data-id="${created.id}"] .ltx-history li[data-version="3"]:has-text("Anna M ${tag}")`);
     await b.click(`li[data-id="${created.id}"] .ltx-history li[data-version="1"] button[data-action=restore]`);
     await waitFor(async () => (await raw(t.url, 'GET', `/tickers/merge-${tag}/entries/${created.id}`)).body.title === 'Old title', 'version 1 restored');
+    // Anna leaves: Ben no longer sees her.
+    await a.close();
+    await b.waitForFunction((name) => !document.querySelector('[data-testid=presence]')!.textContent!.includes(name), `Anna M ${tag}`);
   });
 
   it('a moderator deletes, edits, mutes and bans from a message, and the log shows it', async () => {

@@ -2,7 +2,7 @@ import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { MemoryHub } from '@liveticker/server';
 import type { Config } from '@liveticker/server';
-import { createClient } from '@liveticker/client-sdk';
+import { createClient, openDesk } from '@liveticker/client-sdk';
 import type { DeskPresence, LivetickerClient, LivetickerError } from '@liveticker/client-sdk';
 import type { DeskEditor, DeskPresenceEvent } from '@liveticker/schemas';
 import { createTestDatabase } from '../helpers/db';
@@ -232,14 +232,14 @@ describe('the editors’ desk on one node', () => {
         throw new Error(`${err.message} (it shows: ${rows(desk.editors).join(', ') || 'nobody'})`);
       });
 
-    it('client.desk() lists the editors live, says again what it edits after a reconnect, and leaves on close()', async () => {
+    it('openDesk(client, id) lists the editors live, says again what it edits after a reconnect, and leaves on close()', async () => {
       const anna = await user(t.url);
       const ben = await user(t.url);
-      const deskA = client(anna.token).desk('desk');
+      const deskA = openDesk(client(anna.token), 'desk');
       const changes: DeskEditor[][] = [];
       deskA.on('change', (editors) => changes.push(editors));
       const benClient = client(ben.token);
-      const deskB = benClient.desk('desk');
+      const deskB = openDesk(benClient, 'desk');
       const refusals: string[] = [];
       deskB.on('error', (err) => refusals.push(err.code));
       // Said before the join is through: sent once it is.
@@ -268,9 +268,9 @@ describe('the editors’ desk on one node', () => {
       const reader = await user(t.url, 'reader');
       const editor = await user(t.url);
       const errors = async (desk: DeskPresence) => (await nextEvent<LivetickerError>(desk, 'error', 'a desk error')).code;
-      expect(await errors(client(reader.token).desk('desk'))).toBe('forbidden');
-      expect(await errors(client().desk('desk'))).toBe('login_required');
-      expect(await errors(client(editor.token).desk('nowhere'))).toBe('not_found');
+      expect(await errors(openDesk(client(reader.token), 'desk'))).toBe('forbidden');
+      expect(await errors(openDesk(client(), 'desk'))).toBe('login_required');
+      expect(await errors(openDesk(client(editor.token), 'nowhere'))).toBe('not_found');
     });
   });
 });

@@ -2,6 +2,8 @@ import type { Ticker, User } from '@liveticker/schemas';
 import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
+import { openDesk } from '../desk';
+import type { DeskPresence } from '../desk';
 import { Composer } from './composer';
 import { EntryPanel } from './entries';
 import type { DeskEditorLike } from './entries';
@@ -18,13 +20,7 @@ const TOKEN_KEY = 'liveticker.token';
 
 type Tab = 'entries' | 'settings' | 'chat' | 'users';
 
-/** The desk's presence on a ticker, as the SDK keeps it (client.desk). */
-interface Desk {
-  editors: DeskEditorLike[];
-  on(event: 'change', fn: (editors: DeskEditorLike[]) => void): unknown;
-  editing(entryId: string | null): void;
-  close(): void;
-}
+type Desk = DeskPresence;
 
 const isStaff = (u: User) => u.role !== 'reader';
 const can = (u: User, role: 'editor' | 'moderator' | 'admin') => u.role === 'admin' || u.role === role;
@@ -175,7 +171,7 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
       }
       document.title = `${ticker.title} – liveticker console`;
       // Presence: who else works this ticker, and on which entry.
-      const desk = (client as unknown as { desk?: (id: string) => Desk }).desk?.(id);
+      const desk: Desk | undefined = can(user, 'editor') ? openDesk(client, id) : undefined;
       let panel: EntryPanel | undefined;
       const showPresence = (editors: DeskEditorLike[]) => {
         const others = editors.filter((x) => x.id !== user.id);
@@ -184,6 +180,7 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
       };
       if (desk) {
         desk.on('change', showPresence);
+        desk.on('error', (err) => say(presence, `Presence: ${errorText(err)}`, 'meta'));
         cleanup.push(() => desk.close());
       }
       presence.replaceChildren();

@@ -134,13 +134,20 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
       const dt = new DataTransfer();
       dt.setData('text/html', h);
       dt.setData('text/plain', 'Bold from Word and a link');
+      // Word also puts a picture of the copied text on the clipboard: the text must win.
+      dt.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'image.png', { type: 'image/png' }));
       document.querySelector('.ltx-editor')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
     }, pasted);
     await page.waitForFunction(() => document.querySelector('.ltx-editor')!.textContent!.includes('Bold from Word'));
+    // Clean in the editor already, not only after the server's sanitizer.
+    const inEditor = await page.evaluate(() => document.querySelector('.ltx-editor')!.innerHTML);
+    expect(inEditor).not.toMatch(/style=|class="Mso|onclick|onmouseover|onerror|<script|<img|javascript:/);
+    expect(inEditor).toContain('<strong>Bold from Word</strong>');
     await page.click('button[data-action=submit]');
     await page.waitForSelector('text=Published.');
     const [entry] = (await raw(t.url, 'GET', `/tickers/paste-${tag}/entries`)).body.items;
     expect(entry.body).toBe('<p><strong>Bold from Word</strong> and <a rel="noopener noreferrer nofollow" href="https://example.org/story">a link</a></p><p>bad link</p>');
+    expect(entry.image).toBeNull();
     expect(dialogs).toEqual([]);
   });
 
@@ -190,7 +197,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
       await page.click('.ltx-editor');
       await page.keyboard.type('Polling stations are closing now.');
       await page.selectOption('select[name=mode]', 'schedule');
-      const at = new Date(Date.now() + 4000);
+      const at = new Date(Date.now() + 8000);
       const local = await page.evaluate((iso) => {
         const d = new Date(iso);
         const p = (n: number) => String(n).padStart(2, '0');
@@ -206,7 +213,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
       await page.waitForSelector('ul.entries li:has-text("Polls close") .ltx-badge.scheduled');
       await checkPhoneLayout(page, 'scheduled list');
       await shot(page, 'scheduled');
-      await waitFor(() => view.entries.some((e) => e.title === 'Polls close'), 'the scheduled entry reaches the reader', 15_000);
+      await waitFor(() => view.entries.some((e) => e.title === 'Polls close'), 'the scheduled entry reaches the reader', 25_000);
       const published = view.entries.find((e) => e.title === 'Polls close')!;
       expect(Date.parse(published.publishedAt)).toBeGreaterThanOrEqual(Math.floor(at.getTime() / 1000) * 1000);
 
@@ -261,8 +268,12 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await shot(a, 'merge');
     // Nothing was overwritten meanwhile.
     expect((await raw(t.url, 'GET', `/tickers/merge-${tag}/entries/${created.id}`)).body).toMatchObject({ title: 'Ben’s better title', body: '<p>Old text.</p>', version: 2 });
-    // Ben's title, Anna's text.
-    await a.check('input[name=merge-title][value=theirs]');
+    // Preset by who changed what: Ben's title (only he changed it), Anna's text (only she did).
+    expect(await a.getAttribute('.ltx-merge tr[data-merge-field=title]', 'data-changed-by')).toBe('them');
+    expect(await a.isChecked('input[name=merge-title][value=theirs]')).toBe(true);
+    expect(await a.isChecked('input[name=merge-body][value=mine]')).toBe(true);
+    // While both versions are open, the form's own save is out of the way (it would meet the same 409).
+    expect(await a.isVisible('button[data-action=submit]')).toBe(false);
     await a.click('button[data-action=merge-save]');
     await a.waitForSelector('text=Saved.');
     expect((await raw(t.url, 'GET', `/tickers/merge-${tag}/entries/${created.id}`)).body).toMatchObject({ title: 'Ben’s better title', body: '<p>Old text. Anna adds a sentence.</p>', version: 3 });
@@ -284,7 +295,15 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     const auth = { authorization: `Bearer ${troll.token}` };
     const m1 = (await raw(t.url, 'POST', `/tickers/mod-${tag}/messages`, { body: 'First rude message', clientId: `c1-${tag}-xxxx` }, auth)).body;
     const m2 = (await raw(t.url, 'POST', `/tickers/mod-${tag}/messages`, { body: 'Second message with a typo', clientId: `c2-${tag}-xxxx` }, auth)).body;
+    const witness = await makeUser(t.url, 'reader', `Witness ${tag}`);
+    const m3 = (await raw(t.url, 'POST', `/tickers/mod-${tag}/messages`, { body: 'Third, reported', clientId: `c3-${tag}-xxxx` }, auth)).body;
+    const report = (await raw(t.url, 'POST', `/messages/${m3.id}/reports`, { reason: 'abuse', note: 'nasty' }, { authorization: `Bearer ${witness.token}` })).body;
     const page = await desk(mod.token, `?ticker=mod-${tag}&tab=chat`);
+    // The report waits with the message it is about; deleting from there removes the message.
+    await page.waitForSelector(`ul.queue li[data-id="${report.id}"]:has-text("Third, reported")`);
+    await page.click(`ul.queue li[data-id="${report.id}"] button[data-action=delete]`);
+    await page.waitForSelector('ul.queue li:has-text("Nothing waiting.")');
+    await waitFor(async () => (await raw(t.url, 'GET', `/tickers/mod-${tag}/messages`)).body.items.every((m: { id: string; deletedAt: string | null }) => m.id !== m3.id || m.deletedAt), 'the reported message deleted');
     // A moderator's desk has the chat, not the entries.
     await page.waitForSelector(`ul.messages li[data-id="${m2.id}"]`);
     expect(await page.locator('button[data-tab=entries]').count()).toBe(0);
@@ -339,6 +358,8 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await page.fill('input[name="chat.slowModeSeconds"]', '5');
     await page.click('button[data-action=save-settings]');
     await page.waitForSelector('[data-error-for="coverageEnd"]:has-text("ends before it starts")');
+    // The refused ticker settings left the chat's alone too.
+    expect((await api.rest.get<{ slowModeSeconds: number }>(`/tickers/set-${tag}/chat-settings`)).slowModeSeconds).toBe(0);
     await checkPhoneLayout(page, 'settings');
     await shot(page, 'settings');
     await page.fill('input[name=coverageEnd]', '2026-11-04T08:00');

@@ -232,6 +232,8 @@ for (const dialect of DIALECTS) {
         expect((await raw(c.b.url, 'POST', `/messages/${rude.id}/reports`, { reason: 'abuse' }, bearer(ivy.token))).status).toBe(409);
         const queue = (await raw(c.a.url, 'GET', `/tickers/${id}/moderation/queue`, undefined, bearer(mod.token))).body;
         expect(queue.reports.map((r: { messageId: string }) => r.messageId)).toEqual([rude.id]);
+        // Each open report comes with the message it is about (the console shows it and acts on its author).
+        expect(queue.reports[0].message).toMatchObject({ id: rude.id, body: 'something rude', author: { id: hank.id } });
         expect(queue.held.map((m: Message) => m.holdReason)).toEqual(['watch_word']);
 
         expect((await raw(c.a.url, 'DELETE', `/messages/${mine.id}`, undefined, bearer(ivy.token))).body.error.code).toBe('forbidden');

@@ -38,7 +38,20 @@ interface Draft {
   pinned: boolean;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** JSON with its keys sorted: two objects with the same content compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
+}
+const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
+const httpUrl = (u: string | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
 
 /**
  * Writing and editing an entry: every field in one form (kind, title, formatted text, picture
@@ -76,6 +89,14 @@ export class Composer {
   private readonly preview = el('div', { class: 'ltx-preview', 'data-testid': 'preview' });
   private readonly previewRoot: ShadowRoot;
   private templates: EntryTemplate[] = [];
+  /** The text as the editor showed the entry when it was opened: unchanged, the stored HTML is kept. */
+  private bodyBase = '';
+  private uploading = 0;
+  /** An Edit pressed while the form holds unsaved work: pressed again, the work is dropped. */
+  private pendingSwitch: string | undefined;
+  private readonly beforeUnload = (e: BeforeUnloadEvent) => {
+    if (this.dirty()) e.preventDefault();
+  };
   private previewQueued = false;
   private busy = false;
 
@@ -100,6 +121,10 @@ export class Composer {
       onFiles: (files) => void this.takeFile(files[0]!),
     });
     this.previewRoot = this.preview.attachShadow({ mode: 'open' });
+    // Unsaved work is not lost to a closed tab or a picture dropped beside the drop zone.
+    window.addEventListener('beforeunload', this.beforeUnload);
+    window.addEventListener('dragover', preventDrop);
+    window.addEventListener('drop', preventDrop);
     this.build();
     this.loadTemplates();
     this.queuePreview();
@@ -235,6 +260,7 @@ export class Composer {
   /** Uploads a picture and puts it in the form. */
   async takeFile(f: File): Promise<void> {
     say(this.out, `Uploading ${f.name || 'the picture'}…`, 'meta');
+    this.uploading++;
     try {
       const got = await this.opts.upload(f);
       this.setImage({ url: got.url, width: got.width, height: got.height, caption: this.caption.value || undefined, credit: this.credit.value || undefined });
@@ -242,6 +268,8 @@ export class Composer {
       this.caption.focus();
     } catch (err) {
       say(this.out, `The picture was not taken: ${errorText(err)}`, 'err');
+    } finally {
+      this.uploading--;
     }
   }
 
@@ -260,9 +288,13 @@ export class Composer {
     this.queuePreview();
   }
 
-  /** The form as the API takes it. */
+  /**
+   * The form as the API takes it. Parts of the open entry the form does not show (a related
+   * article's picture and date, a picture's size) are kept, and text left alone stays the stored HTML.
+   */
   private read(): Draft {
-    const image = this.image
+    const orig = this.editing;
+    let image: EntryImage | null = this.image
       ? {
           url: this.image.url,
           ...(this.image.width && { width: this.image.width, height: this.image.height }),
@@ -271,8 +303,20 @@ export class Composer {
           ...(this.creditUrl.value.trim() && { creditUrl: this.creditUrl.value.trim() }),
         }
       : null;
-    const teaser = this.teaserUrl.value.trim() ? { url: this.teaserUrl.value.trim(), title: this.teaserTitle.value.trim() || this.teaserUrl.value.trim() } : null;
-    return { kind: this.kind.value as EntryKind, title: this.title.value.trim() || null, body: this.rich.html(), image, teaser, pinned: this.pinned.checked };
+    if (orig?.image && image && same({ ...orig.image, width: undefined, height: undefined }, { ...image, width: undefined, height: undefined })) image = orig.image;
+    const url = this.teaserUrl.value.trim();
+    let teaser: Teaser | null = url ? { url, title: this.teaserTitle.value.trim() || url } : null;
+    if (orig?.teaser && teaser && teaser.url === orig.teaser.url) teaser = { ...orig.teaser, title: teaser.title };
+    const html = this.rich.html();
+    const body = orig && html === this.bodyBase ? orig.body : html;
+    return { kind: this.kind.value as EntryKind, title: this.title.value.trim() || null, body, image, teaser, pinned: this.pinned.checked };
+  }
+
+  /** Whether the form holds work that is not saved. */
+  private dirty(): boolean {
+    const d = this.read();
+    if (this.editing) return Object.keys(this.changes(this.editing, d)).length > 0;
+    return Boolean(d.title || d.body || d.image || d.teaser);
   }
 
   private queuePreview(): void {
@@ -294,8 +338,9 @@ export class Composer {
       seq: 0,
       rev: 0,
       ...d,
-      body: d.body,
-      teaser: d.teaser,
+      // The preview links only what the server would take (a typed javascript: stays inert).
+      teaser: d.teaser && httpUrl(d.teaser.url) ? { ...d.teaser, image: httpUrl(d.teaser.image) } : null,
+      image: d.image && httpUrl(d.image.url) ? { ...d.image, creditUrl: httpUrl(d.image.creditUrl) } : null,
       author: { id: this.me.id, displayName: this.me.displayName },
       publishedAt: this.editing?.publishedAt ?? now,
       updatedAt: now,
@@ -317,18 +362,28 @@ export class Composer {
   }
 
   /** Opens an entry to edit (from the list, a draft or a restored version). */
-  edit(entry: Entry): void {
+  edit(entry: Entry, opts: { quiet?: boolean } = {}): void {
+    if (!opts.quiet && this.dirty() && this.pendingSwitch !== entry.id) {
+      this.pendingSwitch = entry.id;
+      say(this.out, 'This form holds unsaved changes: save them, or press Edit again to drop them.', 'err');
+      this.submit.focus();
+      return;
+    }
+    this.pendingSwitch = undefined;
     this.editing = entry;
     this.merge.hidden = true;
+    this.submit.hidden = false;
     clearErrors(this.element);
     this.heading.textContent = `Editing: ${entry.title ?? 'entry'} (v${entry.version}${entry.status !== 'published' ? `, ${entry.status}` : ''})`;
     this.fill(entry);
+    this.bodyBase = this.rich.html();
     this.mode.value = entry.status === 'draft' ? 'draft' : entry.status === 'scheduled' ? 'schedule' : 'now';
     this.publishAt.value = toLocalInput(entry.publishAt, true);
     this.mode.closest('.row')!.toggleAttribute('hidden', entry.status === 'published');
     this.modeChanged();
     this.cancel.hidden = false;
     this.opts.desk?.editing(entry.id);
+    if (opts.quiet) return;
     say(this.out, '', 'meta');
     this.rich.focus();
     this.element.scrollIntoView({ block: 'start' });
@@ -350,9 +405,12 @@ export class Composer {
   reset(): void {
     if (this.editing) this.opts.desk?.editing(null);
     this.editing = undefined;
+    this.pendingSwitch = undefined;
     this.merge.hidden = true;
+    this.submit.hidden = false;
     this.heading.textContent = 'New entry';
     this.fill({ kind: 'text', title: null, body: '', image: null, teaser: null, pinned: false });
+    this.bodyBase = '';
     this.mode.value = 'now';
     this.mode.closest('.row')!.removeAttribute('hidden');
     this.modeChanged();
@@ -363,6 +421,10 @@ export class Composer {
   /** Creates or saves: the mode says now, draft or scheduled; `forced` overrides it. */
   async save(forced?: Mode): Promise<void> {
     if (this.busy) return;
+    if (this.uploading) {
+      say(this.out, 'The picture is still uploading: send again in a moment.', 'err');
+      return;
+    }
     const mode = forced ?? (this.mode.value as Mode);
     const d = this.read();
     const publishAt = mode === 'schedule' ? fromLocalInput(this.publishAt.value) : undefined;
@@ -393,7 +455,7 @@ export class Composer {
       this.opts.saved();
       this.rich.focus();
     } catch (err) {
-      if (err instanceof LivetickerError && err.code === 'conflict' && this.editing) await this.showMerge(this.editing, d);
+      if (err instanceof LivetickerError && err.code === 'conflict' && this.editing) await this.showMerge(this.editing);
       else showErrors(this.element, this.out, err);
     } finally {
       this.busy = false;
@@ -409,10 +471,12 @@ export class Composer {
   }
 
   /**
-   * Someone saved the entry while it was open here: both versions side by side, field by field,
-   * each with a choice; saved over their version, or taken into the form to merge by hand.
+   * Someone saved the entry while it was open here: the fields where the two versions differ,
+   * side by side, each with a choice. A field only they changed is preset to theirs, one only I
+   * changed to mine, one we both changed is marked; nothing is saved until the editor says so,
+   * and then over their version (or taken into the form to merge by hand).
    */
-  private async showMerge(base: Entry, mine: Draft): Promise<void> {
+  private async showMerge(base: Entry): Promise<void> {
     let theirs: Entry;
     let by = 'someone';
     try {
@@ -424,6 +488,7 @@ export class Composer {
       say(this.out, `The entry was changed or deleted meanwhile and cannot be read: ${errorText(err)}`, 'err');
       return;
     }
+    const mine = this.read();
     const fields: Array<[keyof Draft, string]> = [
       ['title', 'Headline'],
       ['body', 'Text'],
@@ -441,66 +506,90 @@ export class Composer {
     const show = (k: keyof Draft, v: unknown): HTMLElement => {
       const cell = el('div', { class: 'html' });
       if (k === 'body') cell.innerHTML = String(v || '<em>(empty)</em>'); // mine: the editor's schema output; theirs: sanitized by the server
-      else if (k === 'image') cell.textContent = v ? `${(v as EntryImage).caption ?? ''} ${(v as EntryImage).credit ? `© ${(v as EntryImage).credit}` : ''} ${(v as EntryImage).url}` : '(none)';
+      else if (k === 'image') cell.textContent = v ? [(v as EntryImage).caption, (v as EntryImage).credit && `© ${(v as EntryImage).credit}`, (v as EntryImage).url].filter(Boolean).join(' · ') : '(none)';
       else if (k === 'teaser') cell.textContent = v ? `${(v as Teaser).title} – ${(v as Teaser).url}` : '(none)';
+      else if (k === 'pinned') cell.textContent = v ? 'pinned' : 'not pinned';
       else cell.textContent = v === null || v === '' ? '(none)' : String(v);
       return cell;
     };
     for (const [k, label] of differing) {
-      choice.set(k, 'mine');
-      const row = el('tr', { 'data-merge-field': k });
+      const iChanged = !same(mine[k], base[k]);
+      const theyChanged = !same(theirs[k], base[k]);
+      const preset = iChanged && !theyChanged ? 'mine' : !iChanged ? 'theirs' : 'mine';
+      choice.set(k, preset);
+      const row = el('tr', { 'data-merge-field': k, 'data-changed-by': iChanged && theyChanged ? 'both' : iChanged ? 'me' : 'them' });
       const cells = (['mine', 'theirs'] as const).map((side) => {
         const td = el('td');
         const r = el('input', { type: 'radio', name: `merge-${k}`, value: side });
-        r.checked = side === 'mine';
+        r.checked = side === preset;
         r.addEventListener('change', () => choice.set(k, side));
         const l = el('label', { class: 'inline' });
         l.append(r, side === 'mine' ? 'Keep mine' : 'Take theirs');
         td.append(l, show(k, side === 'mine' ? mine[k] : theirs[k]));
         return td;
       });
-      row.append(el('th', {}, label), ...cells);
+      const th = el('th', {}, label);
+      th.append(el('span', { class: 'meta' }, iChanged && theyChanged ? ' – changed by both of you' : iChanged ? ' – changed by you' : ' – changed by them'));
+      row.append(th, ...cells);
       table.append(row);
     }
+    /** The form as it is now, with the fields chosen from their version. */
     const chosen = (): Draft => {
-      const d: Draft = { ...mine };
+      const d: Draft = this.read();
       for (const [k, side] of choice) if (side === 'theirs') (d as unknown as Record<string, unknown>)[k] = theirs[k];
       return d;
+    };
+    /** Their version becomes the one being edited, with the chosen content in the form. */
+    const adopt = () => {
+      const d = chosen();
+      this.merge.hidden = true;
+      this.submit.hidden = false;
+      this.edit(theirs, { quiet: true });
+      this.fill(d);
     };
     const actions = el('div');
     actions.append(
       button('Save this choice', { class: 'primary', 'data-action': 'merge-save' }, async () => {
-        this.editing = theirs;
-        this.fill(chosen());
-        this.merge.hidden = true;
-        await this.save(theirs.status === 'published' ? undefined : (this.mode.value as Mode));
+        adopt();
+        await this.save();
       }),
       button('Merge by hand in the form', { 'data-action': 'merge-edit' }, () => {
-        this.editing = theirs;
+        adopt();
         this.heading.textContent = `Editing: ${theirs.title ?? 'entry'} (v${theirs.version}, merged)`;
-        this.fill(chosen());
-        this.merge.hidden = true;
         say(this.out, `Now editing over version ${theirs.version}: change what you like and save.`, 'meta');
         this.rich.focus();
       }),
       button('Discard mine', { 'data-action': 'merge-discard' }, () => {
-        this.edit(theirs);
+        this.merge.hidden = true;
+        this.submit.hidden = false;
+        this.edit(theirs, { quiet: true });
         say(this.out, 'Your changes were dropped; the form shows the saved version.', 'meta');
       }),
     );
     this.merge.replaceChildren(
       el('h3', {}, 'Someone else saved this entry while you were editing it'),
-      el('p', {}, differing.length ? 'Choose, field by field, what to keep. Nothing is saved until you say so.' : 'Their version holds the same content as yours.'),
+      el('p', {}, differing.length ? 'Choose, field by field, what to keep (preset: what each of you changed). Nothing is saved until you say so.' : 'Their version holds the same content as yours.'),
       table,
       actions,
     );
     this.merge.hidden = false;
+    // While the versions are open, "save" is one of their buttons (another save would meet the same 409).
+    this.submit.hidden = true;
     say(this.out, 'Not saved: the entry changed meanwhile (see both versions below).', 'err');
-    this.merge.querySelector<HTMLElement>('input,button')?.focus();
+    this.merge.scrollIntoView({ block: 'start' });
+    this.merge.querySelector<HTMLElement>('button')?.focus();
   }
 
   destroy(): void {
+    window.removeEventListener('beforeunload', this.beforeUnload);
+    window.removeEventListener('dragover', preventDrop);
+    window.removeEventListener('drop', preventDrop);
     if (this.editing) this.opts.desk?.editing(null);
     this.rich.destroy();
   }
+}
+
+/** A file dropped anywhere on the page but the drop zone would make the browser open it (and leave the console). */
+function preventDrop(e: DragEvent): void {
+  if (!(e.target as HTMLElement | null)?.closest?.('.ltx-drop, .ltx-editor')) e.preventDefault();
 }

@@ -65,6 +65,9 @@ export function richText(opts: RichTextOptions): RichText {
         return false;
       },
       handlePaste: (_view, event) => {
+        // Word puts a picture of the copied text beside the text itself: text wins.
+        const types = [...(event.clipboardData?.types ?? [])];
+        if (types.includes('text/html') || types.includes('text/plain')) return false;
         const files = images(event.clipboardData?.files);
         if (!files.length) return false;
         opts.onFiles(files);

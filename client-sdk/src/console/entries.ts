@@ -32,6 +32,7 @@ export class EntryPanel {
   private readonly search = el('input', { type: 'search', name: 'q', placeholder: 'Search title and text', 'aria-label': 'Search entries', maxlength: '100' });
   private readonly history = new Map<string, HTMLElement>();
   private poll: ReturnType<typeof setInterval> | undefined;
+  private destroyed = false;
   private readonly rows = new Map<string, { key: string; li: HTMLElement }>();
 
   constructor(
@@ -83,18 +84,20 @@ export class EntryPanel {
   }
 
   private async show(t: Tab): Promise<void> {
+    if (this.destroyed) return;
     this.tab = t;
     for (const [k, b] of this.tabs) b.setAttribute('aria-selected', String(k === t));
     clearInterval(this.poll);
+    this.poll = undefined;
     this.history.clear();
     if (t === 'published') {
       if (this.query) await this.runSearch(this.query);
       else this.render();
       return;
     }
-    await this.loadUnpublished();
     // Drafts and plans are no stream: another editor's new draft shows within a few seconds.
     this.poll = setInterval(() => void this.loadUnpublished(), 5000);
+    await this.loadUnpublished();
   }
 
   private async loadUnpublished(): Promise<void> {
@@ -270,6 +273,7 @@ export class EntryPanel {
   }
 
   destroy(): void {
+    this.destroyed = true;
     clearInterval(this.poll);
     this.view.close();
   }

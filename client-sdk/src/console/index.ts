@@ -145,10 +145,13 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
     ];
     const params = new URLSearchParams(location.search);
     let current: { id: string; tab: Tab } | undefined;
+    /** Bumped by every open: an answer for a ticker no longer wanted is dropped, not shown. */
+    let generation = 0;
 
     /** Opens a ticker (and a tab): the address follows, so reloading or sharing keeps the place. */
     const open = async (id: string, tab: Tab = current?.tab ?? available[0]![0]) => {
       closeTicker();
+      const mine = ++generation;
       if (!available.some(([t]) => t === tab)) tab = available[0]![0];
       current = { id, tab };
       const url = new URL(location.href);
@@ -163,12 +166,14 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
         }),
       );
       let ticker: Ticker;
+      main.replaceChildren(el('p', { class: 'meta' }, 'Loading…'));
       try {
         ticker = await client.rest.get<Ticker>(`/tickers/${id}`);
       } catch (err) {
-        main.replaceChildren(el('p', { class: 'err' }, `Ticker ${id}: ${errorText(err)}`));
+        if (mine === generation) main.replaceChildren(el('p', { class: 'err' }, `Ticker ${id}: ${errorText(err)}`));
         return;
       }
+      if (mine !== generation) return;
       document.title = `${ticker.title} – liveticker console`;
       // Presence: who else works this ticker, and on which entry.
       const desk: Desk | undefined = can(user, 'editor') ? openDesk(client, id) : undefined;
@@ -231,7 +236,9 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
 
   if (token) {
     void showDesk().catch((err) => {
-      sessionStorage.removeItem(TOKEN_KEY);
+      // Only a refused login ends it; a server that does not answer right now does not log anyone out.
+      const refused = err instanceof LivetickerError && (err.code === 'login_required' || err.code === 'invalid_token');
+      if (refused) sessionStorage.removeItem(TOKEN_KEY);
       showLogin(err instanceof LivetickerError && (err.code === 'login_required' || err.code === 'invalid_token') ? 'Your session ended: log in again.' : errorText(err));
     });
   } else showLogin();

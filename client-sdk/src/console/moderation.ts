@@ -9,7 +9,7 @@ interface Report {
   messageId: string;
   reason: string;
   note: string | null;
-  message?: Message;
+  message?: Message | null;
 }
 
 const DURATIONS: Array<[number, string]> = [
@@ -84,17 +84,24 @@ export class ModerationPanel {
     for (const c of changes) {
       if (c.type === 'message.created') this.held.set(c.data.id, c.data as unknown as Message);
       else if (c.type === 'message.updated') this.held.delete(c.data.id);
-      else if (c.type === 'report.created') this.reports.set(c.data.id, c.data as unknown as Report);
+      else if (c.type === 'report.created') {
+        const r = c.data as unknown as Report;
+        // A catch-up carries the report without its message: the room's view has it.
+        this.reports.set(r.id, { ...r, message: r.message ?? this.chat.messages.find((m) => m.id === r.messageId) });
+      }
       else if (c.type === 'report.resolved') this.reports.delete(c.data.id);
     }
     this.renderQueue();
     this.queueLog();
   }
 
-  /** The log follows the desk's actions (a second's delay gathers a burst into one read). */
+  /** The log follows the desk's actions: read at most every half second, however busy the room. */
   private queueLog(): void {
-    clearTimeout(this.logTimer);
-    this.logTimer = setTimeout(() => void this.loadLog(), 500);
+    if (this.logTimer) return;
+    this.logTimer = setTimeout(() => {
+      this.logTimer = undefined;
+      void this.loadLog();
+    }, 500);
   }
 
   private async loadLog(): Promise<void> {

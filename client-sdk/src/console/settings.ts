@@ -118,18 +118,23 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
       return;
     }
     save.disabled = true;
+    // The ticker first, then the chat: each part says whether it was saved.
+    const saved: string[] = [];
     try {
-      if (Object.keys(c).length) {
-        try {
-          fillChat(await client.rest.patch<ChatSettings>(`/tickers/${ticker.id}/chat-settings`, c));
-        } catch (err) {
-          showErrors(form, out, err, 'chat.');
-          return;
-        }
-      }
       if (Object.keys(t).length) {
         ticker = await client.rest.patch<Ticker>(`/tickers/${ticker.id}`, t);
         onSaved(ticker);
+        saved.push('the ticker');
+      }
+      if (Object.keys(c).length) {
+        try {
+          fillChat(await client.rest.patch<ChatSettings>(`/tickers/${ticker.id}/chat-settings`, c));
+          saved.push('the chat');
+        } catch (err) {
+          showErrors(form, out, err, 'chat.');
+          if (saved.length) out.textContent = `Saved ${saved.join(' and ')}; the chat settings were not: ${out.textContent}`;
+          return;
+        }
       }
       say(out, 'Settings saved.');
     } catch (err) {

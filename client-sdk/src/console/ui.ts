@@ -47,7 +47,7 @@ export const CSS = `
 .ltx-toolbar button{margin:.1rem;min-width:2.25rem;justify-content:center;border-color:transparent;background:none}
 .ltx-editor{border:1px solid #767676;border-radius:0 0 3px 3px;min-height:9rem;padding:.5rem .75rem;background:#fff;font:16px/1.5 Georgia,serif}
 .ltx-editor:focus{outline:2px solid #0a5bd3;outline-offset:0}
-.ltx-editor p{margin:0 0 .5rem}.ltx-editor blockquote{margin:0 0 .5rem;border-left:3px solid #c00018;padding-left:.75rem;font-style:italic}
+.ltx-editor p{margin:0 0 .5rem}.ltx .ltx-editor ul{list-style:disc;padding-left:1.5rem;margin:0 0 .5rem}.ltx .ltx-editor ol{list-style:decimal;padding-left:1.5rem;margin:0 0 .5rem}.ltx .ltx-editor li p{margin:0}.ltx-editor blockquote{margin:0 0 .5rem;border-left:3px solid #c00018;padding-left:.75rem;font-style:italic}
 .ltx-editor p.is-editor-empty:first-child::before{content:attr(data-placeholder);color:#767676;float:left;height:0;pointer-events:none}
 .ltx-drop{border:2px dashed #999;border-radius:4px;padding:.6rem;text-align:center;margin:.5rem 0;color:#454545;font-size:.9rem}
 .ltx-drop.over{border-color:#0a5bd3;background:#eef4ff}
@@ -75,6 +75,7 @@ export const CSS = `
 .ltx details>summary{cursor:pointer;font-weight:600;padding:.4rem 0;min-height:2.25rem}
 @media (max-width:800px){
 .ltx-grid,.ltx-grid3{grid-template-columns:minmax(0,1fr)}
+.ltx .row:not([role=search])>*{flex:1 1 100%}
 .ltx input,.ltx select,.ltx textarea{min-height:2.75rem;font-size:16px}
 .ltx button,.ltx .btn,.ltx details>summary{min-height:2.75rem;min-width:2.75rem}
 .ltx label.inline{min-height:2.75rem}

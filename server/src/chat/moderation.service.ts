@@ -129,7 +129,15 @@ export async function moderationQueue(ctx: Pick<AppContext, 'db'>, actor: Actor 
     ctx.db.selectFrom('reports').selectAll().where('ticker_id', '=', tickerId).where('resolved_at', 'is', null).orderBy('mod_rev').limit(500).execute(),
   ]);
   const head = await ctx.db.selectFrom('streams').select('rev').where('name', '=', `mod:${tickerId}`).executeTakeFirst();
-  return { rev: head?.rev ?? 0, held: held.map((m) => toMessage(m, { forModerators: true })), reports: reports.map(toReport) };
+  // Each report with the message it is about, as the live `report.created` carries it.
+  const ids = [...new Set(reports.map((r) => r.message_id))];
+  const reported = ids.length ? await ctx.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute() : [];
+  const byId = new Map(reported.map((m) => [m.id, toMessage(m, { forModerators: true })]));
+  return {
+    rev: head?.rev ?? 0,
+    held: held.map((m) => toMessage(m, { forModerators: true })),
+    reports: reports.map((r) => ({ ...toReport(r), message: byId.get(r.message_id) ?? null })),
+  };
 }
 
 export async function moderationLog(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string): Promise<{ items: ModerationAction[]; nextCursor: null }> {

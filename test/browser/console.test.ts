@@ -339,6 +339,14 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await page.waitForSelector('ul.log li[data-action="message.delete"]');
     await page.waitForSelector('ul.log li[data-action="message.edit"]');
     await shot(page, 'moderation-log');
+    // A moderator runs the room's settings (not the ticker's): slow mode from the Settings tab.
+    await page.click('button[data-tab=settings]');
+    await page.waitForFunction(() => (document.querySelector('input[name="chat.slowModeSeconds"]') as HTMLInputElement | null)?.value === '0');
+    expect(await page.isVisible('input[name=title]')).toBe(false);
+    await page.fill('input[name="chat.slowModeSeconds"]', '30');
+    await page.click('button[data-action=save-settings]');
+    await page.waitForSelector('text=Settings saved.');
+    expect((await api.rest.get<{ slowModeSeconds: number }>(`/tickers/mod-${tag}/chat-settings`)).slowModeSeconds).toBe(30);
   });
 
   it('settings name a refused value beside its field, change nothing, then save', async () => {

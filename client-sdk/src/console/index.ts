@@ -139,8 +139,9 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
 
     const user = me;
     const available: Array<[Tab, string]> = [
-      ...(can(user, 'editor') ? ([['entries', 'Entries'], ['settings', 'Settings']] as Array<[Tab, string]>) : []),
+      ...(can(user, 'editor') ? ([['entries', 'Entries']] as Array<[Tab, string]>) : []),
       ...(can(user, 'moderator') ? ([['chat', 'Chat']] as Array<[Tab, string]>) : []),
+      ...(can(user, 'editor') || can(user, 'moderator') ? ([['settings', 'Settings']] as Array<[Tab, string]>) : []),
       ...(can(user, 'admin') ? ([['users', 'Users']] as Array<[Tab, string]>) : []),
     ];
     const params = new URLSearchParams(location.search);
@@ -205,7 +206,7 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
             if (i >= 0) tickers[i] = t;
             pick.querySelector(`option[value="${t.id}"]`)?.replaceWith(option(t));
             pick.value = t.id;
-          }),
+          }, { chatOnly: !can(user, 'editor') }),
         );
       } else if (tab === 'chat') {
         const mod = new ModerationPanel(client, id, user);

@@ -16,7 +16,7 @@ const words = (t: HTMLTextAreaElement): string[] =>
  * credits) and its chat's (mode, slow mode, rate limits, duplicate window, word lists) in one
  * form; only what changed is sent, and a refused value is named beside its field.
  */
-export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved: (t: Ticker) => void): HTMLElement {
+export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved: (t: Ticker) => void, opts: { chatOnly?: boolean } = {}): HTMLElement {
   const form = el('form', { class: 'ltx-settings', 'aria-label': 'Ticker settings', novalidate: '' });
   const out = el('p', { role: 'status', 'aria-live': 'polite' });
   const title = el('input', { value: ticker.title, maxlength: '200' });
@@ -73,7 +73,9 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
   lists.append(field('Banned words (refused; one per line)', banned, 'chat.bannedWords'), field('Watch words (held for a moderator)', watch, 'chat.watchWords'));
   chatBox.append(el('legend', {}, 'Chat'), field('Chat', mode, 'chat.mode'), limits, lists);
   const save = el('button', { type: 'submit', class: 'primary', 'data-action': 'save-settings' }, 'Save settings');
-  form.append(el('h2', {}, 'Settings'), tickerBox, chatBox, save, out);
+  // Moderators run the room (mode, slow mode, limits, words), not the ticker.
+  tickerBox.hidden = Boolean(opts.chatOnly);
+  form.append(el('h2', {}, opts.chatOnly ? 'Chat settings' : 'Settings'), tickerBox, chatBox, save, out);
 
   const fillChat = (c: ChatSettings) => {
     chat = c;
@@ -94,6 +96,7 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
     e.preventDefault();
     clearErrors(form);
     const t: Record<string, unknown> = {};
+    if (!opts.chatOnly) {
     if (title.value !== ticker.title) t.title = title.value;
     if (description.value !== ticker.description) t.description = description.value;
     if (status.value !== ticker.status) t.status = status.value;
@@ -104,6 +107,7 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
     if (toLocalInput(en) !== toLocalInput(ticker.coverageEnd)) t.coverageEnd = en;
     if (maxPinned.value !== String(ticker.maxPinned)) t.maxPinned = num(maxPinned);
     if (credit.checked !== ticker.requireImageCredit) t.requireImageCredit = credit.checked;
+    }
     const c: Record<string, unknown> = {};
     if (chat && !chatBox.hidden) {
       if (mode.value !== chat.mode) c.mode = mode.value;

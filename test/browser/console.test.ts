@@ -349,6 +349,29 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect((await api.rest.get<{ slowModeSeconds: number }>(`/tickers/mod-${tag}/chat-settings`)).slowModeSeconds).toBe(30);
   });
 
+  it('a session that ends while an entry is being written keeps the entry through the next login', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: `lost-${tag}`, title: 'Lost session', status: 'live' });
+    const editor = await makeUser(t.url, 'editor', `Lena ${tag}`);
+    const page = await desk(editor.token, `?ticker=lost-${tag}`);
+    await page.waitForSelector('.ltx-editor');
+    await page.fill('input[name=title]', 'Half-written');
+    await page.click('.ltx-editor');
+    await page.keyboard.type('Three paragraphs of careful work.');
+    // The session ends elsewhere (logged out on another device): the console goes to its login.
+    await raw(t.url, 'POST', '/auth/logout', {}, { authorization: `Bearer ${editor.token}` });
+    await page.waitForSelector('text=log in again, and the entry you were writing comes back');
+    await page.fill('input[name=email]', editor.email);
+    await page.fill('input[name=password]', 'a long secret');
+    await page.click('button[type=submit].primary');
+    await page.waitForSelector('text=Your unsaved entry is back');
+    expect(await page.inputValue('input[name=title]')).toBe('Half-written');
+    expect(await page.locator('.ltx-editor').textContent()).toContain('Three paragraphs of careful work.');
+    await page.click('button[data-action=submit]');
+    await page.waitForSelector('text=Published.');
+    expect((await raw(t.url, 'GET', `/tickers/lost-${tag}/entries`)).body.items.map((e: { title: string }) => e.title)).toEqual(['Half-written']);
+  });
+
   it('settings name a refused value beside its field, change nothing, then save', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `set-${tag}`, title: 'Settings', status: 'scheduled' });

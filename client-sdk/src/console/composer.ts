@@ -28,6 +28,14 @@ const KINDS: Array<[EntryKind, string]> = [
 
 type Mode = 'now' | 'draft' | 'schedule';
 
+export interface ComposerSnapshot {
+  tickerId: string;
+  draft: Draft;
+  base: Entry | null;
+  mode: Mode;
+  publishAt: string;
+}
+
 /** The entry being written: what the form holds, as the API takes it. */
 interface Draft {
   kind: EntryKind;
@@ -104,7 +112,7 @@ export class Composer {
     private readonly client: LivetickerClient,
     private readonly ticker: Ticker,
     private readonly me: User,
-    private readonly opts: { upload: (file: File) => Promise<{ url: string; width: number; height: number }>; desk?: EditingSignal; saved: () => void },
+    private readonly opts: { upload: (file: File) => Promise<{ url: string; width: number; height: number }>; desk?: EditingSignal; saved: () => void; sessionLost?: () => void },
   ) {
     for (const [value, label] of KINDS) this.kind.append(el('option', { value }, label));
     for (const [value, label] of [
@@ -456,6 +464,7 @@ export class Composer {
       this.rich.focus();
     } catch (err) {
       if (err instanceof LivetickerError && err.code === 'conflict' && this.editing) await this.showMerge(this.editing);
+      else if (err instanceof LivetickerError && (err.code === 'login_required' || err.code === 'invalid_token') && this.opts.sessionLost) this.opts.sessionLost();
       else showErrors(this.element, this.out, err);
     } finally {
       this.busy = false;
@@ -578,6 +587,25 @@ export class Composer {
     say(this.out, 'Not saved: the entry changed meanwhile (see both versions below).', 'err');
     this.merge.scrollIntoView({ block: 'start' });
     this.merge.querySelector<HTMLElement>('button')?.focus();
+  }
+
+  /** Unsaved work, to keep across a lost session (see restore); undefined when there is none. */
+  snapshot(): ComposerSnapshot | undefined {
+    if (!this.dirty()) return undefined;
+    return { tickerId: this.ticker.id, draft: this.read(), base: this.editing ?? null, mode: this.mode.value as Mode, publishAt: this.publishAt.value };
+  }
+
+  /**
+   * Puts work kept by snapshot() back. An edit stays on the version it started from, so if the
+   * entry changed meanwhile, saving meets the 409 and both versions are shown.
+   */
+  restore(snap: ComposerSnapshot): void {
+    if (snap.base) this.edit(snap.base, { quiet: true });
+    this.fill(snap.draft);
+    this.mode.value = snap.mode;
+    this.publishAt.value = snap.publishAt;
+    this.modeChanged();
+    say(this.out, 'Your unsaved entry is back, as it was when the session ended: check it and send it.', 'meta');
   }
 
   destroy(): void {

@@ -5,6 +5,7 @@ import { LivetickerError } from '../rest';
 import { openDesk } from '../desk';
 import type { DeskPresence } from '../desk';
 import { Composer } from './composer';
+import type { ComposerSnapshot } from './composer';
 import { EntryPanel } from './entries';
 import type { DeskEditorLike } from './entries';
 import { ModerationPanel } from './moderation';
@@ -17,6 +18,8 @@ export interface ConsoleOptions {
 }
 
 const TOKEN_KEY = 'liveticker.token';
+/** An entry being written when the session ended, kept in this tab until the next login. */
+const UNSAVED_KEY = 'liveticker.console.unsaved';
 
 type Tab = 'entries' | 'settings' | 'chat' | 'users';
 
@@ -35,15 +38,19 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
   // A session that ends while the desk is open (logout elsewhere, a ban, expiry) goes back to the login.
   const connect = (t: string | undefined): LivetickerClient => {
     const c = createClient({ url: opts.url, token: t });
-    if (t) c.on('sessionEnded', () => {
-      sessionStorage.removeItem(TOKEN_KEY);
-      showLogin('Your session ended: log in again.');
-    });
+    if (t) c.on('sessionEnded', sessionLost);
     return c;
   };
-  let client: LivetickerClient = connect(token);
   let me: User | undefined;
   let cleanup: Array<() => void> = [];
+  let composer: Composer | undefined;
+  /** The session ended (logout elsewhere, expiry, a ban): the unsaved entry is kept, then the login shown. */
+  const sessionLost = () => {
+    const snap = composer?.snapshot();
+    if (snap) sessionStorage.setItem(UNSAVED_KEY, JSON.stringify(snap));
+    sessionStorage.removeItem(TOKEN_KEY);
+    showLogin(snap ? 'Your session ended: log in again, and the entry you were writing comes back.' : 'Your session ended: log in again.');
+  };
   const app = el('div', { class: 'ltx' });
   root.replaceChildren(el('style', {}, CSS), app);
 
@@ -51,6 +58,7 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
     for (const c of cleanup) c();
     cleanup = [];
   };
+  let client: LivetickerClient = connect(token);
 
   function showLogin(message?: string): void {
     closeTicker();
@@ -192,13 +200,32 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
       presence.replaceChildren();
       if (tab === 'entries') {
         const upload = (file: File) => uploadMedia(opts.url, token, file);
-        const composer = new Composer(client, ticker, user, { upload, desk, saved: () => panel?.refresh() });
-        panel = new EntryPanel(client, ticker, (e) => composer.edit(e));
+        const writer = new Composer(client, ticker, user, { upload, desk, saved: () => panel?.refresh(), sessionLost });
+        composer = writer;
+        const kept = sessionStorage.getItem(UNSAVED_KEY);
+        if (kept) {
+          try {
+            const snap = JSON.parse(kept) as ComposerSnapshot;
+            if (snap.tickerId === ticker.id) {
+              writer.restore(snap);
+              sessionStorage.removeItem(UNSAVED_KEY);
+            }
+          } catch {
+            sessionStorage.removeItem(UNSAVED_KEY);
+          }
+        }
+        panel = new EntryPanel(client, ticker, (e) => writer.edit(e));
         const grid = el('div', { class: 'ltx-grid' });
         grid.append(composer.element, panel.element);
         main.replaceChildren(grid);
         if (desk) showPresence(desk.editors);
-        cleanup.push(() => composer.destroy(), () => panel?.destroy());
+        cleanup.push(
+          () => {
+            writer.destroy();
+            if (composer === writer) composer = undefined;
+          },
+          () => panel?.destroy(),
+        );
       } else if (tab === 'settings') {
         main.replaceChildren(
           settingsPanel(client, ticker, (t) => {

@@ -84,6 +84,13 @@ describe('image uploads (POST /media): type from the bytes, limits, variants wit
     const bombed = await upload(t.url, bomb, { type: 'image/png', name: 'bomb.png' });
     expect(bombed).toMatchObject({ status: 422, body: { error: { code: 'image_rejected' } } });
     expect(bombed.body.error.message).toContain('4000×4000');
+    // An animation counts every frame: more than 50 frames of 400×400 are over the 8 million pixels here.
+    const frames = await Promise.all(Array.from({ length: 80 }, (_, i) => sharp({ create: { width: 400, height: 400, channels: 3, background: { r: i % 2 ? 255 : 0, g: (i * 37) % 256, b: (i * 91) % 256 } } }).png().toBuffer()));
+    const reel = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    expect((await sharp(reel).metadata()).pages).toBeGreaterThan(50);
+    const reeled = await upload(t.url, reel, { type: 'image/gif', name: 'reel.gif' });
+    expect(reeled).toMatchObject({ status: 422, body: { error: { code: 'image_rejected', message: expect.stringContaining('frames of 400×400') } } });
+
     const broken = await upload(t.url, (await phonePhoto()).subarray(0, 600));
     expect(broken.status).toBe(422);
     const wrongField = await upload(t.url, await phonePhoto(), { field: 'picture' });
@@ -91,6 +98,11 @@ describe('image uploads (POST /media): type from the bytes, limits, variants wit
     const json = await raw(t.url, 'POST', '/media', { file: 'x' }, auth);
     expect(json.status).toBe(415);
     expect(files()).toEqual(before);
+    // A short animation of the same frames is taken, every frame kept.
+    const short = await sharp(frames.slice(0, 4), { join: { animated: true } }).gif().toBuffer();
+    const taken = await upload(t.url, short, { type: 'image/gif', name: 'short.gif' });
+    expect(taken.status).toBe(201);
+    expect((await sharp(Buffer.from(await (await fetch(taken.body.url)).arrayBuffer())).metadata()).pages).toBe((await sharp(short).metadata()).pages);
   });
 
   it('a body cut short (or a part in the wrong field cut short) is a 400, and the server goes on', async () => {

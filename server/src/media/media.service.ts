@@ -60,10 +60,14 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
   } catch {
     throw new AppError('image_rejected', 'the image cannot be read (damaged or incomplete)', { field: 'file' });
   }
-  const pixels = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
   if (!meta.width || !meta.height) throw new AppError('image_rejected', 'the image has no size', { field: 'file' });
+  // An animation is decoded frame by frame, every frame: a small file of many large frames is a bomb too.
+  const frameHeight = meta.pageHeight ?? meta.height;
+  const frames = type === 'image/gif' || type === 'image/webp' ? Math.max(1, meta.pages ?? 1) : 1;
+  const pixels = meta.width * frameHeight * frames;
   if (pixels > maxPixels) {
-    throw new AppError('image_rejected', `the image has ${meta.width}×${meta.height} pixels; at most ${maxPixels.toLocaleString('en')} are taken`, { field: 'file' });
+    const what = frames > 1 ? `the animation has ${frames} frames of ${meta.width}×${frameHeight} pixels (${pixels.toLocaleString('en')} in all)` : `the image has ${meta.width}×${meta.height} pixels`;
+    throw new AppError('image_rejected', `${what}; at most ${maxPixels.toLocaleString('en')} are taken`, { field: 'file' });
   }
   const id = randomBytes(12).toString('base64url');
   const ext = EXT[type];

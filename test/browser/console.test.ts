@@ -432,6 +432,14 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await waitFor(async () => (await page.locator('ul.users > li[data-id]').count()) === 1, 'one user found');
     await page.selectOption(`ul.users li[data-id="${someone.id}"] select[name=role]`, 'editor');
     await waitFor(async () => (await api.rest.get<{ items: Array<{ role: string }> }>('/users', { q: someone.email })).items[0]?.role === 'editor', 'the role changed');
+    // A ban is asked for inline first, then lifted again.
+    await page.click(`ul.users li[data-id="${someone.id}"] button[data-action=ban-user]`);
+    await page.click(`ul.users li[data-id="${someone.id}"] button[data-confirm=yes]`);
+    await page.waitForSelector(`ul.users li[data-id="${someone.id}"] button[data-action=unban]`);
+    expect((await api.rest.get<{ items: Array<{ bannedAt: string | null }> }>('/users', { q: someone.email })).items[0]!.bannedAt).not.toBeNull();
+    await page.click(`ul.users li[data-id="${someone.id}"] button[data-action=unban]`);
+    await page.waitForSelector(`ul.users li[data-id="${someone.id}"] button[data-action=ban-user]`);
+    expect((await api.rest.get<{ items: Array<{ bannedAt: string | null }> }>('/users', { q: someone.email })).items[0]!.bannedAt).toBeNull();
     await checkPhoneLayout(page, 'users');
     await shot(page, 'users');
     expect(new URL(page.url()).searchParams.get('tab')).toBe('users');

@@ -1,6 +1,6 @@
 import type { User } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
-import { button, clearErrors, el, errorText, field, say, showErrors, when } from './ui';
+import { button, clearErrors, confirming, el, errorText, field, say, showErrors, when } from './ui';
 
 const ROLES = ['reader', 'editor', 'moderator', 'admin'] as const;
 
@@ -64,7 +64,7 @@ export function usersPanel(client: LivetickerClient, me: User): HTMLElement {
       }
     };
     if (u.id !== me.id) {
-      tools.append(u.bannedAt ? button('Lift ban', { 'data-action': 'unban' }, patch({ banned: false }, `${u.displayName} may log in again.`)) : button('Ban', { 'data-action': 'ban-user', class: 'danger' }, patch({ banned: true }, `${u.displayName} is banned.`)));
+      tools.append(u.bannedAt ? button('Lift ban', { 'data-action': 'unban' }, patch({ banned: false }, `${u.displayName} may log in again.`)) : confirming('Ban', `Ban ${u.displayName}? Their sessions end at once.`, { 'data-action': 'ban-user' }, patch({ banned: true }, `${u.displayName} is banned.`), out));
       if (u.mutedUntil && Date.parse(u.mutedUntil) > Date.now()) tools.append(button('End mute', { 'data-action': 'unmute' }, patch({ mutedUntil: null }, `${u.displayName} may write again.`)));
     }
     li.append(tools);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -70,6 +71,16 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect({ where, problems }).toEqual({ where, problems: [] });
   }
 
+  /** axe-core over the console as it stands: no serious or critical violation (run through the debugger protocol, so the page's CSP stays as it is). */
+  async function checkA11y(page: Page, where: string): Promise<void> {
+    await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const result = (await page.evaluate(() => (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe.run(document, { resultTypes: ['violations'] }))) as {
+      violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown }> }>;
+    };
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect({ where, bad: bad.map((v) => `${v.id}: ${v.help} ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`) }).toEqual({ where, bad: [] });
+  }
+
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `console-${name}-${width}.png`), fullPage: true });
 
   it('an editor logs in, writes with formatting, sees the preview drawn by the widget, and publishes with Ctrl+Enter', async () => {
@@ -98,6 +109,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect(await page.evaluate(() => document.querySelector('[data-testid=preview]')!.shadowRoot!.querySelector('.lt-body')!.innerHTML)).toBe('<p>The <strong>turnout</strong> is 71 per cent.</p><ul><li><p>North: 74</p></li></ul>');
     await checkPhoneLayout(page, 'writing');
     await shot(page, 'write');
+    await checkA11y(page, 'writing');
     const html = await page.evaluate(() => document.querySelector('.ltx-editor')!.innerHTML);
     await page.keyboard.press('Control+Enter');
     await page.waitForSelector('text=Published.');
@@ -266,6 +278,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect(await a.locator('.ltx-merge tr[data-merge-field=body]').textContent()).toContain('Anna adds a sentence.');
     await checkPhoneLayout(a, 'merge');
     await shot(a, 'merge');
+    await checkA11y(a, 'merge');
     // Nothing was overwritten meanwhile.
     expect((await raw(t.url, 'GET', `/tickers/merge-${tag}/entries/${created.id}`)).body).toMatchObject({ title: 'Ben’s better title', body: '<p>Old text.</p>', version: 2 });
     // Preset by who changed what: Ben's title (only he changed it), Anna's text (only she did).
@@ -339,6 +352,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await page.waitForSelector('ul.log li[data-action="message.delete"]');
     await page.waitForSelector('ul.log li[data-action="message.edit"]');
     await shot(page, 'moderation-log');
+    await checkA11y(page, 'moderation');
     // A moderator runs the room's settings (not the ticker's): slow mode from the Settings tab.
     await page.click('button[data-tab=settings]');
     await page.waitForFunction(() => (document.querySelector('input[name="chat.slowModeSeconds"]') as HTMLInputElement | null)?.value === '0');
@@ -393,6 +407,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect((await api.rest.get<{ slowModeSeconds: number }>(`/tickers/set-${tag}/chat-settings`)).slowModeSeconds).toBe(0);
     await checkPhoneLayout(page, 'settings');
     await shot(page, 'settings');
+    await checkA11y(page, 'settings');
     await page.fill('input[name=coverageEnd]', '2026-11-04T08:00');
     await page.fill('input[name=title]', 'Settings, renamed');
     await page.selectOption('select[name=status]', 'live');
@@ -442,6 +457,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect((await api.rest.get<{ items: Array<{ bannedAt: string | null }> }>('/users', { q: someone.email })).items[0]!.bannedAt).toBeNull();
     await checkPhoneLayout(page, 'users');
     await shot(page, 'users');
+    await checkA11y(page, 'users');
     expect(new URL(page.url()).searchParams.get('tab')).toBe('users');
   });
 });

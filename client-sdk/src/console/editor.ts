@@ -97,8 +97,8 @@ export function richText(opts: RichTextOptions): RichText {
     { label: 'B', name: 'Bold', mark: 'bold', run: () => editor.chain().focus().toggleBold().run() },
     { label: 'I', name: 'Italic', mark: 'italic', run: () => editor.chain().focus().toggleItalic().run() },
     { label: 'Link', name: 'Link', mark: 'link', run: () => linkForm() },
-    { label: '• List', name: 'Bulleted list', mark: 'bulletList', run: () => editor.chain().focus().toggleBulletList().run() },
-    { label: '1. List', name: 'Numbered list', mark: 'orderedList', run: () => editor.chain().focus().toggleOrderedList().run() },
+    { label: '• List', name: 'List, bulleted', mark: 'bulletList', run: () => editor.chain().focus().toggleBulletList().run() },
+    { label: '1. List', name: '1. List, numbered', mark: 'orderedList', run: () => editor.chain().focus().toggleOrderedList().run() },
     { label: '“ Quote', name: 'Quote', mark: 'blockquote', run: () => editor.chain().focus().toggleBlockquote().run() },
   ];
   const buttons = tools.map((t) => {

@@ -45,7 +45,7 @@ export const TICKER_CSS = `${BASE_CSS}
 .lt-time{font:700 .85rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-accent,#c00018);white-space:nowrap}
 .lt-time a{color:inherit;text-decoration:none}.lt-time a:hover,.lt-time a:focus{text-decoration:underline}
 .lt-time small{display:block;font-weight:400;color:var(--lt-muted,#595959)}
-.lt-updated{display:block;font:400 .75rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-muted,#595959)}
+.lt-updated{display:block;font:400 .75rem var(--lt-head-font,system-ui,sans-serif);color:var(--lt-muted,#595959);white-space:normal}
 .lt-entry h3{font:700 1.05rem/1.3 var(--lt-head-font,system-ui,sans-serif);margin:0 0 .25rem;text-transform:none;letter-spacing:normal}
 .lt-entry.key-event h3::before{content:'⚡ '}
 .lt-entry blockquote{margin:0;font-style:italic;border-left:3px solid var(--lt-accent,#c00018);padding-left:.75rem}

@@ -82,6 +82,29 @@ describe('the newsroom console (CLI)', () => {
     expect((await run('post', 'derby')).stderr).toBe('liveticker: post needs a text (or --template)\n');
   });
 
+  it('keeps drafts, schedules entries (ISO or +minutes), lists both and publishes a draft', async () => {
+    await raw(t.url, 'POST', '/tickers', { id: 'plans', title: 'Plans', status: 'live' }, { authorization: `Bearer ${OPS_KEY}` });
+    const draft = await run('post', 'plans', 'Not yet', '--draft');
+    expect(draft.stdout).toMatch(/^saved draft (\S+)\n$/);
+    const draftId = /^saved draft (\S+)/.exec(draft.stdout)![1];
+    const at = new Date(Date.now() + 3600_000).toISOString();
+    expect((await run('post', 'plans', 'At eight', '--at', at)).stdout).toMatch(new RegExp(`^scheduled \\S+ for ${at.replace(/\./g, '\\.')}\\n$`));
+    const rel = await run('post', 'plans', 'In a quarter of an hour', '--at', '+15');
+    expect(rel.stdout).toMatch(/^scheduled \S+ for /);
+    // Readers see none of them; the desk lists them.
+    expect((await raw(t.url, 'GET', '/tickers/plans/entries')).body.items).toEqual([]);
+    expect((await run('entries', 'plans', '--drafts')).stdout).toContain(`${draftId}  v1 [draft]`);
+    const planned = (await run('entries', 'plans', '--scheduled')).stdout;
+    expect(planned).toContain(`scheduled ${at}`);
+    expect(planned).toContain('In a quarter of an hour');
+    expect((await run('publish', 'plans', draftId)).stdout).toBe(`published ${draftId}\n`);
+    expect((await raw(t.url, 'GET', '/tickers/plans/entries')).body.items.map((e: { body: string }) => e.body)).toEqual(['<p>Not yet</p>']);
+    expect((await run('entries', 'plans', '--search', 'not YET')).stdout).toContain(draftId);
+    // Mistakes are named.
+    expect((await run('post', 'plans', 'x', '--at', 'tonight')).stderr).toBe('liveticker: --at takes an ISO time (2026-11-03T20:00:00Z) or +minutes (+15), not "tonight"\n');
+    expect((await run('post', 'plans', 'x', '--draft', '--at', '+5')).stderr).toBe('liveticker: a post is a --draft or scheduled --at a time, not both\n');
+  });
+
   it('says what went wrong, with the error code, and exits 1', async () => {
     const missing = await run('post', 'nope', 'text');
     expect(missing.status).toBe(1);

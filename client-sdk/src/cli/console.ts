@@ -35,7 +35,8 @@ function plain(html: string): string {
 
 function line(e: Entry): string {
   const time = new Date(e.publishedAt).toISOString().slice(11, 16);
-  const flags = [e.pinned ? 'pinned' : '', e.kind !== 'text' ? e.kind : ''].filter(Boolean).join(',');
+  const plan = e.status === 'scheduled' && e.publishAt ? `scheduled ${e.publishAt}` : e.status === 'draft' ? 'draft' : '';
+  const flags = [plan, e.pinned ? 'pinned' : '', e.kind !== 'text' ? e.kind : ''].filter(Boolean).join(',');
   return `${time}  ${e.id}  v${e.version}${flags ? ` [${flags}]` : ''}  ${e.title ? `${e.title} — ` : ''}${plain(e.body).slice(0, 120)}`;
 }
 
@@ -84,8 +85,12 @@ program
   .description('list entries')
   .option('--order <order>', 'newest | oldest', 'newest')
   .option('--limit <n>', 'how many', '20')
-  .action(async (ticker: string, o: { order: string; limit: string }) => {
-    const list = await rest().get<EntryList>(`/tickers/${ticker}/entries`, { order: o.order, limit: o.limit });
+  .option('--drafts', 'the drafts instead (editors)')
+  .option('--scheduled', 'the scheduled entries instead, with their times (editors)')
+  .option('--search <text>', 'only entries whose title or text contains this')
+  .action(async (ticker: string, o: { order: string; limit: string; drafts?: boolean; scheduled?: boolean; search?: string }) => {
+    const status = o.drafts ? 'draft' : o.scheduled ? 'scheduled' : undefined;
+    const list = await rest().get<EntryList>(`/tickers/${ticker}/entries`, { order: o.order, limit: o.limit, status, q: o.search });
     for (const e of list.pinned) out(line(e));
     for (const e of list.items) out(line(e));
   });
@@ -158,6 +163,8 @@ program
   .option('--credit-url <url>', 'where the credit links to')
   .option('--teaser-url <url>', 'a related article')
   .option('--teaser-title <title>', "the related article's title")
+  .option('--draft', 'keep it as a draft, unseen by readers (publish it later with `publish`)')
+  .option('--at <time>', 'schedule it: an ISO time (2026-11-03T20:00:00Z) or +N minutes (+15)')
   .action(
     async (
       ticker: string,
@@ -175,8 +182,12 @@ program
         creditUrl?: string;
         teaserUrl?: string;
         teaserTitle?: string;
+        draft?: boolean;
+        at?: string;
       },
     ) => {
+      if (o.draft && o.at) throw new Error('a post is a --draft or scheduled --at a time, not both');
+      const publishAt = o.at === undefined ? undefined : whenFrom(o.at);
       if (Boolean(o.teaserUrl) !== Boolean(o.teaserTitle)) throw new Error('a teaser needs both --teaser-url and --teaser-title');
       if (text.length === 0 && !o.template) throw new Error('post needs a text (or --template)');
       const template = o.template ? await findTemplate(ticker, o.template) : undefined;
@@ -190,10 +201,25 @@ program
           ? { image: { url: picture.url, width: 'width' in picture ? picture.width : undefined, height: 'height' in picture ? picture.height : undefined, caption: o.caption, credit: o.credit, creditUrl: o.creditUrl } }
           : {}),
         ...(o.teaserUrl ? { teaser: { url: o.teaserUrl, title: o.teaserTitle } } : {}),
+        ...(o.draft ? { status: 'draft' } : {}),
+        ...(publishAt ? { status: 'scheduled', publishAt } : {}),
       });
-      out(`posted ${e.id}`);
+      out(e.status === 'draft' ? `saved draft ${e.id}` : e.status === 'scheduled' ? `scheduled ${e.id} for ${e.publishAt}` : `posted ${e.id}`);
     },
   );
+
+/** `--at`: an ISO time, or `+N` minutes from now. */
+function whenFrom(at: string): string {
+  const rel = /^\+(\d{1,6})$/.exec(at.trim());
+  const t = rel ? Date.now() + Number(rel[1]) * 60_000 : Date.parse(at);
+  if (Number.isNaN(t)) throw new Error(`--at takes an ISO time (2026-11-03T20:00:00Z) or +minutes (+15), not "${at}"`);
+  return new Date(t).toISOString();
+}
+
+program
+  .command('publish <ticker> <entryId>')
+  .description('publish a draft or a scheduled entry now')
+  .action(async (ticker: string, id: string) => out(`published ${(await edit(ticker, id, { status: 'published' })).id}`));
 
 /** Edits with the version it just read, so a concurrent edit is a clear conflict, not a lost update. */
 async function edit(ticker: string, id: string, change: Record<string, unknown>): Promise<Entry> {

@@ -195,6 +195,38 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect(served.headers.get('content-type')).toBe('image/jpeg');
   });
 
+  it('a picture dropped on the form or pasted into the text is uploaded too', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: `drop-${tag}`, title: 'Drops', status: 'live' });
+    const editor = await makeUser(t.url, 'editor');
+    const page = await desk(editor.token, `?ticker=drop-${tag}`);
+    await page.waitForSelector('.ltx-editor');
+    const png = (await sharp({ create: { width: 300, height: 200, channels: 3, background: '#36c' } }).png().toBuffer()).toString('base64');
+    const gif = (await sharp({ create: { width: 120, height: 90, channels: 3, background: '#c63' } }).gif().toBuffer()).toString('base64');
+    const transfer = (b64: string, name: string, type: string) =>
+      page.evaluateHandle(
+        ([data, n, ty]) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], n, { type: ty }));
+          return dt;
+        },
+        [b64, name, type] as const,
+      );
+    await page.dispatchEvent('.ltx-drop', 'drop', { dataTransfer: await transfer(png, 'dropped.png', 'image/png') });
+    await page.waitForSelector('text=Picture uploaded (300 × 200).');
+    // A picture alone on the clipboard, pasted into the text, becomes the entry's picture.
+    await page.click('.ltx-editor');
+    await page.evaluate(async (dt) => {
+      document.querySelector('.ltx-editor')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt as unknown as DataTransfer, bubbles: true, cancelable: true }));
+    }, await transfer(gif, 'pasted.gif', 'image/gif'));
+    await page.waitForSelector('text=Picture uploaded (120 × 90).');
+    await page.fill('input[name=caption]', 'Pasted');
+    await page.click('button[data-action=submit]');
+    await page.waitForSelector('text=Published.');
+    const [entry] = (await raw(t.url, 'GET', `/tickers/drop-${tag}/entries`)).body.items;
+    expect(entry.image).toMatchObject({ caption: 'Pasted', width: 120, height: 90, url: expect.stringMatching(/\.gif$/) });
+  });
+
   it('a scheduled entry waits unseen and appears for a reader at its time; a draft is saved and published from its list', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `plan-${tag}`, title: 'Plans', status: 'live' });

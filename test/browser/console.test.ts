@@ -296,6 +296,9 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     // Ben sees, live, that Anna is editing this entry.
     await b.waitForSelector(`li[data-id="${created.id}"] .ltx-badge.editing:has-text("Anna M ${tag} is editing")`);
     await b.click(`li[data-id="${created.id}"] button[data-action=edit]`);
+    // Both have it open now: each form says so.
+    await b.waitForSelector(`[data-testid=also-editing]:has-text("Anna M ${tag} has this entry open too")`);
+    await a.waitForSelector(`[data-testid=also-editing]:has-text("Ben M ${tag} has this entry open too")`);
     await b.fill('input[name=title]', 'Ben’s better title');
     await b.click('button[data-action=submit]');
     await b.waitForSelector('text=Saved.');

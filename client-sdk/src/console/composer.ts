@@ -93,6 +93,9 @@ export class Composer {
   private readonly cancel = el('button', { type: 'button', 'data-action': 'cancel', hidden: '' }, 'Stop editing');
   private readonly publishNow = el('button', { type: 'button', 'data-action': 'publish-now', hidden: '' }, 'Publish now');
   private readonly out = el('p', { role: 'status', 'aria-live': 'polite' });
+  /** Who else has the entry open here, said beside the form (their save and mine would meet). */
+  private readonly others = el('p', { class: 'ltx-badge editing', 'data-testid': 'also-editing', hidden: '' });
+  private editors: Array<{ id: string; displayName: string; editing: string | null }> = [];
   private readonly merge = el('div', { class: 'ltx-merge', hidden: '', role: 'region', 'aria-label': 'Changed by someone else' });
   private readonly preview = el('div', { class: 'ltx-preview', 'data-testid': 'preview' });
   private readonly previewRoot: ShadowRoot;
@@ -188,7 +191,7 @@ export class Composer {
     this.publishNow.addEventListener('click', () => void this.save('now'));
     this.cancel.addEventListener('click', () => this.reset());
 
-    form.append(this.heading, top, field('Headline', this.title, 'title'), textLabel, this.drop, this.imageFields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, 'Preview'), this.preview);
+    form.append(this.heading, this.others, top, field('Headline', this.title, 'title'), textLabel, this.drop, this.imageFields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, 'Preview'), this.preview);
     for (const input of [this.kind, this.title, this.caption, this.credit, this.creditUrl, this.teaserUrl, this.teaserTitle, this.pinned]) {
       input.addEventListener('input', () => this.queuePreview());
       input.addEventListener('change', () => this.queuePreview());
@@ -369,6 +372,19 @@ export class Composer {
     this.previewRoot.replaceChildren(el('style', {}, TICKER_CSS), box);
   }
 
+  /** The other editors at the desk (presence): says who else has this entry open. */
+  setEditors(editors: Array<{ id: string; displayName: string; editing: string | null }>): void {
+    this.editors = editors;
+    this.showOthers();
+  }
+
+  private showOthers(): void {
+    const id = this.editing?.id;
+    const who = id ? this.editors.filter((x) => x.editing === id).map((x) => x.displayName) : [];
+    this.others.hidden = who.length === 0;
+    this.others.textContent = who.length ? `${who.join(', ')} ${who.length > 1 ? 'have' : 'has'} this entry open too` : '';
+  }
+
   /** Opens an entry to edit (from the list, a draft or a restored version). */
   edit(entry: Entry, opts: { quiet?: boolean } = {}): void {
     if (!opts.quiet && this.dirty() && this.pendingSwitch !== entry.id) {
@@ -391,6 +407,7 @@ export class Composer {
     this.modeChanged();
     this.cancel.hidden = false;
     this.opts.desk?.editing(entry.id);
+    this.showOthers();
     if (opts.quiet) return;
     say(this.out, '', 'meta');
     this.rich.focus();
@@ -417,6 +434,7 @@ export class Composer {
     this.merge.hidden = true;
     this.submit.hidden = false;
     this.heading.textContent = 'New entry';
+    this.others.hidden = true;
     this.fill({ kind: 'text', title: null, body: '', image: null, teaser: null, pinned: false });
     this.bodyBase = '';
     this.mode.value = 'now';

@@ -191,6 +191,7 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
         const others = editors.filter((x) => x.id !== user.id);
         presence.replaceChildren(...(others.length ? [el('span', {}, 'Also here: '), ...others.map((x) => el('span', { class: 'who', 'data-user': x.id }, x.displayName))] : []));
         panel?.setEditors(others);
+        composer?.setEditors(others);
       };
       if (desk) {
         desk.on('change', showPresence);

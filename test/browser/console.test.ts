@@ -132,6 +132,13 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await page.waitForSelector(`text=Template “Turnout ${tag}” saved.`);
     const templates = (await raw(t.url, 'GET', `/tickers/write-${tag}/templates`, undefined, { authorization: `Bearer ${editor.token}` })).body.items;
     expect(templates.find((x: { name: string }) => x.name === `Turnout ${tag}`)).toMatchObject({ kind: 'key-event', title: 'Turnout update', tickerId: `write-${tag}` });
+    // Listed under Settings, and deleted from there (asked inline).
+    const saved = templates.find((x: { name: string }) => x.name === `Turnout ${tag}`);
+    await page.click('button[data-tab=settings]');
+    await page.click(`ul.templates li[data-id="${saved.id}"] button[data-action=delete-template]`);
+    await page.click(`ul.templates li[data-id="${saved.id}"] button[data-confirm=yes]`);
+    await page.waitForSelector(`text=Template “Turnout ${tag}” deleted.`);
+    expect((await raw(t.url, 'GET', `/tickers/write-${tag}/templates`, undefined, { authorization: `Bearer ${editor.token}` })).body.items.map((x: { name: string }) => x.name)).not.toContain(`Turnout ${tag}`);
   });
 
   it('pasted Word or web HTML arrives clean: no styles, scripts or handlers, links kept', async () => {

@@ -1,7 +1,7 @@
-import type { ChatSettings, Ticker } from '@liveticker/schemas';
+import type { ChatSettings, EntryTemplate, Ticker } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
-import { clearErrors, el, field, fromLocalInput, say, showErrors, toLocalInput } from './ui';
+import { clearErrors, confirming, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput, when } from './ui';
 
 /** A number field's value: the number, or what was typed (so the server names the field). */
 const num = (input: HTMLInputElement): unknown => (input.value.trim() !== '' && Number.isFinite(Number(input.value)) ? Number(input.value) : input.value);
@@ -147,5 +147,41 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
       save.disabled = false;
     }
   });
-  return form;
+  if (opts.chatOnly) return form;
+  const box = el('div');
+  box.append(form, templatesList(client, ticker));
+  return box;
+}
+
+/** The templates the desk of this ticker uses (its own and the newsroom's): who made them, and delete. */
+function templatesList(client: LivetickerClient, ticker: Ticker): HTMLElement {
+  const section = el('section', { class: 'ltx-templates', 'aria-label': 'Templates' });
+  const list = el('ul', { class: 'ltx-log templates' });
+  const out = el('p', { role: 'status', 'aria-live': 'polite' });
+  section.append(el('h2', {}, 'Templates'), el('p', { class: 'meta' }, 'New ones are made from the entry form (“Save as template…”).'), out, list);
+  const load = async () => {
+    try {
+      const got = await client.rest.get<{ items: EntryTemplate[] }>(`/tickers/${ticker.id}/templates`);
+      list.replaceChildren(
+        ...got.items.map((tpl) => {
+          const li = el('li', { 'data-id': tpl.id });
+          li.append(
+            el('strong', {}, tpl.name),
+            el('span', { class: 'meta' }, ` · ${tpl.kind} · ${tpl.tickerId ? 'this ticker' : 'every ticker'} · ${tpl.createdBy.displayName}, ${when(tpl.updatedAt)} `),
+            confirming('Delete', `Delete the template “${tpl.name}”${tpl.tickerId ? '' : ' for every ticker'}?`, { 'data-action': 'delete-template' }, async () => {
+              await client.rest.delete(`/templates/${tpl.id}`);
+              say(out, `Template “${tpl.name}” deleted.`);
+              await load();
+            }, out),
+          );
+          return li;
+        }),
+      );
+      if (!got.items.length) list.replaceChildren(el('li', { class: 'meta' }, 'No templates.'));
+    } catch (err) {
+      say(out, errorText(err), 'err');
+    }
+  };
+  void load();
+  return section;
 }

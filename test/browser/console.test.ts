@@ -197,7 +197,8 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect(entry.image).toMatchObject({ caption: 'Queues outside the town hall', credit: 'Photo: Desk', creditUrl: 'https://example.org/photos', url: expect.stringMatching(/\/media\//) });
     // The size the widget reserves: the stored picture's own, in the photo's proportions.
     expect(entry.image.width / entry.image.height).toBeCloseTo(1600 / 900, 2);
-    expect(await page.locator(`ul.entries li[data-id="${entry.id}"] img`).count()).toBe(1);
+    // …and the list shows it, once the entry arrives on the stream.
+    await page.waitForSelector(`ul.entries li[data-id="${entry.id}"] img`);
     const served = await fetch(entry.image.url);
     expect(served.headers.get('content-type')).toBe('image/jpeg');
   });

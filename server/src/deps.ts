@@ -64,6 +64,44 @@ export interface DepsOptions {
  */
 export const LIMITS_REDIS_OPTIONS: RedisOptions = { commandTimeout: 100, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
 
+/** How long a starting node waits for Redis before it goes on without it, ms. */
+const REDIS_START_WAIT_MS = 3000;
+
+/**
+ * Connects, but a node whose Redis is away (an outage during a deploy, a restart in the wrong
+ * order) still starts: the database is the truth, the clients keep reconnecting in the
+ * background, and the bus resubscribes and heals the streams once Redis answers.
+ */
+async function connectOrCarryOn(clients: Redis[], log: Logger, url: string): Promise<void> {
+  const attempts = clients.map((c) => c.connect());
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), REDIS_START_WAIT_MS);
+  });
+  try {
+    const outcome = await Promise.race([Promise.all(attempts).then(() => 'ready' as const), waited]);
+    if (outcome === 'ready') return;
+    log.warn({ redis: redactUrl(url) }, 'redis is slow to answer: starting without it; it is used as soon as it connects');
+  } catch (err) {
+    log.warn({ err, redis: redactUrl(url) }, 'redis is not reachable: starting on the database alone; it is used again as soon as it is back');
+  } finally {
+    clearTimeout(timer);
+    // The clients reconnect by themselves; a first attempt that failed is not an error to report twice.
+    for (const a of attempts) a.catch(() => undefined);
+  }
+}
+
+/** A Redis URL without its password, for the log. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis';
+  }
+}
+
 function redisClient(url: string, logger: Logger, role: string, extra: RedisOptions = {}): Redis {
   return reportErrors(new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: `liveticker-${role}`, ...extra }), logger, role);
 }
@@ -140,7 +178,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
         sub.disconnect();
         limits.disconnect();
       });
-      await Promise.all([main.connect(), sub.connect(), limits.connect()]);
+      await connectOrCarryOn([main, sub, limits], log, config.redisUrl);
       redis = { main, sub, limits };
       bus = new RedisBus(nodeId, main, sub, config.redisPrefix, log);
       presence = new RedisPresence(main, config.redisPrefix);

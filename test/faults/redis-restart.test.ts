@@ -63,3 +63,40 @@ describe('Redis killed and restarted mid-stream', () => {
     );
   });
 });
+
+describe('nodes started while their Redis is away', () => {
+  it('start and serve their own readers live, then join each other once Redis is back', async () => {
+    const redis = await OwnRedis.start();
+    await redis.kill();
+    const db = await createTestDatabase('postgres');
+    const nodes: TestNode[] = [];
+    const clients: LivetickerClient[] = [];
+    try {
+      // Before: "failed to start: Connection is closed" — a node could not come back during an outage.
+      nodes.push(await startNode({ databaseUrl: db.url, redisUrl: redis.url }), await startNode({ databaseUrl: db.url, redisUrl: redis.url }));
+      const [a, b] = nodes as [TestNode, TestNode];
+      expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
+      await opsApi(a.url).createTicker({ id: 'cold', title: 'Cold start', status: 'live' });
+      const view = (node: TestNode) => {
+        const c = createClient({ url: node.url });
+        clients.push(c);
+        return c.ticker('cold');
+      };
+      const [onA, onB] = [view(a), view(b)];
+      await Promise.all([onA.ready, onB.ready]);
+      const first = await opsApi(a.url).post('cold', { body: '<p>without Redis</p>' });
+      await waitFor(() => onA.entries.some((e) => e.id === first.id), "the node's own reader, live without Redis");
+      await redis.start();
+      // The other node's reader is healed from the database once Redis answers…
+      await waitFor(() => onB.entries.some((e) => e.id === first.id), 'the other node caught up when Redis came', 20_000);
+      // …and from then on changes cross between the nodes live.
+      const second = await opsApi(a.url).post('cold', { body: '<p>with Redis</p>' });
+      await waitFor(() => onB.entries.some((e) => e.id === second.id), 'live across the nodes');
+    } finally {
+      for (const c of clients) c.close();
+      for (const n of nodes) await n.close();
+      await redis.kill();
+      await db.drop();
+    }
+  }, 60_000);
+});

@@ -34,6 +34,12 @@ export class RedisBus implements Bus {
     this.sub.on('message', this.onMessage);
     this.sub.on('close', this.onClose);
     this.sub.on('ready', this.onReady);
+    if (this.sub.status !== 'ready') {
+      // Started while Redis is away: subscribed (and caught up) when it first answers.
+      this.down = true;
+      this.connectedBefore = true;
+      return;
+    }
     await this.sub.subscribe(this.controlChannel);
     this.connectedBefore = true;
   }
@@ -83,6 +89,8 @@ export class RedisBus implements Bus {
   async subscribe(stream: string): Promise<void> {
     const channel = this.channel(stream);
     this.channels.add(channel);
+    // While Redis is away the channel is only remembered: the resubscribe on its return takes it.
+    if (this.down) return;
     await this.sub.subscribe(channel);
   }
 

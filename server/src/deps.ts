@@ -72,7 +72,7 @@ const REDIS_START_WAIT_MS = 3000;
  * order) still starts: the database is the truth, the clients keep reconnecting in the
  * background, and the bus resubscribes and heals the streams once Redis answers.
  */
-async function connectOrCarryOn(clients: Redis[], log: Logger, url: string): Promise<void> {
+async function connectOrCarryOn(clients: Array<{ connect(): Promise<void> }>, log: Logger, url: string): Promise<void> {
   const attempts = clients.map((c) => c.connect());
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'late'>((resolve) => {
@@ -93,6 +93,7 @@ async function connectOrCarryOn(clients: Redis[], log: Logger, url: string): Pro
 
 /** A Redis URL without its password, for the log. */
 function redactUrl(url: string): string {
+  if (url.includes(',')) return url;
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -163,7 +164,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
         main.disconnect();
         limits.disconnect();
       });
-      await Promise.all([main.connect(), limits.connect()]);
+      await connectOrCarryOn([main, limits], log, config.redisCluster.map((n) => `redis://${n.host}:${n.port}`).join(','));
       redis = { main, limits };
       bus = sharded;
       presence = new RedisPresence(main, config.redisPrefix);

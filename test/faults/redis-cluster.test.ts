@@ -251,3 +251,41 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
     await waitFor(() => bodies(lateView).includes('<p>for the late reader</p>'), 'the late reader has the new entry');
   }, 90_000);
 });
+
+describe('nodes started while every master of their Redis Cluster is away', () => {
+  it('start, serve their own readers, and deliver across nodes once the cluster is back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-rcluster-cold-'));
+    const cluster = await OwnRedisCluster.start(dir);
+    await cluster.stop();
+    const db = await createTestDatabase('postgres');
+    const nodes: ServerProcess[] = [];
+    const clients: LivetickerClient[] = [];
+    try {
+      const env = { DATABASE_URL: db.url, REDIS_CLUSTER_NODES: cluster.nodes, REDIS_PREFIX: randomPrefix(), SCRYPT_LOG_N: '10', SHUTDOWN_TIMEOUT_MS: '3000', HEAL_INTERVAL_MS: '0' };
+      // Before: the node exited at start ("failed to start"), so none could come back during an outage.
+      nodes.push(await ServerProcess.start(env), await ServerProcess.start(env));
+      expect((await once(nodes[0]!.url, 'POST', '/api/v1/tickers', { id: 'cold', title: 'Cold cluster', status: 'live' }, { authorization: `Bearer ${OPS}` })).status).toBe(201);
+      const views = nodes.map((n, i) => {
+        const c = createClient({ url: n.url, reconnectDelayMaxMs: 500, readerId: `cold-${i}-abcdef` });
+        clients.push(c);
+        return c.ticker('cold', { order: 'oldest' });
+      });
+      await Promise.all(views.map((v) => v.ready));
+      const post = (node: ServerProcess, body: string) => once(node.url, 'POST', '/api/v1/tickers/cold/entries', { body }, { authorization: `Bearer ${OPS}` });
+      expect((await post(nodes[0]!, '<p>no cluster</p>')).status).toBe(201);
+      await waitFor(() => views[0]!.entries.some((e) => e.body === '<p>no cluster</p>'), "the node's own reader, without Redis");
+      for (const port of cluster.ports) await cluster.restart(port);
+      await cluster.waitOk();
+      // The other node heals from the database once the cluster answers, then changes cross live.
+      await waitFor(() => views[1]!.entries.some((e) => e.body === '<p>no cluster</p>'), 'the other node caught up', 30_000);
+      expect((await post(nodes[0]!, '<p>cluster back</p>')).status).toBe(201);
+      await waitFor(() => views[1]!.entries.some((e) => e.body === '<p>cluster back</p>'), 'live across the nodes', 30_000);
+    } finally {
+      for (const c of clients) c.close();
+      for (const n of nodes) await n.stop();
+      await cluster.stop();
+      await db.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

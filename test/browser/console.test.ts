@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SHOTS, launchBrowser } from '../helpers/browser';
-import { setup } from '../helpers/server';
+import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { opsApi, raw } from '../helpers/api';
@@ -427,6 +427,22 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await page.click('button[data-action=submit]');
     await page.waitForSelector('text=Published.');
     expect((await raw(t.url, 'GET', `/tickers/lost-${tag}/entries`)).body.items.map((e: { title: string }) => e.title)).toEqual(['Half-written']);
+  });
+
+  it('a fresh install is entered with the ops key; a wrong key or a reader account is refused', async () => {
+    const page = await desk(undefined);
+    await page.click('text=With an API token');
+    await page.fill('input[name=token]', 'not-the-key-0123456789');
+    await page.click('button[type=submit].primary');
+    await page.waitForSelector('.ltx-login p.err');
+    await page.fill('input[name=token]', OPS_KEY);
+    await page.click('button[type=submit].primary');
+    await page.waitForSelector('.ltx-top .me:has-text("Newsroom (ops key) (admin)")');
+    // An admin's desk: the Users tab (or, with no ticker yet, the users page itself).
+    await page.waitForSelector('button[data-tab=users], .ltx-users-page');
+    const reader = await makeUser(t.url, 'reader', `Just a reader ${tag}`);
+    const other = await desk(reader.token);
+    await other.waitForSelector('text=is a reader account');
   });
 
   it('settings name a refused value beside its field, change nothing, then save', async () => {

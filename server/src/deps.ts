@@ -72,7 +72,8 @@ const REDIS_START_WAIT_MS = 3000;
  * order) still starts: the database is the truth, the clients keep reconnecting in the
  * background, and the bus resubscribes and heals the streams once Redis answers.
  */
-async function connectOrCarryOn(clients: Array<{ connect(): Promise<void> }>, log: Logger, url: string): Promise<void> {
+/** `where`: what the log names (no password in it). */
+async function connectOrCarryOn(clients: Array<{ connect(): Promise<void> }>, log: Logger, where: string): Promise<void> {
   const attempts = clients.map((c) => c.connect());
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'late'>((resolve) => {
@@ -81,9 +82,9 @@ async function connectOrCarryOn(clients: Array<{ connect(): Promise<void> }>, lo
   try {
     const outcome = await Promise.race([Promise.all(attempts).then(() => 'ready' as const), waited]);
     if (outcome === 'ready') return;
-    log.warn({ redis: redactUrl(url) }, 'redis is slow to answer: starting without it; it is used as soon as it connects');
+    log.warn({ redis: where }, 'redis is slow to answer: starting without it; it is used as soon as it connects');
   } catch (err) {
-    log.warn({ err, redis: redactUrl(url) }, 'redis is not reachable: starting on the database alone; it is used again as soon as it is back');
+    log.warn({ err, redis: where }, 'redis is not reachable: starting on the database alone; it is used again as soon as it is back');
   } finally {
     clearTimeout(timer);
     // The clients reconnect by themselves; a first attempt that failed is not an error to report twice.
@@ -93,7 +94,6 @@ async function connectOrCarryOn(clients: Array<{ connect(): Promise<void> }>, lo
 
 /** A Redis URL without its password, for the log. */
 function redactUrl(url: string): string {
-  if (url.includes(',')) return url;
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -164,7 +164,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
         main.disconnect();
         limits.disconnect();
       });
-      await connectOrCarryOn([main, limits], log, config.redisCluster.map((n) => `redis://${n.host}:${n.port}`).join(','));
+      await connectOrCarryOn([main, limits], log, config.redisCluster.map((n) => `${n.host}:${n.port}`).join(','));
       redis = { main, limits };
       bus = sharded;
       presence = new RedisPresence(main, config.redisPrefix);
@@ -179,7 +179,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
         sub.disconnect();
         limits.disconnect();
       });
-      await connectOrCarryOn([main, sub, limits], log, config.redisUrl);
+      await connectOrCarryOn([main, sub, limits], log, redactUrl(config.redisUrl));
       redis = { main, sub, limits };
       bus = new RedisBus(nodeId, main, sub, config.redisPrefix, log);
       presence = new RedisPresence(main, config.redisPrefix);

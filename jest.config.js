@@ -5,8 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  // ESM-only packages the server uses, compiled like our own sources (jest runs CommonJS).
-  transformIgnorePatterns: ['/node_modules/(?!(feed)/)'],
   testTimeout: 60000,
   setupFilesAfterEnv: ['<rootDir>/test/helpers/stray-errors.ts'],
   // Tests run the sources; the packages' "main" points at their build (npm run build).

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
 import type { Entry } from '@liveticker/schemas';
 import { DIALECTS } from '../helpers/db';
 import { setup } from '../helpers/server';
@@ -114,6 +115,45 @@ for (const dialect of DIALECTS) {
       expect(after.status).toBe(200);
       expect(after.headers.get('etag')).not.toBe(before);
       expect(await after.text()).toContain('One more.');
+    });
+
+    it('an editor\'s title, text, caption and credit that close CDATA sections stay text in RSS and Atom, served as data that can run nothing', async () => {
+      const attack = 'x]]>]]><x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(document.cookie)</x:script><![CDATA[';
+      await api.createTicker({ id: 'cdata', title: attack, description: attack, status: 'live', locale: 'en' });
+      await api.post('cdata', {
+        title: attack,
+        body: `<p>${attack.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`,
+        image: { url: 'https://img.example.org/a.jpg', caption: attack, credit: attack },
+        teaser: { url: 'https://news.example.org/a', title: attack },
+      });
+      for (const format of ['rss', 'atom'] as const) {
+        const res = await get('cdata', `feed.${format}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none';.*;\s*sandbox$/);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        const names: string[] = [];
+        const titles: string[] = [];
+        const parser = new SaxesParser({ xmlns: true });
+        let inTitle = false;
+        parser.on('error', (err) => {
+          throw err;
+        });
+        parser.on('opentag', (tag) => {
+          names.push(tag.name);
+          inTitle = tag.name === 'title';
+          if (inTitle) titles.push('');
+        });
+        parser.on('text', (text) => {
+          if (inTitle) titles[titles.length - 1] += text;
+        });
+        parser.on('closetag', () => {
+          inTitle = false;
+        });
+        parser.write(await res.text()).close();
+        expect(names).not.toContain('x:script');
+        // The ticker's title and the entry's title, each as typed.
+        expect(titles).toEqual([attack, attack]);
+      }
     });
 
     it('an unknown ticker is a 404 in every format', async () => {

@@ -9,6 +9,9 @@ import { authenticate } from './actor';
 import { limitKey, trustFunction } from './client-ip';
 import { errorHandler, notFound } from './errors';
 
+/** The CSP of every answer that does not set its own: nothing runs, loads or frames it. */
+const DEFAULT_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], sandbox: [] as string[] };
+
 /** Largest JSON body a request may carry. */
 export const BODY_LIMIT = '64kb';
 
@@ -115,7 +118,15 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustFunction(ctx.config.trustProxy));
-  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  // Every answer carries a CSP that lets nothing run or load: a document this origin did not mean
+  // to be one (an error, a JSON body opened in a tab, an SVG) can do nothing with the console's
+  // cookie. Pages (sendPage), the rendered fragment, feeds and media set their own instead.
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: DEFAULT_CSP },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
   app.use(metricsMiddleware(ctx));
   app.use((_req, res, next) => {
     // Keep-alive connections would pin clients to a node that is going away.

@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import { Feed } from 'feed';
 import type { Entry, Ticker } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
@@ -8,11 +7,11 @@ import { notModified, publicCache } from '../http/conditional';
 import { listEntries, listPinned } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
+import { atom1, jsonFeed, rss2 } from './feed-formats';
+import type { FeedChannel, FeedFormat, FeedItem } from './feed-formats';
 
 /** How many of the newest entries a feed carries. */
 const FEED_ENTRIES = 50;
-
-export type FeedFormat = 'rss' | 'atom' | 'json';
 
 const CONTENT_TYPES: Record<FeedFormat, string> = {
   rss: 'application/rss+xml; charset=utf-8',
@@ -37,46 +36,27 @@ export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[],
   const page = tickerPageUrl(publicUrl, ticker.id);
   const self = (f: FeedFormat) => `${publicUrl}/api/v1/tickers/${encodeURIComponent(ticker.id)}/feed.${f}`;
   const newest = entries.reduce((at, e) => (e.updatedAt > at ? e.updatedAt : at), ticker.updatedAt);
-  const feed = new Feed({
+  const channel: FeedChannel = {
     title: ticker.title,
     description: ticker.description || ticker.title,
-    id: page,
-    link: page,
+    page,
     language: ticker.locale,
     updated: new Date(newest),
-    generator: 'liveticker',
-    copyright: '',
-    feedLinks: { rss: self('rss'), atom: self('atom'), json: self('json') },
-  });
-  for (const e of entries) {
-    const url = `${page}#entry-${encodeURIComponent(e.id)}`;
-    feed.addItem({
-      title: headline(e),
-      id: url,
-      link: url,
-      description: textOf(e.body).slice(0, 300),
-      content: contentOf(e),
-      date: new Date(e.updatedAt),
-      published: new Date(e.publishedAt),
-      author: [{ name: e.author.displayName }],
-      ...(e.image ? { image: e.image.url } : {}),
-    });
-  }
-  if (format === 'rss') return feed.rss2();
-  if (format === 'atom') return feed.atom1();
-  return toJsonFeed11(feed.json1(), ticker.locale);
-}
-
-/**
- * The library writes JSON Feed 1.0; 1.1 adds `language` and `authors` (an array; `author` stays
- * beside it for 1.0 readers, as the spec suggests).
- */
-function toJsonFeed11(json: string, language: string): string {
-  const feed = JSON.parse(json) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
-  feed.version = 'https://jsonfeed.org/version/1.1';
-  feed.language = language;
-  for (const item of feed.items) if (item.author) item.authors = [item.author];
-  return JSON.stringify(feed);
+    self: { rss: self('rss'), atom: self('atom'), json: self('json') },
+  };
+  const items: FeedItem[] = entries.map((e) => ({
+    url: `${page}#entry-${encodeURIComponent(e.id)}`,
+    title: headline(e),
+    summary: textOf(e.body).slice(0, 300),
+    contentHtml: contentOf(e),
+    published: new Date(e.publishedAt),
+    updated: new Date(e.updatedAt),
+    author: e.author.displayName,
+    ...(e.image ? { image: e.image.url } : {}),
+  }));
+  if (format === 'rss') return rss2(channel, items);
+  if (format === 'atom') return atom1(channel, items);
+  return jsonFeed(channel, items);
 }
 
 /**
@@ -97,6 +77,8 @@ export function feedRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>, 
     const entries = [...new Map([...flow, ...pinned].filter((e) => !e.deletedAt).map((e) => [e.id, e])).values()]
       .sort((a, b) => b.seq - a.seq)
       .slice(0, FEED_ENTRIES);
+    // Chromium shows `+xml` as a document: the app's default CSP (nothing runs, sandboxed) and
+    // nosniff (helmet) come with it.
     res.type(CONTENT_TYPES[format]).send(renderFeed(format, ticker, entries, ctx.config.publicUrl));
   };
 }

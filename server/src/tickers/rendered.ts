@@ -1,15 +1,19 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
+import { Slug } from '@liveticker/schemas';
 import type { Entry, Ticker, TickerSnapshot } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
-import { tickerIdParam } from '../http/params';
+import { safeDecode, tickerIdParam } from '../http/params';
 import { sendPage } from '../http/pages';
 import { notModified, publicCache } from '../http/conditional';
 import { listEntriesPage } from './entries.service';
 import { listKeyEvents } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
+
+/** The fragment's CSP: its inline style and pictures from anywhere (entries' images), nothing else. */
+export const FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
 
 /** How many entries a server-rendered page shows before its "older entries" link. */
 const PAGE_ENTRIES = 20;
@@ -158,6 +162,9 @@ export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog
     const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
     if (pos && renderedNotModified(ctx, req, res, 'fragment', pos)) return;
     const r = await renderTicker(ctx, req);
+    // A CMS includes the fragment in its own page on the server; opened here it shows as it is and
+    // runs nothing (it holds no script, and needs only its inline style and pictures).
+    res.set('Content-Security-Policy', FRAGMENT_CSP);
     res.type('html').send(`<style>${CSS}</style>\n${r.html}`);
   };
 }
@@ -211,7 +218,9 @@ export function oembedRoute(ctx: Pick<AppContext, 'db' | 'config'>): RequestHand
       asked.origin === own.origin
         ? (/^\/api\/v1\/tickers\/([^/]+)\/html$/.exec(asked.pathname)?.[1] ?? (/^\/widgets\/(ticker|live)\.html$/.test(asked.pathname) ? asked.searchParams.get('ticker') : null))
         : null;
-    const ticker = id ? await findTicker(ctx.db, decodeURIComponent(id)) : undefined;
+    // The path's id is still percent-encoded (URL keeps it so): a malformed escape names no ticker.
+    const slug = id === null || id === undefined ? undefined : Slug.safeParse(safeDecode(id));
+    const ticker = slug?.success ? await findTicker(ctx.db, slug.data) : undefined;
     if (!ticker) throw new AppError('not_found', 'no ticker page at that url');
     const width = Math.min(q.maxwidth ?? 700, 700);
     const height = Math.min(q.maxheight ?? 800, 800);

@@ -1,4 +1,4 @@
-import { SOCKET_EVENTS } from '@liveticker/schemas/wire';
+import { SOCKET_EVENTS, chatStream } from '@liveticker/schemas/wire';
 import type { Ack, Change, Message } from '@liveticker/schemas';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';
@@ -40,9 +40,9 @@ export class ChatView extends ListView<Message, ChatViewEvents> {
   private readonly offPresence: () => void;
 
   constructor(client: LivetickerClient, id: string, opts: ListViewOptions = {}) {
-    super(client, id, `chat:${id}`, `/tickers/${id}/messages`, opts);
+    super(client, id, chatStream(id), `/tickers/${id}/messages`, opts);
     const onPresence = (e: { stream: string; readers: number }) => {
-      if (e.stream !== `chat:${id}`) return;
+      if (e.stream !== chatStream(id)) return;
       this.readers = e.readers;
       this.emitChange('change', { op: 'presence', readers: e.readers });
     };

@@ -1,4 +1,5 @@
 import type { Change, Entry, KeyEventList, Ticker, TickerSnapshot } from '@liveticker/schemas';
+import { tickerStream } from '@liveticker/schemas/wire';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';
 import type { LivetickerError } from './rest';
@@ -36,7 +37,7 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
 
   constructor(client: LivetickerClient, id: string, opts: TickerViewOptions = {}) {
     const snap = opts.snapshot && opts.snapshot.ticker.id === id && opts.snapshot.order === (opts.order ?? 'newest') ? opts.snapshot : undefined;
-    super(client, id, `ticker:${id}`, `/tickers/${id}/entries`, opts, snap && { rev: snap.rev, epoch: snap.epoch, page: snap });
+    super(client, id, tickerStream(id), `/tickers/${id}/entries`, opts, snap && { rev: snap.rev, epoch: snap.epoch, page: snap });
     if (snap) {
       this.ticker = snap.ticker;
       this.keyEvents = snap.keyEvents.slice(0, KEY_EVENTS);

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import type { StreamName as WireStreamName } from './wire';
 import { ErrorCode } from './errors';
 import { Entry } from './entries';
 import { Ticker } from './tickers';
+import type { Message, Report } from './chat';
 import { Id, Slug } from './common';
 import type { Role } from './auth';
 
@@ -10,7 +12,8 @@ export const StreamName = z
   .string()
   .max(100)
   .regex(/^(ticker|chat|mod):[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a stream is ticker:<id>, chat:<id> or mod:<id>');
-export type StreamName = `ticker:${string}` | `chat:${string}` | `mod:${string}`;
+export type StreamName = WireStreamName;
+export { chatStream, modStream, tickerStream, tickerStreams } from './wire';
 
 export function parseStream(stream: string): { kind: 'ticker' | 'chat' | 'mod'; tickerId: string } {
   const at = stream.indexOf(':');
@@ -41,13 +44,20 @@ export interface TickerChange {
   type: 'ticker.updated';
   data: Ticker;
 }
-/** Chat and moderation changes; `data` is typed by the chat schemas. */
-export interface OtherChange {
+/** A chat message as it now stands (on `mod:` streams with the moderators' fields). */
+export interface MessageChange {
   rev: number;
-  type: Exclude<ChangeType, EntryChange['type'] | TickerChange['type']>;
-  data: { id: string } & Record<string, unknown>;
+  type: 'message.created' | 'message.updated' | 'message.deleted';
+  data: Message;
 }
-export type Change = EntryChange | TickerChange | OtherChange;
+/** A report on `mod:<id>`; a new one carries the message it is about. */
+export interface ReportChange {
+  rev: number;
+  type: 'report.created' | 'report.resolved';
+  data: Report & { message?: Message };
+}
+/** One change of a stream: `type` says what `data` is. */
+export type Change = EntryChange | TickerChange | MessageChange | ReportChange;
 
 export const ChangeSchema = z.object({ rev: z.number().int(), type: ChangeType, data: z.record(z.string(), z.unknown()) });
 

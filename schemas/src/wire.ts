@@ -23,3 +23,15 @@ export const SOCKET_EVENTS = {
   /** Server → the sockets at a ticker's desk: the editors there, whenever the list changed. */
   deskPresence: 'desk:presence',
 } as const;
+
+/** A stream's name: `ticker:<id>` (entries, ticker meta), `chat:<id>` (messages), `mod:<id>` (moderators). */
+export type StreamName = `ticker:${string}` | `chat:${string}` | `mod:${string}`;
+
+/** The stream of a ticker's entries and meta. */
+export const tickerStream = (tickerId: string): StreamName => `ticker:${tickerId}`;
+/** The stream of a ticker's chat room (visible messages). */
+export const chatStream = (tickerId: string): StreamName => `chat:${tickerId}`;
+/** The moderators' stream of a ticker's room (held messages, reports). */
+export const modStream = (tickerId: string): StreamName => `mod:${tickerId}`;
+/** Every stream a ticker owns, in the order writers lock them (ticker, chat, mod). */
+export const tickerStreams = (tickerId: string): StreamName[] => [tickerStream(tickerId), chatStream(tickerId), modStream(tickerId)];

@@ -2,6 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { Db } from '../../server/src/db/database';
+import { commit } from '../../server/src/db/commit';
+import type { CommitDeps } from '../../server/src/db/commit';
+import { toMessage } from '../../server/src/chat/messages.repo';
+import { chatStream } from '@liveticker/schemas';
 import { issueEmailToken } from '../../server/src/auth/email-tokens';
 import { createSession } from '../../server/src/auth/sessions';
 import { raw } from './api';
@@ -60,11 +64,16 @@ export class World {
   loginUser!: Cred;
   entry = '';
 
+  readonly db: Db;
+
   constructor(
     readonly url: string,
-    readonly db: Db,
+    /** The node's own write path: the world writes what no route may write, as the server would. */
+    private readonly writer: CommitDeps,
     readonly tag: string,
-  ) {}
+  ) {
+    this.db = writer.db;
+  }
 
   next(): number {
     return ++this.n;
@@ -176,16 +185,9 @@ export class World {
   async ownMessage(author: Cred): Promise<string> {
     const id = randomBytes(12).toString('base64url');
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
-      const { rev } = await trx
-        .updateTable('streams')
-        .set((eb) => ({ rev: eb('rev', '+', 1) }))
-        .where('name', '=', `chat:${this.ticker}`)
-        .returning('rev')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('messages')
-        .values({
+    await commit(this.writer, (w) =>
+      w.change(chatStream(this.ticker), 'message.created', async (rev) => {
+        const row = {
           id,
           ticker_id: this.ticker,
           seq: rev,
@@ -195,16 +197,18 @@ export class World {
           author_name: author.displayName ?? 'Nobody',
           body: `own message ${this.next()}`,
           reply_to: null,
-          status: 'visible',
+          status: 'visible' as const,
           hold_reason: null,
           pinned: 0,
           client_id: `own-${this.tag}-${this.n}`,
           created_at: now,
           updated_at: now,
           deleted_at: null,
-        })
-        .execute();
-    });
+        };
+        await w.trx.insertInto('messages').values(row).execute();
+        return toMessage(row);
+      }),
+    );
     return id;
   }
 

@@ -428,7 +428,7 @@ for (const dialect of DIALECTS) {
           ['registerIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
         ),
       });
-      w = new World(env.url, env.node.server.ctx.db, dialect);
+      w = new World(env.url, env.node.server.ctx, dialect);
       await w.init();
       for (const a of ACTORS) actors[a] = await w.actor(a);
     });

@@ -1085,7 +1085,7 @@ describe('compact()', () => {
 
   it('changes without a seq (ticker meta) pass as they are; kinds do not share ids', () => {
     const meta = { rev: 2, type: 'ticker.updated', data: { id: 'a', title: 'T' } } as unknown as Change;
-    const message: Change = { rev: 3, type: 'message.updated', data: { id: 'a', seq: 3 } };
+    const message = { rev: 3, type: 'message.updated', data: { id: 'a', seq: 3 } } as unknown as Change;
     const log = [created('a', 1, 1), meta, message];
     const out = compact(log, 0);
     expect(brief(out)).toEqual(['entry.created a@1', 'ticker.updated a@2', 'message.created a@3']);

@@ -72,7 +72,7 @@ class FakeSocket {
 /** Lets every promise and zero-delay timer run. */
 const settle = () => jest.advanceTimersByTimeAsync(0);
 
-const change = (rev: number): Change => ({ rev, type: 'message.created', data: { id: `m${rev}` } });
+const change = (rev: number) => ({ rev, type: 'message.created', data: { id: `m${rev}` } }) as unknown as Change;
 const revs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const changes = (from: number, to: number) => revs(from, to).map(change);
 /** A pushed frame complete from `since` (exclusive) to `rev`. */

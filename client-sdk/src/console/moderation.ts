@@ -1,4 +1,5 @@
 import type { Change, Message, ModerationAction, User } from '@liveticker/schemas';
+import { modStream } from '@liveticker/schemas/wire';
 import type { LivetickerClient } from '../client';
 import type { ChatView } from '../chat';
 import type { StreamSync } from '../streams';
@@ -66,7 +67,7 @@ export class ModerationPanel {
     this.chat.on('change', () => this.renderMessages());
     this.chat.on('error', (err) => say(this.out, errorText(err), 'err'));
     this.sync = client.follow(
-      `mod:${tickerId}`,
+      modStream(tickerId),
       (changes) => this.apply(changes),
       (err) => say(this.out, err.code === 'forbidden' ? 'Moderators work the chat here.' : err.message, 'meta'),
     );

@@ -54,7 +54,7 @@ export const modChanges: ChangeSource = async (db, tickerId, since, head, limit)
     ...reports.map((r): Change => ({
       rev: r.mod_rev,
       type: r.resolved_at ? 'report.resolved' : 'report.created',
-      data: toReport(r) as unknown as Change['data'] & { id: string },
+      data: toReport(r),
     })),
   ];
   return changes.sort((a, b) => a.rev - b.rev).slice(0, limit);

@@ -1,12 +1,12 @@
-import { ChatSendCmd, EditMessageBody, PageQuery } from '@liveticker/schemas';
-import type { Change, Message, MessageList } from '@liveticker/schemas';
+import { ChatSendCmd, EditMessageBody, PageQuery, chatStream, modStream } from '@liveticker/schemas';
+import type { Message, MessageList } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { hasRole } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { newId } from '../auth/tokens';
-import { nextRev } from '../db/database';
-import type { Trx } from '../db/database';
+import { commit } from '../db/commit';
+import type { Write } from '../db/commit';
 import { seqPage } from '../db/cursor';
 import { containsWord } from '../text/skeleton';
 import { AppError, parseInput } from '../errors';
@@ -16,15 +16,6 @@ import { logAction } from './moderation.log';
 import { chatSettings } from './settings';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher' | 'limiters'>;
-type Published = Array<[string, Change[]]>;
-
-/** Commits a write that may change several streams, then hands each stream its changes. */
-export async function commit<T>(ctx: Pick<AppContext, 'db' | 'publisher'>, work: (trx: Trx, out: Published) => Promise<T>): Promise<T> {
-  const out: Published = [];
-  const result = await ctx.db.transaction().execute((trx) => work(trx, out));
-  for (const [stream, changes] of out) if (changes.length) ctx.publisher.publish(stream, changes);
-  return result;
-}
 
 export async function listMessagesPage(ctx: Pick<AppContext, 'db'>, tickerId: string, query: unknown): Promise<MessageList> {
   const q = parseInput(PageQuery, query, 'query');
@@ -99,16 +90,16 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
         : null;
 
   try {
-    return await commit(ctx, async (trx, out) => {
+    return await commit(ctx, async (w) => {
       if (cmd.replyTo) {
-        const parent = await findMessage(trx, cmd.replyTo);
+        const parent = await findMessage(w.trx, cmd.replyTo);
         if (!parent || parent.ticker_id !== cmd.tickerId || parent.seq === 0) {
           throw new AppError('validation_failed', 'replyTo must be a message of this room', [{ path: 'replyTo', message: 'unknown message' }]);
         }
       }
       const now = new Date().toISOString();
-      const stream = hold ? `mod:${cmd.tickerId}` : `chat:${cmd.tickerId}`;
-      const rev = await nextRev(trx, stream);
+      const stream = hold ? modStream(cmd.tickerId) : chatStream(cmd.tickerId);
+      const rev = await w.rev(stream);
       const row = {
         id: newId(),
         ticker_id: cmd.tickerId,
@@ -127,8 +118,8 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
         updated_at: now,
         deleted_at: null,
       };
-      await trx.insertInto('messages').values(row).execute();
-      out.push([stream, [{ rev, type: 'message.created', data: toMessage(row, { forModerators: Boolean(hold) }) }]]);
+      await w.trx.insertInto('messages').values(row).execute();
+      w.record(stream, { rev, type: 'message.created', data: toMessage(row, { forModerators: Boolean(hold) }) });
       return toMessage(row);
     });
   } catch (err) {
@@ -142,27 +133,28 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
 /** Authors delete their own messages, moderators any; readers then see a tombstone. */
 export async function deleteMessage(ctx: Pick<AppContext, 'db' | 'publisher'>, actor: Actor | undefined, id: string): Promise<Message> {
   const who = requireRole(actor, 'reader');
-  return commit(ctx, (trx, out) => deleteMessageIn(trx, out, who, id));
+  return commit(ctx, (w) => deleteMessageIn(w, who, id));
 }
 
-/** Deletes a message inside the caller's transaction (a report resolution deletes in its own). */
-export async function deleteMessageIn(trx: Trx, out: Published, who: Actor, id: string): Promise<Message> {
+/** Deletes a message inside the caller's commit (a report resolution deletes in its own). */
+export async function deleteMessageIn(w: Write, who: Actor, id: string): Promise<Message> {
+  const trx = w.trx;
   const row = await findMessage(trx, id);
   if (!row || row.status === 'deleted' || row.status === 'rejected') throw new AppError('not_found', `no message ${id}`);
   const moderator = hasRole(who, 'moderator');
   if (row.author_id !== who.id && !moderator) throw new AppError('forbidden', 'you can delete only your own messages');
   const now = new Date().toISOString();
   const wasHeld = row.status === 'pending';
-  const rev = wasHeld ? row.rev : await nextRev(trx, `chat:${row.ticker_id}`);
-  const modRev = wasHeld ? await nextRev(trx, `mod:${row.ticker_id}`) : row.mod_rev;
+  const rev = wasHeld ? row.rev : await w.rev(chatStream(row.ticker_id));
+  const modRev = wasHeld ? await w.rev(modStream(row.ticker_id)) : row.mod_rev;
   const updated = await trx
     .updateTable('messages')
     .set({ status: 'deleted', pinned: 0, rev, mod_rev: modRev, deleted_at: now, updated_at: now })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (wasHeld) out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
-  else out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.deleted', data: toMessage(updated) }]]);
+  if (wasHeld) w.record(modStream(row.ticker_id), { rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
+  else w.record(chatStream(row.ticker_id), { rev, type: 'message.deleted', data: toMessage(updated) });
   if (row.author_id !== who.id) {
     await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.delete', targetType: 'message', targetId: id, details: { author: row.author_id, body: row.body } });
   }
@@ -173,18 +165,20 @@ export async function deleteMessageIn(trx: Trx, out: Published, who: Actor, id: 
 export async function editMessage(ctx: Pick<AppContext, 'db' | 'publisher'>, actor: Actor | undefined, id: string, body: unknown): Promise<Message> {
   const who = requireRole(actor, 'moderator');
   const input = parseInput(EditMessageBody, body, 'message');
-  return commit(ctx, async (trx, out) => {
-    const row = await findMessage(trx, id);
+  return commit(ctx, async (w) => {
+    const row = await findMessage(w.trx, id);
     if (!row || row.status !== 'visible') throw new AppError('not_found', `no visible message ${id}`);
-    const rev = await nextRev(trx, `chat:${row.ticker_id}`);
-    const updated = await trx
-      .updateTable('messages')
-      .set({ body: input.body, rev, updated_at: new Date().toISOString() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.updated', data: toMessage(updated) }]]);
-    await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.edit', targetType: 'message', targetId: id, details: { before: row.body, after: input.body } });
-    return toMessage(updated);
+    const updated = await w.change(chatStream(row.ticker_id), 'message.updated', async (rev) =>
+      toMessage(
+        await w.trx
+          .updateTable('messages')
+          .set({ body: input.body, rev, updated_at: new Date().toISOString() })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
+    );
+    await logAction(w.trx, who, { tickerId: row.ticker_id, action: 'message.edit', targetType: 'message', targetId: id, details: { before: row.body, after: input.body } });
+    return updated.data;
   });
 }

@@ -1,4 +1,4 @@
-import { BanBody, MuteBody, ReportBody, ResolveReportBody } from '@liveticker/schemas';
+import { BanBody, MuteBody, ReportBody, ResolveReportBody, chatStream, modStream } from '@liveticker/schemas';
 import type { Message, ModerationAction, Report } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
@@ -6,11 +6,11 @@ import { requireRole } from '../auth/guard';
 import { revokeSessions } from '../auth/sessions';
 import { newId } from '../auth/tokens';
 import { findUserById, toUser } from '../auth/users.repo';
-import { nextRev } from '../db/database';
 import type { Trx } from '../db/database';
+import { commit } from '../db/commit';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
-import { commit, deleteMessageIn } from './chat.service';
+import { deleteMessageIn } from './chat.service';
 import { findMessage, toMessage, toReport } from './messages.repo';
 import { listActions, logAction } from './moderation.log';
 
@@ -26,18 +26,20 @@ async function findHeld(trx: Trx, id: string) {
 /** Approves a held message: it enters the chat (a chat revision) and leaves the queue. */
 export async function approveMessage(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Message> {
   const who = requireRole(actor, 'moderator');
-  return commit(ctx, async (trx, out) => {
+  return commit(ctx, async (w) => {
+    const trx = w.trx;
     const row = await findHeld(trx, id);
-    const rev = await nextRev(trx, `chat:${row.ticker_id}`);
-    const modRev = await nextRev(trx, `mod:${row.ticker_id}`);
+    // Streams are locked in one order everywhere: chat before mod.
+    const rev = await w.rev(chatStream(row.ticker_id));
+    const modRev = await w.rev(modStream(row.ticker_id));
     const updated = await trx
       .updateTable('messages')
       .set({ status: 'visible', seq: rev, rev, mod_rev: modRev, updated_at: new Date().toISOString() })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    out.push([`chat:${row.ticker_id}`, [{ rev, type: 'message.created', data: toMessage(updated) }]]);
-    out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
+    w.record(chatStream(row.ticker_id), { rev, type: 'message.created', data: toMessage(updated) });
+    w.record(modStream(row.ticker_id), { rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
     await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.approve', targetType: 'message', targetId: id });
     return toMessage(updated);
   });
@@ -45,17 +47,16 @@ export async function approveMessage(ctx: Ctx, actor: Actor | undefined, id: str
 
 export async function rejectMessage(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Message> {
   const who = requireRole(actor, 'moderator');
-  return commit(ctx, async (trx, out) => {
-    const row = await findHeld(trx, id);
-    const modRev = await nextRev(trx, `mod:${row.ticker_id}`);
-    const updated = await trx
+  return commit(ctx, async (w) => {
+    const row = await findHeld(w.trx, id);
+    const updated = await w.trx
       .updateTable('messages')
-      .set({ status: 'rejected', mod_rev: modRev, updated_at: new Date().toISOString() })
+      .set({ status: 'rejected', mod_rev: await w.rev(modStream(row.ticker_id)), updated_at: new Date().toISOString() })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    out.push([`mod:${row.ticker_id}`, [{ rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) }]]);
-    await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.reject', targetType: 'message', targetId: id, details: { body: row.body } });
+    w.record(modStream(row.ticker_id), { rev: updated.mod_rev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
+    await logAction(w.trx, who, { tickerId: row.ticker_id, action: 'message.reject', targetType: 'message', targetId: id, details: { body: row.body } });
     return toMessage(updated);
   });
 }
@@ -64,12 +65,13 @@ export async function rejectMessage(ctx: Ctx, actor: Actor | undefined, id: stri
 export async function reportMessage(ctx: Ctx, actor: Actor | undefined, messageId: string, body: unknown): Promise<Report> {
   const who = requireRole(actor, 'reader');
   const input = parseInput(ReportBody, body, 'report');
-  return commit(ctx, async (trx, out) => {
+  return commit(ctx, async (w) => {
+    const trx = w.trx;
     const msg = await findMessage(trx, messageId);
     if (!msg || msg.status !== 'visible') throw new AppError('not_found', `no message ${messageId}`);
     const already = await trx.selectFrom('reports').select('id').where('message_id', '=', messageId).where('reporter_id', '=', who.id).executeTakeFirst();
     if (already) throw new AppError('conflict', 'you already reported this message');
-    const modRev = await nextRev(trx, `mod:${msg.ticker_id}`);
+    const modRev = await w.rev(modStream(msg.ticker_id));
     const row = {
       id: newId(),
       message_id: messageId,
@@ -86,7 +88,7 @@ export async function reportMessage(ctx: Ctx, actor: Actor | undefined, messageI
     };
     await trx.insertInto('reports').values(row).execute();
     const report = toReport(row);
-    out.push([`mod:${msg.ticker_id}`, [{ rev: modRev, type: 'report.created', data: { ...report, message: toMessage(msg) } }]]);
+    w.record(modStream(msg.ticker_id), { rev: modRev, type: 'report.created', data: { ...report, message: toMessage(msg) } });
     return report;
   });
 }
@@ -96,16 +98,17 @@ export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: stri
   const input = parseInput(ResolveReportBody, body, 'resolution');
   // One transaction: the report is claimed by a conditional update (two moderators acting at
   // once: one wins, the other gets not_found) and the message goes with it, or nothing happens.
-  return commit(ctx, async (trx, out) => {
+  return commit(ctx, async (w) => {
+    const trx = w.trx;
     const report = await trx.selectFrom('reports').selectAll().where('id', '=', id).where('resolved_at', 'is', null).executeTakeFirst();
     if (!report) throw new AppError('not_found', `no open report ${id}`);
     // Streams are locked in one order everywhere (chat before mod, as approving does), so two
     // moderators acting at once wait for each other instead of deadlocking.
     if (input.action === 'delete') {
       const msg = await findMessage(trx, report.message_id);
-      if (msg && msg.status !== 'deleted' && msg.status !== 'rejected') await deleteMessageIn(trx, out, who, report.message_id);
+      if (msg && msg.status !== 'deleted' && msg.status !== 'rejected') await deleteMessageIn(w, who, report.message_id);
     }
-    const modRev = await nextRev(trx, `mod:${report.ticker_id}`);
+    const modRev = await w.rev(modStream(report.ticker_id));
     const row = await trx
       .updateTable('reports')
       .set({ resolved_at: new Date().toISOString(), resolved_by: who.id, resolution: input.action === 'delete' ? 'deleted' : 'dismissed', mod_rev: modRev })
@@ -114,7 +117,7 @@ export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: stri
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new AppError('not_found', `no open report ${id}`); // the other moderator won: roll back
-    out.push([`mod:${report.ticker_id}`, [{ rev: modRev, type: 'report.resolved', data: toReport(row) as never }]]);
+    w.record(modStream(report.ticker_id), { rev: modRev, type: 'report.resolved', data: toReport(row) });
     await logAction(trx, who, { tickerId: report.ticker_id, action: `report.${input.action}`, targetType: 'report', targetId: id });
     return toReport(row);
   });
@@ -128,7 +131,7 @@ export async function moderationQueue(ctx: Pick<AppContext, 'db'>, actor: Actor 
     ctx.db.selectFrom('messages').selectAll().where('ticker_id', '=', tickerId).where('status', '=', 'pending').orderBy('mod_rev').limit(500).execute(),
     ctx.db.selectFrom('reports').selectAll().where('ticker_id', '=', tickerId).where('resolved_at', 'is', null).orderBy('mod_rev').limit(500).execute(),
   ]);
-  const head = await ctx.db.selectFrom('streams').select('rev').where('name', '=', `mod:${tickerId}`).executeTakeFirst();
+  const head = await ctx.db.selectFrom('streams').select('rev').where('name', '=', modStream(tickerId)).executeTakeFirst();
   // Each report with the message it is about, as the live `report.created` carries it.
   const ids = [...new Set(reports.map((r) => r.message_id))];
   const reported = ids.length ? await ctx.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute() : [];

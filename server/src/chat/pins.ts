@@ -1,35 +1,20 @@
-import type { Change } from '@liveticker/schemas';
-import type { Trx } from '../db/database';
-import { nextRev } from '../db/database';
+import { chatStream } from '@liveticker/schemas';
+import type { Write } from '../db/commit';
 import { AppError } from '../errors';
 import { toMessage } from './messages.repo';
 
 /** Pins one visible message of a room (or none), unpinning the previous one; each takes a chat rev. */
-export async function pinMessage(trx: Trx, tickerId: string, messageId: string | null): Promise<Change[]> {
-  const changes: Change[] = [];
-  const stream = `chat:${tickerId}`;
-  const previous = await trx.selectFrom('messages').selectAll().where('ticker_id', '=', tickerId).where('pinned', '=', 1).execute();
-  for (const row of previous) {
-    const rev = await nextRev(trx, stream);
-    const updated = await trx
-      .updateTable('messages')
-      .set({ pinned: 0, rev, updated_at: new Date().toISOString() })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    changes.push({ rev, type: 'message.updated', data: toMessage(updated) });
-  }
+export async function pinMessage(w: Write, tickerId: string, messageId: string | null): Promise<void> {
+  const stream = chatStream(tickerId);
+  const setPinned = (id: string, pinned: 0 | 1) =>
+    w.change(stream, 'message.updated', async (rev) =>
+      toMessage(await w.trx.updateTable('messages').set({ pinned, rev, updated_at: new Date().toISOString() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow()),
+    );
+  const previous = await w.trx.selectFrom('messages').select('id').where('ticker_id', '=', tickerId).where('pinned', '=', 1).execute();
+  for (const row of previous) await setPinned(row.id, 0);
   if (messageId) {
-    const target = await trx.selectFrom('messages').selectAll().where('id', '=', messageId).where('ticker_id', '=', tickerId).executeTakeFirst();
+    const target = await w.trx.selectFrom('messages').select('status').where('id', '=', messageId).where('ticker_id', '=', tickerId).executeTakeFirst();
     if (!target || target.status !== 'visible') throw new AppError('not_found', 'only a visible message of this room can be pinned');
-    const rev = await nextRev(trx, stream);
-    const updated = await trx
-      .updateTable('messages')
-      .set({ pinned: 1, rev, updated_at: new Date().toISOString() })
-      .where('id', '=', messageId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    changes.push({ rev, type: 'message.updated', data: toMessage(updated) });
+    await setPinned(messageId, 1);
   }
-  return changes;
 }

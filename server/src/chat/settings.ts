@@ -2,10 +2,11 @@ import { PatchChatSettingsBody } from '@liveticker/schemas';
 import type { ChatSettings } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Db, Trx } from '../db/database';
-import { nextRev } from '../db/database';
+import { commit } from '../db/commit';
 import { AppError, parseInput } from '../errors';
 import type { Actor } from '../auth/actor';
-import { findTicker, toTicker } from '../tickers/tickers.repo';
+import { findTicker } from '../tickers/tickers.repo';
+import { setRoomMode } from '../tickers/tickers.service';
 import { requireAnyRole } from '../auth/guard';
 import { logAction } from './moderation.log';
 import { pinMessage } from './pins';
@@ -51,24 +52,11 @@ export async function patchChatSettings(
 ): Promise<ChatSettings> {
   const who = requireAnyRole(actor, ['editor', 'moderator']);
   const input = parseInput(PatchChatSettingsBody, body, 'chat settings');
-  const published: Array<[string, Parameters<AppContext['publisher']['publish']>[1]]> = [];
-  const settings = await ctx.db.transaction().execute(async (trx) => {
+  return commit(ctx, async (w) => {
+    const trx = w.trx;
     const current = await chatSettings(trx, tickerId);
-    if (input.mode !== undefined || input.slowModeSeconds !== undefined) {
-      const rev = await nextRev(trx, `ticker:${tickerId}`);
-      const row = await trx
-        .updateTable('tickers')
-        .set({
-          ...(input.mode !== undefined && { chat_mode: input.mode }),
-          ...(input.slowModeSeconds !== undefined && { slow_mode_seconds: input.slowModeSeconds }),
-          rev,
-          updated_at: new Date().toISOString(),
-        })
-        .where('id', '=', tickerId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      published.push([`ticker:${tickerId}`, [{ rev, type: 'ticker.updated', data: toTicker(row) }]]);
-    }
+    // Mode and slow mode are the ticker's (readers see them): the tickers domain writes them.
+    if (input.mode !== undefined || input.slowModeSeconds !== undefined) await setRoomMode(w, tickerId, { mode: input.mode, slowModeSeconds: input.slowModeSeconds });
     const next = {
       ticker_id: tickerId,
       rate_burst: input.rateLimit?.burst ?? current.rateLimit.burst,
@@ -80,11 +68,9 @@ export async function patchChatSettings(
     await trx.deleteFrom('chat_settings').where('ticker_id', '=', tickerId).execute();
     await trx.insertInto('chat_settings').values(next).execute();
     if (input.pinnedMessageId !== undefined && input.pinnedMessageId !== current.pinnedMessageId) {
-      published.push([`chat:${tickerId}`, await pinMessage(trx, tickerId, input.pinnedMessageId)]);
+      await pinMessage(w, tickerId, input.pinnedMessageId);
     }
     await logAction(trx, who, { tickerId, action: 'room.settings', targetType: 'room', targetId: tickerId, details: input });
     return chatSettings(trx, tickerId);
   });
-  for (const [stream, changes] of published) ctx.publisher.publish(stream, changes);
-  return settings;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Transaction } from 'kysely';
 import type { Logger } from '../logger';
 import type { Tables } from './tables';
@@ -92,21 +92,6 @@ export async function migrate(db: Kysely<any>): Promise<string[]> {
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-}
-
-/**
- * Takes the next revision of a stream inside the caller's transaction. The row update also
- * serializes writers of one stream on PostgreSQL (row lock) and SQLite (single writer).
- */
-export async function nextRev(trx: Trx, stream: string): Promise<number> {
-  const row = await trx
-    .updateTable('streams')
-    .set({ rev: sql`rev + 1` })
-    .where('name', '=', stream)
-    .returning('rev')
-    .executeTakeFirst();
-  if (!row) throw new Error(`stream ${stream} does not exist`);
-  return row.rev;
 }
 
 export async function headRev(db: Db | Trx, stream: string): Promise<number | undefined> {

@@ -1,6 +1,6 @@
 import type { Server as IoServer } from 'socket.io';
 import type { Cluster, Redis } from 'ioredis';
-import { SOCKET_EVENTS } from '@liveticker/schemas';
+import { SOCKET_EVENTS, chatStream, tickerStream } from '@liveticker/schemas';
 import type { Logger } from '../logger';
 
 /** A node's reports are trusted this long; a node that died drops out after it, ms. */
@@ -131,7 +131,7 @@ export class Presence {
       for (const [id, readers] of totals) {
         if (this.last.get(id) === readers) continue;
         this.last.set(id, readers);
-        for (const stream of [`ticker:${id}`, `chat:${id}`]) {
+        for (const stream of [tickerStream(id), chatStream(id)]) {
           this.opts.io.to(stream).emit(SOCKET_EVENTS.presence, { stream, readers });
         }
       }

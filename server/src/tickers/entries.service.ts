@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { CreateEntryBody, EntriesQuery, KeyEventsQuery, PatchEntryBody, RestoreEntryBody } from '@liveticker/schemas';
+import { CreateEntryBody, EntriesQuery, KeyEventsQuery, PatchEntryBody, RestoreEntryBody, tickerStream } from '@liveticker/schemas';
 import type { Entry, EntryChange, EntryList, KeyEventList } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { hasRole } from '../auth/actor';
-import { isUniqueViolation, nextRev } from '../db/database';
+import { isUniqueViolation } from '../db/database';
 import type { Trx } from '../db/database';
+import { commit } from '../db/commit';
+import type { Write } from '../db/commit';
 import { seqPage } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import { findEntry, listEntries, listKeyEvents, listPinned, listUnpublished, toEntry } from './entries.repo';
@@ -47,11 +49,11 @@ export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id
 
 /**
  * Unpins the entries pinned longest ago until at most `keep` stay pinned: each unpinning takes
- * the stream's next revision in `trx` and is returned as a change to publish. Pinning one entry
- * more than the ticker's `maxPinned` thus unpins the oldest pin instead of refusing it.
+ * the stream's next revision and is recorded as a change. Pinning one entry more than the
+ * ticker's `maxPinned` thus unpins the oldest pin instead of refusing it.
  */
-export async function unpinOldest(trx: Trx, tickerId: string, keep: number, except?: string): Promise<EntryChange[]> {
-  let q = trx.selectFrom('entries').select(['id', 'version']);
+export async function unpinOldest(w: Write, tickerId: string, keep: number, except?: string): Promise<EntryChange[]> {
+  let q = w.trx.selectFrom('entries').select(['id', 'version']);
   if (except) q = q.where('id', '!=', except);
   const pinned = await q
     .where('ticker_id', '=', tickerId)
@@ -63,15 +65,18 @@ export async function unpinOldest(trx: Trx, tickerId: string, keep: number, exce
     .execute();
   const changes: EntryChange[] = [];
   for (const old of pinned.slice(Math.max(0, keep)).reverse()) {
-    const rev = await nextRev(trx, `ticker:${tickerId}`);
-    const row = await trx
-      .updateTable('entries')
-      .set({ pinned: 0, pinned_at: null, rev, version: old.version + 1, updated_at: new Date().toISOString() })
-      .where('ticker_id', '=', tickerId)
-      .where('id', '=', old.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    changes.push({ rev, type: 'entry.updated', data: toEntry(row) });
+    const change = await w.change(tickerStream(tickerId), 'entry.updated', async (rev) =>
+      toEntry(
+        await w.trx
+          .updateTable('entries')
+          .set({ pinned: 0, pinned_at: null, rev, version: old.version + 1, updated_at: new Date().toISOString() })
+          .where('ticker_id', '=', tickerId)
+          .where('id', '=', old.id)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
+    );
+    changes.push(change);
   }
   return changes;
 }
@@ -138,64 +143,62 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   const input = parseInput(CreateEntryBody, body, 'entry');
   const html = entryBodyOrRefuse(input.body);
   const plan = plannedStatus(input.status, input.publishAt, new Date());
-  const stream = `ticker:${tickerId}`;
   // Two desks saving drafts at the same moment may pick the same place below the flow: try again.
-  const write = () => ctx.db.transaction().execute(async (trx) => {
-    const ticker = await findTicker(trx, tickerId);
-    if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
-    if (plan.status !== 'draft') checkCredit(ticker, input.image);
-    const published = plan.status === 'published';
-    // An unpublished entry takes no revision: nothing about it reaches the stream until it goes out.
-    const unpinned = published && input.pinned ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
-    // Unpublished: below every revision (rev = seq < 0, unique like every rev of the ticker).
-    const rev = published ? await nextRev(trx, stream) : await draftSeq(trx, tickerId);
-    const now = new Date().toISOString();
-    const row = {
-      id: newEntryId(),
-      ticker_id: tickerId,
-      seq: rev,
-      rev,
-      kind: input.kind,
-      title: input.title ?? null,
-      body: html,
-      image: input.image ? JSON.stringify(input.image) : null,
-      teaser: input.teaser ? JSON.stringify(input.teaser) : null,
-      pinned: input.pinned ? 1 : 0,
-      pinned_at: input.pinned ? now : null,
-      author_id: author.id,
-      author_name: author.displayName,
-      published_at: now,
-      updated_at: now,
-      version: 1,
-      deleted_at: null,
-      status: plan.status,
-      publish_at: plan.publishAt,
-    };
-    await trx.insertInto('entries').values(row).execute();
-    const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
-    await recordVersions(trx, [...unpinned, created], author);
-    return [...unpinned, created];
-  });
-  let changes: EntryChange[] | undefined;
-  for (let attempt = 0; !changes; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     try {
-      changes = await write();
+      return await commit(ctx, (w) => createIn(w, author, tickerId, input, html, plan));
     } catch (err) {
       if (plan.status === 'published' || attempt >= 4 || !isUniqueViolation(err)) throw err;
     }
   }
-  const made = changes[changes.length - 1]!.data as Entry;
-  if (made.status === 'published') ctx.publisher.publish(stream, changes);
-  return made;
+}
+
+async function createIn(w: Write, author: Actor, tickerId: string, input: CreateEntryBody, html: string, plan: { status: Entry['status']; publishAt: string | null }): Promise<Entry> {
+  const ticker = await findTicker(w.trx, tickerId);
+  if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
+  if (plan.status !== 'draft') checkCredit(ticker, input.image);
+  const published = plan.status === 'published';
+  // An unpublished entry takes no revision: nothing about it reaches the stream until it goes out.
+  const unpinned = published && input.pinned ? await unpinOldest(w, tickerId, ticker.maxPinned - 1) : [];
+  // Unpublished: below every revision (rev = seq < 0, unique like every rev of the ticker).
+  const rev = published ? await w.rev(tickerStream(tickerId)) : await draftSeq(w.trx, tickerId);
+  const now = new Date().toISOString();
+  const row = {
+    id: newEntryId(),
+    ticker_id: tickerId,
+    seq: rev,
+    rev,
+    kind: input.kind,
+    title: input.title ?? null,
+    body: html,
+    image: input.image ? JSON.stringify(input.image) : null,
+    teaser: input.teaser ? JSON.stringify(input.teaser) : null,
+    pinned: input.pinned ? 1 : 0,
+    pinned_at: input.pinned ? now : null,
+    author_id: author.id,
+    author_name: author.displayName,
+    published_at: now,
+    updated_at: now,
+    version: 1,
+    deleted_at: null,
+    status: plan.status,
+    publish_at: plan.publishAt,
+  };
+  await w.trx.insertInto('entries').values(row).execute();
+  const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
+  if (published) w.record(tickerStream(tickerId), created);
+  await recordVersions(w.trx, [...unpinned, created], author);
+  return created.data;
 }
 
 /**
- * Publishes an unpublished entry in `trx`: it takes the stream's next revision, which is also its
- * place in the ticker (it goes to the top), and readers get it as `entry.created`. Resolves the
- * changes to publish, or undefined when it was not (or no longer) waiting — so a scheduled entry
- * is published once, by whichever node claims it first.
+ * Publishes an unpublished entry: it takes the stream's next revision, which is also its place in
+ * the ticker (it goes to the top), and readers get it as `entry.created`. Resolves the changes it
+ * recorded, or undefined when it was not (or no longer) waiting — so a scheduled entry is
+ * published once, by whichever node claims it first.
  */
-export async function publishInTrx(trx: Trx, tickerId: string, id: string, from: Entry['status'][], dueBy?: string): Promise<EntryChange[] | undefined> {
+export async function publishIn(w: Write, tickerId: string, id: string, from: Entry['status'][], dueBy?: string): Promise<EntryChange[] | undefined> {
+  const trx = w.trx;
   const current = await findEntry(trx, tickerId, id);
   if (!current || current.deletedAt || current.status === 'published' || !from.includes(current.status)) return undefined;
   const ticker = await findTicker(trx, tickerId);
@@ -207,17 +210,20 @@ export async function publishInTrx(trx: Trx, tickerId: string, id: string, from:
   const claimed = await claim.executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) return undefined;
   // A pinned one keeps its pin: the pins beyond the ticker's limit are the others, oldest first.
-  const unpinned = current.pinned && ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1, id) : [];
-  const rev = await nextRev(trx, `ticker:${tickerId}`);
+  const unpinned = current.pinned && ticker ? await unpinOldest(w, tickerId, ticker.maxPinned - 1, id) : [];
   const now = new Date().toISOString();
-  const row = await trx
-    .updateTable('entries')
-    .set({ rev, seq: rev, published_at: now, updated_at: now, publish_at: null, version: current.version + 1, ...(current.pinned ? { pinned: 1, pinned_at: now } : {}) })
-    .where('id', '=', id)
-    .where('ticker_id', '=', tickerId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return [...unpinned, { rev, type: 'entry.created', data: toEntry(row) }];
+  const created = await w.change(tickerStream(tickerId), 'entry.created', async (rev) =>
+    toEntry(
+      await trx
+        .updateTable('entries')
+        .set({ rev, seq: rev, published_at: now, updated_at: now, publish_at: null, version: current.version + 1, ...(current.pinned ? { pinned: 1, pinned_at: now } : {}) })
+        .where('id', '=', id)
+        .where('ticker_id', '=', tickerId)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    ),
+  );
+  return [...unpinned, created];
 }
 
 export async function patchEntry(
@@ -229,17 +235,15 @@ export async function patchEntry(
 ): Promise<Entry> {
   const editor = requireRole(actor, 'editor');
   const input = parseInput(PatchEntryBody, body, 'entry');
-  const stream = `ticker:${tickerId}`;
-  const changes = await ctx.db.transaction().execute(async (trx) => {
-    const made = await patchInTrx(trx);
-    await recordVersions(trx, made, editor);
-    return made;
+  const stream = tickerStream(tickerId);
+  return commit(ctx, async (w) => {
+    const made = await patchIn(w);
+    await recordVersions(w.trx, made, editor);
+    return made[made.length - 1]!.data;
   });
-  const result = changes[changes.length - 1]!.data as Entry;
-  if (changes.some((c) => c.rev > 0)) ctx.publisher.publish(stream, changes.filter((c) => c.rev > 0));
-  return result;
 
-  async function patchInTrx(trx: Trx): Promise<EntryChange[]> {
+  async function patchIn(w: Write): Promise<EntryChange[]> {
+    const trx = w.trx;
     const current = await findEntry(trx, tickerId, id);
     if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
     if (current.version !== input.version) {
@@ -248,7 +252,7 @@ export async function patchEntry(
       });
     }
     checkNotEmpty(current, input);
-    if (current.status !== 'published') return patchUnpublished(trx, current, input);
+    if (current.status !== 'published') return patchUnpublished(w, current, input);
     if (input.status !== undefined && input.status !== 'published') {
       throw new AppError('validation_failed', 'invalid entry', [{ path: 'status', message: 'a published entry cannot go back to draft or be scheduled (delete it instead)' }]);
     }
@@ -256,25 +260,26 @@ export async function patchEntry(
     const pinning = input.pinned === true && !current.pinned;
     const ticker = await findTicker(trx, tickerId);
     if (input.image !== undefined) checkCredit(ticker, input.image);
-    const unpinned = pinning && ticker ? await unpinOldest(trx, tickerId, ticker.maxPinned - 1) : [];
-    const rev = await nextRev(trx, stream);
+    const unpinned = pinning && ticker ? await unpinOldest(w, tickerId, ticker.maxPinned - 1) : [];
     const now = new Date().toISOString();
-    const row = await trx
-      .updateTable('entries')
-      .set({
-        ...contentChanges(input),
-        ...(input.pinned !== undefined && input.pinned !== current.pinned && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
-        rev,
-        version: current.version + 1,
-        updated_at: now,
-      })
-      .where('ticker_id', '=', tickerId)
-      .where('id', '=', id)
-      .where('version', '=', input.version)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
-    const updated: EntryChange = { rev, type: 'entry.updated', data: toEntry(row) };
+    const updated = await w.change(stream, 'entry.updated', async (rev) => {
+      const row = await trx
+        .updateTable('entries')
+        .set({
+          ...contentChanges(input),
+          ...(input.pinned !== undefined && input.pinned !== current.pinned && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
+          rev,
+          version: current.version + 1,
+          updated_at: now,
+        })
+        .where('ticker_id', '=', tickerId)
+        .where('id', '=', id)
+        .where('version', '=', input.version)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
+      return toEntry(row);
+    });
     return [...unpinned, updated];
   }
 }
@@ -311,7 +316,8 @@ export async function restoreEntry(ctx: Ctx, actor: Actor | undefined, tickerId:
  * An edit of a draft or a scheduled entry: no revision, nothing published — unless it publishes
  * it now (`status: published`), when it goes out as `entry.created` with the edit in it.
  */
-async function patchUnpublished(trx: Trx, current: Entry, input: ReturnType<typeof PatchEntryBody.parse>): Promise<EntryChange[]> {
+async function patchUnpublished(w: Write, current: Entry, input: ReturnType<typeof PatchEntryBody.parse>): Promise<EntryChange[]> {
+  const trx = w.trx;
   // Status and time as asked; an edit that names neither keeps them (a plan whose time has just
   // passed stays scheduled: the scheduler publishes it).
   const wanted = input.status ?? (input.publishAt === undefined ? current.status : input.publishAt === null ? 'draft' : undefined);
@@ -340,17 +346,18 @@ async function patchUnpublished(trx: Trx, current: Entry, input: ReturnType<type
     .executeTakeFirst();
   if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
   if (plan.status === 'published') {
-    const out = await publishInTrx(trx, current.tickerId, current.id, [row.status as Entry['status']]);
+    const out = await publishIn(w, current.tickerId, current.id, [row.status as Entry['status']]);
     if (out) return out;
   }
+  // Not recorded: readers never see an unpublished entry (its rev is its place below the flow).
   return [{ rev: row.rev, type: 'entry.updated', data: toEntry(row) }];
 }
 
 /** Deletes leave a tombstone: the row keeps id, seq and deletedAt; its content is erased. */
 export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: string, id: string): Promise<Entry> {
   requireRole(actor, 'editor');
-  const stream = `ticker:${tickerId}`;
-  const entry = await ctx.db.transaction().execute(async (trx) => {
+  return commit(ctx, async (w) => {
+    const trx = w.trx;
     const current = await findEntry(trx, tickerId, id);
     if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
     // Its saved versions go with its content (a takedown leaves nothing behind in the history).
@@ -360,17 +367,18 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
       await trx.deleteFrom('entries').where('ticker_id', '=', tickerId).where('id', '=', id).execute();
       return { ...current, deletedAt: new Date().toISOString() };
     }
-    const rev = await nextRev(trx, stream);
     const now = new Date().toISOString();
-    const row = await trx
-      .updateTable('entries')
-      .set({ rev, title: null, body: '', image: null, teaser: null, pinned: 0, pinned_at: null, deleted_at: now, updated_at: now, version: current.version + 1 })
-      .where('ticker_id', '=', tickerId)
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toEntry(row);
+    const deleted = await w.change(tickerStream(tickerId), 'entry.deleted', async (rev) =>
+      toEntry(
+        await trx
+          .updateTable('entries')
+          .set({ rev, title: null, body: '', image: null, teaser: null, pinned: 0, pinned_at: null, deleted_at: now, updated_at: now, version: current.version + 1 })
+          .where('ticker_id', '=', tickerId)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
+    );
+    return deleted.data;
   });
-  if (entry.status === 'published') ctx.publisher.publish(stream, [{ rev: entry.rev, type: 'entry.deleted', data: entry }]);
-  return entry;
 }

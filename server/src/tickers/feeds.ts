@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { tickerStream } from '@liveticker/schemas';
 import type { Entry, Ticker } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
@@ -67,7 +68,7 @@ export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[],
 export function feedRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>, format: FeedFormat): RequestHandler {
   return async (req, res) => {
     const id = tickerIdParam(req.params.id);
-    const pos = await ctx.changeLog.position(`ticker:${id}`);
+    const pos = await ctx.changeLog.position(tickerStream(id));
     if (!pos) throw new AppError('not_found', `no ticker ${id}`);
     if (notModified(req, res, `W/"feed.${format}.${pos.epoch}.${pos.rev}"`, publicCache(ctx.config))) return;
     const ticker = await findTicker(ctx.db, id);

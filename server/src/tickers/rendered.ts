@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { Slug } from '@liveticker/schemas';
+import { Slug, tickerStream } from '@liveticker/schemas';
 import type { Entry, Ticker, TickerSnapshot } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
@@ -119,7 +119,7 @@ const CSS = `liveticker-ticker{display:block}.liveticker{font:16px/1.5 Georgia,s
 async function renderTicker(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>, req: Request) {
   const id = tickerIdParam(req.params.id);
   const q = parseInput(RenderQuery, req.query, 'query');
-  const pos = await ctx.changeLog.position(`ticker:${id}`);
+  const pos = await ctx.changeLog.position(tickerStream(id));
   const ticker = await findTicker(ctx.db, id);
   if (!ticker || !pos) throw new AppError('not_found', `no ticker ${id}`);
   const list = await listEntriesPage(ctx, id, { order: q.order, limit: String(PAGE_ENTRIES), ...(q.cursor ? { cursor: q.cursor } : {}) });
@@ -159,7 +159,7 @@ function renderedNotModified(ctx: Pick<AppContext, 'config'>, req: Request, res:
 /** `GET /tickers/:id/fragment`: the rendered ticker as an HTML fragment for a CMS to include. */
 export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
   return async (req, res) => {
-    const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
+    const pos = await ctx.changeLog.position(tickerStream(tickerIdParam(req.params.id)));
     if (pos && renderedNotModified(ctx, req, res, 'fragment', pos)) return;
     const r = await renderTicker(ctx, req);
     // A CMS includes the fragment in its own page on the server; opened here it shows as it is and
@@ -172,7 +172,7 @@ export function fragmentRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog
 /** `GET /tickers/:id/html`: a whole page around it, with its feeds and oEmbed discovery. */
 export function htmlRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>): RequestHandler {
   return async (req, res) => {
-    const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
+    const pos = await ctx.changeLog.position(tickerStream(tickerIdParam(req.params.id)));
     if (pos && renderedNotModified(ctx, req, res, 'html', pos)) return;
     const r = await renderTicker(ctx, req);
     const base = `${ctx.config.publicUrl}/api/v1/tickers/${encodeURIComponent(r.ticker.id)}`;

@@ -2,7 +2,8 @@ import type { Db } from '../db/database';
 import type { Logger } from '../logger';
 import type { ChangePublisher } from '../realtime/publisher';
 import { dueEntries } from './entries.repo';
-import { publishInTrx, recordVersions } from './entries.service';
+import { publishIn, recordVersions } from './entries.service';
+import { commit } from '../db/commit';
 import { AppError } from '../errors';
 
 /**
@@ -48,10 +49,10 @@ export class EntryScheduler {
     for (const due of await dueEntries(this.opts.db, now, 50)) {
       let changes;
       try {
-        changes = await this.opts.db.transaction().execute(async (trx) => {
+        changes = await commit(this.opts, async (w) => {
           // Still due when claimed: an editor may have moved it since the list was read.
-          const out = await publishInTrx(trx, due.ticker_id, due.id, ['scheduled'], now);
-          if (out) await recordVersions(trx, out, undefined);
+          const out = await publishIn(w, due.ticker_id, due.id, ['scheduled'], now);
+          if (out) await recordVersions(w.trx, out, undefined);
           return out;
         });
       } catch (err) {
@@ -63,7 +64,6 @@ export class EntryScheduler {
         continue;
       }
       if (!changes) continue; // another node was first
-      this.opts.publisher.publish(`ticker:${due.ticker_id}`, changes);
       published++;
       this.log.info({ ticker: due.ticker_id, entry: due.id, rev: changes[changes.length - 1]!.rev }, 'scheduled entry published');
     }

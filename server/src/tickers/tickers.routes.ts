@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { tickerStream } from '@liveticker/schemas';
 import type { Request, Response } from 'express';
 import { hasRole } from '../auth/actor';
 import type { AppContext } from '../context';
@@ -26,7 +27,7 @@ export function tickersRouter(ctx: AppContext): Router {
       res.setHeader('Cache-Control', 'private, no-store');
       return false;
     }
-    const pos = await ctx.changeLog.position(`ticker:${tickerIdParam(req.params.id)}`);
+    const pos = await ctx.changeLog.position(tickerStream(tickerIdParam(req.params.id)));
     if (!pos) return false; // the handler answers 404
     const question = encodeURIComponent(req.originalUrl.split('?')[1] ?? '');
     return notModified(req, res, `W/"${kind}.${pos.epoch}.${pos.rev}.${question}"`, 'no-cache');

@@ -1,11 +1,12 @@
-import { newEpoch } from '../db/migrations/004_epochs';
-import { CreateTickerBody, PatchTickerBody } from '@liveticker/schemas';
-import type { Ticker, TickerChange } from '@liveticker/schemas';
+import { CreateTickerBody, PatchTickerBody, tickerStream, tickerStreams } from '@liveticker/schemas';
+import type { ChatMode, Ticker } from '@liveticker/schemas';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { isUniqueViolation, nextRev } from '../db/database';
+import { isUniqueViolation } from '../db/database';
+import { commit, createStreams } from '../db/commit';
+import type { Write } from '../db/commit';
 import { decodeCursor, encodeCursor } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import { findTicker, listTickers, toTicker } from './tickers.repo';
@@ -13,9 +14,6 @@ import { slugify } from './slug';
 import { unpinOldest } from './entries.service';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
-
-/** The streams every ticker owns; their rev counters start at 0. */
-export const tickerStreams = (id: string) => [`ticker:${id}`, `chat:${id}`, `mod:${id}`];
 
 export async function getTicker(ctx: Pick<AppContext, 'db'>, id: string): Promise<Ticker> {
   const ticker = await findTicker(ctx.db, id);
@@ -57,73 +55,89 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
   const id = input.id ?? slugify(input.title);
   const now = new Date().toISOString();
   const taken = () => new AppError('conflict', `the ticker id ${id} is taken`, { id, field: 'id' });
-  let ticker: Ticker;
   try {
-    ticker = await ctx.db.transaction().execute(async (trx) => {
-      if (await findTicker(trx, id)) throw taken();
-      await trx.insertInto('streams').values(tickerStreams(id).map((name) => ({ name, rev: 0, epoch: newEpoch() }))).execute();
-      const rev = await nextRev(trx, `ticker:${id}`);
-      const row = {
-        id,
-        title: input.title,
-        description: input.description,
-        status: input.status,
-        locale: input.locale,
-        coverage_start: input.coverageStart ?? null,
-        coverage_end: input.coverageEnd ?? null,
-        chat_mode: input.chat?.mode ?? 'open',
-        slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
-        max_pinned: input.maxPinned,
-        require_image_credit: input.requireImageCredit ? 1 : 0,
-        rev,
-        created_at: now,
-        updated_at: now,
-      };
-      await trx.insertInto('tickers').values(row).execute();
-      return toTicker(row);
+    return await commit(ctx, async (w) => {
+      if (await findTicker(w.trx, id)) throw taken();
+      await createStreams(w.trx, tickerStreams(id));
+      const change = await w.change(tickerStream(id), 'ticker.updated', async (rev) => {
+        const row = {
+          id,
+          title: input.title,
+          description: input.description,
+          status: input.status,
+          locale: input.locale,
+          coverage_start: input.coverageStart ?? null,
+          coverage_end: input.coverageEnd ?? null,
+          chat_mode: input.chat?.mode ?? 'open',
+          slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
+          max_pinned: input.maxPinned,
+          require_image_credit: input.requireImageCredit ? 1 : 0,
+          rev,
+          created_at: now,
+          updated_at: now,
+        };
+        await w.trx.insertInto('tickers').values(row).execute();
+        return toTicker(row);
+      });
+      return change.data;
     });
   } catch (err) {
     // Two creates of one id at once: both passed the check, the loser hits the primary key.
     throw isUniqueViolation(err) ? taken() : err;
   }
-  const change: TickerChange = { rev: ticker.rev, type: 'ticker.updated', data: ticker };
-  ctx.publisher.publish(`ticker:${id}`, [change]);
-  return ticker;
 }
 
 export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string, body: unknown): Promise<Ticker> {
   requireRole(actor, 'editor');
   const input = parseInput(PatchTickerBody, body, 'ticker');
-  const changes = await ctx.db.transaction().execute(async (trx) => {
-    const current = await findTicker(trx, id);
+  return commit(ctx, async (w) => {
+    const current = await findTicker(w.trx, id);
     if (!current) throw new AppError('not_found', `no ticker ${id}`);
     checkCoverage(input.coverageStart === undefined ? current.coverageStart : input.coverageStart, input.coverageEnd === undefined ? current.coverageEnd : input.coverageEnd);
-    const rev = await nextRev(trx, `ticker:${id}`);
-    const updated_at = new Date().toISOString();
-    const row = await trx
-      .updateTable('tickers')
-      .set({
-        ...(input.title !== undefined && { title: input.title }),
-        ...(input.description !== undefined && { description: input.description }),
-        ...(input.status !== undefined && { status: input.status }),
-        ...(input.locale !== undefined && { locale: input.locale }),
-        ...(input.coverageStart !== undefined && { coverage_start: input.coverageStart }),
-        ...(input.coverageEnd !== undefined && { coverage_end: input.coverageEnd }),
-        ...(input.chat?.mode !== undefined && { chat_mode: input.chat.mode }),
-        ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
-        ...(input.maxPinned !== undefined && { max_pinned: input.maxPinned }),
-        ...(input.requireImageCredit !== undefined && { require_image_credit: input.requireImageCredit ? 1 : 0 }),
-        rev,
-        updated_at,
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const ticker: TickerChange = { rev, type: 'ticker.updated', data: toTicker(row) };
+    const change = await w.change(tickerStream(id), 'ticker.updated', async (rev) => {
+      const row = await w.trx
+        .updateTable('tickers')
+        .set({
+          ...(input.title !== undefined && { title: input.title }),
+          ...(input.description !== undefined && { description: input.description }),
+          ...(input.status !== undefined && { status: input.status }),
+          ...(input.locale !== undefined && { locale: input.locale }),
+          ...(input.coverageStart !== undefined && { coverage_start: input.coverageStart }),
+          ...(input.coverageEnd !== undefined && { coverage_end: input.coverageEnd }),
+          ...(input.chat?.mode !== undefined && { chat_mode: input.chat.mode }),
+          ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
+          ...(input.maxPinned !== undefined && { max_pinned: input.maxPinned }),
+          ...(input.requireImageCredit !== undefined && { require_image_credit: input.requireImageCredit ? 1 : 0 }),
+          rev,
+          updated_at: new Date().toISOString(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toTicker(row);
+    });
     // A lower limit unpins the oldest pins beyond it, in the same transaction.
-    const unpinned = input.maxPinned !== undefined && input.maxPinned < current.maxPinned ? await unpinOldest(trx, id, input.maxPinned) : [];
-    return [ticker, ...unpinned];
+    if (input.maxPinned !== undefined && input.maxPinned < current.maxPinned) await unpinOldest(w, id, input.maxPinned);
+    return change.data;
   });
-  ctx.publisher.publish(`ticker:${id}`, changes);
-  return changes[0]!.data as Ticker;
+}
+
+/** The room's mode and slow mode, which readers see on the ticker: a `ticker.updated` in `w`. */
+export async function setRoomMode(w: Write, id: string, room: { mode?: ChatMode; slowModeSeconds?: number }): Promise<Ticker> {
+  const change = await w.change(tickerStream(id), 'ticker.updated', async (rev) =>
+    toTicker(
+      await w.trx
+        .updateTable('tickers')
+        .set({
+          ...(room.mode !== undefined && { chat_mode: room.mode }),
+          ...(room.slowModeSeconds !== undefined && { slow_mode_seconds: room.slowModeSeconds }),
+          rev,
+          updated_at: new Date().toISOString(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    ),
+  );
+  return change.data;
 }

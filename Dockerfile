@@ -20,6 +20,8 @@ COPY scripts scripts
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
+# NODE_ENV=production: the server refuses to start without SMTP_URL unless MAIL_TRANSPORT=log says
+# so on purpose (mail links must not end up in the log).
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \

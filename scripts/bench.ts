@@ -110,6 +110,9 @@ export async function startLiveticker(extraEnv: Record<string, string> = {}, cpu
       // one (the abuse scenario gives each reader an address of its own instead).
       MAX_SOCKETS_PER_IP: '0',
       READ_RATE_LIMIT: '0',
+      // The bench mails nothing (its posters are made with the ops key): a NODE_ENV=production
+      // left in the shell must not stop it for want of SMTP_URL.
+      MAIL_TRANSPORT: 'log',
       ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -134,7 +134,8 @@ interface Node {
 function startServer(port: number, env: Record<string, string>): Node {
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', ...env },
+    // MAIL_TRANSPORT=log: the bench mails nothing, and a shell's NODE_ENV=production must not stop it.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', MAIL_TRANSPORT: 'log', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return { proc, stopped: new Promise((resolve) => proc.once('exit', (code) => resolve(code))) };

@@ -75,6 +75,14 @@ const EnvSchema = z.object({
       return parsed;
     }),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  /**
+   * `log`: without SMTP_URL, mails are written to the log instead of being sent, also in a
+   * production start (a trial without a mail server), which is refused otherwise. Ignored when
+   * SMTP_URL is set.
+   */
+  MAIL_TRANSPORT: z.enum(['log'], { error: 'must be log (mails written to the log instead of sent), or unset' }).optional(),
+  /** `production` marks a start real people reach, as an https PUBLIC_URL does (see mailProblems). */
+  NODE_ENV: z.string().max(40).optional(),
   MAIL_FROM: z.string().min(3).default('liveticker <no-reply@localhost>'),
   /** The first admin, created on start when no user has this address yet. */
   ADMIN_EMAIL: z.email().optional(),
@@ -203,8 +211,32 @@ function mediaStoreProblems(env: Record<string, string | undefined>): string[] {
   return problems;
 }
 
+/**
+ * What makes a start production-like: NODE_ENV=production (the container sets it) or an https
+ * PUBLIC_URL (real readers reach it). Undefined for a local development start.
+ */
+function productionReason(env: { NODE_ENV?: string; PUBLIC_URL?: string }): string | undefined {
+  if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
+  if (/^https:/i.test(env.PUBLIC_URL ?? '')) return 'PUBLIC_URL is https';
+  return undefined;
+}
+
+/**
+ * Without SMTP_URL the mails' links would go to the log, where whoever reads it could confirm
+ * addresses and take over accounts: a production-like start needs SMTP_URL, or MAIL_TRANSPORT=log
+ * said on purpose (then no link is logged, see logMailer).
+ */
+function mailProblems(env: Record<string, string | undefined>): string[] {
+  const production = productionReason(env);
+  if (env.SMTP_URL || env.MAIL_TRANSPORT === 'log' || !production) return [];
+  return [
+    `SMTP_URL: required in production (${production}): without it every verification and password reset link would be written to the log; set SMTP_URL, or MAIL_TRANSPORT=log to run without mail on purpose (no link is logged then)`,
+  ];
+}
+
 function toConfig(env: z.infer<typeof EnvSchema>) {
   const port = env.PORT;
+  const production = productionReason(env) !== undefined;
   return {
     port,
     host: env.HOST,
@@ -227,6 +259,14 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     trustProxy: env.TRUST_PROXY,
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
+    /** MAIL_TRANSPORT as set: `log` only matters without `smtpUrl` (main.ts says when it is ignored). */
+    mailTransport: env.MAIL_TRANSPORT,
+    /**
+     * Without `smtpUrl` mails go to the log. `verify`: a local development start, where a
+     * verification link is logged in full so a developer can click it; `none`: a production-like
+     * start (MAIL_TRANSPORT=log), where no link is. Password reset links are never logged.
+     */
+    mailLogLinks: (production ? 'none' : 'verify') as 'none' | 'verify',
     adminEmail: env.ADMIN_EMAIL,
     adminPassword: env.ADMIN_PASSWORD,
     sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
@@ -305,7 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     picked[key] = value === '' ? undefined : value;
   }
   const parsed = EnvSchema.safeParse(picked);
-  const problems = mediaStoreProblems(picked);
+  const problems = [...mediaStoreProblems(picked), ...mailProblems(picked)];
   if (!parsed.success) {
     problems.unshift(
       ...parsed.error.issues.map((i) => {

@@ -42,6 +42,15 @@ function banner(config: Config): string {
   ].join('\n');
 }
 
+/** The start's warning about mail, when there is one: where mails go when they are not sent. */
+function mailWarning(config: Config): string | undefined {
+  if (config.smtpUrl) return config.mailTransport === 'log' ? 'MAIL_TRANSPORT=log is ignored: SMTP_URL is set, mails are sent' : undefined;
+  if (config.mailLogLinks === 'none') {
+    return 'MAIL_TRANSPORT=log: mails are not sent and their links are not logged, so nobody can confirm an address or reset a password by mail (set SMTP_URL to send them)';
+  }
+  return 'SMTP_URL is not set: dev mode, mails are not sent; verification links are written to this log, password reset links are not';
+}
+
 function readConfig(): Config {
   try {
     return loadConfig();
@@ -82,7 +91,8 @@ async function main(): Promise<void> {
     const log = deps.logger.child({ module: 'main' });
     await server.close();
     await deps.close();
-    if (!config.smtpUrl) log.warn('SMTP_URL is not set: dev mode, e-mail links are written to this log instead of being sent');
+    const mail = mailWarning(config);
+    if (mail) log.warn(mail);
     if (ops.file) log.warn({ file: ops.file }, 'ADMIN_API_KEY is not set: using the ops key stored in this file');
     runPrimary({
       config,
@@ -96,7 +106,8 @@ async function main(): Promise<void> {
 
   const { deps, server } = await prepare(config);
   const log = deps.logger.child({ module: 'main' });
-  if (!config.smtpUrl) log.warn('SMTP_URL is not set: dev mode, e-mail links are written to this log instead of being sent');
+  const mail = mailWarning(config);
+  if (mail) log.warn(mail);
   const addr = await server.listen();
   log.info(
     { url: config.publicUrl, port: addr.port, database: deps.database.dialect, bus: deps.redis ? 'redis' : 'in-process', opsKeyFile: ops.file },

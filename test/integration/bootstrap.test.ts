@@ -53,14 +53,63 @@ describe('the ops key without ADMIN_API_KEY', () => {
 });
 
 describe('dev mode without SMTP_URL', () => {
-  it('says so at start and logs the verification link instead of mailing it', async () => {
+  it('says so at start and logs the verification link instead of mailing it, but never a password reset link', async () => {
     const db = await createTestDatabase('sqlite');
-    const server = await ServerProcess.start({ DATABASE_URL: db.url, LOG_LEVEL: 'info', SCRYPT_LOG_N: '10', PUBLIC_URL: 'http://news.example' });
+    const server = await ServerProcess.start({ DATABASE_URL: db.url, LOG_LEVEL: 'trace', SCRYPT_LOG_N: '10', PUBLIC_URL: 'http://news.example' });
     try {
       expect(server.log).toContain('SMTP_URL is not set: dev mode');
       await raw(server.url, 'POST', '/auth/register', { email: 'dev@example.org', password: 'a long secret', displayName: 'Dev' });
       const token = await waitFor(() => /http:\/\/news\.example\/verify-email\?token=(ltv_[\w-]+)/.exec(server.log)?.[1], 'the link in the log');
       expect((await raw(server.url, 'POST', '/auth/verify', { token, password: 'a long secret' })).status).toBe(200);
+      // A reset link in the log would let whoever reads it take the account.
+      expect((await raw(server.url, 'POST', '/auth/password-reset', { email: 'dev@example.org' })).status).toBe(202);
+      await waitFor(() => server.log.includes('a password reset link was made'), 'the reset noted in the log');
+      expect(server.log).not.toContain('reset-password?token=');
+      // The one token in the log is the verification link's (which the developer used).
+      expect(server.log.split(token!).join('')).not.toMatch(/ltv_[\w-]{20}/);
+    } finally {
+      await server.stop();
+      await db.drop();
+    }
+  });
+});
+
+describe('a production start without a mail server (security review, finding 2)', () => {
+  it.each([
+    ['NODE_ENV=production, SMTP_URL empty as deploy/compose.yaml leaves it', { NODE_ENV: 'production', SMTP_URL: '' }],
+    ['an https PUBLIC_URL', { PUBLIC_URL: 'https://live.example.org' }],
+  ])('is refused with one line naming SMTP_URL: %s', (_what, env) => {
+    const res = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'server/src/main.ts')], {
+      env: { ...process.env, ...env, MAIL_TRANSPORT: '', PORT: '0' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/^liveticker: invalid configuration:\n {2}SMTP_URL: required in production [^\n]*MAIL_TRANSPORT=log[^\n]*\n$/);
+  });
+
+  it('with MAIL_TRANSPORT=log it starts, says so, and no link of any mail reaches the log at any level', async () => {
+    const db = await createTestDatabase('sqlite');
+    const server = await ServerProcess.start({
+      DATABASE_URL: db.url,
+      NODE_ENV: 'production',
+      MAIL_TRANSPORT: 'log',
+      PUBLIC_URL: 'https://news.example',
+      LOG_LEVEL: 'trace',
+      LOG_FORMAT: 'json',
+      SCRYPT_LOG_N: '10',
+    });
+    try {
+      expect(server.log).toContain('MAIL_TRANSPORT=log: mails are not sent and their links are not logged');
+      const reader = { email: 'prod@example.org', password: 'a long secret', displayName: 'Prod' };
+      expect((await raw(server.url, 'POST', '/auth/register', reader)).status).toBe(202);
+      await waitFor(() => server.log.includes('an address confirmation link was made'), 'the confirmation noted');
+      expect((await raw(server.url, 'POST', '/auth/password-reset', { email: reader.email })).status).toBe(202);
+      await waitFor(() => server.log.includes('a password reset link was made'), 'the reset noted');
+      expect((await raw(server.url, 'POST', '/auth/register', { ...reader, displayName: 'Someone else' })).status).toBe(202);
+      await waitFor(() => server.log.includes('someone tried to register this address again'), 'the second registration noted');
+      expect(server.log).not.toContain('token=');
+      expect(server.log).not.toMatch(/ltv_[\w-]{20}/);
     } finally {
       await server.stop();
       await db.drop();

@@ -45,7 +45,18 @@ describe('production build', () => {
     const key = 'production-test-key-0123456789';
     proc = spawn(process.execPath, ['scripts/start.mjs'], {
       cwd: dir,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: path.join(dir, 'data', 'prod.sqlite'), ADMIN_API_KEY: key, LOG_LEVEL: 'warn', SEED_DEMO: 'true' },
+      // As the container's runtime stage: NODE_ENV=production, which needs SMTP_URL or MAIL_TRANSPORT=log said on purpose.
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        MAIL_TRANSPORT: 'log',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: path.join(dir, 'data', 'prod.sqlite'),
+        ADMIN_API_KEY: key,
+        LOG_LEVEL: 'warn',
+        SEED_DEMO: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -54,6 +65,7 @@ describe('production build', () => {
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, `ready (output: ${output})`, 30_000);
     expect(output).not.toMatch(/building/);
+    await waitFor(() => output.includes('MAIL_TRANSPORT=log: mails are not sent'), `the start's warning about mail (output: ${output})`);
 
     expect((await fetch(`${url}/widgets/ticker.html?ticker=demo`)).status).toBe(200);
     const sdk = await fetch(`${url}/sdk/liveticker.js`);

@@ -1,25 +1,43 @@
 import type { Db } from '../db/database';
 import { AppError } from '../errors';
+import { LIMITS } from './limits';
 import { newToken, tokenHash } from './tokens';
 
 export const VERIFY_TTL_MS = 24 * 3600_000;
 export const RESET_TTL_MS = 3600_000;
 
 /**
- * A single-use token bound to the address it is mailed to; earlier unused tokens of the same
- * purpose stop working. Returns the token; only its SHA-256 is stored.
+ * Live tokens an account keeps per purpose: the newest 12, older ones stop working. A new link
+ * must not void the owner's earlier one (anyone can ask for another reset, or register the address
+ * again, which mails a reset link too): in any hour, a reset link's lifetime, the throttles let at
+ * most 2 × (3 reset mails + 3 "already registered" mails) be made for one address (their windows
+ * are fixed, so two of each may fall into one hour), so a stranger's requests can never push out
+ * a reset link that still works. Verification links (24 h) are made at most 3 an hour, so pushing
+ * one out takes a stranger hours of resends. The cap keeps what a script can pile up bounded.
+ */
+export const LIVE_TOKENS_PER_PURPOSE = 2 * (LIMITS.resetAddress.points + LIMITS.alreadyRegisteredAddress.points);
+
+/**
+ * A single-use token bound to the address it is mailed to. Earlier unused tokens of the same
+ * purpose keep working, up to `LIVE_TOKENS_PER_PURPOSE` of the newest; using any of them ends
+ * the others (`consumeEmailToken`). Returns the token; only its SHA-256 is stored.
  */
 export async function issueEmailToken(db: Db, userId: string, email: string, purpose: 'verify' | 'reset'): Promise<string> {
   const token = newToken('ltv_');
-  const now = new Date();
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('email_tokens')
-      .set({ used_at: now.toISOString() })
+    const now = new Date();
+    const live = await trx
+      .selectFrom('email_tokens')
+      .select(['token_hash', 'created_at'])
       .where('user_id', '=', userId)
       .where('purpose', '=', purpose)
       .where('used_at', 'is', null)
+      .where('expires_at', '>', now.toISOString())
+      .orderBy('created_at', 'desc')
+      .orderBy('token_hash', 'desc')
       .execute();
+    // Strictly after the newest, so which tokens are the newest is clear even within one millisecond.
+    const created = new Date(Math.max(now.getTime(), live.length ? Date.parse(live[0].created_at) + 1 : 0));
     await trx
       .insertInto('email_tokens')
       .values({
@@ -27,11 +45,16 @@ export async function issueEmailToken(db: Db, userId: string, email: string, pur
         user_id: userId,
         purpose,
         email,
-        expires_at: new Date(now.getTime() + (purpose === 'verify' ? VERIFY_TTL_MS : RESET_TTL_MS)).toISOString(),
+        expires_at: new Date(created.getTime() + (purpose === 'verify' ? VERIFY_TTL_MS : RESET_TTL_MS)).toISOString(),
         used_at: null,
-        created_at: now.toISOString(),
+        created_at: created.toISOString(),
       })
       .execute();
+    // Two issues at once (PostgreSQL) may each miss the other's row and leave one token more.
+    const beyond = live.slice(LIVE_TOKENS_PER_PURPOSE - 1).map((r) => r.token_hash);
+    if (beyond.length) {
+      await trx.updateTable('email_tokens').set({ used_at: now.toISOString() }).where('token_hash', 'in', beyond).where('used_at', 'is', null).execute();
+    }
   });
   return token;
 }
@@ -53,18 +76,21 @@ export async function peekEmailToken(db: Db, token: string, purpose: 'verify' | 
 
 /**
  * Uses a token up: valid only if unused, unexpired, of this purpose and still for the user's
- * current address. Marking it used is conditional, so two racing uses cannot both succeed.
+ * current address. The same statement ends every other live token of the user and purpose (a
+ * used reset link leaves no sibling that resets the password again), and it is conditional on
+ * each row being unused, so of two links used at once only one succeeds.
  */
 export async function consumeEmailToken(db: Db, token: string, purpose: 'verify' | 'reset'): Promise<{ userId: string; email: string }> {
-  const invalid = new AppError('invalid_token', 'the link is invalid, used or expired; ask for a new one');
   const hash = tokenHash(token);
   const row = await peekEmailToken(db, token, purpose);
-  const used = await db
+  const ended = await db
     .updateTable('email_tokens')
     .set({ used_at: new Date().toISOString() })
-    .where('token_hash', '=', hash)
+    .where('user_id', '=', row.userId)
+    .where('purpose', '=', purpose)
     .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(used.numUpdatedRows) !== 1) throw invalid;
+    .returning('token_hash')
+    .execute();
+  if (!ended.some((r) => r.token_hash === hash)) throw new AppError('invalid_token', 'the link is invalid, used or expired; ask for a new one');
   return row;
 }

@@ -1,7 +1,5 @@
 import type { Locale } from '@liveticker/schemas';
-import type { Mail } from './mailer';
-
-type Kind = 'verify' | 'already-registered' | 'reset';
+import type { Mail, MailKind as Kind } from './mailer';
 
 const TEXT: Record<Locale, Record<Kind, { subject: string; body: (link: string, name: string) => string }>> = {
   en: {
@@ -51,5 +49,5 @@ const TEXT: Record<Locale, Record<Kind, { subject: string; body: (link: string, 
 /** A mail of a kind in the user's language; the link is always built from PUBLIC_URL. */
 export function mailFor(kind: Kind, locale: Locale, to: string, name: string, link: string): Mail {
   const t = TEXT[locale][kind];
-  return { to, subject: t.subject, text: t.body(link, name), links: [link] };
+  return { kind, to, subject: t.subject, text: t.body(link, name), links: [link] };
 }

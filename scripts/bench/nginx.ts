@@ -13,7 +13,7 @@ export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.exists
  * deploy/nginx.conf as shipped, with only the upstream addresses, the listening port and the
  * worker count made this machine's (Debian's nginx 1.22 has no `resolve` on upstream servers).
  */
-export function nginxConfig(port: number, upstreams: string[], workers: number | 'auto' = 1, opts: { edgeLimits?: boolean } = {}): string {
+export function nginxConfig(port: number, upstreams: string[], workers: number | 'auto' = 1, opts: { edgeLimits?: boolean; accessLog?: string } = {}): string {
   let conf = fs.readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8');
   // The bench's thousands of readers all come from 127.0.0.1: one address to nginx.
   if (opts.edgeLimits === false) conf = conf.replace(/\n\s*# BEGIN edge limits[\s\S]*?# END edge limits/g, '');
@@ -23,7 +23,9 @@ export function nginxConfig(port: number, upstreams: string[], workers: number |
     .replace(/\n\s*resolver [^\n]*;/, '')
     .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
     .replace(/worker_processes auto;/, `worker_processes ${workers};`)
-    .replace(/worker_connections \d+;/, 'worker_connections 30000;');
+    .replace(/worker_connections \d+;/, 'worker_connections 30000;')
+    // The deployment's log format, to a file of the caller's (off for a bench: it would fill a disk).
+    .replace(/access_log \S+ liveticker;/, opts.accessLog ? `access_log ${opts.accessLog} liveticker;` : 'access_log off;');
   if (out === conf) throw new Error('deploy/nginx.conf no longer has the markers replaced here');
   return out;
 }

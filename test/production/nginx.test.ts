@@ -33,7 +33,7 @@ describe('two nodes behind nginx (deploy/nginx.conf)', () => {
     // One after the other: the first runs the migrations (as the README's upgrade steps say).
     nodes = [await ServerProcess.start(env)];
     nodes.push(await ServerProcess.start(env));
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(port, nodes.map((n) => `127.0.0.1:${n.port}`)));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(port, nodes.map((n) => `127.0.0.1:${n.port}`), 1, { accessLog: path.join(dir, 'access.log') }));
     nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -56,6 +56,18 @@ describe('two nodes behind nginx (deploy/nginx.conf)', () => {
     await cleanPrefix(SHARED_REDIS_URL, prefix);
     await db.drop();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the access log has the path a reader opened but not its query, where a mailed link carries its one-time token', async () => {
+    const token = 'mailedToken0123456789abcdefSECRET';
+    expect((await fetch(`${url}/reset-password?token=${token}&lang=en`)).status).toBe(200);
+    expect((await fetch(`${url}/verify-email?token=${token}`)).status).toBe(200);
+    // nginx writes a request's line when the request is done: wait for it rather than sleep.
+    const log = path.join(dir, 'access.log');
+    await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('/verify-email'), 'the access log line');
+    const lines = fs.readFileSync(log, 'utf8');
+    expect(lines).toMatch(/"GET \/reset-password HTTP\/1\.1" 200/);
+    expect(lines).not.toContain(token);
   });
 
   it('readers on both nodes keep every entry, once and in order, when one node is stopped with SIGTERM', async () => {

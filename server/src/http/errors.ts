@@ -21,10 +21,18 @@ function fromHttpError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * A URL fit for the log: the values of query parameters that carry secrets (a mailed link's
+ * one-time `token`, an access token someone put in a query) are replaced by `…`.
+ */
+export function withoutSecrets(url: string): string {
+  return url.replace(/([?&](?:token|access_token|secret|key)=)[^&#]*/gi, '$1…');
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body, internal } = toWireError(fromHttpError(err));
-    if (internal) logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    if (internal) logger.error({ err, method: req.method, url: withoutSecrets(req.originalUrl) }, 'request failed');
     else if (err instanceof AppError && err.context) logger.info({ code: err.code, ...err.context }, err.message);
     if (err instanceof AppError && err.code === 'rate_limited' && typeof (err.details as { retryAfter?: number })?.retryAfter === 'number') {
       res.set('Retry-After', String((err.details as { retryAfter: number }).retryAfter));

@@ -17,7 +17,7 @@ import { checkReaderName, nameKey } from './names';
 import { checkReturnTo } from './return-to';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
-import { newId } from './tokens';
+import { newId } from '../db/ids';
 import { findUserByEmail, findUserById, toUser } from './users.repo';
 
 export type AuthCtx = Pick<AppContext, 'db' | 'config' | 'logger' | 'mailer' | 'limiters' | 'endSessions' | 'sessionsChanged'>;

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database';
 import type { Actor, Role } from './actor';
-import { newId, newToken, tokenHash } from './tokens';
+import { newToken, tokenHash } from './tokens';
+import { newId } from '../db/ids';
 
 export interface NewSession {
   id: string;

@@ -9,7 +9,3 @@ export function newToken(prefix: 'lts_' | 'ltk_' | 'ltv_'): string {
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
-
-export function newId(): string {
-  return randomBytes(12).toString('base64url');
-}

@@ -12,7 +12,7 @@ import { requireRole } from './guard';
 import { checkReaderName, nameKey } from './names';
 import { hashPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
-import { newId } from './tokens';
+import { newId } from '../db/ids';
 import { findUserByEmail, findUserById, toUser } from './users.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'sessionsChanged' | 'config'>;

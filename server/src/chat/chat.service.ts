@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { hasRole } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { newId } from '../auth/tokens';
+import { newId } from '../db/ids';
 import { commit } from '../db/commit';
 import type { Write } from '../db/commit';
 import { seqPage } from '../db/cursor';

@@ -1,7 +1,7 @@
 import type { ModerationAction } from '@liveticker/schemas';
 import type { Db, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { newId } from '../auth/tokens';
+import { newId } from '../db/ids';
 
 /** Records a moderation action (who, when, what) in the caller's transaction. */
 export async function logAction(

@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { revokeSessions } from '../auth/sessions';
-import { newId } from '../auth/tokens';
+import { newId } from '../db/ids';
 import { findUserById, toUser } from '../auth/users.repo';
 import type { Trx } from '../db/database';
 import { commit } from '../db/commit';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '../db/ids';
 import sharp from 'sharp';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
@@ -69,7 +69,7 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
     const what = frames > 1 ? `the animation has ${frames} frames of ${meta.width}×${frameHeight} pixels (${pixels.toLocaleString('en')} in all)` : `the image has ${meta.width}×${meta.height} pixels`;
     throw new AppError('image_rejected', `${what}; at most ${maxPixels.toLocaleString('en')} are taken`, { field: 'file' });
   }
-  const id = randomBytes(12).toString('base64url');
+  const id = newId();
   const ext = EXT[type];
   const animated = type === 'image/gif' || type === 'image/webp';
   const variants: Array<MediaVariant & { key: string }> = [];

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { CreateEntryBody, EntriesQuery, KeyEventsQuery, PatchEntryBody, RestoreEntryBody, tickerStream } from '@liveticker/schemas';
 import type { Entry, EntryChange, EntryList, KeyEventList } from '@liveticker/schemas';
 import type { AppContext } from '../context';
@@ -8,6 +7,7 @@ import { hasRole } from '../auth/actor';
 import { isUniqueViolation } from '../db/database';
 import type { Trx } from '../db/database';
 import { commit } from '../db/commit';
+import { newId } from '../db/ids';
 import type { Write } from '../db/commit';
 import { seqPage } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
@@ -79,10 +79,6 @@ export async function unpinOldest(w: Write, tickerId: string, keep: number, exce
     changes.push(change);
   }
   return changes;
-}
-
-function newEntryId(): string {
-  return randomBytes(12).toString('base64url');
 }
 
 /** Keeps each saved version of the entries a write changed, and who saved it (null: the scheduler). */
@@ -164,7 +160,7 @@ async function createIn(w: Write, author: Actor, tickerId: string, input: Create
   const rev = published ? await w.rev(tickerStream(tickerId)) : await draftSeq(w.trx, tickerId);
   const now = new Date().toISOString();
   const row = {
-    id: newEntryId(),
+    id: newId(),
     ticker_id: tickerId,
     seq: rev,
     rev,

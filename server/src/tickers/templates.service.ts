@@ -2,7 +2,7 @@ import { CreateEntryTemplateBody, MAX_TEMPLATES_PER_SCOPE, PatchEntryTemplateBod
 import type { EntryTemplate, EntryTemplateList } from '@liveticker/schemas';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { newId } from '../auth/tokens';
+import { newId } from '../db/ids';
 import type { AppContext } from '../context';
 import { isUniqueViolation } from '../db/database';
 import type { Db, Trx } from '../db/database';

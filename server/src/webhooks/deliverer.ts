@@ -7,7 +7,7 @@ import type { WebhooksTable } from '../db/tables';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { ChangeLog } from '../realtime/changelog';
-import { newId } from '../auth/tokens';
+import { newId } from '../db/ids';
 import { followedStreams } from './webhooks.service';
 import { postJson } from './ssrf';
 import type { PostResult } from './ssrf';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { newId } from '../auth/tokens';
+import { newId } from '../db/ids';
 import type { AppContext } from '../context';
 import type { Db, Trx } from '../db/database';
 import type { WebhooksTable } from '../db/tables';

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import net from 'node:net';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { Server as IoServer } from 'socket.io';
@@ -10,11 +9,13 @@ import { authRouter } from './auth/auth.routes';
 import { dummyHash } from './auth/auth.service';
 import { Limiters } from './auth/limits';
 import { actorResolver } from './auth/resolve';
-import { createApp, metricsHandler } from './http/app';
-import express from 'express';
+import { createApp } from './http/app';
+import { Listener } from './http/listener';
+import { MetricsServer } from './http/metrics-server';
+import { Readiness } from './http/readiness';
+import { Parts } from './lifecycle';
 import { pagesRouter } from './http/pages';
-import { BUS_VERSION } from './realtime/bus';
-import type { ControlEnvelope } from './realtime/bus';
+import { ControlRouter } from './realtime/control';
 import { ChangeLog } from './realtime/changelog';
 import { Fanout } from './realtime/fanout';
 import { Desk } from './realtime/desk';
@@ -25,7 +26,7 @@ import { trustFunction } from './http/client-ip';
 import { tickerChanges } from './tickers/tickers.changes';
 import { chatChanges, modChanges } from './chat/chat.changes';
 import { chatRouter } from './chat/chat.routes';
-import { sendMessage } from './chat/chat.service';
+import { chatSocketHandlers } from './chat/chat.socket';
 import { Presence } from './realtime/presence';
 import { tickersRouter } from './tickers/tickers.routes';
 import { templatesRouter } from './tickers/templates.routes';
@@ -80,51 +81,33 @@ export function originChecker(allowed: string[], publicUrl: string): (origin: st
   return (origin) => origin === own || allowed.includes(origin);
 }
 
-/** How long a draining node keeps idle keep-alive connections for their next request, ms. */
-const DRAIN_GRACE_MS = 2000;
-
-/** Connections the kernel may queue for accept (capped by net.core.somaxconn). */
-const LISTEN_BACKLOG = 4096;
-
-/** While storage is full, `/readyz` tries a write at most this often, ms. */
-const PROBE_EVERY_MS = 2000;
-
-/** A write about the size of an entry, undone in the same transaction: does storage take it? */
-async function probeWrite(db: AppContext['db'], nodeId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('health_probe').values({ node: nodeId, at: new Date().toISOString(), pad: 'x'.repeat(4096) }).execute();
-    await trx.deleteFrom('health_probe').where('node', '=', nodeId).execute();
-  });
-}
-
+/**
+ * Builds one node: the context the routes and commands use, and its long-lived parts in the order
+ * they start (they stop in reverse, for a deploy's drain as for a close). Does not listen.
+ */
 export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const { config, database, logger } = deps;
   const changeLog = new ChangeLog(database.db);
   changeLog.register('ticker', tickerChanges);
   changeLog.register('chat', chatChanges);
   changeLog.register('mod', modChanges);
-  const originAllowed = originChecker(config.corsOrigins, config.publicUrl);
-
-  const httpServer = http.createServer();
-  // Longer than a proxy's upstream keep-alive (nginx: 60 s): the proxy, not the node, closes an
-  // idle connection, so it never sends a request on one the node has just closed.
-  httpServer.keepAliveTimeout = 65_000;
-  httpServer.headersTimeout = 66_000;
+  const readiness = new Readiness({ database, nodeId: deps.nodeId, redis: deps.redis?.main });
+  const listener = new Listener({ logger: logger.child({ module: 'shutdown' }), metrics: deps.metrics });
   let guard: SocketGuard | undefined;
-  const io = new IoServer(httpServer, {
+  const io = new IoServer(listener.httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
     // An address refused a moment ago is turned away before the upgrade (see SocketGuard).
     // A draining node takes no new sessions (it still serves HTTP for its grace): the client
     // tries again after its backoff, and by then the listener is closed and the proxy sends it on.
     allowRequest: (req, callback) => {
-      if (draining) return callback('this node is restarting; connect again', false);
+      if (readiness.draining) return callback('this node is restarting; connect again', false);
       return guard ? guard.allowRequest(req, callback) : callback(null, true);
     },
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
   // Before any listener of our own: the router takes Engine.IO's place in front of the server.
-  const router = deps.cluster ? new PollingRouter(httpServer, io, deps.cluster.index, logger) : undefined;
+  const router = deps.cluster ? new PollingRouter(listener.httpServer, io, deps.cluster.index, logger) : undefined;
   const privatePort = await router?.install();
   const actors = actorResolver(database.db, config.adminApiKey);
   const sessions = new SocketSessions({ io, actors, logger, recheckMs: config.sessionRecheckMs });
@@ -137,30 +120,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     heartbeatMs: config.desk.heartbeatMs,
     staleMs: config.desk.staleMs,
   });
-
-  /** Cuts off the local sockets of ended sessions (every node runs this for every such event). */
-  const onControl = (msg: ControlEnvelope) => {
-    if (msg.type === 'sessions.ended') {
-      const { userId, sessionIds, reason } = msg.data as { userId: string; sessionIds?: string[]; reason: string };
-      sessions.endLocal(userId, sessionIds, reason);
-    } else if (msg.type === 'sessions.changed') {
-      const { userId } = msg.data as { userId: string };
-      void sessions.recheckUser(userId).catch((err: unknown) => logger.warn({ err }, 'session re-check failed'));
-    } else if (msg.type === 'desk') {
-      desk.receive(msg);
-    }
-  };
-  let draining = false;
-  let lastProbe = 0;
-  // Every raw connection, upgraded ones included: closeAllConnections() leaves WebSockets alone,
-  // and a dead peer can hold a close handshake open far past the shutdown deadline.
-  const connections = new Set<import('node:net').Socket>();
-  const acceptedAt = new WeakMap<import('node:net').Socket, number>();
-  httpServer.on('connection', (conn) => {
-    acceptedAt.set(conn, performance.now());
-    connections.add(conn);
-    conn.once('close', () => connections.delete(conn));
-  });
+  const control = new ControlRouter({ bus: deps.bus, nodeId: deps.nodeId, logger, sessions, desk });
   const fanout = new Fanout({
     io,
     bus: deps.bus,
@@ -171,17 +131,17 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     releaseAfterMs: config.releaseAfterMs,
     healIntervalMs: config.healIntervalMs,
     recentChanges: config.recentChanges,
-    onControl,
+    onControl: control.receive,
     // A `sessions.ended` message may have been lost while the bus was down; so may desk lists.
     onBusReconnect: () => {
       void sessions.recheckAll();
       desk.heartbeat();
     },
   });
-
   const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
   // Uploaded images: an S3-compatible bucket when one is configured, the local disk otherwise.
   const media = config.media.s3 ? new S3Store(config.media.s3, logger.child({ module: 'media' })) : new DiskStore(config.media.dir);
+
   const ctx: AppContext = {
     config,
     logger,
@@ -203,18 +163,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     mailer: deps.mailer,
     limiters: new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides }),
     redis: deps.redis?.main,
-    originAllowed,
-    endSessions(userId, sessionIds, reason) {
-      const msg: ControlEnvelope = { v: BUS_VERSION, node: deps.nodeId, type: 'sessions.ended', data: { userId, sessionIds, reason } };
-      onControl(msg); // this node at once, even when the bus is down
-      deps.bus.publishControl(msg).catch((err: unknown) => logger.error({ err }, 'could not broadcast ended sessions'));
-    },
-    sessionsChanged(userId) {
-      const msg: ControlEnvelope = { v: BUS_VERSION, node: deps.nodeId, type: 'sessions.changed', data: { userId } };
-      onControl(msg);
-      // Lost while the bus is down? Every socket re-checks within a minute and on its next write.
-      deps.bus.publishControl(msg).catch((err: unknown) => logger.warn({ err }, 'could not broadcast changed sessions'));
-    },
+    originAllowed: originChecker(config.corsOrigins, config.publicUrl),
+    endSessions: (userId, sessionIds, reason) => control.endSessions(userId, sessionIds, reason),
+    sessionsChanged: (userId) => control.sessionsChanged(userId),
   };
 
   guard = new SocketGuard({
@@ -228,78 +179,71 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     maxPerIp: config.maxSocketsPerIp,
     maxBufferBytes: config.socketMaxBufferBytes,
   });
-  bindSockets(io, ctx, fanout, sessions, guard, {
-    // A write checks the session as the database has it now (verified since, banned, expired).
-    [SOCKET_EVENTS.chatSend]: async (socket, payload) => ({
-      message: await sendMessage(ctx, await sessions.current(socket), payload),
-    }),
-    ...desk.handlers,
-  });
+  bindSockets(io, ctx, fanout, sessions, guard, { ...chatSocketHandlers(ctx, sessions), ...desk.handlers });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
+  const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const app = createApp(ctx, {
     api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
-    // Ready = this node can serve: it is not draining and its database answers. Redis is a
-    // helper (throttles fall back to memory, streams heal from the database), so a Redis outage
-    // must not make every node unready at once; its state is in /healthz and the metrics.
-    ready: async () => {
-      if (draining) return { ok: false, reason: 'draining' };
-      if (database.health.failing) {
-        // Disk full: not ready until a small write of our own goes through again.
-        if (Date.now() - lastProbe < PROBE_EVERY_MS) return { ok: false, reason: 'storage_full' };
-        lastProbe = Date.now();
-        await probeWrite(database.db, deps.nodeId).catch(() => undefined);
-        return database.health.failing ? { ok: false, reason: 'storage_full' } : { ok: true };
-      }
-      await database.db.selectFrom('streams').select('name').limit(1).execute();
-      return { ok: true };
-    },
-    health: () => ({ draining, redis: deps.redis ? deps.redis.main.status : 'off', storage: database.health.failing ? 'full' : 'ok' }),
-    draining: () => draining,
+    ready: () => readiness.ready(),
+    health: () => readiness.health(),
+    draining: () => readiness.draining,
   });
-  // Socket.IO's own listener answers its path (the long-polling transport); Express must not
-  // answer it too, or every polling request gets a 404 before Engine.IO's answer.
-  httpServer.on('request', (req, res) => {
-    const at = acceptedAt.get(req.socket);
-    if (at !== undefined) {
-      acceptedAt.delete(req.socket);
-      deps.metrics.firstRequestWait.observe((performance.now() - at) / 1000);
-    }
-    if (req.url?.startsWith('/socket.io/')) return;
-    app(req, res);
-  });
+  listener.serve(app);
   // A handshake that was under way when the drain began completes after it: send it away too.
   io.on('connection', (socket) => {
-    if (!draining) return;
+    if (!readiness.draining) return;
     socket.emit(SOCKET_EVENTS.serverShutdown, { reason: 'restart' });
     socket.conn.close();
   });
-  // METRICS_PORT: /metrics alone, on loopback, apart from the public port.
-  let metricsServer: http.Server | undefined;
-  if (config.metricsPort) {
-    const metricsApp = express();
-    metricsApp.disable('x-powered-by');
-    metricsApp.get('/metrics', metricsHandler(ctx));
-    metricsServer = http.createServer(metricsApp);
-    await new Promise<void>((resolve, reject) => {
-      metricsServer!.once('error', reject);
-      metricsServer!.listen(config.metricsPort, '127.0.0.1', () => resolve());
-    });
-  }
-  const closeMetrics = () => new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
-  await fanout.start();
-  presence.start();
-  desk.start();
-  sessions.start();
-  guard.start();
-  webhooks.start();
-  const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
-  scheduler.start();
+
+  // In start order; each stops in reverse. A drain stops the desk first (the other nodes drop
+  // this node's editors, who join again where they reconnect), then tells every socket to go.
+  const parts = new Parts(
+    [
+      { name: 'media store', stop: () => media.close() },
+      new MetricsServer(ctx),
+      { name: 'polling router', stop: () => router?.close() },
+      {
+        name: 'socket.io',
+        stop: async (mode) => {
+          if (mode === 'now') io.disconnectSockets(true);
+          // Closes the HTTP server too (stopped now) or what is left of it (drained).
+          await new Promise<void>((resolve) => io.close(() => resolve()));
+        },
+      },
+      { name: 'fan-out', start: () => fanout.start(), stop: () => fanout.close() },
+      listener,
+      { name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
+      { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
+      guard,
+      sessions,
+      presence,
+      {
+        // Tell every socket to go (the SDK reconnects with jitter, elsewhere or here once back),
+        // then close its transport: a plain transport close is also what makes any Socket.IO
+        // client reconnect by itself, unlike a server-side disconnect.
+        name: 'readers',
+        stop: (mode) => {
+          if (mode !== 'drain') return;
+          const sockets = [...io.of('/').sockets.values()];
+          logger.child({ module: 'shutdown' }).info({ sockets: sockets.length }, 'draining: telling sockets to reconnect elsewhere');
+          for (const socket of sockets) {
+            socket.emit(SOCKET_EVENTS.serverShutdown, { reason: 'restart' });
+            socket.conn.close();
+          }
+        },
+      },
+      desk,
+    ],
+    logger,
+  );
+  await parts.start();
   void dummyHash(ctx).catch((err: unknown) => logger.error({ err }, 'could not prepare the login hash'));
 
   return {
     ctx,
-    httpServer,
+    httpServer: listener.httpServer,
     app,
     io,
     fanout,
@@ -307,82 +251,19 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     guard,
     privatePort,
     setWorkerPorts: (ports) => router?.setPorts(ports),
-    listen(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        // A deep accept queue: a reconnect storm, or a flood of handshakes from one address, must
-        // not drop the SYN of an editor's request (Node's default is 511; the kernel caps it at
-        // net.core.somaxconn).
-        httpServer.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-          httpServer.off('error', reject);
-          resolve(httpServer.address() as AddressInfo);
-        });
-      });
-    },
+    listen: (port = config.port, host = config.host) => listener.listen(port, host),
     async shutdown(deadlineMs = config.shutdownTimeoutMs) {
-      if (draining) return;
-      draining = true;
-      const log = logger.child({ module: 'shutdown' });
-      const deadline = setTimeout(() => {
-        log.warn({ connections: connections.size }, 'shutdown deadline reached: cutting the remaining connections');
-        httpServer.closeAllConnections();
-        for (const conn of connections) conn.destroy();
-      }, deadlineMs);
+      if (readiness.draining) return;
+      readiness.drain();
+      listener.drainBudgetMs = deadlineMs;
+      const deadline = setTimeout(() => listener.cutAll(), deadlineMs);
       deadline.unref();
-      // The other nodes drop this node's editors now; they join again where they reconnect.
-      await desk.stop();
-      // Tell every socket to go (the SDK reconnects with jitter, elsewhere or here once back),
-      // then close its transport: a plain transport close is also what makes any Socket.IO
-      // client reconnect by itself, unlike a server-side disconnect.
-      const sockets = [...io.of('/').sockets.values()];
-      log.info({ sockets: sockets.length }, 'draining: telling sockets to reconnect elsewhere');
-      for (const socket of sockets) {
-        socket.emit(SOCKET_EVENTS.serverShutdown, { reason: 'restart' });
-        socket.conn.close();
-      }
-      presence.stop();
-      sessions.stop();
-      guard.stop();
-      // Deliveries under way finish (each is bounded by its timeout); the endpoints go back at once.
-      const webhooksStopped = webhooks.stop();
-      const schedulerStopped = scheduler.stop();
-      // For a grace the node still takes connections and serves them, every answer saying
-      // `Connection: close`, so the connections in use end cleanly after their next answer and a
-      // proxy's pool of them empties. Closing the listening socket at once would reset every
-      // connection still in the kernel's accept queue: a proxy that had just sent an editor's
-      // POST on one gets a reset (a 502 it must not retry, as the POST may have been taken).
-      // After the grace the listener closes (a proxy's new connections are refused, which it
-      // retries on another node) and so do the connections still idle; http.Server#close would
-      // have closed those at once, under a proxy that may be sending on one at that moment.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_GRACE_MS, deadlineMs / 4)).unref());
-      const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(httpServer, () => resolve()));
-      httpServer.closeIdleConnections();
-      await closed;
-      await webhooksStopped;
-      await schedulerStopped;
+      await parts.stop('drain');
       clearTimeout(deadline);
-      await fanout.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      await router?.close();
-      await closeMetrics();
-      media.close();
     },
     async close() {
-      draining = true;
-      await desk.stop();
-      presence.stop();
-      sessions.stop();
-      guard.stop();
-      await webhooks.stop();
-      await scheduler.stop();
-      await fanout.close();
-      io.disconnectSockets(true);
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
-      });
-      await router?.close();
-      await closeMetrics();
-      media.close();
+      readiness.drain();
+      await parts.stop('now');
     },
   };
 }

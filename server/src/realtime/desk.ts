@@ -95,6 +95,7 @@ function isNodeEditor(e: unknown): e is NodeEditor {
  * desk without waiting for a heartbeat. Nothing is stored: a desk is as live as its sockets.
  */
 export class Desk {
+  readonly name = 'desk';
   /** This node's sockets at each ticker's desk: ticker → socket id → seat. Never holds empty maps. */
   private readonly local = new Map<string, Map<string, Seat>>();
   /** The desks each local socket has joined. */

@@ -92,6 +92,7 @@ export function readerKey(socketId: string, data: { actor?: { id: string }; ipKe
  * changed — so readers get it at most once a second.
  */
 export class Presence {
+  readonly name = 'presence';
   private timer?: NodeJS.Timeout;
   private readonly last = new Map<string, number>();
   private reported = new Set<string>();

@@ -59,6 +59,7 @@ export function outgoingBytes(socket: Socket): number {
  * reads is cut off, as Centrifugo does, instead of growing the heap with every burst).
  */
 export class SocketGuard {
+  readonly name = 'socket guard';
   private readonly local = new Map<string, number>();
   private readonly log: Logger;
   private refreshTimer?: NodeJS.Timeout;

@@ -30,6 +30,7 @@ const SWEEP_CONCURRENCY = 8;
  * reader, so reading never depends on the login.
  */
 export class SocketSessions {
+  readonly name = 'socket sessions';
   private timer?: NodeJS.Timeout;
   private readonly log: Logger;
 

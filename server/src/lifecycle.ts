@@ -1,0 +1,54 @@
+import type { Logger } from './logger';
+
+/**
+ * How a server stops: `drain` is a deploy (readers are told to reconnect elsewhere, requests
+ * finish, bounded by a deadline); `now` is a test's or a failed start's close.
+ */
+export type StopMode = 'drain' | 'now';
+
+/** A long-lived piece of a server (fan-out, sockets, scheduler, …) with a start and a stop. */
+export interface Part {
+  readonly name: string;
+  start?(): void | Promise<void>;
+  stop?(mode: StopMode): void | Promise<void>;
+}
+
+/**
+ * The parts of a server in the order they start; they stop in reverse, whatever the reason (a
+ * graceful shutdown, a close, a start that failed half-way). A stop that fails is logged and the
+ * others still stop.
+ */
+export class Parts {
+  private started: Part[] = [];
+
+  constructor(
+    private readonly parts: Part[],
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts every part in order; when one fails, the ones started are stopped and the error thrown. */
+  async start(): Promise<void> {
+    for (const part of this.parts) {
+      try {
+        await part.start?.();
+      } catch (err) {
+        await this.stop('now');
+        throw err;
+      }
+      this.started.push(part);
+    }
+  }
+
+  /** Stops the started parts in reverse order, each once. */
+  async stop(mode: StopMode): Promise<void> {
+    const started = this.started.reverse();
+    this.started = [];
+    for (const part of started) {
+      try {
+        await part.stop?.(mode);
+      } catch (err) {
+        this.log.error({ err, part: part.name }, 'a part failed to stop');
+      }
+    }
+  }
+}

@@ -93,7 +93,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   changeLog.register('mod', modChanges);
   const readiness = new Readiness({ database, nodeId: deps.nodeId, redis: deps.redis?.main });
   const listener = new Listener({ logger: logger.child({ module: 'shutdown' }), metrics: deps.metrics });
-  let guard: SocketGuard | undefined;
+  const limiters = new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides });
   const io = new IoServer(listener.httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
     // An address refused a moment ago is turned away before the upgrade (see SocketGuard).
@@ -101,10 +101,21 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     // tries again after its backoff, and by then the listener is closed and the proxy sends it on.
     allowRequest: (req, callback) => {
       if (readiness.draining) return callback('this node is restarting; connect again', false);
-      return guard ? guard.allowRequest(req, callback) : callback(null, true);
+      return guard.allowRequest(req, callback);
     },
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
+  });
+  const guard = new SocketGuard({
+    io,
+    store: deps.connections,
+    nodeId: deps.nodeId,
+    logger,
+    metrics: deps.metrics,
+    limiters,
+    trust: trustFunction(config.trustProxy),
+    maxPerIp: config.maxSocketsPerIp,
+    maxBufferBytes: config.socketMaxBufferBytes,
   });
   // Before any listener of our own: the router takes Engine.IO's place in front of the server.
   const router = deps.cluster ? new PollingRouter(listener.httpServer, io, deps.cluster.index, logger) : undefined;
@@ -161,24 +172,13 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     media,
     actors,
     mailer: deps.mailer,
-    limiters: new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides }),
+    limiters,
     redis: deps.redis?.main,
     originAllowed: originChecker(config.corsOrigins, config.publicUrl),
     endSessions: (userId, sessionIds, reason) => control.endSessions(userId, sessionIds, reason),
     sessionsChanged: (userId) => control.sessionsChanged(userId),
   };
 
-  guard = new SocketGuard({
-    io,
-    store: deps.connections,
-    nodeId: deps.nodeId,
-    logger,
-    metrics: deps.metrics,
-    limiters: ctx.limiters,
-    trust: trustFunction(config.trustProxy),
-    maxPerIp: config.maxSocketsPerIp,
-    maxBufferBytes: config.socketMaxBufferBytes,
-  });
   bindSockets(io, ctx, fanout, sessions, guard, { ...chatSocketHandlers(ctx, sessions), ...desk.handlers });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });

@@ -138,6 +138,15 @@ const REST: RestRow[] = [
     writes: () => false,
     call: ({ w }) => ({ path: '/auth/resend-verification', body: { email: w.address() } }),
   },
+  // The ops key's one browser use: the first admin, on a fresh install only. Here admins exist,
+  // so the key is refused too (its success is test/integration/first-admin.test.ts); an
+  // account, even an admin's, is never the ops key.
+  {
+    route: 'POST /api/v1/auth/first-admin',
+    ok: 201,
+    want: (a) => (a === 'anonymous' || a === 'banned' ? 'login_required' : a === 'ops' ? 'conflict' : 'forbidden'),
+    call: ({ w }) => ({ path: '/auth/first-admin', body: { email: w.address(), displayName: 'First Admin', password: PASSWORD } }),
+  },
   { route: 'POST /api/v1/auth/login', ok: 200, want: anyoneWriting, call: ({ w }) => ({ path: '/auth/login', body: { email: w.loginUser.email, password: PASSWORD } }) },
   // Without a session (anonymous, the ops key) there is nothing to end.
   {

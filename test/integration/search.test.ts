@@ -125,6 +125,40 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`entry search costs the read budget more than a plain read (${dialect})`, () => {
+    let t: TestSetup;
+    beforeAll(async () => {
+      t = await setup(dialect, 'memory', { readRateLimit: 40, trustProxy: 1 });
+      await opsApi(t.url).createTicker({ id: 'budget', title: 'Budget', status: 'live' });
+      await opsApi(t.url).post('budget', { title: 'Result', body: '<p>Counted.</p>' });
+    });
+    afterAll(() => t.close());
+
+    /** How many of these reads an address gets before its 429 (at most 100). */
+    async function until429(path: string, ip: string): Promise<number> {
+      for (let i = 0; i < 100; i++) {
+        const res = await raw(t.url, 'GET', path, undefined, { 'x-forwarded-for': ip });
+        if (res.status === 429) {
+          expect(res.body.error.code).toBe('rate_limited');
+          return i;
+        }
+        expect(res.status).toBe(200);
+      }
+      return 100;
+    }
+
+    it('an address searching runs out after 4 searches, one reading the list after 40 reads; staff are not counted', async () => {
+      expect(await until429('/tickers/budget/entries', '198.51.100.1')).toBe(40);
+      expect(await until429('/tickers/budget/entries?q=result', '198.51.100.2')).toBe(4);
+      // A search refused for its cost leaves the plain reads it can still pay for.
+      const ip = '198.51.100.3';
+      for (let i = 0; i < 35; i++) expect((await raw(t.url, 'GET', '/tickers/budget', undefined, { 'x-forwarded-for': ip })).status).toBe(200);
+      expect((await raw(t.url, 'GET', '/tickers/budget/entries?q=result', undefined, { 'x-forwarded-for': ip })).status).toBe(429);
+      expect((await raw(t.url, 'GET', '/tickers/budget', undefined, { 'x-forwarded-for': '198.51.100.4' })).status).toBe(200);
+      for (let i = 0; i < 10; i++) expect((await raw(t.url, 'GET', '/tickers/budget/entries?q=result', undefined, { 'x-forwarded-for': '198.51.100.2', ...ops })).status).toBe(200);
+    });
+  });
+
   describe(`entries written before the search index (${dialect})`, () => {
     it('are found once the migration has run', async () => {
       const tdb = await createTestDatabase(dialect);

@@ -57,6 +57,11 @@ export const EmailBody = z.strictObject({ email: Email, returnTo: ReturnTo.optio
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(128) });
 export const ResetConfirmBody = z.strictObject({ token: z.string().min(20).max(200), password: Password });
 export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: Password });
+/**
+ * A fresh install's first admin, made with the ops key (`POST /auth/first-admin`): the console
+ * exchanges the key once for this account's session and never keeps the key.
+ */
+export const FirstAdminBody = z.strictObject({ email: Email, displayName: DisplayName, password: Password });
 
 export const User = z.object({
   id: z.string(),

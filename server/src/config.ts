@@ -8,6 +8,9 @@ const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Shortest ops key taken, from ADMIN_API_KEY or from the `ops-key` file made without it. */
+export const OPS_KEY_MIN_LENGTH = 16;
+
 /** Every environment variable the server reads, parsed once at boot. */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,7 +60,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: LogLevel.default('info'),
   /** `auto`: human-readable lines in a terminal, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_API_KEY: z.string().min(OPS_KEY_MIN_LENGTH, `must be at least ${OPS_KEY_MIN_LENGTH} characters`).optional(),
   /** Least time between two frames of one stream, ms (0–100); a burst's changes share frames. */
   FANOUT_BATCH_MS: z.coerce.number().int().min(0).max(100).default(20),
   /** Seed a demo ticker into an empty database on start. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig, usesRedis } from './config';
+import { ConfigError, OPS_KEY_MIN_LENGTH, loadConfig, usesRedis } from './config';
 import type { Config } from './config';
 import cluster from 'node:cluster';
 import { createDeps } from './deps';
@@ -25,7 +25,16 @@ function ensureOpsKey(config: Config): { key: string; file?: string } {
   const sqliteFile = /^postgres(ql)?:\/\//i.test(url) ? undefined : url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;
   const dir = sqliteFile && sqliteFile !== ':memory:' ? path.dirname(path.resolve(sqliteFile)) : path.resolve('data');
   const file = path.join(dir, 'ops-key');
-  if (fs.existsSync(file)) return { key: fs.readFileSync(file, 'utf8').trim(), file };
+  if (fs.existsSync(file)) {
+    const key = fs.readFileSync(file, 'utf8').trim();
+    // Held to ADMIN_API_KEY's rule: a key someone shortened by hand is refused, not used.
+    if (key.length < OPS_KEY_MIN_LENGTH) {
+      throw new ConfigError([
+        `${file}: the ops key in this file has ${key.length} characters, it must have at least ${OPS_KEY_MIN_LENGTH} (as ADMIN_API_KEY must); write a longer one there, or delete the file and a new key is made`,
+      ]);
+    }
+    return { key, file };
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const key = randomBytes(24).toString('base64url');
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
@@ -51,9 +60,10 @@ function mailWarning(config: Config): string | undefined {
   return 'SMTP_URL is not set: dev mode, mails are not sent; verification links are written to this log, password reset links are not';
 }
 
-function readConfig(): Config {
+/** Runs a start step; a ConfigError ends the start with its lines, nothing else. */
+function orExit<T>(step: () => T): T {
   try {
-    return loadConfig();
+    return step();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`liveticker: ${err.message}\n`);
@@ -62,6 +72,8 @@ function readConfig(): Config {
     throw err;
   }
 }
+
+const readConfig = (): Config => orExit(() => loadConfig());
 
 /**
  * One-time work before serving: migrations (in createDeps), the first admin, the demo data. A lone
@@ -83,7 +95,7 @@ async function main(): Promise<void> {
   const workerIndex = cluster.isWorker ? Number(process.env.LIVETICKER_WORKER) : undefined;
   if (workerIndex !== undefined) return runWorker(config, workerIndex);
 
-  const ops = ensureOpsKey(config);
+  const ops = orExit(() => ensureOpsKey(config));
   config = { ...config, adminApiKey: ops.key };
   if (config.workers > 1) {
     // No metrics port for the preparing server: the workers share it once they listen.

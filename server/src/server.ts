@@ -37,6 +37,7 @@ import { webhooksRouter } from './webhooks/webhooks.routes';
 import { mediaApiRouter, mediaFilesRouter } from './media/media.routes';
 import { DiskStore } from './media/store';
 import { S3Store } from './media/store.s3';
+import { MissCachingStore } from './media/store.misses';
 import { EntryScheduler } from './tickers/scheduler';
 
 export interface LivetickerServer {
@@ -150,8 +151,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     },
   });
   const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
-  // Uploaded images: an S3-compatible bucket when one is configured, the local disk otherwise.
-  const media = config.media.s3 ? new S3Store(config.media.s3, logger.child({ module: 'media' })) : new DiskStore(config.media.dir);
+  // Uploaded images: an S3-compatible bucket when one is configured, the local disk otherwise;
+  // keys it does not have are remembered for a while (guessed keys cost the store one look each).
+  const media = new MissCachingStore(config.media.s3 ? new S3Store(config.media.s3, logger.child({ module: 'media' })) : new DiskStore(config.media.dir));
 
   const ctx: AppContext = {
     config,

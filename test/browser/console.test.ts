@@ -39,7 +39,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   });
 
   /** A page of its own (own session storage) logged in with `token`, at this run's width. */
-  async function desk(token: string | undefined, query = ''): Promise<Page> {
+  async function desk(token: string | undefined, query = '', url = t.url): Promise<Page> {
     const context = await browser.newContext({ viewport: { width, height: phone ? 844 : 900 }, isMobile: phone, hasTouch: phone });
     contexts.push(context);
     const page = await context.newPage();
@@ -48,8 +48,8 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
       void d.dismiss();
     });
     page.on('pageerror', (e) => errors.push(e.message));
-    if (token) await page.addInitScript((tk) => sessionStorage.setItem('liveticker.token', tk), token);
-    await page.goto(`${t.url}/console.html${query}`);
+    if (token) await page.addInitScript((tk) => sessionStorage.setItem('liveticker.console.session', tk), token);
+    await page.goto(`${url}/console.html${query}`);
     return page;
   }
 
@@ -429,17 +429,108 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect((await raw(t.url, 'GET', `/tickers/lost-${tag}/entries`)).body.items.map((e: { title: string }) => e.title)).toEqual(['Half-written']);
   });
 
-  it('a fresh install is entered with the ops key; a wrong key or a reader account is refused', async () => {
-    const page = await desk(undefined);
-    await page.click('text=With an API token');
-    await page.fill('input[name=token]', 'not-the-key-0123456789');
-    await page.click('button[type=submit].primary');
-    await page.waitForSelector('.ltx-login p.err');
-    await page.fill('input[name=token]', OPS_KEY);
-    await page.click('button[type=submit].primary');
-    await page.waitForSelector('.ltx-top .me:has-text("Newsroom (ops key) (admin)")');
-    // An admin's desk: the Users tab (or, with no ticker yet, the users page itself).
-    await page.waitForSelector('button[data-tab=users], .ltx-users-page');
+  /** Every value the page's storage holds, sessionStorage and localStorage, as `key=value` lines. */
+  const storage = (page: Page) =>
+    page.evaluate(() => [sessionStorage, localStorage].flatMap((s) => Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i)!)}`)));
+
+  /** Which requests and socket frames of the page carried `secret` (method and path, or "ws frame"). */
+  function carriers(page: Page, secret: string): string[] {
+    const seen: string[] = [];
+    page.on('request', (r) => {
+      void r.allHeaders().then((h) => {
+        if (Object.values(h).some((v) => v.includes(secret)) || (r.postData() ?? '').includes(secret)) seen.push(`${r.method()} ${new URL(r.url()).pathname}`);
+      });
+    });
+    page.on('websocket', (ws) => ws.on('framesent', (f) => void (String(f.payload).includes(secret) && seen.push('ws frame'))));
+    return seen;
+  }
+
+  it('a fresh install: the ops key is swapped once for the first admin’s session and kept nowhere in the page; widget pages never take it up', async () => {
+    // A database of its own: no admin may exist yet (the other tests here make some).
+    const fresh = await setup('sqlite', 'memory', { scrypt: { logN: 10, r: 8, p: 1 } });
+    try {
+      const page = await desk(undefined, '', fresh.url);
+      const sent = carriers(page, OPS_KEY);
+      // Pasted where an API token goes, the key is refused on the form and never sent.
+      await page.click('text=With an API token');
+      await page.fill('input[name=token]', OPS_KEY);
+      await page.click('form.ltx-login button[type=submit].primary');
+      await page.waitForSelector('[data-error-for=token]:has-text("the ops key does not log in here")');
+      expect(await page.inputValue('input[name=token]')).toBe('');
+
+      await page.click('text=First start: create the first admin');
+      await page.fill('input[name=ops-key]', 'not-the-key-0123456789');
+      await page.fill('input[name=admin-email]', 'chief@example.org');
+      await page.fill('input[name=admin-name]', `Chief ${tag}`);
+      await page.fill('input[name=admin-password]', 'a long first secret');
+      await page.click('button[data-action=first-admin]');
+      await page.waitForSelector('[data-error-for=opsKey]:has-text("not the ops key")');
+      await checkPhoneLayout(page, 'first start');
+      await checkA11y(page, 'first start');
+      await page.fill('input[name=ops-key]', OPS_KEY);
+      await page.click('button[data-action=first-admin]');
+      await page.waitForSelector(`.ltx-top .me:has-text("Chief ${tag} (admin)")`);
+      // An admin's desk: the Users tab (or, with no ticker yet, the users page itself).
+      await page.waitForSelector('button[data-tab=users], .ltx-users-page');
+
+      // The page keeps the admin's session, not the key: in neither storage, in no field.
+      const kept = await storage(page);
+      expect(kept.join('\n')).not.toContain(OPS_KEY);
+      expect(kept).toEqual([expect.stringMatching(/^liveticker\.console\.session=lts_/)]);
+      expect(await page.evaluate((k) => Array.from(document.querySelectorAll('input')).some((i) => i.value.includes(k)), OPS_KEY)).toBe(false);
+      // Only the one exchange carried it: the desk's requests and its socket use the session.
+      expect(sent).toEqual(['POST /api/v1/auth/first-admin']);
+      // A reload stays logged in, with the session.
+      await page.reload();
+      await page.waitForSelector(`.ltx-top .me:has-text("Chief ${tag} (admin)")`);
+      expect(sent).toEqual(['POST /api/v1/auth/first-admin']);
+      expect((await storage(page)).join('\n')).not.toContain(OPS_KEY);
+
+      // Once there is an admin, the key makes no other: the form says to log in instead.
+      const later = await desk(undefined, '', fresh.url);
+      await later.click('text=First start: create the first admin');
+      await later.fill('input[name=ops-key]', OPS_KEY);
+      await later.fill('input[name=admin-email]', 'second@example.org');
+      await later.fill('input[name=admin-name]', 'Second');
+      await later.fill('input[name=admin-password]', 'another long secret');
+      await later.click('button[data-action=first-admin]');
+      await later.waitForSelector('text=This installation has an admin already');
+      expect(await storage(later)).toEqual([]);
+
+      // A tab where an older console left the ops key under the chat's key: the widget page
+      // neither sends it nor keeps it, and the console clears it too.
+      await opsApi(fresh.url).createTicker({ id: 'fresh', title: 'Fresh', status: 'live' });
+      const context = await browser.newContext();
+      contexts.push(context);
+      const widget = await context.newPage();
+      widget.on('pageerror', (e) => errors.push(e.message));
+      const widgetSent = carriers(widget, OPS_KEY);
+      await widget.addInitScript((k) => {
+        if (!sessionStorage.getItem('planted')) {
+          sessionStorage.setItem('planted', '1');
+          sessionStorage.setItem('liveticker.token', k);
+        }
+      }, OPS_KEY);
+      // (Whichever the chat shows first: the invitation to log in, or a box to write in.)
+      await widget.goto(`${fresh.url}/widgets/live.html?ticker=fresh&lang=en`);
+      await widget.waitForSelector('.ltc-join, .ltc-box textarea, .ltc-box .ltc-note');
+      expect(widgetSent).toEqual([]);
+      expect(await widget.evaluate(() => sessionStorage.getItem('liveticker.token'))).toBeNull();
+      expect(await widget.locator('.ltc-join').count()).toBe(1);
+      await widget.goto(`${fresh.url}/widgets/chat.html?ticker=fresh&lang=en`);
+      await widget.waitForSelector('.ltc-join');
+      expect(widgetSent).toEqual([]);
+      await widget.evaluate((k) => sessionStorage.setItem('liveticker.token', k), OPS_KEY);
+      await widget.goto(`${fresh.url}/console.html`);
+      await widget.waitForSelector('form.ltx-login');
+      expect((await storage(widget)).join('\n')).not.toContain(OPS_KEY);
+      expect(widgetSent).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a reader account is turned away from the console', async () => {
     const reader = await makeUser(t.url, 'reader', `Just a reader ${tag}`);
     const other = await desk(reader.token);
     await other.waitForSelector('text=is a reader account');

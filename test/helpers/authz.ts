@@ -262,6 +262,13 @@ export const SNAPSHOT_TABLES = {
   entry_templates: 'id',
 } as const;
 
+/**
+ * Tables that only mirror others, left out of the snapshot: SQLite's entry search index (FTS5,
+ * its shadow tables, and the entries' stable numbers in it), kept by triggers from `entries`,
+ * whose `search_text` the snapshot does read. PostgreSQL keeps its search index without a table.
+ */
+export const DERIVED_TABLES = new Set(['entry_search', 'entry_search_config', 'entry_search_data', 'entry_search_docs', 'entry_search_docsize', 'entry_search_idx']);
+
 /** Columns that record use, not state: an API token's last use is stamped at most once a minute. */
 const USAGE_COLUMNS: Partial<Record<keyof typeof SNAPSHOT_TABLES, string[]>> = {
   sessions: ['last_used_at'],

@@ -17,6 +17,10 @@ export interface TestS3 {
   config: MediaS3Config;
   /** An SDK client of the test's own, to look into the bucket. */
   client: S3Client;
+  /** Every request the store got, as `METHOD /path` (`GET /<bucket>/<key>` reads an object), oldest first. */
+  requests: string[];
+  /** How many times the store was asked for this object (GET or HEAD). */
+  reads(key: string): number;
   /** The keys in the bucket, sorted. */
   keys(): Promise<string[]>;
   /** One object as the store keeps it. */
@@ -37,8 +41,13 @@ export async function startS3(bucket = 'liveticker-media'): Promise<TestS3> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let server: S3rver | undefined;
+  const requests: string[] = [];
   const start = async () => {
     const s = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: bucket }] });
+    s.middleware.unshift(async (ctx, next) => {
+      requests.push(`${ctx.method} ${ctx.path}`);
+      await next();
+    });
     await s.run();
     server = s;
   };
@@ -67,6 +76,8 @@ export async function startS3(bucket = 'liveticker-media'): Promise<TestS3> {
     client,
     start,
     stop,
+    requests,
+    reads: (key) => requests.filter((r) => r === `GET /${bucket}/${key}` || r === `HEAD /${bucket}/${key}`).length,
     async keys() {
       const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
       return (out.Contents ?? []).map((o) => o.Key!).sort();

@@ -52,6 +52,30 @@ describe('the ops key without ADMIN_API_KEY', () => {
   });
 });
 
+describe('an ops-key file shorter than ADMIN_API_KEY may be', () => {
+  it('is refused at start with a line naming the file, and the server does not serve', async () => {
+    const db = await createTestDatabase('sqlite');
+    const file = path.join(path.dirname(db.url), 'ops-key');
+    try {
+      // Someone "simplified" the key by hand: 15 characters, one short of the minimum.
+      fs.writeFileSync(file, 'fifteen-chars-1\n', { mode: 0o600 });
+      const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: db.url, ADMIN_API_KEY: '', PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain(`liveticker: invalid configuration:\n  ${file}: the ops key in this file has 15 characters, it must have at least 16`);
+      expect(res.stdout).not.toMatch(/listening/);
+      // The file is left as it was: the operator decides what the key is.
+      expect(fs.readFileSync(file, 'utf8')).toBe('fifteen-chars-1\n');
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
 describe('dev mode without SMTP_URL', () => {
   it('says so at start and logs the verification link instead of mailing it, but never a password reset link', async () => {
     const db = await createTestDatabase('sqlite');

@@ -120,6 +120,66 @@ describe('images in an S3-compatible bucket (MEDIA_S3_BUCKET)', () => {
   });
 });
 
+describe('guessed /media/ keys against a bucket: misses remembered, and paid from the read budget', () => {
+  let s3: TestS3;
+  let t: TestSetup;
+  let dir: string;
+  // 40 points a minute: four misses at 10 points each.
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-media-miss-'));
+    s3 = await startS3();
+    t = await setup('sqlite', 'memory', { media: { ...testConfig().media, dir, s3: s3.config }, readRateLimit: 40, trustProxy: 1 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await s3.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const get = (key: string, ip: string) => fetch(`${t.url}/media/${key}`, { headers: { 'x-forwarded-for': ip } });
+
+  it('asks the store once for a key it does not have, charges each miss 10 points, and refuses an address with nothing left before asking the store', async () => {
+    const ip = '203.0.113.7';
+    expect((await get('guess0001-640.jpg', ip)).status).toBe(404);
+    expect((await get('guess0001-640.jpg', ip)).status).toBe(404);
+    // The second answer came from the node's memory of the miss.
+    expect(s3.reads('guess0001-640.jpg')).toBe(1);
+    expect((await get('guess0002-640.jpg', ip)).status).toBe(404);
+    // Not even a key of ours: no store request, but a miss all the same.
+    expect((await get('..%2Fsecret.txt', ip)).status).toBe(404);
+    // 40 points spent: the next guess is refused before the store sees it.
+    const refused = await get('guess0003-640.jpg', ip);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(s3.reads('guess0003-640.jpg')).toBe(0);
+    // Another address has its own budget.
+    expect((await get('guess0003-640.jpg', '203.0.113.8')).status).toBe(404);
+    expect(s3.reads('guess0003-640.jpg')).toBe(1);
+  });
+
+  it('files found cost nothing, however often a page shows them', async () => {
+    const res = await upload(t.url, await phonePhoto());
+    expect(res.status).toBe(201);
+    const key = res.body.url.slice(res.body.url.lastIndexOf('/') + 1);
+    const ip = '203.0.113.20';
+    for (let i = 0; i < 12; i++) {
+      const got = await get(key, ip);
+      expect(got.status).toBe(200);
+      await got.arrayBuffer();
+    }
+    // The whole budget is still there: four misses go through, the fifth is refused.
+    for (let i = 0; i < 4; i++) expect((await get(`other000${i}-640.jpg`, ip)).status).toBe(404);
+    expect((await get('other0009-640.jpg', ip)).status).toBe(429);
+  });
+
+  it('a key this node stores after it was missed is served at once', async () => {
+    const key = 'late0001-640.jpg';
+    expect((await get(key, '203.0.113.30')).status).toBe(404);
+    await t.node.server.ctx.media.put(key, await phonePhoto(), 'image/jpeg');
+    expect((await get(key, '203.0.113.30')).status).toBe(200);
+  });
+});
+
 describe('configuration of the S3-compatible store', () => {
   const problems = (env: Record<string, string>): string[] => {
     try {

@@ -81,6 +81,14 @@ describe('npm run backup (SQLite online backup) and a restore', () => {
     expect(stale.reset).toBe(true);
     const next = await opsApi(restored.url).post('night', { body: '<p>after the restore</p>' });
     expect(next.rev).toBe(backedUp.head + 1);
+    // The search index came along, and follows edits on the copy.
+    const found = async (q: string) => ((await (await fetch(`${restored.url}/api/v1/tickers/night/entries?q=${encodeURIComponent(q)}`)).json()).items as Array<{ id: string; body: string; version: number }>);
+    const [early] = await found('early 123');
+    expect(early?.body.startsWith('<p>early 123 ')).toBe(true);
+    expect((await found('after restore')).map((e) => e.id)).toEqual([next.id]);
+    await opsApi(restored.url).edit('night', early!.id, { version: early!.version, body: '<p>rewritten on the copy</p>' });
+    expect((await found('rewritten')).map((e) => e.id)).toEqual([early!.id]);
+    expect(await found('early 123')).toEqual([]);
 
     // A backup never overwrites, and PostgreSQL is pointed at pg_dump.
     await expect(run(process.execPath, [path.join(ROOT, 'scripts/backup.mjs'), copy], { cwd: ROOT, env: { ...process.env, DATABASE_URL: live } })).rejects.toMatchObject({ stderr: expect.stringMatching(/exists/) });

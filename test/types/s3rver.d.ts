@@ -12,8 +12,16 @@ declare module '@20minutes/s3rver' {
     configureBuckets?: Array<{ name: string; configs?: Array<string | Buffer> }>;
   }
 
+  /** Koa's context, as far as the tests look at it. */
+  interface RequestContext {
+    method: string;
+    path: string;
+  }
+
   class S3rver {
     constructor(options?: S3rverOptions);
+    /** Koa's middleware list (s3rver is a Koa app): one put first sees every request. */
+    middleware: Array<(ctx: RequestContext, next: () => Promise<void>) => Promise<void>>;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

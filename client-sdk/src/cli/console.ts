@@ -87,7 +87,7 @@ program
   .option('--limit <n>', 'how many', '20')
   .option('--drafts', 'the drafts instead (editors)')
   .option('--scheduled', 'the scheduled entries instead, with their times (editors)')
-  .option('--search <text>', 'only entries whose title or text contains this')
+  .option('--search <words>', 'only entries with these words (or word beginnings) in title or text, any case or accent')
   .action(async (ticker: string, o: { order: string; limit: string; drafts?: boolean; scheduled?: boolean; search?: string }) => {
     const status = o.drafts ? 'draft' : o.scheduled ? 'scheduled' : undefined;
     const list = await rest().get<EntryList>(`/tickers/${ticker}/entries`, { order: o.order, limit: o.limit, status, q: o.search });

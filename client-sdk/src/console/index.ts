@@ -17,7 +17,16 @@ export interface ConsoleOptions {
   url: string;
 }
 
-const TOKEN_KEY = 'liveticker.token';
+/**
+ * The console's login in this tab: a session or personal API token of a staff account, never the
+ * ops key. A key of its own, so the widget pages (which read the chat's `liveticker.token`) never
+ * pick up what the console holds.
+ */
+const TOKEN_KEY = 'liveticker.console.session';
+/** Where consoles before this one kept their token, the ops key too: cleared on sight. */
+const OLD_TOKEN_KEY = 'liveticker.token';
+/** What a session (`lts_`) or a personal API token (`ltk_`) looks like; the ops key never does. */
+const ACCOUNT_TOKEN = /^lt[sk]_[A-Za-z0-9_-]{20,}$/;
 /** An entry being written when the session ended, kept in this tab until the next login. */
 const UNSAVED_KEY = 'liveticker.console.unsaved';
 
@@ -34,7 +43,12 @@ const can = (u: User, role: 'editor' | 'moderator' | 'admin') => u.role === 'adm
  * ticker's settings, the chat's moderation, and (admins) the users.
  */
 export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount: () => void } {
+  forgetOldToken();
   let token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  if (token && !ACCOUNT_TOKEN.test(token)) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    token = undefined;
+  }
   // A session that ends while the desk is open (logout elsewhere, a ban, expiry) goes back to the login.
   const connect = (t: string | undefined): LivetickerClient => {
     const c = createClient({ url: opts.url, token: t });
@@ -69,9 +83,8 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
     const out = el('p', { role: 'status', 'aria-live': 'polite' });
     if (message) say(out, message, 'meta');
     const other = el('details');
-    other.append(el('summary', {}, 'With an API token'), field('API token or ops key', apiToken, 'token'));
+    other.append(el('summary', {}, 'With an API token'), field('Personal API token', apiToken, 'token', 'Made under /me/tokens; starts with ltk_.'));
     form.append(el('h1', {}, 'Newsroom console'), field('E-mail', email, 'email'), field('Password', password, 'password'), other, el('button', { type: 'submit', class: 'primary' }, 'Log in'), out);
-    form.style.maxWidth = '26rem';
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearErrors(form);
@@ -79,20 +92,83 @@ export function mountConsole(root: HTMLElement, opts: ConsoleOptions): { unmount
         let next: string;
         if (apiToken.value) {
           next = apiToken.value.trim();
+          // The ops key (or anything else that is no account's token) is not sent, and never kept.
+          if (!ACCOUNT_TOKEN.test(next)) {
+            apiToken.value = '';
+            throw new LivetickerError('validation_failed', 'not an API token', 400, [
+              { path: 'token', message: 'this is no API token (they start with ltk_); the ops key does not log in here: on a fresh install use it once under “First start”' },
+            ]);
+          }
           // Checked before it is kept or used for the socket: a wrong one is said here, on the form.
           await whoAmI(new RestClient({ baseUrl: opts.url, token: () => next }));
         } else next = (await client.rest.post<{ token: string }>('/auth/login', { email: email.value, password: password.value })).token;
-        token = next;
-        sessionStorage.setItem(TOKEN_KEY, token);
-        client.close();
-        client = connect(token);
-        await showDesk();
+        await enter(next);
       } catch (err) {
         showErrors(form, out, err);
       }
     });
-    app.replaceChildren(form);
+    const wrap = el('div', { class: 'ltx-way-in' });
+    wrap.style.maxWidth = '26rem';
+    wrap.append(form, firstAdminForm());
+    app.replaceChildren(wrap);
     email.focus();
+  }
+
+  /** Keeps an account's token for this tab and opens the desk with it. */
+  async function enter(next: string): Promise<void> {
+    token = next;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    client.close();
+    client = connect(token);
+    await showDesk();
+  }
+
+  /**
+   * A fresh install has no account to log in with, only the ops key. The key is sent once, with
+   * the first admin's address, name and password, and swapped for that account's session (an
+   * hour long); it never goes into the page's storage, and its field is emptied at once.
+   */
+  function firstAdminForm(): HTMLElement {
+    const box = el('details', { class: 'ltx-first' });
+    const form = el('form', { novalidate: '', 'data-form': 'first-admin' });
+    const key = el('input', { type: 'password', autocomplete: 'off', name: 'ops-key' });
+    const email = el('input', { type: 'email', autocomplete: 'username', name: 'admin-email' });
+    const name = el('input', { autocomplete: 'name', maxlength: '40', name: 'admin-name' });
+    const password = el('input', { type: 'password', autocomplete: 'new-password', maxlength: '128', name: 'admin-password' });
+    const out = el('p', { role: 'status', 'aria-live': 'polite' });
+    form.append(
+      el('p', { class: 'meta' }, 'A new installation has no accounts yet. The ops key (data/ops-key, or ADMIN_API_KEY) creates the first admin once; from then on you log in with that address and password.'),
+      field('Ops key', key, 'opsKey'),
+      field('Your e-mail', email, 'email'),
+      field('Your name', name, 'displayName'),
+      field('New password', password, 'password', 'At least 8 characters.'),
+      el('button', { type: 'submit', class: 'primary', 'data-action': 'first-admin' }, 'Create the first admin and log in'),
+      out,
+    );
+    box.append(el('summary', {}, 'First start: create the first admin'), form);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const opsKey = key.value.trim();
+      // Out of the page's fields before anything else happens: only this request carries it.
+      key.value = '';
+      try {
+        if (!opsKey) throw new LivetickerError('validation_failed', 'the ops key is missing', 400, [{ path: 'opsKey', message: 'paste the ops key here' }]);
+        const rest = new RestClient({ baseUrl: opts.url, token: () => opsKey });
+        const made = await rest.post<{ token: string }>('/auth/first-admin', { email: email.value, displayName: name.value, password: password.value });
+        password.value = '';
+        await enter(made.token);
+      } catch (err) {
+        if (err instanceof LivetickerError && err.code === 'conflict' && !(err.details && typeof err.details === 'object' && 'field' in err.details)) {
+          say(out, 'This installation has an admin already: log in above with that account (an admin adds others under Users).', 'err');
+        } else if (err instanceof LivetickerError && err.code === 'login_required') {
+          showErrors(form, out, new LivetickerError('validation_failed', 'the ops key is wrong', 401, [{ path: 'opsKey', message: 'this is not the ops key of this server' }]));
+        } else if (err instanceof LivetickerError && err.code === 'conflict') {
+          showErrors(form, out, new LivetickerError('validation_failed', err.message, 409, [{ path: 'email', message: 'this address has an account already' }]));
+        } else showErrors(form, out, err);
+      }
+    });
+    return box;
   }
 
   async function showDesk(): Promise<void> {
@@ -300,16 +376,17 @@ async function uploadMedia(url: string, token: string | undefined, file: File): 
   return json as unknown as { url: string; width: number; height: number };
 }
 
-/**
- * The account behind the token. The ops key is no account but the newsroom itself, with an
- * admin's rights: `/me` refuses it, and an admin's read tells it from a wrong key.
- */
+/** The account behind the token (the ops key is no account: `/me` refuses it, and so does the console). */
 async function whoAmI(rest: RestClient): Promise<User> {
-  try {
-    return await rest.get<User>('/me');
-  } catch (err) {
-    if (!(err instanceof LivetickerError && err.code === 'login_required')) throw err;
-    await rest.get('/users', { limit: 1 });
-    return { id: 'ops', email: '', displayName: 'Newsroom (ops key)', role: 'admin', locale: 'en', emailVerifiedAt: null, mutedUntil: null, bannedAt: null, createdAt: new Date(0).toISOString() };
-  }
+  return rest.get<User>('/me');
+}
+
+/**
+ * Consoles before this one kept their token under the chat's key, the ops key included, where a
+ * widget page opened in the same tab would take it up. Anything there that is no session is
+ * dropped (a reader's chat session of this tab stays).
+ */
+function forgetOldToken(): void {
+  const old = sessionStorage.getItem(OLD_TOKEN_KEY);
+  if (old !== null && !/^lts_/.test(old)) sessionStorage.removeItem(OLD_TOKEN_KEY);
 }

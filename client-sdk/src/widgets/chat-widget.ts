@@ -31,6 +31,19 @@ export interface ChatWidgetOptions {
 }
 
 const TOKEN_KEY = 'liveticker.token';
+/**
+ * The only thing the widget's own login keeps: a session (`lts_`). Anything else found under its
+ * key — an ops key an older console left in this tab — is never used, and is removed.
+ */
+const SESSION_TOKEN = /^lts_[A-Za-z0-9_-]{20,}$/;
+
+function keptSession(): string | undefined {
+  const value = sessionStorage.getItem(TOKEN_KEY);
+  if (value === null) return undefined;
+  if (SESSION_TOKEN.test(value)) return value;
+  sessionStorage.removeItem(TOKEN_KEY);
+  return undefined;
+}
 const REASONS = ['spam', 'abuse', 'hate', 'misinformation', 'other'] as const;
 
 const CSS = `${BASE_CSS}
@@ -89,7 +102,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
   };
-  let token = store === 'session' ? (sessionStorage.getItem(TOKEN_KEY) ?? undefined) : undefined;
+  let token = store === 'session' ? keptSession() : undefined;
   // The shared client already saw this login end (before this widget was mounted): it is gone.
   if (token && opts.client?.hasEnded(token)) {
     token = undefined;

@@ -15,6 +15,7 @@ import {
   verifyEmail,
 } from './auth.service';
 import type { LoginResult } from './auth.service';
+import { createFirstAdmin } from './bootstrap';
 import { createUser, createApiToken, listApiTokens, listUsers, me, patchMe, patchUser, revokeApiToken } from './users.service';
 
 function setSessionCookie(ctx: AppContext, res: Response, result: LoginResult): void {
@@ -44,6 +45,12 @@ export function authRouter(ctx: AppContext): Router {
     const result = await login(ctx, req.body, ip(req));
     setSessionCookie(ctx, res, result);
     res.json(result);
+  });
+  // The ops key's one browser use: it makes the first admin and is swapped for that account's session.
+  r.post('/auth/first-admin', async (req, res) => {
+    const result = await createFirstAdmin(ctx, req.actor, req.body);
+    setSessionCookie(ctx, res, result);
+    res.status(201).json(result);
   });
   r.post('/auth/logout', async (req, res) => {
     await logout(ctx, req.actor);

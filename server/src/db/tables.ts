@@ -49,6 +49,8 @@ export interface EntriesTable {
   /** draft | scheduled | published */
   status: string;
   publish_at: string | null;
+  /** What search finds the entry by: title and text as words (tickers/search.ts); '' for a tombstone. */
+  search_text: string;
 }
 
 export interface UsersTable {

@@ -8,6 +8,7 @@ import type { AppContext } from '../context';
 import { authenticate } from './actor';
 import { limitKey, trustFunction } from './client-ip';
 import { errorHandler, notFound } from './errors';
+import { readBudget, readCost } from './read-budget';
 
 /** The CSP of every answer that does not set its own: nothing runs, loads or frames it. */
 const DEFAULT_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], sandbox: [] as string[] };
@@ -28,13 +29,7 @@ function metricsMiddleware(ctx: Pick<AppContext, 'metrics'>): RequestHandler {
   };
 }
 
-/** A read costs 1 point against READ_RATE_LIMIT, plus 1 for each of these beyond the first. */
-export const READ_COST_BYTES = 16 * 1024;
-
-/** What an answer of `bytes` costs against READ_RATE_LIMIT. */
-export function readCost(bytes: number): number {
-  return 1 + Math.floor(Math.max(0, bytes - 1) / READ_COST_BYTES);
-}
+export { READ_COST_BYTES, readCost } from './read-budget';
 
 /**
  * Public reads per client address: READ_RATE_LIMIT points a minute, an answer costing by its size
@@ -43,14 +38,13 @@ export function readCost(bytes: number): number {
  * its budget is refused before any work.
  */
 function readLimit(ctx: Pick<AppContext, 'config' | 'limiters'>): RequestHandler {
-  const perMinute = ctx.config.readRateLimit;
-  const spec = { points: perMinute, duration: 60 };
+  const budget = readBudget(ctx);
   return async (req, res, next) => {
-    if (perMinute === 0 || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
-    if (req.actor && req.actor.role !== 'reader') return next();
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (!budget.counts(req.actor)) return next();
     const key = limitKey(req.ip);
     try {
-      await ctx.limiters.consume('readIp', key, spec, 1);
+      await budget.spend(key, 1);
     } catch (err) {
       return next(err);
     }
@@ -59,7 +53,7 @@ function readLimit(ctx: Pick<AppContext, 'config' | 'limiters'>): RequestHandler
     res.once('close', () => {
       const bytes = Math.max(Number(res.getHeader('content-length') ?? 0), Number(res.locals.readBytes ?? 0));
       const extra = readCost(bytes) - 1;
-      if (extra > 0) void ctx.limiters.consume('readIp', key, spec, extra).catch(() => undefined);
+      if (extra > 0) void budget.spend(key, extra).catch(() => undefined);
     });
     next();
   };

@@ -125,7 +125,7 @@ export function pagesRouter(ctx: AppContext): Router {
 <body style="margin:1rem;display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap">
 ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : '1 1 20rem'}"></div>`).join('')}
 <script src="/sdk/liveticker.js"></script>
-<script nonce="${nonce}">${FRAME_SIZE}const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: sessionStorage.getItem(\'liveticker.token\') || undefined });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`, frameAncestors);
+<script nonce="${nonce}">${FRAME_SIZE}const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: ((t) => /^lts_[\\w-]{20,}$/.test(t || \'\') ? t : undefined)(sessionStorage.getItem(\'liveticker.token\')) });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`, frameAncestors);
     });
   }
   // The newsroom's web console (the CLI's sibling): entries, status and the chat's moderation queue.

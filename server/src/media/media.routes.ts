@@ -7,6 +7,8 @@ import { AppError } from '../errors';
 import { requireRole } from '../auth/guard';
 import { CONTENT_TYPE, storeImage } from './media.service';
 import { IMMUTABLE, MEDIA_KEY } from './store';
+import { limitKey } from '../http/client-ip';
+import { MEDIA_MISS_READ_COST, readBudget } from '../http/read-budget';
 import type { MediaStore } from './store';
 
 type Ctx = AppContext & { media: MediaStore };
@@ -83,11 +85,21 @@ export function mediaApiRouter(ctx: Ctx): Router {
 export function mediaFilesRouter(ctx: Ctx): Router {
   const r = Router();
   const log = ctx.logger.child({ module: 'media' });
+  const budget = readBudget(ctx);
   r.get('/media/:key', async (req, res) => {
     const key = String(req.params.key);
-    if (!MEDIA_KEY.test(key)) throw new AppError('not_found', 'no such file');
+    // Files found are free; a miss is paid from the address's read budget, and an address with
+    // nothing left is refused before the store is asked.
+    const counted = budget.counts(undefined);
+    const ip = limitKey(req.ip);
+    const miss = async (): Promise<never> => {
+      if (counted) await budget.spend(ip, MEDIA_MISS_READ_COST);
+      throw new AppError('not_found', 'no such file');
+    };
+    if (!MEDIA_KEY.test(key)) return miss();
+    if (counted) await budget.ensureLeft(ip);
     const file = await ctx.media.open(key);
-    if (!file) throw new AppError('not_found', 'no such file');
+    if (!file) return miss();
     res.set({
       'Content-Type': CONTENT_TYPE[key.slice(key.lastIndexOf('.') + 1)]!,
       'Cache-Control': IMMUTABLE,

@@ -1,8 +1,7 @@
-import { sql } from 'kysely';
-import { containsPattern } from '../db/like';
 import type { Entry, EntryImage, Teaser } from '@liveticker/schemas';
 import type { Db, Trx } from '../db/database';
 import type { EntriesTable } from '../db/tables';
+import { searchCondition } from './search';
 
 export function toEntry(row: EntriesTable): Entry {
   return {
@@ -38,7 +37,8 @@ export async function findEntry(db: Db | Trx, tickerId: string, id: string): Pro
 
 /**
  * One page of live (not deleted, not pinned) entries in `seq` order. `afterSeq` is the last seq
- * of the previous page: pages stay exact while entries are added, edited and deleted.
+ * of the previous page: pages stay exact while entries are added, edited and deleted. With `q`,
+ * the entries (pinned ones too) that have each of its words, through the search index.
  */
 export async function listEntries(
   db: Db,
@@ -54,8 +54,9 @@ export async function listEntries(
   if (!opts.q) q = q.where('pinned', '=', 0);
   if (opts.afterSeq !== undefined) q = q.where('seq', opts.order === 'newest' ? '<' : '>', opts.afterSeq);
   if (opts.q) {
-    const like = containsPattern(opts.q);
-    q = q.where((eb) => eb.or([eb(sql`lower(title)`, 'like', sql`${like} escape '\\'`), eb(sql`lower(body)`, 'like', sql`${like} escape '\\'`)]));
+    const found = searchCondition(db, opts.q);
+    if (!found) return [];
+    q = q.where(found);
   }
   const rows = await q
     .orderBy('seq', opts.order === 'newest' ? 'desc' : 'asc')

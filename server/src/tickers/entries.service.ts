@@ -14,6 +14,7 @@ import { AppError, parseInput } from '../errors';
 import { findEntry, listEntries, listKeyEvents, listPinned, listUnpublished, toEntry } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { entryBodyOrRefuse } from './sanitize';
+import { searchText } from './search';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
@@ -89,14 +90,20 @@ export async function recordVersions(trx: Trx, changes: EntryChange[], by: Actor
   if (rows.length) await trx.insertInto('entry_versions').values(rows).onConflict((oc) => oc.columns(['entry_id', 'version']).doNothing()).execute();
 }
 
-/** The columns an edit's content fields change (published or not): the body sanitized, JSON as text. */
-function contentChanges(input: ReturnType<typeof PatchEntryBody.parse>) {
+/**
+ * The columns an edit's content fields change (published or not): the body sanitized, JSON as
+ * text, and the search text again whenever the title or the text changes.
+ */
+function contentChanges(input: ReturnType<typeof PatchEntryBody.parse>, current: Entry) {
+  const body = input.body !== undefined ? entryBodyOrRefuse(input.body) : undefined;
+  const title = input.title !== undefined ? input.title : undefined;
   return {
     ...(input.kind !== undefined && { kind: input.kind }),
-    ...(input.title !== undefined && { title: input.title }),
-    ...(input.body !== undefined && { body: entryBodyOrRefuse(input.body) }),
+    ...(title !== undefined && { title }),
+    ...(body !== undefined && { body }),
     ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
     ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+    ...((title !== undefined || body !== undefined) && { search_text: searchText(title !== undefined ? title : current.title, body ?? current.body) }),
   };
 }
 
@@ -179,6 +186,7 @@ async function createIn(w: Write, author: Actor, tickerId: string, input: Create
     deleted_at: null,
     status: plan.status,
     publish_at: plan.publishAt,
+    search_text: searchText(input.title ?? null, html),
   };
   await w.trx.insertInto('entries').values(row).execute();
   const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
@@ -262,7 +270,7 @@ export async function patchEntry(
       const row = await trx
         .updateTable('entries')
         .set({
-          ...contentChanges(input),
+          ...contentChanges(input, current),
           ...(input.pinned !== undefined && input.pinned !== current.pinned && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
           rev,
           version: current.version + 1,
@@ -326,7 +334,7 @@ async function patchUnpublished(w: Write, current: Entry, input: ReturnType<type
   const row = await trx
     .updateTable('entries')
     .set({
-      ...contentChanges(input),
+      ...contentChanges(input, current),
       ...(input.pinned !== undefined && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
       // Published below, in the same transaction, when that is what was asked.
       status: plan.status === 'published' ? current.status : plan.status,
@@ -368,7 +376,7 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
       toEntry(
         await trx
           .updateTable('entries')
-          .set({ rev, title: null, body: '', image: null, teaser: null, pinned: 0, pinned_at: null, deleted_at: now, updated_at: now, version: current.version + 1 })
+          .set({ rev, title: null, body: '', search_text: '', image: null, teaser: null, pinned: 0, pinned_at: null, deleted_at: now, updated_at: now, version: current.version + 1 })
           .where('ticker_id', '=', tickerId)
           .where('id', '=', id)
           .returningAll()

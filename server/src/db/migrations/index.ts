@@ -13,6 +13,7 @@ import * as m011 from './011_entry_status';
 import * as m012 from './012_require_image_credit';
 import * as m013 from './013_entry_versions';
 import * as m014 from './014_entry_templates';
+import * as m015 from './015_entry_search';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '012_require_image_credit': m012,
   '013_entry_versions': m013,
   '014_entry_templates': m014,
+  '015_entry_search': m015,
 };

@@ -223,8 +223,13 @@ export class World {
 
   /** A fresh user and a mailed-link token of theirs, as the verification or reset mail carries it. */
   async mailToken(purpose: 'verify' | 'reset'): Promise<string> {
+    return (await this.mailLink(purpose)).token;
+  }
+
+  /** Like mailToken, with the address the link was mailed to. */
+  async mailLink(purpose: 'verify' | 'reset'): Promise<{ token: string; email: string }> {
     const user = await this.newUser();
-    return issueEmailToken(this.db, user.id, user.email, purpose);
+    return { token: await issueEmailToken(this.db, user.id, user.email, purpose), email: user.email };
   }
 
   /** Waits until the mail a registration sends after answering has stored its token. */
@@ -292,6 +297,18 @@ export async function snapshot(db: Db): Promise<Snapshot> {
     if (table === 'streams') for (const r of all[i]) snap.heads[r.name as string] = Number(r.rev);
   });
   return snap;
+}
+
+/**
+ * The users' addresses found in `answer` (an answer's text: a REST body, socket acks and pushed
+ * events) other than those in `mayName` (the asker's own, and any the request named or proved).
+ * Only admins may see other people's addresses.
+ */
+export async function othersAddressesIn(db: Db, answer: string, mayName: Array<string | undefined>): Promise<string[]> {
+  const text = answer.toLowerCase();
+  const own = new Set(mayName.filter((a): a is string => a !== undefined).map((a) => a.toLowerCase()));
+  const users = await db.selectFrom('users').select('email').execute();
+  return users.map((u) => u.email.toLowerCase()).filter((email) => !own.has(email) && text.includes(email));
 }
 
 /** How a socket of `cred` fared at the handshake: connected, or refused with the server's code. */

@@ -7,7 +7,7 @@ import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-import { ACTORS, PASSWORD, SNAPSHOT_TABLES, World, bearer, must, openSocket, snapshot, within } from '../helpers/authz';
+import { ACTORS, PASSWORD, SNAPSHOT_TABLES, World, bearer, must, openSocket, othersAddressesIn, snapshot, within } from '../helpers/authz';
 import type { ActorName, Cred } from '../helpers/authz';
 
 /**
@@ -41,6 +41,12 @@ const ROLE: Record<ActorName, Role | undefined> = {
 /** Admins may do everything; every other role only its own work (an editor does not moderate). */
 const grants = (have: Role | undefined, needed: Role[]) => have === 'admin' || needed.some((r) => r === 'reader' || r === have);
 
+/**
+ * Only admins see other users' addresses (`GET /users`); everyone else sees at most their own
+ * (`GET /me`). Checked on every answer of every cell, refusals included.
+ */
+const seesAddresses = (a: ActorName) => ROLE[a] === 'admin';
+
 /** Reads are public; a token that resolves to nobody (the banned user's) reads as anonymous. */
 const anyone = (): Want => 'ok';
 /** Sign-up, login and mailed links are open to all, but any write with a dead bearer token is a 401. */
@@ -68,6 +74,8 @@ interface Call {
   body?: unknown;
   /** Headers beside the actor's (a multipart upload's content type). */
   headers?: Record<string, string>;
+  /** Addresses the request proves it holds (a mailed link with the account's password): its answer may name them. */
+  owns?: string[];
 }
 
 interface RestRow {
@@ -129,7 +137,15 @@ const REST: RestRow[] = [
     call: ({ w }) => ({ path: '/auth/register', body: { email: w.address(), password: PASSWORD, displayName: 'Newcomer' } }),
     settle: ({ w }, body) => w.settleMail((body as { email: string }).email),
   },
-  { route: 'POST /api/v1/auth/verify', ok: 200, want: anyoneWriting, call: async ({ w }) => ({ path: '/auth/verify', body: { token: await w.mailToken('verify'), password: PASSWORD } }) },
+  {
+    route: 'POST /api/v1/auth/verify',
+    ok: 200,
+    want: anyoneWriting,
+    call: async ({ w }) => {
+      const link = await w.mailLink('verify');
+      return { path: '/auth/verify', body: { token: link.token, password: PASSWORD }, owns: [link.email] };
+    },
+  },
   // Unknown addresses: the answer is the same, and no mail is written after it.
   {
     route: 'POST /api/v1/auth/resend-verification',
@@ -501,6 +517,12 @@ for (const dialect of DIALECTS) {
             const before = await within(snapshot(w.db), 10_000, 'the snapshot before the call');
             const res = await within(raw(w.url, method, req.path, req.body, { ...req.headers, ...bearer(actor.token) }), 10_000, `the answer to ${method} ${req.path} as ${a}`);
             const after = await within(snapshot(w.db), 10_000, 'the snapshot after the call');
+            if (!seesAddresses(a)) {
+              // Addresses the request itself named (a login's, a registration's) may come back.
+              const asked = `${req.path} ${Buffer.isBuffer(req.body) ? '' : JSON.stringify(req.body ?? null)}`.toLowerCase();
+              const others = await othersAddressesIn(w.db, JSON.stringify(res.body ?? null), [actor.email, ...(req.owns ?? [])]);
+              expect({ addressesOfOthers: others.filter((e) => !asked.includes(e)) }).toEqual({ addressesOfOthers: [] });
+            }
             if (want === 'ok') {
               expect({ status: res.status, error: res.body?.error }).toEqual({ status: row.ok, error: undefined });
               await row.settle?.(cell, res.body);
@@ -526,18 +548,25 @@ for (const dialect of DIALECTS) {
             const opened = await openSocket(w.url, actors[a], sockets);
             let got: string;
             let serverRooms: Set<string> | undefined;
+            /** Everything the socket was told: pushed events and the ack. */
+            const heard: unknown[] = [];
             if (opened.refused) {
               got = opened.refused;
             } else {
               const s = opened.socket!;
+              s.onAny((event: string, ...args: unknown[]) => heard.push([event, ...args]));
               s.on(SOCKET_EVENTS.changes, (ev: { stream?: string }) => {
                 if (want !== 'ok' && row.room && ev?.stream === row.room(w)) problems.push(`${a} received ${ev.stream} changes after a refused subscribe`);
               });
               const ack = await within(s.emitWithAck(row.command, payload), 5000, `the ack of ${row.command} as ${a}`);
+              heard.push(['ack', ack]);
               got = ack?.ok === true ? 'ok' : (ack?.error?.code ?? `malformed ack ${JSON.stringify(ack)}`);
               serverRooms = env.node.server.io.of('/').sockets.get(s.id!)?.rooms;
             }
             const after = await within(snapshot(w.db), 10_000, 'the snapshot after the command');
+            if (!seesAddresses(a)) {
+              expect({ addressesOfOthers: await othersAddressesIn(w.db, JSON.stringify(heard), [actors[a].email]) }).toEqual({ addressesOfOthers: [] });
+            }
             expect(got).toBe(want);
             if (row.room && serverRooms) expect({ joined: serverRooms.has(row.room(w)) }).toEqual({ joined: want === 'ok' });
             if (want !== 'ok' || row.command !== SOCKET_EVENTS.chatSend) expect(after).toEqual(before);

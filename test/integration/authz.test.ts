@@ -7,14 +7,16 @@ import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-import { ACTORS, PASSWORD, SNAPSHOT_TABLES, World, bearer, must, openSocket, othersAddressesIn, snapshot, within } from '../helpers/authz';
+import { ACTORS, NEWS_SITE, PASSWORD, SNAPSHOT_TABLES, World, authHeaders, bearer, must, openSocket, othersAddressesIn, snapshot, within } from '../helpers/authz';
 import type { ActorName, Cred } from '../helpers/authz';
 
 /**
  * Who may do what (DESIGN.md): reading needs no account; posting chat needs a verified user who
  * is not muted or banned; entries need `editor`; moderating needs `moderator`; managing users
- * needs `admin`; only admins ban staff. Every REST route and every socket command is asked by
- * every actor; a refusal must carry its code and leave the database exactly as it was.
+ * needs `admin`; only admins ban staff; a staff member's session cookie carries their role only
+ * from the newsroom's own pages, and a reader's from a news site. Every REST route and every
+ * socket command is asked by every actor; a refusal must carry its code and leave the database
+ * exactly as it was.
  */
 
 type Role = 'reader' | 'editor' | 'moderator' | 'admin';
@@ -23,7 +25,8 @@ type Want = 'ok' | ErrorCode;
 
 /**
  * The role each actor acts with. The ops key is the built-in admin `ops`; an API token carries
- * its owner's role, looked up on every request (here an editor's token).
+ * its owner's role, looked up on every request (here an editor's token). An admin's session
+ * cookie is an admin's from the newsroom's own pages, and a reader's from a news site.
  */
 const ROLE: Record<ActorName, Role | undefined> = {
   anonymous: undefined,
@@ -36,6 +39,8 @@ const ROLE: Record<ActorName, Role | undefined> = {
   admin: 'admin',
   ops: 'admin',
   token: 'editor',
+  cookie: 'admin',
+  siteCookie: 'reader',
 };
 
 /** Admins may do everything; every other role only its own work (an editor does not moderate). */
@@ -63,6 +68,14 @@ const role =
   };
 /** Posting in the chat: verified and not muted (banned users hold no working token). */
 const chat = (a: ActorName): Want => (a === 'muted' ? 'muted' : role('reader')(a));
+/**
+ * A staff member's API tokens (bearer credentials that work from anywhere) are out of reach of a
+ * news site's page that holds their cookie, listing and revoking included.
+ */
+const staffCredentials =
+  (want: (a: ActorName) => Want) =>
+  (a: ActorName): Want =>
+    a === 'siteCookie' ? 'forbidden' : want(a);
 
 interface Cell {
   actor: Cred;
@@ -186,7 +199,7 @@ const REST: RestRow[] = [
   },
   { route: 'GET /api/v1/me', ok: 200, want: account, call: () => ({ path: '/me' }) },
   { route: 'PATCH /api/v1/me', ok: 200, want: account, call: () => ({ path: '/me', body: { locale: 'en' } }) },
-  { route: 'GET /api/v1/me/tokens', ok: 200, want: account, call: () => ({ path: '/me/tokens' }) },
+  { route: 'GET /api/v1/me/tokens', ok: 200, want: staffCredentials(account), call: () => ({ path: '/me/tokens' }) },
   {
     route: 'POST /api/v1/me/tokens',
     ok: 201,
@@ -198,14 +211,14 @@ const REST: RestRow[] = [
     route: 'DELETE /api/v1/me/tokens/:id',
     case: 'own token',
     ok: 204,
-    want: account,
+    want: staffCredentials(account),
     call: async ({ w, actor }) => ({ path: `/me/tokens/${await w.apiTokenOf(actor.userId)}` }),
   },
   {
     route: 'DELETE /api/v1/me/tokens/:id',
     case: "another user's token",
     ok: 204,
-    want: (a) => (account(a) === 'ok' ? 'not_found' : account(a)),
+    want: staffCredentials((a) => (account(a) === 'ok' ? 'not_found' : account(a))),
     call: async ({ w }) => ({ path: `/me/tokens/${await w.apiTokenOf(w.author.userId)}` }),
   },
 
@@ -439,6 +452,8 @@ for (const dialect of DIALECTS) {
       env = await setup(dialect, 'memory', {
         scrypt: { logN: 10, r: 8, p: 1 },
         webhooks: { ...testConfig().webhooks, allowPrivate: true },
+        // A news site whose pages embed the widgets: its requests carry the reader's cookie.
+        corsOrigins: [NEWS_SITE],
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
           ['registerIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
@@ -515,7 +530,7 @@ for (const dialect of DIALECTS) {
             const req = await row.call(cell);
             expect(`/api/v1${req.path.split('?')[0]}`).toMatch(patternOf(row.route));
             const before = await within(snapshot(w.db), 10_000, 'the snapshot before the call');
-            const res = await within(raw(w.url, method, req.path, req.body, { ...req.headers, ...bearer(actor.token) }), 10_000, `the answer to ${method} ${req.path} as ${a}`);
+            const res = await within(raw(w.url, method, req.path, req.body, { ...req.headers, ...authHeaders(actor, method, w.url) }), 10_000, `the answer to ${method} ${req.path} as ${a}`);
             const after = await within(snapshot(w.db), 10_000, 'the snapshot after the call');
             if (!seesAddresses(a)) {
               // Addresses the request itself named (a login's, a registration's) may come back.

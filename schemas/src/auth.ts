@@ -76,6 +76,15 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 
+/**
+ * What a moderator learns of a user they muted or banned: the public profile (the name and role
+ * chat readers see beside a message) and the moderation state just set. Never the address: author
+ * ids are in every public message, so an answer with one would let a moderator collect readers'
+ * addresses by muting them in turn. Only admins see addresses (`GET /users`).
+ */
+export const ModeratedUser = User.pick({ id: true, displayName: true, role: true, mutedUntil: true, bannedAt: true });
+export type ModeratedUser = z.infer<typeof ModeratedUser>;
+
 export const LoginResponse = z.object({ token: z.string(), expiresAt: IsoDate, user: User });
 
 export const PatchMeBody = z

@@ -21,6 +21,7 @@ import {
   TokenBody,
   VerifyBody,
   User,
+  ModeratedUser,
 } from './auth';
 import {
   BanBody,
@@ -68,6 +69,7 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   ResetConfirmBody,
   ChangePasswordBody,
   User,
+  ModeratedUser,
   PatchMeBody,
   CreateUserBody,
   PatchUserBody,
@@ -164,8 +166,8 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/users', summary: 'Users, searched by part of the address or name (admin)', query: ['limit', 'cursor', 'role', 'q'], auth: true },
   { method: 'post', path: '/users', summary: 'Create a verified user with a role (admin)', body: 'CreateUserBody', response: 'User', status: 201, auth: true },
   { method: 'patch', path: '/users/{id}', summary: 'Change role, ban, mute (admin)', body: 'PatchUserBody', response: 'User', auth: true },
-  { method: 'post', path: '/users/{id}/mute', summary: 'Mute a user for some minutes (moderator)', body: 'MuteBody', response: 'User', auth: true },
-  { method: 'post', path: '/users/{id}/ban', summary: 'Ban a user; their sockets are cut off (moderator)', body: 'BanBody', response: 'User', auth: true },
+  { method: 'post', path: '/users/{id}/mute', summary: 'Mute a user for some minutes (moderator)', body: 'MuteBody', response: 'ModeratedUser', auth: true },
+  { method: 'post', path: '/users/{id}/ban', summary: 'Ban a user; their sockets are cut off (moderator)', body: 'BanBody', response: 'ModeratedUser', auth: true },
   { method: 'get', path: '/tickers/{id}/messages', summary: 'Chat messages and tombstones, cursor-paged, pinned apart', response: 'MessageList', query: ['order', 'limit', 'cursor'] },
   { method: 'post', path: '/tickers/{id}/messages', summary: 'Post a chat message (verified user); idempotent by clientId', body: 'PostMessageBody', response: 'Message', status: 201, auth: true },
   { method: 'get', path: '/tickers/{id}/messages/changes', summary: 'Changes of the chat stream after a revision', response: 'ChangesResponse', query: ['since', 'epoch'] },

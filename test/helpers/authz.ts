@@ -12,15 +12,25 @@ import { raw } from './api';
 import { OPS_KEY } from './server';
 import { waitFor } from './wait';
 
-/** Everyone the authorization matrix asks, in the order its columns are shown. */
-export const ACTORS = ['anonymous', 'unverified', 'reader', 'muted', 'banned', 'moderator', 'editor', 'admin', 'ops', 'token'] as const;
+/**
+ * Everyone the authorization matrix asks, in the order its columns are shown. `cookie` is an
+ * admin's session cookie sent by the newsroom's own pages (PUBLIC_URL); `siteCookie` the same
+ * cookie sent by a news site named in CORS_ORIGINS (same-site with the ticker's host, so the Lax
+ * cookie goes along): an ad script or an XSS there, which must get no staff rights from it.
+ */
+export const ACTORS = ['anonymous', 'unverified', 'reader', 'muted', 'banned', 'moderator', 'editor', 'admin', 'ops', 'token', 'cookie', 'siteCookie'] as const;
 export type ActorName = (typeof ACTORS)[number];
+
+/** The news site the matrix's server names in CORS_ORIGINS. */
+export const NEWS_SITE = 'https://www.news.example';
 
 /** How one actor authenticates, and the user behind it (none for anonymous and the ops key). */
 export interface Cred {
   name: ActorName;
-  /** `Authorization: Bearer` value and socket `auth.token`; absent for anonymous. */
+  /** `Authorization: Bearer` value and socket `auth.token` (or, with `page`, the cookie's); absent for anonymous. */
   token?: string;
+  /** The token goes as the session cookie from a browser page instead: its origin. */
+  page?: string;
   userId?: string;
   email?: string;
   displayName?: string;
@@ -29,6 +39,18 @@ export interface Cred {
 export const PASSWORD = 'a long secret';
 export const bearer = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 const ops = bearer(OPS_KEY);
+
+/**
+ * The headers `cred` authenticates a REST call with, as a browser sends them: from a page
+ * elsewhere every call carries its Origin (CORS); from the server's own page a GET carries none,
+ * only `Sec-Fetch-Site: same-origin`.
+ */
+export function authHeaders(cred: Cred, method: string, ownOrigin: string): Record<string, string> {
+  if (!cred.page || !cred.token) return bearer(cred.token);
+  const cookie = `lt_session=${cred.token}`;
+  if (cred.page !== ownOrigin) return { cookie, origin: cred.page, 'sec-fetch-site': 'same-site' };
+  return { cookie, 'sec-fetch-site': 'same-origin', ...(method === 'GET' || method === 'HEAD' ? {} : { origin: ownOrigin }) };
+}
 
 /** Rejects with a message naming what was awaited when `promise` takes longer than `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -133,6 +155,10 @@ export class World {
         await this.db.updateTable('users').set({ banned_at: new Date().toISOString() }).where('id', '=', cred.userId!).execute();
         return cred;
       }
+      case 'cookie':
+        return { ...(await this.loggedIn(name, 'admin')), page: new URL(this.url).origin };
+      case 'siteCookie':
+        return { ...(await this.loggedIn(name, 'admin')), page: NEWS_SITE };
       case 'token': {
         // A personal API token of an editor: `ltk_…`, made by the editor's own session.
         const owner = await this.loggedIn(name, 'editor');
@@ -227,8 +253,13 @@ export class World {
 
   /** A fresh user and a mailed-link token of theirs, as the verification or reset mail carries it. */
   async mailToken(purpose: 'verify' | 'reset'): Promise<string> {
+    return (await this.mailLink(purpose)).token;
+  }
+
+  /** Like mailToken, with the address the link was mailed to. */
+  async mailLink(purpose: 'verify' | 'reset'): Promise<{ token: string; email: string }> {
     const user = await this.newUser();
-    return issueEmailToken(this.db, user.id, user.email, purpose);
+    return { token: await issueEmailToken(this.db, user.id, user.email, purpose), email: user.email };
   }
 
   /** Waits until the mail a registration sends after answering has stored its token. */
@@ -305,9 +336,25 @@ export async function snapshot(db: Db): Promise<Snapshot> {
   return snap;
 }
 
+/**
+ * The users' addresses found in `answer` (an answer's text: a REST body, socket acks and pushed
+ * events) other than those in `mayName` (the asker's own, and any the request named or proved).
+ * Only admins may see other people's addresses.
+ */
+export async function othersAddressesIn(db: Db, answer: string, mayName: Array<string | undefined>): Promise<string[]> {
+  const text = answer.toLowerCase();
+  const own = new Set(mayName.filter((a): a is string => a !== undefined).map((a) => a.toLowerCase()));
+  const users = await db.selectFrom('users').select('email').execute();
+  return users.map((u) => u.email.toLowerCase()).filter((email) => !own.has(email) && text.includes(email));
+}
+
 /** How a socket of `cred` fared at the handshake: connected, or refused with the server's code. */
 export async function openSocket(url: string, cred: Cred, sockets: Socket[]): Promise<{ socket?: Socket; refused?: string }> {
-  const socket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: cred.token ? { token: cred.token } : {} });
+  // A browser's WebSocket handshake always names the page's origin.
+  const how = cred.page
+    ? { auth: {}, extraHeaders: { cookie: `lt_session=${cred.token}`, origin: cred.page } }
+    : { auth: cred.token ? { token: cred.token } : {} };
+  const socket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...how });
   sockets.push(socket);
   return within(
     new Promise((resolve) => {

@@ -7,14 +7,16 @@ import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-import { ACTORS, DERIVED_TABLES, PASSWORD, SNAPSHOT_TABLES, World, bearer, must, openSocket, snapshot, within } from '../helpers/authz';
+import { ACTORS, DERIVED_TABLES, NEWS_SITE, PASSWORD, SNAPSHOT_TABLES, World, authHeaders, bearer, must, openSocket, othersAddressesIn, snapshot, within } from '../helpers/authz';
 import type { ActorName, Cred } from '../helpers/authz';
 
 /**
  * Who may do what (DESIGN.md): reading needs no account; posting chat needs a verified user who
  * is not muted or banned; entries need `editor`; moderating needs `moderator`; managing users
- * needs `admin`; only admins ban staff. Every REST route and every socket command is asked by
- * every actor; a refusal must carry its code and leave the database exactly as it was.
+ * needs `admin`; only admins ban staff; a staff member's session cookie carries their role only
+ * from the newsroom's own pages, and a reader's from a news site. Every REST route and every
+ * socket command is asked by every actor; a refusal must carry its code and leave the database
+ * exactly as it was.
  */
 
 type Role = 'reader' | 'editor' | 'moderator' | 'admin';
@@ -23,7 +25,8 @@ type Want = 'ok' | ErrorCode;
 
 /**
  * The role each actor acts with. The ops key is the built-in admin `ops`; an API token carries
- * its owner's role, looked up on every request (here an editor's token).
+ * its owner's role, looked up on every request (here an editor's token). An admin's session
+ * cookie is an admin's from the newsroom's own pages, and a reader's from a news site.
  */
 const ROLE: Record<ActorName, Role | undefined> = {
   anonymous: undefined,
@@ -36,10 +39,18 @@ const ROLE: Record<ActorName, Role | undefined> = {
   admin: 'admin',
   ops: 'admin',
   token: 'editor',
+  cookie: 'admin',
+  siteCookie: 'reader',
 };
 
 /** Admins may do everything; every other role only its own work (an editor does not moderate). */
 const grants = (have: Role | undefined, needed: Role[]) => have === 'admin' || needed.some((r) => r === 'reader' || r === have);
+
+/**
+ * Only admins see other users' addresses (`GET /users`); everyone else sees at most their own
+ * (`GET /me`). Checked on every answer of every cell, refusals included.
+ */
+const seesAddresses = (a: ActorName) => ROLE[a] === 'admin';
 
 /** Reads are public; a token that resolves to nobody (the banned user's) reads as anonymous. */
 const anyone = (): Want => 'ok';
@@ -57,6 +68,14 @@ const role =
   };
 /** Posting in the chat: verified and not muted (banned users hold no working token). */
 const chat = (a: ActorName): Want => (a === 'muted' ? 'muted' : role('reader')(a));
+/**
+ * A staff member's API tokens (bearer credentials that work from anywhere) are out of reach of a
+ * news site's page that holds their cookie, listing and revoking included.
+ */
+const staffCredentials =
+  (want: (a: ActorName) => Want) =>
+  (a: ActorName): Want =>
+    a === 'siteCookie' ? 'forbidden' : want(a);
 
 interface Cell {
   actor: Cred;
@@ -68,6 +87,8 @@ interface Call {
   body?: unknown;
   /** Headers beside the actor's (a multipart upload's content type). */
   headers?: Record<string, string>;
+  /** Addresses the request proves it holds (a mailed link with the account's password): its answer may name them. */
+  owns?: string[];
 }
 
 interface RestRow {
@@ -129,7 +150,15 @@ const REST: RestRow[] = [
     call: ({ w }) => ({ path: '/auth/register', body: { email: w.address(), password: PASSWORD, displayName: 'Newcomer' } }),
     settle: ({ w }, body) => w.settleMail((body as { email: string }).email),
   },
-  { route: 'POST /api/v1/auth/verify', ok: 200, want: anyoneWriting, call: async ({ w }) => ({ path: '/auth/verify', body: { token: await w.mailToken('verify'), password: PASSWORD } }) },
+  {
+    route: 'POST /api/v1/auth/verify',
+    ok: 200,
+    want: anyoneWriting,
+    call: async ({ w }) => {
+      const link = await w.mailLink('verify');
+      return { path: '/auth/verify', body: { token: link.token, password: PASSWORD }, owns: [link.email] };
+    },
+  },
   // Unknown addresses: the answer is the same, and no mail is written after it.
   {
     route: 'POST /api/v1/auth/resend-verification',
@@ -179,7 +208,7 @@ const REST: RestRow[] = [
   },
   { route: 'GET /api/v1/me', ok: 200, want: account, call: () => ({ path: '/me' }) },
   { route: 'PATCH /api/v1/me', ok: 200, want: account, call: () => ({ path: '/me', body: { locale: 'en' } }) },
-  { route: 'GET /api/v1/me/tokens', ok: 200, want: account, call: () => ({ path: '/me/tokens' }) },
+  { route: 'GET /api/v1/me/tokens', ok: 200, want: staffCredentials(account), call: () => ({ path: '/me/tokens' }) },
   {
     route: 'POST /api/v1/me/tokens',
     ok: 201,
@@ -191,14 +220,14 @@ const REST: RestRow[] = [
     route: 'DELETE /api/v1/me/tokens/:id',
     case: 'own token',
     ok: 204,
-    want: account,
+    want: staffCredentials(account),
     call: async ({ w, actor }) => ({ path: `/me/tokens/${await w.apiTokenOf(actor.userId)}` }),
   },
   {
     route: 'DELETE /api/v1/me/tokens/:id',
     case: "another user's token",
     ok: 204,
-    want: (a) => (account(a) === 'ok' ? 'not_found' : account(a)),
+    want: staffCredentials((a) => (account(a) === 'ok' ? 'not_found' : account(a))),
     call: async ({ w }) => ({ path: `/me/tokens/${await w.apiTokenOf(w.author.userId)}` }),
   },
 
@@ -432,6 +461,8 @@ for (const dialect of DIALECTS) {
       env = await setup(dialect, 'memory', {
         scrypt: { logN: 10, r: 8, p: 1 },
         webhooks: { ...testConfig().webhooks, allowPrivate: true },
+        // A news site whose pages embed the widgets: its requests carry the reader's cookie.
+        corsOrigins: [NEWS_SITE],
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
           ['registerIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
@@ -508,8 +539,14 @@ for (const dialect of DIALECTS) {
             const req = await row.call(cell);
             expect(`/api/v1${req.path.split('?')[0]}`).toMatch(patternOf(row.route));
             const before = await within(snapshot(w.db), 10_000, 'the snapshot before the call');
-            const res = await within(raw(w.url, method, req.path, req.body, { ...req.headers, ...bearer(actor.token) }), 10_000, `the answer to ${method} ${req.path} as ${a}`);
+            const res = await within(raw(w.url, method, req.path, req.body, { ...req.headers, ...authHeaders(actor, method, w.url) }), 10_000, `the answer to ${method} ${req.path} as ${a}`);
             const after = await within(snapshot(w.db), 10_000, 'the snapshot after the call');
+            if (!seesAddresses(a)) {
+              // Addresses the request itself named (a login's, a registration's) may come back.
+              const asked = `${req.path} ${Buffer.isBuffer(req.body) ? '' : JSON.stringify(req.body ?? null)}`.toLowerCase();
+              const others = await othersAddressesIn(w.db, JSON.stringify(res.body ?? null), [actor.email, ...(req.owns ?? [])]);
+              expect({ addressesOfOthers: others.filter((e) => !asked.includes(e)) }).toEqual({ addressesOfOthers: [] });
+            }
             if (want === 'ok') {
               expect({ status: res.status, error: res.body?.error }).toEqual({ status: row.ok, error: undefined });
               await row.settle?.(cell, res.body);
@@ -535,18 +572,25 @@ for (const dialect of DIALECTS) {
             const opened = await openSocket(w.url, actors[a], sockets);
             let got: string;
             let serverRooms: Set<string> | undefined;
+            /** Everything the socket was told: pushed events and the ack. */
+            const heard: unknown[] = [];
             if (opened.refused) {
               got = opened.refused;
             } else {
               const s = opened.socket!;
+              s.onAny((event: string, ...args: unknown[]) => heard.push([event, ...args]));
               s.on(SOCKET_EVENTS.changes, (ev: { stream?: string }) => {
                 if (want !== 'ok' && row.room && ev?.stream === row.room(w)) problems.push(`${a} received ${ev.stream} changes after a refused subscribe`);
               });
               const ack = await within(s.emitWithAck(row.command, payload), 5000, `the ack of ${row.command} as ${a}`);
+              heard.push(['ack', ack]);
               got = ack?.ok === true ? 'ok' : (ack?.error?.code ?? `malformed ack ${JSON.stringify(ack)}`);
               serverRooms = env.node.server.io.of('/').sockets.get(s.id!)?.rooms;
             }
             const after = await within(snapshot(w.db), 10_000, 'the snapshot after the command');
+            if (!seesAddresses(a)) {
+              expect({ addressesOfOthers: await othersAddressesIn(w.db, JSON.stringify(heard), [actors[a].email]) }).toEqual({ addressesOfOthers: [] });
+            }
             expect(got).toBe(want);
             if (row.room && serverRooms) expect({ joined: serverRooms.has(row.room(w)) }).toEqual({ joined: want === 'ok' });
             if (want !== 'ok' || row.command !== SOCKET_EVENTS.chatSend) expect(after).toEqual(before);

@@ -12,6 +12,12 @@ export interface Actor {
   sessionId?: string;
   /** How the request authenticated: cookie-authenticated writes need a same-origin check. */
   via?: 'cookie' | 'bearer';
+  /**
+   * A staff role kept back for this request or socket, which acts as a reader instead: a
+   * session cookie sent from a page other than the newsroom's own (a news site named in
+   * CORS_ORIGINS). `reason` is the refusal's message.
+   */
+  withheld?: { role: Role; reason: string };
 }
 
 /** Editors write entries and tickers; moderators moderate; admins may do everything. */
@@ -20,3 +26,12 @@ export function hasRole(actor: Actor, role: Role): boolean {
 }
 
 export const OPS_ACTOR: Actor = { id: 'ops', displayName: 'Newsroom', role: 'admin', emailVerified: true };
+
+/**
+ * The actor as a reader, its staff role kept back with `reason` (see `Actor.withheld`). Acting
+ * as a reader covers every check at once: role guards, what a reader may see (drafts), and
+ * what staff are spared (read limits, slow mode).
+ */
+export function withholdStaffRole(actor: Actor, reason: string): Actor {
+  return actor.role === 'reader' ? actor : { ...actor, role: 'reader', withheld: { role: actor.role, reason } };
+}

@@ -8,7 +8,7 @@ import type { AppContext } from '../context';
 import { decodeCursor, encodeCursor } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
 import type { Actor } from './actor';
-import { requireRole } from './guard';
+import { requireRightsHeld, requireRole } from './guard';
 import { checkReaderName, nameKey } from './names';
 import { hashPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
@@ -100,9 +100,15 @@ export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, 
   return toUser((await findUserById(ctx.db, id))!);
 }
 
+/**
+ * API tokens are staff credentials that work from anywhere: made, listed and revoked with the
+ * rights this request holds, not only the role the account has (a staff cookie sent from a news
+ * site must not mint a bearer token that the page could read).
+ */
 export async function createApiToken(ctx: Ctx, actor: Actor | undefined, body: unknown) {
   const user = await me(ctx, actor);
   requireRole(actor, 'reader'); // logged in and verified
+  requireRightsHeld(actor);
   if (user.role === 'reader') throw new AppError('forbidden', 'API tokens are for editors, moderators and admins');
   const input = parseInput(CreateApiTokenBody, body, 'token');
   const s = await createSession(ctx.db, user.id, {
@@ -115,6 +121,7 @@ export async function createApiToken(ctx: Ctx, actor: Actor | undefined, body: u
 
 export async function listApiTokens(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined) {
   const user = await me(ctx, actor);
+  requireRightsHeld(actor);
   const rows = await ctx.db
     .selectFrom('sessions')
     .select(['id', 'name', 'created_at', 'expires_at', 'last_used_at'])
@@ -131,6 +138,7 @@ export async function listApiTokens(ctx: Pick<AppContext, 'db'>, actor: Actor | 
 
 export async function revokeApiToken(ctx: Ctx, actor: Actor | undefined, id: string): Promise<void> {
   const user = await me(ctx, actor);
+  requireRightsHeld(actor);
   const ended = await revokeSessions(ctx.db, user.id, { kind: 'api', id });
   if (ended.length === 0) throw new AppError('not_found', `no token ${id}`);
   ctx.endSessions(user.id, ended, 'token_revoked');

@@ -1,11 +1,11 @@
 import { BanBody, MuteBody, ReportBody, ResolveReportBody, chatStream, modStream } from '@liveticker/schemas';
-import type { Message, ModerationAction, Report } from '@liveticker/schemas';
+import type { Message, ModeratedUser, ModerationAction, Report } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { revokeSessions } from '../auth/sessions';
 import { newId } from '../db/ids';
-import { findUserById, toUser } from '../auth/users.repo';
+import { findUserById, toModeratedUser } from '../auth/users.repo';
 import type { Trx } from '../db/database';
 import { commit } from '../db/commit';
 import { AppError, parseInput } from '../errors';
@@ -155,8 +155,8 @@ async function loggedIn(db: AppContext['db'], tickerId: string | undefined): Pro
   return tickerId;
 }
 
-/** Mutes a user for a time; their sends get `muted` until then. */
-export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, userId: string, body: unknown) {
+/** Mutes a user for a time; their sends get `muted` until then. Answers without the address. */
+export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, userId: string, body: unknown): Promise<ModeratedUser> {
   const who = requireRole(actor, 'moderator');
   const input = parseInput(MuteBody, body, 'mute');
   const target = await findUserById(ctx.db, userId);
@@ -166,11 +166,11 @@ export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   const tickerId = await loggedIn(ctx.db, input.tickerId);
   await ctx.db.updateTable('users').set({ muted_until: until, updated_at: new Date().toISOString() }).where('id', '=', userId).execute();
   await logAction(ctx.db, who, { tickerId, action: 'user.mute', targetType: 'user', targetId: userId, details: { until, reason: input.reason, name: target.display_name } });
-  return toUser((await findUserById(ctx.db, userId))!);
+  return toModeratedUser((await findUserById(ctx.db, userId))!);
 }
 
-/** Bans a user: sessions revoked, open sockets on every node cut off at once. */
-export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor: Actor | undefined, userId: string, body: unknown) {
+/** Bans a user: sessions revoked, open sockets on every node cut off at once. Answers without the address. */
+export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor: Actor | undefined, userId: string, body: unknown): Promise<ModeratedUser> {
   const who = requireRole(actor, 'moderator');
   const input = parseInput(BanBody, body, 'ban');
   const target = await findUserById(ctx.db, userId);
@@ -186,5 +186,5 @@ export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor
     return revoked;
   });
   ctx.endSessions(userId, ended, 'banned');
-  return toUser((await findUserById(ctx.db, userId))!);
+  return toModeratedUser((await findUserById(ctx.db, userId))!);
 }

@@ -1,8 +1,10 @@
 import type { RequestHandler } from 'express';
 import { parse as parseCookies } from 'cookie';
+import { withholdStaffRole } from '../auth/actor';
 import type { Actor } from '../auth/actor';
 import type { ActorResolver } from '../auth/resolve';
 import { AppError } from '../errors';
+import { foreignPage, staffCookieRefusal } from './origin';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -46,8 +48,14 @@ function requestOrigin(origin: string | undefined, referer: string | undefined):
  * token that resolves to nobody is a 401 rather than silently anonymous, so a revoked key fails
  * loudly; on a read, and for a stale cookie, the caller is simply anonymous. Cookie-authenticated writes must come from an allowed Origin
  * (CSRF): a browser attaches cookies to cross-site form posts, never an Authorization header.
+ *
+ * A staff member's cookie carries their role only from the newsroom's own pages (`ownOrigin`,
+ * PUBLIC_URL's): from a news site in CORS_ORIGINS (same-site with this host, so the Lax cookie
+ * goes along) it acts as a reader's, so an ad script or an XSS on an article page can post in
+ * the chat as them at worst, never reach users, webhooks or entries (see `foreignPage`). Bearer
+ * tokens keep their role from anywhere: a page cannot send one it does not hold.
  */
-export function authenticate(actors: ActorResolver, allowedOrigins: (origin: string) => boolean): RequestHandler {
+export function authenticate(actors: ActorResolver, allowedOrigins: (origin: string) => boolean, ownOrigin: string): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
     if (header) {
@@ -69,7 +77,8 @@ export function authenticate(actors: ActorResolver, allowedOrigins: (origin: str
         return next(new AppError('csrf_rejected', 'cookie-authenticated writes must come from an allowed origin'));
       }
     }
-    req.actor = { ...actor, via: 'cookie' };
+    const from = foreignPage(req.headers, ownOrigin);
+    req.actor = from ? withholdStaffRole({ ...actor, via: 'cookie' }, staffCookieRefusal(from, ownOrigin)) : { ...actor, via: 'cookie' };
     next();
   };
 }

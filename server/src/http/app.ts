@@ -161,7 +161,7 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(`${ctx.config.publicUrl}/api/v1`));
   });
-  api.use(authenticate(ctx.actors, (origin) => ctx.originAllowed(origin)));
+  api.use(authenticate(ctx.actors, (origin) => ctx.originAllowed(origin), new URL(ctx.config.publicUrl).origin));
   api.use(readLimit(ctx));
   for (const router of parts.api) api.use(router);
   api.use(notFound);

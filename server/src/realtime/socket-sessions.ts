@@ -1,7 +1,7 @@
 import type { Server as IoServer, Socket } from 'socket.io';
 import { SOCKET_EVENTS } from '@liveticker/schemas';
 import type { Actor } from '../auth/actor';
-import { hasRole } from '../auth/actor';
+import { hasRole, withholdStaffRole } from '../auth/actor';
 import type { ActorResolver } from '../auth/resolve';
 import type { Logger } from '../logger';
 
@@ -12,6 +12,11 @@ export interface SocketData {
   token?: string;
   /** When the session was last checked against the database, ms since the epoch. */
   checkedAt?: number;
+  /**
+   * Why the socket's staff role is kept back: it logged in with the session cookie from a page
+   * other than the newsroom's own. Every re-check applies it again.
+   */
+  staffWithheld?: string;
 }
 
 /** Longest time an open socket goes without its session being checked again, ms. */
@@ -85,10 +90,10 @@ export class SocketSessions {
       this.end(socket, 'session_ended');
       return undefined;
     }
-    data.actor = now;
+    data.actor = data.staffWithheld ? withholdStaffRole(now, data.staffWithheld) : now;
     // The moderation streams are for moderators only (a demotion, or a join that raced one).
-    if (!hasRole(now, 'moderator')) for (const room of socket.rooms) if (room.startsWith('mod:')) void socket.leave(room);
-    return now;
+    if (!hasRole(data.actor, 'moderator')) for (const room of socket.rooms) if (room.startsWith('mod:')) void socket.leave(room);
+    return data.actor;
   }
 
   private async recheck(sockets: Socket[]): Promise<void> {

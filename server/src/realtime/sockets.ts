@@ -3,9 +3,10 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { SOCKET_EVENTS, SubscribeCmd, UnsubscribeCmd, parseStream } from '@liveticker/schemas';
 import type { AckError } from '@liveticker/schemas';
 import type { AppContext } from '../context';
-import { hasRole } from '../auth/actor';
+import { hasRole, withholdStaffRole } from '../auth/actor';
 import { AppError, parseInput, toWireError } from '../errors';
 import { cookieToken } from '../http/actor';
+import { foreignPage, staffCookieRefusal } from '../http/origin';
 import type { Fanout } from './fanout';
 import { changesBody } from './changelog';
 import type { SocketData, SocketSessions } from './socket-sessions';
@@ -68,18 +69,30 @@ export function bindSockets(
 
   io.use(guard.admit);
 
+  const ownOrigin = new URL(ctx.config.publicUrl).origin;
   io.use(async (socket, next) => {
     // Cross-site widgets and the CLI send `auth.token`; same-site pages may rely on the cookie.
     const cookie = (socket.data as { cookieRefused?: boolean }).cookieRefused ? undefined : cookieToken(socket.handshake.headers.cookie);
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token || cookie;
+    const given = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const token = given || cookie;
     const data = socket.data as SocketData & { staleSession?: boolean };
     if (token !== undefined && token !== null && token !== '') {
       try {
         const actor = typeof token === 'string' && token.length <= 512 ? await ctx.actors.fromToken(token) : undefined;
+        // A staff cookie from a page other than the newsroom's own logs the socket in as a reader,
+        // for as long as it is open (see `authenticate` in http/actor.ts).
+        const from = !given && actor ? foreignPage(socket.handshake.headers, ownOrigin) : undefined;
+        const staffWithheld = from ? staffCookieRefusal(from, ownOrigin) : undefined;
         // A stale credential (expired, revoked, banned) never stops reading: the socket connects
         // anonymously and is told its session ended, so the page can offer a new login.
         if (!actor) data.staleSession = true;
-        else Object.assign(data, { actor, token: token as string, checkedAt: Date.now() } satisfies SocketData);
+        else
+          Object.assign(data, {
+            actor: staffWithheld ? withholdStaffRole(actor, staffWithheld) : actor,
+            token: token as string,
+            checkedAt: Date.now(),
+            staffWithheld,
+          } satisfies SocketData);
       } catch (err) {
         log.error({ err }, 'handshake failed');
         return next(handshakeError('unavailable', 'the server could not check the login; retrying'));

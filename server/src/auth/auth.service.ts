@@ -13,12 +13,11 @@ import { AppError, parseInput } from '../errors';
 import { mailFor } from '../mail/templates';
 import type { Actor } from './actor';
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens';
-import { checkReaderName, nameKey } from './names';
+import { checkReaderName } from './names';
 import { checkReturnTo } from './return-to';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
-import { newId } from '../db/ids';
-import { findUserByEmail, findUserById, toUser } from './users.repo';
+import { findUserByEmail, findUserById, insertUser, toUser } from './users.repo';
 
 export type AuthCtx = Pick<AppContext, 'db' | 'config' | 'logger' | 'mailer' | 'limiters' | 'endSessions' | 'sessionsChanged'>;
 
@@ -87,26 +86,9 @@ export async function register(ctx: AuthCtx, body: unknown, ip: string) {
     });
     return registered(input.email);
   }
-  const now = new Date().toISOString();
-  const id = newId();
+  let id: string;
   try {
-    await ctx.db
-      .insertInto('users')
-      .values({
-        id,
-        email: input.email,
-        display_name: input.displayName,
-        name_key: nameKey(input.displayName),
-        role: 'reader',
-        locale: input.locale,
-        password_hash: passwordHash,
-        email_verified_at: null,
-        muted_until: null,
-        banned_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    ({ id } = await insertUser(ctx.db, { email: input.email, displayName: input.displayName, role: 'reader', locale: input.locale, passwordHash, verified: false }));
   } catch (err) {
     // A concurrent registration of the same address won the unique index: same answer.
     if (await findUserByEmail(ctx.db, input.email)) return registered(input.email);

@@ -3,15 +3,13 @@ import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { isUniqueViolation } from '../db/database';
 import { createUserDirect } from './users.service';
-import { findUserByEmail, toUser } from './users.repo';
+import { findUserByEmail, insertUser, toUser } from './users.repo';
 import { Email, FirstAdminBody } from '@liveticker/schemas';
 import type { Actor } from './actor';
 import { OPS_ACTOR } from './actor';
 import type { LoginResult } from './auth.service';
-import { nameKey } from './names';
 import { hashPassword } from './passwords';
 import { createSession } from './sessions';
-import { newId } from '../db/ids';
 
 /** ADMIN_EMAIL/ADMIN_PASSWORD: creates that admin on first start; later starts leave it alone. */
 export async function bootstrapAdmin(ctx: Pick<AppContext, 'db' | 'config' | 'logger'>): Promise<void> {
@@ -58,22 +56,7 @@ export async function createFirstAdmin(ctx: Pick<AppContext, 'db' | 'dialect' | 
       const admin = await trx.selectFrom('users').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
       if (admin) throw new AppError('conflict', 'an admin exists already: log in with that account (an admin adds others under Users)');
       if (await findUserByEmail(trx, input.email)) throw new AppError('conflict', `a user with ${input.email} exists`, { field: 'email' });
-      const now = new Date().toISOString();
-      const row = {
-        id: newId(),
-        email: input.email,
-        display_name: input.displayName,
-        name_key: nameKey(input.displayName),
-        role: 'admin',
-        locale: 'de',
-        password_hash: passwordHash,
-        email_verified_at: now,
-        muted_until: null,
-        banned_at: null,
-        created_at: now,
-        updated_at: now,
-      };
-      await trx.insertInto('users').values(row).execute();
+      const row = await insertUser(trx, { email: input.email, displayName: input.displayName, role: 'admin', locale: 'de', passwordHash, verified: true });
       const ttlMs = Math.min(FIRST_ADMIN_SESSION_MS, ctx.config.sessionTtlMs);
       const session = await createSession(trx, row.id, { kind: 'session', ttlMs });
       return { token: session.token, expiresAt: session.expiresAt, user: toUser(row) };

@@ -1,6 +1,8 @@
 import type { Locale, ModeratedUser, User } from '@liveticker/schemas';
 import type { Db, Trx } from '../db/database';
 import type { UsersTable } from '../db/tables';
+import { newId } from '../db/ids';
+import { nameKey } from './names';
 import type { Role } from './actor';
 
 /** The whole account, address included: for the user themselves and for admins only. */
@@ -29,4 +31,28 @@ export function findUserByEmail(db: Db | Trx, email: string) {
 
 export function findUserById(db: Db | Trx, id: string) {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A new account's row, written: a reader who registered (unverified) or staff an admin or the ops key made (verified). */
+export async function insertUser(
+  db: Db | Trx,
+  input: { email: string; displayName: string; role: Role; locale: Locale; passwordHash: string; verified: boolean },
+): Promise<UsersTable> {
+  const now = new Date().toISOString();
+  const row: UsersTable = {
+    id: newId(),
+    email: input.email,
+    display_name: input.displayName,
+    name_key: nameKey(input.displayName),
+    role: input.role,
+    locale: input.locale,
+    password_hash: input.passwordHash,
+    email_verified_at: input.verified ? now : null,
+    muted_until: null,
+    banned_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('users').values(row).execute();
+  return row;
 }

@@ -12,8 +12,7 @@ import { requireRightsHeld, requireRole } from './guard';
 import { checkReaderName, nameKey } from './names';
 import { hashPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
-import { newId } from '../db/ids';
-import { findUserByEmail, findUserById, toUser } from './users.repo';
+import { findUserByEmail, findUserById, insertUser, toUser } from './users.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'sessionsChanged' | 'config'>;
 
@@ -151,28 +150,10 @@ export async function createUserDirect(
 ): Promise<User> {
   const exists = () => new AppError('conflict', `a user with ${input.email} exists`, { field: 'email' });
   if (await findUserByEmail(ctx.db, input.email)) throw exists();
-  const now = new Date().toISOString();
-  const row = {
-    id: newId(),
-    email: input.email,
-    display_name: input.displayName,
-    name_key: nameKey(input.displayName),
-    role: input.role,
-    locale: 'de',
-    password_hash: await hashPassword(input.password, ctx.config.scrypt),
-    email_verified_at: now,
-    muted_until: null,
-    banned_at: null,
-    created_at: now,
-    updated_at: now,
-  };
-  await ctx.db
-    .insertInto('users')
-    .values(row)
-    .execute()
-    .catch((err: unknown) => {
-      throw isUniqueViolation(err) ? exists() : err;
-    });
+  const passwordHash = await hashPassword(input.password, ctx.config.scrypt);
+  const row = await insertUser(ctx.db, { email: input.email, displayName: input.displayName, role: input.role, locale: 'de', passwordHash, verified: true }).catch((err: unknown) => {
+    throw isUniqueViolation(err) ? exists() : err;
+  });
   return toUser(row);
 }
 

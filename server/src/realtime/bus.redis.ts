@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { BUS_VERSION } from './bus';
+import { readEnvelope } from './bus';
 import type { Bus, BusHandlers, ControlEnvelope, StreamEnvelope } from './bus';
 
 /**
@@ -63,17 +63,8 @@ export class RedisBus implements Bus {
   };
 
   private readonly onMessage = (channel: string, raw: string): void => {
-    let msg: { v?: unknown };
-    try {
-      msg = JSON.parse(raw) as { v?: unknown };
-    } catch {
-      this.logger.warn({ channel }, 'dropping malformed bus message');
-      return;
-    }
-    if (msg.v !== BUS_VERSION) {
-      this.logger.warn({ channel, v: msg.v }, 'dropping bus message of unknown version');
-      return;
-    }
+    const msg = readEnvelope(channel, raw, this.logger);
+    if (!msg) return;
     if (channel === this.controlChannel) this.handlers?.onControl(msg as ControlEnvelope);
     else this.handlers?.onStream(msg as StreamEnvelope);
   };

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { Logger } from '../logger';
-import { BUS_VERSION } from './bus';
+import { readEnvelope } from './bus';
 import type { Bus, BusHandlers, ControlEnvelope, StreamEnvelope } from './bus';
 
 /** After subscriptions moved or a shard's subscriber came back, streams heal this much later, ms. */
@@ -204,17 +204,8 @@ export class ShardedRedisBus implements Bus {
   }
 
   private readonly onMessage = (channel: string, raw: string): void => {
-    let msg: { v?: unknown };
-    try {
-      msg = JSON.parse(raw) as { v?: unknown };
-    } catch {
-      this.logger.warn({ channel }, 'dropping malformed bus message');
-      return;
-    }
-    if (msg.v !== BUS_VERSION) {
-      this.logger.warn({ channel, v: msg.v }, 'dropping bus message of unknown version');
-      return;
-    }
+    const msg = readEnvelope(channel, raw, this.logger);
+    if (!msg) return;
     if (channel === this.controlChannel) this.handlers?.onControl(msg as ControlEnvelope);
     else if (this.channels.has(channel)) this.handlers?.onStream(msg as StreamEnvelope);
   };

@@ -1,4 +1,5 @@
 import type { Change } from '@liveticker/schemas';
+import type { Logger } from '../logger';
 
 /** Version of the envelope nodes exchange; a node drops envelopes of a version it does not know. */
 export const BUS_VERSION = 1;
@@ -43,4 +44,23 @@ export interface Bus {
   subscribe(stream: string): Promise<void>;
   unsubscribe(stream: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * An envelope as it came over a Redis channel: parsed and of this version, or undefined (logged
+ * and dropped: a message from a node of another version, or garbage, never reaches the fan-out).
+ */
+export function readEnvelope(channel: string, raw: string, logger: Logger): { v: typeof BUS_VERSION } | undefined {
+  let msg: { v?: unknown };
+  try {
+    msg = JSON.parse(raw) as { v?: unknown };
+  } catch {
+    logger.warn({ channel }, 'dropping malformed bus message');
+    return undefined;
+  }
+  if (msg.v !== BUS_VERSION) {
+    logger.warn({ channel, v: msg.v }, 'dropping bus message of unknown version');
+    return undefined;
+  }
+  return msg as { v: typeof BUS_VERSION };
 }

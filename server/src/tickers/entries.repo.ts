@@ -35,6 +35,11 @@ export async function findEntry(db: Db | Trx, tickerId: string, id: string): Pro
   return row && toEntry(row);
 }
 
+/** The entries a reader may see in a ticker: published and not deleted. */
+function readable(db: Db | Trx, tickerId: string) {
+  return db.selectFrom('entries').selectAll().where('ticker_id', '=', tickerId).where('status', '=', 'published').where('deleted_at', 'is', null);
+}
+
 /**
  * One page of live (not deleted, not pinned) entries in `seq` order. `afterSeq` is the last seq
  * of the previous page: pages stay exact while entries are added, edited and deleted. With `q`,
@@ -44,12 +49,7 @@ export async function listEntries(
   db: Db,
   opts: { tickerId: string; order: 'newest' | 'oldest'; limit: number; afterSeq?: number; q?: string },
 ): Promise<Entry[]> {
-  let q = db
-    .selectFrom('entries')
-    .selectAll()
-    .where('ticker_id', '=', opts.tickerId)
-    .where('status', '=', 'published')
-    .where('deleted_at', 'is', null);
+  let q = readable(db, opts.tickerId);
   // The flow leaves pinned entries to the list above it; a search finds them too.
   if (!opts.q) q = q.where('pinned', '=', 0);
   if (opts.afterSeq !== undefined) q = q.where('seq', opts.order === 'newest' ? '<' : '>', opts.afterSeq);
@@ -67,12 +67,7 @@ export async function listEntries(
 
 /** Pinned entries, newest first; a ticker keeps few (the service caps them). */
 export async function listPinned(db: Db | Trx, tickerId: string): Promise<Entry[]> {
-  const rows = await db
-    .selectFrom('entries')
-    .selectAll()
-    .where('ticker_id', '=', tickerId)
-    .where('status', '=', 'published')
-    .where('deleted_at', 'is', null)
+  const rows = await readable(db, tickerId)
     .where('pinned', '=', 1)
     .orderBy('seq', 'desc')
     .execute();
@@ -81,12 +76,7 @@ export async function listPinned(db: Db | Trx, tickerId: string): Promise<Entry[
 
 /** The latest key events of a ticker, pinned or not, newest first. */
 export async function listKeyEvents(db: Db, tickerId: string, limit: number): Promise<Entry[]> {
-  const rows = await db
-    .selectFrom('entries')
-    .selectAll()
-    .where('ticker_id', '=', tickerId)
-    .where('status', '=', 'published')
-    .where('deleted_at', 'is', null)
+  const rows = await readable(db, tickerId)
     .where('kind', '=', 'key-event')
     .orderBy('seq', 'desc')
     .limit(limit)

@@ -29,7 +29,9 @@ const ACTIONS: Record<string, string> = {
   'report.dismiss': 'dismissed a report',
   'report.delete': 'deleted a reported message',
   'user.mute': 'muted',
+  'user.unmute': 'ended the mute of',
   'user.ban': 'banned',
+  'user.unban': 'lifted the ban of',
 };
 
 /**

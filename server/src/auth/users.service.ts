@@ -12,6 +12,7 @@ import { requireRightsHeld, requireRole } from './guard';
 import { checkReaderName, nameKey } from './names';
 import { hashPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
+import { restrictUser } from './restrictions';
 import { findUserByEmail, findUserById, insertUser, toUser } from './users.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'sessionsChanged' | 'config'>;
@@ -70,24 +71,16 @@ export async function listUsers(ctx: Pick<AppContext, 'db'>, actor: Actor | unde
 
 /** Admin: change a user's role, ban or unban, mute until a time. A ban cuts their sockets off at once. */
 export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, body: unknown): Promise<User> {
-  requireRole(actor, 'admin');
+  const who = requireRole(actor, 'admin');
   const input = parseInput(PatchUserBody, body, 'user');
   const row = await findUserById(ctx.db, id);
   if (!row) throw new AppError('not_found', `no user ${id}`);
-  const now = new Date().toISOString();
-  // A ban and the end of the user's sessions are written together or not at all.
+  // The role, a ban with the end of the user's sessions and the log of both are written together
+  // or not at all (a ban or mute from here takes the same path as one from a room).
   const ended = await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('users')
-      .set({
-        ...(input.role !== undefined && { role: input.role }),
-        ...(input.banned !== undefined && { banned_at: input.banned ? (row.banned_at ?? now) : null }),
-        ...(input.mutedUntil !== undefined && { muted_until: input.mutedUntil }),
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .execute();
-    return input.banned ? revokeSessions(trx, id) : [];
+    if (input.role !== undefined) await trx.updateTable('users').set({ role: input.role, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+    if (input.banned === undefined && input.mutedUntil === undefined) return [];
+    return restrictUser(trx, who, row, { banned: input.banned, mutedUntil: input.mutedUntil, tickerId: null });
   });
   if (input.banned) {
     ctx.endSessions(id, ended, 'banned');

@@ -3,7 +3,7 @@ import type { Message, ModeratedUser, ModerationAction, Report } from '@livetick
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { revokeSessions } from '../auth/sessions';
+import { restrictUser } from '../auth/restrictions';
 import { newId } from '../db/ids';
 import { findUserById, toModeratedUser } from '../auth/users.repo';
 import type { Trx } from '../db/database';
@@ -164,8 +164,7 @@ export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins mute staff');
   const until = new Date(Date.now() + input.minutes * 60_000).toISOString();
   const tickerId = await loggedIn(ctx.db, input.tickerId);
-  await ctx.db.updateTable('users').set({ muted_until: until, updated_at: new Date().toISOString() }).where('id', '=', userId).execute();
-  await logAction(ctx.db, who, { tickerId, action: 'user.mute', targetType: 'user', targetId: userId, details: { until, reason: input.reason, name: target.display_name } });
+  await ctx.db.transaction().execute((trx) => restrictUser(trx, who, target, { mutedUntil: until, tickerId, reason: input.reason }));
   return toModeratedUser((await findUserById(ctx.db, userId))!);
 }
 
@@ -177,14 +176,7 @@ export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor
   if (!target) throw new AppError('not_found', `no user ${userId}`);
   if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins ban staff');
   const tickerId = await loggedIn(ctx.db, input.tickerId);
-  const now = new Date().toISOString();
-  // The ban, the ended sessions and the log entry are one fact: written together or not at all.
-  const ended = await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ banned_at: target.banned_at ?? now, updated_at: now }).where('id', '=', userId).execute();
-    const revoked = await revokeSessions(trx, userId);
-    await logAction(trx, who, { tickerId, action: 'user.ban', targetType: 'user', targetId: userId, details: { reason: input.reason, name: target.display_name } });
-    return revoked;
-  });
+  const ended = await ctx.db.transaction().execute((trx) => restrictUser(trx, who, target, { banned: true, tickerId, reason: input.reason }));
   ctx.endSessions(userId, ended, 'banned');
   return toModeratedUser((await findUserById(ctx.db, userId))!);
 }

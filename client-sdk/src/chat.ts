@@ -1,9 +1,9 @@
 import { SOCKET_EVENTS, chatStream } from '@liveticker/schemas/wire';
-import type { Ack, Change, Message } from '@liveticker/schemas';
+import type { Change, Message } from '@liveticker/schemas';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';
 import { LivetickerError } from './rest';
-import type { LivetickerClient } from './client';
+import type { ViewHost } from './host';
 
 export type ChatViewChange = ListViewChange<Message, { op: 'presence'; readers: number }>;
 
@@ -39,15 +39,13 @@ export class ChatView extends ListView<Message, ChatViewEvents> {
   protected keepsTombstones = true;
   private readonly offPresence: () => void;
 
-  constructor(client: LivetickerClient, id: string, opts: ListViewOptions = {}) {
+  constructor(client: ViewHost, id: string, opts: ListViewOptions = {}) {
     super(client, id, chatStream(id), `/tickers/${id}/messages`, opts);
-    const onPresence = (e: { stream: string; readers: number }) => {
+    this.offPresence = client.onPush(SOCKET_EVENTS.presence, (e) => {
       if (e.stream !== chatStream(id)) return;
       this.readers = e.readers;
       this.emitChange('change', { op: 'presence', readers: e.readers });
-    };
-    client.socket.on(SOCKET_EVENTS.presence, onPresence);
-    this.offPresence = () => client.socket.off(SOCKET_EVENTS.presence, onPresence);
+    });
   }
 
   get messages(): Message[] {
@@ -68,11 +66,14 @@ export class ChatView extends ListView<Message, ChatViewEvents> {
     const attempts = opts.attempts ?? 5;
     let last: LivetickerError | undefined;
     for (let i = 0; i < attempts; i++) {
-      if (!this.client.socket.connected) await this.client.connected(opts.timeoutMs ?? 10_000).catch(() => undefined);
+      if (!this.client.isConnected) await this.client.connected(opts.timeoutMs ?? 10_000).catch(() => undefined);
       try {
-        const ack = (await this.client.socket
-          .timeout(opts.timeoutMs ?? 10_000)
-          .emitWithAck(SOCKET_EVENTS.chatSend, { tickerId: this.id, body: text, clientId, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) })) as Ack<{ message: Message }>;
+        const ack = await this.client.command<{ message: Message }>(
+          SOCKET_EVENTS.chatSend,
+          { tickerId: this.id, body: text, clientId, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) },
+          opts.timeoutMs ?? 10_000,
+        );
+        if (!ack) throw new LivetickerError('unavailable', 'no answer from the server');
         if (ack.ok) return ack.message;
         last = new LivetickerError(ack.error.code, ack.error.message, undefined, ack.error.details);
         if (!RETRYABLE.has(ack.error.code)) throw last;

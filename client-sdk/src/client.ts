@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { SOCKET_EVENTS } from '@liveticker/schemas/wire';
-import type { Change, ChangesEvent } from '@liveticker/schemas';
+import type { Ack, Change, ChangesEvent } from '@liveticker/schemas';
 import { Emitter } from './emitter';
 import { LivetickerError, RestClient } from './rest';
 import { StreamSync, backoff } from './streams';
@@ -10,6 +10,7 @@ import { TickerView } from './ticker';
 import type { TickerViewOptions } from './ticker';
 import { ChatView } from './chat';
 import type { ListViewOptions } from './list-view';
+import type { PushEvents, ViewHost } from './host';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. https://live.example.org */
@@ -89,7 +90,7 @@ function randomReaderId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export class LivetickerClient extends Emitter<ClientEvents> {
+export class LivetickerClient extends Emitter<ClientEvents> implements ViewHost {
   readonly socket: Socket;
   readonly rest: RestClient;
   private token: string | undefined;
@@ -315,6 +316,29 @@ export class LivetickerClient extends Emitter<ClientEvents> {
       };
       this.socket.once('connect', done);
     });
+  }
+
+  get isConnected(): boolean {
+    return this.socket.connected;
+  }
+
+  command<T extends object = object>(event: string, payload: object, timeoutMs: number): Promise<Ack<T> | undefined> {
+    const socket = this.socket;
+    if (!socket.connected) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const done = (ack: Ack<T> | undefined) => {
+        socket.off('disconnect', dropped);
+        resolve(ack);
+      };
+      const dropped = () => done(undefined);
+      socket.once('disconnect', dropped);
+      socket.timeout(timeoutMs).emit(event, payload, (err: unknown, ack: Ack<T>) => done(err ? undefined : ack));
+    });
+  }
+
+  onPush<K extends keyof PushEvents>(event: K, listener: (value: PushEvents[K]) => void): () => void {
+    this.socket.on(event as string, listener as (value: unknown) => void);
+    return () => this.socket.off(event as string, listener as (value: unknown) => void);
   }
 
   /** Low level: follow a stream's changes in rev order (used by the views). */

@@ -3,7 +3,7 @@ import type { Ack, DeskEditor, DeskPresenceEvent } from '@liveticker/schemas';
 import { Emitter } from './emitter';
 import { LivetickerError } from './rest';
 import { backoff, isTransient } from './streams';
-import type { LivetickerClient } from './client';
+import type { ViewHost } from './host';
 
 export type { DeskEditor, DeskPresenceEvent };
 
@@ -47,26 +47,21 @@ export class DeskPresence extends Emitter<DeskPresenceEvents> {
   private readonly offs: Array<() => void> = [];
 
   constructor(
-    private readonly client: LivetickerClient,
+    private readonly client: ViewHost,
     readonly tickerId: string,
   ) {
     super();
-    const socket = client.socket;
-    const onPresence = (e: DeskPresenceEvent) => {
-      if (e?.tickerId === tickerId) this.take(e.editors);
-    };
-    const onDisconnect = () => {
-      this.joined = false;
-    };
-    socket.on(SOCKET_EVENTS.deskPresence, onPresence);
-    socket.on('disconnect', onDisconnect);
     this.offs.push(
-      () => socket.off(SOCKET_EVENTS.deskPresence, onPresence),
-      () => socket.off('disconnect', onDisconnect),
+      client.onPush(SOCKET_EVENTS.deskPresence, (e) => {
+        if (e?.tickerId === tickerId) this.take(e.editors);
+      }),
+      client.on('disconnect', () => {
+        this.joined = false;
+      }),
       // The server forgot this socket's desks with the old connection.
       client.on('connect', () => this.join()),
     );
-    if (socket.connected) this.join();
+    if (client.isConnected) this.join();
   }
 
   /** Says which entry this client is editing now (`null`: none); the others see it at once. */
@@ -90,7 +85,7 @@ export class DeskPresence extends Emitter<DeskPresenceEvents> {
     for (const off of this.offs.splice(0)) off();
     // After any join still on its way, so the server is left with no seat.
     this.enqueue(async () => {
-      if (this.client.socket.connected) this.client.socket.emit(SOCKET_EVENTS.deskLeave, { tickerId: this.tickerId });
+      void this.client.command(SOCKET_EVENTS.deskLeave, { tickerId: this.tickerId }, ACK_TIMEOUT_MS);
     }, true);
     this.removeAllListeners();
   }
@@ -99,13 +94,13 @@ export class DeskPresence extends Emitter<DeskPresenceEvents> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.enqueue(async () => {
-      if (this.joined || !this.client.socket.connected) return;
+      if (this.joined || !this.client.isConnected) return;
       // The list itself comes as `desk:presence`, before this ack.
       const ack = await this.send(SOCKET_EVENTS.deskJoin, { tickerId: this.tickerId });
       if (this.closed) return;
       if (!ack) {
         // No answer in time on a live socket: ask again (a dropped socket joins on its next connect).
-        if (this.client.socket.connected) this.retry();
+        if (this.client.isConnected) this.retry();
         return;
       }
       if (!ack.ok) {
@@ -140,17 +135,7 @@ export class DeskPresence extends Emitter<DeskPresenceEvents> {
    * out, or the socket dropped meanwhile: then at once, so the next connect's join is not held up).
    */
   private send<T extends object = object>(event: string, payload: object): Promise<Ack<T> | undefined> {
-    const socket = this.client.socket;
-    if (!socket.connected) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const done = (ack: Ack<T> | undefined) => {
-        socket.off('disconnect', dropped);
-        resolve(ack);
-      };
-      const dropped = () => done(undefined);
-      socket.once('disconnect', dropped);
-      socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err: unknown, ack: Ack<T>) => done(err ? undefined : ack));
-    });
+    return this.client.command<T>(event, payload, ACK_TIMEOUT_MS);
   }
 
   private refused(error: { code: LivetickerError['code']; message: string; details?: unknown }): LivetickerError {
@@ -171,6 +156,6 @@ export class DeskPresence extends Emitter<DeskPresenceEvents> {
  * `client` at a ticker's desk (editors): who else works on it now and on which entry. A function
  * of its own, not a client method, so the readers' script does not carry it.
  */
-export function openDesk(client: LivetickerClient, tickerId: string): DeskPresence {
+export function openDesk(client: ViewHost, tickerId: string): DeskPresence {
   return new DeskPresence(client, tickerId);
 }

@@ -3,7 +3,7 @@ import { Emitter } from './emitter';
 import { OrderedList } from './ordered';
 import type { Item, ListOp } from './ordered';
 import { LivetickerError } from './rest';
-import type { LivetickerClient } from './client';
+import type { ViewHost } from './host';
 import { isTransient } from './streams';
 import type { StreamSync } from './streams';
 
@@ -60,7 +60,7 @@ export abstract class ListView<T extends PinnableItem, Events extends { change: 
   private loading: Promise<void> | undefined;
 
   protected constructor(
-    protected readonly client: LivetickerClient,
+    protected readonly client: ViewHost,
     readonly id: string,
     private readonly stream: string,
     private readonly listPath: string,

@@ -3,7 +3,7 @@ import { tickerStream } from '@liveticker/schemas/wire';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';
 import type { LivetickerError } from './rest';
-import type { LivetickerClient } from './client';
+import type { ViewHost } from './host';
 
 export type TickerViewChange = ListViewChange<Entry, { op: 'ticker'; ticker: Ticker } | { op: 'key-events'; keyEvents: Entry[] }>;
 
@@ -35,7 +35,7 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
   keyEvents: Entry[] = [];
   protected keepsTombstones = false;
 
-  constructor(client: LivetickerClient, id: string, opts: TickerViewOptions = {}) {
+  constructor(client: ViewHost, id: string, opts: TickerViewOptions = {}) {
     const snap = opts.snapshot && opts.snapshot.ticker.id === id && opts.snapshot.order === (opts.order ?? 'newest') ? opts.snapshot : undefined;
     super(client, id, tickerStream(id), `/tickers/${id}/entries`, opts, snap && { rev: snap.rev, epoch: snap.epoch, page: snap });
     if (snap) {

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import type { Server as IoServer } from 'socket.io';
 import type { Change, ChangesEvent } from '@liveticker/schemas';
-import { Fanout, compact } from '../../server/src/realtime/fanout';
+import { Fanout } from '../../server/src/realtime/fanout';
+import { compact } from '../../server/src/realtime/recent';
 import type { FanoutOptions } from '../../server/src/realtime/fanout';
 import { MemoryBus, MemoryHub } from '../../server/src/realtime/bus.memory';
 import type { BusHandlers, ControlEnvelope, StreamEnvelope } from '../../server/src/realtime/bus';

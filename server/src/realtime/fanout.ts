@@ -9,6 +9,7 @@ import { MAX_CATCH_UP, fitBytes } from './changelog';
 import type { ChangeLog, ChangesSince } from './changelog';
 import { AppError } from '../errors';
 import type { ChangePublisher } from './publisher';
+import { RecentChanges } from './recent';
 
 /** How long an out-of-order batch waits for the missing one before the node reads the DB, ms. */
 const GAP_WAIT_MS = 50;
@@ -22,12 +23,8 @@ interface StreamState {
   /** Highest revision handed to local sockets; -1 while the head is being read. */
   lastRev: number;
   epoch: string;
-  /**
-   * The last changes relayed, in rev order, complete from `recentFrom` (exclusive) to `lastRev`
-   * in the catch-up sense (a row's change may stand in for earlier ones of the same row).
-   */
-  recent: Change[];
-  recentFrom: number;
+  /** The last changes relayed, up to `lastRev`: resumes answered without the database. */
+  recent: RecentChanges;
   active: boolean;
   subscribed: boolean;
   /** Serializes subscribe/unsubscribe of this stream's channel. */
@@ -61,28 +58,6 @@ export interface FanoutOptions {
   onControl?: (msg: ControlEnvelope) => void;
   /** The bus came back after an outage (after the node's streams were told to heal). */
   onBusReconnect?: () => void;
-}
-
-/**
- * The changes after `since` as the database would answer them: each item once, in its latest
- * state, at the rev of its last change, in rev order; created after `since` means `*.created`
- * even if edited since (see tickers.changes.ts, chat.changes.ts).
- */
-export function compact(recent: Change[], since: number): Change[] {
-  const latest = new Map<string, Change>();
-  for (const c of recent) {
-    if (c.rev <= since) continue;
-    const key = `${c.type.slice(0, c.type.indexOf('.'))}:${c.data.id}`;
-    latest.delete(key); // re-inserting keeps the map in the order of last changes, i.e. rev order
-    latest.set(key, c);
-  }
-  return [...latest.values()].map((c) => {
-    const seq = (c.data as { seq?: unknown }).seq;
-    if (c.type.endsWith('.deleted') || typeof seq !== 'number') return c;
-    const kind = c.type.slice(0, c.type.indexOf('.'));
-    const type = `${kind}.${seq > since ? 'created' : 'updated'}` as Change['type'];
-    return type === c.type ? c : ({ ...c, type } as Change);
-  });
 }
 
 /**
@@ -141,9 +116,8 @@ export class Fanout implements ChangePublisher {
         // Stryker disable next-line StringLiteral: set by activate() before anything reads it (lastRev >= 0)
         epoch: '',
         // Stryker disable next-line ArrayDeclaration: set by activate() before anything reads it (lastRev >= 0)
-        recent: [],
+        recent: new RecentChanges(this.opts.recentChanges ?? RECENT_CHANGES),
         // Stryker disable next-line UnaryOperator: set by activate() before anything reads it (lastRev >= 0)
-        recentFrom: -1,
         active: false,
         subscribed: false,
         chain: Promise.resolve(),
@@ -204,9 +178,9 @@ export class Fanout implements ChangePublisher {
       const warm = st.stream.startsWith('mod:') || keep === 0 ? undefined : await this.opts.changeLog.since(st.stream, from, pos.epoch, keep, pos);
       st.lastRev = pos.rev;
       st.epoch = pos.epoch;
-      // Stryker disable next-line ArrayDeclaration: an unwarmed cache is never read below recentFrom = head (mod: streams never), and the first change trims it
-      st.recent = warm && !warm.more && !warm.reset ? warm.changes : [];
-      st.recentFrom = warm && !warm.more && !warm.reset ? from : pos.rev;
+      // Stryker disable next-line ArrayDeclaration: an unwarmed cache is never read below its start = head (mod: streams never), and the first change trims it
+      if (warm && !warm.more && !warm.reset) st.recent.reset(from, warm.changes);
+      else st.recent.reset(pos.rev);
       const waiting = st.pending;
       st.pending = [];
       for (const env of waiting) this.accept(st, env);
@@ -224,8 +198,8 @@ export class Fanout implements ChangePublisher {
         if (st.active || !st.subscribed) return;
         st.subscribed = false;
         st.lastRev = -1;
-        // Stryker disable next-line ArrayDeclaration: the next activation sets the cache before it is read
-        st.recent = [];
+        // Stryker disable next-line MethodExpression: the next activation sets the cache before it is read
+        st.recent.clear();
         st.pending = [];
         clearTimeout(st.gapTimer);
         st.gapTimer = undefined;
@@ -280,19 +254,9 @@ export class Fanout implements ChangePublisher {
     }
     const fresh = env.since === st.lastRev ? env.changes : env.changes.filter((c) => c.rev > st.lastRev);
     this.enqueue(st, fresh);
-    this.remember(st, fresh);
+    st.recent.add(fresh);
     st.lastRev = env.rev;
     this.drainPending(st);
-  }
-
-  private remember(st: StreamState, changes: Change[]): void {
-    if (changes.length === 0) return;
-    st.recent.push(...changes);
-    const over = st.recent.length - (this.opts.recentChanges ?? RECENT_CHANGES);
-    if (over > 0) {
-      st.recentFrom = st.recent[over - 1].rev;
-      st.recent.splice(0, over);
-    }
   }
 
   /** Whether this node relays the stream now (it exists and its position is known). */
@@ -312,8 +276,9 @@ export class Fanout implements ChangePublisher {
     if (since === undefined) return { rev: st.lastRev, epoch: st.epoch, changes: [], more: false };
     // The moderation stream's catch-up has its own shape (held messages); the database answers it.
     if (st.stream.startsWith('mod:')) return undefined;
-    if ((epoch && epoch !== st.epoch) || since > st.lastRev || since < st.recentFrom) return undefined;
-    const changes = since === st.lastRev ? [] : compact(st.recent, since);
+    if ((epoch && epoch !== st.epoch) || since > st.lastRev) return undefined;
+    const changes = since === st.lastRev ? [] : st.recent.since(since);
+    if (!changes) return undefined;
     if (changes.length > MAX_CATCH_UP) return undefined;
     this.opts.metrics.catchUps.inc({ source: 'cache' });
     // As from the database: one state per item in rev order, so a prefix is a consistent answer.
@@ -398,8 +363,7 @@ export class Fanout implements ChangePublisher {
           // Follow the database from its head; clients ahead of it are told to start over.
           this.log.warn({ stream: st.stream, head, held: st.lastRev }, 'stream head went back: database restored?');
           st.lastRev = head;
-          st.recent = [];
-          st.recentFrom = head;
+          st.recent.reset(head);
           st.pending = [];
         } else if (head !== undefined && head > st.lastRev && !st.gapTimer) void this.heal(st, 'sweep');
       }

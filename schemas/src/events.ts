@@ -62,7 +62,7 @@ export type Change = EntryChange | TickerChange | MessageChange | ReportChange;
 export const ChangeSchema = z.object({ rev: z.number().int(), type: ChangeType, data: z.record(z.string(), z.unknown()) });
 
 /**
- * A batch of changes. Extension of DESIGN.md's `{stream, changes}`: `since` and `rev` say the
+ * A batch of changes. As docs/DESIGN.md says: `since` and `rev` say the
  * batch is complete from `since` (exclusive) to `rev` (inclusive), so a client holding
  * `lastRev >= since` applies it; `lastRev < since` is a gap. Catch-up batches may skip revisions
  * because a row keeps only the rev of its last change.

@@ -281,7 +281,7 @@ const REST: RestRow[] = [
 
   // ---- tickers and entries ----
   { route: 'GET /api/v1/tickers', ok: 200, want: anyone, call: () => ({ path: '/tickers' }) },
-  // DESIGN.md says managing tickers needs admin; the code lets editors create and edit them.
+  // Editors create and edit tickers (docs/DESIGN.md, "Who may do what"), not only admins.
   {
     route: 'POST /api/v1/tickers',
     ok: 201,

@@ -19,7 +19,9 @@ import { ControlRouter } from './realtime/control';
 import { ChangeLog } from './realtime/changelog';
 import { Fanout } from './realtime/fanout';
 import { Desk } from './realtime/desk';
+import { deskSocketHandlers } from './realtime/desk.socket';
 import { bindSockets } from './realtime/sockets';
+import { streamSocketHandlers } from './realtime/streams.socket';
 import { SocketSessions } from './realtime/socket-sessions';
 import { SocketGuard } from './realtime/socket-guard';
 import { trustFunction } from './http/client-ip';
@@ -181,7 +183,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     sessionsChanged: (userId) => control.sessionsChanged(userId),
   };
 
-  bindSockets(io, ctx, fanout, sessions, guard, { ...chatSocketHandlers(ctx, sessions), ...desk.handlers });
+  bindSockets(io, ctx, guard, { ...streamSocketHandlers(ctx, fanout, sessions), ...chatSocketHandlers(ctx, sessions), ...deskSocketHandlers(desk) });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const app = createApp(ctx, {

@@ -121,16 +121,8 @@ export class Desk {
     this.timer.unref();
   }
 
-  /** The socket commands, for bindSockets. */
-  get handlers(): Record<string, (socket: Socket, payload: unknown) => Promise<object>> {
-    return {
-      [SOCKET_EVENTS.deskJoin]: (socket, payload) => this.join(socket, payload),
-      [SOCKET_EVENTS.deskEditing]: async (socket, payload) => this.editing(socket, payload),
-      [SOCKET_EVENTS.deskLeave]: async (socket, payload) => this.leave(socket, payload),
-    };
-  }
-
-  private async join(socket: Socket, payload: unknown): Promise<object> {
+  /** `desk:join`: seats an editor's socket at a ticker's desk (see desk.socket.ts). */
+  async join(socket: Socket, payload: unknown): Promise<object> {
     const { tickerId } = parseInput(DeskJoinCmd, payload, 'desk:join');
     // As the database has it now: a demoted editor's socket, or a revoked session, is not let in.
     const actor = requireRole(await this.opts.currentActor(socket), 'editor');
@@ -166,7 +158,8 @@ export class Desk {
     void socket.join(deskRoom(tickerId));
   }
 
-  private editing(socket: Socket, payload: unknown): object {
+  /** `desk:editing`: which entry the socket's editor edits now. */
+  editing(socket: Socket, payload: unknown): object {
     const { tickerId, entryId } = parseInput(DeskEditingCmd, payload, 'desk:editing');
     const seat = this.local.get(tickerId)?.get(socket.id);
     if (!seat) throw new AppError('forbidden', `join the desk of ${tickerId} first`);
@@ -182,7 +175,8 @@ export class Desk {
     return {};
   }
 
-  private leave(socket: Socket, payload: unknown): object {
+  /** `desk:leave`: the socket leaves a desk. */
+  leave(socket: Socket, payload: unknown): object {
     const { tickerId } = parseInput(DeskLeaveCmd, payload, 'desk:leave');
     if (this.unseat(socket.id, tickerId)) this.changed(tickerId);
     return {};

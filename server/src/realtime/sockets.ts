@@ -1,21 +1,15 @@
 import type { Server as IoServer, Socket } from 'socket.io';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { SOCKET_EVENTS, SubscribeCmd, UnsubscribeCmd, parseStream } from '@liveticker/schemas';
+import { SOCKET_EVENTS } from '@liveticker/schemas';
 import type { AckError } from '@liveticker/schemas';
 import type { AppContext } from '../context';
-import { hasRole, withholdStaffRole } from '../auth/actor';
-import { AppError, parseInput, toWireError } from '../errors';
+import { withholdStaffRole } from '../auth/actor';
+import { AppError, toWireError } from '../errors';
 import { cookieToken } from '../http/actor';
 import { foreignPage, staffCookieRefusal } from '../http/origin';
-import type { Fanout } from './fanout';
-import { changesBody } from './changelog';
-import type { SocketData, SocketSessions } from './socket-sessions';
+import type { SocketData } from './socket-sessions';
 import { handshakeError } from './socket-guard';
-import type { GuardedData, SocketGuard } from './socket-guard';
-import { readCost } from '../http/app';
-
-/** Streams one socket may follow at once. */
-const MAX_SUBSCRIPTIONS = 50;
+import type { SocketGuard } from './socket-guard';
 
 export type { SocketData };
 
@@ -29,16 +23,15 @@ function toAck(err: unknown, log: AppContext['logger']): AckError {
 }
 
 /**
- * Binds socket commands: each is validated, authorized and always acknowledged. A socket that
+ * The handshake (origin, guard, login) and the binding of every command family (streams.socket.ts,
+ * chat.socket.ts, desk.socket.ts): each is validated, authorized and always acknowledged. A socket that
  * floods gets `rate_limited` acks, and is cut off when it keeps going; nobody else notices.
  */
 export function bindSockets(
   io: IoServer,
-  ctx: Pick<AppContext, 'logger' | 'changeLog' | 'actors' | 'metrics' | 'originAllowed' | 'config' | 'limiters'>,
-  fanout: Fanout,
-  sessions: SocketSessions,
+  ctx: Pick<AppContext, 'logger' | 'actors' | 'metrics' | 'originAllowed' | 'config'>,
   guard: SocketGuard,
-  extra: Record<string, CommandHandler> = {},
+  handlers: Record<string, CommandHandler>,
 ): void {
   const log = ctx.logger.child({ module: 'sockets' });
   // 30 commands per second with a burst allowance; 3x that gets the socket disconnected.
@@ -109,82 +102,6 @@ export function bindSockets(
 
   // Last: a handshake refused above never holds one of its address's places.
   io.use(guard.take);
-
-  /** The answer of a subscribe once the socket is in the room: the catch-up, or the head. */
-  async function answerSubscribe(socket: Socket, cmd: SubscribeCmd, kind: string, charge: (got: { bytes?: number }) => Promise<void>): Promise<object> {
-    if (kind === 'mod') {
-      // A demotion checked while this subscribe waited must not leave the socket in the room.
-      const now = (socket.data as SocketData).actor;
-      if (!now || !hasRole(now, 'moderator')) {
-        await socket.leave(cmd.stream);
-        throw new AppError('forbidden', 'the moderation stream is for moderators');
-      }
-    }
-    const cached = fanout.recentSince(cmd.stream, cmd.since, cmd.epoch);
-    if (cached) {
-      await charge(cached);
-      return changesBody(cached);
-    }
-    if (cmd.since === undefined) {
-      const pos = await ctx.changeLog.position(cmd.stream);
-      if (!pos) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
-      return { rev: pos.rev, epoch: pos.epoch, changes: [] };
-    }
-    ctx.metrics.catchUps.inc({ source: 'database' });
-    const got = await ctx.changeLog.since(cmd.stream, cmd.since, cmd.epoch);
-    if (!got) throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
-    await charge(got);
-    return changesBody(got);
-  }
-
-  const handlers: Record<string, CommandHandler> = {
-    [SOCKET_EVENTS.subscribe]: async (socket, payload) => {
-      const cmd = parseInput(SubscribeCmd, payload, 'subscribe');
-      const { kind } = parseStream(cmd.stream);
-      // The moderation stream checks the session as it stands now (a demoted moderator is out).
-      const actor = kind === 'mod' ? await sessions.current(socket) : (socket.data as SocketData).actor;
-      if (kind === 'mod' && !(actor && hasRole(actor, 'moderator'))) {
-        throw new AppError('forbidden', 'the moderation stream is for moderators');
-      }
-      // Its own room and the editors' desks (`desk:`, see desk.ts) are no streams.
-      const streams = [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('desk:')).length;
-      if (!socket.rooms.has(cmd.stream) && streams >= MAX_SUBSCRIPTIONS) {
-        throw new AppError('forbidden', `a socket follows at most ${MAX_SUBSCRIPTIONS} streams`);
-      }
-      // A catch-up is what a history flood is made of: counted per address by its size, against
-      // the same budget as REST reads (READ_RATE_LIMIT; staff are not counted).
-      const spec = { points: ctx.config.readRateLimit, duration: 60 };
-      const ipKey = (socket.data as GuardedData).ipKey ?? 'unknown';
-      // A catch-up, or a stream this node does not relay (its lookup is a database query).
-      const counted = (cmd.since !== undefined || !fanout.relays(cmd.stream)) && spec.points > 0 && !(actor && actor.role !== 'reader');
-      if (counted) await ctx.limiters.consume('readIp', ipKey, spec, 1);
-      const charge = async (got: { bytes?: number }) => {
-        const extra = readCost(got.bytes ?? 0) - 1;
-        if (counted && extra > 0) await ctx.limiters.consume('readIp', ipKey, spec, extra).catch(() => undefined);
-      };
-      const wasIn = socket.rooms.has(cmd.stream);
-      // A stream this node relays is known to exist: a reconnect storm after a deploy costs
-      // no query for that, and resumes within the node's recent changes cost none at all.
-      if (!fanout.relays(cmd.stream) && (await ctx.changeLog.head(cmd.stream)) === undefined) {
-        throw new AppError('unknown_stream', `no stream ${cmd.stream}`);
-      }
-      await fanout.ensure(cmd.stream);
-      await socket.join(cmd.stream);
-      try {
-        return await answerSubscribe(socket, cmd, kind, charge);
-      } catch (err) {
-        // A subscribe that is refused after joining leaves no socket in the room.
-        if (!wasIn) await socket.leave(cmd.stream);
-        throw err;
-      }
-    },
-    [SOCKET_EVENTS.unsubscribe]: async (socket, payload) => {
-      const cmd = parseInput(UnsubscribeCmd, payload, 'unsubscribe');
-      await socket.leave(cmd.stream);
-      return {};
-    },
-    ...extra,
-  };
 
   io.on('connection', (socket) => {
     if ((socket.data as { staleSession?: boolean }).staleSession) socket.emit(SOCKET_EVENTS.sessionEnded, { reason: 'session_invalid' });

@@ -86,6 +86,12 @@ export function readerKey(socketId: string, data: { actor?: { id: string }; ipKe
   return `s:${socketId}`;
 }
 
+/** The ticker whose readers a room counts (`ticker:<id>`, `chat:<id>`), or undefined. */
+function presenceTicker(room: string): string | undefined {
+  const m = /^(ticker|chat):(.+)$/.exec(room);
+  return m ? m[2] : undefined;
+}
+
 /**
  * Once a second: counts this node's readers per ticker (sockets following its ticker or chat
  * stream, each socket once), reports them, and pushes `presence` to the rooms whose total
@@ -103,21 +109,51 @@ export class Presence {
   ) {}
 
   start(): void {
+    const adapter = this.opts.io.of('/').adapter;
+    adapter.on('join-room', this.joined);
+    adapter.on('leave-room', this.left);
     this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 1000);
     this.timer.unref();
   }
 
+  /**
+   * This node's readers per ticker, kept as sockets join and leave the ticker's and chat's rooms:
+   * reader key → how many of those rooms its sockets are in. A tick reads the sizes (one per
+   * ticker) instead of walking every socket of every room each second.
+   */
+  private readonly readers = new Map<string, Map<string, number>>();
+  /** The key each socket counted under in each room, so its leave takes back what its join added. */
+  private readonly keys = new Map<string, Map<string, string>>();
+
+  private readonly joined = (room: string, socketId: string): void => {
+    const tickerId = presenceTicker(room);
+    if (tickerId === undefined) return;
+    let mine = this.keys.get(socketId);
+    if (!mine) this.keys.set(socketId, (mine = new Map()));
+    if (mine.has(room)) return;
+    const key = readerKey(socketId, this.opts.io.of('/').sockets.get(socketId)?.data);
+    mine.set(room, key);
+    let counts = this.readers.get(tickerId);
+    if (!counts) this.readers.set(tickerId, (counts = new Map()));
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+
+  private readonly left = (room: string, socketId: string): void => {
+    const tickerId = presenceTicker(room);
+    const mine = this.keys.get(socketId);
+    const key = mine?.get(room);
+    if (tickerId === undefined || key === undefined) return;
+    mine!.delete(room);
+    if (mine!.size === 0) this.keys.delete(socketId);
+    const counts = this.readers.get(tickerId)!;
+    const n = counts.get(key)! - 1;
+    if (n > 0) counts.set(key, n);
+    else counts.delete(key);
+    if (counts.size === 0) this.readers.delete(tickerId);
+  };
+
   private localCounts(): Map<string, number> {
-    const readers = new Map<string, Set<string>>();
-    const nsp = this.opts.io.of('/');
-    for (const [room, sockets] of nsp.adapter.rooms) {
-      const m = /^(ticker|chat):(.+)$/.exec(room);
-      if (!m) continue;
-      let set = readers.get(m[2]);
-      if (!set) readers.set(m[2], (set = new Set()));
-      for (const id of sockets) set.add(readerKey(id, nsp.sockets.get(id)?.data));
-    }
-    return new Map([...readers].map(([id, set]) => [id, set.size]));
+    return new Map([...this.readers].map(([id, counts]) => [id, counts.size]));
   }
 
   async tick(): Promise<void> {
@@ -146,5 +182,8 @@ export class Presence {
 
   stop(): void {
     clearInterval(this.timer);
+    const adapter = this.opts.io.of('/').adapter;
+    adapter.off('join-room', this.joined);
+    adapter.off('leave-room', this.left);
   }
 }

@@ -2,20 +2,16 @@ import type { Entry, EntryImage, EntryKind, Teaser, Ticker, User } from '@liveti
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
 import { TICKER_CSS, renderEntry } from '../widgets/ticker-widget';
+import { changes, previewEntry, same } from './draft';
+import type { ComposerSnapshot, Draft, EntryTemplate, Mode } from './draft';
 import { richText } from './editor';
+import { conflicts, merged } from './merge';
+import type { MergeChoice, MergeField } from './merge';
 import { button, clearErrors, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput, when } from './ui';
 
 /** What the composer tells the desk (presence) about the entry it has open. */
 export interface EditingSignal {
   editing(entryId: string | null): void;
-}
-
-export interface EntryTemplate {
-  id: string;
-  name: string;
-  kind: EntryKind;
-  title: string | null;
-  body: string;
 }
 
 const KINDS: Array<[EntryKind, string]> = [
@@ -26,40 +22,7 @@ const KINDS: Array<[EntryKind, string]> = [
   ['teaser', 'Related article'],
 ];
 
-type Mode = 'now' | 'draft' | 'schedule';
-
-export interface ComposerSnapshot {
-  tickerId: string;
-  draft: Draft;
-  base: Entry | null;
-  mode: Mode;
-  publishAt: string;
-}
-
-/** The entry being written: what the form holds, as the API takes it. */
-interface Draft {
-  kind: EntryKind;
-  title: string | null;
-  body: string;
-  image: EntryImage | null;
-  teaser: Teaser | null;
-  pinned: boolean;
-}
-
-/** JSON with its keys sorted: two objects with the same content compare equal whatever their key order. */
-function canonical(v: unknown): string {
-  if (v === undefined || v === null) return 'null';
-  if (typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
-}
-const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
-const httpUrl = (u: string | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
+export type { ComposerSnapshot, EntryTemplate } from './draft';
 
 /**
  * Writing and editing an entry: every field in one form (kind, title, formatted text, picture
@@ -326,7 +289,7 @@ export class Composer {
   /** Whether the form holds work that is not saved. */
   private dirty(): boolean {
     const d = this.read();
-    if (this.editing) return Object.keys(this.changes(this.editing, d)).length > 0;
+    if (this.editing) return Object.keys(changes(this.editing, d)).length > 0;
     return Boolean(d.title || d.body || d.image || d.teaser);
   }
 
@@ -342,24 +305,7 @@ export class Composer {
   /** The entry as readers will see it: the readers' own renderer and style, in its own shadow root. */
   private drawPreview(): void {
     const d = this.read();
-    const now = new Date().toISOString();
-    const entry: Entry = {
-      id: 'preview',
-      tickerId: this.ticker.id,
-      seq: 0,
-      rev: 0,
-      ...d,
-      // The preview links only what the server would take (a typed javascript: stays inert).
-      teaser: d.teaser && httpUrl(d.teaser.url) ? { ...d.teaser, image: httpUrl(d.teaser.image) } : null,
-      image: d.image && httpUrl(d.image.url) ? { ...d.image, creditUrl: httpUrl(d.image.creditUrl) } : null,
-      author: { id: this.me.id, displayName: this.me.displayName },
-      publishedAt: this.editing?.publishedAt ?? now,
-      updatedAt: now,
-      version: 1,
-      deletedAt: null,
-      status: 'published',
-      publishAt: null,
-    };
+    const entry = previewEntry(d, this.ticker, this.me, this.editing?.publishedAt, new Date().toISOString());
     let node: HTMLElement;
     try {
       node = renderEntry(entry, this.ticker.locale === 'en' || this.ticker.locale === 'ru' ? this.ticker.locale : 'de', d.pinned ? 'Pinned' : undefined);
@@ -465,8 +411,8 @@ export class Composer {
     try {
       const e = this.editing;
       if (e) {
-        const changes = this.changes(e, d);
-        const body = e.status === 'published' ? changes : { ...changes, ...(mode === 'now' ? { status: 'published' } : plan) };
+        const changed = changes(e, d);
+        const body = e.status === 'published' ? changed : { ...changed, ...(mode === 'now' ? { status: 'published' } : plan) };
         if (Object.keys(body).length === 0) {
           say(this.out, 'Nothing changed.', 'meta');
           return;
@@ -490,18 +436,11 @@ export class Composer {
     }
   }
 
-  /** The fields of `d` that differ from `e` (an edit sends only what it changes). */
-  private changes(e: Entry, d: Draft): Partial<Draft> {
-    const out: Partial<Draft> = {};
-    for (const k of ['kind', 'title', 'body', 'image', 'teaser', 'pinned'] as const) if (!same(e[k], d[k])) (out as Record<string, unknown>)[k] = d[k];
-    return out;
-  }
-
   /**
    * Someone saved the entry while it was open here: the fields where the two versions differ,
-   * side by side, each with a choice. A field only they changed is preset to theirs, one only I
-   * changed to mine, one we both changed is marked; nothing is saved until the editor says so,
-   * and then over their version (or taken into the form to merge by hand).
+   * side by side, each with a choice preset as merge.ts decides (only they changed it: theirs;
+   * only I: mine; both: mine, marked); nothing is saved until the editor says so, and then over
+   * their version (or taken into the form to merge by hand).
    */
   private async showMerge(base: Entry): Promise<void> {
     let theirs: Entry;
@@ -516,21 +455,14 @@ export class Composer {
       return;
     }
     const mine = this.read();
-    const fields: Array<[keyof Draft, string]> = [
-      ['title', 'Headline'],
-      ['body', 'Text'],
-      ['image', 'Picture'],
-      ['teaser', 'Related article'],
-      ['kind', 'Kind'],
-      ['pinned', 'Pinned'],
-    ];
-    const differing = fields.filter(([k]) => !same(mine[k], theirs[k]));
+    const labels: Record<MergeField, string> = { title: 'Headline', body: 'Text', image: 'Picture', teaser: 'Related article', kind: 'Kind', pinned: 'Pinned' };
+    const differing = conflicts(base, mine, theirs);
     const table = el('table');
     const head = el('tr');
     head.append(el('th', {}, 'Field'), el('th', {}, 'Yours'), el('th', {}, `Theirs (v${theirs.version}, ${by})`));
     table.append(head);
-    const choice = new Map<keyof Draft, 'mine' | 'theirs'>();
-    const show = (k: keyof Draft, v: unknown): HTMLElement => {
+    const choice: MergeChoice = {};
+    const show = (k: MergeField, v: unknown): HTMLElement => {
       const cell = el('div', { class: 'html' });
       if (k === 'body') cell.innerHTML = String(v || '<em>(empty)</em>'); // mine: the editor's schema output; theirs: sanitized by the server
       else if (k === 'image') cell.textContent = v ? [(v as EntryImage).caption, (v as EntryImage).credit && `© ${(v as EntryImage).credit}`, (v as EntryImage).url].filter(Boolean).join(' · ') : '(none)';
@@ -539,33 +471,26 @@ export class Composer {
       else cell.textContent = v === null || v === '' ? '(none)' : String(v);
       return cell;
     };
-    for (const [k, label] of differing) {
-      const iChanged = !same(mine[k], base[k]);
-      const theyChanged = !same(theirs[k], base[k]);
-      const preset = iChanged && !theyChanged ? 'mine' : !iChanged ? 'theirs' : 'mine';
-      choice.set(k, preset);
-      const row = el('tr', { 'data-merge-field': k, 'data-changed-by': iChanged && theyChanged ? 'both' : iChanged ? 'me' : 'them' });
+    for (const { field: k, changedBy, preset } of differing) {
+      choice[k] = preset;
+      const row = el('tr', { 'data-merge-field': k, 'data-changed-by': changedBy });
       const cells = (['mine', 'theirs'] as const).map((side) => {
         const td = el('td');
         const r = el('input', { type: 'radio', name: `merge-${k}`, value: side });
         r.checked = side === preset;
-        r.addEventListener('change', () => choice.set(k, side));
+        r.addEventListener('change', () => (choice[k] = side));
         const l = el('label', { class: 'inline' });
         l.append(r, side === 'mine' ? 'Keep mine' : 'Take theirs');
         td.append(l, show(k, side === 'mine' ? mine[k] : theirs[k]));
         return td;
       });
-      const th = el('th', {}, label);
-      th.append(el('span', { class: 'meta' }, iChanged && theyChanged ? ' – changed by both of you' : iChanged ? ' – changed by you' : ' – changed by them'));
+      const th = el('th', {}, labels[k]);
+      th.append(el('span', { class: 'meta' }, changedBy === 'both' ? ' – changed by both of you' : changedBy === 'me' ? ' – changed by you' : ' – changed by them'));
       row.append(th, ...cells);
       table.append(row);
     }
     /** The form as it is now, with the fields chosen from their version. */
-    const chosen = (): Draft => {
-      const d: Draft = this.read();
-      for (const [k, side] of choice) if (side === 'theirs') (d as unknown as Record<string, unknown>)[k] = theirs[k];
-      return d;
-    };
+    const chosen = (): Draft => merged(this.read(), theirs, choice);
     /** Their version becomes the one being edited, with the chosen content in the form. */
     const adopt = () => {
       const d = chosen();

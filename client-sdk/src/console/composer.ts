@@ -360,23 +360,27 @@ export class Composer {
     this.merge.querySelector<HTMLElement>('button')?.focus();
   }
 
-  /** Unsaved work, to keep across a lost session (see restore); undefined when there is none. */
-  snapshot(): ComposerSnapshot | undefined {
-    if (!this.dirty()) return undefined;
+  /**
+   * Unsaved work, to keep across a lost session or a change of language (see restore);
+   * undefined when there is none. `open`: an entry open for editing counts as work even unchanged.
+   */
+  snapshot(opts: { open?: boolean } = {}): ComposerSnapshot | undefined {
+    if (!this.dirty() && !(opts.open && this.editing)) return undefined;
     return { tickerId: this.ticker.id, draft: this.read(), base: this.editing ?? null, mode: this.mode.value as Mode, publishAt: this.publishAt.value };
   }
 
   /**
    * Puts work kept by snapshot() back. An edit stays on the version it started from, so if the
-   * entry changed meanwhile, saving meets the 409 and both versions are shown.
+   * entry changed meanwhile, saving meets the 409 and both versions are shown. `quiet`: nothing
+   * said (the language changed; no session was lost).
    */
-  restore(snap: ComposerSnapshot): void {
+  restore(snap: ComposerSnapshot, opts: { quiet?: boolean } = {}): void {
     if (snap.base) this.edit(snap.base, { quiet: true });
     this.fill(snap.draft);
     this.mode.value = snap.mode;
     this.publishAt.value = snap.publishAt;
     this.modeChanged();
-    say(this.out, t('composer.restored'), 'meta');
+    if (!opts.quiet) say(this.out, t('composer.restored'), 'meta');
   }
 
   destroy(): void {

@@ -70,11 +70,11 @@ export function newTickerForm(client: LivetickerClient, created: (tk: Ticker) =>
   return { form, toggle };
 }
 
-/** The desk's top bar: the picker, "New ticker" (editors), who is logged in and "Log out". */
-export function deskTop(o: { me: User; picker: TickerPicker; newTicker?: HTMLButtonElement; logout: () => void }): HTMLElement {
+/** The desk's top bar: the picker, "New ticker" (editors), who is logged in, the language and "Log out". */
+export function deskTop(o: { me: User; picker: TickerPicker; newTicker?: HTMLButtonElement; langSwitch: HTMLElement; logout: () => void }): HTMLElement {
   const top = el('header', { class: 'ltx-top' });
   top.append(el('h1', {}, t('desk.title')), o.picker.select);
   if (o.newTicker) top.append(o.newTicker);
-  top.append(el('span', { class: 'me' }, t('desk.me', { name: o.me.displayName, role: t(`role.${o.me.role}`) })), button(t('desk.logout'), { 'data-action': 'logout' }, o.logout));
+  top.append(el('span', { class: 'me' }, t('desk.me', { name: o.me.displayName, role: t(`role.${o.me.role}`) })), o.langSwitch, button(t('desk.logout'), { 'data-action': 'logout' }, o.logout));
   return top;
 }

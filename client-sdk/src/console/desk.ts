@@ -3,6 +3,7 @@ import type { LivetickerClient } from '../client';
 import { openDesk } from '../desk';
 import type { DeskPresence } from '../desk';
 import { Composer } from './composer';
+import type { ComposerSnapshot } from './draft';
 import { TickerPicker, deskTop, newTickerForm } from './desk-top';
 import { EntryPanel } from './entries';
 import type { DeskEditorLike } from './entries';
@@ -26,8 +27,11 @@ export interface DeskOptions {
   me: User;
   /** The tickers the picker offers (the first hundred). */
   tickers: Ticker[];
+  langSwitch: HTMLElement;
   logout: () => void;
   sessionLost: () => void;
+  /** Work carried over a change of language: put back, quietly, into its ticker's composer. */
+  carried?: ComposerSnapshot;
 }
 
 export interface Desk {
@@ -45,6 +49,7 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
   const picker = new TickerPicker(o.tickers);
   let cleanup: Array<() => void> = [];
   let composer: Composer | undefined;
+  let carried = o.carried;
   const closeTicker = () => {
     for (const c of cleanup) c();
     cleanup = [];
@@ -56,7 +61,7 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
         void open(tk.id, 'settings');
       })
     : undefined;
-  const top = deskTop({ me: user, picker, newTicker: made?.toggle, logout: o.logout });
+  const top = deskTop({ me: user, picker, newTicker: made?.toggle, langSwitch: o.langSwitch, logout: o.logout });
   const presence = el('div', { class: 'ltx-presence', 'aria-live': 'polite', 'data-testid': 'presence' });
   const tabs = el('nav', { class: 'ltx-tabs', role: 'tablist', 'aria-label': t('desk.tabs') });
   const main = el('main');
@@ -119,10 +124,15 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
       const upload = (file: File) => uploadMedia(o.url, o.token, file);
       const writer = new Composer(client, ticker, user, { upload, desk, saved: () => panel?.refresh(), sessionLost: o.sessionLost });
       composer = writer;
-      // Work kept over a lost session comes back.
+      // Work carried over a change of language comes back as it was; work kept over a lost session says so.
+      const back = carried?.tickerId === ticker.id ? carried : undefined;
+      carried = undefined;
       try {
-        const kept = takeUnsaved(ticker.id);
-        if (kept) writer.restore(kept);
+        if (back) writer.restore(back, { quiet: true });
+        else {
+          const kept = takeUnsaved(ticker.id);
+          if (kept) writer.restore(kept);
+        }
       } catch {
         // A kept entry that no longer fits the form is dropped, not a broken desk.
       }

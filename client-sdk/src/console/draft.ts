@@ -19,7 +19,7 @@ export const DRAFT_FIELDS = ['kind', 'title', 'body', 'image', 'teaser', 'pinned
 /** What the composer's send does: publish now, keep as a draft, or schedule. */
 export type Mode = 'now' | 'draft' | 'schedule';
 
-/** Unsaved work, kept across a lost session. */
+/** Unsaved work, kept across a lost session or a change of language. */
 export interface ComposerSnapshot {
   tickerId: string;
   draft: Draft;

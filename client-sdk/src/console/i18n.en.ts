@@ -1,8 +1,13 @@
 /**
- * The console's words in English: the catalogue's key list (test/unit/console-i18n.test.ts
- * checks that every key the code names is here). `{name}` is filled in by `t()`.
+ * The console's words in English: the catalogue's key list (German and Russian must have every
+ * key, the type checker and test/unit/console-i18n.test.ts see to it). `{name}` is filled in by
+ * `t()`; the same placeholders appear in every language.
  */
 export const EN = {
+  // Language
+  'lang.label': 'Language of the console',
+  'lang.notSaved': 'The language was not saved to your account: {error}',
+
   // Getting in
   'login.title': 'Newsroom console',
   'login.email': 'E-mail',

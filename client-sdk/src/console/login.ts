@@ -8,14 +8,20 @@ export interface LoginOptions {
   url: string;
   /** A client without a login, for `POST /auth/login`. */
   rest: RestClient;
-  /** Keeps an account's token and opens the desk with it. */
-  enter: (token: string) => Promise<void>;
+  /** Keeps an account's token and opens the desk with it; `firstAdmin`: the account was just made here. */
+  enter: (token: string, opts?: { firstAdmin?: boolean }) => Promise<void>;
   /** A line to show under the form (why the login is shown). */
   message?: string;
+  /** The address typed before the page was drawn again (in another language). */
+  email?: string;
+  /** The language switch, placed above the form. */
+  langSwitch: HTMLElement;
 }
 
 export interface LoginView {
   readonly element: HTMLElement;
+  /** The address typed so far. */
+  email(): string;
   focus(): void;
 }
 
@@ -26,6 +32,7 @@ export interface LoginView {
 export function loginView(o: LoginOptions): LoginView {
   const form = el('form', { class: 'ltx-login', novalidate: '' });
   const email = el('input', { type: 'email', autocomplete: 'username' });
+  email.value = o.email ?? '';
   const password = el('input', { type: 'password', autocomplete: 'current-password' });
   const apiToken = el('input', { type: 'password', autocomplete: 'off' });
   const out = el('p', { role: 'status', 'aria-live': 'polite' });
@@ -55,8 +62,10 @@ export function loginView(o: LoginOptions): LoginView {
   });
   const element = el('div', { class: 'ltx-way-in' });
   element.style.maxWidth = '26rem';
-  element.append(form, firstAdminForm(o));
-  return { element, focus: () => email.focus() };
+  const top = el('div', { class: 'ltx-lang-row' });
+  top.append(o.langSwitch);
+  element.append(top, form, firstAdminForm(o));
+  return { element, email: () => email.value, focus: () => email.focus() };
 }
 
 /**
@@ -93,7 +102,7 @@ function firstAdminForm(o: LoginOptions): HTMLElement {
       const rest = new RestClient({ baseUrl: o.url, token: () => opsKey });
       const made = await rest.post<{ token: string }>('/auth/first-admin', { email: email.value, displayName: name.value, password: password.value });
       password.value = '';
-      await o.enter(made.token);
+      await o.enter(made.token, { firstAdmin: true });
     } catch (err) {
       if (err instanceof LivetickerError && err.code === 'conflict' && !(err.details && typeof err.details === 'object' && 'field' in err.details)) {
         say(out, t('first.hasAdmin'), 'err');

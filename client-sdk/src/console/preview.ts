@@ -1,5 +1,6 @@
 import type { Entry } from '@liveticker/schemas';
 import { TICKER_CSS, renderEntry } from '../widgets/ticker-widget';
+import { say } from '../widgets/i18n';
 import type { Lang } from '../widgets/i18n';
 import { t } from './i18n';
 import { el } from './ui';
@@ -35,7 +36,7 @@ export class Preview {
     const entry = this.entry();
     let node: HTMLElement;
     try {
-      node = renderEntry(entry, this.lang, entry.pinned ? 'Pinned' : undefined);
+      node = renderEntry(entry, this.lang, entry.pinned ? say(this.lang, 'pinned') : undefined);
     } catch {
       node = el('p', {}, t('composer.previewBroken'));
     }

@@ -1,7 +1,7 @@
 import type { ChatSettings, EntryTemplate, Ticker } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
-import { t, when } from './i18n';
+import { LANGS, LANGUAGE_NAMES, t, when } from './i18n';
 import { clearErrors, confirming, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput } from './ui';
 
 /** A number field's value: the number, or what was typed (so the server names the field). */
@@ -27,13 +27,7 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
   for (const s of ['scheduled', 'live', 'ended'] as const) status.append(el('option', { value: s }, t(s === 'scheduled' ? 'settings.statusScheduled' : s === 'live' ? 'settings.statusLive' : 'settings.statusEnded')));
   status.value = ticker.status;
   const locale = el('select');
-  for (const [v, l] of [
-    ['de', 'Deutsch'],
-    ['en', 'English'],
-    ['ru', 'Русский'],
-  ]) {
-    locale.append(el('option', { value: v }, l));
-  }
+  for (const l of LANGS) locale.append(el('option', { value: l, lang: l }, LANGUAGE_NAMES[l]));
   locale.value = ticker.locale;
   const start = el('input', { type: 'datetime-local', value: toLocalInput(ticker.coverageStart) });
   const end = el('input', { type: 'datetime-local', value: toLocalInput(ticker.coverageEnd) });

@@ -31,6 +31,8 @@ export const CSS = `
 .ltx-top{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap;border-bottom:1px solid #ddd;padding-bottom:.5rem}
 .ltx-top select{width:auto;min-width:12rem;flex:1 1 14rem;max-width:28rem}
 .ltx-top .me{margin-left:auto;font-size:.85rem;color:#595959}
+.ltx select.ltx-lang{width:auto;min-width:0;flex:0 0 auto}
+.ltx-way-in .ltx-lang-row{display:flex;justify-content:flex-end}
 .ltx-tabs{display:flex;gap:0;margin:.5rem 0;border-bottom:1px solid #ccc;overflow-x:auto}
 .ltx-tabs button{border:0;border-bottom:3px solid transparent;border-radius:0;margin:0;background:none;padding:.5rem .9rem}
 .ltx-tabs button[aria-selected=true]{border-bottom-color:#0a5bd3;font-weight:700}
@@ -76,8 +78,9 @@ export const CSS = `
 .ltx label.inline{min-height:2.75rem}
 .ltx input[type=checkbox],.ltx input[type=radio]{width:1.5rem;height:1.5rem;min-height:0;min-width:0}
 .ltx-top select{max-width:none;flex-basis:100%}
+.ltx-top select.ltx-lang{flex-basis:auto}
 .ltx-top .me{margin-left:0}
-.ltx-tabs button{flex:1 0 auto}
+.ltx-tabs{flex-wrap:wrap}.ltx-tabs button{flex:1 0 auto}
 .ltx-entries img{max-width:5rem}
 }
 `;

@@ -38,9 +38,20 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     expect(errors.splice(0)).toEqual([]);
   });
 
-  /** A page of its own (own session storage) logged in with `token`, at this run's width. */
+  /**
+   * A staff account that reads the console in English, as these tests do (staff accounts start
+   * in German; the console speaks the account's language).
+   */
+  async function staff(role: 'editor' | 'moderator' | 'admin', name?: string) {
+    const user = await makeUser(t.url, role, name);
+    const set = await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${user.token}` });
+    if (set.status !== 200) throw new Error(`could not set the locale: ${JSON.stringify(set.body)}`);
+    return user;
+  }
+
+  /** A page of its own (own session storage) logged in with `token`, at this run's width, in a browser set to English. */
   async function desk(token: string | undefined, query = '', url = t.url): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: phone ? 844 : 900 }, isMobile: phone, hasTouch: phone });
+    const context = await browser.newContext({ viewport: { width, height: phone ? 844 : 900 }, isMobile: phone, hasTouch: phone, locale: 'en-US' });
     contexts.push(context);
     const page = await context.newPage();
     page.on('dialog', (d) => {
@@ -86,7 +97,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   it('an editor logs in, writes with formatting, sees the preview drawn by the widget, and publishes with Ctrl+Enter', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `write-${tag}`, title: 'Election night', status: 'live' });
-    const editor = await makeUser(t.url, 'editor', `Anna ${tag}`);
+    const editor = await staff('editor', `Anna ${tag}`);
     const page = await desk(undefined, `?ticker=write-${tag}`);
     await page.fill('input[name=email]', editor.email);
     await page.fill('input[name=password]', 'a long secret');
@@ -144,7 +155,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   it('pasted Word or web HTML arrives clean: no styles, scripts or handlers, links kept', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `paste-${tag}`, title: 'Paste', status: 'live' });
-    const editor = await makeUser(t.url, 'editor');
+    const editor = await staff('editor');
     const page = await desk(editor.token, `?ticker=paste-${tag}`);
     await page.waitForSelector('.ltx-editor');
     await page.click('.ltx-editor');
@@ -173,7 +184,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   it('a picture from the file picker is uploaded, shown with its size reserved, and a required credit is asked for beside its field', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `pic-${tag}`, title: 'Pictures', status: 'live', requireImageCredit: true });
-    const editor = await makeUser(t.url, 'editor');
+    const editor = await staff('editor');
     const page = await desk(editor.token, `?ticker=pic-${tag}`);
     await page.waitForSelector('.ltx-editor');
     const jpeg = await sharp({ create: { width: 1600, height: 900, channels: 3, background: '#2a6' } }).jpeg().toBuffer();
@@ -206,7 +217,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   it('a picture dropped on the form or pasted into the text is uploaded too', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `drop-${tag}`, title: 'Drops', status: 'live' });
-    const editor = await makeUser(t.url, 'editor');
+    const editor = await staff('editor');
     const page = await desk(editor.token, `?ticker=drop-${tag}`);
     await page.waitForSelector('.ltx-editor');
     const png = (await sharp({ create: { width: 300, height: 200, channels: 3, background: '#36c' } }).png().toBuffer()).toString('base64');
@@ -238,7 +249,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   it('a scheduled entry waits unseen and appears for a reader at its time; a draft is saved and published from its list', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `plan-${tag}`, title: 'Plans', status: 'live' });
-    const editor = await makeUser(t.url, 'editor');
+    const editor = await staff('editor');
     const reader = createClient({ url: t.url });
     const view = reader.ticker(`plan-${tag}`);
     await view.ready;
@@ -290,8 +301,8 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `merge-${tag}`, title: 'Merge', status: 'live' });
     const created = await api.rest.post<{ id: string }>(`/tickers/merge-${tag}/entries`, { title: 'Old title', body: '<p>Old text.</p>' });
-    const anna = await makeUser(t.url, 'editor', `Anna M ${tag}`);
-    const ben = await makeUser(t.url, 'editor', `Ben M ${tag}`);
+    const anna = await staff('editor', `Anna M ${tag}`);
+    const ben = await staff('editor', `Ben M ${tag}`);
     const a = await desk(anna.token, `?ticker=merge-${tag}`);
     const b = await desk(ben.token, `?ticker=merge-${tag}`);
     await a.waitForSelector(`li[data-id="${created.id}"]`);
@@ -346,7 +357,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   it('a moderator deletes, edits, mutes and bans from a message, and the log shows it', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `mod-${tag}`, title: 'Moderation', status: 'live' });
-    const mod = await makeUser(t.url, 'moderator', `Mo ${tag}`);
+    const mod = await staff('moderator', `Mo ${tag}`);
     const troll = await makeUser(t.url, 'reader', `Troll ${tag}`);
     const auth = { authorization: `Bearer ${troll.token}` };
     const m1 = (await raw(t.url, 'POST', `/tickers/mod-${tag}/messages`, { body: 'First rude message', clientId: `c1-${tag}-xxxx` }, auth)).body;
@@ -409,7 +420,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
   it('a session that ends while an entry is being written keeps the entry through the next login', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `lost-${tag}`, title: 'Lost session', status: 'live' });
-    const editor = await makeUser(t.url, 'editor', `Lena ${tag}`);
+    const editor = await staff('editor', `Lena ${tag}`);
     const page = await desk(editor.token, `?ticker=lost-${tag}`);
     await page.waitForSelector('.ltx-editor');
     await page.fill('input[name=title]', 'Half-written');
@@ -536,10 +547,74 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await other.waitForSelector('text=is a reader account');
   });
 
+  it('speaks the account’s language: German for a German account, Russian from the switch (saved: a reload keeps it), dates in that language', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: `lang-${tag}`, title: 'Wahlabend', status: 'live' });
+    // A plan for another day: its time is written with the month, in the desk's language.
+    const later = new Date(Date.now() + 40 * 24 * 3600_000).toISOString();
+    await api.rest.post(`/tickers/lang-${tag}/entries`, { title: 'Später', body: '<p>Noch nicht.</p>', status: 'scheduled', publishAt: later });
+    const greta = await makeUser(t.url, 'editor', `Greta ${tag}`); // a staff account starts in German
+    const page = await desk(undefined, `?ticker=lang-${tag}`);
+    // Before login: the browser's language (English here).
+    await page.waitForSelector('form.ltx-login');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('form.ltx-login button[type=submit]')).toBe('Log in');
+    await page.fill('input[name=email]', greta.email);
+    await page.fill('input[name=password]', 'a long secret');
+    await page.click('form.ltx-login button[type=submit]');
+    await page.waitForSelector('.ltx-editor');
+    const inPage = (lang: string) => page.evaluate(([l, iso]) => new Intl.DateTimeFormat(l, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(iso!)), [lang, later]);
+
+    // The account's language: German, words and dates.
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    expect(await page.inputValue('select[name=console-lang]')).toBe('de');
+    expect(await page.textContent('button[data-tab=entries]')).toBe('Einträge');
+    expect(await page.textContent('.ltx-composer h2')).toBe('Neuer Eintrag');
+    expect(await page.textContent('button[data-action=submit]')).toBe('Veröffentlichen');
+    await page.click('button[data-tab=scheduled]');
+    await page.waitForSelector(`ul.entries li:has-text("Später") .ltx-badge.scheduled:has-text("geplant ${await inPage('de')}")`);
+    await checkA11y(page, 'German');
+
+    // The switch: Russian at once, the entry being written kept, the choice saved to the account.
+    await page.fill('input[name=title]', 'Явка 71 процент');
+    await page.selectOption('select[name=console-lang]', 'ru');
+    await page.waitForSelector('html[lang=ru]');
+    await page.waitForSelector('button[data-action=submit]:has-text("Опубликовать")');
+    expect(await page.textContent('button[data-tab=entries]')).toBe('Записи');
+    expect(await page.inputValue('input[name=title]')).toBe('Явка 71 процент');
+    expect((await raw(t.url, 'GET', '/me', undefined, { authorization: `Bearer ${greta.token}` })).body.locale).toBe('ru');
+    await checkPhoneLayout(page, 'Russian');
+    await shot(page, 'russian');
+    await checkA11y(page, 'Russian');
+    await page.click('.ltx-editor');
+    await page.keyboard.type('Данные избиркома.');
+    await page.click('button[data-action=submit]');
+    await page.waitForSelector('text=Опубликовано.');
+
+    // A reload keeps it: it is the account's.
+    await page.reload();
+    await page.waitForSelector('.ltx-editor');
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+    expect(await page.textContent('button[data-tab=entries]')).toBe('Записи');
+    await page.click('button[data-tab=scheduled]');
+    await page.waitForSelector(`ul.entries li:has-text("Später") .ltx-badge.scheduled:has-text("${await inPage('ru')}")`);
+
+    // Chosen before logging in, a language becomes the account's at login.
+    const max = await makeUser(t.url, 'editor', `Max ${tag}`);
+    const other = await desk(undefined, `?ticker=lang-${tag}`);
+    await other.selectOption('select[name=console-lang]', 'ru');
+    await other.waitForSelector('form.ltx-login button[type=submit]:has-text("Войти")');
+    await other.fill('input[name=email]', max.email);
+    await other.fill('input[name=password]', 'a long secret');
+    await other.click('form.ltx-login button[type=submit]');
+    await other.waitForSelector('button[data-tab=entries]:has-text("Записи")');
+    expect((await raw(t.url, 'GET', '/me', undefined, { authorization: `Bearer ${max.token}` })).body.locale).toBe('ru');
+  });
+
   it('settings name a refused value beside its field, change nothing, then save', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `set-${tag}`, title: 'Settings', status: 'scheduled' });
-    const admin = await makeUser(t.url, 'admin', `Ada ${tag}`);
+    const admin = await staff('admin', `Ada ${tag}`);
     const page = await desk(admin.token, `?ticker=set-${tag}&tab=settings`);
     await page.waitForSelector('input[name="chat.slowModeSeconds"]');
     await page.waitForFunction(() => (document.querySelector('input[name="chat.slowModeSeconds"]') as HTMLInputElement).value === '0');
@@ -576,7 +651,7 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     const api = opsApi(t.url);
     await api.createTicker({ id: `big-${tag}`, title: 'Long night', status: 'live' });
     for (let i = 1; i <= 60; i++) await api.rest.post(`/tickers/big-${tag}/entries`, { title: `Update ${i}`, body: `<p>Number ${i} of the night${i === 7 ? ', with the needle' : ''}.</p>` });
-    const admin = await makeUser(t.url, 'admin', `Root ${tag}`);
+    const admin = await staff('admin', `Root ${tag}`);
     const someone = await makeUser(t.url, 'reader', `Promoted ${tag}`);
     const page = await desk(admin.token, `?ticker=big-${tag}&tab=entries`);
     await page.waitForSelector('ul.entries li[data-id]');

@@ -1,65 +1,32 @@
-import type { Entry, EntryImage, EntryKind, Teaser, Ticker, User } from '@liveticker/schemas';
+import type { Entry, EntryKind, Teaser, Ticker, User } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
-import { TICKER_CSS, renderEntry } from '../widgets/ticker-widget';
+import { PictureField } from './composer-picture';
+import { TemplatePicker } from './composer-templates';
+import { changes, previewEntry } from './draft';
+import type { ComposerSnapshot, Draft, Mode } from './draft';
 import { richText } from './editor';
-import { button, clearErrors, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput, when } from './ui';
+import { t, when } from './i18n';
+import type { Key } from './i18n';
+import { conflicts, merged } from './merge';
+import type { MergeChoice } from './merge';
+import { mergeView } from './merge-view';
+import { Preview } from './preview';
+import { button, clearErrors, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput } from './ui';
+
+export type { ComposerSnapshot } from './draft';
 
 /** What the composer tells the desk (presence) about the entry it has open. */
 export interface EditingSignal {
   editing(entryId: string | null): void;
 }
 
-export interface EntryTemplate {
-  id: string;
-  name: string;
-  kind: EntryKind;
-  title: string | null;
-  body: string;
-}
-
-const KINDS: Array<[EntryKind, string]> = [
-  ['text', 'Text'],
-  ['key-event', 'Key event'],
-  ['quote', 'Quote'],
-  ['image', 'Picture'],
-  ['teaser', 'Related article'],
+const KINDS: EntryKind[] = ['text', 'key-event', 'quote', 'image', 'teaser'];
+const MODES: Array<[Mode, Key]> = [
+  ['now', 'composer.modeNow'],
+  ['draft', 'composer.modeDraft'],
+  ['schedule', 'composer.modeSchedule'],
 ];
-
-type Mode = 'now' | 'draft' | 'schedule';
-
-export interface ComposerSnapshot {
-  tickerId: string;
-  draft: Draft;
-  base: Entry | null;
-  mode: Mode;
-  publishAt: string;
-}
-
-/** The entry being written: what the form holds, as the API takes it. */
-interface Draft {
-  kind: EntryKind;
-  title: string | null;
-  body: string;
-  image: EntryImage | null;
-  teaser: Teaser | null;
-  pinned: boolean;
-}
-
-/** JSON with its keys sorted: two objects with the same content compare equal whatever their key order. */
-function canonical(v: unknown): string {
-  if (v === undefined || v === null) return 'null';
-  if (typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
-}
-const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
-const httpUrl = (u: string | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
 
 /**
  * Writing and editing an entry: every field in one form (kind, title, formatted text, picture
@@ -68,20 +35,14 @@ const httpUrl = (u: string | undefined) => (u && /^https?:\/\//i.test(u) ? u : u
  * save (409) opens both versions side by side to choose or merge, nothing overwritten.
  */
 export class Composer {
-  readonly element = el('section', { class: 'ltx-composer', 'aria-label': 'Write an entry' });
+  readonly element = el('section', { class: 'ltx-composer', 'aria-label': t('composer.region') });
   private editing: Entry | undefined;
-  private image: EntryImage | null = null;
-  private readonly heading = el('h2', {}, 'New entry');
+  private readonly heading = el('h2', {}, t('composer.new'));
   private readonly kind = el('select', { name: 'kind' });
-  private readonly template = el('select', { name: 'template' });
-  private readonly title = el('input', { name: 'title', maxlength: '300', placeholder: 'Headline (optional)' });
+  private readonly templates: TemplatePicker;
+  private readonly title = el('input', { name: 'title', maxlength: '300', placeholder: t('composer.headlinePlaceholder') });
   private readonly rich;
-  private readonly drop = el('div', { class: 'ltx-drop', 'data-field': 'image', tabindex: '-1' });
-  private readonly file = el('input', { type: 'file', name: 'file', accept: 'image/jpeg,image/png,image/webp,image/gif', class: 'lt-sr' });
-  private readonly caption = el('input', { name: 'caption', maxlength: '500' });
-  private readonly credit = el('input', { name: 'credit', maxlength: '200' });
-  private readonly creditUrl = el('input', { name: 'creditUrl', type: 'url', placeholder: 'https://…' });
-  private readonly imageFields = el('div', { hidden: '' });
+  private readonly picture: PictureField;
   private readonly teaserUrl = el('input', { name: 'teaserUrl', type: 'url', placeholder: 'https://…' });
   private readonly teaserTitle = el('input', { name: 'teaserTitle', maxlength: '300' });
   private readonly teaserBox = el('details');
@@ -89,26 +50,22 @@ export class Composer {
   private readonly mode = el('select', { name: 'mode' });
   private readonly publishAt = el('input', { type: 'datetime-local', name: 'publishAt', step: '1' });
   private readonly whenRow = el('div');
-  private readonly submit = el('button', { type: 'button', class: 'primary', 'data-action': 'submit' }, 'Publish');
-  private readonly cancel = el('button', { type: 'button', 'data-action': 'cancel', hidden: '' }, 'Stop editing');
-  private readonly publishNow = el('button', { type: 'button', 'data-action': 'publish-now', hidden: '' }, 'Publish now');
+  private readonly submit = el('button', { type: 'button', class: 'primary', 'data-action': 'submit' }, t('composer.publish'));
+  private readonly cancel = el('button', { type: 'button', 'data-action': 'cancel', hidden: '' }, t('composer.stopEditing'));
+  private readonly publishNow = el('button', { type: 'button', 'data-action': 'publish-now', hidden: '' }, t('composer.publishNow'));
   private readonly out = el('p', { role: 'status', 'aria-live': 'polite' });
   /** Who else has the entry open here, said beside the form (their save and mine would meet). */
   private readonly others = el('p', { class: 'ltx-badge editing', 'data-testid': 'also-editing', hidden: '' });
   private editors: Array<{ id: string; displayName: string; editing: string | null }> = [];
-  private readonly merge = el('div', { class: 'ltx-merge', hidden: '', role: 'region', 'aria-label': 'Changed by someone else' });
-  private readonly preview = el('div', { class: 'ltx-preview', 'data-testid': 'preview' });
-  private readonly previewRoot: ShadowRoot;
-  private templates: EntryTemplate[] = [];
+  private readonly merge = el('div', { class: 'ltx-merge', hidden: '', role: 'region', 'aria-label': t('merge.region') });
+  private readonly preview: Preview;
   /** The text as the editor showed the entry when it was opened: unchanged, the stored HTML is kept. */
   private bodyBase = '';
-  private uploading = 0;
   /** An Edit pressed while the form holds unsaved work: pressed again, the work is dropped. */
   private pendingSwitch: string | undefined;
   private readonly beforeUnload = (e: BeforeUnloadEvent) => {
     if (this.dirty()) e.preventDefault();
   };
-  private previewQueued = false;
   private busy = false;
 
   constructor(
@@ -117,84 +74,63 @@ export class Composer {
     private readonly me: User,
     private readonly opts: { upload: (file: File) => Promise<{ url: string; width: number; height: number }>; desk?: EditingSignal; saved: () => void; sessionLost?: () => void },
   ) {
-    for (const [value, label] of KINDS) this.kind.append(el('option', { value }, label));
-    for (const [value, label] of [
-      ['now', 'Publish now'],
-      ['draft', 'Save as draft'],
-      ['schedule', 'Schedule for…'],
-    ]) {
-      this.mode.append(el('option', { value }, label));
-    }
+    for (const k of KINDS) this.kind.append(el('option', { value: k }, t(`kind.${k}`)));
+    for (const [value, label] of MODES) this.mode.append(el('option', { value }, t(label)));
+    const lang = ticker.locale === 'en' || ticker.locale === 'ru' ? ticker.locale : 'de';
+    this.preview = new Preview(() => previewEntry(this.read(), this.ticker, this.me, this.editing?.publishedAt, new Date().toISOString()), lang);
+    this.picture = new PictureField({ requireCredit: ticker.requireImageCredit, upload: opts.upload, say: (text, kind) => say(this.out, text, kind), changed: () => this.preview.queue() });
     this.rich = richText({
-      placeholder: 'What happened? Ctrl+Enter publishes.',
-      onChange: () => this.queuePreview(),
+      placeholder: t('composer.textPlaceholder'),
+      onChange: () => this.preview.queue(),
       onSubmit: () => void this.save(),
-      onFiles: (files) => void this.takeFile(files[0]!),
+      onFiles: (files) => void this.picture.take(files[0]!),
     });
-    this.previewRoot = this.preview.attachShadow({ mode: 'open' });
+    this.templates = new TemplatePicker(client, ticker.id, (tpl) => {
+      this.kind.value = tpl.kind;
+      this.title.value = tpl.title ?? '';
+      this.rich.set(tpl.body);
+      this.rich.focus();
+      this.preview.queue();
+    });
     // Unsaved work is not lost to a closed tab or a picture dropped beside the drop zone.
     window.addEventListener('beforeunload', this.beforeUnload);
     window.addEventListener('dragover', preventDrop);
     window.addEventListener('drop', preventDrop);
     this.build();
-    this.loadTemplates();
-    this.queuePreview();
+    void this.templates.load();
+    this.preview.queue();
   }
 
   private build(): void {
     const form = this.element;
     const top = el('div', { class: 'row' });
-    top.append(field('Kind', this.kind, 'kind'), field('Template', this.template, 'template'));
-    this.template.append(el('option', { value: '' }, '—'));
-    this.template.addEventListener('change', () => this.applyTemplate(this.template.value));
+    top.append(field(t('composer.kind'), this.kind, 'kind'), field(t('composer.template'), this.templates.select, 'template'));
 
     const textLabel = el('div', {});
-    textLabel.append(el('label', { id: 'ltx-text-label' }, 'Text'), this.rich.element, el('span', { class: 'field-error', 'data-error-for': 'body', role: 'alert' }));
+    textLabel.append(el('label', { id: 'ltx-text-label' }, t('composer.text')), this.rich.element, el('span', { class: 'field-error', 'data-error-for': 'body', role: 'alert' }));
     this.rich.element.querySelector('.ltx-editor')?.setAttribute('aria-labelledby', 'ltx-text-label');
 
-    // The picture: dropped, pasted (into the text too) or picked; uploaded at once.
-    const pick = el('label', { class: 'btn', for: 'ltx-file' }, 'Choose a picture');
-    this.file.id = 'ltx-file';
-    this.drop.append(el('span', {}, 'Drop a picture here, paste it into the text, or '), pick, this.file, el('span', { class: 'field-error', 'data-error-for': 'image', role: 'alert' }));
-    this.file.addEventListener('change', () => {
-      if (this.file.files?.[0]) void this.takeFile(this.file.files[0]);
-      this.file.value = '';
-    });
-    this.drop.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      this.drop.classList.add('over');
-    });
-    this.drop.addEventListener('dragleave', () => this.drop.classList.remove('over'));
-    this.drop.addEventListener('drop', (e) => {
-      e.preventDefault();
-      this.drop.classList.remove('over');
-      const f = [...(e.dataTransfer?.files ?? [])].find((x) => x.type.startsWith('image/'));
-      if (f) void this.takeFile(f);
-    });
-    const imgRow = el('div', { class: 'row' });
-    imgRow.append(field('Caption', this.caption, 'image.caption'), field(this.ticker.requireImageCredit ? 'Credit (required)' : 'Credit', this.credit, 'image.credit'));
-    this.imageFields.append(imgRow, field('Credit link', this.creditUrl, 'image.creditUrl'), button('Remove picture', { 'data-action': 'remove-image' }, () => this.setImage(null)));
-
-    this.teaserBox.append(el('summary', {}, 'Related article'), field('Address', this.teaserUrl, 'teaser.url'), field('Headline', this.teaserTitle, 'teaser.title'));
+    this.teaserBox.append(el('summary', {}, t('composer.relatedArticle')), field(t('composer.teaserUrl'), this.teaserUrl, 'teaser.url'), field(t('composer.teaserTitle'), this.teaserTitle, 'teaser.title'));
 
     const pin = el('label', { class: 'inline' });
-    pin.append(this.pinned, 'Pin to the top');
-    this.whenRow.append(field('Publish at (your time)', this.publishAt, 'publishAt'));
+    pin.append(this.pinned, t('composer.pin'));
+    this.whenRow.append(field(t('composer.publishAt'), this.publishAt, 'publishAt'));
     this.whenRow.hidden = true;
     this.mode.addEventListener('change', () => this.modeChanged());
     const sendRow = el('div', { class: 'row' });
-    sendRow.append(field('When', this.mode, 'status'), this.whenRow);
+    sendRow.append(field(t('composer.when'), this.mode, 'status'), this.whenRow);
     const buttons = el('div');
-    const keep = button('Save as template…', { 'data-action': 'save-template' }, () => this.templateForm(buttons));
+    const keep = button(t('template.saveAs'), { 'data-action': 'save-template' }, () => this.templates.openForm(buttons, () => this.read(), (text) => say(this.out, text)));
     buttons.append(this.submit, this.publishNow, this.cancel, keep, el('span', { class: 'meta' }, ' Ctrl+Enter'));
     this.submit.addEventListener('click', () => void this.save());
     this.publishNow.addEventListener('click', () => void this.save('now'));
     this.cancel.addEventListener('click', () => this.reset());
 
-    form.append(this.heading, this.others, top, field('Headline', this.title, 'title'), textLabel, this.drop, this.imageFields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, 'Preview'), this.preview);
-    for (const input of [this.kind, this.title, this.caption, this.credit, this.creditUrl, this.teaserUrl, this.teaserTitle, this.pinned]) {
-      input.addEventListener('input', () => this.queuePreview());
-      input.addEventListener('change', () => this.queuePreview());
+    const p = this.picture;
+    form.append(this.heading, this.others, top, field(t('composer.headline'), this.title, 'title'), textLabel, p.drop, p.fields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, t('composer.preview')), this.preview.element);
+    for (const input of [this.kind, this.title, p.caption, p.credit, p.creditUrl, this.teaserUrl, this.teaserTitle, this.pinned]) {
+      input.addEventListener('input', () => this.preview.queue());
+      input.addEventListener('change', () => this.preview.queue());
     }
     // Ctrl+Enter sends from any field of the form, not only the text.
     form.addEventListener('keydown', (e) => {
@@ -203,55 +139,6 @@ export class Composer {
         void this.save();
       }
     });
-  }
-
-  private async loadTemplates(): Promise<void> {
-    try {
-      const got = await this.client.rest.get<{ items: EntryTemplate[] }>(`/tickers/${this.ticker.id}/templates`);
-      this.templates = got.items;
-      for (const t of got.items) this.template.append(el('option', { value: t.id }, t.name));
-    } catch {
-      this.template.closest('.field')?.setAttribute('hidden', '');
-    }
-  }
-
-  private applyTemplate(id: string): void {
-    const t = this.templates.find((x) => x.id === id);
-    if (!t) return;
-    this.kind.value = t.kind;
-    this.title.value = t.title ?? '';
-    this.rich.set(t.body);
-    this.template.value = '';
-    this.rich.focus();
-    this.queuePreview();
-  }
-
-  /** Keeps the form's kind, headline and text as a template, for this ticker or for every one. */
-  private templateForm(after: HTMLElement): void {
-    this.element.querySelector('.ltx-template-form')?.remove();
-    const box = el('form', { class: 'ltx-inline ltx-template-form', novalidate: '' });
-    const name = el('input', { maxlength: '80', name: 'template-name' });
-    const everywhere = el('input', { type: 'checkbox', name: 'template-everywhere' });
-    const scope = el('label', { class: 'inline' });
-    scope.append(everywhere, 'for every ticker');
-    const out = el('span', { role: 'status' });
-    box.append(field('Template name', name, 'name'), scope, el('button', { type: 'submit', class: 'primary', 'data-action': 'confirm-template' }, 'Save template'), button('Cancel', {}, () => box.remove()), out);
-    box.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const d = this.read();
-      try {
-        const t = await this.client.rest.post<EntryTemplate>('/templates', { name: name.value, kind: d.kind, title: d.title, body: d.body, ...(!everywhere.checked && { tickerId: this.ticker.id }) });
-        this.templates.push(t);
-        this.template.append(el('option', { value: t.id }, t.name));
-        box.remove();
-        say(this.out, `Template “${t.name}” saved.`);
-      } catch (err) {
-        const named = err instanceof LivetickerError && err.code === 'conflict' && (err.details as { field?: string } | undefined)?.field === 'name' ? new LivetickerError('validation_failed', err.message, 409, [{ path: 'name', message: 'a template of this name exists' }]) : err;
-        showErrors(box, out, named);
-      }
-    });
-    after.after(box);
-    name.focus();
   }
 
   private modeChanged(): void {
@@ -264,39 +151,8 @@ export class Composer {
   private labelSubmit(): void {
     const m = this.mode.value as Mode;
     const published = this.editing?.status === 'published';
-    this.submit.textContent = published ? 'Save changes' : m === 'draft' ? 'Save draft' : m === 'schedule' ? 'Schedule' : this.editing ? 'Save and publish' : 'Publish';
+    this.submit.textContent = t(published ? 'composer.saveChanges' : m === 'draft' ? 'composer.saveDraft' : m === 'schedule' ? 'composer.schedule' : this.editing ? 'composer.saveAndPublish' : 'composer.publish');
     this.publishNow.hidden = !this.editing || published;
-  }
-
-  /** Uploads a picture and puts it in the form. */
-  async takeFile(f: File): Promise<void> {
-    say(this.out, `Uploading ${f.name || 'the picture'}…`, 'meta');
-    this.uploading++;
-    try {
-      const got = await this.opts.upload(f);
-      this.setImage({ url: got.url, width: got.width, height: got.height, caption: this.caption.value || undefined, credit: this.credit.value || undefined });
-      say(this.out, `Picture uploaded (${got.width} × ${got.height}).`);
-      this.caption.focus();
-    } catch (err) {
-      say(this.out, `The picture was not taken: ${errorText(err)}`, 'err');
-    } finally {
-      this.uploading--;
-    }
-  }
-
-  private setImage(image: EntryImage | null): void {
-    this.image = image;
-    this.imageFields.hidden = !image;
-    this.drop.querySelector('img')?.remove();
-    if (image) {
-      this.drop.prepend(el('img', { src: image.url, alt: 'The picture of this entry' }));
-      this.caption.value = image.caption ?? '';
-      this.credit.value = image.credit ?? '';
-      this.creditUrl.value = image.creditUrl ?? '';
-    } else {
-      this.caption.value = this.credit.value = this.creditUrl.value = '';
-    }
-    this.queuePreview();
   }
 
   /**
@@ -305,16 +161,7 @@ export class Composer {
    */
   private read(): Draft {
     const orig = this.editing;
-    let image: EntryImage | null = this.image
-      ? {
-          url: this.image.url,
-          ...(this.image.width && { width: this.image.width, height: this.image.height }),
-          ...(this.caption.value.trim() && { caption: this.caption.value.trim() }),
-          ...(this.credit.value.trim() && { credit: this.credit.value.trim() }),
-          ...(this.creditUrl.value.trim() && { creditUrl: this.creditUrl.value.trim() }),
-        }
-      : null;
-    if (orig?.image && image && same({ ...orig.image, width: undefined, height: undefined }, { ...image, width: undefined, height: undefined })) image = orig.image;
+    const image = this.picture.read(orig?.image);
     const url = this.teaserUrl.value.trim();
     let teaser: Teaser | null = url ? { url, title: this.teaserTitle.value.trim() || url } : null;
     if (orig?.teaser && teaser && teaser.url === orig.teaser.url) teaser = { ...orig.teaser, title: teaser.title };
@@ -326,50 +173,8 @@ export class Composer {
   /** Whether the form holds work that is not saved. */
   private dirty(): boolean {
     const d = this.read();
-    if (this.editing) return Object.keys(this.changes(this.editing, d)).length > 0;
+    if (this.editing) return Object.keys(changes(this.editing, d)).length > 0;
     return Boolean(d.title || d.body || d.image || d.teaser);
-  }
-
-  private queuePreview(): void {
-    if (this.previewQueued) return;
-    this.previewQueued = true;
-    requestAnimationFrame(() => {
-      this.previewQueued = false;
-      this.drawPreview();
-    });
-  }
-
-  /** The entry as readers will see it: the readers' own renderer and style, in its own shadow root. */
-  private drawPreview(): void {
-    const d = this.read();
-    const now = new Date().toISOString();
-    const entry: Entry = {
-      id: 'preview',
-      tickerId: this.ticker.id,
-      seq: 0,
-      rev: 0,
-      ...d,
-      // The preview links only what the server would take (a typed javascript: stays inert).
-      teaser: d.teaser && httpUrl(d.teaser.url) ? { ...d.teaser, image: httpUrl(d.teaser.image) } : null,
-      image: d.image && httpUrl(d.image.url) ? { ...d.image, creditUrl: httpUrl(d.image.creditUrl) } : null,
-      author: { id: this.me.id, displayName: this.me.displayName },
-      publishedAt: this.editing?.publishedAt ?? now,
-      updatedAt: now,
-      version: 1,
-      deletedAt: null,
-      status: 'published',
-      publishAt: null,
-    };
-    let node: HTMLElement;
-    try {
-      node = renderEntry(entry, this.ticker.locale === 'en' || this.ticker.locale === 'ru' ? this.ticker.locale : 'de', d.pinned ? 'Pinned' : undefined);
-    } catch {
-      node = el('p', {}, 'The preview needs a valid related-article address.');
-    }
-    const box = el('ul', { class: 'lt-root lt lt-list' });
-    box.style.maxWidth = 'none';
-    box.append(node);
-    this.previewRoot.replaceChildren(el('style', {}, TICKER_CSS), box);
   }
 
   /** The other editors at the desk (presence): says who else has this entry open. */
@@ -382,14 +187,14 @@ export class Composer {
     const id = this.editing?.id;
     const who = id ? this.editors.filter((x) => x.editing === id).map((x) => x.displayName) : [];
     this.others.hidden = who.length === 0;
-    this.others.textContent = who.length ? `${who.join(', ')} ${who.length > 1 ? 'have' : 'has'} this entry open too` : '';
+    this.others.textContent = who.length ? t(who.length > 1 ? 'composer.othersMany' : 'composer.othersOne', { names: who.join(', ') }) : '';
   }
 
   /** Opens an entry to edit (from the list, a draft or a restored version). */
   edit(entry: Entry, opts: { quiet?: boolean } = {}): void {
     if (!opts.quiet && this.dirty() && this.pendingSwitch !== entry.id) {
       this.pendingSwitch = entry.id;
-      say(this.out, 'This form holds unsaved changes: save them, or press Edit again to drop them.', 'err');
+      say(this.out, t('composer.unsavedSwitch'), 'err');
       this.submit.focus();
       return;
     }
@@ -398,7 +203,7 @@ export class Composer {
     this.merge.hidden = true;
     this.submit.hidden = false;
     clearErrors(this.element);
-    this.heading.textContent = `Editing: ${entry.title ?? 'entry'} (v${entry.version}${entry.status !== 'published' ? `, ${entry.status}` : ''})`;
+    this.heading.textContent = this.editingTitle(entry);
     this.fill(entry);
     this.bodyBase = this.rich.html();
     this.mode.value = entry.status === 'draft' ? 'draft' : entry.status === 'scheduled' ? 'schedule' : 'now';
@@ -414,16 +219,22 @@ export class Composer {
     this.element.scrollIntoView({ block: 'start' });
   }
 
+  private editingTitle(e: Entry, isMerged = false): string {
+    const vars = { title: e.title ?? t('composer.untitled'), version: e.version };
+    if (isMerged) return t('composer.editingMerged', vars);
+    return e.status === 'published' ? t('composer.editing', vars) : t('composer.editingStatus', { ...vars, status: t(`status.${e.status}`) });
+  }
+
   private fill(d: Draft): void {
     this.kind.value = d.kind;
     this.title.value = d.title ?? '';
     this.rich.set(d.body);
-    this.setImage(d.image);
+    this.picture.set(d.image);
     this.teaserUrl.value = d.teaser?.url ?? '';
     this.teaserTitle.value = d.teaser?.title ?? '';
     this.teaserBox.open = Boolean(d.teaser);
     this.pinned.checked = d.pinned;
-    this.queuePreview();
+    this.preview.queue();
   }
 
   /** Back to a fresh form for a new entry. */
@@ -433,7 +244,7 @@ export class Composer {
     this.pendingSwitch = undefined;
     this.merge.hidden = true;
     this.submit.hidden = false;
-    this.heading.textContent = 'New entry';
+    this.heading.textContent = t('composer.new');
     this.others.hidden = true;
     this.fill({ kind: 'text', title: null, body: '', image: null, teaser: null, pinned: false });
     this.bodyBase = '';
@@ -447,15 +258,15 @@ export class Composer {
   /** Creates or saves: the mode says now, draft or scheduled; `forced` overrides it. */
   async save(forced?: Mode): Promise<void> {
     if (this.busy) return;
-    if (this.uploading) {
-      say(this.out, 'The picture is still uploading: send again in a moment.', 'err');
+    if (this.picture.uploading) {
+      say(this.out, t('composer.stillUploading'), 'err');
       return;
     }
     const mode = forced ?? (this.mode.value as Mode);
     const d = this.read();
     const publishAt = mode === 'schedule' ? fromLocalInput(this.publishAt.value) : undefined;
     if (mode === 'schedule' && !publishAt) {
-      showErrors(this.element, this.out, new LivetickerError('validation_failed', 'invalid entry', 400, [{ path: 'publishAt', message: 'pick a date and time' }]));
+      showErrors(this.element, this.out, new LivetickerError('validation_failed', t('composer.invalidEntry'), 400, [{ path: 'publishAt', message: t('composer.pickTime') }]));
       return;
     }
     const plan = mode === 'draft' ? { status: 'draft' } : mode === 'schedule' ? { status: 'scheduled', publishAt } : {};
@@ -465,17 +276,17 @@ export class Composer {
     try {
       const e = this.editing;
       if (e) {
-        const changes = this.changes(e, d);
-        const body = e.status === 'published' ? changes : { ...changes, ...(mode === 'now' ? { status: 'published' } : plan) };
+        const changed = changes(e, d);
+        const body = e.status === 'published' ? changed : { ...changed, ...(mode === 'now' ? { status: 'published' } : plan) };
         if (Object.keys(body).length === 0) {
-          say(this.out, 'Nothing changed.', 'meta');
+          say(this.out, t('ui.nothingChanged'), 'meta');
           return;
         }
         await this.client.rest.patch<Entry>(`/tickers/${this.ticker.id}/entries/${e.id}`, { version: e.version, ...body });
       } else {
         await this.client.rest.post<Entry>(`/tickers/${this.ticker.id}/entries`, { ...d, ...plan });
       }
-      const what = mode === 'draft' ? 'Draft saved.' : mode === 'schedule' ? `Scheduled for ${when(publishAt!)}.` : e?.status === 'published' ? 'Saved.' : 'Published.';
+      const what = mode === 'draft' ? t('composer.draftSaved') : mode === 'schedule' ? t('composer.scheduledFor', { when: when(publishAt!) }) : e?.status === 'published' ? t('composer.saved') : t('composer.published');
       this.reset();
       say(this.out, what);
       this.opts.saved();
@@ -490,140 +301,86 @@ export class Composer {
     }
   }
 
-  /** The fields of `d` that differ from `e` (an edit sends only what it changes). */
-  private changes(e: Entry, d: Draft): Partial<Draft> {
-    const out: Partial<Draft> = {};
-    for (const k of ['kind', 'title', 'body', 'image', 'teaser', 'pinned'] as const) if (!same(e[k], d[k])) (out as Record<string, unknown>)[k] = d[k];
-    return out;
-  }
-
   /**
    * Someone saved the entry while it was open here: the fields where the two versions differ,
-   * side by side, each with a choice. A field only they changed is preset to theirs, one only I
-   * changed to mine, one we both changed is marked; nothing is saved until the editor says so,
-   * and then over their version (or taken into the form to merge by hand).
+   * side by side, each with a choice preset as merge.ts decides; nothing is saved until the
+   * editor says so, and then over their version (or taken into the form to merge by hand).
    */
   private async showMerge(base: Entry): Promise<void> {
     let theirs: Entry;
-    let by = 'someone';
+    let by = t('merge.someone');
     try {
       theirs = await this.client.rest.get<Entry>(`/tickers/${this.ticker.id}/entries/${base.id}`);
       const h = await this.client.rest.get<{ items: Array<{ version: number; savedAt: string; by: { displayName: string } | null }> }>(`/tickers/${this.ticker.id}/entries/${base.id}/history`).catch(() => ({ items: [] }));
       const last = h.items.find((v) => v.version === theirs.version);
-      if (last?.by) by = `${last.by.displayName}, ${when(last.savedAt)}`;
+      if (last?.by) by = t('merge.by', { name: last.by.displayName, when: when(last.savedAt) });
     } catch (err) {
-      say(this.out, `The entry was changed or deleted meanwhile and cannot be read: ${errorText(err)}`, 'err');
+      say(this.out, t('merge.unreadable', { error: errorText(err) }), 'err');
       return;
     }
     const mine = this.read();
-    const fields: Array<[keyof Draft, string]> = [
-      ['title', 'Headline'],
-      ['body', 'Text'],
-      ['image', 'Picture'],
-      ['teaser', 'Related article'],
-      ['kind', 'Kind'],
-      ['pinned', 'Pinned'],
-    ];
-    const differing = fields.filter(([k]) => !same(mine[k], theirs[k]));
-    const table = el('table');
-    const head = el('tr');
-    head.append(el('th', {}, 'Field'), el('th', {}, 'Yours'), el('th', {}, `Theirs (v${theirs.version}, ${by})`));
-    table.append(head);
-    const choice = new Map<keyof Draft, 'mine' | 'theirs'>();
-    const show = (k: keyof Draft, v: unknown): HTMLElement => {
-      const cell = el('div', { class: 'html' });
-      if (k === 'body') cell.innerHTML = String(v || '<em>(empty)</em>'); // mine: the editor's schema output; theirs: sanitized by the server
-      else if (k === 'image') cell.textContent = v ? [(v as EntryImage).caption, (v as EntryImage).credit && `© ${(v as EntryImage).credit}`, (v as EntryImage).url].filter(Boolean).join(' · ') : '(none)';
-      else if (k === 'teaser') cell.textContent = v ? `${(v as Teaser).title} – ${(v as Teaser).url}` : '(none)';
-      else if (k === 'pinned') cell.textContent = v ? 'pinned' : 'not pinned';
-      else cell.textContent = v === null || v === '' ? '(none)' : String(v);
-      return cell;
-    };
-    for (const [k, label] of differing) {
-      const iChanged = !same(mine[k], base[k]);
-      const theyChanged = !same(theirs[k], base[k]);
-      const preset = iChanged && !theyChanged ? 'mine' : !iChanged ? 'theirs' : 'mine';
-      choice.set(k, preset);
-      const row = el('tr', { 'data-merge-field': k, 'data-changed-by': iChanged && theyChanged ? 'both' : iChanged ? 'me' : 'them' });
-      const cells = (['mine', 'theirs'] as const).map((side) => {
-        const td = el('td');
-        const r = el('input', { type: 'radio', name: `merge-${k}`, value: side });
-        r.checked = side === preset;
-        r.addEventListener('change', () => choice.set(k, side));
-        const l = el('label', { class: 'inline' });
-        l.append(r, side === 'mine' ? 'Keep mine' : 'Take theirs');
-        td.append(l, show(k, side === 'mine' ? mine[k] : theirs[k]));
-        return td;
-      });
-      const th = el('th', {}, label);
-      th.append(el('span', { class: 'meta' }, iChanged && theyChanged ? ' – changed by both of you' : iChanged ? ' – changed by you' : ' – changed by them'));
-      row.append(th, ...cells);
-      table.append(row);
-    }
-    /** The form as it is now, with the fields chosen from their version. */
-    const chosen = (): Draft => {
-      const d: Draft = this.read();
-      for (const [k, side] of choice) if (side === 'theirs') (d as unknown as Record<string, unknown>)[k] = theirs[k];
-      return d;
-    };
-    /** Their version becomes the one being edited, with the chosen content in the form. */
-    const adopt = () => {
-      const d = chosen();
+    const differing = conflicts(base, mine, theirs);
+    /** Their version becomes the one being edited, with the chosen content (the form as it is now, fields chosen from theirs) in the form. */
+    const adopt = (choice: MergeChoice) => {
+      const d = merged(this.read(), theirs, choice);
       this.merge.hidden = true;
       this.submit.hidden = false;
       this.edit(theirs, { quiet: true });
       this.fill(d);
     };
-    const actions = el('div');
-    actions.append(
-      button('Save this choice', { class: 'primary', 'data-action': 'merge-save' }, async () => {
-        adopt();
-        await this.save();
-      }),
-      button('Merge by hand in the form', { 'data-action': 'merge-edit' }, () => {
-        adopt();
-        this.heading.textContent = `Editing: ${theirs.title ?? 'entry'} (v${theirs.version}, merged)`;
-        say(this.out, `Now editing over version ${theirs.version}: change what you like and save.`, 'meta');
-        this.rich.focus();
-      }),
-      button('Discard mine', { 'data-action': 'merge-discard' }, () => {
-        this.merge.hidden = true;
-        this.submit.hidden = false;
-        this.edit(theirs, { quiet: true });
-        say(this.out, 'Your changes were dropped; the form shows the saved version.', 'meta');
-      }),
-    );
     this.merge.replaceChildren(
-      el('h3', {}, 'Someone else saved this entry while you were editing it'),
-      el('p', {}, differing.length ? 'Choose, field by field, what to keep (preset: what each of you changed). Nothing is saved until you say so.' : 'Their version holds the same content as yours.'),
-      table,
-      actions,
+      ...mergeView({
+        conflicts: differing,
+        mine,
+        theirs,
+        by,
+        onSave: async (choice) => {
+          adopt(choice);
+          await this.save();
+        },
+        onByHand: (choice) => {
+          adopt(choice);
+          this.heading.textContent = this.editingTitle(theirs, true);
+          say(this.out, t('merge.byHandSaid', { version: theirs.version }), 'meta');
+          this.rich.focus();
+        },
+        onDiscard: () => {
+          this.merge.hidden = true;
+          this.submit.hidden = false;
+          this.edit(theirs, { quiet: true });
+          say(this.out, t('merge.discarded'), 'meta');
+        },
+      }),
     );
     this.merge.hidden = false;
     // While the versions are open, "save" is one of their buttons (another save would meet the same 409).
     this.submit.hidden = true;
-    say(this.out, 'Not saved: the entry changed meanwhile (see both versions below).', 'err');
+    say(this.out, t('merge.notSaved'), 'err');
     this.merge.scrollIntoView({ block: 'start' });
     this.merge.querySelector<HTMLElement>('button')?.focus();
   }
 
-  /** Unsaved work, to keep across a lost session (see restore); undefined when there is none. */
-  snapshot(): ComposerSnapshot | undefined {
-    if (!this.dirty()) return undefined;
+  /**
+   * Unsaved work, to keep across a lost session or a change of language (see restore);
+   * undefined when there is none. `open`: an entry open for editing counts as work even unchanged.
+   */
+  snapshot(opts: { open?: boolean } = {}): ComposerSnapshot | undefined {
+    if (!this.dirty() && !(opts.open && this.editing)) return undefined;
     return { tickerId: this.ticker.id, draft: this.read(), base: this.editing ?? null, mode: this.mode.value as Mode, publishAt: this.publishAt.value };
   }
 
   /**
    * Puts work kept by snapshot() back. An edit stays on the version it started from, so if the
-   * entry changed meanwhile, saving meets the 409 and both versions are shown.
+   * entry changed meanwhile, saving meets the 409 and both versions are shown. `quiet`: nothing
+   * said (the language changed; no session was lost).
    */
-  restore(snap: ComposerSnapshot): void {
+  restore(snap: ComposerSnapshot, opts: { quiet?: boolean } = {}): void {
     if (snap.base) this.edit(snap.base, { quiet: true });
     this.fill(snap.draft);
     this.mode.value = snap.mode;
     this.publishAt.value = snap.publishAt;
     this.modeChanged();
-    say(this.out, 'Your unsaved entry is back, as it was when the session ended: check it and send it.', 'meta');
+    if (!opts.quiet) say(this.out, t('composer.restored'), 'meta');
   }
 
   destroy(): void {

@@ -1,5 +1,6 @@
 import { Editor } from '@tiptap/core';
 import StarterKit from '@tiptap/starter-kit';
+import { t } from './i18n';
 import { el } from './ui';
 
 export interface RichTextOptions {
@@ -30,7 +31,7 @@ const images = (list: FileList | null | undefined): File[] => [...(list ?? [])].
  */
 export function richText(opts: RichTextOptions): RichText {
   const mount = el('div');
-  const toolbar = el('div', { class: 'ltx-toolbar', role: 'toolbar', 'aria-label': 'Formatting' });
+  const toolbar = el('div', { class: 'ltx-toolbar', role: 'toolbar', 'aria-label': t('editor.toolbar') });
   const element = el('div');
   element.append(toolbar, mount);
   const editor = new Editor({
@@ -55,7 +56,7 @@ export function richText(opts: RichTextOptions): RichText {
       }),
     ],
     editorProps: {
-      attributes: { class: 'ltx-editor', role: 'textbox', 'aria-multiline': 'true', 'aria-label': 'Text', 'data-placeholder': opts.placeholder, 'data-testid': 'editor' },
+      attributes: { class: 'ltx-editor', role: 'textbox', 'aria-multiline': 'true', 'aria-label': t('editor.text'), 'data-placeholder': opts.placeholder, 'data-testid': 'editor' },
       handleKeyDown: (_view, event) => {
         if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
           event.preventDefault();
@@ -93,33 +94,34 @@ export function richText(opts: RichTextOptions): RichText {
     if (editor.isEmpty && first) first.classList.add('is-editor-empty');
   };
 
+  // The label a button shows and the name it is read by (the name starts with the label, so voice control finds it).
   const tools: Array<{ label: string; name: string; mark: string; attrs?: object; run: () => void }> = [
-    { label: 'B', name: 'Bold', mark: 'bold', run: () => editor.chain().focus().toggleBold().run() },
-    { label: 'I', name: 'Italic', mark: 'italic', run: () => editor.chain().focus().toggleItalic().run() },
-    { label: 'Link', name: 'Link', mark: 'link', run: () => linkForm() },
-    { label: '• List', name: 'List, bulleted', mark: 'bulletList', run: () => editor.chain().focus().toggleBulletList().run() },
-    { label: '1. List', name: '1. List, numbered', mark: 'orderedList', run: () => editor.chain().focus().toggleOrderedList().run() },
-    { label: '“ Quote', name: 'Quote', mark: 'blockquote', run: () => editor.chain().focus().toggleBlockquote().run() },
+    { label: t('editor.bold'), name: t('editor.boldName'), mark: 'bold', run: () => editor.chain().focus().toggleBold().run() },
+    { label: t('editor.italic'), name: t('editor.italicName'), mark: 'italic', run: () => editor.chain().focus().toggleItalic().run() },
+    { label: t('editor.link'), name: t('editor.linkName'), mark: 'link', run: () => linkForm() },
+    { label: t('editor.bullets'), name: t('editor.bulletsName'), mark: 'bulletList', run: () => editor.chain().focus().toggleBulletList().run() },
+    { label: t('editor.numbers'), name: t('editor.numbersName'), mark: 'orderedList', run: () => editor.chain().focus().toggleOrderedList().run() },
+    { label: t('editor.quote'), name: t('editor.quoteName'), mark: 'blockquote', run: () => editor.chain().focus().toggleBlockquote().run() },
   ];
-  const buttons = tools.map((t) => {
-    const b = el('button', { type: 'button', 'aria-label': t.name, title: t.name, 'aria-pressed': 'false', 'data-tool': t.mark }, t.label);
-    if (t.mark === 'bold') b.style.fontWeight = '700';
-    if (t.mark === 'italic') b.style.fontStyle = 'italic';
+  const buttons = tools.map((tool) => {
+    const b = el('button', { type: 'button', 'aria-label': tool.name, title: tool.name, 'aria-pressed': 'false', 'data-tool': tool.mark }, tool.label);
+    if (tool.mark === 'bold') b.style.fontWeight = '700';
+    if (tool.mark === 'italic') b.style.fontStyle = 'italic';
     // Keep the selection in the text while the button is pressed.
     b.addEventListener('mousedown', (e) => e.preventDefault());
-    b.addEventListener('click', t.run);
+    b.addEventListener('click', tool.run);
     toolbar.append(b);
-    return { b, t };
+    return { b, tool };
   });
   const refresh = () => {
-    for (const { b, t } of buttons) b.setAttribute('aria-pressed', String(editor.isActive(t.mark)));
+    for (const { b, tool } of buttons) b.setAttribute('aria-pressed', String(editor.isActive(tool.mark)));
   };
 
   // A link is asked for in a small form under the toolbar, never with prompt().
   const linkRow = el('div', { class: 'ltx-inline', hidden: '' });
-  const linkInput = el('input', { type: 'url', name: 'link', placeholder: 'https://…', 'aria-label': 'Link address' });
-  const linkOk = el('button', { type: 'button', 'data-action': 'set-link' }, 'Set link');
-  const linkOff = el('button', { type: 'button', 'data-action': 'remove-link' }, 'Remove link');
+  const linkInput = el('input', { type: 'url', name: 'link', placeholder: 'https://…', 'aria-label': t('editor.linkAddress') });
+  const linkOk = el('button', { type: 'button', 'data-action': 'set-link' }, t('editor.setLink'));
+  const linkOff = el('button', { type: 'button', 'data-action': 'remove-link' }, t('editor.removeLink'));
   linkRow.append(linkInput, linkOk, linkOff);
   element.insertBefore(linkRow, mount);
   const linkForm = () => {

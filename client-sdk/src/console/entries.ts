@@ -1,7 +1,8 @@
 import type { Entry, EntryList, Ticker } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import type { TickerView } from '../ticker';
-import { button, confirming, el, errorText, replaceIfChanged, say, when } from './ui';
+import { t, when } from './i18n';
+import { button, confirming, el, errorText, replaceIfChanged, say } from './ui';
 
 export interface DeskEditorLike {
   id: string;
@@ -17,7 +18,7 @@ type Tab = 'published' | 'draft' | 'scheduled';
  * (and restore) and delete, and who on the desk is editing it right now.
  */
 export class EntryPanel {
-  readonly element = el('section', { class: 'ltx-list', 'aria-label': 'Entries' });
+  readonly element = el('section', { class: 'ltx-list', 'aria-label': t('entries.title') });
   private view: TickerView;
   private tab: Tab = 'published';
   private query = '';
@@ -26,10 +27,10 @@ export class EntryPanel {
   private unpublished: Entry[] = [];
   private editors: DeskEditorLike[] = [];
   private readonly list = el('ul', { class: 'ltx-entries entries' });
-  private readonly more = el('button', { type: 'button', 'data-action': 'more', hidden: '' }, 'Older entries');
+  private readonly more = el('button', { type: 'button', 'data-action': 'more', hidden: '' }, t('entries.older'));
   private readonly out = el('p', { role: 'status', 'aria-live': 'polite' });
   private readonly tabs = new Map<Tab, HTMLButtonElement>();
-  private readonly search = el('input', { type: 'search', name: 'q', placeholder: 'Search title and text', 'aria-label': 'Search entries', maxlength: '100' });
+  private readonly search = el('input', { type: 'search', name: 'q', placeholder: t('entries.searchPlaceholder'), 'aria-label': t('entries.search'), maxlength: '100' });
   private readonly history = new Map<string, HTMLElement>();
   private poll: ReturnType<typeof setInterval> | undefined;
   private destroyed = false;
@@ -43,20 +44,20 @@ export class EntryPanel {
     this.view = client.ticker(ticker.id, { pageSize: 50 });
     this.view.on('change', () => this.tab === 'published' && !this.query && this.render());
     this.view.on('error', (err) => say(this.out, errorText(err), 'err'));
-    const tabs = el('div', { class: 'ltx-tabs', role: 'tablist', 'aria-label': 'Which entries' });
-    for (const [t, label] of [
-      ['published', 'Published'],
-      ['draft', 'Drafts'],
-      ['scheduled', 'Scheduled'],
+    const tabs = el('div', { class: 'ltx-tabs', role: 'tablist', 'aria-label': t('entries.which') });
+    for (const [tab, label] of [
+      ['published', 'entries.published'],
+      ['draft', 'entries.drafts'],
+      ['scheduled', 'entries.scheduled'],
     ] as const) {
-      const b = el('button', { type: 'button', role: 'tab', 'aria-selected': String(t === 'published'), 'data-tab': t }, label);
-      b.addEventListener('click', () => void this.show(t));
-      this.tabs.set(t, b);
+      const b = el('button', { type: 'button', role: 'tab', 'aria-selected': String(tab === 'published'), 'data-tab': tab }, t(label));
+      b.addEventListener('click', () => void this.show(tab));
+      this.tabs.set(tab, b);
       tabs.append(b);
     }
     const searchForm = el('form', { role: 'search', class: 'row' });
-    const go = el('button', { type: 'submit', 'data-action': 'search' }, 'Search');
-    const clear = el('button', { type: 'button', 'data-action': 'clear-search' }, 'Clear');
+    const go = el('button', { type: 'submit', 'data-action': 'search' }, t('ui.search'));
+    const clear = el('button', { type: 'button', 'data-action': 'clear-search' }, t('entries.clear'));
     searchForm.append(this.search, go, clear);
     searchForm.style.flexWrap = 'nowrap';
     searchForm.addEventListener('submit', (e) => {
@@ -68,7 +69,7 @@ export class EntryPanel {
       void this.runSearch('');
     });
     this.more.addEventListener('click', () => void this.loadMore());
-    this.element.append(el('h2', {}, 'Entries'), tabs, searchForm, this.out, this.list, this.more);
+    this.element.append(el('h2', {}, t('entries.title')), tabs, searchForm, this.out, this.list, this.more);
     void this.view.ready.then(() => this.render()).catch(() => undefined);
   }
 
@@ -83,14 +84,14 @@ export class EntryPanel {
     else if (this.query) void this.runSearch(this.query);
   }
 
-  private async show(t: Tab): Promise<void> {
+  private async show(tab: Tab): Promise<void> {
     if (this.destroyed) return;
-    this.tab = t;
-    for (const [k, b] of this.tabs) b.setAttribute('aria-selected', String(k === t));
+    this.tab = tab;
+    for (const [k, b] of this.tabs) b.setAttribute('aria-selected', String(k === tab));
     clearInterval(this.poll);
     this.poll = undefined;
     this.history.clear();
-    if (t === 'published') {
+    if (tab === 'published') {
       if (this.query) await this.runSearch(this.query);
       else this.render();
       return;
@@ -125,7 +126,7 @@ export class EntryPanel {
       const got = await this.client.rest.get<EntryList>(`/tickers/${this.ticker.id}/entries`, { q, limit: 50 });
       this.results = [...got.pinned, ...got.items.filter((e) => !e.pinned)];
       this.resultsCursor = got.nextCursor;
-      say(this.out, `${this.results.length}${got.nextCursor ? '+' : ''} found for “${q}”.`, 'meta');
+      say(this.out, t('entries.found', { n: `${this.results.length}${got.nextCursor ? '+' : ''}`, q }), 'meta');
       this.render();
     } catch (err) {
       say(this.out, errorText(err), 'err');
@@ -166,23 +167,23 @@ export class EntryPanel {
       return row.li;
     });
     for (const id of this.rows.keys()) if (!items.some((e) => e.id === id)) this.rows.delete(id);
-    replaceIfChanged(this.list, rows.length ? rows : [el('li', { class: 'meta' }, this.query ? 'Nothing found.' : this.tab === 'published' ? 'No entries yet.' : `No ${this.tab === 'draft' ? 'drafts' : 'scheduled entries'}.`)]);
+    replaceIfChanged(this.list, rows.length ? rows : [el('li', { class: 'meta' }, t(this.query ? 'entries.nothingFound' : this.tab === 'published' ? 'entries.none' : this.tab === 'draft' ? 'entries.noDrafts' : 'entries.noScheduled'))]);
     this.more.hidden = this.tab !== 'published' || (this.query ? !this.resultsCursor : !this.view.hasMore);
   }
 
   private badge(li: HTMLElement, id: string): void {
     li.querySelector('.ltx-badge.editing')?.remove();
     const who = this.editors.filter((x) => x.editing === id).map((x) => x.displayName);
-    if (who.length) li.querySelector('.meta')?.prepend(el('span', { class: 'ltx-badge editing', 'data-editing': who.join(', ') }, `${who.join(', ')} ${who.length > 1 ? 'are' : 'is'} editing`));
+    if (who.length) li.querySelector('.meta')?.prepend(el('span', { class: 'ltx-badge editing', 'data-editing': who.join(', ') }, t(who.length > 1 ? 'entries.editingMany' : 'entries.editingOne', { names: who.join(', ') })));
   }
 
   private row(e: Entry): HTMLElement {
     const tid = this.ticker.id;
     const li = el('li', { class: e.pinned ? 'pinned' : '', 'data-id': e.id });
     const meta = el('div', { class: 'meta' });
-    if (e.status !== 'published') meta.append(el('span', { class: `ltx-badge ${e.status}` }, e.status === 'scheduled' && e.publishAt ? `scheduled ${when(e.publishAt)}` : e.status));
-    if (e.pinned) meta.append(el('span', { class: 'ltx-badge' }, 'pinned'));
-    meta.append(`${e.status === 'published' ? when(e.publishedAt) : `saved ${when(e.updatedAt)}`} · ${e.kind} · v${e.version} · ${e.author.displayName}`);
+    if (e.status !== 'published') meta.append(el('span', { class: `ltx-badge ${e.status}` }, e.status === 'scheduled' && e.publishAt ? t('entries.scheduledAt', { when: when(e.publishAt) }) : t(`status.${e.status}`)));
+    if (e.pinned) meta.append(el('span', { class: 'ltx-badge' }, t('entries.pinned')));
+    meta.append(`${e.status === 'published' ? when(e.publishedAt) : t('entries.savedAt', { when: when(e.updatedAt) })} · ${t(`kind.${e.kind}`)} · v${e.version} · ${e.author.displayName}`);
     li.append(meta);
     if (e.title) li.append(el('strong', {}, e.title));
     if (e.image) li.append(el('img', { src: e.image.url, alt: e.image.caption ?? '' }));
@@ -190,23 +191,23 @@ export class EntryPanel {
     body.innerHTML = e.body; // sanitized by the server on write
     li.append(body);
     const actions = el('div');
-    actions.append(button('Edit', { 'data-action': 'edit' }, () => this.onEdit(e)));
+    actions.append(button(t('ui.edit'), { 'data-action': 'edit' }, () => this.onEdit(e)));
     if (e.status === 'published') {
-      actions.append(button(e.pinned ? 'Unpin' : 'Pin', { 'data-action': e.pinned ? 'unpin' : 'pin' }, () => this.act(() => this.client.rest.patch(`/tickers/${tid}/entries/${e.id}`, { version: e.version, pinned: !e.pinned }))));
+      actions.append(button(e.pinned ? t('entries.unpin') : t('entries.pin'), { 'data-action': e.pinned ? 'unpin' : 'pin' }, () => this.act(() => this.client.rest.patch(`/tickers/${tid}/entries/${e.id}`, { version: e.version, pinned: !e.pinned }))));
     } else {
       actions.append(
-        button('Publish now', { 'data-action': 'publish' }, () =>
+        button(t('entries.publishNow'), { 'data-action': 'publish' }, () =>
           this.act(async () => {
             await this.client.rest.patch(`/tickers/${tid}/entries/${e.id}`, { version: e.version, status: 'published' });
-            say(this.out, 'Published.');
+            say(this.out, t('entries.published.said'));
             void this.loadUnpublished();
           }),
         ),
       );
     }
     actions.append(
-      button('History', { 'data-action': 'history', 'aria-expanded': 'false' }, () => this.toggleHistory(li, e)),
-      confirming('Delete', 'Delete this entry for every reader?', { 'data-action': 'delete' }, async () => {
+      button(t('entries.history'), { 'data-action': 'history', 'aria-expanded': 'false' }, () => this.toggleHistory(li, e)),
+      confirming(t('ui.delete'), t('entries.deleteAsk'), { 'data-action': 'delete' }, async () => {
         await this.client.rest.delete(`/tickers/${tid}/entries/${e.id}`);
         if (this.tab !== 'published') void this.loadUnpublished();
         else if (this.query) void this.runSearch(this.query);
@@ -246,14 +247,14 @@ export class EntryPanel {
         const text = el('div', { class: 'body', hidden: '' });
         text.innerHTML = `${v.entry.title ? `<strong></strong>` : ''}${v.entry.body}`; // the server's sanitized HTML
         if (v.entry.title) text.querySelector('strong')!.textContent = v.entry.title;
-        item.append(el('span', { class: 'meta' }, `v${v.version} · ${when(v.savedAt)} · ${v.by?.displayName ?? 'unknown'}${v.version === e.version ? ' · current' : ''} `));
-        item.append(button('Show', { 'data-action': 'show-version' }, () => (text.hidden = !text.hidden)));
+        item.append(el('span', { class: 'meta' }, `v${v.version} · ${when(v.savedAt)} · ${v.by?.displayName ?? t('entries.unknown')}${v.version === e.version ? t('entries.current') : ''} `));
+        item.append(button(t('entries.show'), { 'data-action': 'show-version' }, () => (text.hidden = !text.hidden)));
         if (v.version !== e.version) {
           item.append(
-            button('Restore', { 'data-action': 'restore' }, () =>
+            button(t('entries.restore'), { 'data-action': 'restore' }, () =>
               this.act(async () => {
                 await this.client.rest.post(`/tickers/${this.ticker.id}/entries/${e.id}/restore`, { from: v.version, version: e.version });
-                say(this.out, `Version ${v.version} restored.`);
+                say(this.out, t('entries.restored', { version: v.version }));
                 this.history.delete(e.id);
                 this.refresh();
               }),
@@ -263,7 +264,7 @@ export class EntryPanel {
         item.append(text);
         list.append(item);
       }
-      box.append(el('h3', {}, 'Versions'), list);
+      box.append(el('h3', {}, t('entries.versions')), list);
     } catch (err) {
       box.append(el('p', { class: 'err' }, errorText(err)));
     }

@@ -3,7 +3,9 @@ import { modStream } from '@liveticker/schemas/wire';
 import type { LivetickerClient } from '../client';
 import type { ChatView } from '../chat';
 import type { StreamSync } from '../streams';
-import { button, confirming, el, errorText, replaceIfChanged, say, when } from './ui';
+import { t, when } from './i18n';
+import type { Key } from './i18n';
+import { button, confirming, el, errorText, replaceIfChanged, say } from './ui';
 
 interface Report {
   id: string;
@@ -13,26 +15,30 @@ interface Report {
   message?: Message | null;
 }
 
-const DURATIONS: Array<[number, string]> = [
-  [10, '10 minutes'],
-  [60, '1 hour'],
-  [24 * 60, '24 hours'],
-  [7 * 24 * 60, '7 days'],
-  [30 * 24 * 60, '30 days'],
+/** A mute's lengths in minutes, as offered. */
+const DURATIONS: Array<[number, Key]> = [
+  [10, 'mod.minutes10'],
+  [60, 'mod.hour1'],
+  [24 * 60, 'mod.hours24'],
+  [7 * 24 * 60, 'mod.days7'],
+  [30 * 24 * 60, 'mod.days30'],
 ];
 
-const ACTIONS: Record<string, string> = {
-  'message.approve': 'approved a message',
-  'message.reject': 'rejected a message',
-  'message.delete': 'deleted a message',
-  'message.edit': 'edited a message',
-  'report.dismiss': 'dismissed a report',
-  'report.delete': 'deleted a reported message',
-  'user.mute': 'muted',
-  'user.unmute': 'ended the mute of',
-  'user.ban': 'banned',
-  'user.unban': 'lifted the ban of',
+/** The log's actions as sentences ("{actor} muted {whom}"); one the console does not know is named as it is. */
+const ACTIONS: Record<string, Key> = {
+  'message.approve': 'log.message.approve',
+  'message.reject': 'log.message.reject',
+  'message.delete': 'log.message.delete',
+  'message.edit': 'log.message.edit',
+  'report.dismiss': 'log.report.dismiss',
+  'report.delete': 'log.report.delete',
+  'user.mute': 'log.user.mute',
+  'user.unmute': 'log.user.unmute',
+  'user.ban': 'log.user.ban',
+  'user.unban': 'log.user.unban',
 };
+const REASONS = ['spam', 'abuse', 'hate', 'misinformation', 'other'] as const;
+const reasonLabel = (r: string) => ((REASONS as readonly string[]).includes(r) ? t(`mod.reason.${r as (typeof REASONS)[number]}`) : r);
 
 /**
  * The chat desk: the queue (held messages and reports, live on `mod:<id>`), the room's messages
@@ -57,12 +63,12 @@ export class ModerationPanel {
     private readonly tickerId: string,
     private readonly me: User,
   ) {
-    const q = el('section', { 'aria-label': 'Moderation queue' });
-    q.append(el('h2', {}, 'Waiting'), this.out, this.queue);
-    const m = el('section', { 'aria-label': 'Chat messages' });
-    m.append(el('h2', {}, 'Chat'), this.msgs);
-    const l = el('section', { 'aria-label': 'Moderation log' });
-    l.append(el('h2', {}, 'Log'), this.log);
+    const q = el('section', { 'aria-label': t('mod.queue') });
+    q.append(el('h2', {}, t('mod.waiting')), this.out, this.queue);
+    const m = el('section', { 'aria-label': t('mod.messages') });
+    m.append(el('h2', {}, t('mod.chat')), this.msgs);
+    const l = el('section', { 'aria-label': t('mod.logRegion') });
+    l.append(el('h2', {}, t('mod.log')), this.log);
     this.element.append(q, m, l);
 
     this.chat = client.chat(tickerId, { pageSize: 50 });
@@ -71,7 +77,7 @@ export class ModerationPanel {
     this.sync = client.follow(
       modStream(tickerId),
       (changes) => this.apply(changes),
-      (err) => say(this.out, err.code === 'forbidden' ? 'Moderators work the chat here.' : err.message, 'meta'),
+      (err) => say(this.out, err.code === 'forbidden' ? t('mod.moderatorsOnly') : err.message, 'meta'),
     );
     void this.sync.sync().then(async () => {
       // The stream brings what happens from now on; the queue brings what already waits.
@@ -112,11 +118,13 @@ export class ModerationPanel {
       const got = await this.client.rest.get<{ items: ModerationAction[] }>(`/tickers/${this.tickerId}/moderation/log`);
       const rows = got.items.map((a) => {
         const d = a.details ?? {};
-        const whom = a.targetType === 'user' ? ` ${String(d.name ?? a.targetId)}` : '';
-        const extra = [d.until ? `until ${when(String(d.until))}` : '', d.reason ? `“${String(d.reason)}”` : ''].filter(Boolean).join(' ');
-        return el('li', { 'data-action': a.action }, `${when(a.createdAt)} · ${a.actor.displayName} ${ACTIONS[a.action] ?? a.action}${whom}${extra ? ` ${extra}` : ''}`);
+        const whom = a.targetType === 'user' ? String(d.name ?? a.targetId) : '';
+        const extra = [d.until ? t('mod.until', { when: when(String(d.until)) }) : '', d.reason ? t('ui.quoted', { text: String(d.reason) }) : ''].filter(Boolean).join(' ');
+        const known = ACTIONS[a.action];
+        const what = (known ? t(known, { actor: a.actor.displayName, whom }) : t('log.other', { actor: a.actor.displayName, action: a.action, whom })).trim();
+        return el('li', { 'data-action': a.action }, `${when(a.createdAt)} · ${what}${extra ? ` ${extra}` : ''}`);
       });
-      this.log.replaceChildren(...(rows.length ? rows : [el('li', { class: 'meta' }, 'Nothing done yet.')]));
+      this.log.replaceChildren(...(rows.length ? rows : [el('li', { class: 'meta' }, t('mod.nothingDone'))]));
     } catch (err) {
       this.log.replaceChildren(el('li', { class: 'err' }, errorText(err)));
     }
@@ -136,25 +144,25 @@ export class ModerationPanel {
     const rows: HTMLElement[] = [];
     for (const m of this.held.values()) {
       const li = el('li', { 'data-id': m.id });
-      li.append(el('div', { class: 'meta' }, `held (${m.holdReason === 'watch_word' ? 'watch word' : 'pre-moderation'}) · ${m.author.displayName}`), el('div', { class: 'body' }, m.body));
+      li.append(el('div', { class: 'meta' }, t('mod.held', { reason: t(m.holdReason === 'watch_word' ? 'mod.held.watch_word' : 'mod.held.premoderation'), author: m.author.displayName })), el('div', { class: 'body' }, m.body));
       li.append(
-        button('Approve', { 'data-action': 'approve' }, () => this.act(() => this.client.rest.post(`/messages/${m.id}/approve`, {}))),
-        button('Reject', { 'data-action': 'reject', class: 'danger' }, () => this.act(() => this.client.rest.post(`/messages/${m.id}/reject`, {}))),
+        button(t('mod.approve'), { 'data-action': 'approve' }, () => this.act(() => this.client.rest.post(`/messages/${m.id}/approve`, {}))),
+        button(t('mod.reject'), { 'data-action': 'reject', class: 'danger' }, () => this.act(() => this.client.rest.post(`/messages/${m.id}/reject`, {}))),
       );
       this.userTools(li, m);
       rows.push(li);
     }
     for (const r of this.reports.values()) {
       const li = el('li', { 'data-id': r.id });
-      li.append(el('div', { class: 'meta' }, `report: ${r.reason}${r.note ? ` – ${r.note}` : ''}${r.message ? ` · ${r.message.author.displayName}` : ''}`), el('div', { class: 'body' }, r.message?.body ?? r.messageId));
+      li.append(el('div', { class: 'meta' }, `${t('mod.report', { reason: reasonLabel(r.reason) })}${r.note ? ` – ${r.note}` : ''}${r.message ? ` · ${r.message.author.displayName}` : ''}`), el('div', { class: 'body' }, r.message?.body ?? r.messageId));
       li.append(
-        button('Dismiss', { 'data-action': 'dismiss' }, () => this.act(() => this.client.rest.post(`/reports/${r.id}/resolve`, { action: 'dismiss' }))),
-        button('Delete message', { 'data-action': 'delete', class: 'danger' }, () => this.act(() => this.client.rest.post(`/reports/${r.id}/resolve`, { action: 'delete' }))),
+        button(t('mod.dismiss'), { 'data-action': 'dismiss' }, () => this.act(() => this.client.rest.post(`/reports/${r.id}/resolve`, { action: 'dismiss' }))),
+        button(t('mod.deleteMessage'), { 'data-action': 'delete', class: 'danger' }, () => this.act(() => this.client.rest.post(`/reports/${r.id}/resolve`, { action: 'delete' }))),
       );
       if (r.message) this.userTools(li, r.message);
       rows.push(li);
     }
-    this.queue.replaceChildren(...(rows.length ? rows : [el('li', { class: 'meta' }, 'Nothing waiting.')]));
+    this.queue.replaceChildren(...(rows.length ? rows : [el('li', { class: 'meta' }, t('mod.nothingWaiting'))]));
   }
 
   /** Newest first; a message's row is built once per version, so a form open in it survives other changes. */
@@ -167,26 +175,26 @@ export class ModerationPanel {
       return row.li;
     });
     for (const id of this.rows.keys()) if (!visible.some((m) => m.id === id)) this.rows.delete(id);
-    replaceIfChanged(this.msgs, rows.length ? rows : [el('li', { class: 'meta' }, 'No messages yet.')]);
+    replaceIfChanged(this.msgs, rows.length ? rows : [el('li', { class: 'meta' }, t('mod.noMessages'))]);
   }
 
   private messageRow(m: Message): HTMLElement {
     {
       const li = el('li', { 'data-id': m.id });
       li.append(el('div', { class: 'meta' }, `${when(m.createdAt)} · ${m.author.displayName}`), el('div', { class: 'body' }, m.body));
-      const edit = button('Edit', { 'data-action': 'edit-message' }, () => {
+      const edit = button(t('ui.edit'), { 'data-action': 'edit-message' }, () => {
         const box = el('div', { class: 'ltx-inline' });
-        const text = el('textarea', { name: 'message-body', rows: '2', maxlength: '1000', 'aria-label': 'Message text' });
+        const text = el('textarea', { name: 'message-body', rows: '2', maxlength: '1000', 'aria-label': t('mod.messageText') });
         text.value = m.body;
         box.append(
           text,
-          button('Save', { 'data-action': 'save-message', class: 'primary' }, () => this.act(() => this.client.rest.patch(`/messages/${m.id}`, { body: text.value }), 'Message edited.')),
-          button('Cancel', {}, () => box.remove()),
+          button(t('ui.save'), { 'data-action': 'save-message', class: 'primary' }, () => this.act(() => this.client.rest.patch(`/messages/${m.id}`, { body: text.value }), t('mod.edited'))),
+          button(t('ui.cancel'), {}, () => box.remove()),
         );
         li.append(box);
         text.focus();
       });
-      li.append(edit, confirming('Delete', 'Delete this message?', { 'data-action': 'delete-message' }, () => this.client.rest.delete(`/messages/${m.id}`).then(() => this.queueLog()), this.out));
+      li.append(edit, confirming(t('ui.delete'), t('mod.deleteAsk'), { 'data-action': 'delete-message' }, () => this.client.rest.delete(`/messages/${m.id}`).then(() => this.queueLog()), this.out));
       this.userTools(li, m);
       return li;
     }
@@ -197,40 +205,40 @@ export class ModerationPanel {
     if (m.author.id === this.me.id) return;
     const who = m.author.displayName;
     li.append(
-      button('Mute…', { 'data-action': 'mute' }, () => {
+      button(t('mod.mute'), { 'data-action': 'mute' }, () => {
         li.querySelector('.ltx-inline')?.remove();
-        const box = el('div', { class: 'ltx-inline', role: 'group', 'aria-label': `Mute ${who}` });
-        const minutes = el('select', { name: 'minutes', 'aria-label': 'For how long' });
-        for (const [v, l] of DURATIONS) minutes.append(el('option', { value: String(v) }, l));
+        const box = el('div', { class: 'ltx-inline', role: 'group', 'aria-label': t('mod.muteWho', { name: who }) });
+        const minutes = el('select', { name: 'minutes', 'aria-label': t('mod.howLong') });
+        for (const [v, l] of DURATIONS) minutes.append(el('option', { value: String(v) }, t(l)));
         minutes.value = '60';
-        const reason = el('input', { name: 'reason', maxlength: '300', placeholder: 'Reason (for the log)', 'aria-label': 'Reason' });
+        const reason = el('input', { name: 'reason', maxlength: '300', placeholder: t('mod.reasonForLog'), 'aria-label': t('mod.reasonLabel') });
         box.append(
           minutes,
           reason,
-          button(`Mute ${who}`, { class: 'primary', 'data-action': 'confirm-mute' }, () =>
+          button(t('mod.muteWho', { name: who }), { class: 'primary', 'data-action': 'confirm-mute' }, () =>
             this.act(async () => {
               await this.client.rest.post(`/users/${m.author.id}/mute`, { minutes: Number(minutes.value), ...(reason.value.trim() && { reason: reason.value.trim() }), tickerId: this.tickerId });
               box.remove();
-            }, `${who} is muted for ${DURATIONS.find(([v]) => v === Number(minutes.value))?.[1]}.`),
+            }, t('mod.muted', { name: who, duration: t(DURATIONS.find(([v]) => v === Number(minutes.value))?.[1] ?? 'mod.hour1') })),
           ),
-          button('Cancel', {}, () => box.remove()),
+          button(t('ui.cancel'), {}, () => box.remove()),
         );
         li.append(box);
         minutes.focus();
       }),
-      button('Ban…', { 'data-action': 'ban', class: 'danger' }, () => {
+      button(t('mod.ban'), { 'data-action': 'ban', class: 'danger' }, () => {
         li.querySelector('.ltx-inline')?.remove();
-        const box = el('div', { class: 'ltx-inline', role: 'group', 'aria-label': `Ban ${who}` });
-        const reason = el('input', { name: 'reason', maxlength: '300', placeholder: 'Reason', 'aria-label': 'Reason for the ban' });
+        const box = el('div', { class: 'ltx-inline', role: 'group', 'aria-label': t('mod.banWho', { name: who }) });
+        const reason = el('input', { name: 'reason', maxlength: '300', placeholder: t('mod.reasonLabel'), 'aria-label': t('mod.banReason') });
         box.append(
           reason,
-          button(`Ban ${who}`, { class: 'danger', 'data-action': 'confirm-ban' }, () =>
+          button(t('mod.banWho', { name: who }), { class: 'danger', 'data-action': 'confirm-ban' }, () =>
             this.act(async () => {
               await this.client.rest.post(`/users/${m.author.id}/ban`, { ...(reason.value.trim() && { reason: reason.value.trim() }), tickerId: this.tickerId });
               box.remove();
-            }, `${who} is banned.`),
+            }, t('mod.banned', { name: who })),
           ),
-          button('Cancel', {}, () => box.remove()),
+          button(t('ui.cancel'), {}, () => box.remove()),
         );
         li.append(box);
         reason.focus();

@@ -1,12 +1,13 @@
 import type { ChatSettings, EntryTemplate, Ticker } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
-import { clearErrors, confirming, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput, when } from './ui';
+import { LANGS, LANGUAGE_NAMES, t, when } from './i18n';
+import { clearErrors, confirming, el, errorText, field, fromLocalInput, say, showErrors, toLocalInput } from './ui';
 
 /** A number field's value: the number, or what was typed (so the server names the field). */
 const num = (input: HTMLInputElement): unknown => (input.value.trim() !== '' && Number.isFinite(Number(input.value)) ? Number(input.value) : input.value);
-const words = (t: HTMLTextAreaElement): string[] =>
-  t.value
+const words = (area: HTMLTextAreaElement): string[] =>
+  area.value
     .split(/\n|,/)
     .map((w) => w.trim())
     .filter(Boolean);
@@ -16,23 +17,17 @@ const words = (t: HTMLTextAreaElement): string[] =>
  * credits) and its chat's (mode, slow mode, rate limits, duplicate window, word lists) in one
  * form; only what changed is sent, and a refused value is named beside its field.
  */
-export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved: (t: Ticker) => void, opts: { chatOnly?: boolean } = {}): HTMLElement {
-  const form = el('form', { class: 'ltx-settings', 'aria-label': 'Ticker settings', novalidate: '' });
+export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved: (saved: Ticker) => void, opts: { chatOnly?: boolean } = {}): HTMLElement {
+  const form = el('form', { class: 'ltx-settings', 'aria-label': t('settings.form'), novalidate: '' });
   const out = el('p', { role: 'status', 'aria-live': 'polite' });
   const title = el('input', { value: ticker.title, maxlength: '200' });
   const description = el('textarea', { rows: '2', maxlength: '2000' });
   description.value = ticker.description;
   const status = el('select');
-  for (const s of ['scheduled', 'live', 'ended']) status.append(el('option', { value: s }, s === 'scheduled' ? 'Not started' : s === 'live' ? 'Live' : 'Ended'));
+  for (const s of ['scheduled', 'live', 'ended'] as const) status.append(el('option', { value: s }, t(s === 'scheduled' ? 'settings.statusScheduled' : s === 'live' ? 'settings.statusLive' : 'settings.statusEnded')));
   status.value = ticker.status;
   const locale = el('select');
-  for (const [v, l] of [
-    ['de', 'Deutsch'],
-    ['en', 'English'],
-    ['ru', 'Русский'],
-  ]) {
-    locale.append(el('option', { value: v }, l));
-  }
+  for (const l of LANGS) locale.append(el('option', { value: l, lang: l }, LANGUAGE_NAMES[l]));
   locale.value = ticker.locale;
   const start = el('input', { type: 'datetime-local', value: toLocalInput(ticker.coverageStart) });
   const end = el('input', { type: 'datetime-local', value: toLocalInput(ticker.coverageEnd) });
@@ -44,11 +39,11 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
 
   const mode = el('select');
   for (const [v, l] of [
-    ['open', 'Open'],
-    ['premoderated', 'Pre-moderated (every message waits)'],
-    ['closed', 'Closed'],
-  ]) {
-    mode.append(el('option', { value: v }, l));
+    ['open', 'settings.modeOpen'],
+    ['premoderated', 'settings.modePremoderated'],
+    ['closed', 'settings.modeClosed'],
+  ] as const) {
+    mode.append(el('option', { value: v }, t(l)));
   }
   const slow = el('input', { type: 'number', min: '0', max: '3600', inputmode: 'numeric' });
   const burst = el('input', { type: 'number', min: '1', max: '1000', inputmode: 'numeric' });
@@ -60,22 +55,22 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
 
   const tickerBox = el('fieldset');
   const dates = el('div', { class: 'row' });
-  dates.append(field('Coverage starts', start, 'coverageStart'), field('Coverage ends', end, 'coverageEnd'));
+  dates.append(field(t('settings.coverageStart'), start, 'coverageStart'), field(t('settings.coverageEnd'), end, 'coverageEnd'));
   const row2 = el('div', { class: 'row' });
-  row2.append(field('Status', status, 'status'), field('Language', locale, 'locale'), field('Pinned entries at most', maxPinned, 'maxPinned'));
+  row2.append(field(t('settings.status'), status, 'status'), field(t('settings.language'), locale, 'locale'), field(t('settings.maxPinned'), maxPinned, 'maxPinned'));
   const creditLabel = el('label', { class: 'inline' });
-  creditLabel.append(credit, 'Every picture needs a credit');
-  tickerBox.append(el('legend', {}, 'Ticker'), field('Title', title, 'title'), field('Description', description, 'description'), row2, dates, creditLabel, el('span', { class: 'field-error', 'data-error-for': 'requireImageCredit' }));
+  creditLabel.append(credit, t('settings.credit'));
+  tickerBox.append(el('legend', {}, t('settings.ticker')), field(t('settings.tickerTitle'), title, 'title'), field(t('settings.description'), description, 'description'), row2, dates, creditLabel, el('span', { class: 'field-error', 'data-error-for': 'requireImageCredit' }));
   const chatBox = el('fieldset');
   const limits = el('div', { class: 'row' });
-  limits.append(field('Slow mode (seconds between messages)', slow, 'chat.slowModeSeconds'), field('Burst (messages per 10 s)', burst, 'chat.rateLimit.burst'), field('Per minute', perMinute, 'chat.rateLimit.perMinute'), field('Same text again after (s)', dup, 'chat.duplicateWindowSeconds'));
+  limits.append(field(t('settings.slow'), slow, 'chat.slowModeSeconds'), field(t('settings.burst'), burst, 'chat.rateLimit.burst'), field(t('settings.perMinute'), perMinute, 'chat.rateLimit.perMinute'), field(t('settings.duplicate'), dup, 'chat.duplicateWindowSeconds'));
   const lists = el('div', { class: 'row' });
-  lists.append(field('Banned words (refused; one per line)', banned, 'chat.bannedWords'), field('Watch words (held for a moderator)', watch, 'chat.watchWords'));
-  chatBox.append(el('legend', {}, 'Chat'), field('Chat', mode, 'chat.mode'), limits, lists);
-  const save = el('button', { type: 'submit', class: 'primary', 'data-action': 'save-settings' }, 'Save settings');
+  lists.append(field(t('settings.banned'), banned, 'chat.bannedWords'), field(t('settings.watch'), watch, 'chat.watchWords'));
+  chatBox.append(el('legend', {}, t('settings.chat')), field(t('settings.mode'), mode, 'chat.mode'), limits, lists);
+  const save = el('button', { type: 'submit', class: 'primary', 'data-action': 'save-settings' }, t('settings.save'));
   // Moderators run the room (mode, slow mode, limits, words), not the ticker.
   tickerBox.hidden = Boolean(opts.chatOnly);
-  form.append(el('h2', {}, opts.chatOnly ? 'Chat settings' : 'Settings'), tickerBox, chatBox, save, out);
+  form.append(el('h2', {}, t(opts.chatOnly ? 'settings.chatTitle' : 'settings.title')), tickerBox, chatBox, save, out);
 
   const fillChat = (c: ChatSettings) => {
     chat = c;
@@ -89,24 +84,24 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
   };
   void client.rest.get<ChatSettings>(`/tickers/${ticker.id}/chat-settings`).then(fillChat, (err) => {
     chatBox.hidden = true;
-    if (!(err instanceof LivetickerError && err.code === 'forbidden')) say(out, `Chat settings: ${err.message}`, 'err');
+    if (!(err instanceof LivetickerError && err.code === 'forbidden')) say(out, t('settings.chatFailed', { error: err.message }), 'err');
   });
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
-    const t: Record<string, unknown> = {};
+    const tk: Record<string, unknown> = {};
     if (!opts.chatOnly) {
-    if (title.value !== ticker.title) t.title = title.value;
-    if (description.value !== ticker.description) t.description = description.value;
-    if (status.value !== ticker.status) t.status = status.value;
-    if (locale.value !== ticker.locale) t.locale = locale.value;
+    if (title.value !== ticker.title) tk.title = title.value;
+    if (description.value !== ticker.description) tk.description = description.value;
+    if (status.value !== ticker.status) tk.status = status.value;
+    if (locale.value !== ticker.locale) tk.locale = locale.value;
     const s = fromLocalInput(start.value) ?? null;
     const en = fromLocalInput(end.value) ?? null;
-    if (toLocalInput(s) !== toLocalInput(ticker.coverageStart)) t.coverageStart = s;
-    if (toLocalInput(en) !== toLocalInput(ticker.coverageEnd)) t.coverageEnd = en;
-    if (maxPinned.value !== String(ticker.maxPinned)) t.maxPinned = num(maxPinned);
-    if (credit.checked !== ticker.requireImageCredit) t.requireImageCredit = credit.checked;
+    if (toLocalInput(s) !== toLocalInput(ticker.coverageStart)) tk.coverageStart = s;
+    if (toLocalInput(en) !== toLocalInput(ticker.coverageEnd)) tk.coverageEnd = en;
+    if (maxPinned.value !== String(ticker.maxPinned)) tk.maxPinned = num(maxPinned);
+    if (credit.checked !== ticker.requireImageCredit) tk.requireImageCredit = credit.checked;
     }
     const c: Record<string, unknown> = {};
     if (chat && !chatBox.hidden) {
@@ -117,30 +112,29 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
       if (words(banned).join('\n') !== chat.bannedWords.join('\n')) c.bannedWords = words(banned);
       if (words(watch).join('\n') !== chat.watchWords.join('\n')) c.watchWords = words(watch);
     }
-    if (!Object.keys(t).length && !Object.keys(c).length) {
-      say(out, 'Nothing changed.', 'meta');
+    if (!Object.keys(tk).length && !Object.keys(c).length) {
+      say(out, t('ui.nothingChanged'), 'meta');
       return;
     }
     save.disabled = true;
     // The ticker first, then the chat: each part says whether it was saved.
-    const saved: string[] = [];
+    let tickerSaved = false;
     try {
-      if (Object.keys(t).length) {
-        ticker = await client.rest.patch<Ticker>(`/tickers/${ticker.id}`, t);
+      if (Object.keys(tk).length) {
+        ticker = await client.rest.patch<Ticker>(`/tickers/${ticker.id}`, tk);
         onSaved(ticker);
-        saved.push('the ticker');
+        tickerSaved = true;
       }
       if (Object.keys(c).length) {
         try {
           fillChat(await client.rest.patch<ChatSettings>(`/tickers/${ticker.id}/chat-settings`, c));
-          saved.push('the chat');
         } catch (err) {
           showErrors(form, out, err, 'chat.');
-          if (saved.length) out.textContent = `Saved ${saved.join(' and ')}; the chat settings were not: ${out.textContent}`;
+          if (tickerSaved) out.textContent = t('settings.chatNotSaved', { error: out.textContent ?? '' });
           return;
         }
       }
-      say(out, 'Settings saved.');
+      say(out, t('settings.saved'));
     } catch (err) {
       showErrors(form, out, err);
     } finally {
@@ -155,10 +149,10 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
 
 /** The templates the desk of this ticker uses (its own and the newsroom's): who made them, and delete. */
 function templatesList(client: LivetickerClient, ticker: Ticker): HTMLElement {
-  const section = el('section', { class: 'ltx-templates', 'aria-label': 'Templates' });
+  const section = el('section', { class: 'ltx-templates', 'aria-label': t('templates.title') });
   const list = el('ul', { class: 'ltx-log templates' });
   const out = el('p', { role: 'status', 'aria-live': 'polite' });
-  section.append(el('h2', {}, 'Templates'), el('p', { class: 'meta' }, 'New ones are made from the entry form (“Save as template…”).'), out, list);
+  section.append(el('h2', {}, t('templates.title')), el('p', { class: 'meta' }, t('templates.hint')), out, list);
   const load = async () => {
     try {
       const got = await client.rest.get<{ items: EntryTemplate[] }>(`/tickers/${ticker.id}/templates`);
@@ -167,17 +161,17 @@ function templatesList(client: LivetickerClient, ticker: Ticker): HTMLElement {
           const li = el('li', { 'data-id': tpl.id });
           li.append(
             el('strong', {}, tpl.name),
-            el('span', { class: 'meta' }, ` · ${tpl.kind} · ${tpl.tickerId ? 'this ticker' : 'every ticker'} · ${tpl.createdBy.displayName}, ${when(tpl.updatedAt)} `),
-            confirming('Delete', `Delete the template “${tpl.name}”${tpl.tickerId ? '' : ' for every ticker'}?`, { 'data-action': 'delete-template' }, async () => {
+            el('span', { class: 'meta' }, t('templates.line', { kind: t(`kind.${tpl.kind}`), scope: t(tpl.tickerId ? 'templates.thisTicker' : 'templates.everyTicker'), by: tpl.createdBy.displayName, when: when(tpl.updatedAt) })),
+            confirming(t('ui.delete'), t(tpl.tickerId ? 'templates.deleteAsk' : 'templates.deleteAskEverywhere', { name: tpl.name }), { 'data-action': 'delete-template' }, async () => {
               await client.rest.delete(`/templates/${tpl.id}`);
-              say(out, `Template “${tpl.name}” deleted.`);
+              say(out, t('templates.deleted', { name: tpl.name }));
               await load();
             }, out),
           );
           return li;
         }),
       );
-      if (!got.items.length) list.replaceChildren(el('li', { class: 'meta' }, 'No templates.'));
+      if (!got.items.length) list.replaceChildren(el('li', { class: 'meta' }, t('templates.none')));
     } catch (err) {
       say(out, errorText(err), 'err');
     }

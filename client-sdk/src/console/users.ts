@@ -1,24 +1,26 @@
 import type { User } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
-import { button, clearErrors, confirming, el, errorText, field, say, showErrors, when } from './ui';
+import { t, when } from './i18n';
+import { button, clearErrors, confirming, el, errorText, field, say, showErrors } from './ui';
 
 const ROLES = ['reader', 'editor', 'moderator', 'admin'] as const;
+const roleOption = (r: (typeof ROLES)[number]) => el('option', { value: r }, t(`role.${r}`));
 
 /**
  * Admins: every account, searched by address or name and filtered by role; roles changed, bans
  * lifted or set, mutes ended, and staff accounts created.
  */
 export function usersPanel(client: LivetickerClient, me: User): HTMLElement {
-  const box = el('section', { class: 'ltx-users-page', 'aria-label': 'Users' });
+  const box = el('section', { class: 'ltx-users-page', 'aria-label': t('users.title') });
   const out = el('p', { role: 'status', 'aria-live': 'polite' });
   const list = el('ul', { class: 'ltx-users users' });
-  const more = el('button', { type: 'button', 'data-action': 'more-users', hidden: '' }, 'More users');
-  const q = el('input', { type: 'search', name: 'user-q', placeholder: 'Address or name', 'aria-label': 'Search users', maxlength: '100' });
-  const role = el('select', { name: 'role-filter', 'aria-label': 'Role' });
-  role.append(el('option', { value: '' }, 'Every role'));
-  for (const r of ROLES) role.append(el('option', { value: r }, r));
+  const more = el('button', { type: 'button', 'data-action': 'more-users', hidden: '' }, t('users.more'));
+  const q = el('input', { type: 'search', name: 'user-q', placeholder: t('users.searchPlaceholder'), 'aria-label': t('users.search'), maxlength: '100' });
+  const role = el('select', { name: 'role-filter', 'aria-label': t('users.role') });
+  role.append(el('option', { value: '' }, t('users.everyRole')));
+  for (const r of ROLES) role.append(roleOption(r));
   const search = el('form', { role: 'search', class: 'row' });
-  search.append(q, role, el('button', { type: 'submit', 'data-action': 'search-users' }, 'Search'));
+  search.append(q, role, el('button', { type: 'submit', 'data-action': 'search-users' }, t('ui.search')));
   let cursor: string | null = null;
 
   const load = async (append: boolean) => {
@@ -27,7 +29,7 @@ export function usersPanel(client: LivetickerClient, me: User): HTMLElement {
       cursor = got.nextCursor;
       const rows = got.items.map(row);
       if (append) list.append(...rows);
-      else list.replaceChildren(...(rows.length ? rows : [el('li', { class: 'meta' }, 'Nobody found.')]));
+      else list.replaceChildren(...(rows.length ? rows : [el('li', { class: 'meta' }, t('users.nobody'))]));
       more.hidden = !cursor;
     } catch (err) {
       say(out, errorText(err), 'err');
@@ -36,17 +38,17 @@ export function usersPanel(client: LivetickerClient, me: User): HTMLElement {
 
   const row = (u: User): HTMLElement => {
     const li = el('li', { 'data-id': u.id });
-    const state = [u.emailVerifiedAt ? 'verified' : 'not verified', u.bannedAt ? `banned ${when(u.bannedAt)}` : '', u.mutedUntil && Date.parse(u.mutedUntil) > Date.now() ? `muted until ${when(u.mutedUntil)}` : ''].filter(Boolean).join(' · ');
-    li.append(el('strong', {}, u.displayName), el('div', { class: 'meta' }, `${u.email} · since ${when(u.createdAt)} · ${state}`));
-    const pick = el('select', { name: 'role', 'aria-label': `Role of ${u.displayName}` });
-    for (const r of ROLES) pick.append(el('option', { value: r }, r));
+    const state = [t(u.emailVerifiedAt ? 'users.verified' : 'users.notVerified'), u.bannedAt ? t('users.bannedAt', { when: when(u.bannedAt) }) : '', u.mutedUntil && Date.parse(u.mutedUntil) > Date.now() ? t('users.mutedUntil', { when: when(u.mutedUntil) }) : ''].filter(Boolean).join(' · ');
+    li.append(el('strong', {}, u.displayName), el('div', { class: 'meta' }, t('users.line', { email: u.email, when: when(u.createdAt), state })));
+    const pick = el('select', { name: 'role', 'aria-label': t('users.roleOf', { name: u.displayName }) });
+    for (const r of ROLES) pick.append(roleOption(r));
     pick.value = u.role;
     pick.disabled = u.id === me.id; // an admin does not demote themself by a slip
     pick.addEventListener('change', async () => {
       try {
         const next = await client.rest.patch<User>(`/users/${u.id}`, { role: pick.value });
         li.replaceWith(row(next));
-        say(out, `${u.displayName} is now ${next.role}.`);
+        say(out, t('users.roleChanged', { name: u.displayName, role: t(`role.${next.role}`) }));
       } catch (err) {
         pick.value = u.role;
         say(out, errorText(err), 'err');
@@ -64,8 +66,8 @@ export function usersPanel(client: LivetickerClient, me: User): HTMLElement {
       }
     };
     if (u.id !== me.id) {
-      tools.append(u.bannedAt ? button('Lift ban', { 'data-action': 'unban' }, patch({ banned: false }, `${u.displayName} may log in again.`)) : confirming('Ban', `Ban ${u.displayName}? Their sessions end at once.`, { 'data-action': 'ban-user' }, patch({ banned: true }, `${u.displayName} is banned.`), out));
-      if (u.mutedUntil && Date.parse(u.mutedUntil) > Date.now()) tools.append(button('End mute', { 'data-action': 'unmute' }, patch({ mutedUntil: null }, `${u.displayName} may write again.`)));
+      tools.append(u.bannedAt ? button(t('users.liftBan'), { 'data-action': 'unban' }, patch({ banned: false }, t('users.unbanned', { name: u.displayName }))) : confirming(t('users.ban'), t('users.banAsk', { name: u.displayName }), { 'data-action': 'ban-user' }, patch({ banned: true }, t('users.banned', { name: u.displayName })), out));
+      if (u.mutedUntil && Date.parse(u.mutedUntil) > Date.now()) tools.append(button(t('users.endMute'), { 'data-action': 'unmute' }, patch({ mutedUntil: null }, t('users.unmuted', { name: u.displayName }))));
     }
     li.append(tools);
     return li;
@@ -77,18 +79,18 @@ export function usersPanel(client: LivetickerClient, me: User): HTMLElement {
   const name = el('input', { maxlength: '60' });
   const password = el('input', { type: 'password', autocomplete: 'new-password' });
   const newRole = el('select');
-  for (const r of ROLES) newRole.append(el('option', { value: r }, r));
+  for (const r of ROLES) newRole.append(roleOption(r));
   newRole.value = 'editor';
   const cout = el('p', { role: 'status', 'aria-live': 'polite' });
   const fields = el('div', { class: 'row' });
-  fields.append(field('E-mail', email, 'email'), field('Name', name, 'displayName'), field('Password', password, 'password'), field('Role', newRole, 'role'));
-  create.append(el('h3', {}, 'New account'), fields, el('button', { type: 'submit', 'data-action': 'create-user' }, 'Create account'), cout);
+  fields.append(field(t('users.email'), email, 'email'), field(t('users.name'), name, 'displayName'), field(t('users.password'), password, 'password'), field(t('users.role'), newRole, 'role'));
+  create.append(el('h3', {}, t('users.newAccount')), fields, el('button', { type: 'submit', 'data-action': 'create-user' }, t('users.create')), cout);
   create.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(create);
     try {
       const u = await client.rest.post<User>('/users', { email: email.value, displayName: name.value, password: password.value, role: newRole.value });
-      say(cout, `${u.displayName} (${u.role}) can log in now.`);
+      say(cout, t('users.created', { name: u.displayName, role: t(`role.${u.role}`) }));
       email.value = name.value = password.value = '';
       void load(false);
     } catch (err) {
@@ -103,8 +105,8 @@ export function usersPanel(client: LivetickerClient, me: User): HTMLElement {
   role.addEventListener('change', () => void load(false));
   more.addEventListener('click', () => void load(true));
   const details = el('details');
-  details.append(el('summary', {}, 'New account'), create);
-  box.append(el('h2', {}, 'Users'), search, out, list, more, details);
+  details.append(el('summary', {}, t('users.newAccount')), create);
+  box.append(el('h2', {}, t('users.title')), search, out, list, more, details);
   void load(false);
   return box;
 }

@@ -12,7 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { rssKb, run, table } from './bench/harness';
+import { benchServerEnv, rssKb, run, table } from './bench/harness';
 import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
@@ -100,19 +100,7 @@ export async function startLiveticker(extraEnv: Record<string, string> = {}, cpu
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: path.join(dir, 'bench.sqlite'),
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: `lt-bench-${randomBytes(3).toString('hex')}:`,
-      ADMIN_API_KEY: opsKey,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      // Every simulated reader comes from 127.0.0.1: the per-address limits would count them as
-      // one (the abuse scenario gives each reader an address of its own instead).
-      MAX_SOCKETS_PER_IP: '0',
-      READ_RATE_LIMIT: '0',
-      // The bench mails nothing (its posters are made with the ops key): a NODE_ENV=production
-      // left in the shell must not stop it for want of SMTP_URL.
-      MAIL_TRANSPORT: 'log',
+      ...benchServerEnv(dir, opsKey),
       ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LiteClient } from './lite-client';
@@ -204,4 +206,24 @@ export function table(results: Result[]): string {
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}
+
+/**
+ * What a bench's server runs with: its own SQLite file in `dir`, Redis with a prefix of its own,
+ * the ops key, quiet. Every simulated reader comes from 127.0.0.1, so the per-address limits are
+ * off (they would count every reader as one; the abuse scenario gives each an address instead).
+ * The bench mails nothing: a NODE_ENV=production left in the shell must not stop it.
+ */
+export function benchServerEnv(dir: string, opsKey: string): Record<string, string> {
+  return {
+    DATABASE_URL: path.join(dir, 'bench.sqlite'),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `lt-bench-${randomBytes(3).toString('hex')}:`,
+    ADMIN_API_KEY: opsKey,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    MAX_SOCKETS_PER_IP: '0',
+    READ_RATE_LIMIT: '0',
+    MAIL_TRANSPORT: 'log',
+  };
 }

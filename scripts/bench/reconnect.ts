@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { rssKb } from './harness';
+import { benchServerEnv, rssKb } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -184,15 +184,7 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
   const url = `http://127.0.0.1:${port}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-reconnect-'));
   const opsKey = randomBytes(18).toString('base64url');
-  const env = {
-    DATABASE_URL: path.join(dir, 'bench.sqlite'),
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `lt-bench-${randomBytes(3).toString('hex')}:`,
-    ADMIN_API_KEY: opsKey,
-    // Every simulated reader comes from 127.0.0.1: the per-address limits would count them as one.
-    MAX_SOCKETS_PER_IP: '0',
-    READ_RATE_LIMIT: '0',
-  };
+  const env = benchServerEnv(dir, opsKey);
   let node = startServer(port, env);
   await waitReady(url);
   const auth = { authorization: `Bearer ${opsKey}`, 'content-type': 'application/json' };

@@ -56,3 +56,8 @@ export async function insertUser(
   await db.insertInto('users').values(row).execute();
   return row;
 }
+
+/** What a user may not do now: banned since, muted until (undefined: no such user). */
+export function findRestrictions(db: Db | Trx, id: string): Promise<Pick<UsersTable, 'muted_until' | 'banned_at'> | undefined> {
+  return db.selectFrom('users').select(['muted_until', 'banned_at']).where('id', '=', id).executeTakeFirst();
+}

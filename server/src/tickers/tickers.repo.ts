@@ -47,6 +47,11 @@ export async function tickerExists(db: Db | Trx, id: string): Promise<boolean> {
   return (await db.selectFrom('tickers').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
+/** Whether there is any ticker at all. */
+export async function anyTicker(db: Db | Trx): Promise<boolean> {
+  return (await db.selectFrom('tickers').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
 export async function insertTicker(db: Db | Trx, row: TickersTable): Promise<void> {
   await db.insertInto('tickers').values(row).execute();
 }

@@ -2,13 +2,13 @@ import type { AppContext } from './context';
 import { OPS_ACTOR } from './auth/actor';
 import { createEntry } from './tickers/entries.service';
 import { createTicker } from './tickers/tickers.service';
+import { anyTicker } from './tickers/tickers.repo';
 
 export const DEMO_TICKER_ID = 'demo';
 
 /** Seeds one live demo ticker into an empty database; does nothing when any ticker exists. */
 export async function seedDemo(ctx: Pick<AppContext, 'db' | 'publisher' | 'logger' | 'config'>): Promise<boolean> {
-  const any = await ctx.db.selectFrom('tickers').select('id').limit(1).executeTakeFirst();
-  if (any) return false;
+  if (await anyTicker(ctx.db)) return false;
   await createTicker(ctx, OPS_ACTOR, {
     id: DEMO_TICKER_ID,
     title: 'Election night live',

@@ -5,7 +5,8 @@ import path from 'node:path';
  * The edges between modules that a review asked to keep: migrations are frozen in time (they
  * import nothing of the live code, and the live code imports none of them but through the list
  * the migrator runs), and no package's modules import each other in a circle (the SDK's views
- * depend on the small ViewHost interface the client implements, not on the client).
+ * depend on the small ViewHost interface the client implements, not on the client), and the
+ * server's SQL is in the repositories of its tables (`<domain>.repo.ts` and their like).
  */
 const SRC = path.join(__dirname, '..', '..', 'server', 'src');
 const MIGRATIONS = path.join(SRC, 'db', 'migrations');
@@ -68,6 +69,34 @@ describe('module edges', () => {
           .map((to) => `${path.relative(SRC, f)} → ${path.relative(SRC, to)}`),
       );
     expect(crossing).toEqual([]);
+  });
+
+  it('SQL lives in the repositories: services, routes, sockets and jobs call them and hold no query', () => {
+    /** Modules that are the repository of their tables, or the database's own plumbing. */
+    const owners = [
+      /\.repo\.ts$/,
+      /\.changes\.ts$/, // the catch-up readers of each stream kind
+      /^db\//, // the write primitive (streams), the database, migrations
+      /^realtime\/changelog\.ts$/,
+      /^http\/readiness\.ts$/, // its probe
+      /^auth\/(sessions|email-tokens)\.ts$/,
+      /^chat\/moderation\.log\.ts$/,
+      // Its one read (users by name key) would import users.repo, which imports its nameKey: a circle.
+      /^auth\/names\.ts$/,
+    ];
+    const queries = sources(SRC)
+      .map((f) => path.relative(SRC, f).split(path.sep).join('/'))
+      .filter((f) => !owners.some((o) => o.test(f)))
+      .flatMap((f) =>
+        fs
+          .readFileSync(path.join(SRC, f), 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${f}:${i + 1}` }))
+          // The first admin's PostgreSQL advisory lock is a lock, not a query of a table.
+          .filter(({ line }) => /\.(selectFrom|updateTable|insertInto|deleteFrom)\(|\bsql`(?!select pg_advisory_xact_lock)/.test(line))
+          .map(({ at, line }) => `${at}: ${line.trim()}`),
+      );
+    expect(queries).toEqual([]);
   });
 
   it.each(['server', 'client-sdk', 'schemas'])('no modules of %s import each other in a circle (types included)', (pkg) => {

@@ -17,7 +17,7 @@ import { checkReaderName } from './names';
 import { checkReturnTo } from './return-to';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { createSession, revokeSessions } from './sessions';
-import { findUserByEmail, findUserById, insertUser, toUser } from './users.repo';
+import { findUserByEmail, findUserById, insertUser, markEmailVerified, toUser, updateUser } from './users.repo';
 
 export type AuthCtx = Pick<AppContext, 'db' | 'config' | 'logger' | 'mailer' | 'limiters' | 'endSessions' | 'sessionsChanged'>;
 
@@ -123,14 +123,7 @@ export async function verifyEmail(ctx: AuthCtx, body: unknown, actor?: Actor): P
     }
   }
   await consumeEmailToken(ctx.db, token, 'verify');
-  const now = new Date().toISOString();
-  const changed = await ctx.db
-    .updateTable('users')
-    .set({ email_verified_at: now, updated_at: now })
-    .where('id', '=', userId)
-    .where('email_verified_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(changed.numUpdatedRows) > 0) {
+  if (await markEmailVerified(ctx.db, userId, new Date().toISOString())) {
     const keep = actor?.id === userId ? actor.sessionId : undefined;
     const ended = await revokeSessions(ctx.db, userId, { exceptId: keep });
     if (ended.length) ctx.endSessions(userId, ended, 'verified_elsewhere');
@@ -182,7 +175,7 @@ export async function login(ctx: AuthCtx, body: unknown, ip: string): Promise<Lo
   await ctx.limiters.consume('loginKnown', pair).catch(() => undefined);
   if (needsRehash(user.password_hash, ctx.config.scrypt)) {
     const rehashed = await hashPassword(input.password, ctx.config.scrypt);
-    await ctx.db.updateTable('users').set({ password_hash: rehashed }).where('id', '=', user.id).execute();
+    await updateUser(ctx.db, user.id, { password_hash: rehashed });
   }
   const session = await createSession(ctx.db, user.id, { kind: 'session', ttlMs: ctx.config.sessionTtlMs });
   return { token: session.token, expiresAt: session.expiresAt, user: toUser(user) };
@@ -206,11 +199,7 @@ export async function requestPasswordReset(ctx: AuthCtx, body: unknown, ip: stri
 async function setPassword(ctx: AuthCtx, userId: string, password: string, extra: { verify?: boolean } = {}): Promise<void> {
   const hash = await hashPassword(password, ctx.config.scrypt);
   const now = new Date().toISOString();
-  await ctx.db
-    .updateTable('users')
-    .set({ password_hash: hash, updated_at: now, ...(extra.verify ? { email_verified_at: now } : {}) })
-    .where('id', '=', userId)
-    .execute();
+  await updateUser(ctx.db, userId, { password_hash: hash, updated_at: now, ...(extra.verify ? { email_verified_at: now } : {}) });
   // A new password ends every session and API token: whoever knew the old one is out.
   const ended = await revokeSessions(ctx.db, userId);
   ctx.endSessions(userId, ended, 'password_changed');

@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { isUniqueViolation } from '../db/database';
 import { createUserDirect } from './users.service';
-import { findUserByEmail, insertUser, toUser } from './users.repo';
+import { adminExists, findUserByEmail, insertUser, toUser } from './users.repo';
 import { Email, FirstAdminBody } from '@liveticker/schemas';
 import type { Actor } from './actor';
 import { OPS_ACTOR } from './actor';
@@ -53,8 +53,7 @@ export async function createFirstAdmin(ctx: Pick<AppContext, 'db' | 'dialect' | 
     .transaction()
     .execute(async (trx) => {
       if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`.execute(trx);
-      const admin = await trx.selectFrom('users').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
-      if (admin) throw new AppError('conflict', 'an admin exists already: log in with that account (an admin adds others under Users)');
+      if (await adminExists(trx)) throw new AppError('conflict', 'an admin exists already: log in with that account (an admin adds others under Users)');
       if (await findUserByEmail(trx, input.email)) throw new AppError('conflict', `a user with ${input.email} exists`, { field: 'email' });
       const row = await insertUser(trx, { email: input.email, displayName: input.displayName, role: 'admin', locale: 'de', passwordHash, verified: true });
       const ttlMs = Math.min(FIRST_ADMIN_SESSION_MS, ctx.config.sessionTtlMs);

@@ -3,6 +3,7 @@ import type { UsersTable } from '../db/tables';
 import { logAction } from '../chat/moderation.log';
 import type { Actor } from './actor';
 import { revokeSessions } from './sessions';
+import { updateUser } from './users.repo';
 
 /** A change of what a user may do: banned or not, muted until a time or not. */
 export interface Restriction {
@@ -25,15 +26,11 @@ export async function restrictUser(trx: Trx, who: Actor, target: UsersTable, cha
   const lifting = change.banned === false && Boolean(target.banned_at);
   const muting = change.mutedUntil !== undefined && change.mutedUntil !== null;
   const unmuting = change.mutedUntil === null && target.muted_until !== null;
-  await trx
-    .updateTable('users')
-    .set({
-      ...(change.banned !== undefined && { banned_at: change.banned ? (target.banned_at ?? now) : null }),
-      ...(change.mutedUntil !== undefined && { muted_until: change.mutedUntil }),
-      updated_at: now,
-    })
-    .where('id', '=', target.id)
-    .execute();
+  await updateUser(trx, target.id, {
+    ...(change.banned !== undefined && { banned_at: change.banned ? (target.banned_at ?? now) : null }),
+    ...(change.mutedUntil !== undefined && { muted_until: change.mutedUntil }),
+    updated_at: now,
+  });
   const log = (action: string, details: object) =>
     logAction(trx, who, { tickerId: change.tickerId, action, targetType: 'user', targetId: target.id, details: { ...details, name: target.display_name } });
   if (muting) await log('user.mute', { until: change.mutedUntil, reason: change.reason });

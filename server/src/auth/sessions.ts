@@ -89,3 +89,15 @@ export async function revokeSessions(
   }
   return ids;
 }
+
+/** A user's API tokens not revoked (expired ones too), the newest first. */
+export function activeApiTokens(db: Db, userId: string) {
+  return db
+    .selectFrom('sessions')
+    .select(['id', 'name', 'created_at', 'expires_at', 'last_used_at'])
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'api')
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .execute();
+}

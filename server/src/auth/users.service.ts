@@ -1,5 +1,3 @@
-import { sql } from 'kysely';
-import { containsPattern } from '../db/like';
 import { isUniqueViolation } from '../db/database';
 import { CreateApiTokenBody, CreateUserBody, PatchMeBody, PatchUserBody } from '@liveticker/schemas';
 import type { User } from '@liveticker/schemas';
@@ -11,9 +9,9 @@ import type { Actor } from './actor';
 import { requireRightsHeld, requireRole } from './guard';
 import { checkReaderName, nameKey } from './names';
 import { hashPassword } from './passwords';
-import { createSession, revokeSessions } from './sessions';
+import { activeApiTokens, createSession, revokeSessions } from './sessions';
 import { restrictUser } from './restrictions';
-import { findUserByEmail, findUserById, insertUser, toUser } from './users.repo';
+import { findUserByEmail, findUserById, insertUser, searchUsers, toUser, updateUser } from './users.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'sessionsChanged' | 'config'>;
 
@@ -28,15 +26,11 @@ export async function patchMe(ctx: Pick<AppContext, 'db'>, actor: Actor | undefi
   const current = await me(ctx, actor);
   const input = parseInput(PatchMeBody, body, 'profile');
   if (input.displayName !== undefined && current.role === 'reader') await checkReaderName(ctx.db, input.displayName, current.id);
-  await ctx.db
-    .updateTable('users')
-    .set({
-      ...(input.displayName !== undefined && { display_name: input.displayName, name_key: nameKey(input.displayName) }),
-      ...(input.locale !== undefined && { locale: input.locale }),
-      updated_at: new Date().toISOString(),
-    })
-    .where('id', '=', current.id)
-    .execute();
+  await updateUser(ctx.db, current.id, {
+    ...(input.displayName !== undefined && { display_name: input.displayName, name_key: nameKey(input.displayName) }),
+    ...(input.locale !== undefined && { locale: input.locale }),
+    updated_at: new Date().toISOString(),
+  });
   return toUser((await findUserById(ctx.db, current.id))!);
 }
 
@@ -53,17 +47,8 @@ const ListUsersQuery = z.strictObject({
 export async function listUsers(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, query: unknown) {
   requireRole(actor, 'admin');
   const q = parseInput(ListUsersQuery, query, 'query');
-  let sel = ctx.db.selectFrom('users').selectAll();
-  if (q.role) sel = sel.where('role', '=', q.role);
-  if (q.q) {
-    const like = containsPattern(q.q);
-    sel = sel.where((eb) => eb.or([eb(sql`lower(email)`, 'like', sql`${like} escape '\\'`), eb(sql`lower(display_name)`, 'like', sql`${like} escape '\\'`)]));
-  }
-  if (q.cursor) {
-    const c = decodeCursor(UserCursor, q.cursor);
-    sel = sel.where((eb) => eb.or([eb('created_at', '<', c.c), eb.and([eb('created_at', '=', c.c), eb('id', '<', c.i)])]));
-  }
-  const rows = await sel.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const c = q.cursor ? decodeCursor(UserCursor, q.cursor) : undefined;
+  const rows = await searchUsers(ctx.db, { limit: q.limit + 1, role: q.role, q: q.q, after: c && { createdAt: c.c, id: c.i } });
   const items = rows.slice(0, q.limit).map(toUser);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null };
@@ -78,7 +63,7 @@ export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, 
   // The role, a ban with the end of the user's sessions and the log of both are written together
   // or not at all (a ban or mute from here takes the same path as one from a room).
   const ended = await ctx.db.transaction().execute(async (trx) => {
-    if (input.role !== undefined) await trx.updateTable('users').set({ role: input.role, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+    if (input.role !== undefined) await updateUser(trx, id, { role: input.role, updated_at: new Date().toISOString() });
     if (input.banned === undefined && input.mutedUntil === undefined) return [];
     return restrictUser(trx, who, row, { banned: input.banned, mutedUntil: input.mutedUntil, tickerId: null });
   });
@@ -114,14 +99,7 @@ export async function createApiToken(ctx: Ctx, actor: Actor | undefined, body: u
 export async function listApiTokens(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined) {
   const user = await me(ctx, actor);
   requireRightsHeld(actor);
-  const rows = await ctx.db
-    .selectFrom('sessions')
-    .select(['id', 'name', 'created_at', 'expires_at', 'last_used_at'])
-    .where('user_id', '=', user.id)
-    .where('kind', '=', 'api')
-    .where('revoked_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .execute();
+  const rows = await activeApiTokens(ctx.db, user.id);
   return {
     items: rows.map((r) => ({ id: r.id, name: r.name ?? '', createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at })),
     nextCursor: null,

@@ -1,6 +1,7 @@
 import type { Change } from '@liveticker/schemas';
 import type { ChangeSource } from '../realtime/changelog';
-import { toMessage, toReport } from './messages.repo';
+import { toMessage } from './messages.repo';
+import { toReport } from './reports.repo';
 
 /**
  * `chat:<id>`: every message that became visible, was edited or deleted after `since`, once,

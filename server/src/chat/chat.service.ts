@@ -11,7 +11,8 @@ import { seqPage } from '../db/cursor';
 import { containsWord } from '../text/skeleton';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
-import { findMessage, listMessages, listPinnedMessages, toMessage } from './messages.repo';
+import { findRestrictions } from '../auth/users.repo';
+import { findByClientId, findMessage, insertMessage, listMessages, listPinnedMessages, sentSince, toMessage, updateMessage } from './messages.repo';
 import { logAction } from './moderation.log';
 import { chatSettings } from './settings';
 
@@ -24,12 +25,6 @@ export async function listMessagesPage(ctx: Pick<AppContext, 'db'>, tickerId: st
   return { ...page, pinned: q.cursor ? [] : await listPinnedMessages(ctx.db, tickerId) };
 }
 
-
-/** The message an author already sent to a room with this idempotency key, if any. */
-function findByClientId(db: AppContext['db'], tickerId: string, authorId: string, clientId: string) {
-  return db.selectFrom('messages').selectAll().where('ticker_id', '=', tickerId).where('author_id', '=', authorId).where('client_id', '=', clientId).executeTakeFirst();
-}
-
 /**
  * Posts a chat message: validate → who may post → idempotency → slow mode and rate limits →
  * duplicates, banned and watch words → store with a revision → publish. Refusals carry their
@@ -38,7 +33,7 @@ function findByClientId(db: AppContext['db'], tickerId: string, authorId: string
 export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: unknown): Promise<Message> {
   const cmd = parseInput(ChatSendCmd, payload, 'message');
   const who = requireRole(actor, 'reader');
-  const user = await ctx.db.selectFrom('users').select(['muted_until', 'banned_at']).where('id', '=', who.id).executeTakeFirst();
+  const user = await findRestrictions(ctx.db, who.id);
   if (user?.banned_at) throw new AppError('banned', 'you are banned from the discussion');
   if (user?.muted_until && user.muted_until > new Date().toISOString()) {
     throw new AppError('muted', 'you are muted for now', { until: user.muted_until });
@@ -67,15 +62,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
     await ctx.limiters.consume(`chat-minute-${settings.rateLimit.perMinute}`, key, { points: settings.rateLimit.perMinute, duration: 60 });
     if (settings.duplicateWindowSeconds > 0) {
       const since = new Date(Date.now() - settings.duplicateWindowSeconds * 1000).toISOString();
-      const dup = await ctx.db
-        .selectFrom('messages')
-        .select('id')
-        .where('author_id', '=', who.id)
-        .where('created_at', '>', since)
-        .where('ticker_id', '=', cmd.tickerId)
-        .where('body', '=', cmd.body)
-        .executeTakeFirst();
-      if (dup) throw new AppError('message_rejected', 'you just sent the same message', { reason: 'duplicate' });
+      if (await sentSince(ctx.db, { tickerId: cmd.tickerId, authorId: who.id, body: cmd.body, since })) throw new AppError('message_rejected', 'you just sent the same message', { reason: 'duplicate' });
     }
     if (containsWord(cmd.body, settings.bannedWords)) {
       throw new AppError('message_rejected', 'the message contains a word that is not allowed here', { reason: 'banned_word' });
@@ -118,7 +105,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
         updated_at: now,
         deleted_at: null,
       };
-      await w.trx.insertInto('messages').values(row).execute();
+      await insertMessage(w.trx, row);
       w.record(stream, { rev, type: 'message.created', data: toMessage(row, { forModerators: Boolean(hold) }) });
       return toMessage(row);
     });
@@ -147,12 +134,7 @@ export async function deleteMessageIn(w: Write, who: Actor, id: string): Promise
   const wasHeld = row.status === 'pending';
   const rev = wasHeld ? row.rev : await w.rev(chatStream(row.ticker_id));
   const modRev = wasHeld ? await w.rev(modStream(row.ticker_id)) : row.mod_rev;
-  const updated = await trx
-    .updateTable('messages')
-    .set({ status: 'deleted', pinned: 0, rev, mod_rev: modRev, deleted_at: now, updated_at: now })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const updated = await updateMessage(trx, id, { status: 'deleted', pinned: 0, rev, mod_rev: modRev, deleted_at: now, updated_at: now });
   if (wasHeld) w.record(modStream(row.ticker_id), { rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
   else w.record(chatStream(row.ticker_id), { rev, type: 'message.deleted', data: toMessage(updated) });
   if (row.author_id !== who.id) {
@@ -169,14 +151,7 @@ export async function editMessage(ctx: Pick<AppContext, 'db' | 'publisher'>, act
     const row = await findMessage(w.trx, id);
     if (!row || row.status !== 'visible') throw new AppError('not_found', `no visible message ${id}`);
     const updated = await w.change(chatStream(row.ticker_id), 'message.updated', async (rev) =>
-      toMessage(
-        await w.trx
-          .updateTable('messages')
-          .set({ body: input.body, rev, updated_at: new Date().toISOString() })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      ),
+      toMessage(await updateMessage(w.trx, id, { body: input.body, rev, updated_at: new Date().toISOString() })),
     );
     await logAction(w.trx, who, { tickerId: row.ticker_id, action: 'message.edit', targetType: 'message', targetId: id, details: { before: row.body, after: input.body } });
     return updated.data;

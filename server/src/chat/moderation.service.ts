@@ -6,12 +6,14 @@ import { requireRole } from '../auth/guard';
 import { restrictUser } from '../auth/restrictions';
 import { newId } from '../db/ids';
 import { findUserById, toModeratedUser } from '../auth/users.repo';
+import { headRev } from '../db/database';
 import type { Trx } from '../db/database';
 import { commit } from '../db/commit';
 import { AppError, parseInput } from '../errors';
-import { findTicker } from '../tickers/tickers.repo';
+import { findTicker, tickerExists } from '../tickers/tickers.repo';
 import { deleteMessageIn } from './chat.service';
-import { findMessage, toMessage, toReport } from './messages.repo';
+import { findMessage, findMessages, heldMessages, toMessage, updateMessage } from './messages.repo';
+import { findOpenReport, hasReported, insertReport, openReports, resolveOpenReport, toReport } from './reports.repo';
 import { listActions, logAction } from './moderation.log';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
@@ -32,12 +34,7 @@ export async function approveMessage(ctx: Ctx, actor: Actor | undefined, id: str
     // Streams are locked in one order everywhere: chat before mod.
     const rev = await w.rev(chatStream(row.ticker_id));
     const modRev = await w.rev(modStream(row.ticker_id));
-    const updated = await trx
-      .updateTable('messages')
-      .set({ status: 'visible', seq: rev, rev, mod_rev: modRev, updated_at: new Date().toISOString() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await updateMessage(trx, id, { status: 'visible', seq: rev, rev, mod_rev: modRev, updated_at: new Date().toISOString() });
     w.record(chatStream(row.ticker_id), { rev, type: 'message.created', data: toMessage(updated) });
     w.record(modStream(row.ticker_id), { rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
     await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.approve', targetType: 'message', targetId: id });
@@ -49,12 +46,7 @@ export async function rejectMessage(ctx: Ctx, actor: Actor | undefined, id: stri
   const who = requireRole(actor, 'moderator');
   return commit(ctx, async (w) => {
     const row = await findHeld(w.trx, id);
-    const updated = await w.trx
-      .updateTable('messages')
-      .set({ status: 'rejected', mod_rev: await w.rev(modStream(row.ticker_id)), updated_at: new Date().toISOString() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await updateMessage(w.trx, id, { status: 'rejected', mod_rev: await w.rev(modStream(row.ticker_id)), updated_at: new Date().toISOString() });
     w.record(modStream(row.ticker_id), { rev: updated.mod_rev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
     await logAction(w.trx, who, { tickerId: row.ticker_id, action: 'message.reject', targetType: 'message', targetId: id, details: { body: row.body } });
     return toMessage(updated);
@@ -69,8 +61,7 @@ export async function reportMessage(ctx: Ctx, actor: Actor | undefined, messageI
     const trx = w.trx;
     const msg = await findMessage(trx, messageId);
     if (!msg || msg.status !== 'visible') throw new AppError('not_found', `no message ${messageId}`);
-    const already = await trx.selectFrom('reports').select('id').where('message_id', '=', messageId).where('reporter_id', '=', who.id).executeTakeFirst();
-    if (already) throw new AppError('conflict', 'you already reported this message');
+    if (await hasReported(trx, messageId, who.id)) throw new AppError('conflict', 'you already reported this message');
     const modRev = await w.rev(modStream(msg.ticker_id));
     const row = {
       id: newId(),
@@ -86,7 +77,7 @@ export async function reportMessage(ctx: Ctx, actor: Actor | undefined, messageI
       resolved_by: null,
       resolution: null,
     };
-    await trx.insertInto('reports').values(row).execute();
+    await insertReport(trx, row);
     const report = toReport(row);
     w.record(modStream(msg.ticker_id), { rev: modRev, type: 'report.created', data: { ...report, message: toMessage(msg) } });
     return report;
@@ -100,7 +91,7 @@ export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: stri
   // once: one wins, the other gets not_found) and the message goes with it, or nothing happens.
   return commit(ctx, async (w) => {
     const trx = w.trx;
-    const report = await trx.selectFrom('reports').selectAll().where('id', '=', id).where('resolved_at', 'is', null).executeTakeFirst();
+    const report = await findOpenReport(trx, id);
     if (!report) throw new AppError('not_found', `no open report ${id}`);
     // Streams are locked in one order everywhere (chat before mod, as approving does), so two
     // moderators acting at once wait for each other instead of deadlocking.
@@ -109,13 +100,7 @@ export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: stri
       if (msg && msg.status !== 'deleted' && msg.status !== 'rejected') await deleteMessageIn(w, who, report.message_id);
     }
     const modRev = await w.rev(modStream(report.ticker_id));
-    const row = await trx
-      .updateTable('reports')
-      .set({ resolved_at: new Date().toISOString(), resolved_by: who.id, resolution: input.action === 'delete' ? 'deleted' : 'dismissed', mod_rev: modRev })
-      .where('id', '=', id)
-      .where('resolved_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await resolveOpenReport(trx, id, { resolved_at: new Date().toISOString(), resolved_by: who.id, resolution: input.action === 'delete' ? 'deleted' : 'dismissed', mod_rev: modRev });
     if (!row) throw new AppError('not_found', `no open report ${id}`); // the other moderator won: roll back
     w.record(modStream(report.ticker_id), { rev: modRev, type: 'report.resolved', data: toReport(row) });
     await logAction(trx, who, { tickerId: report.ticker_id, action: `report.${input.action}`, targetType: 'report', targetId: id });
@@ -127,17 +112,13 @@ export async function resolveReport(ctx: Ctx, actor: Actor | undefined, id: stri
 export async function moderationQueue(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string) {
   requireRole(actor, 'moderator');
   if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
-  const [held, reports] = await Promise.all([
-    ctx.db.selectFrom('messages').selectAll().where('ticker_id', '=', tickerId).where('status', '=', 'pending').orderBy('mod_rev').limit(500).execute(),
-    ctx.db.selectFrom('reports').selectAll().where('ticker_id', '=', tickerId).where('resolved_at', 'is', null).orderBy('mod_rev').limit(500).execute(),
-  ]);
-  const head = await ctx.db.selectFrom('streams').select('rev').where('name', '=', modStream(tickerId)).executeTakeFirst();
+  const [held, reports] = await Promise.all([heldMessages(ctx.db, tickerId, 500), openReports(ctx.db, tickerId, 500)]);
+  const head = await headRev(ctx.db, modStream(tickerId));
   // Each report with the message it is about, as the live `report.created` carries it.
-  const ids = [...new Set(reports.map((r) => r.message_id))];
-  const reported = ids.length ? await ctx.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute() : [];
+  const reported = await findMessages(ctx.db, [...new Set(reports.map((r) => r.message_id))]);
   const byId = new Map(reported.map((m) => [m.id, toMessage(m, { forModerators: true })]));
   return {
-    rev: head?.rev ?? 0,
+    rev: head ?? 0,
     held: held.map((m) => toMessage(m, { forModerators: true })),
     reports: reports.map((r) => ({ ...toReport(r), message: byId.get(r.message_id) ?? null })),
   };
@@ -151,7 +132,7 @@ export async function moderationLog(ctx: Pick<AppContext, 'db'>, actor: Actor | 
 /** The ticker whose log a user action goes into (the room it was taken from), checked to exist. */
 async function loggedIn(db: AppContext['db'], tickerId: string | undefined): Promise<string | null> {
   if (tickerId === undefined) return null;
-  if (!(await db.selectFrom('tickers').select('id').where('id', '=', tickerId).executeTakeFirst())) throw new AppError('not_found', `no ticker ${tickerId}`);
+  if (!(await tickerExists(db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
   return tickerId;
 }
 

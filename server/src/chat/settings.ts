@@ -10,6 +10,8 @@ import { setRoomMode } from '../tickers/tickers.service';
 import { requireAnyRole } from '../auth/guard';
 import { logAction } from './moderation.log';
 import { pinMessage } from './pins';
+import { pinnedMessageIds } from './messages.repo';
+import { findChatSettings, replaceChatSettings } from './settings.repo';
 
 export const DEFAULT_CHAT = { rate_burst: 5, rate_per_minute: 30, duplicate_window_seconds: 60, banned_words: '[]', watch_words: '[]' };
 
@@ -17,16 +19,8 @@ export const DEFAULT_CHAT = { rate_burst: 5, rate_per_minute: 30, duplicate_wind
 export async function chatSettings(db: Db | Trx, tickerId: string): Promise<ChatSettings> {
   const ticker = await findTicker(db, tickerId);
   if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
-  const row = (await db.selectFrom('chat_settings').selectAll().where('ticker_id', '=', tickerId).executeTakeFirst()) ?? {
-    ticker_id: tickerId,
-    ...DEFAULT_CHAT,
-  };
-  const pinned = await db
-    .selectFrom('messages')
-    .select('id')
-    .where('ticker_id', '=', tickerId)
-    .where('pinned', '=', 1)
-    .executeTakeFirst();
+  const row = (await findChatSettings(db, tickerId)) ?? { ticker_id: tickerId, ...DEFAULT_CHAT };
+  const [pinned] = await pinnedMessageIds(db, tickerId);
   return {
     mode: ticker.chat.mode,
     slowModeSeconds: ticker.chat.slowModeSeconds,
@@ -34,7 +28,7 @@ export async function chatSettings(db: Db | Trx, tickerId: string): Promise<Chat
     duplicateWindowSeconds: row.duplicate_window_seconds,
     bannedWords: JSON.parse(row.banned_words) as string[],
     watchWords: JSON.parse(row.watch_words) as string[],
-    pinnedMessageId: pinned?.id ?? null,
+    pinnedMessageId: pinned ?? null,
   };
 }
 
@@ -65,8 +59,7 @@ export async function patchChatSettings(
       banned_words: JSON.stringify(input.bannedWords ?? current.bannedWords),
       watch_words: JSON.stringify(input.watchWords ?? current.watchWords),
     };
-    await trx.deleteFrom('chat_settings').where('ticker_id', '=', tickerId).execute();
-    await trx.insertInto('chat_settings').values(next).execute();
+    await replaceChatSettings(trx, next);
     if (input.pinnedMessageId !== undefined && input.pinnedMessageId !== current.pinnedMessageId) {
       await pinMessage(w, tickerId, input.pinnedMessageId);
     }

@@ -7,6 +7,7 @@ import { Order, Slug } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { returnAllowed } from '../auth/return-to';
+import { tickerExists } from '../tickers/tickers.repo';
 import { PAGE_STRINGS, pageLang } from './pages.i18n';
 import type { PageLang } from './pages.i18n';
 
@@ -114,7 +115,7 @@ export function pagesRouter(ctx: AppContext): Router {
   for (const kind of ['ticker', 'chat', 'live'] as const) {
     r.get(`/widgets/${kind}.html`, async (req, res) => {
       const q = parseInput(WidgetQuery, req.query, 'widget parameters');
-      if (!(await ctx.db.selectFrom('tickers').select('id').where('id', '=', q.ticker).executeTakeFirst())) {
+      if (!(await tickerExists(ctx.db, q.ticker))) {
         throw new AppError('not_found', `no ticker ${q.ticker}`);
       }
       // JSON in a script tag: escape "<" so no value can close the tag.

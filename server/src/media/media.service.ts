@@ -5,6 +5,7 @@ import { requireRole } from '../auth/guard';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import type { MediaStore } from './store';
+import { insertMedia } from './media.repo';
 
 export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif';
 const EXT: Record<ImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif' };
@@ -101,23 +102,19 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
     throw err;
   }
   const main = variants.filter((v) => v.width <= MAIN_WIDTH).at(-1) ?? variants[0]!;
-  await ctx.db
-    .insertInto('media')
-    .values({
-      id,
-      content_type: type,
-      width: main.width,
-      height: main.height,
-      bytes: main.bytes,
-      variants: JSON.stringify(variants.map(({ key, width, height, bytes }) => ({ key, width, height, bytes }))),
-      created_by: editor.id,
-      created_at: new Date().toISOString(),
-    })
-    .execute()
-    .catch(async (err: unknown) => {
-      await forget();
-      throw err;
-    });
+  await insertMedia(ctx.db, {
+    id,
+    content_type: type,
+    width: main.width,
+    height: main.height,
+    bytes: main.bytes,
+    variants: JSON.stringify(variants.map(({ key, width, height, bytes }) => ({ key, width, height, bytes }))),
+    created_by: editor.id,
+    created_at: new Date().toISOString(),
+  }).catch(async (err: unknown) => {
+    await forget();
+    throw err;
+  });
   ctx.logger.info({ media: id, type, variants: variants.length, by: editor.id }, 'image stored');
   return { id, url: main.url, width: main.width, height: main.height, contentType: type, bytes: main.bytes, variants: variants.map(({ key: _key, ...v }) => v) };
 }

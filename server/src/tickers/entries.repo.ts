@@ -109,3 +109,64 @@ export async function listUnpublished(db: Db, tickerId: string, status: 'draft' 
 export async function dueEntries(db: Db, now: string, limit: number): Promise<Array<{ id: string; ticker_id: string }>> {
   return db.selectFrom('entries').select(['id', 'ticker_id']).where('status', '=', 'scheduled').where('publish_at', '<=', now).orderBy('publish_at').limit(limit).execute();
 }
+
+export async function insertEntry(db: Db | Trx, row: EntriesTable): Promise<void> {
+  await db.insertInto('entries').values(row).execute();
+}
+
+/** Changes an entry and answers it as it is now; throws when there is no such entry. */
+export async function updateEntry(db: Db | Trx, tickerId: string, id: string, set: Partial<EntriesTable>): Promise<Entry> {
+  return toEntry(await db.updateTable('entries').set(set).where('ticker_id', '=', tickerId).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
+}
+
+/** Changes an entry only while it is still at `version` (an edit): undefined when it is not (or gone). */
+export async function updateEntryAt(db: Db | Trx, tickerId: string, id: string, version: number, set: Partial<EntriesTable>): Promise<Entry | undefined> {
+  const row = await db.updateTable('entries').set(set).where('ticker_id', '=', tickerId).where('id', '=', id).where('version', '=', version).returningAll().executeTakeFirst();
+  return row && toEntry(row);
+}
+
+/** Removes an entry's row (an unpublished one: no tombstone). */
+export async function removeEntry(db: Db | Trx, tickerId: string, id: string): Promise<void> {
+  await db.deleteFrom('entries').where('ticker_id', '=', tickerId).where('id', '=', id).execute();
+}
+
+/** The published, live, pinned entries of a ticker (but `except`), the latest pinned first. */
+export function pinnedEntries(db: Db | Trx, tickerId: string, except?: string): Promise<Array<{ id: string; version: number }>> {
+  let q = db.selectFrom('entries').select(['id', 'version']);
+  if (except) q = q.where('id', '!=', except);
+  return q
+    .where('ticker_id', '=', tickerId)
+    .where('status', '=', 'published')
+    .where('pinned', '=', 1)
+    .where('deleted_at', 'is', null)
+    .orderBy('pinned_at', 'desc')
+    .orderBy('seq', 'desc')
+    .execute();
+}
+
+/** The lowest `seq` of a ticker's entries (0 when it has none). */
+export async function lowestSeq(db: Db | Trx, tickerId: string): Promise<number> {
+  const row = await db.selectFrom('entries').select((eb) => eb.fn.min('seq').as('low')).where('ticker_id', '=', tickerId).executeTakeFirst();
+  return Number(row?.low ?? 0);
+}
+
+/**
+ * Turns an unpublished entry, as it was read (`status`, `version`; for the scheduler, still due
+ * by `dueBy`), to published: false when another transaction changed it first.
+ */
+export async function claimUnpublished(
+  db: Db | Trx,
+  tickerId: string,
+  id: string,
+  as: { status: string; version: number; dueBy?: string },
+): Promise<boolean> {
+  let claim = db.updateTable('entries').set({ status: 'published' }).where('id', '=', id).where('ticker_id', '=', tickerId).where('status', '=', as.status).where('version', '=', as.version);
+  if (as.dueBy) claim = claim.where('publish_at', '<=', as.dueBy);
+  const claimed = await claim.executeTakeFirst();
+  return Number(claimed.numUpdatedRows) === 1;
+}
+
+/** A scheduled entry back to the drafts (refused at its time); nothing when it is no longer scheduled. */
+export async function unscheduleEntry(db: Db | Trx, id: string): Promise<void> {
+  await db.updateTable('entries').set({ status: 'draft', publish_at: null }).where('id', '=', id).where('status', '=', 'scheduled').execute();
+}

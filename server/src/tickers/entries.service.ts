@@ -11,7 +11,22 @@ import { newId } from '../db/ids';
 import type { Write } from '../db/commit';
 import { seqPage } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
-import { findEntry, listEntries, listKeyEvents, listPinned, listUnpublished, toEntry } from './entries.repo';
+import {
+  claimUnpublished,
+  findEntry,
+  insertEntry,
+  listEntries,
+  listKeyEvents,
+  listPinned,
+  listUnpublished,
+  lowestSeq,
+  pinnedEntries,
+  removeEntry,
+  toEntry,
+  updateEntry,
+  updateEntryAt,
+} from './entries.repo';
+import { deleteVersions, findVersion, listVersions, recordVersions } from './versions.repo';
 import { findTicker } from './tickers.repo';
 import { entryBodyOrRefuse } from './sanitize';
 import { searchText } from './search';
@@ -54,40 +69,15 @@ export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id
  * ticker's `maxPinned` thus unpins the oldest pin instead of refusing it.
  */
 export async function unpinOldest(w: Write, tickerId: string, keep: number, except?: string): Promise<EntryChange[]> {
-  let q = w.trx.selectFrom('entries').select(['id', 'version']);
-  if (except) q = q.where('id', '!=', except);
-  const pinned = await q
-    .where('ticker_id', '=', tickerId)
-    .where('status', '=', 'published')
-    .where('pinned', '=', 1)
-    .where('deleted_at', 'is', null)
-    .orderBy('pinned_at', 'desc')
-    .orderBy('seq', 'desc')
-    .execute();
+  const pinned = await pinnedEntries(w.trx, tickerId, except);
   const changes: EntryChange[] = [];
   for (const old of pinned.slice(Math.max(0, keep)).reverse()) {
-    const change = await w.change(tickerStream(tickerId), 'entry.updated', async (rev) =>
-      toEntry(
-        await w.trx
-          .updateTable('entries')
-          .set({ pinned: 0, pinned_at: null, rev, version: old.version + 1, updated_at: new Date().toISOString() })
-          .where('ticker_id', '=', tickerId)
-          .where('id', '=', old.id)
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      ),
+    const change = await w.change(tickerStream(tickerId), 'entry.updated', (rev) =>
+      updateEntry(w.trx, tickerId, old.id, { pinned: 0, pinned_at: null, rev, version: old.version + 1, updated_at: new Date().toISOString() }),
     );
     changes.push(change);
   }
   return changes;
-}
-
-/** Keeps each saved version of the entries a write changed, and who saved it (null: the scheduler). */
-export async function recordVersions(trx: Trx, changes: EntryChange[], by: Actor | undefined): Promise<void> {
-  const rows = changes
-    .filter((c) => c.type !== 'entry.deleted')
-    .map((c) => ({ entry_id: c.data.id, ticker_id: c.data.tickerId, version: c.data.version, data: JSON.stringify(c.data), by_id: by?.id ?? null, by_name: by?.displayName ?? null, created_at: c.data.updatedAt }));
-  if (rows.length) await trx.insertInto('entry_versions').values(rows).onConflict((oc) => oc.columns(['entry_id', 'version']).doNothing()).execute();
 }
 
 /**
@@ -125,8 +115,7 @@ function checkNotEmpty(current: Entry, input: PatchEntryBody): void {
 
 /** Where an unpublished entry sits: below every published one (seq < 1), the newest lowest. */
 async function draftSeq(trx: Trx, tickerId: string): Promise<number> {
-  const row = await trx.selectFrom('entries').select((eb) => eb.fn.min('seq').as('low')).where('ticker_id', '=', tickerId).executeTakeFirst();
-  return Math.min(Number(row?.low ?? 0), 0) - 1;
+  return Math.min(await lowestSeq(trx, tickerId), 0) - 1;
 }
 
 /** What a create or edit asks for: published now, kept as a draft, or scheduled for later. */
@@ -188,7 +177,7 @@ async function createIn(w: Write, author: Actor, tickerId: string, input: Create
     publish_at: plan.publishAt,
     search_text: searchText(input.title ?? null, html),
   };
-  await w.trx.insertInto('entries').values(row).execute();
+  await insertEntry(w.trx, row);
   const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
   if (published) w.record(tickerStream(tickerId), created);
   await recordVersions(w.trx, [...unpinned, created], author);
@@ -209,23 +198,12 @@ export async function publishIn(w: Write, tickerId: string, id: string, from: En
   checkCredit(ticker, current.image);
   // The claim: only one transaction turns this row, as it was read (its version; for the
   // scheduler, still due), from waiting to published.
-  let claim = trx.updateTable('entries').set({ status: 'published' }).where('id', '=', id).where('ticker_id', '=', tickerId).where('status', '=', current.status).where('version', '=', current.version);
-  if (dueBy) claim = claim.where('publish_at', '<=', dueBy);
-  const claimed = await claim.executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+  if (!(await claimUnpublished(trx, tickerId, id, { status: current.status, version: current.version, dueBy }))) return undefined;
   // A pinned one keeps its pin: the pins beyond the ticker's limit are the others, oldest first.
   const unpinned = current.pinned && ticker ? await unpinOldest(w, tickerId, ticker.maxPinned - 1, id) : [];
   const now = new Date().toISOString();
-  const created = await w.change(tickerStream(tickerId), 'entry.created', async (rev) =>
-    toEntry(
-      await trx
-        .updateTable('entries')
-        .set({ rev, seq: rev, published_at: now, updated_at: now, publish_at: null, version: current.version + 1, ...(current.pinned ? { pinned: 1, pinned_at: now } : {}) })
-        .where('id', '=', id)
-        .where('ticker_id', '=', tickerId)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    ),
+  const created = await w.change(tickerStream(tickerId), 'entry.created', (rev) =>
+    updateEntry(trx, tickerId, id, { rev, seq: rev, published_at: now, updated_at: now, publish_at: null, version: current.version + 1, ...(current.pinned ? { pinned: 1, pinned_at: now } : {}) }),
   );
   return [...unpinned, created];
 }
@@ -267,22 +245,15 @@ export async function patchEntry(
     const unpinned = pinning && ticker ? await unpinOldest(w, tickerId, ticker.maxPinned - 1) : [];
     const now = new Date().toISOString();
     const updated = await w.change(stream, 'entry.updated', async (rev) => {
-      const row = await trx
-        .updateTable('entries')
-        .set({
-          ...contentChanges(input, current),
-          ...(input.pinned !== undefined && input.pinned !== current.pinned && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
-          rev,
-          version: current.version + 1,
-          updated_at: now,
-        })
-        .where('ticker_id', '=', tickerId)
-        .where('id', '=', id)
-        .where('version', '=', input.version)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
-      return toEntry(row);
+      const entry = await updateEntryAt(trx, tickerId, id, input.version, {
+        ...contentChanges(input, current),
+        ...(input.pinned !== undefined && input.pinned !== current.pinned && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
+        rev,
+        version: current.version + 1,
+        updated_at: now,
+      });
+      if (!entry) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
+      return entry;
     });
     return [...unpinned, updated];
   }
@@ -291,16 +262,14 @@ export async function patchEntry(
 /** `GET …/entries/:entryId/history`: every saved version, newest first, with who saved it (editors). */
 export async function entryHistory(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string, id: string) {
   requireRole(actor, 'editor');
-  const rows = await ctx.db.selectFrom('entry_versions').selectAll().where('ticker_id', '=', tickerId).where('entry_id', '=', id).orderBy('version', 'desc').limit(200).execute();
-  if (rows.length === 0) {
+  const items = await listVersions(ctx.db, tickerId, id, 200);
+  if (items.length === 0) {
     // Saved before versions were kept: what there is, is the entry as it stands.
     const entry = await findEntry(ctx.db, tickerId, id);
     if (!entry) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
     return { items: [{ version: entry.version, savedAt: entry.updatedAt, by: null, entry }] };
   }
-  return {
-    items: rows.map((r) => ({ version: r.version, savedAt: r.created_at, by: r.by_id ? { id: r.by_id, displayName: r.by_name ?? '' } : null, entry: JSON.parse(r.data) as Entry })),
-  };
+  return { items };
 }
 
 /**
@@ -310,9 +279,8 @@ export async function entryHistory(ctx: Pick<AppContext, 'db'>, actor: Actor | u
 export async function restoreEntry(ctx: Ctx, actor: Actor | undefined, tickerId: string, id: string, body: unknown): Promise<Entry> {
   requireRole(actor, 'editor');
   const q = parseInput(RestoreEntryBody, body, 'restore');
-  const old = await ctx.db.selectFrom('entry_versions').select('data').where('ticker_id', '=', tickerId).where('entry_id', '=', id).where('version', '=', q.from).executeTakeFirst();
-  if (!old) throw new AppError('not_found', `no version ${q.from} of entry ${id}`);
-  const e = JSON.parse(old.data) as Entry;
+  const e = await findVersion(ctx.db, tickerId, id, q.from);
+  if (!e) throw new AppError('not_found', `no version ${q.from} of entry ${id}`);
   return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser });
 }
 
@@ -331,30 +299,23 @@ async function patchUnpublished(w: Write, current: Entry, input: ReturnType<type
       : plannedStatus(wanted, input.publishAt === undefined ? current.publishAt : input.publishAt, new Date());
   if (plan.status === 'scheduled') checkCredit(await findTicker(trx, current.tickerId), input.image !== undefined ? input.image : current.image);
   const now = new Date().toISOString();
-  const row = await trx
-    .updateTable('entries')
-    .set({
-      ...contentChanges(input, current),
-      ...(input.pinned !== undefined && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
-      // Published below, in the same transaction, when that is what was asked.
-      status: plan.status === 'published' ? current.status : plan.status,
-      publish_at: plan.status === 'published' ? current.publishAt : plan.publishAt,
-      // Publishing counts the version itself.
-      version: current.version + (plan.status === 'published' ? 0 : 1),
-      updated_at: now,
-    })
-    .where('ticker_id', '=', current.tickerId)
-    .where('id', '=', current.id)
-    .where('version', '=', input.version)
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
+  const entry = await updateEntryAt(trx, current.tickerId, current.id, input.version, {
+    ...contentChanges(input, current),
+    ...(input.pinned !== undefined && { pinned: input.pinned ? 1 : 0, pinned_at: input.pinned ? now : null }),
+    // Published below, in the same transaction, when that is what was asked.
+    status: plan.status === 'published' ? current.status : plan.status,
+    publish_at: plan.status === 'published' ? current.publishAt : plan.publishAt,
+    // Publishing counts the version itself.
+    version: current.version + (plan.status === 'published' ? 0 : 1),
+    updated_at: now,
+  });
+  if (!entry) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
   if (plan.status === 'published') {
-    const out = await publishIn(w, current.tickerId, current.id, [row.status as Entry['status']]);
+    const out = await publishIn(w, current.tickerId, current.id, [entry.status]);
     if (out) return out;
   }
   // Not recorded: readers never see an unpublished entry (its rev is its place below the flow).
-  return [{ rev: row.rev, type: 'entry.updated', data: toEntry(row) }];
+  return [{ rev: entry.rev, type: 'entry.updated', data: entry }];
 }
 
 /** Deletes leave a tombstone: the row keeps id, seq and deletedAt; its content is erased. */
@@ -365,23 +326,15 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
     const current = await findEntry(trx, tickerId, id);
     if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
     // Its saved versions go with its content (a takedown leaves nothing behind in the history).
-    await trx.deleteFrom('entry_versions').where('ticker_id', '=', tickerId).where('entry_id', '=', id).execute();
+    await deleteVersions(trx, tickerId, id);
     if (current.status !== 'published') {
       // Readers never saw it: it goes without a tombstone or a revision.
-      await trx.deleteFrom('entries').where('ticker_id', '=', tickerId).where('id', '=', id).execute();
+      await removeEntry(trx, tickerId, id);
       return { ...current, deletedAt: new Date().toISOString() };
     }
     const now = new Date().toISOString();
-    const deleted = await w.change(tickerStream(tickerId), 'entry.deleted', async (rev) =>
-      toEntry(
-        await trx
-          .updateTable('entries')
-          .set({ rev, title: null, body: '', search_text: '', image: null, teaser: null, pinned: 0, pinned_at: null, deleted_at: now, updated_at: now, version: current.version + 1 })
-          .where('ticker_id', '=', tickerId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      ),
+    const deleted = await w.change(tickerStream(tickerId), 'entry.deleted', (rev) =>
+      updateEntry(trx, tickerId, id, { rev, title: null, body: '', search_text: '', image: null, teaser: null, pinned: 0, pinned_at: null, deleted_at: now, updated_at: now, version: current.version + 1 }),
     );
     return deleted.data;
   });

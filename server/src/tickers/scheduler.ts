@@ -1,8 +1,9 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
 import type { ChangePublisher } from '../realtime/publisher';
-import { dueEntries } from './entries.repo';
-import { publishIn, recordVersions } from './entries.service';
+import { dueEntries, unscheduleEntry } from './entries.repo';
+import { publishIn } from './entries.service';
+import { recordVersions } from './versions.repo';
 import { commit } from '../db/commit';
 import { AppError } from '../errors';
 
@@ -59,7 +60,7 @@ export class EntryScheduler {
         if (!(err instanceof AppError)) throw err;
         // Refused at its time (the ticker began asking for picture credits since): back to the
         // desk's drafts, with the reason in the log, instead of trying again every second.
-        await this.opts.db.updateTable('entries').set({ status: 'draft', publish_at: null }).where('id', '=', due.id).where('status', '=', 'scheduled').execute();
+        await unscheduleEntry(this.opts.db, due.id);
         this.log.warn({ ticker: due.ticker_id, entry: due.id, reason: err.message, details: err.details }, 'scheduled entry refused at its time: kept as a draft');
         continue;
       }

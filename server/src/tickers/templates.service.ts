@@ -10,6 +10,7 @@ import type { EntryTemplatesTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { entryBodyOrRefuse } from './sanitize';
 import { findTicker } from './tickers.repo';
+import { countTemplatesIn, findTemplate, insertTemplate, removeTemplate, templateVersion, templatesForTicker, templatesIn, toTemplate, updateTemplateAt } from './templates.repo';
 
 /*
  * Entry templates: what a desk's new entry starts from (kind, title, body). Newsroom-wide ones
@@ -18,21 +19,6 @@ import { findTicker } from './tickers.repo';
  */
 
 type Ctx = Pick<AppContext, 'db'>;
-
-export function toTemplate(row: EntryTemplatesTable): EntryTemplate {
-  return {
-    id: row.id,
-    tickerId: row.ticker_id,
-    name: row.name,
-    kind: row.kind as EntryTemplate['kind'],
-    title: row.title,
-    body: row.body,
-    version: row.version,
-    createdBy: { id: row.created_by_id, displayName: row.created_by_name },
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 /** What names are compared by: "Quote" and "quote" are one name within a scope. */
 export function templateNameKey(name: string): string {
@@ -48,7 +34,7 @@ function sorted(rows: EntryTemplatesTable[]): EntryTemplate[] {
 }
 
 async function mustFind(db: Db | Trx, id: string): Promise<EntryTemplatesTable> {
-  const row = await db.selectFrom('entry_templates').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findTemplate(db, id);
   if (!row) throw new AppError('not_found', `no template ${id}`);
   return row;
 }
@@ -63,12 +49,7 @@ const nameTaken = (name: string) => new AppError('conflict', `a template named "
 export async function listTickerTemplates(ctx: Ctx, actor: Actor | undefined, tickerId: string): Promise<EntryTemplateList> {
   requireRole(actor, 'editor');
   await mustTicker(ctx.db, tickerId);
-  const rows = await ctx.db
-    .selectFrom('entry_templates')
-    .selectAll()
-    .where((eb) => eb.or([eb('ticker_id', '=', tickerId), eb('ticker_id', 'is', null)]))
-    .execute();
-  return { items: sorted(rows) };
+  return { items: sorted(await templatesForTicker(ctx.db, tickerId)) };
 }
 
 /** `GET /templates`: the newsroom-wide ones, or (`?ticker=`) one ticker's own, by name. */
@@ -76,9 +57,7 @@ export async function listTemplates(ctx: Ctx, actor: Actor | undefined, query: u
   requireRole(actor, 'editor');
   const q = parseInput(TemplatesQuery, query, 'query');
   if (q.ticker) await mustTicker(ctx.db, q.ticker, 'ticker');
-  let select = ctx.db.selectFrom('entry_templates').selectAll();
-  select = q.ticker ? select.where('ticker_id', '=', q.ticker) : select.where('ticker_id', 'is', null);
-  return { items: sorted(await select.execute()) };
+  return { items: sorted(await templatesIn(ctx.db, q.ticker ?? null)) };
 }
 
 export async function getTemplate(ctx: Ctx, actor: Actor | undefined, id: string): Promise<EntryTemplate> {
@@ -113,14 +92,12 @@ export async function createTemplate(ctx: Ctx, actor: Actor | undefined, body: u
   try {
     await ctx.db.transaction().execute(async (trx) => {
       if (tickerId) await mustTicker(trx, tickerId, 'tickerId');
-      const scope = trx.selectFrom('entry_templates').select((eb) => eb.fn.countAll<number | string | bigint>().as('n'));
-      const { n } = await (tickerId ? scope.where('ticker_id', '=', tickerId) : scope.where('ticker_id', 'is', null)).executeTakeFirstOrThrow();
-      if (Number(n) >= MAX_TEMPLATES_PER_SCOPE) {
+      if ((await countTemplatesIn(trx, tickerId)) >= MAX_TEMPLATES_PER_SCOPE) {
         throw new AppError('conflict', `${tickerId ? `ticker ${tickerId}` : 'the newsroom'} has ${MAX_TEMPLATES_PER_SCOPE} templates already, the most it may hold: delete one first`, {
           limit: MAX_TEMPLATES_PER_SCOPE,
         });
       }
-      await trx.insertInto('entry_templates').values(row).execute();
+      await insertTemplate(trx, row);
     });
   } catch (err) {
     throw isUniqueViolation(err) ? nameTaken(input.name) : err;
@@ -146,21 +123,20 @@ export async function patchTemplate(ctx: Ctx, actor: Actor | undefined, id: stri
   };
   let row: EntryTemplatesTable | undefined;
   try {
-    row = await ctx.db.updateTable('entry_templates').set(set).where('id', '=', id).where('version', '=', input.version).returningAll().executeTakeFirst();
+    row = await updateTemplateAt(ctx.db, id, input.version, set);
   } catch (err) {
     throw isUniqueViolation(err) ? nameTaken(input.name ?? current.name) : err;
   }
   if (!row) {
     // Deleted, or saved by someone else, since it was read.
-    const now = await ctx.db.selectFrom('entry_templates').select('version').where('id', '=', id).executeTakeFirst();
-    if (!now) throw new AppError('not_found', `no template ${id}`);
-    throw new AppError('conflict', 'the template was changed meanwhile; reload it and edit again', { currentVersion: now.version });
+    const now = await templateVersion(ctx.db, id);
+    if (now === undefined) throw new AppError('not_found', `no template ${id}`);
+    throw new AppError('conflict', 'the template was changed meanwhile; reload it and edit again', { currentVersion: now });
   }
   return toTemplate(row);
 }
 
 export async function deleteTemplate(ctx: Ctx, actor: Actor | undefined, id: string): Promise<void> {
   requireRole(actor, 'editor');
-  const done = await ctx.db.deleteFrom('entry_templates').where('id', '=', id).executeTakeFirst();
-  if (Number(done.numDeletedRows) === 0) throw new AppError('not_found', `no template ${id}`);
+  if (!(await removeTemplate(ctx.db, id))) throw new AppError('not_found', `no template ${id}`);
 }

@@ -41,3 +41,22 @@ export async function listTickers(
   const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
   return rows.map(toTicker);
 }
+
+/** Whether a ticker of this id exists (reads the id only). */
+export async function tickerExists(db: Db | Trx, id: string): Promise<boolean> {
+  return (await db.selectFrom('tickers').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+/** Whether there is any ticker at all. */
+export async function anyTicker(db: Db | Trx): Promise<boolean> {
+  return (await db.selectFrom('tickers').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function insertTicker(db: Db | Trx, row: TickersTable): Promise<void> {
+  await db.insertInto('tickers').values(row).execute();
+}
+
+/** Changes a ticker and answers it as it is now; throws when there is no such ticker. */
+export async function updateTicker(db: Db | Trx, id: string, set: Partial<TickersTable>): Promise<Ticker> {
+  return toTicker(await db.updateTable('tickers').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
+}

@@ -9,7 +9,7 @@ import { commit, createStreams } from '../db/commit';
 import type { Write } from '../db/commit';
 import { decodeCursor, encodeCursor } from '../db/cursor';
 import { AppError, parseInput } from '../errors';
-import { findTicker, listTickers, toTicker } from './tickers.repo';
+import { findTicker, insertTicker, listTickers, toTicker, updateTicker } from './tickers.repo';
 import { slugify } from './slug';
 import { unpinOldest } from './entries.service';
 
@@ -76,7 +76,7 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
           created_at: now,
           updated_at: now,
         };
-        await w.trx.insertInto('tickers').values(row).execute();
+        await insertTicker(w.trx, row);
         return toTicker(row);
       });
       return change.data;
@@ -94,28 +94,22 @@ export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string
     const current = await findTicker(w.trx, id);
     if (!current) throw new AppError('not_found', `no ticker ${id}`);
     checkCoverage(input.coverageStart === undefined ? current.coverageStart : input.coverageStart, input.coverageEnd === undefined ? current.coverageEnd : input.coverageEnd);
-    const change = await w.change(tickerStream(id), 'ticker.updated', async (rev) => {
-      const row = await w.trx
-        .updateTable('tickers')
-        .set({
-          ...(input.title !== undefined && { title: input.title }),
-          ...(input.description !== undefined && { description: input.description }),
-          ...(input.status !== undefined && { status: input.status }),
-          ...(input.locale !== undefined && { locale: input.locale }),
-          ...(input.coverageStart !== undefined && { coverage_start: input.coverageStart }),
-          ...(input.coverageEnd !== undefined && { coverage_end: input.coverageEnd }),
-          ...(input.chat?.mode !== undefined && { chat_mode: input.chat.mode }),
-          ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
-          ...(input.maxPinned !== undefined && { max_pinned: input.maxPinned }),
-          ...(input.requireImageCredit !== undefined && { require_image_credit: input.requireImageCredit ? 1 : 0 }),
-          rev,
-          updated_at: new Date().toISOString(),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toTicker(row);
-    });
+    const change = await w.change(tickerStream(id), 'ticker.updated', (rev) =>
+      updateTicker(w.trx, id, {
+        ...(input.title !== undefined && { title: input.title }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.status !== undefined && { status: input.status }),
+        ...(input.locale !== undefined && { locale: input.locale }),
+        ...(input.coverageStart !== undefined && { coverage_start: input.coverageStart }),
+        ...(input.coverageEnd !== undefined && { coverage_end: input.coverageEnd }),
+        ...(input.chat?.mode !== undefined && { chat_mode: input.chat.mode }),
+        ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
+        ...(input.maxPinned !== undefined && { max_pinned: input.maxPinned }),
+        ...(input.requireImageCredit !== undefined && { require_image_credit: input.requireImageCredit ? 1 : 0 }),
+        rev,
+        updated_at: new Date().toISOString(),
+      }),
+    );
     // A lower limit unpins the oldest pins beyond it, in the same transaction.
     if (input.maxPinned !== undefined && input.maxPinned < current.maxPinned) await unpinOldest(w, id, input.maxPinned);
     return change.data;
@@ -124,20 +118,13 @@ export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string
 
 /** The room's mode and slow mode, which readers see on the ticker: a `ticker.updated` in `w`. */
 export async function setRoomMode(w: Write, id: string, room: { mode?: ChatMode; slowModeSeconds?: number }): Promise<Ticker> {
-  const change = await w.change(tickerStream(id), 'ticker.updated', async (rev) =>
-    toTicker(
-      await w.trx
-        .updateTable('tickers')
-        .set({
-          ...(room.mode !== undefined && { chat_mode: room.mode }),
-          ...(room.slowModeSeconds !== undefined && { slow_mode_seconds: room.slowModeSeconds }),
-          rev,
-          updated_at: new Date().toISOString(),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    ),
+  const change = await w.change(tickerStream(id), 'ticker.updated', (rev) =>
+    updateTicker(w.trx, id, {
+      ...(room.mode !== undefined && { chat_mode: room.mode }),
+      ...(room.slowModeSeconds !== undefined && { slow_mode_seconds: room.slowModeSeconds }),
+      rev,
+      updated_at: new Date().toISOString(),
+    }),
   );
   return change.data;
 }

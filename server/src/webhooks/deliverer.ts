@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { ChangeLog } from '../realtime/changelog';
 import { newId } from '../db/ids';
-import { followedStreams } from './webhooks.service';
+import { activeWebhooks, advanceCursor, claimWebhook, cursorsOf, findWebhook, followedStreams, insertCursors, insertDelivery, pruneDeliveries, releaseLeases, updateWebhook } from './webhooks.repo';
 import { postJson } from './ssrf';
 import type { PostResult } from './ssrf';
 
@@ -102,24 +102,19 @@ export class WebhookDeliverer {
     // A round under way may still be claiming: the release comes after it.
     await this.round;
     await Promise.allSettled([...this.serving.values()]);
-    await this.opts.db
-      .updateTable('webhooks')
-      .set({ lease_owner: null, lease_until: null })
-      .where('lease_owner', '=', this.opts.nodeId)
-      .execute()
-      .catch((err: unknown) => this.log.warn({ err }, 'could not release webhook leases'));
+    await releaseLeases(this.opts.db, this.opts.nodeId).catch((err: unknown) => this.log.warn({ err }, 'could not release webhook leases'));
   }
 
   private async tick(): Promise<void> {
     const now = new Date();
-    const hooks = await this.opts.db.selectFrom('webhooks').selectAll().where('active', '=', 1).execute();
+    const hooks = await activeWebhooks(this.opts.db);
     for (const hook of hooks) {
       if (this.stopped || this.serving.size >= CONCURRENCY) break;
       if (this.serving.has(hook.id)) continue;
       if (hook.next_attempt_at && hook.next_attempt_at > now.toISOString()) continue;
       if (!(await this.claim(hook.id))) continue;
       // Read again under the lease: the row above may be older than a round that just ended.
-      const fresh = await this.opts.db.selectFrom('webhooks').selectAll().where('id', '=', hook.id).executeTakeFirst();
+      const fresh = await findWebhook(this.opts.db, hook.id);
       if (!fresh) continue;
       const run = this.serve(fresh)
         .then((moved) => {
@@ -136,7 +131,7 @@ export class WebhookDeliverer {
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
       const before = new Date(Date.now() - LOG_DAYS * 86_400_000).toISOString();
-      await this.opts.db.deleteFrom('webhook_deliveries').where('created_at', '<', before).execute();
+      await pruneDeliveries(this.opts.db, before);
     }
   }
 
@@ -144,15 +139,7 @@ export class WebhookDeliverer {
   private async claim(id: string): Promise<boolean> {
     const now = new Date();
     const until = new Date(now.getTime() + this.opts.config.webhooks.leaseMs).toISOString();
-    const res = await this.opts.db
-      .updateTable('webhooks')
-      .set({ lease_owner: this.opts.nodeId, lease_until: until })
-      .where('id', '=', id)
-      .where('active', '=', 1)
-      .where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now.toISOString())]))
-      .where((w) => w.or([w('lease_owner', 'is', null), w('lease_owner', '=', this.opts.nodeId), w('lease_until', '<', now.toISOString())]))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return claimWebhook(this.opts.db, id, this.opts.nodeId, now.toISOString(), until);
   }
 
   /**
@@ -163,7 +150,7 @@ export class WebhookDeliverer {
     let moved = false;
     const { db, changeLog } = this.opts;
     const events = new Set(JSON.parse(hook.events) as string[]);
-    const cursors = new Map((await db.selectFrom('webhook_cursors').selectAll().where('webhook_id', '=', hook.id).execute()).map((c) => [c.stream, c]));
+    const cursors = new Map((await cursorsOf(db, hook.id)).map((c) => [c.stream, c]));
     let leaseAt = Date.now();
     const { leaseMs, timeoutMs } = this.opts.config.webhooks;
     // Before each event: the lease must outlast a whole delivery (its timeout) with a margin.
@@ -177,7 +164,7 @@ export class WebhookDeliverer {
       if (!cursor) {
         // A stream that began after the endpoint was registered: all of it is news.
         cursor = { webhook_id: hook.id, stream: stream.name, epoch: stream.epoch, rev: 0 };
-        await db.insertInto('webhook_cursors').values(cursor).onConflict((oc) => oc.columns(['webhook_id', 'stream']).doNothing()).execute();
+        await insertCursors(db, hook.id, [{ name: stream.name, epoch: stream.epoch, rev: 0 }], { ifAbsent: true });
       }
       if (Number(cursor.rev) === stream.rev && cursor.epoch === stream.epoch) continue;
       let at = { epoch: cursor.epoch, rev: Number(cursor.rev) };
@@ -210,18 +197,7 @@ export class WebhookDeliverer {
    * and this node stops there; the next round starts from what the database says.
    */
   private async advance(id: string, stream: string, from: { epoch: string; rev: number }, to: { epoch: string; rev: number }): Promise<boolean> {
-    const { db, nodeId } = this.opts;
-    const held = db.selectFrom('webhooks').select('id').where('id', '=', id).where('lease_owner', '=', nodeId);
-    const res = await db
-      .updateTable('webhook_cursors')
-      .set(to)
-      .where('webhook_id', '=', id)
-      .where('stream', '=', stream)
-      .where('rev', '=', from.rev)
-      .where('epoch', '=', from.epoch)
-      .where('webhook_id', 'in', held)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) return true;
+    if (await advanceCursor(this.opts.db, id, this.opts.nodeId, stream, from, to)) return true;
     this.log.info({ webhook: id, stream }, 'webhook position moved elsewhere (replay, change, or another node): this round stops');
     return false;
   }
@@ -245,27 +221,24 @@ export class WebhookDeliverer {
     const ok = result.error === undefined;
     this.opts.metrics.webhookDeliveries.inc({ result: ok ? 'ok' : 'failed' });
     const attempt = hook.attempts + 1;
-    await db
-      .insertInto('webhook_deliveries')
-      .values({
-        id: newId(),
-        webhook_id: hook.id,
-        seq: Date.now() * 1000 + (this.seq++ % 1000),
-        message_id: messageId,
-        type: change.type,
-        stream,
-        rev: change.rev,
-        attempt,
-        status: result.status ?? null,
-        ok: ok ? 1 : 0,
-        error: result.error?.slice(0, 500) ?? null,
-        duration_ms: Math.round(performance.now() - started),
-        created_at: sentAt.toISOString(),
-      })
-      .execute();
+    await insertDelivery(db, {
+      id: newId(),
+      webhook_id: hook.id,
+      seq: Date.now() * 1000 + (this.seq++ % 1000),
+      message_id: messageId,
+      type: change.type,
+      stream,
+      rev: change.rev,
+      attempt,
+      status: result.status ?? null,
+      ok: ok ? 1 : 0,
+      error: result.error?.slice(0, 500) ?? null,
+      duration_ms: Math.round(performance.now() - started),
+      created_at: sentAt.toISOString(),
+    });
     if (ok) {
       if (hook.attempts > 0) {
-        await db.updateTable('webhooks').set({ attempts: 0, failing_since: null, next_attempt_at: null }).where('id', '=', hook.id).execute();
+        await updateWebhook(db, hook.id, { attempts: 0, failing_since: null, next_attempt_at: null });
         hook.attempts = 0;
         hook.failing_since = null;
         hook.next_attempt_at = null;
@@ -284,11 +257,7 @@ export class WebhookDeliverer {
     const attempts = hook.attempts + 1;
     if (now.getTime() - Date.parse(since) >= config.webhooks.retryWindowMs) {
       const reason = `no delivery succeeded for ${span(config.webhooks.retryWindowMs)} (since ${since}); the last attempt: ${error}`.slice(0, 500);
-      await db
-        .updateTable('webhooks')
-        .set({ active: 0, disabled_reason: reason, attempts, failing_since: since, next_attempt_at: null, lease_owner: null, lease_until: null, updated_at: now.toISOString() })
-        .where('id', '=', hook.id)
-        .execute();
+      await updateWebhook(db, hook.id, { active: 0, disabled_reason: reason, attempts, failing_since: since, next_attempt_at: null, lease_owner: null, lease_until: null, updated_at: now.toISOString() });
       this.log.warn({ webhook: hook.id, url: hook.url, reason }, 'webhook endpoint turned off');
       return;
     }
@@ -296,7 +265,7 @@ export class WebhookDeliverer {
     const delay = Math.min(maxBackoffMs, backoffMs * 2 ** Math.min(attempts - 1, 30)) * (0.8 + Math.random() * 0.4);
     const next = new Date(now.getTime() + delay).toISOString();
     // The lease goes back: whichever node is up when the retry is due takes it.
-    await db.updateTable('webhooks').set({ attempts, failing_since: since, next_attempt_at: next, lease_owner: null, lease_until: null }).where('id', '=', hook.id).execute();
+    await updateWebhook(db, hook.id, { attempts, failing_since: since, next_attempt_at: next, lease_owner: null, lease_until: null });
     this.log.info({ webhook: hook.id, attempts, next, error }, 'webhook delivery failed: retrying later');
   }
 }

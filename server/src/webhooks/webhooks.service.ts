@@ -3,41 +3,16 @@ import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { newId } from '../db/ids';
 import type { AppContext } from '../context';
-import type { Db, Trx } from '../db/database';
+import type { Db } from '../db/database';
 import type { WebhooksTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
 import { CreateWebhookBody, PatchWebhookBody, ReplayWebhookBody, WebhookDeliveriesQuery } from '@liveticker/schemas';
-import type { CreatedWebhook, Webhook, WebhookDelivery, WebhookDeliveryList, WebhookEvent } from '@liveticker/schemas';
+import type { CreatedWebhook, Webhook, WebhookDeliveryList } from '@liveticker/schemas';
 import { refusedTarget } from './ssrf';
+import { findWebhook, followedStreams, insertCursors, insertWebhook, listAllWebhooks, listDeliveryRows, removeWebhook, setCursor, toDelivery, toWebhook, updateWebhook } from './webhooks.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'config' | 'logger'> & { webhooksChanged?: () => void };
-
-export function toWebhook(row: WebhooksTable): Webhook {
-  return {
-    id: row.id,
-    url: row.url,
-    events: JSON.parse(row.events) as WebhookEvent[],
-    tickerId: row.ticker_id,
-    description: row.description,
-    active: row.active === 1,
-    disabledReason: row.disabled_reason,
-    failingSince: row.failing_since,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/** The streams an endpoint follows: one ticker's, or every ticker's (also those made later). */
-export async function followedStreams(db: Db | Trx, hook: Pick<WebhooksTable, 'ticker_id' | 'events'>): Promise<Array<{ name: string; rev: number; epoch: string }>> {
-  const events = JSON.parse(hook.events) as string[];
-  const kinds = [...(events.some((e) => !e.startsWith('message.')) ? ['ticker'] : []), ...(events.some((e) => e.startsWith('message.')) ? ['chat'] : [])];
-  let q = db.selectFrom('streams').select(['name', 'rev', 'epoch']);
-  if (hook.ticker_id) q = q.where('name', 'in', kinds.map((k) => `${k}:${hook.ticker_id}`));
-  else q = q.where((w) => w.or(kinds.map((k) => w('name', 'like', `${k}:%`))));
-  return q.execute();
-}
 
 async function mustTarget(ctx: Ctx, url: string): Promise<void> {
   const refused = await refusedTarget(url, ctx.config.webhooks.allowPrivate);
@@ -45,7 +20,7 @@ async function mustTarget(ctx: Ctx, url: string): Promise<void> {
 }
 
 async function mustFind(db: Db, id: string): Promise<WebhooksTable> {
-  const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findWebhook(db, id);
   if (!row) throw new AppError('not_found', `no webhook ${id}`);
   return row;
 }
@@ -76,10 +51,9 @@ export async function createWebhook(ctx: Ctx, actor: Actor | undefined, body: un
     updated_at: now,
   };
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.insertInto('webhooks').values(row).execute();
+    await insertWebhook(trx, row);
     // It starts now: every stream it follows from its head (a ticker made later, from its start).
-    const streams = await followedStreams(trx, row);
-    if (streams.length) await trx.insertInto('webhook_cursors').values(streams.map((s) => ({ webhook_id: row.id, stream: s.name, epoch: s.epoch, rev: s.rev }))).execute();
+    await insertCursors(trx, row.id, await followedStreams(trx, row));
   });
   ctx.logger.info({ webhook: row.id, url: row.url, by: admin.id }, 'webhook registered');
   ctx.webhooksChanged?.();
@@ -88,8 +62,7 @@ export async function createWebhook(ctx: Ctx, actor: Actor | undefined, body: un
 
 export async function listWebhooks(ctx: Ctx, actor: Actor | undefined): Promise<{ items: Webhook[] }> {
   requireRole(actor, 'admin');
-  const rows = await ctx.db.selectFrom('webhooks').selectAll().orderBy('created_at', 'desc').orderBy('id').execute();
-  return { items: rows.map(toWebhook) };
+  return { items: (await listAllWebhooks(ctx.db)).map(toWebhook) };
 }
 
 export async function getWebhook(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Webhook> {
@@ -113,17 +86,11 @@ export async function patchWebhook(ctx: Ctx, actor: Actor | undefined, id: strin
   // with the endpoint as it now is.
   Object.assign(set, { lease_owner: null, lease_until: null });
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('webhooks').set(set).where('id', '=', row.id).execute();
+    await updateWebhook(trx, row.id, set);
     if (b.events !== undefined) {
       // Streams it newly follows (chat events added) start at their head, not at their beginning.
       const streams = await followedStreams(trx, { ticker_id: row.ticker_id, events: JSON.stringify(b.events) });
-      if (streams.length) {
-        await trx
-          .insertInto('webhook_cursors')
-          .values(streams.map((st) => ({ webhook_id: row.id, stream: st.name, epoch: st.epoch, rev: st.rev })))
-          .onConflict((oc) => oc.columns(['webhook_id', 'stream']).doNothing())
-          .execute();
-      }
+      await insertCursors(trx, row.id, streams, { ifAbsent: true });
     }
   });
   ctx.webhooksChanged?.();
@@ -133,11 +100,7 @@ export async function patchWebhook(ctx: Ctx, actor: Actor | undefined, id: strin
 export async function deleteWebhook(ctx: Ctx, actor: Actor | undefined, id: string): Promise<void> {
   requireRole(actor, 'admin');
   const row = await mustFind(ctx.db, id);
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('webhook_deliveries').where('webhook_id', '=', row.id).execute();
-    await trx.deleteFrom('webhook_cursors').where('webhook_id', '=', row.id).execute();
-    await trx.deleteFrom('webhooks').where('id', '=', row.id).execute();
-  });
+  await ctx.db.transaction().execute((trx) => removeWebhook(trx, row.id));
 }
 
 export async function listDeliveries(ctx: Ctx, actor: Actor | undefined, id: string, query: unknown): Promise<WebhookDeliveryList> {
@@ -146,24 +109,10 @@ export async function listDeliveries(ctx: Ctx, actor: Actor | undefined, id: str
   await mustFind(ctx.db, id);
   const before = q.cursor === undefined ? undefined : Number(q.cursor);
   if (before !== undefined && !Number.isSafeInteger(before)) throw new AppError('validation_failed', 'cursor is not one this API gave', { field: 'cursor' });
-  let sel = ctx.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', id);
-  if (before !== undefined) sel = sel.where('seq', '<', before);
-  const rows = await sel.orderBy('seq', 'desc').limit(q.limit + 1).execute();
+  const rows = await listDeliveryRows(ctx.db, id, { beforeSeq: before, limit: q.limit + 1 });
   const more = rows.length > q.limit;
   if (more) rows.length = q.limit;
-  const items: WebhookDelivery[] = rows.map((r) => ({
-    id: r.id,
-    messageId: r.message_id,
-    type: r.type,
-    stream: r.stream,
-    rev: Number(r.rev),
-    attempt: r.attempt,
-    status: r.status,
-    ok: r.ok === 1,
-    error: r.error,
-    durationMs: r.duration_ms,
-    createdAt: r.created_at,
-  }));
+  const items = rows.map(toDelivery);
   return { items, nextCursor: more ? String(rows[rows.length - 1]!.seq) : null };
 }
 
@@ -182,12 +131,10 @@ export async function replayWebhook(ctx: Ctx, actor: Actor | undefined, id: stri
   if (b.tickerId && streams.length === 0) throw new AppError('not_found', `no ticker ${b.tickerId}`);
   await ctx.db.transaction().execute(async (trx) => {
     for (const s of streams) {
-      const rev = Math.min(b.since, s.rev);
-      const done = await trx.updateTable('webhook_cursors').set({ rev, epoch: s.epoch }).where('webhook_id', '=', row.id).where('stream', '=', s.name).executeTakeFirst();
-      if (Number(done.numUpdatedRows) === 0) await trx.insertInto('webhook_cursors').values({ webhook_id: row.id, stream: s.name, epoch: s.epoch, rev }).execute();
+      await setCursor(trx, row.id, { name: s.name, epoch: s.epoch, rev: Math.min(b.since, s.rev) });
     }
     // Due at once, even while it was backing off; a round under way stops (its position moved).
-    await trx.updateTable('webhooks').set({ next_attempt_at: null, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() }).where('id', '=', row.id).execute();
+    await updateWebhook(trx, row.id, { next_attempt_at: null, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() });
   });
   ctx.webhooksChanged?.();
   return toWebhook(await mustFind(ctx.db, id));

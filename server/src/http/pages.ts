@@ -140,33 +140,32 @@ ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : 
   r.get('/demo/polling-station.svg', (_req, res) => {
     res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(DEMO_SVG);
   });
-  r.get('/verify-email', (req, res) => {
-    const m = mailedPage(ctx, req.query);
-    sendPage(res, (nonce) =>
-      page(
-        nonce,
-        m,
-        m.t.verifyTitle,
-        `<p>${escapeHtml(m.t.verifyIntro)}</p><form id="f"><label>${escapeHtml(m.t.password)}<input id="pw" type="password" maxlength="128" required autocomplete="current-password"></label><button>${escapeHtml(m.t.confirm)}</button></form>`,
-        `document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
-  post('/auth/verify', { token, password: document.getElementById('pw').value })
-    .then(() => { document.getElementById('f').hidden = true; show(true, t.verified); }, fail); });`,
-      ),
-    );
-  });
-  r.get('/reset-password', (req, res) => {
-    const m = mailedPage(ctx, req.query);
-    sendPage(res, (nonce) =>
-      page(
-        nonce,
-        m,
-        m.t.resetTitle,
-        `<form id="f"><label>${escapeHtml(m.t.newPassword)}<input id="pw" type="password" minlength="8" maxlength="128" required autocomplete="new-password"></label><button>${escapeHtml(m.t.save)}</button></form>`,
-        `document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
-  post('/auth/password-reset/confirm', { token, password: document.getElementById('pw').value })
-    .then(() => { document.getElementById('f').hidden = true; show(true, t.resetDone); }, fail); });`,
-      ),
-    );
-  });
+  /**
+   * A mailed link's page: one password field, posted with the link's token to `endpoint`;
+   * `intro` above the form, `done` said once the server took it.
+   */
+  const passwordPage = (p: { title: 'verifyTitle' | 'resetTitle'; intro?: 'verifyIntro'; label: 'password' | 'newPassword'; button: 'confirm' | 'save'; done: 'verified' | 'resetDone'; endpoint: string; field: string }) =>
+    ((req, res) => {
+      const m = mailedPage(ctx, req.query);
+      sendPage(res, (nonce) =>
+        page(
+          nonce,
+          m,
+          m.t[p.title],
+          `${p.intro ? `<p>${escapeHtml(m.t[p.intro])}</p>` : ''}<form id="f"><label>${escapeHtml(m.t[p.label])}<input id="pw" type="password" ${p.field} required></label><button>${escapeHtml(m.t[p.button])}</button></form>`,
+          `document.getElementById('f').addEventListener('submit', (ev) => { ev.preventDefault();
+  post('${p.endpoint}', { token, password: document.getElementById('pw').value })
+    .then(() => { document.getElementById('f').hidden = true; show(true, t.${p.done}); }, fail); });`,
+        ),
+      );
+    }) satisfies express.RequestHandler;
+  r.get(
+    '/verify-email',
+    passwordPage({ title: 'verifyTitle', intro: 'verifyIntro', label: 'password', button: 'confirm', done: 'verified', endpoint: '/auth/verify', field: 'maxlength="128" autocomplete="current-password"' }),
+  );
+  r.get(
+    '/reset-password',
+    passwordPage({ title: 'resetTitle', label: 'newPassword', button: 'save', done: 'resetDone', endpoint: '/auth/password-reset/confirm', field: 'minlength="8" maxlength="128" autocomplete="new-password"' }),
+  );
   return r;
 }

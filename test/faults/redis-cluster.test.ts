@@ -3,7 +3,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import calculateSlot from 'cluster-key-slot';
-import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { createClient } from '@liveticker/client-sdk';
 import type { LivetickerClient, TickerView } from '@liveticker/client-sdk';
@@ -11,7 +10,7 @@ import { createTestDatabase } from '../helpers/db';
 import type { TestDatabase } from '../helpers/db';
 import { OwnRedisCluster, randomPrefix } from '../helpers/redis';
 import { ServerProcess } from '../helpers/process';
-import { waitFor, withTimeout } from '../helpers/wait';
+import { handshakeOutcome, waitFor, withTimeout } from '../helpers/wait';
 
 const OPS = 'test-ops-key-0123456789abcdef';
 
@@ -172,17 +171,7 @@ describe('two nodes on a three-master Redis Cluster (REDIS_CLUSTER_NODES: sharde
     await waitFor(() => presence.at(-1) === 3, `presence says 3 readers (got ${presence.join(',')})`);
 
     const outcomes = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => {
-        const s = connect(nodes[i % 2].url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': '203.0.113.9' } });
-        raws.push(s);
-        return withTimeout(
-          new Promise<boolean>((resolve) => {
-            s.once('connect', () => resolve(true));
-            s.once('connect_error', () => resolve(false));
-          }),
-          'socket outcome',
-        );
-      }),
+      Array.from({ length: 8 }, (_, i) => handshakeOutcome(nodes[i % 2].url, '203.0.113.9', raws)),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(5);
     for (const s of raws.splice(0)) s.close();

@@ -27,10 +27,8 @@ for (const dialect of DIALECTS) {
       await api.post(id, { body: '<p>already out</p>' });
       return id;
     };
-    const head = async (id: string) => (await raw(t.url, 'GET', `/tickers/${id}/changes`)).body.rev as number;
-
-    it('a draft is seen by no reader — list, entry, catch-up or live frame — until it is published, then it arrives once, at the top', async () => {
-      const id = await ticker();
+    /** A reader of the ticker, and the ids of the entries it was told of, in order. */
+    const watchInserts = async (id: string) => {
       const reader = createClient({ url: t.url });
       const view = reader.ticker(id);
       await view.ready;
@@ -38,6 +36,13 @@ for (const dialect of DIALECTS) {
       view.on('change', (c) => {
         if (c.op === 'insert') seen.push(c.item.id);
       });
+      return { reader, view, seen };
+    };
+    const head = async (id: string) => (await raw(t.url, 'GET', `/tickers/${id}/changes`)).body.rev as number;
+
+    it('a draft is seen by no reader — list, entry, catch-up or live frame — until it is published, then it arrives once, at the top', async () => {
+      const id = await ticker();
+      const { reader, view, seen } = await watchInserts(id);
       const rev = await head(id);
 
       const draft = await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>not yet</p>', status: 'draft' }, auth);
@@ -73,13 +78,7 @@ for (const dialect of DIALECTS) {
 
     it('a scheduled entry goes out at its time, once; until then the desk lists it', async () => {
       const id = await ticker();
-      const reader = createClient({ url: t.url });
-      const view = reader.ticker(id);
-      await view.ready;
-      const seen: string[] = [];
-      view.on('change', (c) => {
-        if (c.op === 'insert') seen.push(c.item.id);
-      });
+      const { reader, seen } = await watchInserts(id);
       const at = soon(800);
       const planned = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>at nine</p>', publishAt: at }, auth)).body as Entry;
       expect(planned).toMatchObject({ status: 'scheduled', publishAt: at });

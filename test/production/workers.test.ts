@@ -9,7 +9,7 @@ import type { Dialect, TestDatabase } from '../helpers/db';
 import { SHARED_REDIS_URL, cleanPrefix, randomPrefix } from '../helpers/redis';
 import { ServerProcess } from '../helpers/process';
 import { opsApi } from '../helpers/api';
-import { waitFor, withTimeout } from '../helpers/wait';
+import { handshakeOutcome, waitFor, withTimeout } from '../helpers/wait';
 
 const OPS = 'test-ops-key-0123456789abcdef';
 
@@ -162,17 +162,7 @@ describe.each<[string, Dialect, boolean]>([
 
   it('MAX_SOCKETS_PER_IP holds over the workers', async () => {
     const outcomes = await Promise.all(
-      Array.from({ length: 40 }, () => {
-        const s = connect(server.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': '203.0.113.9' } });
-        raws.push(s);
-        return withTimeout(
-          new Promise<boolean>((resolve) => {
-            s.once('connect', () => resolve(true));
-            s.once('connect_error', () => resolve(false));
-          }),
-          'socket outcome',
-        );
-      }),
+      Array.from({ length: 40 }, () => handshakeOutcome(server.url, '203.0.113.9', raws)),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(30);
     for (const s of raws.splice(0)) s.close();

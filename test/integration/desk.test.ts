@@ -326,13 +326,17 @@ for (const bus of BUSES) {
       for (const close of cleanups.splice(0)) await close();
     });
 
-    it('editors on two nodes see each other and what each is editing; one user on both nodes is one row', async () => {
+    /** Two nodes without heartbeats, Anna at node A's desk and Ben at node B's. */
+    const twoNodesTwoEditors = async () => {
       const { nodes, a } = await cluster(NO_HEARTBEAT);
       const b = await nodes.start();
       const anna = await user(a.url);
       const ben = await user(a.url);
-      const onA = await watchOn(a, anna.token);
-      const onB = await watchOn(b, ben.token);
+      return { nodes, a, b, anna, ben, onA: await watchOn(a, anna.token), onB: await watchOn(b, ben.token) };
+    };
+
+    it('editors on two nodes see each other and what each is editing; one user on both nodes is one row', async () => {
+      const { a, anna, ben, onA, onB } = await twoNodesTwoEditors();
       await onA.shows([`${anna.name}:-`, `${ben.name}:-`]);
       await onB.shows([`${anna.name}:-`, `${ben.name}:-`]);
 
@@ -362,12 +366,7 @@ for (const bus of BUSES) {
     });
 
     it.each(['close', 'drain'] as const)('a stopped node’s editors leave the other nodes’ desks at once (%s)', async (how) => {
-      const { nodes, a } = await cluster(NO_HEARTBEAT);
-      const b = await nodes.start();
-      const anna = await user(a.url);
-      const ben = await user(a.url);
-      const onA = await watchOn(a, anna.token);
-      const onB = await watchOn(b, ben.token);
+      const { nodes, b, anna, ben, onA, onB } = await twoNodesTwoEditors();
       await onB.editing('entry-1');
       await onA.shows([`${anna.name}:-`, `${ben.name}:entry-1`]);
       await nodes.stop(b, how);

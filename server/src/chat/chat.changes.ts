@@ -1,4 +1,6 @@
+import type { SelectQueryBuilder } from 'kysely';
 import type { Change } from '@liveticker/schemas';
+import type { Tables } from '../db/tables';
 import type { ChangeSource } from '../realtime/changelog';
 import { toMessage } from './messages.repo';
 import { toReport } from './reports.repo';
@@ -26,26 +28,10 @@ export const chatChanges: ChangeSource = async (db, tickerId, since, head, limit
 
 /** `mod:<id>`: held messages entering and leaving the queue, and reports, for moderators. */
 export const modChanges: ChangeSource = async (db, tickerId, since, head, limit) => {
-  const [messages, reports] = await Promise.all([
-    db
-      .selectFrom('messages')
-      .selectAll()
-      .where('ticker_id', '=', tickerId)
-      .where('mod_rev', '>', since)
-      .where('mod_rev', '<=', head)
-      .orderBy('mod_rev', 'asc')
-      .limit(limit)
-      .execute(),
-    db
-      .selectFrom('reports')
-      .selectAll()
-      .where('ticker_id', '=', tickerId)
-      .where('mod_rev', '>', since)
-      .where('mod_rev', '<=', head)
-      .orderBy('mod_rev', 'asc')
-      .limit(limit)
-      .execute(),
-  ]);
+  // Rows whose moderators' revision is in (since, head], oldest first: held messages and reports alike.
+  const window = <QB extends SelectQueryBuilder<Tables, 'messages', object> | SelectQueryBuilder<Tables, 'reports', object>>(qb: QB): QB =>
+    (qb as SelectQueryBuilder<Tables, 'messages' | 'reports', object>).where('ticker_id', '=', tickerId).where('mod_rev', '>', since).where('mod_rev', '<=', head).orderBy('mod_rev', 'asc').limit(limit) as QB;
+  const [messages, reports] = await Promise.all([db.selectFrom('messages').selectAll().$call(window).execute(), db.selectFrom('reports').selectAll().$call(window).execute()]);
   const changes: Change[] = [
     ...messages.map((m): Change => ({
       rev: m.mod_rev,

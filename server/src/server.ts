@@ -217,9 +217,11 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
         },
       },
       { name: 'fan-out', start: () => fanout.start(), stop: () => fanout.close() },
-      listener,
+      // Stopped after the listener closed: a delivery under way (bounded by WEBHOOK_TIMEOUT_MS)
+      // must not keep the node taking a proxy's new connections past its grace.
       { name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
+      listener,
       guard,
       sessions,
       presence,

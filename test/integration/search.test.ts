@@ -57,6 +57,11 @@ for (const dialect of DIALECTS) {
       for (const q of ['turn', 'TURNOUT', 'seventy one', 'per cent']) expect(await search(id, q)).toEqual(['Turnout']);
       // Word beginnings, not any part of a word; every word must be there.
       expect(await search(id, 'urnout')).toEqual([]);
+      // A beginning of fewer than three letters is no beginning (it would expand to most of the
+      // index, every ticker's): it matches a whole word only.
+      expect(await search(id, 'tu')).toEqual([]);
+      expect(await search(id, 'tur')).toEqual(['Turnout']);
+      expect(await search(id, 'per')).toEqual(['Turnout']);
       expect(await search(id, 'turnout köln')).toEqual([]);
     });
 
@@ -150,6 +155,8 @@ for (const dialect of DIALECTS) {
     it('an address searching runs out after 4 searches, one reading the list after 40 reads; staff are not counted', async () => {
       expect(await until429('/tickers/budget/entries', '198.51.100.1')).toBe(40);
       expect(await until429('/tickers/budget/entries?q=result', '198.51.100.2')).toBe(4);
+      // Each word is a lookup in the whole index: a question of eight words costs four times more.
+      expect(await until429(`/tickers/budget/entries?q=${encodeURIComponent('result one two three four five six seven')}`, '198.51.100.5')).toBe(1);
       // A search refused for its cost leaves the plain reads it can still pay for.
       const ip = '198.51.100.3';
       for (let i = 0; i < 35; i++) expect((await raw(t.url, 'GET', '/tickers/budget', undefined, { 'x-forwarded-for': ip })).status).toBe(200);

@@ -16,6 +16,20 @@ import { textOf } from './entry-text';
 
 /** Most words a question may have (each is one more index lookup). */
 export const MAX_SEARCH_WORDS = 8;
+/**
+ * Shortest word taken as a beginning: a shorter one matches whole words only. The index spans
+ * every ticker, so a two-letter beginning ("de", "st") expands to a large part of it on every
+ * lookup (a third of a second over 100,000 entries on SQLite, on the event loop).
+ */
+export const MIN_PREFIX = 3;
+/** What a search costs against READ_RATE_LIMIT: each word is a lookup in the whole index. */
+export const SEARCH_COST_PER_WORD = 5;
+
+/** The read points a question costs: at least SEARCH_READ_COST, more for many words. */
+export function searchCost(q: unknown, base: number): number {
+  const words = typeof q === 'string' ? Math.min(searchWords(q).length, MAX_SEARCH_WORDS) : 0;
+  return Math.max(base, SEARCH_COST_PER_WORD * words);
+}
 
 /** The words of a text as they are indexed and asked for: NFKC, lower case, ß as ss. */
 export function searchWords(text: string): string[] {
@@ -29,8 +43,8 @@ export function searchText(title: string | null, body: string): string {
 
 /**
  * The condition "the entry has every word of `q`, the last letters open" for the dialect, or
- * undefined when `q` has no word at all (it finds nothing). Words of one letter match whole words
- * only: as beginnings they would match most of the index.
+ * undefined when `q` has no word at all (it finds nothing). Words shorter than MIN_PREFIX match
+ * whole words only: as beginnings they would match most of the index.
  */
 export function searchCondition(db: Db, q: string): Expression<SqlBool> | undefined {
   const words = searchWords(q);
@@ -40,10 +54,10 @@ export function searchCondition(db: Db, q: string): Expression<SqlBool> | undefi
   }
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
     // FTS5 strings: the words hold no quote, so `"word"` is always one string, never syntax.
-    const match = words.map((w) => (w.length > 1 ? `"${w}"*` : `"${w}"`)).join(' ');
+    const match = words.map((w) => (w.length >= MIN_PREFIX ? `"${w}"*` : `"${w}"`)).join(' ');
     return sql<SqlBool>`entries.id in (select d.entry_id from entry_search_docs d where d.doc in (select rowid from entry_search where entry_search match ${match}))`;
   }
   // tsquery lexemes in quotes (the words hold no quote or backslash), all of them required.
-  const query = words.map((w) => (w.length > 1 ? `'${w}':*` : `'${w}'`)).join(' & ');
+  const query = words.map((w) => (w.length >= MIN_PREFIX ? `'${w}':*` : `'${w}'`)).join(' & ');
   return sql<SqlBool>`to_tsvector('liveticker_search'::regconfig, entries.search_text) @@ to_tsquery('liveticker_search'::regconfig, ${query})`;
 }

@@ -11,6 +11,7 @@ import { feedRoute } from './feeds';
 import { notModified } from '../http/conditional';
 import { limitKey } from '../http/client-ip';
 import { SEARCH_READ_COST, readBudget } from '../http/read-budget';
+import { searchCost } from './search';
 import { fragmentRoute, htmlRoute, oembedRoute } from './rendered';
 
 export function tickersRouter(ctx: AppContext): Router {
@@ -52,9 +53,9 @@ export function tickersRouter(ctx: AppContext): Router {
 
   r.get('/tickers/:id/entries', async (req, res) => {
     if (await unchanged(req, res, 'entries')) return;
-    // A search costs SEARCH_READ_COST in all (the read itself paid 1), before it runs: an
-    // address with too little left is refused without the index being asked.
-    if (req.query.q !== undefined && budget.counts(req.actor)) await budget.spend(limitKey(req.ip), SEARCH_READ_COST - 1);
+    // A search costs SEARCH_READ_COST in all, more for a question of many words (the read itself
+    // paid 1), before it runs: an address with too little left is refused without the index asked.
+    if (req.query.q !== undefined && budget.counts(req.actor)) await budget.spend(limitKey(req.ip), searchCost(req.query.q, SEARCH_READ_COST) - 1);
     res.json(await listEntriesPage(ctx, tickerIdParam(req.params.id), req.query, req.actor));
   });
   r.get('/tickers/:id/key-events', async (req, res) => {

@@ -157,6 +157,16 @@ describe('guessed /media/ keys against a bucket: misses remembered, and paid fro
     expect(s3.reads('guess0003-640.jpg')).toBe(1);
   });
 
+  it('a burst of guesses sent at once is paid before the store is asked: no more reach it than the budget pays for', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `burst${String(i).padStart(4, '0')}-640.jpg`);
+    const answers = await Promise.all(keys.map((key) => get(key, '203.0.113.40')));
+    const statuses = answers.map((a) => a.status);
+    await Promise.all(answers.map((a) => a.arrayBuffer()));
+    expect(statuses.filter((s) => s === 404)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(26);
+    expect(keys.reduce((n, key) => n + s3.reads(key), 0)).toBe(4);
+  });
+
   it('files found cost nothing, however often a page shows them', async () => {
     const res = await upload(t.url, await phonePhoto());
     expect(res.status).toBe(201);

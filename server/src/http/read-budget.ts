@@ -33,6 +33,8 @@ export interface ReadBudget {
   spend(ipKey: string, points: number): Promise<void>;
   /** Throws `rate_limited` when the address has nothing left; spends nothing. */
   ensureLeft(ipKey: string): Promise<void>;
+  /** Gives back points spent ahead for work that turned out free. */
+  refund(ipKey: string, points: number): Promise<void>;
 }
 
 export function readBudget(ctx: Pick<AppContext, 'config' | 'limiters'>): ReadBudget {
@@ -42,5 +44,6 @@ export function readBudget(ctx: Pick<AppContext, 'config' | 'limiters'>): ReadBu
     counts: (actor) => perMinute > 0 && !(actor && actor.role !== 'reader'),
     spend: (ipKey, points) => ctx.limiters.consume('readIp', ipKey, spec, points),
     ensureLeft: (ipKey) => ctx.limiters.check('readIp', ipKey, spec),
+    refund: (ipKey, points) => ctx.limiters.reward('readIp', ipKey, spec, points),
   };
 }

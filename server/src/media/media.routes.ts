@@ -88,18 +88,22 @@ export function mediaFilesRouter(ctx: Ctx): Router {
   const budget = readBudget(ctx);
   r.get('/media/:key', async (req, res) => {
     const key = String(req.params.key);
-    // Files found are free; a miss is paid from the address's read budget, and an address with
-    // nothing left is refused before the store is asked.
+    // Files found are free; a miss is paid from the address's read budget. The price is paid
+    // before the store is asked and given back when the file is there, so a burst of guesses
+    // sent at once cannot all pass a check before any of them pays.
     const counted = budget.counts(undefined);
     const ip = limitKey(req.ip);
-    const miss = async (): Promise<never> => {
-      if (counted) await budget.spend(ip, MEDIA_MISS_READ_COST);
-      throw new AppError('not_found', 'no such file');
-    };
-    if (!MEDIA_KEY.test(key)) return miss();
-    if (counted) await budget.ensureLeft(ip);
-    const file = await ctx.media.open(key);
-    if (!file) return miss();
+    if (counted) await budget.spend(ip, MEDIA_MISS_READ_COST);
+    let file;
+    try {
+      file = MEDIA_KEY.test(key) ? await ctx.media.open(key) : undefined;
+    } catch (err) {
+      // The store failed (503): the reader is not charged for our outage.
+      if (counted) await budget.refund(ip, MEDIA_MISS_READ_COST).catch(() => undefined);
+      throw err;
+    }
+    if (!file) throw new AppError('not_found', 'no such file');
+    if (counted) await budget.refund(ip, MEDIA_MISS_READ_COST).catch(() => undefined);
     res.set({
       'Content-Type': CONTENT_TYPE[key.slice(key.lastIndexOf('.') + 1)]!,
       'Cache-Control': IMMUTABLE,

@@ -11,13 +11,16 @@ const first = { email: 'Chief@Example.org', displayName: 'Chief Admin', password
  * A fresh install's way into the console: the ops key is swapped once for a short session of a
  * first admin account it makes, so no browser ever needs to keep the key itself.
  */
-/** A server of its own for a describe block (a fresh install: no admin yet), quick to hash passwords. */
+/**
+ * A server of its own for each test (a fresh install: no admin yet), quick to hash passwords: the
+ * tests run in a random order, and one that makes the first admin must not change what another sees.
+ */
 function freshServer(dialect: (typeof DIALECTS)[number]): () => TestSetup {
   let t: TestSetup;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await setup(dialect, 'memory', { scrypt: { logN: 10, r: 8, p: 1 } });
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
   return () => t;
 }
 

@@ -18,6 +18,7 @@ import { pagesRouter } from './http/pages';
 import { ControlRouter } from './realtime/control';
 import { ChangeLog } from './realtime/changelog';
 import { Fanout } from './realtime/fanout';
+import { sendToRoom } from './realtime/frames';
 import { Desk } from './realtime/desk';
 import { deskSocketHandlers } from './realtime/desk.socket';
 import { bindSockets } from './realtime/sockets';
@@ -146,6 +147,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     healIntervalMs: config.healIntervalMs,
     recentChanges: config.recentChanges,
     onControl: control.receive,
+    // One WebSocket frame per change, written straight to each socket that has nothing queued.
+    sendToRoom: (room, event, data) => void sendToRoom(io.of('/'), room, event, data),
     // A `sessions.ended` message may have been lost while the bus was down; so may desk lists.
     onBusReconnect: () => {
       void sessions.recheckAll();

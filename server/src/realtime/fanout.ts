@@ -56,6 +56,8 @@ export interface FanoutOptions {
   /** Changes kept per relayed stream to answer resumes without the database (default 500). */
   recentChanges?: number;
   onControl?: (msg: ControlEnvelope) => void;
+  /** How a frame reaches a room's sockets (default: Socket.IO's broadcast; see frames.ts). */
+  sendToRoom?: (room: string, event: string, data: unknown) => void;
   /** The bus came back after an outage (after the node's streams were told to heal). */
   onBusReconnect?: () => void;
 }
@@ -317,7 +319,8 @@ export class Fanout implements ChangePublisher {
     st.lastFlushAt = performance.now();
     const frame: ChangesEvent = { stream: st.stream, since: st.outSince, rev: st.lastRev, changes: st.out };
     st.out = [];
-    this.opts.io.to(st.stream).emit(SOCKET_EVENTS.changes, frame);
+    if (this.opts.sendToRoom) this.opts.sendToRoom(st.stream, SOCKET_EVENTS.changes, frame);
+    else this.opts.io.to(st.stream).emit(SOCKET_EVENTS.changes, frame);
     this.opts.metrics.framesSent.inc();
   }
 

@@ -4,7 +4,7 @@ import { withholdStaffRole } from '../auth/actor';
 import type { Actor } from '../auth/actor';
 import type { ActorResolver } from '../auth/resolve';
 import { AppError } from '../errors';
-import { foreignPage, staffCookieRefusal } from './origin';
+import { foreignPage, staffCookieRefusal, writeOrigin } from './origin';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -31,16 +31,6 @@ export function cookieToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const value = parseCookies(header)[SESSION_COOKIE];
   return value && value.length <= 512 ? value : undefined;
-}
-
-function requestOrigin(origin: string | undefined, referer: string | undefined): string | undefined {
-  if (origin && origin !== 'null') return origin;
-  if (!referer) return undefined;
-  try {
-    return new URL(referer).origin;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -72,7 +62,7 @@ export function authenticate(actors: ActorResolver, allowedOrigins: (origin: str
     const actor = await actors.fromToken(cookie);
     if (!actor) return next();
     if (!SAFE_METHODS.has(req.method)) {
-      const origin = requestOrigin(req.get('origin'), req.get('referer'));
+      const origin = writeOrigin(req.get('origin'), req.get('referer'));
       if (!origin || !allowedOrigins(origin)) {
         return next(new AppError('csrf_rejected', 'cookie-authenticated writes must come from an allowed origin'));
       }

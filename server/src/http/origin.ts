@@ -24,11 +24,25 @@ export function foreignPage(headers: IncomingHttpHeaders, own: string): string |
   if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `a ${site} page (Sec-Fetch-Site: ${site})`;
   const referer = one(headers.referer);
   if (referer === undefined) return undefined;
+  const from = refererOrigin(referer);
+  if (from === undefined) return 'a page with an unreadable Referer';
+  return from === own ? undefined : from;
+}
+
+/**
+ * The origin a cookie write says it comes from, for the CSRF check: `Origin`, else the
+ * `Referer`'s; undefined when neither names one (`Origin: null` names none).
+ */
+export function writeOrigin(origin: string | undefined, referer: string | undefined): string | undefined {
+  if (origin && origin !== 'null') return origin;
+  return referer ? refererOrigin(referer) : undefined;
+}
+
+function refererOrigin(referer: string): string | undefined {
   try {
-    const from = new URL(referer).origin;
-    return from === own ? undefined : from;
+    return new URL(referer).origin;
   } catch {
-    return 'a page with an unreadable Referer';
+    return undefined;
   }
 }
 

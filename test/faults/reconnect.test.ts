@@ -66,12 +66,20 @@ describe('a reader survives every way a connection ends', () => {
     c.on('status', (s) => statuses.push(s));
     const view = c.ticker('deploy', { order: 'oldest', pageSize: 100 });
     await view.ready;
+    // With the default backoff (up to 5 s): told the server restarts, it tries about once a second.
+    const plain = client(state.server.url, { reconnectDelayMaxMs: undefined });
+    const plainTries: Array<{ retryInMs: number; reason?: string }> = [];
+    plain.on('status', (s) => void (s.state === 'reconnecting' && plainTries.push(s)));
+    await plain.ticker('deploy').ready;
 
     const exit = await state.server.stop();
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(exit.ms).toBeLessThan(5000);
     expect(state.server.log).not.toMatch(/"level":(50|60)/); // no error or fatal while stopping
     await waitFor(() => statuses.some((s) => s.state === 'reconnecting' && s.reason === 'restart'), 'the reader told the server is restarting');
+    await waitFor(() => plainTries.length >= 5, 'five tries while the node is away', 15_000);
+    for (const t of plainTries) expect(t).toMatchObject({ reason: 'restart', retryInMs: expect.any(Number) });
+    expect(Math.max(...plainTries.map((t) => t.retryInMs))).toBeLessThanOrEqual(1500);
 
     state.server = await state.server.restart();
     const api2 = opsApi(state.server.url);

@@ -32,6 +32,11 @@ export function createMetrics(cluster?: WorkerChannel) {
       registers: [registry],
     }),
     sockets: new Gauge({ name: 'liveticker_sockets', help: 'Connected sockets on this node', registers: [registry] }),
+    storms: new Counter({
+      name: 'liveticker_reconnect_storms_total',
+      help: 'Reconnect storms this node took (handshakes arriving so fast that frames were batched longer)',
+      registers: [registry],
+    }),
     firstRequestWait: new Histogram({
       name: 'liveticker_http_first_request_wait_seconds',
       help: 'From accepting a connection to its first request reaching the app (a busy or flooded node shows here)',

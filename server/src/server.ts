@@ -25,12 +25,15 @@ import { bindSockets } from './realtime/sockets';
 import { streamSocketHandlers } from './realtime/streams.socket';
 import { SocketSessions } from './realtime/socket-sessions';
 import { SocketGuard } from './realtime/socket-guard';
+import { FloodBlocks } from './realtime/flood-blocks';
 import { trustFunction } from './http/client-ip';
 import { tickerChanges } from './tickers/tickers.changes';
 import { chatChanges, modChanges } from './chat/chat.changes';
 import { chatRouter } from './chat/chat.routes';
 import { chatSocketHandlers } from './chat/chat.socket';
 import { Presence } from './realtime/presence';
+import { ReconnectStorm } from './realtime/storm';
+import { sharingParser } from './realtime/encoded';
 import { tickersRouter } from './tickers/tickers.routes';
 import { templatesRouter } from './tickers/templates.routes';
 import { findTicker } from './tickers/tickers.repo';
@@ -52,6 +55,8 @@ export interface LivetickerServer {
   fanout: Fanout;
   sessions: SocketSessions;
   guard: SocketGuard;
+  /** The commands a socket may send (each dispatched by one listener per socket: sockets.ts). */
+  socketCommands: readonly string[];
   /** In a worker of WORKERS > 1: the loopback port other workers pass this worker's polling requests to. */
   privatePort?: number;
   /** In a worker of WORKERS > 1: where the other workers' polling sessions are reached. */
@@ -100,6 +105,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const limiters = new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides });
   const io = new IoServer(listener.httpServer, {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
+    // Socket.IO's wire format; an answer many sockets get alike is stringified once (encoded.ts).
+    parser: sharingParser,
     // An address refused a moment ago is turned away before the upgrade (see SocketGuard).
     // A draining node takes no new sessions (it still serves HTTP for its grace): the client
     // tries again after its backoff, and by then the listener is closed and the proxy sends it on.
@@ -110,13 +117,14 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
+  const blocks = new FloodBlocks({ redis: deps.redis?.limits, prefix: config.redisPrefix, bus: deps.bus, nodeId: deps.nodeId, logger });
   const guard = new SocketGuard({
     io,
     store: deps.connections,
     nodeId: deps.nodeId,
     logger,
     metrics: deps.metrics,
-    limiters,
+    blocks,
     trust: trustFunction(config.trustProxy),
     maxPerIp: config.maxSocketsPerIp,
     maxBufferBytes: config.socketMaxBufferBytes,
@@ -135,7 +143,10 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     heartbeatMs: config.desk.heartbeatMs,
     staleMs: config.desk.staleMs,
   });
-  const control = new ControlRouter({ bus: deps.bus, nodeId: deps.nodeId, logger, sessions, desk });
+  const control = new ControlRouter({ bus: deps.bus, nodeId: deps.nodeId, logger, sessions, desk, blocks });
+  // A whole audience coming back at once (after a deploy): frames wait longer, handshakes first.
+  const storm = new ReconnectStorm({ onStorm: () => deps.metrics.storms.inc() });
+  io.engine.on('connection', storm.note);
   const fanout = new Fanout({
     io,
     bus: deps.bus,
@@ -143,16 +154,18 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     logger,
     metrics: deps.metrics,
     batchMs: config.fanoutBatchMs,
+    busyBatchMs: storm.batchMs,
     releaseAfterMs: config.releaseAfterMs,
     healIntervalMs: config.healIntervalMs,
     recentChanges: config.recentChanges,
     onControl: control.receive,
     // One WebSocket frame per change, written straight to each socket that has nothing queued.
     sendToRoom: (room, event, data) => void sendToRoom(io.of('/'), room, event, data),
-    // A `sessions.ended` message may have been lost while the bus was down; so may desk lists.
+    // A `sessions.ended` message may have been lost while the bus was down; so may desk lists and flood blocks.
     onBusReconnect: () => {
       void sessions.recheckAll();
       desk.heartbeat();
+      void blocks.load().catch((err: unknown) => logger.warn({ err }, 'could not read the flood blocks after the bus came back'));
     },
   });
   const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
@@ -186,8 +199,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     sessionsChanged: (userId) => control.sessionsChanged(userId),
   };
 
-  bindSockets(io, ctx, guard, { ...streamSocketHandlers(ctx, fanout, sessions), ...chatSocketHandlers(ctx, sessions), ...deskSocketHandlers(desk) });
-  const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger });
+  const socketCommands = bindSockets(io, ctx, guard, { ...streamSocketHandlers(ctx, fanout, sessions), ...chatSocketHandlers(ctx, sessions), ...deskSocketHandlers(desk) });
+  const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger, sendToRoom: (room, event, data) => void sendToRoom(io.of('/'), room, event, data) });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const app = createApp(ctx, {
     api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), mediaApiRouter(ctx)],
@@ -258,6 +271,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     fanout,
     sessions,
     guard,
+    socketCommands,
     privatePort,
     setWorkerPorts: (ports) => router?.setPorts(ports),
     listen: (port = config.port, host = config.host) => listener.listen(port, host),

@@ -243,6 +243,42 @@ describe('a socket that floods is cut off, and a reconnect does not reset it', (
   });
 });
 
+describe('a flooder cut off on one node is kept out of the others, and of a node started after (Redis)', () => {
+  let db: TestDatabase;
+  const nodes: TestNode[] = [];
+  const prefix = randomPrefix();
+  const start = async () => {
+    const node = await startNode({ databaseUrl: db.url, redisUrl: SHARED_REDIS_URL, redisPrefix: prefix, config: { trustProxy: 1 } });
+    nodes.push(node);
+    return node;
+  };
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+  });
+  afterAll(async () => {
+    for (const n of nodes) await n.close();
+    await cleanPrefix(SHARED_REDIS_URL, prefix);
+    await db.drop();
+  });
+
+  it('refuses the address on the other node at once (bus) and on a new node (it reads the blocks when it starts)', async () => {
+    const [a, b] = [await start(), await start()];
+    const mine = { extraHeaders: from('203.0.113.70') };
+    const flooder = socket(a.url, mine);
+    await nextEvent(flooder, 'connect');
+    const gone = nextEvent(flooder, 'disconnect', 'flooder cut off');
+    for (let i = 0; i < 150; i++) flooder.emit('unsubscribe', { stream: 'ticker:none' });
+    await gone;
+    await waitFor(async () => (await outcome(socket(b.url, mine)))?.data?.code === 'rate_limited', 'the other node refuses the flooder', 5000);
+    const c = await start();
+    const refused = await outcome(socket(c.url, mine));
+    expect(refused?.data).toMatchObject({ code: 'rate_limited', retryAfter: expect.any(Number) });
+    expect(refused!.data!.retryAfter).toBeGreaterThan(30);
+    // Another address gets in on every node.
+    for (const node of [a, b, c]) expect(await outcome(socket(node.url, { extraHeaders: from('203.0.113.71') }))).toBeUndefined();
+  });
+});
+
 describe('a reader that does not read is cut off once its unsent output passes the bound (slow)', () => {
   let t: TestSetup;
   beforeAll(async () => {

@@ -425,8 +425,6 @@ const SOCKET: SocketRow[] = [
 
 /** Server → client events: pushed, never sent by a client, so not in the matrix. */
 const SERVER_PUSHED = new Set<string>([SOCKET_EVENTS.changes, SOCKET_EVENTS.presence, SOCKET_EVENTS.sessionEnded, SOCKET_EVENTS.serverShutdown, SOCKET_EVENTS.deskPresence]);
-/** Socket.IO's own events on a server socket. */
-const RESERVED_SOCKET_EVENTS = new Set(['connect', 'disconnect', 'disconnecting', 'error', 'newListener', 'removeListener']);
 
 /** Routes outside /api/v1 with no account in play, each with why it is public. */
 const PUBLIC_PAGES: Record<string, string> = {
@@ -486,9 +484,7 @@ for (const dialect of DIALECTS) {
       const pages = listed.filter((r) => !api.includes(r));
       const rows = new Set(REST.map((r) => r.route));
 
-      const sock = await openSocket(env.url, actors.anonymous, sockets);
-      const serverSocket = env.node.server.io.of('/').sockets.get(sock.socket!.id!)!;
-      const handled = serverSocket.eventNames().map(String).filter((e) => !RESERVED_SOCKET_EVENTS.has(e));
+      const handled = [...env.node.server.socketCommands];
       const commands = Object.values(SOCKET_EVENTS).filter((e) => !SERVER_PUSHED.has(e));
       const socketRows = new Set(SOCKET.map((r) => r.command));
 

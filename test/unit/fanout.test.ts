@@ -554,6 +554,33 @@ describe('Fanout', () => {
     });
   });
 
+  describe('frames while the node is busy (busyBatchMs)', () => {
+    it('frames leave at most every busyBatchMs while it says so, each carrying what gathered; then every batchMs again', async () => {
+      let busy = 300;
+      const t = await relaying({ batchMs: 0, busyBatchMs: () => busy });
+      await t.deliver(t.commit());
+      for (let i = 0; i < 4; i++) {
+        await advance(50);
+        await t.deliver(t.commit());
+      }
+      expect(t.io.frames()).toEqual([{ event: 'changes', since: 5, rev: 6, revs: [6] }]);
+      await advance(100); // 300 ms after the first frame
+      expect(t.io.frames()).toEqual([
+        { event: 'changes', since: 5, rev: 6, revs: [6] },
+        { event: 'changes', since: 6, rev: 10, revs: [7, 8, 9, 10] },
+      ]);
+      busy = 0;
+      await t.deliver(t.commit());
+      await advance(1);
+      await t.deliver(t.commit());
+      await advance(1);
+      expect(t.io.frames().slice(2)).toEqual([
+        { event: 'changes', since: 10, rev: 11, revs: [11] },
+        { event: 'changes', since: 11, rev: 12, revs: [12] },
+      ]);
+    });
+  });
+
   describe('release', () => {
     it('an emptied room keeps its stream for releaseAfterMs, then leaves the bus channel and forgets the stream', async () => {
       const t = await relaying({ releaseAfterMs: 1000 });
@@ -816,6 +843,19 @@ describe('Fanout', () => {
       expect(got).toEqual({ rev: 6, epoch: 'e1', more: false, bytes: expect.any(Number), changes: [expect.objectContaining({ rev: 4 }), expect.objectContaining({ rev: 5 }), expect.objectContaining({ rev: 6, type: 'entry.created' })] });
       expect(got!.bytes).toBe(got!.changes.reduce((n, c) => n + Buffer.byteLength(JSON.stringify(c)), 0));
       expect(t.fanout.recentSince(STREAM, 6, 'e1')).toEqual({ rev: 6, epoch: 'e1', changes: [], more: false, bytes: expect.any(Number) });
+    });
+
+    it('computes an answer once per position while nothing new arrived, and a new one after a change', async () => {
+      const t = await relaying();
+      const first = t.fanout.recentSince(STREAM, 3, 'e1');
+      expect(t.fanout.recentSince(STREAM, 3, 'e1')).toBe(first);
+      expect(t.fanout.recentSince(STREAM, 4, 'e1')?.changes.map((c) => c.rev)).toEqual([5]);
+      await t.deliver(t.commit());
+      const after = t.fanout.recentSince(STREAM, 3, 'e1');
+      expect(after?.changes.map((c) => c.rev)).toEqual([4, 5, 6]);
+      expect(after?.rev).toBe(6);
+      expect(t.fanout.recentSince(STREAM, 4, 'e1')?.changes.map((c) => c.rev)).toEqual([5, 6]);
+      expect(await total(t.metrics.catchUps, { source: 'cache' })).toBe(5);
     });
 
     it('answers about 1 MB at most: a prefix in rev order with more: true, the rest from where it ends', async () => {

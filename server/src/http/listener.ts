@@ -5,8 +5,13 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Part, StopMode } from '../lifecycle';
 
-/** Connections the kernel may queue for accept (capped by net.core.somaxconn). */
-const LISTEN_BACKLOG = 4096;
+/**
+ * Connections the kernel may queue for accept, capped by net.core.somaxconn (4096 on a stock
+ * kernel). After a deploy a whole audience connects within a second or two; a connection that
+ * finds the queue full loses its SYN and tries again only 1, 3, 7 s later (TCP's own backoff),
+ * so a host that runs a big audience on one node raises somaxconn (README: Deployment).
+ */
+const LISTEN_BACKLOG = 65_535;
 
 /** How long a draining node keeps idle keep-alive connections for their next request, ms. */
 const DRAIN_GRACE_MS = 2000;

@@ -18,8 +18,8 @@ export interface StreamEnvelope {
 export interface ControlEnvelope {
   v: typeof BUS_VERSION;
   node: string;
-  /** `desk`: a node's editors at tickers' desks (see realtime/desk.ts). */
-  type: 'sessions.ended' | 'sessions.changed' | 'presence' | 'desk';
+  /** `desk`: a node's editors at tickers' desks (see realtime/desk.ts); `flood.blocked`: flood-blocks.ts. */
+  type: 'sessions.ended' | 'sessions.changed' | 'presence' | 'desk' | 'flood.blocked';
   data: Record<string, unknown>;
 }
 

@@ -3,16 +3,18 @@ import { BUS_VERSION } from './bus';
 import type { Logger } from '../logger';
 import type { SocketSessions } from './socket-sessions';
 import type { Desk } from './desk';
+import type { FloodBlocks } from './flood-blocks';
 
 /**
  * Messages between nodes that are not stream changes (bus control envelopes): ended sessions
- * (cut those sockets), changed sessions (re-check a user's sockets), editors' desks. Each is
+ * (cut those sockets), changed sessions (re-check a user's sockets), editors' desks, flood blocks
+ * (flood-blocks.ts announces its own). Each is
  * handled here at once and sent to the other nodes, so this node acts even when the bus is down.
  */
 export class ControlRouter {
   private readonly log: Logger;
 
-  constructor(private readonly opts: { bus: Bus; nodeId: string; logger: Logger; sessions: SocketSessions; desk: Desk }) {
+  constructor(private readonly opts: { bus: Bus; nodeId: string; logger: Logger; sessions: SocketSessions; desk: Desk; blocks: FloodBlocks }) {
     this.log = opts.logger.child({ module: 'control' });
   }
 
@@ -26,6 +28,8 @@ export class ControlRouter {
       void this.opts.sessions.recheckUser(userId).catch((err: unknown) => this.log.warn({ err }, 'session re-check failed'));
     } else if (msg.type === 'desk') {
       this.opts.desk.receive(msg);
+    } else if (msg.type === 'flood.blocked') {
+      this.opts.blocks.receive(msg);
     }
   };
 

@@ -17,6 +17,8 @@ const GAP_WAIT_MS = 50;
 const RELEASE_AFTER_MS = 5000;
 /** Changes a node keeps per stream it relays, to answer resumes without the database. */
 const RECENT_CHANGES = 500;
+/** Resume answers kept per stream while its recent changes stand (one per position asked). */
+const MAX_ANSWERS = 64;
 
 interface StreamState {
   stream: string;
@@ -36,6 +38,11 @@ interface StreamState {
   releaseTimer?: NodeJS.Timeout;
   out: Change[];
   outSince: number;
+  /**
+   * Resumes answered from `recent` as it stands (`version`), by position: a reconnect storm's
+   * readers mostly resume from the same few positions, and each answer is computed once.
+   */
+  answers: { version: number; bySince: Map<number, ChangesSince> };
   /** When the last frame left, ms (performance.now). */
   lastFlushAt: number;
   flushTimer?: NodeJS.Timeout | NodeJS.Immediate;
@@ -49,6 +56,8 @@ export interface FanoutOptions {
   metrics: Metrics;
   /** Least time between two frames of one stream, ms; changes arriving meanwhile share a frame. */
   batchMs: number;
+  /** A longer least time for now, ms, when the node is busy (a reconnect storm: see storm.ts). */
+  busyBatchMs?: () => number;
   /** How often the node compares its streams with the database heads, ms (0 = never). */
   healIntervalMs?: number;
   /** How long an emptied room keeps its bus subscription, ms. */
@@ -128,6 +137,7 @@ export class Fanout implements ChangePublisher {
         healing: false,
         out: [],
         outSince: 0,
+        answers: { version: -1, bySince: new Map() },
         lastFlushAt: 0,
       };
       this.streams.set(stream, st);
@@ -270,7 +280,8 @@ export class Fanout implements ChangePublisher {
   /**
    * A resume answered from what this node relayed, without the database: the position the node
    * stands at (`since` undefined), or the changes after `since` when they are all still in its
-   * cache and the epoch is the stream's. Undefined when the database must answer.
+   * cache and the epoch is the stream's. Undefined when the database must answer. Readers that
+   * ask from the same position get the same object: it must not be changed.
    */
   recentSince(stream: string, since: number | undefined, epoch: string | undefined): ChangesSince | undefined {
     const st = this.streams.get(stream);
@@ -279,14 +290,22 @@ export class Fanout implements ChangePublisher {
     // The moderation stream's catch-up has its own shape (held messages); the database answers it.
     if (st.stream.startsWith('mod:')) return undefined;
     if ((epoch && epoch !== st.epoch) || since > st.lastRev) return undefined;
-    const changes = since === st.lastRev ? [] : st.recent.since(since);
-    if (!changes) return undefined;
-    if (changes.length > MAX_CATCH_UP) return undefined;
+    if (st.answers.version !== st.recent.version) st.answers = { version: st.recent.version, bySince: new Map() };
+    let answer = st.answers.bySince.get(since);
+    if (!answer) {
+      const changes = since === st.lastRev ? [] : st.recent.since(since);
+      if (!changes || changes.length > MAX_CATCH_UP) return undefined;
+      // As from the database: one state per item in rev order, so a prefix is a consistent answer.
+      const fit = fitBytes(changes);
+      answer =
+        fit.count < changes.length
+          ? { rev: changes[fit.count - 1].rev, epoch: st.epoch, changes: changes.slice(0, fit.count), more: true, bytes: fit.bytes }
+          : { rev: st.lastRev, epoch: st.epoch, changes, more: false, bytes: fit.bytes };
+      if (st.answers.bySince.size >= MAX_ANSWERS) st.answers.bySince.clear();
+      st.answers.bySince.set(since, answer);
+    }
     this.opts.metrics.catchUps.inc({ source: 'cache' });
-    // As from the database: one state per item in rev order, so a prefix is a consistent answer.
-    const fit = fitBytes(changes);
-    if (fit.count < changes.length) return { rev: changes[fit.count - 1].rev, epoch: st.epoch, changes: changes.slice(0, fit.count), more: true, bytes: fit.bytes };
-    return { rev: st.lastRev, epoch: st.epoch, changes, more: false, bytes: fit.bytes };
+    return answer;
   }
 
   private drainPending(st: StreamState): void {
@@ -309,7 +328,8 @@ export class Fanout implements ChangePublisher {
     // Leading edge: after a quiet spell a change leaves at once; in a burst, frames leave at most
     // every batchMs, each carrying everything gathered meanwhile.
     const flush = () => this.flush(st);
-    const wait = st.lastFlushAt + this.opts.batchMs - performance.now();
+    const batchMs = Math.max(this.opts.batchMs, this.opts.busyBatchMs?.() ?? 0);
+    const wait = st.lastFlushAt + batchMs - performance.now();
     st.flushTimer = wait > 0 ? setTimeout(flush, wait) : setImmediate(flush);
   }
 

@@ -5,6 +5,19 @@ import type { Logger } from '../logger';
 
 /** A node's reports are trusted this long; a node that died drops out after it, ms. */
 const STALE_MS = 5000;
+/** Longest wait between two `presence` pushes to a big room, ms. */
+const MAX_PUSH_GAP_MS = 10_000;
+
+/**
+ * Least time between two `presence` pushes to a ticker whose largest room here has `sockets`
+ * sockets: every second for up to a thousand, then one millisecond per socket (at most 10 s).
+ * A push costs one write per socket, so a big audience's count costs about a thousand writes a
+ * second however fast it changes (a reconnect storm changes it every second), not one per reader
+ * per second.
+ */
+export function pushGapMs(sockets: number, intervalMs = 1000): number {
+  return Math.min(MAX_PUSH_GAP_MS, Math.max(intervalMs, sockets));
+}
 
 /** Reader counts per ticker, summed over every node. */
 export interface PresenceStore {
@@ -95,17 +108,26 @@ function presenceTicker(room: string): string | undefined {
 /**
  * Once a second: counts this node's readers per ticker (sockets following its ticker or chat
  * stream, each socket once), reports them, and pushes `presence` to the rooms whose total
- * changed — so readers get it at most once a second.
+ * changed — at most once a second, and less often to big rooms (pushGapMs).
  */
 export class Presence {
   readonly name = 'presence';
   private timer?: NodeJS.Timeout;
-  private readonly last = new Map<string, number>();
+  /** The total last pushed per ticker, and when. */
+  private readonly last = new Map<string, { readers: number; at: number }>();
   private reported = new Set<string>();
   private running = false;
 
   constructor(
-    private readonly opts: { io: IoServer; store: PresenceStore; nodeId: string; logger: Logger; intervalMs?: number },
+    private readonly opts: {
+      io: IoServer;
+      store: PresenceStore;
+      nodeId: string;
+      logger: Logger;
+      intervalMs?: number;
+      /** How an event reaches a room's sockets (default: Socket.IO's broadcast; see frames.ts). */
+      sendToRoom?: (room: string, event: string, data: unknown) => void;
+    },
   ) {}
 
   start(): void {
@@ -165,11 +187,20 @@ export class Presence {
       await this.opts.store.report(this.opts.nodeId, counts);
       this.reported = new Set([...counts].filter(([, n]) => n > 0).map(([id]) => id));
       const totals = await this.opts.store.totals([...this.reported]);
+      const rooms = this.opts.io.of('/').adapter.rooms;
+      const now = performance.now();
       for (const [id, readers] of totals) {
-        if (this.last.get(id) === readers) continue;
-        this.last.set(id, readers);
-        for (const stream of [tickerStream(id), chatStream(id)]) {
-          this.opts.io.to(stream).emit(SOCKET_EVENTS.presence, { stream, readers });
+        const last = this.last.get(id);
+        if (last?.readers === readers) continue;
+        const streams = [tickerStream(id), chatStream(id)];
+        const sockets = Math.max(...streams.map((s) => rooms.get(s)?.size ?? 0));
+        // Not yet: a later tick pushes the count as it is then.
+        if (last && now - last.at < pushGapMs(sockets, this.opts.intervalMs)) continue;
+        this.last.set(id, { readers, at: now });
+        for (const stream of streams) {
+          const data = { stream, readers };
+          if (this.opts.sendToRoom) this.opts.sendToRoom(stream, SOCKET_EVENTS.presence, data);
+          else this.opts.io.to(stream).emit(SOCKET_EVENTS.presence, data);
         }
       }
       for (const id of this.last.keys()) if (!this.reported.has(id)) this.last.delete(id);

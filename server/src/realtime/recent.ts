@@ -32,6 +32,8 @@ export class RecentChanges {
   private changes: Change[] = [];
   /** The position the kept changes continue from; -1 before the first reset. */
   from = -1;
+  /** Moves on with every change to what is kept: answers computed from it are good while it stands. */
+  version = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -39,15 +41,18 @@ export class RecentChanges {
   reset(from: number, changes: Change[] = []): void {
     this.from = from;
     this.changes = changes;
+    this.version++;
   }
 
   /** Forgets everything (the stream is no longer relayed); the next activation resets. */
   clear(): void {
     this.changes = [];
+    this.version++;
   }
 
   add(changes: Change[]): void {
     if (changes.length === 0) return;
+    this.version++;
     this.changes.push(...changes);
     const over = this.changes.length - this.limit;
     if (over > 0) {

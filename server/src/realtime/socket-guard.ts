@@ -1,10 +1,9 @@
 import type { Server as IoServer, Socket } from 'socket.io';
-import type { Limiters } from '../auth/limits';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { limitKey, requestIp } from '../http/client-ip';
-import { AppError } from '../errors';
 import type { ConnectionStore } from './connections';
+import type { FloodBlocks } from './flood-blocks';
 
 /** How long a socket cut off for flooding keeps its reader (user, else address) out, seconds. */
 export const FLOOD_BLOCK_SECONDS = 60;
@@ -19,7 +18,8 @@ export interface SocketGuardOptions {
   nodeId: string;
   logger: Logger;
   metrics: Metrics;
-  limiters: Limiters;
+  /** Readers cut off for flooding, known to every node (flood-blocks.ts). */
+  blocks: FloodBlocks;
   /** Finds the client's address as Express does (TRUST_PROXY). */
   trust: (addr: string, hop: number) => boolean;
   /** Sockets per client address over every node (0: no limit). */
@@ -104,15 +104,12 @@ export class SocketGuard {
    * flooder's address is out. A logged-in reader behind the same address as an anonymous
    * flooder (an office, a carrier's NAT) is not.
    */
-  async checkFlood(socket: Socket, userId: string | undefined): Promise<void> {
+  checkFlood(socket: Socket, userId: string | undefined): void {
     const ipKey = (socket.data as GuardedData).ipKey ?? 'unknown';
-    try {
-      await this.opts.limiters.check('socketFlood', userId ? `user:${userId}` : `ip:${ipKey}`, floodSpec());
-    } catch (err) {
-      // Not turned away before the upgrade: a logged-in colleague behind the same address may
-      // still come in, and only the login (after the upgrade) tells them apart.
-      throw refusal(err);
-    }
+    // Not turned away before the upgrade: a logged-in colleague behind the same address may
+    // still come in, and only the login (after the upgrade) tells them apart.
+    const left = this.opts.blocks.remaining(userId ? `user:${userId}` : `ip:${ipKey}`);
+    if (left > 0) throw handshakeError('rate_limited', 'too many commands from here a moment ago; wait before connecting again', left);
   }
 
   /**
@@ -163,10 +160,12 @@ export class SocketGuard {
     this.opts.metrics.socketRefusals.inc({ reason: 'flood' });
     const key = userId ? `user:${userId}` : `ip:${(socket.data as GuardedData).ipKey ?? 'unknown'}`;
     socket.disconnect(true);
-    await this.opts.limiters.consume('socketFlood', key, floodSpec(), 2).catch(() => undefined);
+    await this.opts.blocks.block(key, FLOOD_BLOCK_SECONDS);
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    // The blocks other nodes issued before this one started (a deploy's new node included).
+    await this.opts.blocks.load().catch((err: unknown) => this.log.warn({ err }, 'could not read the flood blocks; this node learns new ones from the bus'));
     void this.refresh();
     this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
     this.refreshTimer.unref();
@@ -214,15 +213,6 @@ export class SocketGuard {
       this.log.debug({ err }, 'could not refresh the per-address socket counts');
     });
   }
-}
-
-function floodSpec() {
-  return { points: 1, duration: FLOOD_BLOCK_SECONDS, blockDuration: FLOOD_BLOCK_SECONDS };
-}
-
-function refusal(err: unknown): Error & { data: unknown } {
-  const retryAfter = err instanceof AppError ? (err.details as { retryAfter?: number } | undefined)?.retryAfter : undefined;
-  return handshakeError('rate_limited', 'too many commands from here a moment ago; wait before connecting again', retryAfter ?? FLOOD_BLOCK_SECONDS);
 }
 
 export function handshakeError(code: string, message: string, retryAfter?: number): Error & { data: unknown } {

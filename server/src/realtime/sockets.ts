@@ -9,11 +9,13 @@ import { cookieToken } from '../http/actor';
 import { foreignPage, staffCookieRefusal } from '../http/origin';
 import type { SocketData } from './socket-sessions';
 import { handshakeError } from './socket-guard';
+import { Encoded } from './encoded';
 import type { SocketGuard } from './socket-guard';
 
 export type { SocketData };
 
 type Ack = (reply: unknown) => void;
+/** Resolves to the ack's fields besides `ok: true`, or to the whole ack already encoded. */
 export type CommandHandler = (socket: Socket, payload: unknown) => Promise<object>;
 
 function toAck(err: unknown, log: AppContext['logger']): AckError {
@@ -26,13 +28,14 @@ function toAck(err: unknown, log: AppContext['logger']): AckError {
  * The handshake (origin, guard, login) and the binding of every command family (streams.socket.ts,
  * chat.socket.ts, desk.socket.ts): each is validated, authorized and always acknowledged. A socket that
  * floods gets `rate_limited` acks, and is cut off when it keeps going; nobody else notices.
+ * Returns the commands a socket may send.
  */
 export function bindSockets(
   io: IoServer,
   ctx: Pick<AppContext, 'logger' | 'actors' | 'metrics' | 'originAllowed' | 'config'>,
   guard: SocketGuard,
   handlers: Record<string, CommandHandler>,
-): void {
+): string[] {
   const log = ctx.logger.child({ module: 'sockets' });
   // 30 commands per second with a burst allowance; 3x that gets the socket disconnected.
   const limiter = new RateLimiterMemory({ points: 30, duration: 1 });
@@ -93,7 +96,7 @@ export function bindSockets(
     }
     // A user cut off for flooding is out on every address; an anonymous flooder's address is out.
     try {
-      await guard.checkFlood(socket, data.actor?.id);
+      guard.checkFlood(socket, data.actor?.id);
     } catch (err) {
       return next(err as Error);
     }
@@ -107,20 +110,27 @@ export function bindSockets(
     if ((socket.data as { staleSession?: boolean }).staleSession) socket.emit(SOCKET_EVENTS.sessionEnded, { reason: 'session_invalid' });
     ctx.metrics.sockets.inc();
     socket.on('disconnect', () => ctx.metrics.sockets.dec());
-    for (const [event, handler] of Object.entries(handlers)) {
-      socket.on(event, async (payload: unknown, ack?: unknown) => {
-        const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
-        try {
-          await limiter.consume(socket.id).catch((res: { consumedPoints?: number; msBeforeNext?: number }) => {
-            if ((res.consumedPoints ?? 0) > 90) void guard.cutOff(socket, (socket.data as SocketData).actor?.id);
-            throw new AppError('rate_limited', 'too many commands; slow down', { retryAfter: Math.ceil((res.msBeforeNext ?? 1000) / 1000) });
-          });
-          const result = await handler(socket, payload);
-          reply({ ok: true, ...result });
-        } catch (err) {
-          reply(toAck(err, log));
-        }
-      });
-    }
+    // One listener for every command (not one per command per socket): a reader's socket holds
+    // a single closure, and an event that is not a command is ignored, as Socket.IO would.
+    socket.onAny((event: string, payload?: unknown, ack?: unknown) => {
+      const handler = commands.get(event);
+      if (handler) void run(socket, handler, payload, ack);
+    });
   });
+
+  const commands = new Map(Object.entries(handlers));
+  async function run(socket: Socket, handler: CommandHandler, payload: unknown, ack: unknown): Promise<void> {
+    const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
+    try {
+      await limiter.consume(socket.id).catch((res: { consumedPoints?: number; msBeforeNext?: number }) => {
+        if ((res.consumedPoints ?? 0) > 90) void guard.cutOff(socket, (socket.data as SocketData).actor?.id);
+        throw new AppError('rate_limited', 'too many commands; slow down', { retryAfter: Math.ceil((res.msBeforeNext ?? 1000) / 1000) });
+      });
+      const result = await handler(socket, payload);
+      reply(result instanceof Encoded ? result : { ok: true, ...result });
+    } catch (err) {
+      reply(toAck(err, log));
+    }
+  }
+  return [...commands.keys()];
 }

@@ -5,6 +5,8 @@ import { hasRole } from '../auth/actor';
 import { AppError, parseInput } from '../errors';
 import { readCost } from '../http/app';
 import { changesBody } from './changelog';
+import type { ChangesSince } from './changelog';
+import { Encoded } from './encoded';
 import type { Fanout } from './fanout';
 import type { CommandHandler } from './sockets';
 import type { SocketData, SocketSessions } from './socket-sessions';
@@ -12,6 +14,14 @@ import type { GuardedData } from './socket-guard';
 
 /** Streams one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 50;
+
+/** The ack of a resume the fan-out answered, as JSON once for every socket that gets the same answer. */
+const encodedAnswers = new WeakMap<ChangesSince, Encoded>();
+function encodedAnswer(got: ChangesSince): Encoded {
+  let encoded = encodedAnswers.get(got);
+  if (!encoded) encodedAnswers.set(got, (encoded = new Encoded(JSON.stringify({ ok: true, ...changesBody(got) }))));
+  return encoded;
+}
 
 /**
  * `subscribe` and `unsubscribe`: a socket follows a stream (joins its room) and gets the changes
@@ -36,7 +46,7 @@ export function streamSocketHandlers(
     const cached = fanout.recentSince(cmd.stream, cmd.since, cmd.epoch);
     if (cached) {
       await charge(cached);
-      return changesBody(cached);
+      return encodedAnswer(cached);
     }
     if (cmd.since === undefined) {
       const pos = await ctx.changeLog.position(cmd.stream);

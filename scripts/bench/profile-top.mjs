@@ -1,5 +1,5 @@
 // node scripts/bench/profile-top.mjs <file.cpuprofile> [N]: the top frames of a V8 CPU profile
-// (node --cpu-prof) by self time, and by total time for our own code, as the evidence of where a
+// (node --cpu-prof) by self time, and by total time for our own code (ALL=1: every frame), as the evidence of where a
 // server's time goes. Time windows: FROM_MS / TO_MS (since the profile's start) keep only samples in it.
 import fs from 'node:fs';
 
@@ -38,5 +38,7 @@ const pct = (v) => `${((100 * v) / all).toFixed(1).padStart(5)} %`;
 console.log(`samples over ${(all / 1e6).toFixed(2)} s`);
 console.log('-- self time');
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, +n)) console.log(pct(v), k);
-console.log('-- total time, our code (server/, client-sdk/, schemas/)');
-for (const [k, v] of [...total].filter(([k]) => /(server|schemas)\//.test(k)).sort((a, b) => b[1] - a[1]).slice(0, +n)) console.log(pct(v), k);
+// ALL=1: total time of every frame (libraries and Node's own too), not only ours.
+const ours = process.env.ALL ? () => true : ([k]) => /(server|schemas)\//.test(k);
+console.log(`-- total time, ${process.env.ALL ? 'every frame' : 'our code (server/, client-sdk/, schemas/)'}`);
+for (const [k, v] of [...total].filter(ours).sort((a, b) => b[1] - a[1]).slice(0, +n)) console.log(pct(v), k);

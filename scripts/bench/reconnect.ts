@@ -2,24 +2,28 @@
 // with SIGTERM (a deploy) in the middle. Measures how fast every reader resumes once the node is
 // back, what was lost or doubled, and how many resumes needed the database.
 //   BENCH_RECONNECT_CLIENTS (10000), BENCH_RATE (20/s), REDIS_URL (redis://127.0.0.1:6379)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { benchServerEnv, rssKb } from './harness';
+import { benchServerEnv, cpuMs, rssKb } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The SDK's reconnect backoff: exponential from 500 ms, capped, ±50 % jitter. */
 const backoff = (attempt: number) => Math.round(Math.min(5000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+/** The SDK's tries after the server said it restarts: about a second apart (0.5–1.5 s) for a minute. */
+const restartRetry = () => Math.round(1000 * (0.5 + Math.random()));
+const RESTART_RETRY_FOR_MS = 60_000;
 
 /**
  * A reader that does what the SDK does after a server restart, over a bare Engine.IO socket so
- * one process holds 10,000: reconnect with jittered backoff, subscribe from its position
+ * one process holds 10,000: reconnect about once a second after the server said it restarts (with
+ * jittered backoff otherwise), subscribe from its position
  * `(epoch, rev)`, apply frames in rev order. It records every entry marker it receives.
  */
 class ResumingReader {
@@ -28,15 +32,20 @@ class ResumingReader {
   readonly got: Uint8Array;
   duplicates = 0;
   gaps = 0;
+  /** Catch-ups that came in more than one answer (`more`). */
+  pages = 0;
   /** Refused handshakes and subscribes by code: each is retried after a backoff, as the SDK does. */
   static readonly refusals = new Map<string, number>();
   /** When the last resume's subscribe was answered (performance.now). */
   resumedAt = 0;
+  /** When the node last opened a session for this reader (performance.now). */
+  openedAt = 0;
   ws?: WebSocket;
   /** What the reader last saw, for the report on readers that did not resume. */
   stage = 'new';
   private attempt = 0;
   private closed = false;
+  private restartSaidAt = -Infinity;
 
   constructor(
     private readonly url: string,
@@ -55,6 +64,15 @@ class ResumingReader {
     const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
     this.ws = ws;
     let subscribed = false;
+    let syncing = false;
+    // As the SDK's StreamSync: from the position held; again while the answer says there is more,
+    // and again when a frame shows a gap.
+    const subscribe = () => {
+      syncing = true;
+      const cmd: Record<string, unknown> = { stream: this.stream };
+      if (this.lastRev >= 0) Object.assign(cmd, { since: this.lastRev, epoch: this.epoch });
+      ws.send(`421${JSON.stringify(['subscribe', cmd])}`);
+    };
     this.stage = 'connecting';
     ws.on('open', () => (this.stage = 'open'));
     ws.on('message', (data: Buffer) => {
@@ -62,22 +80,28 @@ class ResumingReader {
       const type = msg.charCodeAt(0);
       if (type === 0x30) {
         this.stage = 'engine open';
+        this.openedAt = performance.now();
         ws.send('40');
       }
       else if (type === 0x32) ws.send('3');
       else if (msg.startsWith('40')) {
         this.stage = 'subscribing';
-        const cmd: Record<string, unknown> = { stream: this.stream };
-        if (this.lastRev >= 0) Object.assign(cmd, { since: this.lastRev, epoch: this.epoch });
-        ws.send(`421${JSON.stringify(['subscribe', cmd])}`);
+        subscribe();
+      } else if (msg.startsWith('42["server:shutdown"')) {
+        this.restartSaidAt = performance.now();
       } else if (msg.startsWith('44')) {
         this.refused(`handshake: ${msg.slice(2, 120)}`);
       } else if (msg.startsWith('431[')) {
-        const ack = JSON.parse(msg.slice(3))[0] as { ok: boolean; rev: number; epoch: string; changes: unknown[]; reset?: boolean; error?: { code: string } };
+        const ack = JSON.parse(msg.slice(3))[0] as { ok: boolean; rev: number; epoch: string; changes: unknown[]; more?: boolean; reset?: boolean; error?: { code: string } };
         if (!ack.ok) return this.refused(`subscribe: ${ack.error?.code}`);
         this.count(JSON.stringify(ack.changes), this.lastRev);
-        this.lastRev = ack.rev;
+        this.lastRev = Math.max(this.lastRev, ack.rev);
         this.epoch = ack.epoch;
+        syncing = false;
+        if (ack.more) {
+          this.pages++;
+          return subscribe();
+        }
         this.attempt = 0;
         this.resumedAt = performance.now();
         this.stage = 'subscribed';
@@ -85,14 +109,14 @@ class ResumingReader {
         onSubscribed?.();
       } else if (msg.startsWith('42["changes"')) {
         const head = /"since":(\d+),"rev":(\d+)/.exec(msg);
-        if (!head || !subscribed) return;
+        if (!head || !subscribed || syncing) return;
         const since = Number(head[1]);
         const rev = Number(head[2]);
         if (rev <= this.lastRev) return;
         if (since > this.lastRev) {
-          // Cannot happen on one node; a real client would ask for the gap.
+          // Cannot happen on one node once subscribed; the SDK would ask for the gap, and so do we.
           this.gaps++;
-          return;
+          return subscribe();
         }
         this.count(msg, this.lastRev);
         this.lastRev = rev;
@@ -102,7 +126,9 @@ class ResumingReader {
     ws.on('close', () => {
       this.stage = 'waiting to retry';
       if (this.closed) return;
-      setTimeout(() => this.open(), backoff(this.attempt++));
+      const restarting = performance.now() - this.restartSaidAt < RESTART_RETRY_FOR_MS;
+      setTimeout(() => this.open(), restarting ? restartRetry() : backoff(this.attempt));
+      this.attempt++;
     });
   }
 
@@ -136,13 +162,27 @@ class ResumingReader {
   }
 }
 
+/** Where taskset and two cores are there: `cmd` on core `cpu` (the server on 0, the readers on 1). */
+function pin(cpu: string, cmd: string[]): string[] {
+  if (os.cpus().length < 2) return cmd;
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return cmd;
+  }
+  return ['taskset', '-c', cpu, ...cmd];
+}
+
 interface Node {
   proc: ChildProcess;
   stopped: Promise<number | null>;
 }
 
 function startServer(port: number, env: Record<string, string>): Node {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (both runs).
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const [cmd, ...args] = pin('0', [process.execPath, ...nodeArgs, '--import', 'tsx', path.join(ROOT, 'server/src/main.ts')]);
+  const proc = spawn(cmd, args, {
     cwd: ROOT,
     // MAIL_TRANSPORT=log: the bench mails nothing, and a shell's NODE_ENV=production must not stop it.
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', MAIL_TRANSPORT: 'log', ...env },
@@ -163,10 +203,11 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
-async function catchUps(url: string): Promise<{ cache: number; database: number }> {
+async function catchUps(url: string): Promise<{ cache: number; database: number; storms: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const by = (source: string) => Number(new RegExp(`liveticker_catch_ups_total\\{source="${source}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-  return { cache: by('cache'), database: by('database') };
+  const storms = Number(/liveticker_reconnect_storms_total (\d+)/.exec(text)?.[1] ?? 0);
+  return { cache: by('cache'), database: by('database'), storms };
 }
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
@@ -182,6 +223,8 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
     });
   });
   const url = `http://127.0.0.1:${port}`;
+  // The readers (this process) on core 1, the node on core 0: each side's CPU is its own.
+  if (pin('1', []).length) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-reconnect-'));
   const opsKey = randomBytes(18).toString('base64url');
   const env = benchServerEnv(dir, opsKey);
@@ -228,7 +271,11 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
   const downAt = performance.now();
   node = startServer(port, env);
   await waitReady(url);
-  const backAt = performance.now();
+  // Back when it answered /readyz, or when it first let a reader in if that was earlier (the
+  // listener is up before the readiness answer, and this process's polling of it may lag).
+  const backAt = Math.min(performance.now(), ...readers.map((r) => (r.openedAt > downAt ? r.openedAt : Infinity)));
+  const serverCpuAtBack = cpuMs(node.proc.pid!);
+  const ownCpuAtBack = process.cpuUsage();
   log(`SIGTERM: exit code ${code} after ${(downAt - stopAt).toFixed(0)} ms; the node was back ${(backAt - downAt).toFixed(0)} ms later`);
 
   // Every reader resumes (or the wait ends after 60 s).
@@ -239,6 +286,10 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
     .map((r) => Math.max(0, r.resumedAt - backAt))
     .sort((a, b) => a - b);
   const rssAfterResume = rssKb(node.proc.pid!) / 1024;
+  const resumeWallMs = performance.now() - backAt;
+  const serverCpuResume = cpuMs(node.proc.pid!) - serverCpuAtBack;
+  const own = process.cpuUsage(ownCpuAtBack);
+  const readersCpuResume = (own.user + own.system) / 1000;
   const stages = (rs: ResumingReader[]) => rs.reduce<Record<string, number>>((m, r) => ((m[r.stage] = (m[r.stage] ?? 0) + 1), m), {});
   await sleep(5000);
   posting = false;
@@ -255,9 +306,10 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
     [
       `entries posted: ${posted.length}; deliveries expected ${posted.length * readers.length}`,
       `readers resumed: ${resumed.length}/${readers.length}; time from the node back to resumed: p50 ${pct(resumed, 50).toFixed(0)} ms, p99 ${pct(resumed, 99).toFixed(0)} ms, max ${pct(resumed, 100).toFixed(0)} ms`,
-      `lost: ${lost}, duplicated: ${duplicates}, gaps seen: ${gaps}`,
-      `resumes answered by the node's cache: ${queries.cache}, by the database: ${queries.database}`,
+      `lost: ${lost}, duplicated: ${duplicates}, gaps seen: ${gaps}, catch-ups paged: ${readers.reduce((n, r) => n + r.pages, 0)}`,
+      `resumes answered by the node's cache: ${queries.cache}, by the database: ${queries.database}; storms the node saw: ${queries.storms}`,
       `server RSS after the resumes: ${rssAfterResume.toFixed(0)} MB`,
+      `from the node back to the last resume (${(resumeWallMs / 1000).toFixed(1)} s): server CPU ${(serverCpuResume / 1000).toFixed(1)} s, the readers' process ${(readersCpuResume / 1000).toFixed(1)} s`,
       `refusals (retried): ${JSON.stringify(Object.fromEntries(ResumingReader.refusals))}`,
       `not resumed within 60 s: ${readers.length - resumed.length} ${JSON.stringify(stages(readers.filter((r) => r.resumedAt < downAt)))}`,
     ].join('\n'),

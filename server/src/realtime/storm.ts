@@ -8,10 +8,10 @@ export const STORM_BATCH_MS = 1000;
 /**
  * Tells when a node is taking a reconnect storm (a deploy just sent a whole audience back to it):
  * while handshakes arrive at STORM_HANDSHAKES_PER_S or more, and for a moment after. During a
- * storm the fan-out sends each stream's changes in frames of a quarter second (STORM_BATCH_MS):
- * a frame costs one write per reader however many changes it holds, so the readers already back
- * cost a fraction of the CPU and the handshakes and resumes of the rest get it. The readers
- * already back see their updates up to a quarter second later, for the few seconds it lasts.
+ * storm the fan-out sends each stream's changes at most once a second (STORM_BATCH_MS): a frame
+ * costs one write per reader however many changes it holds, so the readers already back cost a
+ * fraction of the CPU and the handshakes and resumes of the rest get it. The readers already
+ * back see their updates up to a second later, for the few seconds it lasts.
  */
 export class ReconnectStorm {
   private second = -1;

@@ -40,6 +40,8 @@ class ResumingReader {
   resumedAt = 0;
   /** When the node last opened a session for this reader (performance.now). */
   openedAt = 0;
+  /** The last try that got a TCP connection: when it started, connected, was upgraded. */
+  phases?: { startedAt: number; tcpAt: number; upgradedAt: number };
   ws?: WebSocket;
   /** What the reader last saw, for the report on readers that did not resume. */
   stage = 'new';
@@ -74,7 +76,15 @@ class ResumingReader {
       ws.send(`421${JSON.stringify(['subscribe', cmd])}`);
     };
     this.stage = 'connecting';
-    ws.on('open', () => (this.stage = 'open'));
+    // The phases of this try: TCP connected, WebSocket upgraded (then `openedAt`: Engine.IO open).
+    const startedAt = performance.now();
+    (ws as unknown as { _req?: import('node:http').ClientRequest })._req?.once('socket', (sock) =>
+      sock.once('connect', () => (this.phases = { startedAt, tcpAt: performance.now(), upgradedAt: 0 })),
+    );
+    ws.on('open', () => {
+      this.stage = 'open';
+      if (this.phases) this.phases.upgradedAt = performance.now();
+    });
     ws.on('message', (data: Buffer) => {
       const msg = data.toString();
       const type = msg.charCodeAt(0);
@@ -285,6 +295,25 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
     .filter((r) => r.resumedAt >= downAt)
     .map((r) => Math.max(0, r.resumedAt - backAt))
     .sort((a, b) => a - b);
+  const back = readers.filter((r) => r.resumedAt >= downAt);
+  const opened = back.map((r) => Math.max(0, r.openedAt - backAt)).sort((a, b) => a - b);
+  const answered = back.map((r) => r.resumedAt - r.openedAt).sort((a, b) => a - b);
+  const at = (r: ResumingReader, k: 'startedAt' | 'tcpAt' | 'upgradedAt' | 'openedAt') => (k === 'openedAt' ? r.openedAt : r.phases![k]);
+  const phase = (from: 'startedAt' | 'tcpAt' | 'upgradedAt', to: 'tcpAt' | 'upgradedAt' | 'openedAt') =>
+    back.filter((r) => r.phases && r.phases.startedAt > downAt).map((r) => at(r, to) - at(r, from)).sort((a, b) => a - b);
+  if (process.env.BENCH_TIMELINE) {
+    // Per 500 ms after the node was back: sessions opened, resumes answered.
+    const rows = new Map<number, [number, number]>();
+    for (const r of back) {
+      for (const [i, at] of [r.openedAt, r.resumedAt].entries()) {
+        const k = Math.floor(Math.max(0, at - backAt) / 500);
+        const row = rows.get(k) ?? [0, 0];
+        row[i]++;
+        rows.set(k, row);
+      }
+    }
+    log([...rows].sort((a, b) => a[0] - b[0]).map(([k, [o, a]]) => `  ${(k * 0.5).toFixed(1)} s: opened ${o}, resumed ${a}`).join('\n'));
+  }
   const rssAfterResume = rssKb(node.proc.pid!) / 1024;
   const resumeWallMs = performance.now() - backAt;
   const serverCpuResume = cpuMs(node.proc.pid!) - serverCpuAtBack;
@@ -306,6 +335,8 @@ export async function reconnectScenario(opts: { clients: number; rate: number },
     [
       `entries posted: ${posted.length}; deliveries expected ${posted.length * readers.length}`,
       `readers resumed: ${resumed.length}/${readers.length}; time from the node back to resumed: p50 ${pct(resumed, 50).toFixed(0)} ms, p99 ${pct(resumed, 99).toFixed(0)} ms, max ${pct(resumed, 100).toFixed(0)} ms`,
+      `  of which from the node back to the session opened: p50 ${pct(opened, 50).toFixed(0)} ms, p99 ${pct(opened, 99).toFixed(0)} ms; from opened to resumed: p50 ${pct(answered, 50).toFixed(0)} ms, p99 ${pct(answered, 99).toFixed(0)} ms`,
+      `  the last try's TCP connect: p50 ${pct(phase('startedAt', 'tcpAt'), 50).toFixed(0)} ms, p99 ${pct(phase('startedAt', 'tcpAt'), 99).toFixed(0)} ms; upgrade: p50 ${pct(phase('tcpAt', 'upgradedAt'), 50).toFixed(0)} ms, p99 ${pct(phase('tcpAt', 'upgradedAt'), 99).toFixed(0)} ms; to Engine.IO open: p50 ${pct(phase('upgradedAt', 'openedAt'), 50).toFixed(0)} ms, p99 ${pct(phase('upgradedAt', 'openedAt'), 99).toFixed(0)} ms`,
       `lost: ${lost}, duplicated: ${duplicates}, gaps seen: ${gaps}, catch-ups paged: ${readers.reduce((n, r) => n + r.pages, 0)}`,
       `resumes answered by the node's cache: ${queries.cache}, by the database: ${queries.database}; storms the node saw: ${queries.storms}`,
       `server RSS after the resumes: ${rssAfterResume.toFixed(0)} MB`,

@@ -38,6 +38,7 @@ import {
   ResolveReportBody,
 } from './chat';
 import { DeskEditingCmd, DeskJoinCmd, DeskLeaveCmd, SubscribeCmd, UnsubscribeCmd } from './events';
+import { CreatedFollow, Follow, FollowBody, FollowList, PatchFollowBody, PushPayload, PushPublicKey } from './push';
 import { CreateWebhookBody, CreatedWebhook, PatchWebhookBody, ReplayWebhookBody, Webhook, WebhookDeliveryList, WebhookList } from './webhooks';
 
 /** Schemas by name, as emitted to JSON Schema files and OpenAPI components. */
@@ -93,6 +94,13 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   PatchWebhookBody,
   WebhookDeliveryList,
   ReplayWebhookBody,
+  PushPublicKey,
+  FollowBody,
+  PatchFollowBody,
+  Follow,
+  CreatedFollow,
+  FollowList,
+  PushPayload,
   // Socket.IO commands (not REST; emitted as JSON Schema for client authors).
   SubscribeCmd,
   UnsubscribeCmd,
@@ -187,6 +195,11 @@ export const ROUTES: RouteDoc[] = [
   { method: 'delete', path: '/webhooks/{id}', summary: 'Remove an endpoint (admin)', status: 204, auth: true },
   { method: 'get', path: '/webhooks/{id}/deliveries', summary: 'Delivery attempts, newest first (admin)', response: 'WebhookDeliveryList', query: ['limit', 'cursor'], auth: true },
   { method: 'post', path: '/webhooks/{id}/replay', summary: 'Deliver again from a revision (admin)', body: 'ReplayWebhookBody', response: 'Webhook', status: 202, auth: true },
+  { method: 'get', path: '/push/public-key', summary: "The server's VAPID public key (base64url), for PushManager.subscribe" , response: 'PushPublicKey' },
+  { method: 'post', path: '/tickers/{id}/followers', summary: 'Follow a ticker with Web Push (no account needed); the secret is shown this once; the same endpoint again updates its follow (200)', body: 'FollowBody', response: 'CreatedFollow', status: 201 },
+  { method: 'patch', path: '/followers/{id}', summary: 'Change a follow (Authorization: Follower <secret>, or the session of the reader who made it)', body: 'PatchFollowBody', response: 'Follow' },
+  { method: 'delete', path: '/followers/{id}', summary: 'End a follow (Authorization: Follower <secret>, or the session of the reader who made it)', status: 204 },
+  { method: 'get', path: '/me/follows', summary: "The logged-in reader's follows", response: 'FollowList', auth: true },
   { method: 'patch', path: '/tickers/{id}/chat-settings', summary: 'Change room settings (editor, moderator)', body: 'PatchChatSettingsBody', response: 'ChatSettings', auth: true },
 ];
 

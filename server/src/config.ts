@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { parseTrustProxy } from './http/client-ip';
+import { vapidPairProblem } from './push/keys';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -151,6 +152,26 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_HOURS: z.coerce.number().min(0.001).max(24 * 7).default(24),
   /** How long a node's claim on an endpoint lasts unless renewed: after a crash, another node takes over within it, s. */
   WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * The server's VAPID pair for Web Push (base64url, as `npx web-push generate-vapid-keys` prints
+   * it); unset: the first node makes one and keeps it in the database for every node.
+   */
+  VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}={0,2}$/, 'must be a base64url P-256 public key (87 characters)').optional(),
+  VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}={0,2}$/, 'must be a base64url P-256 private key (43 characters)').optional(),
+  /** Who runs this push sender, for the push services: a mailto: address or an https URL. */
+  VAPID_SUBJECT: z
+    .string()
+    .max(500)
+    .refine((v) => /^mailto:[^\s@]+@[^\s@]+$/.test(v) || /^https:\/\/[^\s]+$/.test(v), 'must be a mailto: address or an https:// URL')
+    .optional(),
+  /** Push endpoints may be private, loopback and link-local addresses (an intranet; tests); still https only. */
+  PUSH_ALLOW_PRIVATE: boolish.default(false),
+  /** Least time between two pushes to one follow of every update, s; entries in between are summed up in the next. */
+  PUSH_MIN_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Most follows one ticker may have. */
+  PUSH_MAX_FOLLOWS_PER_TICKER: z.coerce.number().int().min(1).max(100_000_000).default(200_000),
+  /** A PEM file of certificate authorities trusted for push endpoints besides the system's (an intranet's own CA). */
+  PUSH_CA_FILE: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   HEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   /**
@@ -193,7 +214,7 @@ function s3Config(env: z.infer<typeof EnvSchema>, bucket: string): MediaS3Config
 }
 
 /** Variables whose values a refusal never repeats (the message goes to a terminal or a log). */
-const SECRET_VARIABLES = new Set(['MEDIA_S3_SECRET_ACCESS_KEY']);
+const SECRET_VARIABLES = new Set(['MEDIA_S3_SECRET_ACCESS_KEY', 'VAPID_PRIVATE_KEY']);
 
 /** The media store's variables that only make sense together: one line per bad combination. */
 function mediaStoreProblems(env: Record<string, string | undefined>): string[] {
@@ -297,6 +318,31 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       backoffMs: 5000,
       maxBackoffMs: 3600_000,
     },
+    push: {
+      /** Configured VAPID pair; unset: the one kept in the database (push/vapid.ts). */
+      vapid: env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY } : undefined,
+      /** Unset: a mailto: address made from MAIL_FROM's. */
+      subject: env.VAPID_SUBJECT ?? `mailto:${/<([^>]+)>/.exec(env.MAIL_FROM)?.[1] ?? env.MAIL_FROM}`,
+      allowPrivate: env.PUSH_ALLOW_PRIVATE,
+      minIntervalMs: env.PUSH_MIN_INTERVAL_S * 1000,
+      maxFollowsPerTicker: env.PUSH_MAX_FOLLOWS_PER_TICKER,
+      caFile: env.PUSH_CA_FILE,
+      /** How long one push may take, ms. */
+      timeoutMs: 10_000,
+      /** How long a push service may keep a message for a device that is offline, s (RFC 8030 TTL). */
+      ttlSeconds: 24 * 3600,
+      /** How long a follow may fail before it ends, ms. */
+      retryWindowMs: 7 * 24 * 3600_000,
+      /** First retry delay, ms; doubled per failure up to `maxBackoffMs` (a Retry-After longer than it wins). */
+      backoffMs: 5000,
+      maxBackoffMs: 3600_000,
+      /** How often a node looks for work (it is also woken by its own writes), ms. */
+      pollMs: 1000,
+      /** How long a node's claim on a stream or a follow lasts, ms. */
+      leaseMs: 60_000,
+      /** Pushes one node has under way at once. */
+      concurrency: 32,
+    },
     workers: env.WORKERS,
     metricsToken: env.METRICS_TOKEN,
     metricsPort: env.METRICS_PORT,
@@ -328,6 +374,13 @@ export function usesRedis(config: Pick<Config, 'redisUrl' | 'redisCluster'>): bo
   return Boolean(config.redisUrl || config.redisCluster);
 }
 
+/** A configured VAPID pair must be a pair: the private key's public point is the public key. */
+function vapidProblems(env: Record<string, string | undefined>): string[] {
+  if (!env.VAPID_PUBLIC_KEY || !env.VAPID_PRIVATE_KEY) return [];
+  const problem = vapidPairProblem(env.VAPID_PUBLIC_KEY, env.VAPID_PRIVATE_KEY);
+  return problem ? [problem] : [];
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -342,13 +395,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one of them (a Redis server, or the nodes of a Redis Cluster)']);
   }
+  if (Boolean(env.VAPID_PUBLIC_KEY) !== Boolean(env.VAPID_PRIVATE_KEY)) {
+    throw new ConfigError(['VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither (neither: the server makes a pair and keeps it in the database)']);
+  }
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(EnvSchema.shape)) {
     const value = env[key];
     picked[key] = value === '' ? undefined : value;
   }
   const parsed = EnvSchema.safeParse(picked);
-  const problems = [...mediaStoreProblems(picked), ...mailProblems(picked)];
+  // The pair is checked as a pair only when each key has the right form (the schema says what is wrong otherwise).
+  const vapidMalformed = !parsed.success && parsed.error.issues.some((i) => i.path[0] === 'VAPID_PUBLIC_KEY' || i.path[0] === 'VAPID_PRIVATE_KEY');
+  const problems = [...mediaStoreProblems(picked), ...mailProblems(picked), ...(vapidMalformed ? [] : vapidProblems(picked))];
   if (!parsed.success) {
     problems.unshift(
       ...parsed.error.issues.map((i) => {

@@ -9,6 +9,7 @@ import type { Limiters } from './auth/limits';
 import type { Mailer } from './mail/mailer';
 import type { Cluster, Redis } from 'ioredis';
 import type { MediaStore } from './media/store';
+import type { VapidKeys } from './push/vapid';
 
 /** Everything the routes, socket handlers and services of one server use. */
 export interface AppContext {
@@ -41,4 +42,6 @@ export interface AppContext {
   media: MediaStore;
   /** Webhook endpoints were registered or changed: look for due deliveries now. */
   webhooksChanged(): void;
+  /** Web Push: the VAPID pair every node signs with; `changed` says a follow was made (look for due pushes now). */
+  push: { keys(): Promise<VapidKeys>; changed(): void };
 }

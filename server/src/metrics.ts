@@ -55,6 +55,29 @@ export function createMetrics(cluster?: WorkerChannel) {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    pushesSent: new Counter({
+      name: 'liveticker_pushes_sent_total',
+      help: 'Web Push messages a push service took (2xx)',
+      registers: [registry],
+    }),
+    pushesFailed: new Counter({
+      name: 'liveticker_pushes_failed_total',
+      help: 'Web Push attempts that failed, by reason: gone (404/410: the follow ended), rate_limited (429), server_error (5xx), rejected (another 4xx), network (no answer, refused address), expired (the follow ended after failing for 7 days)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    follows: new Gauge({
+      name: 'liveticker_follows',
+      help: 'Web Push follows per ticker (as this node last counted them)',
+      labelNames: ['ticker'] as const,
+      registers: [registry],
+    }),
+    publishToPush: new Histogram({
+      name: 'liveticker_publish_to_push_seconds',
+      help: "From an entry's publication to a push service taking its push (a burst's waiting included)",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
     changesPublished: new Counter({
       name: 'liveticker_changes_published_total',
       help: 'Changes committed and published by this node',

@@ -39,6 +39,8 @@ import { templatesRouter } from './tickers/templates.routes';
 import { findTicker } from './tickers/tickers.repo';
 import { PollingRouter } from './cluster/polling';
 import { WebhookDeliverer } from './webhooks/deliverer';
+import { PushDeliverer } from './push/deliverer';
+import { pushRouter } from './push/push.routes';
 import { webhooksRouter } from './webhooks/webhooks.routes';
 import { mediaApiRouter, mediaFilesRouter } from './media/media.routes';
 import { DiskStore } from './media/store';
@@ -169,6 +171,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     },
   });
   const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
+  const pushes = new PushDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
   // Uploaded images: an S3-compatible bucket when one is configured, the local disk otherwise;
   // keys it does not have are remembered for a while (guessed keys cost the store one look each).
   const media = new MissCachingStore(config.media.s3 ? new S3Store(config.media.s3, logger.child({ module: 'media' })) : new DiskStore(config.media.dir));
@@ -181,14 +184,16 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     dialect: database.dialect,
     metrics: deps.metrics,
     changeLog,
-    // Every committed change may be news for a webhook this node serves.
+    // Every committed change may be news for a webhook this node serves, or for a ticker's followers.
     publisher: {
       publish(stream, changes) {
         fanout.publish(stream, changes);
         webhooks.wake();
+        if (stream.startsWith('ticker:')) pushes.wake();
       },
     },
     webhooksChanged: () => webhooks.wake(),
+    push: { keys: () => pushes.keys(), changed: () => pushes.wake() },
     media,
     actors,
     mailer: deps.mailer,
@@ -203,7 +208,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger, sendToRoom: (room, event, data) => void sendToRoom(io.of('/'), room, event, data) });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), mediaApiRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     ready: () => readiness.ready(),
     health: () => readiness.health(),
@@ -237,6 +242,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       // must not keep the node taking a proxy's new connections past its grace.
       { name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
+      // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
+      { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },
       listener,
       guard,
       sessions,

@@ -273,6 +273,10 @@ export class World {
 
 /** Each table and its key; the snapshot reads them all, in key order. */
 export const SNAPSHOT_TABLES = {
+  push_vapid: 'id',
+  push_follows: 'id',
+  push_streams: 'ticker_id',
+  push_entries: 'entry_id',
   streams: 'name',
   tickers: 'id',
   entries: 'id',
@@ -305,6 +309,9 @@ const USAGE_COLUMNS: Partial<Record<keyof typeof SNAPSHOT_TABLES, string[]>> = {
   sessions: ['last_used_at'],
   // The node delivering for an endpoint renews its claim on it every round.
   webhooks: ['lease_owner', 'lease_until'],
+  // So do the nodes pushing to a ticker's followers.
+  push_follows: ['lease_owner', 'lease_until'],
+  push_streams: ['lease_owner', 'lease_until'],
 };
 
 export interface Snapshot {

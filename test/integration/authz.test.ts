@@ -1,3 +1,4 @@
+import { createECDH, randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { listRoutes, testConfig } from '@liveticker/server';
 import { ERROR_STATUS, SOCKET_EVENTS } from '@liveticker/schemas';
@@ -133,6 +134,33 @@ async function newHook(w: World): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
+/**
+ * Follows go to a ticker of their own where no entry is ever written, so no push is attempted while
+ * the matrix compares the database before and after a call (nobody listens at the endpoint anyway).
+ */
+const followed = new WeakMap<World, Promise<unknown>>();
+let devices = 0;
+async function followBody(w: World): Promise<Record<string, unknown>> {
+  if (!followed.has(w)) followed.set(w, fetch(`${w.url}/api/v1/tickers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_KEY}` }, body: JSON.stringify({ id: 'authz-followed', title: 'Followed' }) }));
+  await followed.get(w);
+  const device = createECDH('prime256v1');
+  device.generateKeys();
+  return { subscription: { endpoint: `https://127.0.0.1:9/push/${w.tag}-${++devices}`, keys: { p256dh: device.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } }, topics: 'all' };
+}
+/** A follow made by `by` (with its session; anonymously when it has none that works), for a cell to change or end. */
+async function newFollow(w: World, by?: Cred): Promise<string> {
+  const body = await followBody(w);
+  const headers = by ? authHeaders(by, 'POST', w.url) : {};
+  let res = await raw(w.url, 'POST', '/tickers/authz-followed/followers', body, headers);
+  if (res.status === 401) res = await raw(w.url, 'POST', '/tickers/authz-followed/followers', body);
+  if (res.status !== 201) throw new Error(`could not follow: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+/** Someone else's follow: a device's secret or its maker's session is needed, and a dead token is a 401 first. */
+const othersFollow = (a: ActorName): Want => (a === 'banned' ? 'login_required' : 'forbidden');
+/** A follow made with the actor's own session: theirs to change (the ops key and anonymous callers hold no session). */
+const ownFollow = (a: ActorName): Want => (a === 'banned' ? 'login_required' : a === 'anonymous' || a === 'ops' ? 'forbidden' : 'ok');
+
 /** A template of the main room's desk, made by the ops key for a cell to act on. */
 async function newTemplate(w: World): Promise<string> {
   const made = await must('an entry template', raw(w.url, 'POST', '/templates', { tickerId: w.ticker, name: `Fixture ${w.next()}`, body: '<p>x</p>' }, bearer(OPS_KEY)), 201);
@@ -242,6 +270,14 @@ const REST: RestRow[] = [
   { route: 'GET /api/v1/users', ok: 200, want: role('admin'), call: () => ({ path: '/users' }) },
 
   // ---- webhooks (admin) ----
+  // Web Push: following needs no account (a dead bearer token still fails a write).
+  { route: 'GET /api/v1/push/public-key', ok: 200, want: anyone, call: () => ({ path: '/push/public-key' }) },
+  { route: 'POST /api/v1/tickers/:id/followers', ok: 201, want: anyoneWriting, call: async ({ w }) => ({ path: '/tickers/authz-followed/followers', body: await followBody(w) }) },
+  { route: 'PATCH /api/v1/followers/:id', case: "someone else's follow", ok: 200, want: othersFollow, call: async ({ w }) => ({ path: `/followers/${await newFollow(w)}`, body: { topics: 'key-events' } }) },
+  { route: 'PATCH /api/v1/followers/:id', case: 'own follow', ok: 200, want: ownFollow, call: async ({ w, actor }) => ({ path: `/followers/${await newFollow(w, actor)}`, body: { topics: 'key-events' } }) },
+  { route: 'DELETE /api/v1/followers/:id', case: "someone else's follow", ok: 204, want: othersFollow, call: async ({ w }) => ({ path: `/followers/${await newFollow(w)}` }) },
+  { route: 'DELETE /api/v1/followers/:id', case: 'own follow', ok: 204, want: ownFollow, call: async ({ w, actor }) => ({ path: `/followers/${await newFollow(w, actor)}` }) },
+  { route: 'GET /api/v1/me/follows', ok: 200, want: account, call: () => ({ path: '/me/follows' }) },
   { route: 'GET /api/v1/webhooks', ok: 200, want: role('admin'), call: () => ({ path: '/webhooks' }) },
   { route: 'POST /api/v1/webhooks', ok: 201, want: role('admin'), call: async ({ w }) => ({ path: '/webhooks', body: await hookBody(w) }) },
   { route: 'GET /api/v1/webhooks/:id', ok: 200, want: role('admin'), call: async ({ w }) => ({ path: `/webhooks/${await newHook(w)}` }) },
@@ -459,11 +495,12 @@ for (const dialect of DIALECTS) {
       env = await setup(dialect, 'memory', {
         scrypt: { logN: 10, r: 8, p: 1 },
         webhooks: { ...testConfig().webhooks, allowPrivate: true },
+        push: { ...testConfig().push, allowPrivate: true },
         // A news site whose pages embed the widgets: its requests carry the reader's cookie.
         corsOrigins: [NEWS_SITE],
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
-          ['registerIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
+          ['registerIp', 'followIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
         ),
       });
       w = new World(env.url, env.node.server.ctx, dialect);

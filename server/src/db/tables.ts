@@ -233,7 +233,69 @@ export interface EntryTemplatesTable {
   updated_at: string;
 }
 
+/** The server's VAPID key pair when none is configured (one row, id 1; migration 016). */
+export interface PushVapidTable {
+  id: number;
+  /** base64url: an uncompressed P-256 point (65 bytes) and a 32-byte scalar. */
+  public_key: string;
+  private_key: string;
+  created_at: string;
+}
+
+/** A device following a ticker with Web Push (see migration 016). */
+export interface PushFollowsTable {
+  id: string;
+  ticker_id: string;
+  endpoint: string;
+  /** base64url: the device's P-256 key and its 16-byte auth secret. */
+  p256dh: string;
+  auth: string;
+  expires_at: string | null;
+  /** all | key-events */
+  topics: string;
+  lang: string | null;
+  /** SHA-256 (hex) of the secret shown once. */
+  secret_hash: string;
+  user_id: string | null;
+  created_at: string;
+  updated_at: string;
+  /** The ticker stream's revision up to which this follow has been served. */
+  pushed_rev: number;
+  last_pushed_at: string | null;
+  /** Entries waiting for its next push (a burst), as the deliverer last counted them. */
+  pending: number;
+  failing_since: string | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+/** How far the push deliverer has read a followed ticker's stream (see migration 016). */
+export interface PushStreamsTable {
+  ticker_id: string;
+  epoch: string;
+  rev: number;
+  head_rev: number;
+  head_key_rev: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+/** An entry published in a followed ticker, at the revision it was published with. */
+export interface PushEntriesTable {
+  ticker_id: string;
+  entry_id: string;
+  rev: number;
+  kind: string;
+  published_at: string;
+}
+
 export interface Tables {
+  push_vapid: PushVapidTable;
+  push_follows: PushFollowsTable;
+  push_streams: PushStreamsTable;
+  push_entries: PushEntriesTable;
   entry_templates: EntryTemplatesTable;
   entry_versions: EntryVersionsTable;
   media: MediaTable;

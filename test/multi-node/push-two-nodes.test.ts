@@ -1,0 +1,79 @@
+import { MemoryHub, testConfig } from '@liveticker/server';
+import { createTestDatabase } from '../helpers/db';
+import type { TestDatabase } from '../helpers/db';
+import { startNode } from '../helpers/server';
+import type { TestNode } from '../helpers/server';
+import { opsApi, raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
+import { PushReceiver } from '../helpers/push-receiver';
+import type { DeviceSubscription } from '../helpers/push-receiver';
+
+/**
+ * Two nodes on one PostgreSQL database push to the same followers: both read the ticker's stream
+ * and both look for due follows, yet every follow gets every entry once, and both sign with the
+ * one VAPID pair the first of them made.
+ */
+describe('Web Push from two nodes sharing PostgreSQL', () => {
+  let db: TestDatabase;
+  let nodes: TestNode[] = [];
+  let receiver: PushReceiver;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    receiver = await new PushReceiver().start();
+    const hub = new MemoryHub();
+    const config = { push: { ...testConfig().push, allowPrivate: true, caFile: receiver.caFile, pollMs: 20, backoffMs: 100, leaseMs: 2000, minIntervalMs: 1000 } };
+    // Started at once: both find no VAPID pair and make one; the first write wins.
+    nodes = await Promise.all([startNode({ databaseUrl: db.url, hub, config }), startNode({ databaseUrl: db.url, hub, config })]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await receiver?.close();
+    await db?.drop();
+  });
+
+  it('every follow gets each entry once, whichever node reads the stream and pushes, all signed with one VAPID pair', async () => {
+    const [a, b] = nodes as [TestNode, TestNode];
+    const keys = await Promise.all(nodes.map(async (n) => (await raw(n.url, 'GET', '/push/public-key')).body.publicKey as string));
+    expect(keys[0]).toBe(keys[1]);
+    const api = opsApi(a.url);
+    await api.createTicker({ id: 'shared', title: 'Shared', status: 'live' });
+    const subs: DeviceSubscription[] = [];
+    for (let i = 0; i < 8; i++) {
+      const sub = receiver.subscribe();
+      // Followed through either node.
+      const res = await raw(nodes[i % 2]!.url, 'POST', '/tickers/shared/followers', { subscription: { endpoint: sub.endpoint, keys: sub.keys }, topics: 'key-events' });
+      expect(res.status).toBe(201);
+      subs.push(sub);
+    }
+    const published: string[] = [];
+    // One at a time through alternating nodes, each waited for: one push each.
+    for (let i = 0; i < 4; i++) {
+      const e = await opsApi(nodes[i % 2]!.url).post('shared', { kind: 'key-event', title: `Moment ${i}`, body: `<p>${i}</p>` });
+      published.push(e.id);
+      await waitFor(() => subs.every((s) => receiver.delivered(s).length >= i + 1), `entry ${i} at every follow`);
+    }
+    // A burst through both nodes at once: summed up or not, never twice.
+    const burst = await Promise.all([0, 1, 2, 3].map((i) => opsApi(nodes[i % 2]!.url).post('shared', { kind: 'key-event', body: `<p>burst ${i}</p>` })));
+    const lastRev = Math.max(...burst.map((e) => e.rev));
+    await waitFor(() => subs.every((s) => receiver.delivered(s).some((p) => p.payload?.rev === lastRev)), 'the burst at every follow');
+    // Settled: no follow leased, every follow served up to the newest entry.
+    await waitFor(async () => {
+      const rows = await b.server.ctx.db.selectFrom('push_follows').select(['pushed_rev', 'lease_owner']).execute();
+      return rows.every((r) => r.lease_owner === null && Number(r.pushed_rev) >= lastRev);
+    }, 'every follow settled');
+    for (const s of subs) {
+      const pushes = receiver.requests(s);
+      expect(pushes.flatMap((p) => p.problems)).toEqual([]);
+      expect(pushes.every((p) => p.vapidKey === keys[0])).toBe(true);
+      // The first four one by one, the burst in as many pushes as it took: 8 entries in all, none twice.
+      expect(pushes.slice(0, 4).map((p) => p.payload.entryId)).toEqual(published);
+      expect(pushes.reduce((sum, p) => sum + p.payload.count, 0)).toBe(8);
+      const revs = pushes.map((p) => p.payload.rev);
+      expect(revs).toEqual([...new Set(revs)].sort((x, y) => x - y));
+    }
+    // Every push the receiver took was sent, and counted, by exactly one of the nodes.
+    const sent = await Promise.all(nodes.map(async (n) => (await n.deps.metrics.pushesSent.get()).values[0]?.value ?? 0));
+    expect(sent[0]! + sent[1]!).toBe(subs.reduce((sum, s) => sum + receiver.requests(s).length, 0));
+  });
+});

@@ -59,6 +59,16 @@ for (const dialect of DIALECTS) {
       return Number(s.rev) === Number(head.rev) && f!.lease_owner === null && Number(f!.pushed_rev) >= Number(f!.topics === 'all' ? s.head_rev : s.head_key_rev);
     };
 
+    it('declares its routes and bodies in the OpenAPI document', async () => {
+      const doc = (await raw(t.url, 'GET', '/openapi.json')).body;
+      expect(doc.paths['/push/public-key'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/PushPublicKey');
+      expect(doc.paths['/tickers/{id}/followers'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/FollowBody');
+      expect(Object.keys(doc.paths['/followers/{id}']).sort()).toEqual(['delete', 'patch']);
+      expect(doc.paths['/me/follows'].get).toBeDefined();
+      expect(doc.components.schemas.FollowBody.properties.subscription.properties.keys.required).toEqual(['p256dh', 'auth']);
+      expect(doc.components.schemas.PushPayload.required).toEqual(expect.arrayContaining(['tickerId', 'entryId', 'rev', 'title', 'body', 'url', 'kind', 'count']));
+    });
+
     it('gives out its VAPID public key, the one it signs with: an uncompressed P-256 point, base64url', async () => {
       const res = await raw(t.url, 'GET', '/push/public-key');
       expect(res.status).toBe(200);
@@ -309,5 +319,36 @@ describe('push endpoints are untrusted URLs (PUSH_ALLOW_PRIVATE unset)', () => {
     for (let i = 0; i < 15; i++) await api.createTicker({ id: `many-${i}`, title: `Many ${i}`, status: 'live' });
     for (let i = 0; i < 44; i++) statuses.push((await follow(`many-${i % 15}`, `https://93.184.216.34/many/${i}`)).status);
     expect(statuses).toEqual([...Array(43).fill(201), 429]);
+  });
+});
+
+describe('a follow that keeps failing', () => {
+  let receiver: PushReceiver;
+  let t: TestSetup;
+  beforeAll(async () => {
+    receiver = await new PushReceiver().start();
+    // The retry window is 7 days; 400 ms here.
+    t = await setup('sqlite', 'memory', quickPush(receiver.caFile, { retryWindowMs: 400 }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it('is retried with backoff after 5xx answers, and ends once it has failed for the whole retry window', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'failing', title: 'Failing', status: 'live' });
+    const sub = receiver.subscribe();
+    for (let i = 0; i < 50; i++) sub.answers.push({ status: i % 2 ? 503 : 500 });
+    const made = await raw(t.url, 'POST', '/tickers/failing/followers', { subscription: { endpoint: sub.endpoint, keys: sub.keys }, topics: 'all' });
+    expect(made.status).toBe(201);
+    await api.post('failing', { body: '<p>into the void</p>' });
+    await waitFor(async () => (await t.node.server.ctx.db.selectFrom('push_follows').select('id').where('id', '=', made.body.id).executeTakeFirst()) === undefined, 'the follow ended');
+    const tries = receiver.requests(sub);
+    expect(tries.length).toBeGreaterThanOrEqual(2);
+    expect(tries.every((p) => p.status >= 500 && p.problems.length === 0)).toBe(true);
+    const failed = (await t.node.deps.metrics.pushesFailed.get()).values;
+    expect(failed.find((v) => v.labels.reason === 'server_error')?.value).toBeGreaterThanOrEqual(1);
+    expect(failed.find((v) => v.labels.reason === 'expired')?.value).toBe(1);
   });
 });

@@ -49,6 +49,8 @@ export const LIMITS = {
   /** Reset mails for one address: 3 per hour; from one IP: 10 per hour. */
   resetAddress: { points: 3, duration: 3600 },
   resetIp: { points: 10, duration: 3600 },
+  /** Follows (Web Push subscriptions) made from one address: 50 per hour. */
+  followIp: { points: 50, duration: 3600 },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMITS;

@@ -35,8 +35,6 @@ import {
 
 /** Changes read from a stream at a time. */
 const BATCH = 1000;
-/** Follows claimed at a time per ticker. */
-const CLAIM = 500;
 const PRUNE_EVERY_MS = 10 * 60_000;
 /** Entries are kept this long after their publication (a follow failing longer has ended). */
 const KEEP_ENTRIES_MS = 8 * 24 * 3600_000;
@@ -147,6 +145,16 @@ export class PushDeliverer {
     await releasePushLeases(this.opts.db, this.opts.nodeId).catch((err: unknown) => this.log.warn({ err }, 'could not release push leases'));
   }
 
+  /**
+   * Follows claimed at a time: as many as the lease surely covers when every push takes its whole
+   * timeout (with a margin of half the lease), so no claim runs out while its push is under way
+   * (another node would take the follow and push it again).
+   */
+  private claimSize(): number {
+    const { concurrency, leaseMs, timeoutMs } = this.opts.config.push;
+    return concurrency * Math.max(1, Math.floor(leaseMs / 2 / timeoutMs));
+  }
+
   private leaseUntil(now: number): string {
     return new Date(now + this.opts.config.push.leaseMs).toISOString();
   }
@@ -205,7 +213,7 @@ export class PushDeliverer {
     for (let batch = 0; batch < 1000 && !this.stopped; batch++) {
       const now = Date.now();
       const iso = new Date(now).toISOString();
-      const ids = await dueFollowIds(db, stream, iso, new Date(now - config.push.minIntervalMs).toISOString(), CLAIM);
+      const ids = await dueFollowIds(db, stream, iso, new Date(now - config.push.minIntervalMs).toISOString(), this.claimSize());
       if (ids.length === 0) return;
       const mine = await claimFollows(db, ids.map((r) => r.id), nodeId, iso, this.leaseUntil(now));
       if (mine.length === 0) return;

@@ -14,9 +14,6 @@ import { countFollows, ensurePushStream, findFollow, findFollowByEndpoint, follo
 
 type Ctx = Pick<AppContext, 'db' | 'config' | 'logger' | 'limiters'> & { push?: Pick<AppContext['push'], 'changed'> };
 
-/** Follows one client address may make per hour. */
-export const FOLLOW_LIMIT = { points: 50, duration: 3600 };
-
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 export function toFollow(row: PushFollowsTable): Follow {
@@ -53,7 +50,7 @@ export async function follow(ctx: Ctx, actor: Actor | undefined, tickerId: strin
   const b = parseInput(FollowBody, body, 'follow');
   if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
   await checkSubscription(ctx, b.subscription, 'subscription');
-  await ctx.limiters.consume('followIp', ip, FOLLOW_LIMIT);
+  await ctx.limiters.consume('followIp', ip);
   const secret = `lfs_${randomBytes(24).toString('base64url')}`;
   const now = new Date().toISOString();
   const userId = actor?.sessionId ? actor.id : null;

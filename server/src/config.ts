@@ -170,6 +170,8 @@ const EnvSchema = z.object({
   PUSH_MIN_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Most follows one ticker may have. */
   PUSH_MAX_FOLLOWS_PER_TICKER: z.coerce.number().int().min(1).max(100_000_000).default(200_000),
+  /** How long a node's claim on a followed ticker or a follow lasts: after a crash, another node takes over within it, s. */
+  PUSH_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** A PEM file of certificate authorities trusted for push endpoints besides the system's (an intranet's own CA). */
   PUSH_CA_FILE: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
@@ -339,7 +341,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       /** How often a node looks for work (it is also woken by its own writes), ms. */
       pollMs: 1000,
       /** How long a node's claim on a stream or a follow lasts, ms. */
-      leaseMs: 60_000,
+      leaseMs: env.PUSH_LEASE_SECONDS * 1000,
       /** Pushes one node has under way at once. */
       concurrency: 32,
     },

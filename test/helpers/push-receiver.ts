@@ -47,6 +47,8 @@ export class PushReceiver {
   readonly pushes: ReceivedPush[] = [];
   caFile = '';
   url = '';
+  /** How long it takes to answer each push, ms (a slow push service). */
+  delayMs = 0;
   private server?: https.Server;
   private dir = '';
   private readonly subs = new Map<string, DeviceSubscription & { ecdh: ReturnType<typeof createECDH>; authSecret: Buffer }>();
@@ -76,8 +78,13 @@ export class PushReceiver {
         if (sub) this.check(sub, req.headers.authorization, Buffer.concat(chunks), push);
         else push.problems.push(`no subscription ${id}`);
         this.pushes.push(push);
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end();
+        const reply = () => {
+          if (res.destroyed) return;
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end();
+        };
+        if (this.delayMs) setTimeout(reply, this.delayMs);
+        else reply();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

@@ -209,7 +209,7 @@ export class PushDeliverer {
   /** Pushes to the follows of a ticker that are due, a claimed batch at a time. */
   private async pushDue(stream: PushStreamsTable): Promise<void> {
     const { db, nodeId, config } = this.opts;
-    const ticker = await findTicker(db, stream.ticker_id);
+    let ticker: Ticker | undefined | null = null;
     for (let batch = 0; batch < 1000 && !this.stopped; batch++) {
       const now = Date.now();
       const iso = new Date(now).toISOString();
@@ -217,13 +217,16 @@ export class PushDeliverer {
       if (ids.length === 0) return;
       const mine = await claimFollows(db, ids.map((r) => r.id), nodeId, iso, this.leaseUntil(now));
       if (mine.length === 0) return;
+      // Read once there is something to push (most rounds find nothing due).
+      if (ticker === null) ticker = await findTicker(db, stream.ticker_id);
       if (!ticker) {
         // The ticker is gone: so are its follows.
         for (const f of mine) await removeFollow(db, f.id);
         continue;
       }
+      const of = ticker;
       await pool(mine, config.push.concurrency, (f) =>
-        this.serve(f, stream, ticker).catch((err: unknown) => {
+        this.serve(f, stream, of).catch((err: unknown) => {
           this.log.warn({ err, follow: f.id }, 'push failed');
           return 'lost' as const;
         }),
@@ -235,7 +238,14 @@ export class PushDeliverer {
   private async serve(f: PushFollowsTable, stream: PushStreamsTable, ticker: Ticker): Promise<Outcome> {
     const { db, nodeId, config, metrics } = this.opts;
     const keyOnly = f.topics === 'key-events';
-    const upTo = Number(keyOnly ? stream.head_key_rev : stream.head_rev);
+    // The row is as claimed (read after the claim); the stream's heads may be older than what
+    // another node just served it up to: its position never goes back.
+    const upTo = Math.max(Number(f.pushed_rev), Number(keyOnly ? stream.head_key_rev : stream.head_rev));
+    if (!keyOnly && f.last_pushed_at && Date.parse(f.last_pushed_at) > Date.now() - config.push.minIntervalMs) {
+      // Pushed by another node since this one found it due: the rest waits for the interval.
+      await settleFollow(db, f.id, nodeId, {});
+      return 'skipped';
+    }
     const due = await entriesToPush(db, f.ticker_id, Number(f.pushed_rev), upTo, keyOnly);
     const latest = due[0] && (await findEntry(db, f.ticker_id, due[0].entry_id));
     if (!latest || latest.deletedAt || latest.status !== 'published') {

@@ -14,7 +14,8 @@ const B64Url = z.string().max(200).regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base
  */
 export const PushSubscriptionBody = z.object({
   endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).max(2048),
-  expirationTime: z.number().nullable().optional(),
+  /** When the browser will end it, ms since the epoch (null: no end known). */
+  expirationTime: z.number().min(0).max(8.64e15).nullable().optional(),
   keys: z.object({ p256dh: B64Url, auth: B64Url }),
 });
 

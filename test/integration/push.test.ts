@@ -249,6 +249,8 @@ for (const dialect of DIALECTS) {
         [{ endpoint: sub.endpoint.replace('https:', 'http:'), keys: sub.keys }, 'subscription.endpoint'],
         [{ endpoint: 'not a url', keys: sub.keys }, 'subscription.endpoint'],
         [{ endpoint: sub.endpoint, keys: { ...sub.keys, auth: 'not base64!' } }, 'subscription.keys.auth'],
+        [{ endpoint: sub.endpoint, expirationTime: 1e300, keys: sub.keys }, 'subscription.expirationTime'],
+        [{ endpoint: sub.endpoint, keys: { p256dh: sub.keys.p256dh } }, 'subscription.keys.auth'],
       ];
       for (const [subscription, field] of cases) {
         const res = await raw(t.url, 'POST', `/tickers/${ticker}/followers`, { subscription, topics: 'all' });

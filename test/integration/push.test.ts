@@ -239,6 +239,28 @@ for (const dialect of DIALECTS) {
       expect(await row(anon.id)).toBeUndefined();
     });
 
+    it('answers any input with a 4xx, never a 500', async () => {
+      const ticker = await newTicker();
+      const sub = receiver.subscribe();
+      const made = await follow(ticker, sub);
+      const secret = { authorization: `Follower ${made.secret}` };
+      const bodies: unknown[] = ['null', '[]', '"text"', '{', { subscription: null }, { subscription: { endpoint: 'https://x', keys: null } }, { subscription: { endpoint: sub.endpoint, keys: { p256dh: 5, auth: [] } } }, { subscription: { endpoint: `https://user:pw@127.0.0.1/x`, keys: sub.keys } }, { topics: 'all', subscription: { endpoint: sub.endpoint, keys: sub.keys }, extra: 1 }, { subscription: { endpoint: 'https://' + 'a'.repeat(3000), keys: sub.keys } }];
+      const calls: Array<[string, string, unknown, Record<string, string>]> = [
+        ...bodies.map((b): [string, string, unknown, Record<string, string>] => ['POST', `/tickers/${ticker}/followers`, b, {}]),
+        ...bodies.map((b): [string, string, unknown, Record<string, string>] => ['PATCH', `/followers/${made.id}`, b, secret]),
+        ['PATCH', `/followers/${made.id}`, {}, secret],
+        ['PATCH', `/followers/${made.id}`, { topics: 5 }, secret],
+        ['PATCH', '/followers/%E0%A4', { topics: 'all' }, secret],
+        ['DELETE', '/followers/%E0%A4', undefined, secret],
+        ['DELETE', `/followers/${'x'.repeat(200)}`, undefined, { authorization: `Follower ${'y'.repeat(300)}` }],
+        ['POST', `/tickers/${'%FF'.repeat(3)}/followers`, { subscription: { endpoint: sub.endpoint, keys: sub.keys } }, {}],
+      ];
+      for (const [method, path, body, headers] of calls) {
+        const res = await raw(t.url, method, path, body, headers);
+        expect({ method, path, body, status: res.status >= 400 && res.status < 500, error: typeof res.body?.error?.code }).toEqual({ method, path, body, status: true, error: 'string' });
+      }
+    });
+
     it('a bad subscription is a 400 naming the field: keys of the wrong length or off the curve, an endpoint that is not https', async () => {
       const ticker = await newTicker();
       const sub = receiver.subscribe();

@@ -1,13 +1,13 @@
 /** Handshakes in one second from which a node counts as being in a reconnect storm. */
 export const STORM_HANDSHAKES_PER_S = 500;
-/** How long a storm lasts after its last busy second, ms. */
-const STORM_TAIL_MS = 2000;
+/** How long a storm lasts after the last handshake that kept it going, ms. */
+const STORM_TAIL_MS = 500;
 /** Least time between two frames of one stream during a storm, ms. */
 export const STORM_BATCH_MS = 1000;
 
 /**
  * Tells when a node is taking a reconnect storm (a deploy just sent a whole audience back to it):
- * while handshakes arrive at STORM_HANDSHAKES_PER_S or more, and for a moment after. During a
+ * while handshakes arrive at STORM_HANDSHAKES_PER_S or more, and half a second after. During a
  * storm the fan-out sends each stream's changes at most once a second (STORM_BATCH_MS): a frame
  * costs one write per reader however many changes it holds, so the readers already back cost a
  * fraction of the CPU and the handshakes and resumes of the rest get it. The readers already

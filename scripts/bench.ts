@@ -6,20 +6,19 @@
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { benchServerEnv, rssKb, run, table } from './bench/harness';
+import { rssKb, run, table } from './bench/harness';
+import { childPids, freePort, pinned, startBare, startLiveticker } from './bench/servers';
+import type { Liveticker } from './bench/servers';
 import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
 import type { Load, Result, Target } from './bench/harness';
 
-const ROOT = path.resolve(__dirname, '..');
-// `node --import tsx` (not the tsx wrapper) so the pid we measure is the server itself.
+// `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
 const NODE_TS = ['--import', 'tsx'];
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name] ?? dflt);
@@ -27,97 +26,6 @@ const num = (name: string, dflt: number) => {
   return v;
 };
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-async function waitReady(url: string, proc: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
-function stopper(proc: ChildProcess) {
-  return () =>
-    new Promise<void>((resolve) => {
-      if (proc.exitCode !== null) return resolve();
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-      setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
-    });
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startBare(): Promise<Omit<Target, 'name' | 'send'> & { url: string }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [...NODE_TS, path.join(__dirname, 'bench/bare-server.ts')], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(`${url}/healthz`, proc);
-  return { url, pid: proc.pid!, stream: 'ticker:bench', stop: stopper(proc) };
-}
-
-export interface Liveticker {
-  url: string;
-  pid: number;
-  opsKey: string;
-  stop(): Promise<void>;
-}
-
-/** `taskset -c <cpu>` before a command when the machine has it and more than one core. */
-function pinned(cpu: string | undefined, cmd: string[]): string[] {
-  if (!cpu || os.cpus().length < 2) return cmd;
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return cmd;
-  }
-  return ['taskset', '-c', cpu, ...cmd];
-}
-
-export async function startLiveticker(extraEnv: Record<string, string> = {}, cpu?: string): Promise<Liveticker> {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-'));
-  const opsKey = randomBytes(18).toString('base64url');
-  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the real server.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const [cmd, ...args] = pinned(cpu, [process.execPath, ...nodeArgs, ...NODE_TS, path.join(ROOT, 'server/src/main.ts')]);
-  const proc = spawn(cmd, args, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...benchServerEnv(dir, opsKey),
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(`${url}/readyz`, proc);
-  const stop = stopper(proc);
-  return {
-    url,
-    pid: proc.pid!,
-    opsKey,
-    async stop() {
-      await stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** BENCH_TRACE=1: how long each phase of the slowest editor POSTs took (found the stall's place). */
 export const postPhases: Array<{ url: string; ms: number; phases: Record<string, number> }> = [];
@@ -431,15 +339,6 @@ async function nginxScenario(load: Load): Promise<Result[]> {
     await admin.end();
   }
   return results;
-}
-
-/** A process's children (a WORKERS primary's workers, tsx's esbuild service). */
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /**

@@ -1,9 +1,10 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|connections]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
 //   workers: BENCH_WORKERS_CLIENTS (5000) readers, WORKERS=1 then WORKERS=2 (BENCH_WORKERS_REDIS=1: on Redis)
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
+//   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30)
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -16,6 +17,7 @@ import type { Liveticker } from './bench/servers';
 import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
+import { connectionsScenario } from './bench/connections';
 import type { Load, Result, Target } from './bench/harness';
 
 // `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
@@ -420,6 +422,10 @@ async function main(): Promise<void> {
   if (which === 'all' || which === 'reconnect') {
     // No bare baseline here: a bare Socket.IO server has no positions to resume from.
     await reconnectScenario({ clients: num('BENCH_RECONNECT_CLIENTS', 10_000), rate: num('BENCH_RATE', 20) }, log);
+  }
+  // Not part of `all`: 100,000 sockets take minutes to open and most of the machine.
+  if (which === 'connections' || which === '100k') {
+    await connectionsScenario({ connections: num('BENCH_CONNECTIONS', 100_000), rate: num('BENCH_RATE', 1), seconds: num('BENCH_SECONDS', 30), drainMs: process.env.BENCH_DRAIN_MS === '0' ? 0 : num('BENCH_DRAIN_MS', 1000) }, log);
   }
 }
 

@@ -4,7 +4,8 @@
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
 //   workers: BENCH_WORKERS_CLIENTS (5000) readers, WORKERS=1 then WORKERS=2 (BENCH_WORKERS_REDIS=1: on Redis)
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
-//   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30)
+//   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30),
+//           BENCH_DRAIN_MS (3000: how often the paused readers are drained)
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -425,7 +426,7 @@ async function main(): Promise<void> {
   }
   // Not part of `all`: 100,000 sockets take minutes to open and most of the machine.
   if (which === 'connections' || which === '100k') {
-    await connectionsScenario({ connections: num('BENCH_CONNECTIONS', 100_000), rate: num('BENCH_RATE', 1), seconds: num('BENCH_SECONDS', 30), drainMs: process.env.BENCH_DRAIN_MS === '0' ? 0 : num('BENCH_DRAIN_MS', 1000) }, log);
+    await connectionsScenario({ connections: num('BENCH_CONNECTIONS', 100_000), rate: num('BENCH_RATE', 1), seconds: num('BENCH_SECONDS', 30), drainMs: process.env.BENCH_DRAIN_MS === '0' ? 0 : num('BENCH_DRAIN_MS', 3000) }, log);
   }
 }
 

@@ -46,17 +46,20 @@ export async function connectionsScenario(opts: { connections: number; rate: num
   let fleet: ReaderFleet | undefined;
   try {
     await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
-    await sleep(2000);
+    // Idle: the workers' start (compiling the sources) has settled.
+    await sleep(5000);
     const rssIdle = lt.pids().map(rssKb);
-    const cpuIdle = sum(lt.pids().map(cpuMs));
+    const cpuIdle = lt.pids().map(cpuMs);
 
     const connected = await ReaderFleet.connect({ url: lt.url, stream: 'ticker:bench', readers: n, perProcess: PER_PROCESS, drainMs });
     fleet = connected.fleet;
-    const cpuConnect = sum(lt.pids().map(cpuMs)) - cpuIdle;
+    const cpuConnected = lt.pids().map(cpuMs);
+    const cpuConnect = sum(cpuConnected) - sum(cpuIdle);
+    const primaryShare = cpuConnected.length > 1 ? `, the primary's share ${((cpuConnected[0] - cpuIdle[0]) / 1000).toFixed(1)} s` : '';
     log(
       `  connected and subscribed ${connected.ok.toLocaleString('en')} readers in ${(connected.ms / 1000).toFixed(1)} s (${Math.round(connected.ok / (connected.ms / 1000))}/s), ` +
         `${connected.failed} failed${Object.keys(connected.errors).length ? ` (retried or failed: ${JSON.stringify(connected.errors)})` : ''}; ` +
-        `server CPU ${(cpuConnect / 1000).toFixed(1)} s (${((cpuConnect / Math.max(1, connected.ok)) * 1000).toFixed(0)} µs a connection)`,
+        `server CPU ${(cpuConnect / 1000).toFixed(1)} s (${((cpuConnect / Math.max(1, connected.ok)) * 1000).toFixed(0)} µs a connection${primaryShare})`,
     );
     // The lone process, or the workers (the primary hands each connection on and keeps none).
     const serving = lt.pids().length > 1 ? lt.pids().slice(1) : lt.pids();
@@ -70,7 +73,10 @@ export async function connectionsScenario(opts: { connections: number; rate: num
     const kbPerConn = (sum(rssLoaded) - sum(rssIdle)) / Math.max(1, connected.ok);
     const mb = (kb: number) => (kb / 1024).toFixed(0);
     const split = rssLoaded.length > 1 ? `; primary ${mb(rssLoaded[0])} MB, workers ${rssLoaded.slice(1).map(mb).join(', ')} MB` : '';
-    log(`  server RSS ${rssTotalMb.toFixed(0)} MB (idle ${mb(sum(rssIdle))} MB${split}): ${kbPerConn.toFixed(1)} KB per connection`);
+    log(
+      `  server RSS ${rssTotalMb.toFixed(0)} MB${split}: ${((rssTotalMb * 1024) / Math.max(1, connected.ok)).toFixed(1)} KB per connection all told, ` +
+        `${kbPerConn.toFixed(1)} KB per connection above the idle ${mb(sum(rssIdle))} MB`,
+    );
 
     await fleet.reset();
     const total = Math.round(opts.rate * opts.seconds);

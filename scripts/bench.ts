@@ -1,9 +1,11 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|connections]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|connections]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
 //   workers: BENCH_WORKERS_CLIENTS (5000) readers, WORKERS=1 then WORKERS=2 (BENCH_WORKERS_REDIS=1: on Redis)
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
+//   bus:    a 3-master Redis Cluster and one Redis of its own; BENCH_BUS_STREAMS (1000), BENCH_BUS_BYTES (1000),
+//           BENCH_BUS_RATE (2000/s, then flat out with BENCH_BUS_WINDOW 256 in flight), BENCH_BUS_SUBSCRIBERS (1)
 //   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30),
 //           BENCH_DRAIN_MS (3000: how often the paused readers are drained)
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
@@ -19,6 +21,7 @@ import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
 import { connectionsScenario } from './bench/connections';
+import { busScenario } from './bench/bus';
 import type { Load, Result, Target } from './bench/harness';
 
 // `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
@@ -423,6 +426,19 @@ async function main(): Promise<void> {
   if (which === 'all' || which === 'reconnect') {
     // No bare baseline here: a bare Socket.IO server has no positions to resume from.
     await reconnectScenario({ clients: num('BENCH_RECONNECT_CLIENTS', 10_000), rate: num('BENCH_RATE', 20) }, log);
+  }
+  if (which === 'all' || which === 'bus') {
+    await busScenario(
+      {
+        streams: num('BENCH_BUS_STREAMS', 1000),
+        envelopeBytes: num('BENCH_BUS_BYTES', 1000),
+        rate: num('BENCH_BUS_RATE', 2000),
+        window: num('BENCH_BUS_WINDOW', 256),
+        seconds: num('BENCH_SECONDS', 10),
+        subscribers: num('BENCH_BUS_SUBSCRIBERS', 1),
+      },
+      log,
+    );
   }
   // Not part of `all`: 100,000 sockets take minutes to open and most of the machine.
   if (which === 'connections' || which === '100k') {

@@ -2,7 +2,7 @@
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
-//   workers: BENCH_WORKERS_CLIENTS (5000) readers, WORKERS=1 then WORKERS=2 (BENCH_WORKERS_REDIS=1: on Redis)
+//   workers: BENCH_WORKERS_CLIENTS (10000) readers on the last core; bare, WORKERS=1 and WORKERS=2 pinned (BENCH_WORKERS_REDIS=1: on Redis)
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
 //   bus:    a 3-master Redis Cluster and one Redis of its own; BENCH_BUS_STREAMS (1000), BENCH_BUS_BYTES (1000),
 //           BENCH_BUS_RATE (2000/s, then flat out with BENCH_BUS_WINDOW 256 in flight), BENCH_BUS_SUBSCRIBERS (1)
@@ -15,13 +15,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rssKb, run, table } from './bench/harness';
-import { childPids, freePort, pinned, startBare, startLiveticker } from './bench/servers';
+import { freePort, pinned, startBare, startLiveticker } from './bench/servers';
 import type { Liveticker } from './bench/servers';
 import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
 import { connectionsScenario } from './bench/connections';
 import { busScenario } from './bench/bus';
+import { workersScenario } from './bench/workers';
 import type { Load, Result, Target } from './bench/harness';
 
 // `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
@@ -347,42 +348,6 @@ async function nginxScenario(load: Load): Promise<Result[]> {
   return results;
 }
 
-/**
- * Every core: the same ticker load against one server process and against WORKERS=2 on the one
- * port (the embedded default: no Redis, the primary relays between the workers), beside the bare
- * Socket.IO baseline. Nothing is pinned (two workers need both cores, and share them with the
- * readers), so CPU per 100k deliveries is the figure to compare, with deliveries per second.
- */
-async function workersScenario(load: Load): Promise<Result[]> {
-  log(`\n== every core: ${load.clients} readers, ${load.rate} entries/s for ${load.seconds} s, WORKERS=1 and WORKERS=2 ==`);
-  const results: Result[] = [await bareTickerRun(load, 'bare Socket.IO (one process)')];
-  const redis = process.env.BENCH_WORKERS_REDIS === '1';
-  for (const workers of [1, 2]) {
-    const lt = await startLiveticker({ WORKERS: String(workers), ...(redis ? {} : { REDIS_URL: '' }) });
-    try {
-      await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
-      results.push(
-        await run(
-          {
-            name: `liveticker WORKERS=${workers} (${redis ? 'redis' : workers > 1 ? 'IPC' : 'in-process'} bus, sqlite)`,
-            url: lt.url,
-            pid: lt.pid,
-            pids: () => [lt.pid, ...childPids(lt.pid)],
-            stream: 'ticker:bench',
-            stop: lt.stop,
-            send: (i) => post(`${lt.url}/api/v1/tickers/bench/entries`, entryBody(i), lt.opsKey),
-          },
-          load,
-          log,
-        ),
-      );
-    } finally {
-      await lt.stop();
-    }
-  }
-  return results;
-}
-
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'all';
   log(`liveticker bench on ${os.cpus().length} cores, node ${process.version}`);
@@ -417,8 +382,7 @@ async function main(): Promise<void> {
     log(`\n${table(results)}`);
   }
   if (which === 'all' || which === 'workers') {
-    const results = await workersScenario({ clients: num('BENCH_WORKERS_CLIENTS', 5_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10), drainMs: 20_000 });
-    log(`\n${table(results)}`);
+    await workersScenario({ readers: num('BENCH_WORKERS_CLIENTS', 10_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10) }, log);
   }
   if (which === 'all' || which === 'abuse') {
     await abuseScenario({ clients: num('BENCH_ABUSE_CLIENTS', 5_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10), drainMs: 20_000 });

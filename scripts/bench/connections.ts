@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { cpuMs, percentile, rssKb } from './harness';
 import { startLiveticker } from './servers';
-import { ReaderFleet, cpuOf } from './fleet';
+import { ReaderFleet, deliver } from './fleet';
 
 /** Sockets per server worker and per reader process: under the 20,000 open files of a process, with room for the round robin's unevenness. */
 const PER_PROCESS = 15_000;
@@ -78,31 +78,21 @@ export async function connectionsScenario(opts: { connections: number; rate: num
         `${kbPerConn.toFixed(1)} KB per connection above the idle ${mb(sum(rssIdle))} MB`,
     );
 
-    await fleet.reset();
-    const total = Math.round(opts.rate * opts.seconds);
-    const expected = total * connected.ok;
-    const cpu0 = cpuOf(pids);
-    const readersCpu0 = fleet.cpu();
-    const start = Date.now();
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const wait = start + (i * 1000) / opts.rate - Date.now();
-      if (wait > 0) await sleep(wait);
-      const body = { title: `t0=${Date.now()}`, body: `<p>Update ${i} from the newsroom: the count goes on, district by district, and the turnout is up.</p>` };
-      sends.push(post(`${lt.url}/api/v1/tickers/bench/entries`, body, lt.opsKey).catch((err: unknown) => log(`  entry ${i} failed: ${String(err)}`)));
-    }
-    await Promise.all(sends);
-    const lastSend = Date.now();
-    await fleet.settle(expected, lastSend + DRAIN_MS);
-    const wallMs = Date.now() - start;
-    const cpu1 = cpuOf(lt.pids());
-    const readers1 = fleet.cpu();
-    const cpuRun = cpu1.user + cpu1.sys - cpu0.user - cpu0.sys;
+    const d = await deliver(fleet, connected.ok, {
+      rate: opts.rate,
+      seconds: opts.seconds,
+      drainMs: DRAIN_MS,
+      serverPids: () => lt.pids(),
+      send: (i) =>
+        post(`${lt.url}/api/v1/tickers/bench/entries`, { title: `t0=${Date.now()}`, body: `<p>Update ${i} from the newsroom: the count goes on, district by district, and the turnout is up.</p>` }, lt.opsKey).catch(
+          (err: unknown) => log(`  entry ${i} failed: ${String(err)}`),
+        ),
+    });
+    const { report: r, wallMs } = d;
     const share = (ms: number) => `${((ms / wallMs) * 100).toFixed(0)} %`;
-    const r = await fleet.report(total);
-    const elapsed = (Math.max(r.lastAt, lastSend) - start) / 1000;
+    const cpuRun = d.server.user + d.server.sys;
     log(
-      `  ${total} entries to ${connected.ok.toLocaleString('en')} readers: delivered ${r.delivered.toLocaleString('en')}/${expected.toLocaleString('en')}, ` +
+      `  ${d.entries} entries to ${connected.ok.toLocaleString('en')} readers: delivered ${r.delivered.toLocaleString('en')}/${d.expected.toLocaleString('en')}, ` +
         `lost ${r.lost} (${r.short} readers short), beyond expected ${r.extra}, sockets closed by the server ${r.closed}`,
     );
     log(
@@ -110,9 +100,9 @@ export async function connectionsScenario(opts: { connections: number; rate: num
         `max ${percentile(r.latencies, 100).toFixed(0)} ms`,
     );
     log(
-      `  server CPU while sending: ${share(cpuRun)} of a core (user ${share(cpu1.user - cpu0.user)}, kernel ${share(cpu1.sys - cpu0.sys)}; ${(cpuRun / 1000).toFixed(1)} s over ${(wallMs / 1000).toFixed(1)} s), ` +
-        `${((cpuRun / Math.max(1, r.delivered)) * 100_000).toFixed(0)} ms per 100k deliveries, ${Math.round(r.delivered / elapsed).toLocaleString('en')} deliveries/s; ` +
-        `readers' CPU ${share(readers1.user + readers1.sys - readersCpu0.user - readersCpu0.sys)} of a core (user ${share(readers1.user - readersCpu0.user)}, kernel ${share(readers1.sys - readersCpu0.sys)})`,
+      `  server CPU while sending: ${share(cpuRun)} of a core (user ${share(d.server.user)}, kernel ${share(d.server.sys)}; ${(cpuRun / 1000).toFixed(1)} s over ${(wallMs / 1000).toFixed(1)} s), ` +
+        `${((cpuRun / Math.max(1, r.delivered)) * 100_000).toFixed(0)} ms per 100k deliveries, ${Math.round(d.deliveriesPerSec).toLocaleString('en')} deliveries/s; ` +
+        `readers' CPU ${share(d.readers.user + d.readers.sys)} of a core (user ${share(d.readers.user)}, kernel ${share(d.readers.sys)})`,
     );
   } finally {
     // The readers first: a node draining 100,000 sockets would tell each of them to reconnect.

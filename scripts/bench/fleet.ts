@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { cpuSplitMs } from './harness';
+import { coreBusy, coreTicks, cpuSplitMs } from './harness';
 import { pinned } from './servers';
 import type { FromReaders, ReadersOptions, ToReaders } from './raw-readers';
 
@@ -30,6 +30,8 @@ export interface FleetOptions {
 
 export interface FleetReport {
   delivered: number;
+  /** Frames that carried them (the server puts the changes that wait for one frame into it). */
+  frames: number;
   /** Deliveries readers missed (a reader that got fewer than expected), and got beyond it. */
   lost: number;
   extra: number;
@@ -46,7 +48,7 @@ export interface FleetReport {
 interface Member {
   proc: ChildProcess;
   readers: number;
-  count: { delivered: number; lastAt: number };
+  count: { delivered: number; frames: number; lastAt: number };
   waiting: Map<string, (msg: FromReaders) => void>;
   exited: boolean;
 }
@@ -94,7 +96,7 @@ export class ReaderFleet {
       };
       const [cmd, ...args] = pinned(opts.cpu, [process.execPath, '--import', 'tsx', CHILD, JSON.stringify(childOpts)]);
       const proc = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-      const m: Member = { proc, readers, count: { delivered: 0, lastAt: 0 }, waiting: new Map(), exited: false };
+      const m: Member = { proc, readers, count: { delivered: 0, frames: 0, lastAt: 0 }, waiting: new Map(), exited: false };
       proc.on('message', (msg: FromReaders) => {
         if (msg.t === 'count') m.count = msg;
         const w = m.waiting.get(msg.t);
@@ -137,12 +139,17 @@ export class ReaderFleet {
   /** Counts from zero (before the first send). */
   async reset(): Promise<void> {
     await Promise.all(this.members.map((m) => this.wait(m, 'reset', { t: 'reset' })));
-    for (const m of this.members) m.count = { delivered: 0, lastAt: 0 };
+    for (const m of this.members) m.count = { delivered: 0, frames: 0, lastAt: 0 };
   }
 
   /** Deliveries so far (as of the processes' last count, at most 250 ms old). */
   get delivered(): number {
     return this.members.reduce((n, m) => n + m.count.delivered, 0);
+  }
+
+  /** Frames read so far that carried deliveries (as of the processes' last count). */
+  get frames(): number {
+    return this.members.reduce((n, m) => n + m.count.frames, 0);
   }
 
   /**
@@ -156,11 +163,12 @@ export class ReaderFleet {
   /** What every reader got, `expectedPerReader` being what each should have. */
   async report(expectedPerReader: number): Promise<FleetReport> {
     const parts = (await Promise.all(this.members.map((m) => this.wait(m, 'report', { t: 'report', expectedPerReader })))) as FromReaders[];
-    const out: FleetReport = { delivered: 0, lost: 0, extra: 0, short: 0, closed: 0, lastAt: 0, latencies: new Float64Array(0) };
+    const out: FleetReport = { delivered: 0, frames: 0, lost: 0, extra: 0, short: 0, closed: 0, lastAt: 0, latencies: new Float64Array(0) };
     const lat: Float64Array[] = [];
     for (const p of parts) {
       if (p.t !== 'report') continue;
       out.delivered += p.delivered;
+      out.frames += p.frames;
       out.lost += p.lost;
       out.extra += p.extra;
       out.short += p.short;
@@ -192,4 +200,78 @@ export class ReaderFleet {
       ),
     );
   }
+}
+
+export interface Delivery {
+  /** Entries sent, and deliveries expected (entries × readers). */
+  entries: number;
+  expected: number;
+  report: FleetReport;
+  /** From the first send to the end of the wait, ms. */
+  wallMs: number;
+  /** From the first send to the last delivery read (or the last send), s. */
+  elapsedS: number;
+  deliveriesPerSec: number;
+  /**
+   * Deliveries per second over the second half of the sending: a server that cannot keep up
+   * delivers at its own pace meanwhile (the whole run's rate depends on its slowest reader).
+   */
+  sustainedPerSec: number;
+  /** Frames per second (socket writes that carried changes) over the same half. */
+  sustainedFramesPerSec: number;
+  /** CPU time over `wallMs`, ms: the server's processes together, the readers' together. */
+  server: { user: number; sys: number };
+  readers: { user: number; sys: number };
+  /** How busy each core of the machine was meanwhile (anyone's work, the kernel's included), 0–1. */
+  cores: number[];
+}
+
+/**
+ * Sends `rate × seconds` entries on time (`send(i)` stamps its entry `t0=<ms>`), waits until every
+ * reader has every entry or `drainMs` after the last send, and measures who got what when, and the
+ * CPU the server and the readers spent meanwhile.
+ */
+export async function deliver(
+  fleet: ReaderFleet,
+  readers: number,
+  opts: { rate: number; seconds: number; drainMs: number; serverPids: () => number[]; send: (i: number) => Promise<void> },
+): Promise<Delivery> {
+  await fleet.reset();
+  const entries = Math.round(opts.rate * opts.seconds);
+  const expected = entries * readers;
+  const server0 = cpuOf(opts.serverPids());
+  const readers0 = fleet.cpu();
+  const cores0 = coreTicks();
+  const start = Date.now();
+  const sends: Promise<void>[] = [];
+  let half = { at: start, delivered: 0, frames: 0 };
+  for (let i = 0; i < entries; i++) {
+    const wait = start + (i * 1000) / opts.rate - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (i === Math.floor(entries / 2)) half = { at: Date.now(), delivered: fleet.delivered, frames: fleet.frames };
+    sends.push(opts.send(i));
+  }
+  const sent = { at: Date.now(), delivered: fleet.delivered, frames: fleet.frames };
+  await Promise.all(sends);
+  const lastSend = Date.now();
+  await fleet.settle(expected, lastSend + opts.drainMs);
+  const wallMs = Date.now() - start;
+  const server1 = cpuOf(opts.serverPids());
+  const readers1 = fleet.cpu();
+  const cores = coreBusy(cores0, coreTicks());
+  const report = await fleet.report(entries);
+  const elapsedS = (Math.max(report.lastAt, lastSend) - start) / 1000;
+  return {
+    entries,
+    expected,
+    report,
+    wallMs,
+    elapsedS,
+    deliveriesPerSec: report.delivered / elapsedS,
+    sustainedPerSec: (sent.delivered - half.delivered) / Math.max(0.001, (sent.at - half.at) / 1000),
+    sustainedFramesPerSec: (sent.frames - half.frames) / Math.max(0.001, (sent.at - half.at) / 1000),
+    server: { user: server1.user - server0.user, sys: server1.sys - server0.sys },
+    readers: { user: readers1.user - readers0.user, sys: readers1.sys - readers0.sys },
+    cores,
+  };
 }

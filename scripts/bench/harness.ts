@@ -65,6 +65,27 @@ export function cpuSplitMs(pid: number): { user: number; sys: number } {
     return { user: 0, sys: 0 };
   }
 }
+/**
+ * Each core's time so far, in clock ticks: busy (user, nice, system, irq, softirq, steal) and
+ * all. Softirq time is the kernel's work on loopback packets, counted to no process here.
+ */
+export function coreTicks(): Array<{ busy: number; all: number }> {
+  return fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l))
+    .map((l) => {
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = l.split(/\s+/).slice(1, 9).map(Number);
+      const busy = user + nice + system + irq + softirq + steal;
+      return { busy, all: busy + idle + iowait };
+    });
+}
+
+/** How busy each core was between two `coreTicks()`, 0–1. */
+export function coreBusy(before: Array<{ busy: number; all: number }>, after: Array<{ busy: number; all: number }>): number[] {
+  return after.map((a, i) => (a.busy - before[i].busy) / Math.max(1, a.all - before[i].all));
+}
+
 /** The kernel's clock ticks per second (`getconf CLK_TCK`: 100 on every Linux here). */
 const CLOCK_TICKS = 100;
 

@@ -28,8 +28,8 @@ export type ToReaders = { t: 'reset' } | { t: 'report'; expectedPerReader: numbe
 export type FromReaders =
   | { t: 'connected'; ok: number; failed: number; ms: number; errors: Record<string, number> }
   | { t: 'reset' }
-  | { t: 'count'; delivered: number; lastAt: number }
-  | { t: 'report'; delivered: number; lost: number; extra: number; short: number; closed: number; lastAt: number; latencies: Float64Array };
+  | { t: 'count'; delivered: number; frames: number; lastAt: number }
+  | { t: 'report'; delivered: number; frames: number; lost: number; extra: number; short: number; closed: number; lastAt: number; latencies: Float64Array };
 
 /** Attempts per reader before it counts as failed, and how long one handshake may take, ms. */
 const ATTEMPTS = 4;
@@ -42,6 +42,8 @@ const counts = new Uint32Array(opts.readers);
 let latencies = new Float64Array(1 << 16);
 let nLat = 0;
 let delivered = 0;
+/** Frames that carried deliveries (a frame may carry several changes: the server's batches). */
+let frames = 0;
 let lastAt = 0;
 let closed = 0;
 const sockets: net.Socket[] = [];
@@ -70,6 +72,7 @@ function record(ms: number): void {
 /** Counts the `t0=` markers of one Socket.IO event payload; a measuring reader records their age. */
 function scan(idx: number, buf: Buffer, start: number, end: number, measure: boolean, now: number): void {
   let i = buf.indexOf(T0, start);
+  if (i !== -1 && i < end) frames++;
   while (i !== -1 && i < end) {
     counts[idx]++;
     delivered++;
@@ -236,6 +239,7 @@ process.on('message', (msg: ToReaders) => {
   if (msg.t === 'reset') {
     counts.fill(0);
     delivered = 0;
+    frames = 0;
     nLat = 0;
     lastAt = 0;
     return send({ t: 'reset' });
@@ -251,7 +255,7 @@ process.on('message', (msg: ToReaders) => {
         short++;
       } else extra += d;
     }
-    send({ t: 'report', delivered, lost, extra, short, closed, lastAt, latencies: latencies.slice(0, nLat) });
+    send({ t: 'report', delivered, frames, lost, extra, short, closed, lastAt, latencies: latencies.slice(0, nLat) });
   }
 });
 
@@ -271,6 +275,6 @@ if (opts.drainMs > 0) {
   drain.unref();
 }
 // The fleet sums these for "delivered so far" while it waits for the stragglers.
-setInterval(() => send({ t: 'count', delivered, lastAt }), 250).unref();
+setInterval(() => send({ t: 'count', delivered, frames, lastAt }), 250).unref();
 
 void connectAll();

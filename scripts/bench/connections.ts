@@ -8,8 +8,8 @@
 // deliveries lost.
 import fs from 'node:fs';
 import { cpuMs, percentile, rssKb } from './harness';
-import { startLiveticker } from './servers';
-import { ReaderFleet, deliver } from './fleet';
+import { postJson, startLiveticker } from './servers';
+import { ReaderFleet, deliver, stampedEntry } from './fleet';
 
 /** Sockets per server worker and per reader process: under the 20,000 open files of a process, with room for the round robin's unevenness. */
 const PER_PROCESS = 15_000;
@@ -26,12 +26,6 @@ const openFiles = (pid: number) => {
   }
 };
 
-async function post(url: string, body: unknown, token: string): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
-}
-
 export async function connectionsScenario(opts: { connections: number; rate: number; seconds: number; drainMs: number }, log: (s: string) => void): Promise<void> {
   const n = opts.connections;
   const workers = Math.max(1, Math.ceil(n / PER_PROCESS));
@@ -45,7 +39,7 @@ export async function connectionsScenario(opts: { connections: number; rate: num
   const lt = await startLiveticker({ WORKERS: String(workers) });
   let fleet: ReaderFleet | undefined;
   try {
-    await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
+    await postJson(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
     // Idle: the workers' start (compiling the sources) has settled.
     await sleep(5000);
     const rssIdle = lt.pids().map(rssKb);
@@ -84,7 +78,7 @@ export async function connectionsScenario(opts: { connections: number; rate: num
       drainMs: DRAIN_MS,
       serverPids: () => lt.pids(),
       send: (i) =>
-        post(`${lt.url}/api/v1/tickers/bench/entries`, { title: `t0=${Date.now()}`, body: `<p>Update ${i} from the newsroom: the count goes on, district by district, and the turnout is up.</p>` }, lt.opsKey).catch(
+        postJson(`${lt.url}/api/v1/tickers/bench/entries`, stampedEntry(i), lt.opsKey).catch(
           (err: unknown) => log(`  entry ${i} failed: ${String(err)}`),
         ),
     });

@@ -202,6 +202,11 @@ export class ReaderFleet {
   }
 }
 
+/** An entry as the fleet's readers measure it: its title stamped `t0=<ms>` as it is sent. */
+export function stampedEntry(i: number): { title: string; body: string } {
+  return { title: `t0=${Date.now()}`, body: `<p>Update ${i} from the newsroom: the count goes on, district by district, and the turnout is up.</p>` };
+}
+
 export interface Delivery {
   /** Entries sent, and deliveries expected (entries × readers). */
   entries: number;

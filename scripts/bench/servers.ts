@@ -13,6 +13,18 @@ const ROOT = path.resolve(__dirname, '../..');
 // `node --import tsx` (not the tsx wrapper) so the pid we measure is the server itself.
 const NODE_TS = ['--import', 'tsx'];
 
+/** A POST of JSON (with the ops key or a token), its answer read and dropped; 30 s at most. */
+export async function postJson(url: string, body: unknown, token?: string): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
 export async function waitReady(url: string, proc: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);

@@ -16,9 +16,9 @@
 // BENCH_WORKERS_REDIS=1 puts the workers on Redis.
 import os from 'node:os';
 import { percentile } from './harness';
-import { ReaderFleet, deliver } from './fleet';
+import { ReaderFleet, deliver, stampedEntry } from './fleet';
 import type { Delivery } from './fleet';
-import { canPin, pin, startBare, startLiveticker, workerPids } from './servers';
+import { canPin, pin, postJson, startBare, startLiveticker, workerPids } from './servers';
 
 export interface WorkersLoad {
   readers: number;
@@ -37,19 +37,6 @@ interface Target {
 /** How long after the last entry deliveries still count, ms. */
 const DRAIN_MS = 20_000;
 
-const entryText = (i: number) => `<p>Update ${i} from the newsroom: the count goes on, district by district, and the turnout is up.</p>`;
-
-async function post(url: string, body: unknown, token?: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
-}
-
 async function bare(): Promise<Target> {
   const b = await startBare('0');
   return {
@@ -57,7 +44,7 @@ async function bare(): Promise<Target> {
     url: b.url,
     pids: () => [b.pid],
     // The same entry JSON, broadcast as is.
-    send: (i) => post(`${b.url}/publish/${encodeURIComponent(b.stream)}`, { stream: b.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), title: `t0=${Date.now()}`, body: entryText(i) } }] }),
+    send: (i) => postJson(`${b.url}/publish/${encodeURIComponent(b.stream)}`, { stream: b.stream, changes: [{ rev: i + 1, type: 'entry.created', data: { id: String(i), ...stampedEntry(i) } }] }),
     stop: () => b.stop(),
   };
 }
@@ -69,13 +56,13 @@ async function liveticker(workers: number, layout: 'core 0' | 'one a core', redi
     pin(lt.pid, '0');
     workerPids(lt.pid).forEach((pid, i) => pin(pid, String(i % 2)));
   }
-  await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
+  await postJson(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
   const bus = redis ? 'Redis bus' : workers > 1 ? 'IPC bus' : 'in-process bus';
   return {
     name: workers === 1 ? `WORKERS=1, core 0 (${bus})` : `WORKERS=${workers}, ${layout === 'core 0' ? 'all on core 0' : 'a worker on each core, readers on core 1 too'} (${bus})`,
     url: lt.url,
     pids: () => lt.pids(),
-    send: (i) => post(`${lt.url}/api/v1/tickers/bench/entries`, { title: `t0=${Date.now()}`, body: entryText(i) }, lt.opsKey),
+    send: (i) => postJson(`${lt.url}/api/v1/tickers/bench/entries`, stampedEntry(i), lt.opsKey),
     stop: () => lt.stop(),
   };
 }

@@ -38,18 +38,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startNode(opts: BusNodeOptions): Node {
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'bus-node.ts'), JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  // Answers are kept until asked for: a node may be ready before the bench waits for it.
+  const arrived: FromBusNode[] = [];
   const waiting = new Map<string, (msg: FromBusNode) => void>();
   proc.on('message', (msg: FromBusNode) => {
     const w = waiting.get(msg.t);
+    if (!w) return void arrived.push(msg);
     waiting.delete(msg.t);
-    w?.(msg);
+    w(msg);
   });
-  const exited = new Promise<FromBusNode>((_, reject) => proc.once('exit', (code) => reject(new Error(`bus node (${opts.role}) exited with ${code}`))));
+  const exited = new Promise<FromBusNode>((_, reject) => proc.once('exit', (code, signal) => reject(new Error(`bus node (${opts.role}) exited with ${code ?? signal}`))));
   exited.catch(() => undefined);
   return {
     proc,
     next: (t, send) => {
-      const answer = new Promise<FromBusNode>((resolve) => waiting.set(t, resolve));
+      const at = arrived.findIndex((m) => m.t === t);
+      const answer = at >= 0 ? Promise.resolve(arrived.splice(at, 1)[0]) : new Promise<FromBusNode>((resolve) => waiting.set(t, resolve));
       if (send) proc.send(send);
       return Promise.race([answer, exited]);
     },

@@ -1,25 +1,31 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|connections]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
-//   workers: BENCH_WORKERS_CLIENTS (5000) readers, WORKERS=1 then WORKERS=2 (BENCH_WORKERS_REDIS=1: on Redis)
+//   workers: BENCH_WORKERS_CLIENTS (10000) readers on the last core; bare, WORKERS=1 and WORKERS=2 pinned (BENCH_WORKERS_REDIS=1: on Redis)
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
+//   bus:    a 3-master Redis Cluster and one Redis of its own; BENCH_BUS_STREAMS (1000), BENCH_BUS_BYTES (1000),
+//           BENCH_BUS_RATE (2000/s, then flat out with BENCH_BUS_WINDOW 256 in flight), BENCH_BUS_SUBSCRIBERS (1)
+//   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30),
+//           BENCH_DRAIN_MS (3000: how often the paused readers are drained)
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { benchServerEnv, rssKb, run, table } from './bench/harness';
+import { rssKb, run, table } from './bench/harness';
+import { freePort, pinned, startBare, startLiveticker } from './bench/servers';
+import type { Liveticker } from './bench/servers';
 import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
+import { connectionsScenario } from './bench/connections';
+import { busScenario } from './bench/bus';
+import { workersScenario } from './bench/workers';
 import type { Load, Result, Target } from './bench/harness';
 
-const ROOT = path.resolve(__dirname, '..');
-// `node --import tsx` (not the tsx wrapper) so the pid we measure is the server itself.
+// `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
 const NODE_TS = ['--import', 'tsx'];
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name] ?? dflt);
@@ -27,97 +33,6 @@ const num = (name: string, dflt: number) => {
   return v;
 };
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-async function waitReady(url: string, proc: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
-function stopper(proc: ChildProcess) {
-  return () =>
-    new Promise<void>((resolve) => {
-      if (proc.exitCode !== null) return resolve();
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-      setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
-    });
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startBare(): Promise<Omit<Target, 'name' | 'send'> & { url: string }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [...NODE_TS, path.join(__dirname, 'bench/bare-server.ts')], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(`${url}/healthz`, proc);
-  return { url, pid: proc.pid!, stream: 'ticker:bench', stop: stopper(proc) };
-}
-
-export interface Liveticker {
-  url: string;
-  pid: number;
-  opsKey: string;
-  stop(): Promise<void>;
-}
-
-/** `taskset -c <cpu>` before a command when the machine has it and more than one core. */
-function pinned(cpu: string | undefined, cmd: string[]): string[] {
-  if (!cpu || os.cpus().length < 2) return cmd;
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return cmd;
-  }
-  return ['taskset', '-c', cpu, ...cmd];
-}
-
-export async function startLiveticker(extraEnv: Record<string, string> = {}, cpu?: string): Promise<Liveticker> {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-'));
-  const opsKey = randomBytes(18).toString('base64url');
-  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the real server.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const [cmd, ...args] = pinned(cpu, [process.execPath, ...nodeArgs, ...NODE_TS, path.join(ROOT, 'server/src/main.ts')]);
-  const proc = spawn(cmd, args, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...benchServerEnv(dir, opsKey),
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(`${url}/readyz`, proc);
-  const stop = stopper(proc);
-  return {
-    url,
-    pid: proc.pid!,
-    opsKey,
-    async stop() {
-      await stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** BENCH_TRACE=1: how long each phase of the slowest editor POSTs took (found the stall's place). */
 export const postPhases: Array<{ url: string; ms: number; phases: Record<string, number> }> = [];
@@ -433,51 +348,6 @@ async function nginxScenario(load: Load): Promise<Result[]> {
   return results;
 }
 
-/** A process's children (a WORKERS primary's workers, tsx's esbuild service). */
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Every core: the same ticker load against one server process and against WORKERS=2 on the one
- * port (the embedded default: no Redis, the primary relays between the workers), beside the bare
- * Socket.IO baseline. Nothing is pinned (two workers need both cores, and share them with the
- * readers), so CPU per 100k deliveries is the figure to compare, with deliveries per second.
- */
-async function workersScenario(load: Load): Promise<Result[]> {
-  log(`\n== every core: ${load.clients} readers, ${load.rate} entries/s for ${load.seconds} s, WORKERS=1 and WORKERS=2 ==`);
-  const results: Result[] = [await bareTickerRun(load, 'bare Socket.IO (one process)')];
-  const redis = process.env.BENCH_WORKERS_REDIS === '1';
-  for (const workers of [1, 2]) {
-    const lt = await startLiveticker({ WORKERS: String(workers), ...(redis ? {} : { REDIS_URL: '' }) });
-    try {
-      await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
-      results.push(
-        await run(
-          {
-            name: `liveticker WORKERS=${workers} (${redis ? 'redis' : workers > 1 ? 'IPC' : 'in-process'} bus, sqlite)`,
-            url: lt.url,
-            pid: lt.pid,
-            pids: () => [lt.pid, ...childPids(lt.pid)],
-            stream: 'ticker:bench',
-            stop: lt.stop,
-            send: (i) => post(`${lt.url}/api/v1/tickers/bench/entries`, entryBody(i), lt.opsKey),
-          },
-          load,
-          log,
-        ),
-      );
-    } finally {
-      await lt.stop();
-    }
-  }
-  return results;
-}
-
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'all';
   log(`liveticker bench on ${os.cpus().length} cores, node ${process.version}`);
@@ -512,8 +382,7 @@ async function main(): Promise<void> {
     log(`\n${table(results)}`);
   }
   if (which === 'all' || which === 'workers') {
-    const results = await workersScenario({ clients: num('BENCH_WORKERS_CLIENTS', 5_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10), drainMs: 20_000 });
-    log(`\n${table(results)}`);
+    await workersScenario({ readers: num('BENCH_WORKERS_CLIENTS', 10_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10) }, log);
   }
   if (which === 'all' || which === 'abuse') {
     await abuseScenario({ clients: num('BENCH_ABUSE_CLIENTS', 5_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 10), drainMs: 20_000 });
@@ -521,6 +390,23 @@ async function main(): Promise<void> {
   if (which === 'all' || which === 'reconnect') {
     // No bare baseline here: a bare Socket.IO server has no positions to resume from.
     await reconnectScenario({ clients: num('BENCH_RECONNECT_CLIENTS', 10_000), rate: num('BENCH_RATE', 20) }, log);
+  }
+  if (which === 'all' || which === 'bus') {
+    await busScenario(
+      {
+        streams: num('BENCH_BUS_STREAMS', 1000),
+        envelopeBytes: num('BENCH_BUS_BYTES', 1000),
+        rate: num('BENCH_BUS_RATE', 2000),
+        window: num('BENCH_BUS_WINDOW', 256),
+        seconds: num('BENCH_SECONDS', 10),
+        subscribers: num('BENCH_BUS_SUBSCRIBERS', 1),
+      },
+      log,
+    );
+  }
+  // Not part of `all`: 100,000 sockets take minutes to open and most of the machine.
+  if (which === 'connections' || which === '100k') {
+    await connectionsScenario({ connections: num('BENCH_CONNECTIONS', 100_000), rate: num('BENCH_RATE', 1), seconds: num('BENCH_SECONDS', 30), drainMs: process.env.BENCH_DRAIN_MS === '0' ? 0 : num('BENCH_DRAIN_MS', 3000) }, log);
   }
 }
 

@@ -50,15 +50,42 @@ export interface Result {
 
 /** CPU time a process has used so far (user + system), ms. */
 export function cpuMs(pid: number): number {
+  const { user, sys } = cpuSplitMs(pid);
+  return user + sys;
+}
+
+/** CPU time a process has used so far in user space and in the kernel, ms (0 for a process that is gone). */
+export function cpuSplitMs(pid: number): { user: number; sys: number } {
   try {
     // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS, sys: (Number(fields[12]) * 1000) / CLOCK_TICKS };
   } catch {
-    return 0;
+    return { user: 0, sys: 0 };
   }
 }
+/**
+ * Each core's time so far, in clock ticks: busy (user, nice, system, irq, softirq, steal) and
+ * all. Softirq time is the kernel's work on loopback packets, counted to no process here.
+ */
+export function coreTicks(): Array<{ busy: number; all: number }> {
+  return fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l))
+    .map((l) => {
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = l.split(/\s+/).slice(1, 9).map(Number);
+      const busy = user + nice + system + irq + softirq + steal;
+      return { busy, all: busy + idle + iowait };
+    });
+}
+
+/** How busy each core was between two `coreTicks()`, 0–1. */
+export function coreBusy(before: Array<{ busy: number; all: number }>, after: Array<{ busy: number; all: number }>): number[] {
+  return after.map((a, i) => (a.busy - before[i].busy) / Math.max(1, a.all - before[i].all));
+}
+
 /** The kernel's clock ticks per second (`getconf CLK_TCK`: 100 on every Linux here). */
 const CLOCK_TICKS = 100;
 
@@ -69,7 +96,8 @@ export function rssKb(pid: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(sorted: Float64Array, p: number): number {
+/** The value at percentile `p` (0–100) of sorted values. */
+export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

@@ -45,6 +45,11 @@ export class OwnRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The redis-server's process id (the bench reads its CPU time). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   static async start(): Promise<OwnRedis> {
     const r = new OwnRedis(await freePort());
     await r.start();
@@ -112,6 +117,11 @@ export class OwnRedisCluster {
   /** A plain connection to one node (not yet connected), with the cluster's password. */
   client(port: number, opts: RedisOptions = {}): Redis {
     return new Redis(port, '127.0.0.1', { lazyConnect: true, ...(this.password ? { password: this.password } : {}), ...opts });
+  }
+
+  /** Every node's redis-server process id (the bench reads their CPU time). */
+  get pids(): number[] {
+    return [...this.procs.values()].map((p) => p.pid!).filter(Boolean);
   }
 
   /** `host:port,…` for REDIS_CLUSTER_NODES. */

@@ -1,0 +1,86 @@
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import type { Server as IoServer } from 'socket.io';
+import { Presence } from '../../server/src/realtime/presence';
+import type { PresenceStore } from '../../server/src/realtime/presence';
+
+// Presence on jest's fake clock, with a stand-in for Socket.IO's default namespace (its adapter's
+// rooms and join events; sockets without a WebSocket underneath, so the push goes through
+// `to(room).emit`, which records it) and a store that answers whatever total a test sets.
+
+class FakeIo {
+  readonly adapter = Object.assign(new EventEmitter(), { rooms: new Map<string, Set<string>>() });
+  readonly sockets = new Map<string, { data: Record<string, unknown> }>();
+  readonly pushed: Array<{ stream: string; readers: number }> = [];
+
+  of() {
+    return { adapter: this.adapter, sockets: this.sockets, to: () => this.to() };
+  }
+
+  to() {
+    return { emit: (_event: string, p: { stream: string; readers: number }) => void this.pushed.push(p) };
+  }
+
+  join(room: string, socketId: string): void {
+    this.sockets.set(socketId, { data: {} });
+    let members = this.adapter.rooms.get(room);
+    if (!members) this.adapter.rooms.set(room, (members = new Set()));
+    members.add(socketId);
+    this.adapter.emit('join-room', room, socketId);
+  }
+
+  /** The counts readers of `ticker:t1` were told, in order. */
+  counts(): number[] {
+    return this.pushed.filter((p) => p.stream === 'ticker:t1').map((p) => p.readers);
+  }
+}
+
+function setup() {
+  const io = new FakeIo();
+  const store = { total: 0 } as { total: number } & PresenceStore;
+  store.report = async () => undefined;
+  store.totals = async (ids) => new Map(ids.map((id) => [id, store.total]));
+  const presence = new Presence({ io: io as unknown as IoServer, store, nodeId: 'n1', logger: pino({ level: 'silent' }) });
+  presence.start();
+  io.join('ticker:t1', 's1');
+  /** `seconds` of ticks, the total changing by one before each. */
+  const run = async (seconds: number) => {
+    for (let i = 0; i < seconds; i++) {
+      store.total++;
+      // The node's own once-a-second tick, and the store's answers, before the next change.
+      await jest.advanceTimersByTimeAsync(1000);
+    }
+  };
+  return { io, store, presence, run };
+}
+
+describe('presence', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('tells the readers of a small audience every change of their number, once a second', async () => {
+    const { io, store, presence, run } = setup();
+    store.total = 40;
+    await run(5);
+    expect(io.counts()).toEqual([41, 42, 43, 44, 45]);
+    presence.stop();
+  });
+
+  it('tells 5,000 readers on this node their number every 5 s, so the count costs about a thousand writes a second', async () => {
+    const { io, store, presence, run } = setup();
+    for (let i = 2; i <= 5000; i++) io.join('ticker:t1', `s${i}`);
+    store.total = 5000;
+    await run(12);
+    // The first change at once, then the latest every 5 s.
+    expect(io.counts()).toEqual([5001, 5006, 5011]);
+    presence.stop();
+  });
+
+  it('does not push a number that did not change', async () => {
+    const { io, store, presence } = setup();
+    store.total = 7;
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(io.counts()).toEqual([7]);
+    presence.stop();
+  });
+});

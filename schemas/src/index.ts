@@ -8,3 +8,4 @@ export * from './openapi';
 export * from './auth';
 export * from './chat';
 export * from './webhooks';
+export * from './inbox';

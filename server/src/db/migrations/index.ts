@@ -14,6 +14,7 @@ import * as m012 from './012_require_image_credit';
 import * as m013 from './013_entry_versions';
 import * as m014 from './014_entry_templates';
 import * as m015 from './015_entry_search';
+import * as m017 from './017_reader_inbox';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '013_entry_versions': m013,
   '014_entry_templates': m014,
   '015_entry_search': m015,
+  '017_reader_inbox': m017,
 };

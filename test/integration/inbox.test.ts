@@ -180,6 +180,14 @@ for (const dialect of DIALECTS) {
       expect(seen).toEqual([...rooms].reverse());
     });
 
+    it('describes the three routes in the OpenAPI document', async () => {
+      const doc = (await raw(t.url, 'GET', '/openapi.json')).body;
+      expect(doc.paths['/me/chats'].get).toBeDefined();
+      expect(doc.paths['/me/chats/{tickerId}/read'].put).toBeDefined();
+      expect(doc.paths['/me/chats/{tickerId}'].delete).toBeDefined();
+      expect(Object.keys(doc.components.schemas.InboxItem.properties)).toEqual(expect.arrayContaining(['tickerId', 'title', 'status', 'lastMessage', 'unread', 'repliesToMe', 'lastReadRev', 'rev']));
+    });
+
     it("one reader's chats never appear in another reader's answers", async () => {
       const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
       const secret = await ticker('Anna only');

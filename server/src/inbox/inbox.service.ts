@@ -181,7 +181,32 @@ async function replyChanged(w: Write, userId: string, tickerId: string, chatRev:
   if (member?.active) await changeItem(w, member, {}, chatRev);
 }
 
-/** The sweep's step for one member of a chat whose item is behind (see inbox.sweep.ts). */
-export async function refreshItem(w: Write, member: ChatMembersTable, chatRev: number): Promise<void> {
-  await changeItem(w, member, {}, chatRev);
+/**
+ * The sweep's step for members of one chat whose items are behind (see inbox.sweep.ts): what
+ * the chat shows (title, head, last message, activity) is read once, the counts of all of them
+ * in one grouped query, then each item is written at its reader's next revision, in user-id
+ * order like every writer of user streams.
+ */
+export async function refreshItems(w: Write, tickerId: string, members: ChatMembersTable[], chatRev: number): Promise<void> {
+  if (members.length === 0) return;
+  const [facts, last, activity, counts] = await Promise.all([
+    chatFacts(w.trx, [tickerId]),
+    lastVisibleMessage(w.trx, tickerId),
+    chatActivity(w.trx, tickerId),
+    countUnread(
+      w.trx,
+      members.map((m) => m.user_id),
+      [tickerId],
+      new Date().toISOString(),
+    ),
+  ]);
+  for (const member of [...members].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0))) {
+    const stream = userStream(member.user_id);
+    await ensureStream(w.trx, stream);
+    const rev = await w.rev(stream);
+    const notified = Math.max(member.notified_rev, chatRev);
+    await updateMember(w.trx, member.user_id, tickerId, { rev, notified_rev: notified });
+    const item = toItem({ ...member, rev, notified_rev: notified, active_at: activity ?? member.joined_at }, facts.get(tickerId), counts.get(countKey(member.user_id, tickerId)), last);
+    w.record(stream, { rev, type: 'inbox.updated', data: item });
+  }
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import type { ChangePublisher } from '../realtime/publisher';
 import { commit } from '../db/commit';
 import { claimDirtyChat, dirtyChats, staleMembers } from './inbox.repo';
-import { refreshItem } from './inbox.service';
+import { refreshItems } from './inbox.service';
 
 /** Members brought up to date per transaction. */
 const CHUNK = 200;
@@ -61,7 +61,7 @@ export class InboxSweep {
       for (;;) {
         const done = await commit(this.opts, async (w) => {
           const members = await staleMembers(w.trx, chat.ticker_id, chat.seq, CHUNK);
-          for (const member of members) await refreshItem(w, member, chat.seq);
+          await refreshItems(w, chat.ticker_id, members, chat.seq);
           // Last, as a message marks it last: the two never wait for each other in a circle.
           if (members.length < CHUNK) await claimDirtyChat(w.trx, chat.ticker_id, chat.seq);
           return members.length;

@@ -4,20 +4,27 @@ import { ErrorCode } from './errors';
 import { Entry } from './entries';
 import { Ticker } from './tickers';
 import type { Message, Report } from './chat';
+import type { InboxItem } from './inbox';
 import { Id, Slug } from './common';
 import type { Role } from './auth';
 
-/** `ticker:<id>` carries entries and ticker meta; `chat:<id>` carries messages. */
+/**
+ * `ticker:<id>` carries entries and ticker meta; `chat:<id>` carries messages; `mod:<id>` the
+ * moderators' queue; `user:<userId>` one reader's inbox (only that reader may follow it).
+ */
 export const StreamName = z
   .string()
   .max(100)
-  .regex(/^(ticker|chat|mod):[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a stream is ticker:<id>, chat:<id> or mod:<id>');
+  .regex(/^(?:(ticker|chat|mod):[a-z0-9]+(?:-[a-z0-9]+)*|user:[A-Za-z0-9_-]{1,64})$/, 'a stream is ticker:<id>, chat:<id>, mod:<id> or user:<userId>');
 export type StreamName = WireStreamName;
-export { chatStream, modStream, tickerStream, tickerStreams } from './wire';
+export { chatStream, modStream, tickerStream, tickerStreams, userStream } from './wire';
 
-export function parseStream(stream: string): { kind: 'ticker' | 'chat' | 'mod'; tickerId: string } {
+export type StreamKind = 'ticker' | 'chat' | 'mod' | 'user';
+
+/** A stream's kind and the id it belongs to (`tickerId`: the ticker's, or for `user:` the user's). */
+export function parseStream(stream: string): { kind: StreamKind; tickerId: string } {
   const at = stream.indexOf(':');
-  return { kind: stream.slice(0, at) as 'ticker' | 'chat' | 'mod', tickerId: stream.slice(at + 1) };
+  return { kind: stream.slice(0, at) as StreamKind, tickerId: stream.slice(at + 1) };
 }
 
 export const CHANGE_TYPES = [
@@ -30,6 +37,8 @@ export const CHANGE_TYPES = [
   'message.deleted',
   'report.created',
   'report.resolved',
+  'inbox.updated',
+  'inbox.removed',
 ] as const;
 export const ChangeType = z.enum(CHANGE_TYPES);
 export type ChangeType = z.infer<typeof ChangeType>;
@@ -56,8 +65,13 @@ export interface ReportChange {
   type: 'report.created' | 'report.resolved';
   data: Report & { message?: Message };
 }
+/**
+ * A chat of a reader's inbox on `user:<id>`: `inbox.updated` carries the item as `GET /me/chats`
+ * shows it; `inbox.removed` says the reader left it (`{id, tickerId}`, both the ticker's id).
+ */
+export type InboxChange = { rev: number; type: 'inbox.updated'; data: InboxItem } | { rev: number; type: 'inbox.removed'; data: { id: string; tickerId: string } };
 /** One change of a stream: `type` says what `data` is. */
-export type Change = EntryChange | TickerChange | MessageChange | ReportChange;
+export type Change = EntryChange | TickerChange | MessageChange | ReportChange | InboxChange;
 
 export const ChangeSchema = z.object({ rev: z.number().int(), type: ChangeType, data: z.record(z.string(), z.unknown()) });
 

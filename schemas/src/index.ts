@@ -9,3 +9,4 @@ export * from './auth';
 export * from './chat';
 export * from './webhooks';
 export * from './push';
+export * from './inbox';

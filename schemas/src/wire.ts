@@ -24,8 +24,11 @@ export const SOCKET_EVENTS = {
   deskPresence: 'desk:presence',
 } as const;
 
-/** A stream's name: `ticker:<id>` (entries, ticker meta), `chat:<id>` (messages), `mod:<id>` (moderators). */
-export type StreamName = `ticker:${string}` | `chat:${string}` | `mod:${string}`;
+/**
+ * A stream's name: `ticker:<id>` (entries, ticker meta), `chat:<id>` (messages), `mod:<id>`
+ * (moderators), `user:<userId>` (a reader's inbox, for that reader only).
+ */
+export type StreamName = `ticker:${string}` | `chat:${string}` | `mod:${string}` | `user:${string}`;
 
 /** The stream of a ticker's entries and meta. */
 export const tickerStream = (tickerId: string): StreamName => `ticker:${tickerId}`;
@@ -33,5 +36,7 @@ export const tickerStream = (tickerId: string): StreamName => `ticker:${tickerId
 export const chatStream = (tickerId: string): StreamName => `chat:${tickerId}`;
 /** The moderators' stream of a ticker's room (held messages, reports). */
 export const modStream = (tickerId: string): StreamName => `mod:${tickerId}`;
+/** A reader's own stream: their inbox's changes (`inbox.updated`, `inbox.removed`). */
+export const userStream = (userId: string): StreamName => `user:${userId}`;
 /** Every stream a ticker owns, in the order writers lock them (ticker, chat, mod). */
 export const tickerStreams = (tickerId: string): StreamName[] => [tickerStream(tickerId), chatStream(tickerId), modStream(tickerId)];

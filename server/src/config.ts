@@ -353,6 +353,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     socketMaxBufferBytes: env.SOCKET_MAX_BUFFER_BYTES,
     /** How often a node looks for scheduled entries whose time has come, ms. */
     schedulerMs: 1000,
+    /** How often a node brings the inbox items of chats with new messages up to date, ms: at most one update per item per round. */
+    inboxSweepMs: 1000,
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,
     /** How often a node compares its streams with the database heads, ms (0 = never: tests that prove another path heals). */

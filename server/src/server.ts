@@ -30,6 +30,9 @@ import { trustFunction } from './http/client-ip';
 import { tickerChanges } from './tickers/tickers.changes';
 import { chatChanges, modChanges } from './chat/chat.changes';
 import { chatRouter } from './chat/chat.routes';
+import { inboxRouter } from './inbox/inbox.routes';
+import { inboxChanges } from './inbox/inbox.changes';
+import { InboxSweep } from './inbox/inbox.sweep';
 import { chatSocketHandlers } from './chat/chat.socket';
 import { Presence } from './realtime/presence';
 import { ReconnectStorm } from './realtime/storm';
@@ -102,6 +105,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   changeLog.register('ticker', tickerChanges);
   changeLog.register('chat', chatChanges);
   changeLog.register('mod', modChanges);
+  changeLog.register('user', inboxChanges);
   const readiness = new Readiness({ database, nodeId: deps.nodeId, redis: deps.redis?.main });
   const listener = new Listener({ logger: logger.child({ module: 'shutdown' }), metrics: deps.metrics });
   const limiters = new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides });
@@ -206,9 +210,10 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
 
   const socketCommands = bindSockets(io, ctx, guard, { ...streamSocketHandlers(ctx, fanout, sessions), ...chatSocketHandlers(ctx, sessions), ...deskSocketHandlers(desk) });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger, sendToRoom: (room, event, data) => void sendToRoom(io.of('/'), room, event, data) });
+  const inboxSweep = new InboxSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.inboxSweepMs });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     ready: () => readiness.ready(),
     health: () => readiness.health(),
@@ -244,6 +249,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
       // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
       { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },
+      { name: 'inbox sweep', start: () => inboxSweep.start(), stop: () => inboxSweep.stop() },
       listener,
       guard,
       sessions,

@@ -180,6 +180,20 @@ export class World {
   }
 
   /** A live ticker whose room never throttles the matrix (limits are per user and room). */
+  /** Makes `user:<userId>` as a first subscribe or a first change would; resolves the user id. */
+  async userStreamOf(userId: string): Promise<string> {
+    await this.db.insertInto('streams').values({ name: `user:${userId}`, rev: 0, epoch: 'a0' }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    return userId;
+  }
+
+  /** Puts a chat in a user's inbox, read up to its start. */
+  async joinChat(userId: string, tickerId: string): Promise<void> {
+    await this.db
+      .insertInto('chat_members')
+      .values({ user_id: userId, ticker_id: tickerId, last_read_rev: 0, active: 1, rev: 0, notified_rev: 0, joined_at: new Date().toISOString() })
+      .execute();
+  }
+
   async newTicker(chat: Record<string, unknown> = {}): Promise<string> {
     const id = `room-${this.tag}-${this.next()}`;
     await must('create a ticker', raw(this.url, 'POST', '/tickers', { id, title: `Room ${this.n}`, status: 'live' }, ops), 201);
@@ -223,6 +237,7 @@ export class World {
           author_name: author.displayName ?? 'Nobody',
           body: `own message ${this.next()}`,
           reply_to: null,
+          reply_to_author: null,
           status: 'visible' as const,
           hold_reason: null,
           pinned: 0,
@@ -287,6 +302,9 @@ export const SNAPSHOT_TABLES = {
   messages: 'id',
   reports: 'id',
   moderation_log: 'id',
+  // The readers' inboxes (rows sorted whole, so a column of the key is enough).
+  chat_members: 'user_id',
+  inbox_dirty: 'ticker_id',
   // Written only by the readiness probe while storage is full, and emptied in the same transaction.
   health_probe: 'node',
   webhooks: 'id',

@@ -244,6 +244,20 @@ const REST: RestRow[] = [
     want: (a) => (account(a) !== 'ok' ? account(a) : role('editor', 'moderator')(a)),
     call: () => ({ path: '/me/tokens', body: { name: 'matrix' } }),
   },
+  // The reader's "Chats": each account's own; the ops key is nobody's. A fresh ticker each call,
+  // so the call really writes (joins by marking read; leaves a chat it is in).
+  { route: 'GET /api/v1/me/chats', ok: 200, want: account, call: () => ({ path: '/me/chats?limit=5' }) },
+  { route: 'PUT /api/v1/me/chats/:tickerId/read', ok: 200, want: account, call: async ({ w }) => ({ path: `/me/chats/${await w.newTicker()}/read`, body: { rev: 0 } }) },
+  {
+    route: 'DELETE /api/v1/me/chats/:tickerId',
+    ok: 204,
+    want: account,
+    call: async ({ w, actor }) => {
+      const room = await w.newTicker();
+      if (actor.userId) await w.joinChat(actor.userId, room);
+      return { path: `/me/chats/${room}` };
+    },
+  },
   {
     route: 'DELETE /api/v1/me/tokens/:id',
     case: 'own token',
@@ -423,9 +437,10 @@ interface SocketRow {
   command: string;
   case: string;
   want: (a: ActorName) => Want;
-  payload: (w: World) => unknown;
+  /** The command's payload; may prepare what it needs before the snapshot is taken. */
+  payload: (w: World, actor: Cred) => unknown;
   /** The stream the socket must be in after success and must not be in after a refusal. */
-  room?: (w: World) => string;
+  room?: (w: World, actor: Cred) => string;
 }
 
 /**
@@ -444,6 +459,24 @@ const SOCKET: SocketRow[] = [
     want: viaSocket((a) => (grants(ROLE[a], ['moderator']) ? 'ok' : 'forbidden')),
     payload: (w) => ({ stream: `mod:${w.heldRoom}`, since: 0 }),
     room: (w) => `mod:${w.heldRoom}`,
+  },
+  // A reader's inbox stream: their own only (it exists once they follow it or have news).
+  {
+    command: SOCKET_EVENTS.subscribe,
+    case: 'own user stream',
+    want: viaSocket(account),
+    payload: async (w, actor) => {
+      if (actor.userId) await w.userStreamOf(actor.userId);
+      return { stream: `user:${actor.userId ?? 'nobody'}`, since: 0 };
+    },
+    room: (_w, actor) => `user:${actor.userId ?? 'nobody'}`,
+  },
+  {
+    command: SOCKET_EVENTS.subscribe,
+    case: "another reader's user stream",
+    want: viaSocket((a) => (account(a) === 'ok' ? 'forbidden' : account(a))),
+    payload: async (w) => ({ stream: `user:${await w.userStreamOf(w.author.userId!)}`, since: 0 }),
+    room: (w) => `user:${w.author.userId!}`,
   },
   { command: SOCKET_EVENTS.unsubscribe, case: 'moderation stream', want: viaSocket(anyone), payload: (w) => ({ stream: `mod:${w.heldRoom}` }) },
   {
@@ -498,6 +531,9 @@ for (const dialect of DIALECTS) {
         push: { ...testConfig().push, allowPrivate: true },
         // A news site whose pages embed the widgets: its requests carry the reader's cookie.
         corsOrigins: [NEWS_SITE],
+        // The inbox sweep writes after the answers (other members' items): once at start only, so
+        // no cell's snapshot sees another's late writes.
+        inboxSweepMs: 3_600_000,
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
           ['registerIp', 'followIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
@@ -600,7 +636,7 @@ for (const dialect of DIALECTS) {
         for (const a of ACTORS) {
           const want = row.want(a);
           it(`${a} → ${want === 'ok' ? 'ok ack' : want}`, async () => {
-            const payload = row.payload(w);
+            const payload = await row.payload(w, actors[a]);
             const before = await within(snapshot(w.db), 10_000, 'the snapshot before the command');
             const opened = await openSocket(w.url, actors[a], sockets);
             let got: string;
@@ -613,7 +649,7 @@ for (const dialect of DIALECTS) {
               const s = opened.socket!;
               s.onAny((event: string, ...args: unknown[]) => heard.push([event, ...args]));
               s.on(SOCKET_EVENTS.changes, (ev: { stream?: string }) => {
-                if (want !== 'ok' && row.room && ev?.stream === row.room(w)) problems.push(`${a} received ${ev.stream} changes after a refused subscribe`);
+                if (want !== 'ok' && row.room && ev?.stream === row.room(w, actors[a])) problems.push(`${a} received ${ev.stream} changes after a refused subscribe`);
               });
               const ack = await within(s.emitWithAck(row.command, payload), 5000, `the ack of ${row.command} as ${a}`);
               heard.push(['ack', ack]);
@@ -625,7 +661,7 @@ for (const dialect of DIALECTS) {
               expect({ addressesOfOthers: await othersAddressesIn(w.db, JSON.stringify(heard), [actors[a].email]) }).toEqual({ addressesOfOthers: [] });
             }
             expect(got).toBe(want);
-            if (row.room && serverRooms) expect({ joined: serverRooms.has(row.room(w)) }).toEqual({ joined: want === 'ok' });
+            if (row.room && serverRooms) expect({ joined: serverRooms.has(row.room(w, actors[a])) }).toEqual({ joined: want === 'ok' });
             if (want !== 'ok' || row.command !== SOCKET_EVENTS.chatSend) expect(after).toEqual(before);
             else expect(after.heads[`chat:${w.ticker}`]).toBe(before.heads[`chat:${w.ticker}`] + 1);
           });

@@ -15,6 +15,8 @@ import { findRestrictions } from '../auth/users.repo';
 import { findByClientId, findMessage, insertMessage, listMessages, listPinnedMessages, sentSince, toMessage, updateMessage } from './messages.repo';
 import { logAction } from './moderation.log';
 import { chatSettings } from './settings';
+import type { MessagesTable } from '../db/tables';
+import { messageChanged, messageWritten } from '../inbox/inbox.service';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher' | 'limiters'>;
 
@@ -78,11 +80,13 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
 
   try {
     return await commit(ctx, async (w) => {
+      let replyToAuthor: string | null = null;
       if (cmd.replyTo) {
         const parent = await findMessage(w.trx, cmd.replyTo);
         if (!parent || parent.ticker_id !== cmd.tickerId || parent.seq === 0) {
           throw new AppError('validation_failed', 'replyTo must be a message of this room', [{ path: 'replyTo', message: 'unknown message' }]);
         }
+        replyToAuthor = parent.author_id;
       }
       const now = new Date().toISOString();
       const stream = hold ? modStream(cmd.tickerId) : chatStream(cmd.tickerId);
@@ -97,6 +101,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
         author_name: who.displayName,
         body: cmd.body,
         reply_to: cmd.replyTo ?? null,
+        reply_to_author: replyToAuthor,
         status: hold ? ('pending' as const) : ('visible' as const),
         hold_reason: hold,
         pinned: 0,
@@ -107,6 +112,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor | undefined, payload: u
       };
       await insertMessage(w.trx, row);
       w.record(stream, { rev, type: 'message.created', data: toMessage(row, { forModerators: Boolean(hold) }) });
+      await messageWritten(w, who, row);
       return toMessage(row);
     });
   } catch (err) {
@@ -136,7 +142,11 @@ export async function deleteMessageIn(w: Write, who: Actor, id: string): Promise
   const modRev = wasHeld ? await w.rev(modStream(row.ticker_id)) : row.mod_rev;
   const updated = await updateMessage(trx, id, { status: 'deleted', pinned: 0, rev, mod_rev: modRev, deleted_at: now, updated_at: now });
   if (wasHeld) w.record(modStream(row.ticker_id), { rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
-  else w.record(chatStream(row.ticker_id), { rev, type: 'message.deleted', data: toMessage(updated) });
+  else {
+    w.record(chatStream(row.ticker_id), { rev, type: 'message.deleted', data: toMessage(updated) });
+    // A deleted reply stops counting for the one it answered; every member's unread moves.
+    await messageChanged(w, updated, rev);
+  }
   if (row.author_id !== who.id) {
     await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.delete', targetType: 'message', targetId: id, details: { author: row.author_id, body: row.body } });
   }
@@ -150,9 +160,12 @@ export async function editMessage(ctx: Pick<AppContext, 'db' | 'publisher'>, act
   return commit(ctx, async (w) => {
     const row = await findMessage(w.trx, id);
     if (!row || row.status !== 'visible') throw new AppError('not_found', `no visible message ${id}`);
+    let stored: MessagesTable | undefined;
     const updated = await w.change(chatStream(row.ticker_id), 'message.updated', async (rev) =>
-      toMessage(await updateMessage(w.trx, id, { body: input.body, rev, updated_at: new Date().toISOString() })),
+      toMessage((stored = await updateMessage(w.trx, id, { body: input.body, rev, updated_at: new Date().toISOString() }))),
     );
+    // The chat's last message as inboxes show it may be this one.
+    if (stored) await messageChanged(w, stored, updated.rev);
     await logAction(w.trx, who, { tickerId: row.ticker_id, action: 'message.edit', targetType: 'message', targetId: id, details: { before: row.body, after: input.body } });
     return updated.data;
   });

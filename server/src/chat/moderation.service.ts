@@ -15,6 +15,7 @@ import { deleteMessageIn } from './chat.service';
 import { findMessage, findMessages, heldMessages, toMessage, updateMessage } from './messages.repo';
 import { findOpenReport, hasReported, insertReport, openReports, resolveOpenReport, toReport } from './reports.repo';
 import { listActions, logAction } from './moderation.log';
+import { messageVisible } from '../inbox/inbox.service';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
@@ -37,6 +38,7 @@ export async function approveMessage(ctx: Ctx, actor: Actor | undefined, id: str
     const updated = await updateMessage(trx, id, { status: 'visible', seq: rev, rev, mod_rev: modRev, updated_at: new Date().toISOString() });
     w.record(chatStream(row.ticker_id), { rev, type: 'message.created', data: toMessage(updated) });
     w.record(modStream(row.ticker_id), { rev: modRev, type: 'message.updated', data: toMessage(updated, { forModerators: true }) });
+    await messageVisible(w, updated, rev);
     await logAction(trx, who, { tickerId: row.ticker_id, action: 'message.approve', targetType: 'message', targetId: id });
     return toMessage(updated);
   });

@@ -82,3 +82,15 @@ export function newEpoch(): string {
 export async function createStreams(trx: Trx, names: StreamName[]): Promise<void> {
   await trx.insertInto('streams').values(names.map((name) => ({ name, rev: 0, epoch: newEpoch() }))).execute();
 }
+
+/**
+ * Makes a stream at revision 0 with a fresh epoch unless it exists: a reader's `user:<id>` is
+ * made when it first has something to say, or when its reader first follows it.
+ */
+export async function ensureStream(db: Db | Trx, name: StreamName): Promise<void> {
+  await db
+    .insertInto('streams')
+    .values({ name, rev: 0, epoch: newEpoch() })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+}

@@ -111,6 +111,8 @@ export interface MessagesTable {
   author_name: string;
   body: string;
   reply_to: string | null;
+  /** The author of the message `reply_to` names (migration 017). */
+  reply_to_author: string | null;
   status: 'visible' | 'pending' | 'rejected' | 'deleted';
   hold_reason: 'premoderation' | 'watch_word' | null;
   pinned: number;
@@ -291,11 +293,28 @@ export interface PushEntriesTable {
   published_at: string;
 }
 
+/** A reader's place in a chat of their inbox (migration 017). */
+export interface ChatMembersTable {
+  user_id: string;
+  ticker_id: string;
+  /** Read up to this revision of `chat:<ticker_id>`; never moves back. */
+  last_read_rev: number;
+  /** 1 while the chat is in the inbox; 0 once left (until the reader writes there again). */
+  active: number;
+  /** The revision of `user:<user_id>` at which this item last changed. */
+  rev: number;
+  /** The chat position (message `seq`) the item last published reflects. */
+  notified_rev: number;
+  joined_at: string;
+}
+
 export interface Tables {
   push_vapid: PushVapidTable;
   push_follows: PushFollowsTable;
   push_streams: PushStreamsTable;
   push_entries: PushEntriesTable;
+  chat_members: ChatMembersTable;
+  inbox_dirty: { ticker_id: string; seq: number };
   entry_templates: EntryTemplatesTable;
   entry_versions: EntryVersionsTable;
   media: MediaTable;

@@ -1,10 +1,12 @@
 import type { Socket } from 'socket.io';
 import { SOCKET_EVENTS, SubscribeCmd, UnsubscribeCmd, parseStream } from '@liveticker/schemas';
+import type { StreamName } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { hasRole } from '../auth/actor';
 import { AppError, parseInput } from '../errors';
 import { readCost } from '../http/app';
 import { changesBody } from './changelog';
+import { ensureStream } from '../db/commit';
 import type { ChangesSince } from './changelog';
 import { Encoded } from './encoded';
 import type { Fanout } from './fanout';
@@ -29,7 +31,7 @@ function encodedAnswer(got: ChangesSince): Encoded {
  * acknowledged; catch-ups are charged to the address's read budget by their size.
  */
 export function streamSocketHandlers(
-  ctx: Pick<AppContext, 'changeLog' | 'metrics' | 'config' | 'limiters'>,
+  ctx: Pick<AppContext, 'changeLog' | 'metrics' | 'config' | 'limiters' | 'db'>,
   fanout: Fanout,
   sessions: SocketSessions,
 ): Record<string, CommandHandler> {
@@ -63,11 +65,18 @@ export function streamSocketHandlers(
   return {
     [SOCKET_EVENTS.subscribe]: async (socket, payload) => {
       const cmd = parseInput(SubscribeCmd, payload, 'subscribe');
-      const { kind } = parseStream(cmd.stream);
+      const { kind, tickerId } = parseStream(cmd.stream);
       // The moderation stream checks the session as it stands now (a demoted moderator is out).
       const actor = kind === 'mod' ? await sessions.current(socket) : (socket.data as SocketData).actor;
       if (kind === 'mod' && !(actor && hasRole(actor, 'moderator'))) {
         throw new AppError('forbidden', 'the moderation stream is for moderators');
+      }
+      if (kind === 'user') {
+        // A reader's inbox: theirs alone (the ops key is nobody's account).
+        if (!actor?.sessionId) throw new AppError('login_required', 'log in to follow your chats');
+        if (actor.id !== tickerId) throw new AppError('forbidden', 'a user stream is for its user only');
+        // Made when its reader first follows it, so a new reader's stream answers at revision 0.
+        if (!fanout.relays(cmd.stream)) await ensureStream(ctx.db, cmd.stream as StreamName);
       }
       // Its own room and the editors' desks (`desk:`, see desk.ts) are no streams.
       const streams = [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('desk:')).length;

@@ -15,6 +15,7 @@ import * as m013 from './013_entry_versions';
 import * as m014 from './014_entry_templates';
 import * as m015 from './015_entry_search';
 import * as m016 from './016_push_follows';
+import * as m017 from './017_reader_inbox';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '014_entry_templates': m014,
   '015_entry_search': m015,
   '016_push_follows': m016,
+  '017_reader_inbox': m017,
 };

@@ -1,0 +1,212 @@
+import { InboxQuery, MarkReadBody, userStream } from '@liveticker/schemas';
+import type { InboxItem, InboxList, TickerStatus } from '@liveticker/schemas';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { toMessage } from '../chat/messages.repo';
+import { commit, ensureStream } from '../db/commit';
+import type { Write } from '../db/commit';
+import { decodeCursor, encodeCursor } from '../db/cursor';
+import type { Db, Trx } from '../db/database';
+import type { ChatMembersTable, MessagesTable } from '../db/tables';
+import { AppError, parseInput } from '../errors';
+import { findTicker } from '../tickers/tickers.repo';
+import { chatActivity, chatFacts, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, updateMember } from './inbox.repo';
+import type { MemberWithActivity } from './inbox.repo';
+
+type Ctx = Pick<AppContext, 'db' | 'publisher'>;
+
+/** The account whose inbox this is: a session or API token of a user (the ops key is nobody's). */
+function owner(actor: Actor | undefined): Actor {
+  if (!actor?.sessionId) throw new AppError('login_required', 'log in to see your chats');
+  return actor;
+}
+
+/** The items of one reader's memberships as `GET /me/chats` shows them, in the given order. */
+export async function buildItems(db: Db | Trx, userId: string, members: MemberWithActivity[]): Promise<InboxItem[]> {
+  if (members.length === 0) return [];
+  const tickerIds = members.map((m) => m.ticker_id);
+  const [facts, counts, lasts] = await Promise.all([
+    chatFacts(db, tickerIds),
+    countUnread(db, [userId], tickerIds, new Date().toISOString()),
+    Promise.all(tickerIds.map((id) => lastVisibleMessage(db, id))),
+  ]);
+  return members.map((m, i) => toItem(m, facts.get(m.ticker_id), counts.get(countKey(userId, m.ticker_id)), lasts[i]));
+}
+
+function toItem(
+  m: MemberWithActivity,
+  facts: { title: string; status: string; rev: number } | undefined,
+  counts: { unread: number; replies: number } | undefined,
+  last: MessagesTable | undefined,
+): InboxItem {
+  return {
+    id: m.ticker_id,
+    tickerId: m.ticker_id,
+    title: facts?.title ?? '',
+    status: (facts?.status ?? 'ended') as TickerStatus,
+    lastMessage: last ? toMessage(last) : null,
+    unread: counts?.unread ?? 0,
+    repliesToMe: counts?.replies ?? 0,
+    lastReadRev: m.last_read_rev,
+    rev: facts?.rev ?? 0,
+    activeAt: m.active_at,
+  };
+}
+
+/** One membership's item as it stands in this transaction. */
+async function itemOf(db: Db | Trx, member: ChatMembersTable): Promise<InboxItem> {
+  const activeAt = (await chatActivity(db, member.ticker_id)) ?? member.joined_at;
+  const [item] = await buildItems(db, member.user_id, [{ ...member, active_at: activeAt }]);
+  return item;
+}
+
+const InboxCursor = z.object({ a: z.string().max(40), t: z.string().max(80) });
+
+/** `GET /me/chats`: the reader's chats, newest activity first, a page at a time. */
+export async function listInbox(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, query: unknown): Promise<InboxList> {
+  const who = owner(actor);
+  const q = parseInput(InboxQuery, query, 'query');
+  const after = q.cursor ? decodeCursor(InboxCursor, q.cursor) : undefined;
+  const rows = await listMembers(ctx.db, who.id, q.limit + 1, after && { at: after.a, tickerId: after.t });
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: await buildItems(ctx.db, who.id, page),
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ a: last.active_at, t: last.ticker_id }) : null,
+  };
+}
+
+/**
+ * Writes a membership's new state at the next revision of its reader's stream and records
+ * `inbox.updated` with the item as it now stands (or `inbox.removed` when it left the inbox).
+ */
+async function changeItem(w: Write, member: ChatMembersTable, set: Partial<ChatMembersTable>, chatRev: number): Promise<InboxItem> {
+  const stream = userStream(member.user_id);
+  await ensureStream(w.trx, stream);
+  const rev = await w.rev(stream);
+  const next = { ...member, ...set, rev, notified_rev: Math.max(member.notified_rev, chatRev) };
+  await updateMember(w.trx, member.user_id, member.ticker_id, { ...set, rev, notified_rev: next.notified_rev });
+  const item = await itemOf(w.trx, next);
+  if (next.active) w.record(stream, { rev, type: 'inbox.updated', data: item });
+  else w.record(stream, { rev, type: 'inbox.removed', data: { id: member.ticker_id, tickerId: member.ticker_id } });
+  return item;
+}
+
+/** The head of a chat's stream as this transaction sees it. */
+async function chatHead(db: Db | Trx, tickerId: string): Promise<number> {
+  return (await chatFacts(db, [tickerId])).get(tickerId)?.rev ?? 0;
+}
+
+/**
+ * `PUT /me/chats/:tickerId/read`: the reader has read the chat up to `rev` (never backwards; a
+ * rev beyond the chat's head is a 400). Marking a chat read that is not in the inbox joins it;
+ * a chat the reader left stays out (a tab still open on it must not bring it back).
+ */
+export async function markRead(ctx: Ctx, actor: Actor | undefined, tickerId: string, body: unknown): Promise<InboxItem> {
+  const who = owner(actor);
+  const input = parseInput(MarkReadBody, body, 'read position');
+  if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
+  return commit(ctx, async (w) => {
+    const head = await chatHead(w.trx, tickerId);
+    if (input.rev > head) throw new AppError('validation_failed', `the chat is at revision ${head}`, [{ path: 'rev', message: `beyond the chat's head (${head})` }]);
+    let member = await findMember(w.trx, who.id, tickerId);
+    if (!member) {
+      member = { user_id: who.id, ticker_id: tickerId, last_read_rev: input.rev, active: 1, rev: 0, notified_rev: 0, joined_at: new Date().toISOString() };
+      await insertMember(w.trx, member);
+      return changeItem(w, member, {}, head);
+    }
+    if (input.rev <= member.last_read_rev || !member.active) {
+      if (input.rev > member.last_read_rev) await updateMember(w.trx, who.id, tickerId, { last_read_rev: input.rev });
+      return itemOf(w.trx, { ...member, last_read_rev: Math.max(member.last_read_rev, input.rev) });
+    }
+    return changeItem(w, member, { last_read_rev: input.rev }, head);
+  });
+}
+
+/** `DELETE /me/chats/:tickerId`: the chat leaves the reader's inbox until they write there again. */
+export async function leaveChat(ctx: Ctx, actor: Actor | undefined, tickerId: string): Promise<void> {
+  const who = owner(actor);
+  await commit(ctx, async (w) => {
+    const member = await findMember(w.trx, who.id, tickerId);
+    if (!member || !member.active) return;
+    await changeItem(w, member, { active: 0 }, 0);
+  });
+}
+
+/**
+ * Inside the commit that stored a message: its author's chat is (again) in their inbox, and
+ * when it is visible, what it means for others: the replied-to author's item at once, every
+ * other member's in the sweep. The author's read position does not move on an active
+ * membership; a new or returning member starts read up to the chat's head (a first message in
+ * a busy chat brings no pile of unread).
+ */
+export async function messageWritten(w: Write, actor: Actor, row: MessagesTable): Promise<void> {
+  if (!actor.sessionId) return; // the ops key writes as the newsroom, which has no inbox
+  const visible = row.status === 'visible';
+  const head = visible ? row.seq : await chatHead(w.trx, row.ticker_id);
+  const member = await findMember(w.trx, actor.id, row.ticker_id);
+  // Users' streams are taken in id order everywhere, so two replies crossing wait, never deadlock.
+  const users = [...new Set([actor.id, ...(visible && row.reply_to_author ? [row.reply_to_author] : [])])].sort();
+  for (const userId of users) {
+    if (userId !== actor.id) {
+      await replyChanged(w, userId, row.ticker_id, head);
+    } else if (!member) {
+      const fresh = { user_id: actor.id, ticker_id: row.ticker_id, last_read_rev: head, active: 1, rev: 0, notified_rev: 0, joined_at: row.created_at };
+      await insertMember(w.trx, fresh);
+      await changeItem(w, fresh, {}, head);
+    } else {
+      await changeItem(w, member, member.active ? {} : { active: 1, last_read_rev: Math.max(member.last_read_rev, head) }, head);
+    }
+  }
+  // Last in the transaction, as the sweep claims it last: the two never wait for each other in a circle.
+  if (visible) await markChatDirty(w.trx, row.ticker_id, head);
+}
+
+/** A held message became visible (approved): the replied-to author's count, and everyone's unread. */
+export async function messageVisible(w: Write, row: MessagesTable, chatRev: number): Promise<void> {
+  if (row.reply_to_author && row.reply_to_author !== row.author_id) await replyChanged(w, row.reply_to_author, row.ticker_id, chatRev);
+  await markChatDirty(w.trx, row.ticker_id, chatRev);
+}
+
+/** A visible message was deleted or edited: a reply stops counting at once, the rest in the sweep. */
+export async function messageChanged(w: Write, row: MessagesTable, chatRev: number): Promise<void> {
+  if (row.reply_to_author && row.reply_to_author !== row.author_id) await replyChanged(w, row.reply_to_author, row.ticker_id, chatRev);
+  await markChatDirty(w.trx, row.ticker_id, chatRev);
+}
+
+/** The replied-to author's item, when the chat is in their inbox. */
+async function replyChanged(w: Write, userId: string, tickerId: string, chatRev: number): Promise<void> {
+  const member = await findMember(w.trx, userId, tickerId);
+  if (member?.active) await changeItem(w, member, {}, chatRev);
+}
+
+/**
+ * The sweep's step for members of one chat whose items are behind (see inbox.sweep.ts): what
+ * the chat shows (title, head, last message, activity) is read once, the counts of all of them
+ * in one grouped query, then each item is written at its reader's next revision, in user-id
+ * order like every writer of user streams.
+ */
+export async function refreshItems(w: Write, tickerId: string, members: ChatMembersTable[], chatRev: number): Promise<void> {
+  if (members.length === 0) return;
+  const [facts, last, activity, counts] = await Promise.all([
+    chatFacts(w.trx, [tickerId]),
+    lastVisibleMessage(w.trx, tickerId),
+    chatActivity(w.trx, tickerId),
+    countUnread(
+      w.trx,
+      members.map((m) => m.user_id),
+      [tickerId],
+      new Date().toISOString(),
+    ),
+  ]);
+  for (const member of [...members].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0))) {
+    const stream = userStream(member.user_id);
+    await ensureStream(w.trx, stream);
+    const rev = await w.rev(stream);
+    const notified = Math.max(member.notified_rev, chatRev);
+    await updateMember(w.trx, member.user_id, tickerId, { rev, notified_rev: notified });
+    const item = toItem({ ...member, rev, notified_rev: notified, active_at: activity ?? member.joined_at }, facts.get(tickerId), counts.get(countKey(member.user_id, tickerId)), last);
+    w.record(stream, { rev, type: 'inbox.updated', data: item });
+  }
+}

@@ -1,0 +1,75 @@
+import type { Db } from '../db/database';
+import type { Logger } from '../logger';
+import type { ChangePublisher } from '../realtime/publisher';
+import { commit } from '../db/commit';
+import { claimDirtyChat, dirtyChats, staleMembers } from './inbox.repo';
+import { refreshItems } from './inbox.service';
+
+/** Members brought up to date per transaction. */
+const CHUNK = 200;
+/** Chats looked at per round. */
+const CHATS_PER_ROUND = 50;
+
+/**
+ * The coalesced half of the inbox's live updates. A message concerns its author and the one it
+ * replies to at once (their items change in the message's own transaction); for every other
+ * member of the chat it only moves `unread` and `lastMessage`, and writing to thousands of
+ * readers' streams per message would make a busy chat's every message cost thousands of writes.
+ * So the message marks its chat dirty (`inbox_dirty`), and every `intervalMs` (1 s) each node
+ * brings the items of the chats marked since up to date: one `inbox.updated` per member per
+ * round however many messages came, i.e. at most one a second per item under load. A chat is
+ * done when its row is deleted at the revision it was read at; a crash before that leaves the
+ * row for the next round (on this node or another). Two nodes sweeping one chat at the same time
+ * may both update a member: two full items, the second as right as the first.
+ */
+export class InboxSweep {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private busy = false;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number }) {
+    this.log = opts.logger.child({ module: 'inbox' });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.opts.intervalMs);
+    this.timer.unref();
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.running = this.sweep()
+      .then(() => undefined)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not bring inbox items up to date; the next round tries again'))
+      .finally(() => {
+        this.busy = false;
+      });
+  }
+
+  /** One round: every chat marked dirty, its stale members' items published. Resolves how many. */
+  async sweep(): Promise<number> {
+    let items = 0;
+    for (const chat of await dirtyChats(this.opts.db, CHATS_PER_ROUND)) {
+      for (;;) {
+        const done = await commit(this.opts, async (w) => {
+          const members = await staleMembers(w.trx, chat.ticker_id, chat.seq, CHUNK);
+          await refreshItems(w, chat.ticker_id, members, chat.seq);
+          // Last, as a message marks it last: the two never wait for each other in a circle.
+          if (members.length < CHUNK) await claimDirtyChat(w.trx, chat.ticker_id, chat.seq);
+          return members.length;
+        });
+        items += done;
+        if (done < CHUNK) break;
+      }
+    }
+    return items;
+  }
+}

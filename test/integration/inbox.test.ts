@@ -1,0 +1,320 @@
+import { io as connect } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import type { Change, InboxItem } from '@liveticker/schemas';
+import { DIALECTS } from '../helpers/db';
+import { setup } from '../helpers/server';
+import type { TestSetup } from '../helpers/server';
+import { makeUser } from '../helpers/cluster';
+import { opsApi, raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
+
+type User = Awaited<ReturnType<typeof makeUser>>;
+const bearer = (u: { token: string }) => ({ authorization: `Bearer ${u.token}` });
+let n = 0;
+
+/** The reader's "Chats" (issue 27): their chats, unread counts, replies to them, read positions, leaving. */
+for (const dialect of DIALECTS) {
+  describe(`the reader's chats (${dialect})`, () => {
+    let t: TestSetup;
+    let moderator: User;
+    let admin: User;
+    beforeAll(async () => {
+      t = await setup(dialect, 'memory', { scrypt: { logN: 10, r: 8, p: 1 } });
+      moderator = await makeUser(t.url, 'moderator');
+      admin = await makeUser(t.url, 'admin');
+    });
+    afterAll(() => t.close());
+
+    /** A live ticker of its own for each test. */
+    async function ticker(title = 'A story'): Promise<string> {
+      const id = `story-${++n}`;
+      await opsApi(t.url).createTicker({ id, title, status: 'live' });
+      return id;
+    }
+    async function post(who: User, tickerId: string, body: string, replyTo?: string) {
+      const res = await raw(t.url, 'POST', `/tickers/${tickerId}/messages`, { body, clientId: `client-${++n}-abcdef`, ...(replyTo && { replyTo }) }, bearer(who));
+      if (res.status !== 201) throw new Error(`post: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as { id: string; seq: number; status: string };
+    }
+    async function inbox(who: User, query = ''): Promise<{ items: InboxItem[]; nextCursor: string | null }> {
+      const res = await raw(t.url, 'GET', `/me/chats${query}`, undefined, bearer(who));
+      expect(res.status).toBe(200);
+      return res.body;
+    }
+    const item = async (who: User, tickerId: string) => (await inbox(who, '?limit=100')).items.find((i) => i.tickerId === tickerId);
+    const read = (who: User, tickerId: string, rev: number) => raw(t.url, 'PUT', `/me/chats/${tickerId}/read`, { rev }, bearer(who));
+
+    it('a reader who wrote in two chats finds both, newest activity first, with the story title, status and last message', async () => {
+      const anna = await makeUser(t.url);
+      const first = await ticker('Election night');
+      const second = await ticker('Cup final');
+      await post(anna, first, 'hello election');
+      await post(anna, second, 'hello final');
+      await opsApi(t.url).rest.patch(`/tickers/${first}`, { status: 'ended' });
+      const { items, nextCursor } = await inbox(anna);
+      expect(items.map((i) => [i.tickerId, i.title, i.status, i.lastMessage?.body])).toEqual([
+        [second, 'Cup final', 'live', 'hello final'],
+        [first, 'Election night', 'ended', 'hello election'],
+      ]);
+      expect(nextCursor).toBeNull();
+      // A new message moves the older chat to the top.
+      await post(anna, first, 'still here');
+      expect((await inbox(anna)).items.map((i) => i.tickerId)).toEqual([first, second]);
+    });
+
+    it("counts others' messages since the reader last read as unread, never the reader's own", async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker();
+      await post(anna, room, 'first');
+      await post(ben, room, 'one');
+      await post(ben, room, 'two');
+      await post(anna, room, 'mine');
+      const it1 = await item(anna, room);
+      expect(it1).toMatchObject({ unread: 2, repliesToMe: 0, lastMessage: expect.objectContaining({ body: 'mine' }) });
+      expect((await read(anna, room, it1!.rev)).status).toBe(200);
+      expect(await item(anna, room)).toMatchObject({ unread: 0, lastReadRev: it1!.rev });
+    });
+
+    it('counts replies to the reader until read, and a deleted reply stops counting', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker();
+      const mine = await post(anna, room, 'a question');
+      const reply = await post(ben, room, 'an answer', mine.id);
+      await post(ben, room, 'unrelated');
+      expect(await item(anna, room)).toMatchObject({ unread: 2, repliesToMe: 1 });
+      // Ben's own reply to himself is no reply to Anna; Anna's reply to herself is not counted.
+      await post(ben, room, 'self reply', reply.id);
+      await post(anna, room, 'self', mine.id);
+      expect(await item(anna, room)).toMatchObject({ unread: 3, repliesToMe: 1 });
+      expect((await raw(t.url, 'DELETE', `/messages/${reply.id}`, undefined, bearer(ben))).status).toBe(200);
+      expect(await item(anna, room)).toMatchObject({ unread: 2, repliesToMe: 0 });
+    });
+
+    it('counts a held reply only once approved, and a rejected one never', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker();
+      const mine = await post(anna, room, 'a question');
+      expect((await raw(t.url, 'PATCH', `/tickers/${room}/chat-settings`, { mode: 'premoderated' }, bearer(moderator))).status).toBe(200);
+      const held = await post(ben, room, 'held answer', mine.id);
+      const refused = await post(ben, room, 'refused answer', mine.id);
+      expect(held.status).toBe('pending');
+      expect(await item(anna, room)).toMatchObject({ unread: 0, repliesToMe: 0 });
+      expect((await raw(t.url, 'POST', `/messages/${held.id}/approve`, undefined, bearer(moderator))).status).toBe(200);
+      expect((await raw(t.url, 'POST', `/messages/${refused.id}/reject`, undefined, bearer(moderator))).status).toBe(200);
+      expect(await item(anna, room)).toMatchObject({ unread: 1, repliesToMe: 1 });
+    });
+
+    it('never counts a reply from a muted or banned user', async () => {
+      const [anna, carl, dora] = [await makeUser(t.url), await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker();
+      const mine = await post(anna, room, 'a question');
+      await post(carl, room, 'from carl', mine.id);
+      await post(dora, room, 'from dora', mine.id);
+      expect(await item(anna, room)).toMatchObject({ repliesToMe: 2 });
+      expect((await raw(t.url, 'POST', `/users/${carl.id}/mute`, { minutes: 60 }, bearer(moderator))).status).toBe(200);
+      expect(await item(anna, room)).toMatchObject({ repliesToMe: 1 });
+      expect((await raw(t.url, 'POST', `/users/${dora.id}/ban`, { reason: 'spam' }, bearer(moderator))).status).toBe(200);
+      expect(await item(anna, room)).toMatchObject({ repliesToMe: 0 });
+      // Lifted, their replies count again: it is the mute and the ban that kept them out.
+      expect((await raw(t.url, 'PATCH', `/users/${carl.id}`, { mutedUntil: null }, bearer(admin))).status).toBe(200);
+      expect((await raw(t.url, 'PATCH', `/users/${dora.id}`, { banned: false }, bearer(admin))).status).toBe(200);
+      expect(await item(anna, room)).toMatchObject({ repliesToMe: 2 });
+    });
+
+    it('never moves a read position back, refuses one beyond the head with a 400, and any bad input with a 4xx', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker();
+      await post(anna, room, 'start');
+      await post(ben, room, 'one');
+      const head = (await item(anna, room))!.rev;
+      expect((await read(anna, room, head)).body).toMatchObject({ lastReadRev: head, unread: 0 });
+      const back = await read(anna, room, 0);
+      expect(back.status).toBe(200);
+      expect(back.body).toMatchObject({ lastReadRev: head });
+      expect(await item(anna, room)).toMatchObject({ lastReadRev: head, unread: 0 });
+      const beyond = await read(anna, room, head + 1);
+      expect(beyond.status).toBe(400);
+      expect(beyond.body.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ path: 'rev' })] });
+      for (const body of [{}, { rev: -1 }, { rev: 'x' }, { rev: 1, more: true }, []]) {
+        expect((await raw(t.url, 'PUT', `/me/chats/${room}/read`, body, bearer(anna))).status).toBe(400);
+      }
+      expect((await read(anna, 'no-such-room', 0)).status).toBe(404);
+      expect((await raw(t.url, 'GET', '/me/chats?limit=0', undefined, bearer(anna))).status).toBe(400);
+      expect((await raw(t.url, 'GET', '/me/chats?cursor=nonsense', undefined, bearer(anna))).status).toBe(400);
+      expect((await raw(t.url, 'GET', '/me/chats')).status).toBe(401);
+    });
+
+    it('a chat the reader leaves is gone from the inbox until they write there again', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker();
+      const other = await ticker();
+      const mine = await post(anna, room, 'hi');
+      await post(anna, other, 'elsewhere');
+      expect((await raw(t.url, 'DELETE', `/me/chats/${room}`, undefined, bearer(anna))).status).toBe(204);
+      expect((await inbox(anna)).items.map((i) => i.tickerId)).toEqual([other]);
+      // Replies, and reading from a tab still open on it, do not bring it back.
+      await post(ben, room, 'answer', mine.id);
+      expect((await read(anna, room, 0)).status).toBe(200);
+      expect((await inbox(anna)).items.map((i) => i.tickerId)).toEqual([other]);
+      await post(anna, room, 'back again');
+      expect((await inbox(anna)).items.map((i) => i.tickerId)).toEqual([room, other]);
+      // Back, it starts read up to the reader's return.
+      expect(await item(anna, room)).toMatchObject({ unread: 0, repliesToMe: 0 });
+    });
+
+    it('pages through many chats with a cursor, each chat once, newest activity first', async () => {
+      const anna = await makeUser(t.url);
+      const rooms: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        rooms.push(await ticker(`Story ${i}`));
+        await post(anna, rooms[i], `in ${i}`);
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: InboxItem[]; nextCursor: string | null } = await inbox(anna, `?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        seen.push(...page.items.map((i) => i.tickerId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual([...rooms].reverse());
+    });
+
+    it('describes the three routes in the OpenAPI document', async () => {
+      const doc = (await raw(t.url, 'GET', '/openapi.json')).body;
+      expect(doc.paths['/me/chats'].get).toBeDefined();
+      expect(doc.paths['/me/chats/{tickerId}/read'].put).toBeDefined();
+      expect(doc.paths['/me/chats/{tickerId}'].delete).toBeDefined();
+      expect(Object.keys(doc.components.schemas.InboxItem.properties)).toEqual(expect.arrayContaining(['tickerId', 'title', 'status', 'lastMessage', 'unread', 'repliesToMe', 'lastReadRev', 'rev']));
+    });
+
+    it("one reader's chats never appear in another reader's answers", async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const secret = await ticker('Anna only');
+      await post(anna, secret, 'mine');
+      expect((await inbox(ben)).items.map((i) => i.tickerId)).not.toContain(secret);
+      // Ben reading or leaving it changes nothing of Anna's.
+      expect((await raw(t.url, 'DELETE', `/me/chats/${secret}`, undefined, bearer(ben))).status).toBe(204);
+      expect((await item(anna, secret))?.lastReadRev).toBeDefined();
+    });
+  });
+}
+
+/** Opens a socket as `who` (anonymous when absent) and waits for it to connect. */
+async function open(url: string, who: { token: string } | undefined, sockets: Socket[]): Promise<Socket> {
+  const s = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: who ? { token: who.token } : {} });
+  sockets.push(s);
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', () => resolve());
+    s.once('connect_error', reject);
+  });
+  return s;
+}
+
+/** Collects the changes a socket is pushed on one stream. */
+function collect(s: Socket, stream: string): Change[] {
+  const got: Change[] = [];
+  s.on('changes', (e: { stream: string; changes: Change[] }) => {
+    if (e.stream === stream) got.push(...e.changes);
+  });
+  return got;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`the live inbox stream user:<id> (${dialect})`, () => {
+    let t: TestSetup;
+    const sockets: Socket[] = [];
+    beforeAll(async () => {
+      // The sweep only at start: what arrives here came in the writes' own transactions (the
+      // sweep's updates are tested on two nodes, test/multi-node/inbox.test.ts).
+      t = await setup(dialect, 'memory', { scrypt: { logN: 10, r: 8, p: 1 }, inboxSweepMs: 3_600_000 });
+    });
+    afterEach(() => {
+      for (const s of sockets.splice(0)) s.disconnect();
+    });
+    afterAll(() => t.close());
+
+    async function post(who: User, tickerId: string, body: string, replyTo?: string) {
+      const res = await raw(t.url, 'POST', `/tickers/${tickerId}/messages`, { body, clientId: `client-${++n}-abcdef`, ...(replyTo && { replyTo }) }, bearer(who));
+      if (res.status !== 201) throw new Error(`post: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as { id: string };
+    }
+
+    it('only its user may follow it: others are forbidden, anonymous readers must log in', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const own = await open(t.url, anna, sockets);
+      expect(await own.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}`, since: 0 })).toMatchObject({ ok: true, rev: 0, changes: [] });
+      const other = await open(t.url, ben, sockets);
+      expect(await other.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}`, since: 0 })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      const anonymous = await open(t.url, undefined, sockets);
+      expect(await anonymous.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).toMatchObject({ ok: false, error: { code: 'login_required' } });
+    });
+
+    it("a reply arrives at once as inbox.updated on the reader's own stream only, and so does their read position", async () => {
+      const [anna, ben, carl] = [await makeUser(t.url), await makeUser(t.url), await makeUser(t.url)];
+      const room = `live-${++n}`;
+      await opsApi(t.url).createTicker({ id: room, title: 'Live room', status: 'live' });
+      const mine = await post(anna, room, 'a question');
+      await post(carl, room, 'carl was here');
+      const annaSocket = await open(t.url, anna, sockets);
+      const carlSocket = await open(t.url, carl, sockets);
+      const annaGot = collect(annaSocket, `user:${anna.id}`);
+      const carlGot = collect(carlSocket, `user:${carl.id}`);
+      // Carl also asks for Anna's stream: refused, he hears nothing of it.
+      const carlOnAnna = collect(carlSocket, `user:${anna.id}`);
+      expect((await annaSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      expect((await carlSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${carl.id}` })).ok).toBe(true);
+      expect((await carlSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(false);
+      await post(ben, room, 'an answer', mine.id);
+      const replied = (await waitFor(() => annaGot.find((c) => c.type === 'inbox.updated' && c.data.repliesToMe === 1), "the reply on anna's stream"))!;
+      expect(replied.data).toMatchObject({ tickerId: room, title: 'Live room', status: 'live', unread: 2, lastMessage: expect.objectContaining({ body: 'an answer' }) });
+      // Anna reads: her other tabs hear it.
+      expect((await raw(t.url, 'PUT', `/me/chats/${room}/read`, { rev: (replied.data as InboxItem).rev }, bearer(anna))).status).toBe(200);
+      await waitFor(() => annaGot.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).unread === 0 && (c.data as InboxItem).repliesToMe === 0), "the read position on anna's stream");
+      // Carl's own post comes on his stream; nothing of Anna's ever does.
+      await post(carl, room, 'carl again');
+      await waitFor(() => carlGot.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).lastMessage?.body === 'carl again'), "carl's own message on his stream");
+      expect(carlGot.filter((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe > 0)).toEqual([]);
+      expect(carlOnAnna).toEqual([]);
+    });
+
+    it('a reply deleted while the reader watches stops counting on their stream at once', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = `gone-${++n}`;
+      await opsApi(t.url).createTicker({ id: room, title: 'Gone room', status: 'live' });
+      const mine = await post(anna, room, 'a question');
+      const s = await open(t.url, anna, sockets);
+      const got = collect(s, `user:${anna.id}`);
+      expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      const reply = await post(ben, room, 'a rude answer', mine.id);
+      await waitFor(() => got.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe === 1), 'the reply');
+      const seen = got.length;
+      expect((await raw(t.url, 'DELETE', `/messages/${reply.id}`, undefined, bearer(ben))).status).toBe(200);
+      const after = (await waitFor(() => got.slice(seen).find((c) => c.type === 'inbox.updated'), 'the item after the delete'))!;
+      expect(after.data).toMatchObject({ repliesToMe: 0, unread: 0, lastMessage: expect.objectContaining({ body: 'a question' }) });
+    });
+
+    it('a reader who reconnects gets what changed while away, once per chat, from where they were', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = `away-${++n}`;
+      const left = `left-${++n}`;
+      for (const id of [room, left]) await opsApi(t.url).createTicker({ id, title: `Room ${id}`, status: 'live' });
+      const mine = await post(anna, room, 'a question');
+      await post(anna, left, 'soon gone');
+      const first = await open(t.url, anna, sockets);
+      const ack = await first.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` });
+      first.disconnect();
+      // While away: two replies in one chat, and the other chat left in another tab.
+      await post(ben, room, 'answer one', mine.id);
+      await post(ben, room, 'answer two', mine.id);
+      expect((await raw(t.url, 'DELETE', `/me/chats/${left}`, undefined, bearer(anna))).status).toBe(204);
+      const again = await open(t.url, anna, sockets);
+      const back = await again.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}`, since: ack.rev, epoch: ack.epoch });
+      expect(back.ok).toBe(true);
+      const byChat = new Map((back.changes as Change[]).map((c) => [c.data.id, c]));
+      expect(back.changes).toHaveLength(2);
+      expect(byChat.get(room)).toMatchObject({ type: 'inbox.updated', data: { repliesToMe: 2, unread: 2 } });
+      expect(byChat.get(left)).toMatchObject({ type: 'inbox.removed', data: { tickerId: left } });
+    });
+  });
+}

@@ -35,14 +35,15 @@ const key = (url: string, ticker: string) => `liveticker.follow:${url}:${ticker}
 export function followSupport(): 'yes' | 'no' | 'frame' {
   if (typeof window === 'undefined' || typeof navigator === 'undefined') return 'no';
   if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined' || typeof Notification === 'undefined' || !window.isSecureContext) return 'no';
-  if (Notification.permission === 'denied') return 'no';
   let framed: boolean;
   try {
     framed = window.top !== window;
   } catch {
     framed = true;
   }
-  return framed ? 'frame' : 'yes';
+  // A cross-origin frame reads 'denied' whatever the reader chose (Chromium): the window decides.
+  if (framed) return 'frame';
+  return Notification.permission === 'denied' ? 'no' : 'yes';
 }
 
 /** The follow this browser made of `ticker`, if any. */

@@ -7,6 +7,7 @@ import type { Lang } from './i18n';
 export const FOLLOW_CSS = `
 .lt-follow{position:relative;display:flex;align-items:center;gap:.4rem;font:.85rem var(--lt-head-font,system-ui,sans-serif)}
 .lt-follow button{font:inherit;border:1px solid var(--lt-text,#1a1a1a);background:#fff;color:#1a1a1a;padding:.25rem .6rem;cursor:pointer;width:auto;margin:0;border-radius:3px}
+.lt-follow-window{border:1px solid var(--lt-text,#1a1a1a);background:#fff;color:#1a1a1a;padding:.25rem .6rem;border-radius:3px;text-decoration:none}
 .lt-follow>button[aria-expanded=true]{background:var(--lt-text,#1a1a1a);color:#fff}
 .lt-follow-menu{position:absolute;top:calc(100% + .25rem);right:0;z-index:2;background:#fff;border:1px solid #767676;box-shadow:0 2px 6px rgba(0,0,0,.2);padding:.25rem;display:flex;flex-direction:column;gap:.25rem;min-width:12rem}
 .lt-follow-menu[hidden]{display:none}
@@ -36,12 +37,9 @@ export function followControl(opts: FollowControlOptions, error: HTMLElement): H
   const { lang } = opts;
   const box = el('div', { class: 'lt-follow', part: 'follow' });
   if (support === 'frame') {
-    const open = el('button', { type: 'button', 'aria-label': say(lang, 'followWindow') }, say(lang, 'follow'));
-    open.addEventListener('click', () => {
-      const page = `${opts.url}/widgets/ticker.html?ticker=${encodeURIComponent(opts.ticker)}&lang=${lang}`;
-      window.open(page, '_blank', 'noopener');
-    });
-    box.append(open);
+    // A link (it goes somewhere), looking like the button.
+    const href = `${opts.url}/widgets/ticker.html?ticker=${encodeURIComponent(opts.ticker)}&lang=${lang}`;
+    box.append(el('a', { class: 'lt-follow-window', href, target: '_blank', rel: 'noopener', 'aria-label': say(lang, 'followWindow') }, say(lang, 'follow')));
     return box;
   }
 

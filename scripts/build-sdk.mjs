@@ -96,6 +96,9 @@ await Promise.all([
     plugins: [websocketOnly, lazyChat, jsonOnly],
   }),
   build({ ...common, entryPoints: ['client-sdk/src/widgets/chat-entry.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-chat.js', plugins: [sharedFromReader] }),
+  // The service worker that shows a followed ticker's pushes (copied to a site's root, or imported
+  // into its own worker with importScripts): a classic script, no module syntax.
+  build({ ...common, entryPoints: ['client-sdk/src/sw/liveticker-sw.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-sw.js' }),
   // The console is the newsroom's, not the readers': a bundle of its own.
   build({ ...common, entryPoints: ['client-sdk/src/console-entry.ts'], format: 'iife', globalName: 'LivetickerConsole', minify: true, outfile: 'client-sdk/dist/browser/console.js' }),
 ]);
@@ -104,7 +107,7 @@ await Promise.all([
 if (process.env.SDK_SIZES !== '0') {
   const { gzipSync } = await import('node:zlib');
   const { readFileSync } = await import('node:fs');
-  for (const file of ['liveticker.js', 'liveticker-chat.js', 'console.js']) {
+  for (const file of ['liveticker.js', 'liveticker-chat.js', 'liveticker-sw.js', 'console.js']) {
     const bytes = readFileSync(`client-sdk/dist/browser/${file}`);
     process.stdout.write(`sdk: ${file} ${(bytes.length / 1024).toFixed(1)} KB, ${(gzipSync(bytes).length / 1024).toFixed(1)} KB gzip\n`);
   }

@@ -15,6 +15,8 @@ export type { TickerWidgetOptions } from './widgets/ticker-widget';
 export { mountChat } from './widgets/chat-widget';
 export type { ChatWidgetOptions } from './widgets/chat-widget';
 export { defineElements } from './widgets/elements';
+export { follow, unfollow, followSupport, storedFollow } from './follow';
+export type { FollowOptions, StoredFollow } from './follow';
 export { pickLang } from './widgets/i18n';
 import { defineElements } from './widgets/elements';
 

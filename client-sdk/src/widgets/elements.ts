@@ -16,7 +16,8 @@ import { SCRIPT_SRC } from './dom';
  *
  * Attributes: `ticker` (required), `server` (default: where the script came from), `order`
  * (`newest`|`oldest`), `lang` (de, en, ru; default the page's language, else English),
- * `page-size` (1–100). Changing one mounts the widget anew.
+ * `page-size` (1–100), `sw-url` (the service worker the Follow button registers when the page has
+ * none; default `/liveticker-sw.js`). Changing one mounts the widget anew.
  */
 
 /** Where this script was loaded from: the server the widgets talk to unless told otherwise. */
@@ -57,7 +58,7 @@ function renderedState(host: HTMLElement, ticker: string): TickerSnapshot | unde
 /** The element classes, made only where a DOM exists (the SDK also runs in Node). */
 function elementClasses() {
   abstract class LivetickerElement extends HTMLElement {
-    static observedAttributes = ['server', 'ticker', 'order', 'lang', 'page-size'];
+    static observedAttributes = ['server', 'ticker', 'order', 'lang', 'page-size', 'sw-url'];
     protected readonly root: ShadowRoot;
     private mounted?: Mounted;
     private pending = false;
@@ -76,6 +77,7 @@ function elementClasses() {
         order: (order === 'oldest' ? 'oldest' : 'newest') as Order,
         lang: pickLang(this.getAttribute('lang') ?? document.documentElement.lang),
         pageSize: Number.isInteger(size) && size >= 1 && size <= 100 ? size : undefined,
+        swUrl: this.getAttribute('sw-url') ?? undefined,
       };
     }
 

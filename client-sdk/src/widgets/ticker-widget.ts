@@ -5,6 +5,7 @@ import type { TickerView, TickerViewChange } from '../ticker';
 import { STRINGS, say } from './i18n';
 import type { Lang } from './i18n';
 import { BASE_CSS, KeyedList, el, formatTime, plainText } from './dom';
+import { FOLLOW_CSS, followControl, onOpenFromNotification } from './follow-ui';
 
 export interface TickerWidgetOptions {
   url: string;
@@ -17,6 +18,12 @@ export interface TickerWidgetOptions {
   client?: LivetickerClient;
   /** A server-rendered page's state: shown at once, live from its revision (see TickerView). */
   snapshot?: TickerSnapshot;
+  /**
+   * The Follow button (Web Push), where the browser can follow (default true). It subscribes with
+   * the page's service worker, else registers `swUrl` (default `/liveticker-sw.js`).
+   */
+  follow?: boolean;
+  swUrl?: string;
 }
 
 /**
@@ -177,7 +184,9 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   const newest = el('button', { type: 'button', 'data-order': 'newest' }, t.newest);
   const oldest = el('button', { type: 'button', 'data-order': 'oldest' }, t.oldest);
   order.append(newest, oldest);
-  head.append(title, count, badge, order);
+  const followError = el('p', { class: 'lt-follow-error', role: 'alert', hidden: '' });
+  const followBox = opts.follow === false ? undefined : followControl({ url: opts.url, ticker: opts.ticker, lang, swUrl: opts.swUrl }, followError);
+  head.append(title, count, badge, ...(followBox ? [followBox] : []), order);
   const offline = el('p', { class: 'lt-offline', hidden: '', role: 'status' }, t.offline);
   // Only new entries are announced, once each: the list itself is not a live region.
   const announcer = el('div', { class: 'lt-sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
@@ -190,8 +199,8 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   // Marks the live edge (the list's top when newest first, its end when oldest first).
   const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
   const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
-  box.append(head, offline, announcer, keys, fresh, pinned, list, more);
-  root.append(el('style', {}, TICKER_CSS), box);
+  box.append(head, followError, offline, announcer, keys, fresh, pinned, list, more);
+  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS), box);
 
   const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
   const pinnedList = new KeyedList<Entry>(pinned, (e) => renderEntry(e, lang, t.pinned), keyOf);
@@ -310,6 +319,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     void locate(id).catch(() => undefined);
   });
   window.addEventListener('hashchange', onHash);
+  const offOpen = onOpenFromNotification();
   onHash();
   newest.addEventListener('click', () => void view.setOrder('newest'));
   oldest.addEventListener('click', () => void view.setOrder('oldest'));
@@ -325,6 +335,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     unmount: () => {
       for (const off of offs) off();
       window.removeEventListener('hashchange', onHash);
+      offOpen();
       observer?.disconnect();
       view.close();
       if (!opts.client) client.close();

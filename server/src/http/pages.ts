@@ -102,10 +102,29 @@ async function post(path, body) {
  */
 const FRAME_SIZE = `if (window.parent !== window) new ResizeObserver(() => window.parent.postMessage({ type: 'liveticker:size', height: Math.ceil(document.body.getBoundingClientRect().height + 32) }, '*')).observe(document.body);`;
 
+/**
+ * The widget pages register the Follow button's worker themselves (scope `/`, so it covers them);
+ * the widget then finds it with getRegistration(). A framed page does not: there the button opens
+ * the page in a window of its own, which does.
+ */
+const REGISTER_WORKER = `if (window.parent === window && 'serviceWorker' in navigator) navigator.serviceWorker.register('/liveticker-sw.js').catch(() => {});`;
+
 export function pagesRouter(ctx: AppContext): Router {
   const r = Router();
   // The widget pages may be framed by this server's pages and the sites CORS_ORIGINS names.
   const frameAncestors = ctx.config.corsOrigins.includes('*') ? ['*'] : ["'self'", ...ctx.config.corsOrigins];
+  /**
+   * The Follow button's service worker. A worker's scope is at most the folder of its script unless
+   * the script says otherwise: `/sdk/liveticker-sw.js` allows `/` (a page may register it with
+   * `{scope: '/'}`), and the same file at `/liveticker-sw.js` (the widget's default `sw-url`) covers
+   * the widget pages as it is. `no-cache`: a new worker reaches readers at their next visit.
+   */
+  const SW_FILE = path.join(SDK_DIST, 'liveticker-sw.js');
+  const sendWorker: express.RequestHandler = (_req, res, next) => {
+    res.set({ 'Service-Worker-Allowed': '/', 'Cache-Control': 'no-cache' });
+    res.sendFile(SW_FILE, (err) => err && next(err));
+  };
+  r.get(['/liveticker-sw.js', '/sdk/liveticker-sw.js'], sendWorker);
   r.use('/sdk', express.static(SDK_DIST, { maxAge: '5m', fallthrough: false }));
   // ticker.html, chat.html and live.html (both side by side, as beside an article).
   const MOUNT = {
@@ -126,7 +145,7 @@ export function pagesRouter(ctx: AppContext): Router {
 <body style="margin:1rem;display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap">
 ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : '1 1 20rem'}"></div>`).join('')}
 <script src="/sdk/liveticker.js"></script>
-<script nonce="${nonce}">${FRAME_SIZE}const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: ((t) => /^lts_[\\w-]{20,}$/.test(t || \'\') ? t : undefined)(sessionStorage.getItem(\'liveticker.token\')) });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`, frameAncestors);
+<script nonce="${nonce}">${FRAME_SIZE}${REGISTER_WORKER}const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: ((t) => /^lts_[\\w-]{20,}$/.test(t || \'\') ? t : undefined)(sessionStorage.getItem(\'liveticker.token\')) });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`, frameAncestors);
     });
   }
   // The newsroom's web console (the CLI's sibling): entries, status and the chat's moderation queue.

@@ -1,0 +1,103 @@
+/**
+ * liveticker's service worker (`/sdk/liveticker-sw.js`): shows a followed ticker's pushes and opens
+ * the entry when one is clicked. A page's worker must come from the page's own origin, so a site
+ * either copies this file to its root (`/liveticker-sw.js`, the widget's default `sw-url`) or puts
+ * `importScripts('https://<liveticker>/sdk/liveticker-sw.js')` in its own worker. It only listens
+ * for `push` and `notificationclick` (and leaves pushes that are not liveticker's to other
+ * listeners): no fetch handler, no caching, no `clients.claim()`, so it changes nothing else in a
+ * newsroom's worker.
+ *
+ * Typed by hand: the project's one tsconfig has the DOM's lib, not the WebWorker one.
+ */
+
+interface PushPayload {
+  tickerId: string;
+  entryId: string;
+  title: string;
+  body: string;
+  url: string;
+  kind: string;
+  image?: string;
+  count: number;
+}
+interface WindowClientLike {
+  url: string;
+  focus(): Promise<unknown>;
+  postMessage(message: unknown): void;
+}
+interface ExtendableEventLike extends Event {
+  waitUntil(p: Promise<unknown>): void;
+}
+interface PushEventLike extends ExtendableEventLike {
+  data: { json(): unknown } | null;
+}
+interface NotificationClickLike extends ExtendableEventLike {
+  notification: Notification;
+  action: string;
+}
+interface WorkerScope {
+  registration: ServiceWorkerRegistration;
+  location: Location;
+  clients: {
+    matchAll(o: { type: 'window'; includeUncontrolled: boolean }): Promise<WindowClientLike[]>;
+    openWindow(url: string): Promise<unknown>;
+  };
+  addEventListener(type: 'push', fn: (e: PushEventLike) => void): void;
+  addEventListener(type: 'notificationclick', fn: (e: NotificationClickLike) => void): void;
+  __liveticker?: boolean;
+}
+
+const sw = self as unknown as WorkerScope;
+
+/** A payload from our server, or undefined (another sender's push in a shared worker). */
+function parse(data: PushEventLike['data']): PushPayload | undefined {
+  try {
+    const p = data?.json() as Partial<PushPayload> | undefined;
+    return p && typeof p.tickerId === 'string' && typeof p.entryId === 'string' && typeof p.title === 'string' && typeof p.url === 'string' && /^https?:/.test(p.url)
+      ? (p as PushPayload)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ticker page without its `#entry-…`: a tab already showing it is the one to use. */
+const pageOf = (url: string) => url.replace(/#.*$/, '');
+
+// Once, even when a site's worker imports the script twice.
+if (!sw.__liveticker) {
+  sw.__liveticker = true;
+
+  sw.addEventListener('push', (event) => {
+    const p = parse(event.data);
+    if (!p) return;
+    const icon = new URL('/favicon.ico', p.url).href;
+    const options: NotificationOptions & { image?: string; renotify?: boolean } = {
+      body: p.body,
+      // One notification per ticker: a newer push replaces the one before (renotify: it still rings).
+      tag: `liveticker:${p.tickerId}`,
+      renotify: true,
+      icon: p.image ?? icon,
+      image: p.image,
+      badge: icon,
+      data: { url: p.url, tickerId: p.tickerId, entryId: p.entryId },
+    };
+    event.waitUntil(sw.registration.showNotification(p.title, options));
+  });
+
+  sw.addEventListener('notificationclick', (event) => {
+    const data = event.notification.data as { url?: string; tickerId?: string } | null;
+    if (!data?.url || !data.tickerId) return;
+    const url = data.url;
+    event.notification.close();
+    event.waitUntil(
+      sw.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async (tabs) => {
+        const tab = tabs.find((c) => pageOf(c.url) === pageOf(url));
+        if (!tab) return sw.clients.openWindow(url);
+        // The tab's widget scrolls to the entry (a hash change without reloading the page).
+        tab.postMessage({ type: 'liveticker:open', url });
+        return tab.focus();
+      }),
+    );
+  });
+}

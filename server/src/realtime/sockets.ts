@@ -106,17 +106,23 @@ export function bindSockets(
   // Last: a handshake refused above never holds one of its address's places.
   io.use(guard.take);
 
+  const onDisconnect = () => ctx.metrics.sockets.dec();
   io.on('connection', (socket) => {
     if ((socket.data as { staleSession?: boolean }).staleSession) socket.emit(SOCKET_EVENTS.sessionEnded, { reason: 'session_invalid' });
     ctx.metrics.sockets.inc();
-    socket.on('disconnect', () => ctx.metrics.sockets.dec());
-    // One listener for every command (not one per command per socket): a reader's socket holds
-    // a single closure, and an event that is not a command is ignored, as Socket.IO would.
-    socket.onAny((event: string, payload?: unknown, ack?: unknown) => {
-      const handler = commands.get(event);
-      if (handler) void run(socket, handler, payload, ack);
-    });
+    socket.on('disconnect', onDisconnect);
+    socket.onAny(onCommand);
   });
+
+  /**
+   * Every socket's one listener for its commands (not one per command per socket), shared by all
+   * sockets: Socket.IO calls it with the socket as `this`, so a reader's socket holds no closure of
+   * its own. An event that is not a command is ignored, as Socket.IO would.
+   */
+  function onCommand(this: Socket, event: string, payload?: unknown, ack?: unknown): void {
+    const handler = commands.get(event);
+    if (handler) void run(this, handler, payload, ack);
+  }
 
   const commands = new Map(Object.entries(handlers));
   async function run(socket: Socket, handler: CommandHandler, payload: unknown, ack: unknown): Promise<void> {

@@ -10,6 +10,7 @@ import { foreignPage, staffCookieRefusal } from '../http/origin';
 import type { SocketData } from './socket-sessions';
 import { handshakeError } from './socket-guard';
 import { Encoded } from './encoded';
+import { handshakeReleased, releaseHandshake } from './handshake-release';
 import type { SocketGuard } from './socket-guard';
 
 export type { SocketData };
@@ -42,6 +43,8 @@ export function bindSockets(
   const refusedOrigins = new Map<string, number>();
 
   io.use((socket, next) => {
+    // A second connect on a connection whose request is let go (below) has nothing to check.
+    if (handshakeReleased(socket)) return next(handshakeError('unavailable', 'this connection has had its socket: open a new connection'));
     // A browser on a foreign origin is refused before anything else; non-browsers send no Origin.
     // Refused here (not in allowRequest) so the client learns why instead of a bare "websocket error".
     const origin = socket.handshake.headers.origin;
@@ -112,6 +115,8 @@ export function bindSockets(
     ctx.metrics.sockets.inc();
     socket.on('disconnect', onDisconnect);
     socket.onAny(onCommand);
+    // Every check that reads the request is done: its headers need not stay with the socket.
+    releaseHandshake(socket);
   });
 
   /**

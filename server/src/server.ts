@@ -121,6 +121,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
     // Socket.IO's wire format; an answer many sockets get alike is stringified once (encoded.ts).
     parser: sharingParser,
+    // No compression of WebSocket frames, whatever a browser offers: a deflate context costs each
+    // socket tens of KB, and the fan-out writes one prebuilt frame to every reader (frames.ts).
+    perMessageDeflate: false,
     // An address refused a moment ago is turned away before the upgrade (see SocketGuard).
     // A draining node takes no new sessions (it still serves HTTP for its grace): the client
     // tries again after its backoff, and by then the listener is closed and the proxy sends it on.

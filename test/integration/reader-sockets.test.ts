@@ -55,6 +55,15 @@ describe('what a reader socket keeps on the server', () => {
     expect((await changes).stream).toBe('ticker:kept');
   });
 
+  it('a browser offering compressed frames (permessage-deflate) gets a socket without them', async () => {
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: true });
+    const answer = withTimeout(new Promise<{ headers: Record<string, unknown> }>((resolve) => ws.once('upgrade', resolve)), 'the upgrade');
+    expect((await nextMessage(ws, 'open packet')).startsWith('0{')).toBe(true);
+    expect((await answer).headers['sec-websocket-extensions']).toBeUndefined();
+    expect(ws.extensions).toBe('');
+    ws.terminate();
+  });
+
   it('a second connect on the same connection is refused, and the node goes on serving', async () => {
     const ws = new WebSocket(`${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
     expect((await nextMessage(ws, 'open packet')).startsWith('0{')).toBe(true);

@@ -196,7 +196,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       presence = hub.presence;
       connections = hub.connections;
     }
-    const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom, logger) : logMailer(logger, { links: config.mailLogLinks });
+    const mailer = config.smtpUrl ? await smtpMailer(config.smtpUrl, config.mailFrom, logger) : logMailer(logger, { links: config.mailLogLinks });
     closers.push(async () => mailer.close());
     return {
       config,

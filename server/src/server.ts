@@ -47,7 +47,7 @@ import { pushRouter } from './push/push.routes';
 import { webhooksRouter } from './webhooks/webhooks.routes';
 import { mediaApiRouter, mediaFilesRouter } from './media/media.routes';
 import { DiskStore } from './media/store';
-import { S3Store } from './media/store.s3';
+import type { MediaStore } from './media/store';
 import { MissCachingStore } from './media/store.misses';
 import { EntryScheduler } from './tickers/scheduler';
 
@@ -96,11 +96,25 @@ export function originChecker(allowed: string[], publicUrl: string): (origin: st
 }
 
 /**
+ * Where uploaded images live. The S3 SDK (about 20 MB of a process's memory) is loaded only when
+ * MEDIA_S3_BUCKET names a bucket, at start, so a node that cannot load it does not start.
+ */
+async function openMediaStore(config: Deps['config'], logger: Deps['logger']): Promise<MediaStore> {
+  if (!config.media.s3) return new DiskStore(config.media.dir);
+  const { S3Store } = await import('./media/store.s3');
+  return new S3Store(config.media.s3, logger.child({ module: 'media' }));
+}
+
+/**
  * Builds one node: the context the routes and commands use, and its long-lived parts in the order
  * they start (they stop in reverse, for a deploy's drain as for a close). Does not listen.
  */
 export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const { config, database, logger } = deps;
+  // First, before anything holds a handle: a store that cannot be opened ends the start here.
+  // Uploaded images: an S3-compatible bucket when one is configured, the local disk otherwise;
+  // keys it does not have are remembered for a while (guessed keys cost the store one look each).
+  const media = new MissCachingStore(await openMediaStore(config, logger));
   const changeLog = new ChangeLog(database.db);
   changeLog.register('ticker', tickerChanges);
   changeLog.register('chat', chatChanges);
@@ -113,6 +127,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     maxHttpBufferSize: MAX_SOCKET_FRAME,
     // Socket.IO's wire format; an answer many sockets get alike is stringified once (encoded.ts).
     parser: sharingParser,
+    // No compression of WebSocket frames, whatever a browser offers: a deflate context costs each
+    // socket tens of KB, and the fan-out writes one prebuilt frame to every reader (frames.ts).
+    perMessageDeflate: false,
     // An address refused a moment ago is turned away before the upgrade (see SocketGuard).
     // A draining node takes no new sessions (it still serves HTTP for its grace): the client
     // tries again after its backoff, and by then the listener is closed and the proxy sends it on.
@@ -176,9 +193,6 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
   const webhooks = new WebhookDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
   const pushes = new PushDeliverer({ db: database.db, changeLog, config, logger, metrics: deps.metrics, nodeId: deps.nodeId });
-  // Uploaded images: an S3-compatible bucket when one is configured, the local disk otherwise;
-  // keys it does not have are remembered for a while (guessed keys cost the store one look each).
-  const media = new MissCachingStore(config.media.s3 ? new S3Store(config.media.s3, logger.child({ module: 'media' })) : new DiskStore(config.media.dir));
 
   const ctx: AppContext = {
     config,

@@ -35,11 +35,26 @@ export class Listener implements Part {
     // idle connection, so it never sends a request on one the node has just closed.
     this.httpServer.keepAliveTimeout = 65_000;
     this.httpServer.headersTimeout = 66_000;
+    // One close listener for every connection (called with the connection as `this`), no closure each.
+    const connections = this.connections;
+    const forget = function (this: net.Socket) {
+      connections.delete(this);
+    };
     this.httpServer.on('connection', (conn) => {
       this.acceptedAt.set(conn, performance.now());
       this.connections.add(conn);
-      conn.once('close', () => this.connections.delete(conn));
+      conn.on('close', forget);
     });
+    // A WebSocket's first request is its upgrade: measured too, and the connection's entry goes.
+    this.httpServer.on('upgrade', (req: http.IncomingMessage) => this.firstRequest(req.socket));
+  }
+
+  /** The wait from accept to a connection's first request, once per connection. */
+  private firstRequest(conn: net.Socket): void {
+    const at = this.acceptedAt.get(conn);
+    if (at === undefined) return;
+    this.acceptedAt.delete(conn);
+    this.opts.metrics.firstRequestWait.observe((performance.now() - at) / 1000);
   }
 
   /**
@@ -50,11 +65,7 @@ export class Listener implements Part {
     if (this.app) throw new Error('the listener already serves an app');
     this.app = app;
     this.httpServer.on('request', (req, res) => {
-      const at = this.acceptedAt.get(req.socket);
-      if (at !== undefined) {
-        this.acceptedAt.delete(req.socket);
-        this.opts.metrics.firstRequestWait.observe((performance.now() - at) / 1000);
-      }
+      this.firstRequest(req.socket);
       if (req.url?.startsWith('/socket.io/')) return;
       app(req, res);
     });

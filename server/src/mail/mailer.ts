@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { Logger } from '../logger';
 
 /** What a mail is for: `already-registered` carries a password reset link too. */
@@ -18,8 +17,12 @@ export interface Mailer {
   close(): void;
 }
 
-/** Sends over SMTP (SMTP_URL) with nodemailer. */
-export function smtpMailer(url: string, from: string, logger: Logger): Mailer {
+/**
+ * Sends over SMTP (SMTP_URL) with nodemailer, loaded here (at start, only when SMTP_URL is set: a
+ * node without it does not carry the library's 10 MB), so a node that cannot load it does not start.
+ */
+export async function smtpMailer(url: string, from: string, logger: Logger): Promise<Mailer> {
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport(url);
   const log = logger.child({ module: 'mail' });
   return {

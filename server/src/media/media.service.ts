@@ -1,5 +1,5 @@
 import { newId } from '../db/ids';
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import type { AppContext } from '../context';
@@ -10,6 +10,24 @@ import { insertMedia } from './media.repo';
 export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif';
 const EXT: Record<ImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif' };
 export const CONTENT_TYPE: Record<string, ImageType> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+
+let sharpModule: Promise<typeof Sharp> | undefined;
+
+/**
+ * sharp (libvips, about 18 MB of a process's memory) is loaded at the first upload, not at start:
+ * most nodes serve readers and never see one. A failed load is not kept: it fails that upload with
+ * a 500 (logged with its cause) and the next upload tries again.
+ */
+function loadSharp(): Promise<typeof Sharp> {
+  sharpModule ??= import('sharp').then(
+    (m) => m.default,
+    (err: unknown) => {
+      sharpModule = undefined;
+      throw new Error('the image library (sharp) cannot be loaded', { cause: err });
+    },
+  );
+  return sharpModule;
+}
 
 /** Widths the variants are made at (never wider than the original); the middle one is the entry's picture. */
 const WIDTHS = [640, 1280, 2048];
@@ -54,7 +72,8 @@ export async function storeImage(ctx: Ctx, actor: Actor | undefined, data: Buffe
   const type = sniffImage(data);
   if (!type) throw new AppError('unsupported_media_type', 'the file is not a JPEG, PNG, WebP or GIF image', { field: 'file' });
   const { maxPixels } = ctx.config.media;
-  let meta: sharp.Metadata;
+  const sharp = await loadSharp();
+  let meta: Sharp.Metadata;
   try {
     // Reading the header decodes no pixels: a decompression bomb is refused before it is unpacked.
     meta = await sharp(data, { limitInputPixels: false }).metadata();

@@ -144,33 +144,34 @@ export class Presence {
    * ticker) instead of walking every socket of every room each second.
    */
   private readonly readers = new Map<string, Map<string, number>>();
-  /** The key each socket counted under in each room, so its leave takes back what its join added. */
-  private readonly keys = new Map<string, Map<string, string>>();
+  /**
+   * The key each socket counts under and in how many of the counted rooms it is, so its leaves take
+   * back what its joins added. Taken at its first join: who a socket's reader is does not change
+   * while it is open (its login only ends, and then it is cut off).
+   */
+  private readonly sockets = new Map<string, { key: string; rooms: number }>();
 
   private readonly joined = (room: string, socketId: string): void => {
     const tickerId = presenceTicker(room);
     if (tickerId === undefined) return;
-    let mine = this.keys.get(socketId);
-    if (!mine) this.keys.set(socketId, (mine = new Map()));
-    if (mine.has(room)) return;
-    const key = readerKey(socketId, this.opts.io.of('/').sockets.get(socketId)?.data);
-    mine.set(room, key);
+    // The adapter reports a join only when the socket was not in the room.
+    let mine = this.sockets.get(socketId);
+    if (!mine) this.sockets.set(socketId, (mine = { key: readerKey(socketId, this.opts.io.of('/').sockets.get(socketId)?.data), rooms: 0 }));
+    mine.rooms++;
     let counts = this.readers.get(tickerId);
     if (!counts) this.readers.set(tickerId, (counts = new Map()));
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    counts.set(mine.key, (counts.get(mine.key) ?? 0) + 1);
   };
 
   private readonly left = (room: string, socketId: string): void => {
     const tickerId = presenceTicker(room);
-    const mine = this.keys.get(socketId);
-    const key = mine?.get(room);
-    if (tickerId === undefined || key === undefined) return;
-    mine!.delete(room);
-    if (mine!.size === 0) this.keys.delete(socketId);
+    const mine = this.sockets.get(socketId);
+    if (tickerId === undefined || !mine) return;
+    if (--mine.rooms === 0) this.sockets.delete(socketId);
     const counts = this.readers.get(tickerId)!;
-    const n = counts.get(key)! - 1;
-    if (n > 0) counts.set(key, n);
-    else counts.delete(key);
+    const n = counts.get(mine.key)! - 1;
+    if (n > 0) counts.set(mine.key, n);
+    else counts.delete(mine.key);
     if (counts.size === 0) this.readers.delete(tickerId);
   };
 

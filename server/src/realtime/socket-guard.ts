@@ -28,6 +28,17 @@ export interface SocketGuardOptions {
   maxBufferBytes: number;
 }
 
+/**
+ * Kept on an Engine.IO connection until it closes: the address key whose places it holds, and how
+ * many (one per namespace connect on it, which is one but for a client that connects again).
+ */
+const HELD_KEY = Symbol('liveticker.heldKey');
+const HELD_PLACES = Symbol('liveticker.heldPlaces');
+interface HoldingConn {
+  [HELD_KEY]?: string;
+  [HELD_PLACES]?: number;
+}
+
 /** What the guard keeps on each socket. */
 export interface GuardedData {
   /** The client's address as its limits count it (IPv6: the /64). */
@@ -66,8 +77,21 @@ export class SocketGuard {
   private sweepTimer?: NodeJS.Timeout;
   private lastRefusalLog = 0;
 
+  /**
+   * One `close` listener for every connection (Engine.IO calls it with the connection as `this`):
+   * no closure per socket. A connection closes once, so `on` serves as `once`.
+   */
+  private readonly releaseOnClose: (this: HoldingConn) => void;
+
   constructor(private readonly opts: SocketGuardOptions) {
     this.log = opts.logger.child({ module: 'socket-guard' });
+    const guard = this;
+    this.releaseOnClose = function () {
+      const ipKey = this[HELD_KEY];
+      const places = this[HELD_PLACES] ?? 0;
+      this[HELD_PLACES] = 0;
+      if (ipKey !== undefined) for (let i = 0; i < places; i++) void guard.release(ipKey);
+    };
   }
 
   /**
@@ -142,13 +166,16 @@ export class SocketGuard {
     }
     // A client that hung up while its handshake waited never gets a `disconnect` (Socket.IO drops
     // such a socket quietly): the place goes back with the connection, whenever it closes.
-    const conn = socket.conn as unknown as { readyState: string; once(event: 'close', fn: () => void): void };
+    const conn = socket.conn as unknown as HoldingConn & { readyState: string; on(event: 'close', fn: () => void): void };
     if (conn.readyState !== 'open') {
       void this.release(ipKey);
       return next(handshakeError('unavailable', 'the connection closed during the handshake'));
     }
     data.counted = true;
-    conn.once('close', () => void this.release(ipKey));
+    // The same request, so the same address key, for every place of one connection.
+    conn[HELD_KEY] = ipKey;
+    conn[HELD_PLACES] = (conn[HELD_PLACES] ?? 0) + 1;
+    if (conn[HELD_PLACES] === 1) conn.on('close', this.releaseOnClose);
     next();
   };
 

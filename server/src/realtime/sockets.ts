@@ -10,6 +10,7 @@ import { foreignPage, staffCookieRefusal } from '../http/origin';
 import type { SocketData } from './socket-sessions';
 import { handshakeError } from './socket-guard';
 import { Encoded } from './encoded';
+import { handshakeReleased, releaseHandshake } from './handshake-release';
 import type { SocketGuard } from './socket-guard';
 
 export type { SocketData };
@@ -42,6 +43,8 @@ export function bindSockets(
   const refusedOrigins = new Map<string, number>();
 
   io.use((socket, next) => {
+    // A second connect on a connection whose request is let go (below) has nothing to check.
+    if (handshakeReleased(socket)) return next(handshakeError('unavailable', 'this connection has had its socket: open a new connection'));
     // A browser on a foreign origin is refused before anything else; non-browsers send no Origin.
     // Refused here (not in allowRequest) so the client learns why instead of a bare "websocket error".
     const origin = socket.handshake.headers.origin;
@@ -106,17 +109,25 @@ export function bindSockets(
   // Last: a handshake refused above never holds one of its address's places.
   io.use(guard.take);
 
+  const onDisconnect = () => ctx.metrics.sockets.dec();
   io.on('connection', (socket) => {
     if ((socket.data as { staleSession?: boolean }).staleSession) socket.emit(SOCKET_EVENTS.sessionEnded, { reason: 'session_invalid' });
     ctx.metrics.sockets.inc();
-    socket.on('disconnect', () => ctx.metrics.sockets.dec());
-    // One listener for every command (not one per command per socket): a reader's socket holds
-    // a single closure, and an event that is not a command is ignored, as Socket.IO would.
-    socket.onAny((event: string, payload?: unknown, ack?: unknown) => {
-      const handler = commands.get(event);
-      if (handler) void run(socket, handler, payload, ack);
-    });
+    socket.on('disconnect', onDisconnect);
+    socket.onAny(onCommand);
+    // Every check that reads the request is done: its headers need not stay with the socket.
+    releaseHandshake(socket);
   });
+
+  /**
+   * Every socket's one listener for its commands (not one per command per socket), shared by all
+   * sockets: Socket.IO calls it with the socket as `this`, so a reader's socket holds no closure of
+   * its own. An event that is not a command is ignored, as Socket.IO would.
+   */
+  function onCommand(this: Socket, event: string, payload?: unknown, ack?: unknown): void {
+    const handler = commands.get(event);
+    if (handler) void run(this, handler, payload, ack);
+  }
 
   const commands = new Map(Object.entries(handlers));
   async function run(socket: Socket, handler: CommandHandler, payload: unknown, ack: unknown): Promise<void> {

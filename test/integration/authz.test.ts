@@ -508,6 +508,8 @@ const PUBLIC_PAGES: Record<string, string> = {
   'GET /media/:key': 'published pictures (random keys, served immutable with nosniff and a sandboxing CSP); uploading needs an editor',
   'GET /verify-email': 'static page; never acts on GET, it posts the token to /auth/verify',
   'GET /reset-password': 'static page; never acts on GET, it posts to /auth/password-reset/confirm',
+  'GET /liveticker-sw.js': 'the Follow service worker, a static script (scope / for the widget pages)',
+  'GET /sdk/liveticker-sw.js': 'the Follow service worker for a newsroom to copy or importScripts; static',
 };
 
 const label = (want: Want, ok: number) => (want === 'ok' ? `${ok} ok` : `${ERROR_STATUS[want]} ${want}`);

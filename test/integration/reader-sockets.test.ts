@@ -32,12 +32,12 @@ describe('what a reader socket keeps on the server', () => {
     io.engine.once('connection', (conn: { request: object }) => {
       request = new WeakRef(conn.request);
     });
-    const reader = connect(t.url, { transports: ['websocket'], reconnection: false, extraHeaders: { 'user-agent': 'Reader/1.0 '.repeat(20), cookie: 'tracking=' + 'x'.repeat(2000) } });
+    const reader = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { readerId: 'reader-0123456789' }, extraHeaders: { 'user-agent': 'Reader/1.0 '.repeat(20), cookie: 'tracking=' + 'x'.repeat(2000) } });
     sockets.push(reader);
     await nextEvent(reader, 'connect');
     const [socket] = io.of('/').sockets.values();
     expect(socket.request).toBeUndefined();
-    expect(socket.handshake.headers).toEqual({});
+    expect(socket.handshake).toMatchObject({ headers: {}, query: {}, auth: {}, url: '', time: '', address: '127.0.0.1' });
     const tcp = (socket.conn as unknown as { transport: { socket: { _socket: NodeJS.EventEmitter } } }).transport.socket._socket;
     expect(tcp.listeners('close').map(String)).not.toContain('() => this.emit("close")');
 

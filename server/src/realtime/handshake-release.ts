@@ -16,18 +16,27 @@ interface EngineConn extends EventEmitter {
   transport?: { name?: string; socket?: { _socket?: EventEmitter } };
 }
 
+/** What a socket's handshake keeps of its headers, query and auth once connected: nothing, shared. */
+const NOTHING = Object.freeze({});
+
 /**
  * Lets go of the HTTP request that opened a socket's connection, once the handshake has read what
- * it needs from it (origin, address, cookie; see sockets.ts and socket-guard.ts): Socket.IO and
- * Engine.IO keep it, with every header, for as long as the socket is open — about 1 KB per reader,
- * a browser's user agent and cookies more. After this `socket.request` is undefined and
- * `socket.handshake.headers` empty; a second connect on the same connection is refused (see
- * `handshakeReleased`), as it would find no request to check.
+ * it needs from it (origin, address, cookie, auth; see sockets.ts and socket-guard.ts): Socket.IO
+ * and Engine.IO keep it, with every header, for as long as the socket is open — about 1 KB per
+ * reader, a browser's user agent and cookies more. After this `socket.request` is undefined, and
+ * `socket.handshake` keeps `address`, `issued`, `secure` and `xdomain`: its `headers`, `query`
+ * and `auth` are empty, `url` and `time` blank. A second connect on the same connection is refused
+ * (see `handshakeReleased`), as it would find no request to check.
  */
 export function releaseHandshake(socket: Socket): void {
   const conn = socket.conn as unknown as EngineConn;
   conn.request = undefined;
-  socket.handshake.headers = {};
+  const handshake = socket.handshake as { -readonly [K in keyof Socket['handshake']]: Socket['handshake'][K] };
+  handshake.headers = NOTHING;
+  handshake.query = NOTHING;
+  handshake.auth = NOTHING;
+  handshake.url = '';
+  handshake.time = '';
   // Nothing hears that response's `close` while Engine.IO's only middleware is Socket.IO's CORS
   // (the cors package's, which sets headers and listens to nothing); another (io.engine.use) might.
   if (!conn.server?.middlewares?.every((mw) => mw.name === 'corsMiddleware')) return;

@@ -1,9 +1,10 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|memory]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
 //   workers: BENCH_WORKERS_CLIENTS (5000) readers, WORKERS=1 then WORKERS=2 (BENCH_WORKERS_REDIS=1: on Redis)
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
+//   memory: BENCH_MEMORY_CLIENTS (10000) readers: RSS before, 1 s after and BENCH_MEMORY_SETTLE_S (30) s after
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -16,6 +17,7 @@ import { benchServerEnv, rssKb, run, table } from './bench/harness';
 import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
+import { memoryScenario, memoryTable } from './bench/memory';
 import type { Load, Result, Target } from './bench/harness';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -521,6 +523,10 @@ async function main(): Promise<void> {
   if (which === 'all' || which === 'reconnect') {
     // No bare baseline here: a bare Socket.IO server has no positions to resume from.
     await reconnectScenario({ clients: num('BENCH_RECONNECT_CLIENTS', 10_000), rate: num('BENCH_RATE', 20) }, log);
+  }
+  if (which === 'all' || which === 'memory') {
+    const load = { clients: num('BENCH_MEMORY_CLIENTS', 10_000), idleS: num('BENCH_MEMORY_IDLE_S', 5), settleS: num('BENCH_MEMORY_SETTLE_S', 30) };
+    log(`\n${memoryTable(await memoryScenario(load, log), load.settleS)}`);
   }
 }
 

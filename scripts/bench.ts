@@ -1,4 +1,4 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|connections]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|memory|connections]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
@@ -8,6 +8,7 @@
 //           BENCH_BUS_RATE (2000/s, then flat out with BENCH_BUS_WINDOW 256 in flight), BENCH_BUS_SUBSCRIBERS (1)
 //   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30),
 //           BENCH_DRAIN_MS (3000: how often the paused readers are drained)
+//   memory: BENCH_MEMORY_CLIENTS (10000) readers: RSS before, 1 s after and BENCH_MEMORY_SETTLE_S (30) s after
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -23,6 +24,7 @@ import { reconnectScenario } from './bench/reconnect';
 import { connectionsScenario } from './bench/connections';
 import { busScenario } from './bench/bus';
 import { workersScenario } from './bench/workers';
+import { memoryScenario, memoryTable } from './bench/memory';
 import type { Load, Result, Target } from './bench/harness';
 
 // `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
@@ -407,6 +409,10 @@ async function main(): Promise<void> {
   // Not part of `all`: 100,000 sockets take minutes to open and most of the machine.
   if (which === 'connections' || which === '100k') {
     await connectionsScenario({ connections: num('BENCH_CONNECTIONS', 100_000), rate: num('BENCH_RATE', 1), seconds: num('BENCH_SECONDS', 30), drainMs: process.env.BENCH_DRAIN_MS === '0' ? 0 : num('BENCH_DRAIN_MS', 3000) }, log);
+  }
+  if (which === 'all' || which === 'memory') {
+    const load = { clients: num('BENCH_MEMORY_CLIENTS', 10_000), idleS: num('BENCH_MEMORY_IDLE_S', 5), settleS: num('BENCH_MEMORY_SETTLE_S', 30) };
+    log(`\n${memoryTable(await memoryScenario(load, log), load.settleS)}`);
   }
 }
 

@@ -10,8 +10,10 @@ import type { PresenceStore } from '../../server/src/realtime/presence';
 
 class FakeIo {
   readonly adapter = Object.assign(new EventEmitter(), { rooms: new Map<string, Set<string>>() });
-  readonly sockets = new Map<string, { data: Record<string, unknown> }>();
+  readonly sockets = new Map<string, { data: Record<string, unknown>; emit: (event: string, p: { stream: string; readers: number }) => void }>();
   readonly pushed: Array<{ stream: string; readers: number }> = [];
+  /** What single sockets were told, by socket id. */
+  readonly told = new Map<string, number[]>();
 
   of() {
     return { adapter: this.adapter, sockets: this.sockets, to: () => this.to() };
@@ -22,7 +24,10 @@ class FakeIo {
   }
 
   join(room: string, socketId: string): void {
-    this.sockets.set(socketId, { data: {} });
+    const emit = (_event: string, p: { stream: string; readers: number }) => {
+      if (p.stream === 'ticker:t1') this.told.set(socketId, [...(this.told.get(socketId) ?? []), p.readers]);
+    };
+    this.sockets.set(socketId, { data: {}, emit });
     let members = this.adapter.rooms.get(room);
     if (!members) this.adapter.rooms.set(room, (members = new Set()));
     members.add(socketId);
@@ -81,6 +86,36 @@ describe('presence', () => {
     store.total = 7;
     await jest.advanceTimersByTimeAsync(3000);
     expect(io.counts()).toEqual([7]);
+    presence.stop();
+  });
+
+  it('tells a socket that joins an audience whose number stays the same that number, once, and no one else again', async () => {
+    const { io, store, presence } = setup();
+    store.total = 7;
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(io.counts()).toEqual([7]);
+    // A reader's second tab: the total stays 7.
+    io.join('ticker:t1', 's2');
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(io.told.get('s2')).toEqual([7]);
+    expect(io.told.get('s1')).toBeUndefined();
+    expect(io.counts()).toEqual([7]);
+    presence.stop();
+  });
+
+  it('pushes a change at the next tick even when that tick came a little early', async () => {
+    const { io, store, presence } = setup();
+    store.total = 3;
+    await jest.advanceTimersByTimeAsync(1000);
+    // The next tick's store answers 10 ms sooner than this one's did.
+    const realNow = performance.now.bind(performance);
+    let skew = 0;
+    const spy = jest.spyOn(performance, 'now').mockImplementation(() => realNow() - skew);
+    skew = 10;
+    store.total = 4;
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(io.counts()).toEqual([3, 4]);
+    spy.mockRestore();
     presence.stop();
   });
 });

@@ -150,6 +150,12 @@ export class Presence {
    * while it is open (its login only ends, and then it is cut off).
    */
   private readonly sockets = new Map<string, { key: string; rooms: number }>();
+  /**
+   * Sockets that joined a counted room since the last tick, per room: a push goes only where the
+   * total changed, so a socket that joins an audience whose number stays the same (a reader's second
+   * tab, a reconnect) is told it on its own at the next tick.
+   */
+  private readonly fresh = new Map<string, Set<string>>();
 
   private readonly joined = (room: string, socketId: string): void => {
     const tickerId = presenceTicker(room);
@@ -158,6 +164,9 @@ export class Presence {
     let mine = this.sockets.get(socketId);
     if (!mine) this.sockets.set(socketId, (mine = { key: readerKey(socketId, this.opts.io.of('/').sockets.get(socketId)?.data), rooms: 0 }));
     mine.rooms++;
+    let joiners = this.fresh.get(room);
+    if (!joiners) this.fresh.set(room, (joiners = new Set()));
+    joiners.add(socketId);
     let counts = this.readers.get(tickerId);
     if (!counts) this.readers.set(tickerId, (counts = new Map()));
     counts.set(mine.key, (counts.get(mine.key) ?? 0) + 1);
@@ -167,6 +176,8 @@ export class Presence {
     const tickerId = presenceTicker(room);
     const mine = this.sockets.get(socketId);
     if (tickerId === undefined || !mine) return;
+    const joiners = this.fresh.get(room);
+    if (joiners?.delete(socketId) && joiners.size === 0) this.fresh.delete(room);
     if (--mine.rooms === 0) this.sockets.delete(socketId);
     const counts = this.readers.get(tickerId)!;
     const n = counts.get(mine.key)! - 1;
@@ -190,18 +201,25 @@ export class Presence {
       const totals = await this.opts.store.totals([...this.reported]);
       const rooms = this.opts.io.of('/').adapter.rooms;
       const now = performance.now();
+      const intervalMs = this.opts.intervalMs ?? 1000;
       for (const [id, readers] of totals) {
-        const last = this.last.get(id);
-        if (last?.readers === readers) continue;
         const streams = [tickerStream(id), chatStream(id)];
+        const last = this.last.get(id);
         const sockets = Math.max(...streams.map((s) => rooms.get(s)?.size ?? 0));
-        // Not yet: a later tick pushes the count as it is then.
-        if (last && now - last.at < pushGapMs(sockets, this.opts.intervalMs)) continue;
-        this.last.set(id, { readers, at: now });
+        // Half an interval of slack: a tick whose store answered faster than the last one's is
+        // not held back a whole second by those milliseconds.
+        const due = !last || (last.readers !== readers && now - last.at + intervalMs / 2 >= pushGapMs(sockets, intervalMs));
+        if (due) this.last.set(id, { readers, at: now });
         for (const stream of streams) {
-          const data = { stream, readers };
-          if (this.opts.sendToRoom) this.opts.sendToRoom(stream, SOCKET_EVENTS.presence, data);
-          else this.opts.io.to(stream).emit(SOCKET_EVENTS.presence, data);
+          const data = { stream, readers: due ? readers : (last?.readers ?? readers) };
+          if (due) {
+            if (this.opts.sendToRoom) this.opts.sendToRoom(stream, SOCKET_EVENTS.presence, data);
+            else this.opts.io.to(stream).emit(SOCKET_EVENTS.presence, data);
+          } else {
+            // What the rest of the room was last told, to the sockets that came since.
+            for (const socketId of this.fresh.get(stream) ?? []) this.opts.io.of('/').sockets.get(socketId)?.emit(SOCKET_EVENTS.presence, data);
+          }
+          this.fresh.delete(stream);
         }
       }
       for (const id of this.last.keys()) if (!this.reported.has(id)) this.last.delete(id);

@@ -81,4 +81,33 @@ describe('what a reader socket keeps on the server', () => {
     sockets.push(reader);
     await nextEvent(reader, 'connect');
   });
+  it("a WebSocket handshake's 101 answer and Engine.IO's open packet leave the server in one write", async () => {
+    const net = await import('node:net');
+    const port = Number(new URL(t.url).port);
+    // Every write the server's side of this connection makes to the kernel (one per _write or _writev).
+    const writes: string[] = [];
+    const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...a: unknown[]) => unknown>;
+    const orig = { _write: proto._write, _writev: proto._writev };
+    let clientPort = -1;
+    for (const k of ['_write', '_writev'] as const) {
+      proto[k] = function (this: import('node:net').Socket, ...a: unknown[]) {
+        if (this.localPort === port && this.remotePort === clientPort) {
+          const chunks = k === '_write' ? [a[0]] : (a[0] as Array<{ chunk: unknown }>).map((c) => c.chunk);
+          writes.push(chunks.map((c) => String(c)).join(''));
+        }
+        return orig[k].apply(this, a);
+      };
+    }
+    try {
+      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+      ws.once('upgrade', () => undefined);
+      (ws as unknown as { _req: { once: (e: string, f: (s: import('node:net').Socket) => void) => void } })._req.once('socket', (s) => s.once('connect', () => (clientPort = s.localPort!)));
+      expect(await nextMessage(ws, 'the open packet')).toMatch(/^0\{"sid"/);
+      ws.close();
+    } finally {
+      Object.assign(proto, orig);
+    }
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^HTTP\/1\.1 101 [^]*0\{"sid"/);
+  });
 });

@@ -118,4 +118,18 @@ describe('presence', () => {
     spy.mockRestore();
     presence.stop();
   });
+
+  it('does not write to each socket that joins while the number changes (a reconnect storm): they get the next push with the room', async () => {
+    const { io, store, presence, run } = setup();
+    for (let i = 2; i <= 5000; i++) io.join('ticker:t1', `s${i}`);
+    store.total = 5000;
+    await run(1);
+    io.join('ticker:t1', 'late');
+    await run(3);
+    expect(io.told.get('late')).toBeUndefined();
+    expect(io.counts()).toEqual([5001]);
+    await run(2);
+    expect(io.counts()).toEqual([5001, 5006]);
+    presence.stop();
+  });
 });

@@ -211,12 +211,13 @@ export class Presence {
         const due = !last || (last.readers !== readers && now - last.at + intervalMs / 2 >= pushGapMs(sockets, intervalMs));
         if (due) this.last.set(id, { readers, at: now });
         for (const stream of streams) {
-          const data = { stream, readers: due ? readers : (last?.readers ?? readers) };
+          const data = { stream, readers };
           if (due) {
             if (this.opts.sendToRoom) this.opts.sendToRoom(stream, SOCKET_EVENTS.presence, data);
             else this.opts.io.to(stream).emit(SOCKET_EVENTS.presence, data);
-          } else {
-            // What the rest of the room was last told, to the sockets that came since.
+          } else if (last?.readers === readers) {
+            // The number the rest of the room knows, to the sockets that came since. (When it
+            // changed, they get it with the room's next push: no write each in a reconnect storm.)
             for (const socketId of this.fresh.get(stream) ?? []) this.opts.io.of('/').sockets.get(socketId)?.emit(SOCKET_EVENTS.presence, data);
           }
           this.fresh.delete(stream);

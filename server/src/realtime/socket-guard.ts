@@ -34,6 +34,8 @@ export interface SocketGuardOptions {
  */
 const HELD_KEY = Symbol('liveticker.heldKey');
 const HELD_PLACES = Symbol('liveticker.heldPlaces');
+/** The handshake request's address key, found once in `allowRequest` and read again in `admit`. */
+const REQ_KEY = Symbol('liveticker.ipKey');
 interface HoldingConn {
   [HELD_KEY]?: string;
   [HELD_PLACES]?: number;
@@ -103,10 +105,17 @@ export class SocketGuard {
   /** Engine.IO's `allowRequest`: the cheap refusal of an address refused a moment ago. */
   readonly allowRequest = (req: import('node:http').IncomingMessage, callback: (err: string | null | undefined, ok: boolean) => void): void => {
     const ipKey = limitKey(requestIp(req, this.opts.trust));
+    (req as { [REQ_KEY]?: string })[REQ_KEY] = ipKey;
     const until = this.turnedAway.get(ipKey);
     if (until !== undefined && until > Date.now()) return callback('too many connections from this address; wait before connecting again', false);
     if (until !== undefined) this.turnedAway.delete(ipKey);
+    if (req.headers.upgrade === undefined) return callback(null, true);
+    // A WebSocket handshake: the upgrade's 101 answer (written at once) and Engine.IO's open packet
+    // (a few microtasks later) leave in one write instead of two.
+    const tcp = req.socket;
+    tcp.cork();
     callback(null, true);
+    setImmediate(() => tcp.uncork());
   };
 
   private turnAway(ipKey: string, seconds: number): void {
@@ -117,7 +126,7 @@ export class SocketGuard {
   /** The first handshake step (io.use): notes the client's address and reader id. */
   readonly admit = (socket: Socket, next: (err?: Error) => void): void => {
     const data = socket.data as GuardedData;
-    data.ipKey = limitKey(requestIp(socket.request, this.opts.trust));
+    data.ipKey = (socket.request as { [REQ_KEY]?: string })[REQ_KEY] ?? limitKey(requestIp(socket.request, this.opts.trust));
     const readerId = (socket.handshake.auth as { readerId?: unknown } | undefined)?.readerId;
     if (typeof readerId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(readerId)) data.readerId = readerId;
     next();

@@ -581,6 +581,43 @@ describe('Fanout', () => {
     });
   });
 
+  describe('frames when one per change would take the node more than SATURATED_SHARE of its time', () => {
+    /** A node whose every frame takes `costMs` (on a clock of its own), and the frames it sent. */
+    async function costly(costMs: number) {
+      const frames: ChangesEvent[] = [];
+      let extra = 0;
+      const now = performance.now.bind(performance);
+      jest.spyOn(performance, 'now').mockImplementation(() => now() + extra);
+      const t = await relaying({ batchMs: 0, sendToRoom: (_room, _event, frame) => void (frames.push(frame as ChangesEvent), (extra += costMs)) });
+      /** `n` changes, one every `everyMs` on the node's clock: the ones due while a frame went out come right after it. */
+      const arrive = async (n: number, everyMs: number) => {
+        let due = performance.now();
+        for (let i = 0; i < n; i++, due += everyMs) {
+          if (performance.now() < due) await advance(due - performance.now());
+          await t.deliver(t.commit());
+        }
+        await advance(1000);
+      };
+      return { t, frames, arrive };
+    }
+    const revs = (frames: ChangesEvent[]) => frames.flatMap((f) => f.changes.map((c) => c.rev));
+
+    it('20 changes a second at 100 ms a frame: frames wait as long as the last one took, each carrying what gathered; every change once, in order', async () => {
+      const { frames, arrive } = await costly(100);
+      await arrive(40, 50);
+      expect(revs(frames)).toEqual(Array.from({ length: 40 }, (_, i) => 6 + i));
+      // One frame per change for the first ten (not yet a second's worth), then about one per two.
+      expect(frames.length).toBeLessThanOrEqual(28);
+      for (let i = 1; i < frames.length; i++) expect(frames[i]!.since).toBe(frames[i - 1]!.rev);
+    });
+
+    it('5 changes a second at 100 ms a frame keep up: each change leaves at once, in a frame of its own', async () => {
+      const { frames, arrive } = await costly(100);
+      await arrive(12, 200);
+      expect(frames.map((f) => f.changes.length)).toEqual(Array(12).fill(1));
+    });
+  });
+
   describe('release', () => {
     it('an emptied room keeps its stream for releaseAfterMs, then leaves the bus channel and forgets the stream', async () => {
       const t = await relaying({ releaseAfterMs: 1000 });

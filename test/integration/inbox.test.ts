@@ -294,6 +294,34 @@ for (const dialect of DIALECTS) {
       expect(after.data).toMatchObject({ repliesToMe: 0, unread: 0, lastMessage: expect.objectContaining({ body: 'a question' }) });
     });
 
+    it("a mute or ban of the one who replied takes the reply out of the reader's count on their stream at once, and lifting it puts it back", async () => {
+      const [anna, ben, moderator, admin] = [await makeUser(t.url), await makeUser(t.url), await makeUser(t.url, 'moderator'), await makeUser(t.url, 'admin')];
+      const room = `muted-${++n}`;
+      await opsApi(t.url).createTicker({ id: room, title: 'Muted room', status: 'live' });
+      const mine = await post(anna, room, 'a question');
+      const s = await open(t.url, anna, sockets);
+      const got = collect(s, `user:${anna.id}`);
+      expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      await post(ben, room, 'a rude answer', mine.id);
+      await waitFor(() => got.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe === 1), 'the reply');
+      /** The next item on anna's stream after what she has seen. */
+      const next = async (what: string) => {
+        const seen = got.length;
+        return (await waitFor(() => got.slice(seen).find((c) => c.type === 'inbox.updated'), what))!.data as InboxItem;
+      };
+      let item = next('the item after the mute');
+      expect((await raw(t.url, 'POST', `/users/${ben.id}/mute`, { minutes: 60, tickerId: room }, bearer(moderator))).status).toBe(200);
+      expect(await item).toMatchObject({ tickerId: room, repliesToMe: 0 });
+      item = next('the item after the mute ended');
+      expect((await raw(t.url, 'PATCH', `/users/${ben.id}`, { mutedUntil: null }, bearer(admin))).status).toBe(200);
+      expect(await item).toMatchObject({ tickerId: room, repliesToMe: 1 });
+      item = next('the item after the ban');
+      expect((await raw(t.url, 'POST', `/users/${ben.id}/ban`, { reason: 'abuse' }, bearer(moderator))).status).toBe(200);
+      expect(await item).toMatchObject({ tickerId: room, repliesToMe: 0 });
+      // Nobody else's stream heard of it: Ben's own item is not among what changed.
+      expect(got.every((c) => (c.data as InboxItem).tickerId === room)).toBe(true);
+    });
+
     it('a reader who reconnects gets what changed while away, once per chat, from where they were', async () => {
       const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
       const room = `away-${++n}`;

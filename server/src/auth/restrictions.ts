@@ -1,6 +1,7 @@
-import type { Trx } from '../db/database';
+import type { Write } from '../db/commit';
 import type { UsersTable } from '../db/tables';
 import { logAction } from '../chat/moderation.log';
+import { authorRestricted } from '../inbox/inbox.service';
 import type { Actor } from './actor';
 import { revokeSessions } from './sessions';
 import { updateUser } from './users.repo';
@@ -18,10 +19,12 @@ export interface Restriction {
 /**
  * The one way a user is muted, banned or let go again, whoever does it (a moderator in a room,
  * an admin on the users page): the user's row, the end of their sessions when banned, and a
- * moderation log entry for each action are written in the caller's transaction, together or not
- * at all. Resolves the sessions a ban ended; the caller cuts their sockets once it has committed.
+ * moderation log entry for each action, and the inbox items of the readers their replies answered
+ * are written in the caller's commit, together or not at all. Resolves the sessions a ban ended;
+ * the caller cuts their sockets once it has committed.
  */
-export async function restrictUser(trx: Trx, who: Actor, target: UsersTable, change: Restriction): Promise<string[]> {
+export async function restrictUser(w: Write, who: Actor, target: UsersTable, change: Restriction): Promise<string[]> {
+  const trx = w.trx;
   const now = new Date().toISOString();
   const lifting = change.banned === false && Boolean(target.banned_at);
   const muting = change.mutedUntil !== undefined && change.mutedUntil !== null;
@@ -38,5 +41,6 @@ export async function restrictUser(trx: Trx, who: Actor, target: UsersTable, cha
   if (lifting) await log('user.unban', {});
   // A ban said again still ends every session (one may have been made since) and is logged again.
   if (change.banned === true) await log('user.ban', { reason: change.reason });
+  if (muting || unmuting || lifting || change.banned === true) await authorRestricted(w, target.id);
   return change.banned ? revokeSessions(trx, target.id) : [];
 }

@@ -4,6 +4,7 @@ import type { User } from '@liveticker/schemas';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { decodeCursor, encodeCursor } from '../db/cursor';
+import { commit } from '../db/commit';
 import { AppError, parseInput } from '../errors';
 import type { Actor } from './actor';
 import { requireRightsHeld, requireRole } from './guard';
@@ -13,7 +14,7 @@ import { activeApiTokens, createSession, revokeSessions } from './sessions';
 import { restrictUser } from './restrictions';
 import { findUserByEmail, findUserById, insertUser, searchUsers, toUser, updateUser } from './users.repo';
 
-type Ctx = Pick<AppContext, 'db' | 'endSessions' | 'sessionsChanged' | 'config'>;
+type Ctx = Pick<AppContext, 'db' | 'publisher' | 'endSessions' | 'sessionsChanged' | 'config'>;
 
 export async function me(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined): Promise<User> {
   if (!actor?.sessionId) throw new AppError('login_required', 'log in to see your account');
@@ -62,10 +63,10 @@ export async function patchUser(ctx: Ctx, actor: Actor | undefined, id: string, 
   if (!row) throw new AppError('not_found', `no user ${id}`);
   // The role, a ban with the end of the user's sessions and the log of both are written together
   // or not at all (a ban or mute from here takes the same path as one from a room).
-  const ended = await ctx.db.transaction().execute(async (trx) => {
-    if (input.role !== undefined) await updateUser(trx, id, { role: input.role, updated_at: new Date().toISOString() });
+  const ended = await commit(ctx, async (w) => {
+    if (input.role !== undefined) await updateUser(w.trx, id, { role: input.role, updated_at: new Date().toISOString() });
     if (input.banned === undefined && input.mutedUntil === undefined) return [];
-    return restrictUser(trx, who, row, { banned: input.banned, mutedUntil: input.mutedUntil, tickerId: null });
+    return restrictUser(w, who, row, { banned: input.banned, mutedUntil: input.mutedUntil, tickerId: null });
   });
   if (input.banned) {
     ctx.endSessions(id, ended, 'banned');

@@ -139,7 +139,7 @@ async function loggedIn(db: AppContext['db'], tickerId: string | undefined): Pro
 }
 
 /** Mutes a user for a time; their sends get `muted` until then. Answers without the address. */
-export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, userId: string, body: unknown): Promise<ModeratedUser> {
+export async function muteUser(ctx: Pick<AppContext, 'db' | 'publisher'>, actor: Actor | undefined, userId: string, body: unknown): Promise<ModeratedUser> {
   const who = requireRole(actor, 'moderator');
   const input = parseInput(MuteBody, body, 'mute');
   const target = await findUserById(ctx.db, userId);
@@ -147,19 +147,19 @@ export async function muteUser(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins mute staff');
   const until = new Date(Date.now() + input.minutes * 60_000).toISOString();
   const tickerId = await loggedIn(ctx.db, input.tickerId);
-  await ctx.db.transaction().execute((trx) => restrictUser(trx, who, target, { mutedUntil: until, tickerId, reason: input.reason }));
+  await commit(ctx, (w) => restrictUser(w, who, target, { mutedUntil: until, tickerId, reason: input.reason }));
   return toModeratedUser((await findUserById(ctx.db, userId))!);
 }
 
 /** Bans a user: sessions revoked, open sockets on every node cut off at once. Answers without the address. */
-export async function banUser(ctx: Pick<AppContext, 'db' | 'endSessions'>, actor: Actor | undefined, userId: string, body: unknown): Promise<ModeratedUser> {
+export async function banUser(ctx: Pick<AppContext, 'db' | 'publisher' | 'endSessions'>, actor: Actor | undefined, userId: string, body: unknown): Promise<ModeratedUser> {
   const who = requireRole(actor, 'moderator');
   const input = parseInput(BanBody, body, 'ban');
   const target = await findUserById(ctx.db, userId);
   if (!target) throw new AppError('not_found', `no user ${userId}`);
   if (target.role !== 'reader' && who.role !== 'admin') throw new AppError('forbidden', 'only admins ban staff');
   const tickerId = await loggedIn(ctx.db, input.tickerId);
-  const ended = await ctx.db.transaction().execute((trx) => restrictUser(trx, who, target, { banned: true, tickerId, reason: input.reason }));
+  const ended = await commit(ctx, (w) => restrictUser(w, who, target, { banned: true, tickerId, reason: input.reason }));
   ctx.endSessions(userId, ended, 'banned');
   return toModeratedUser((await findUserById(ctx.db, userId))!);
 }

@@ -166,3 +166,29 @@ export async function claimDirtyChat(trx: Trx, tickerId: string, seq: number): P
 export function staleMembers(db: Db | Trx, tickerId: string, seq: number, limit: number): Promise<ChatMembersTable[]> {
   return db.selectFrom('chat_members').selectAll().where('ticker_id', '=', tickerId).where('active', '=', 1).where('notified_rev', '<', seq).orderBy('user_id').limit(limit).execute();
 }
+
+/**
+ * Active memberships that hold replies by `authorId` their reader has not read yet: the items whose
+ * `repliesToMe` a mute or ban of that author (or its end) changes.
+ */
+export function membersRepliedToBy(db: Db | Trx, authorId: string): Promise<ChatMembersTable[]> {
+  return db
+    .selectFrom('chat_members as cm')
+    .selectAll('cm')
+    .where('cm.active', '=', 1)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('messages as m')
+          .select('m.id')
+          .where('m.author_id', '=', authorId)
+          .whereRef('m.reply_to_author', '=', 'cm.user_id')
+          .whereRef('m.ticker_id', '=', 'cm.ticker_id')
+          .whereRef('m.seq', '>', 'cm.last_read_rev')
+          .where('m.status', '=', 'visible'),
+      ),
+    )
+    .where('cm.user_id', '<>', authorId)
+    .execute();
+}
+

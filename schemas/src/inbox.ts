@@ -8,7 +8,7 @@ import { TickerStatus } from './tickers';
  * `user:<id>` carries it. `rev` is the head of the chat's stream (`chat:<tickerId>`);
  * `lastReadRev` the reader's read position in it. `unread`: visible messages by others after
  * `lastReadRev`; `repliesToMe`: those of them that reply to one of the reader's messages, not
- * counting replies from muted or banned users.
+ * counting replies from muted or banned users; messages by users the reader blocked never count.
  */
 export const InboxItem = z.object({
   /** The ticker's id again: every change's `data` has an `id` naming the item it is about. */
@@ -40,3 +40,10 @@ export type InboxQuery = z.infer<typeof InboxQuery>;
 /** `PUT /me/chats/:tickerId/read`: read up to this revision of the chat stream (never backwards). */
 export const MarkReadBody = z.strictObject({ rev: Rev });
 export type MarkReadBody = z.infer<typeof MarkReadBody>;
+
+/** A user the reader blocked (`GET /me/blocks`): their messages count nowhere in the reader's inbox. */
+export const Block = z.object({ userId: z.string(), displayName: z.string(), createdAt: z.string() });
+export type Block = z.infer<typeof Block>;
+export const BlockList = z.object({ items: z.array(Block) });
+export type BlockList = z.infer<typeof BlockList>;
+

@@ -39,7 +39,7 @@ import {
 } from './chat';
 import { DeskEditingCmd, DeskJoinCmd, DeskLeaveCmd, SubscribeCmd, UnsubscribeCmd } from './events';
 import { CreatedFollow, Follow, FollowBody, FollowList, PatchFollowBody, PushPayload, PushPublicKey } from './push';
-import { InboxItem, InboxList, MarkReadBody } from './inbox';
+import { BlockList, InboxItem, InboxList, MarkReadBody } from './inbox';
 import { CreateWebhookBody, CreatedWebhook, PatchWebhookBody, ReplayWebhookBody, Webhook, WebhookDeliveryList, WebhookList } from './webhooks';
 
 /** Schemas by name, as emitted to JSON Schema files and OpenAPI components. */
@@ -104,6 +104,7 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   PushPayload,
   InboxItem,
   InboxList,
+  BlockList,
   MarkReadBody,
   // Socket.IO commands (not REST; emitted as JSON Schema for client authors).
   SubscribeCmd,
@@ -178,6 +179,9 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/me/chats', summary: "The reader's chats, newest activity first, with unread counts and replies to them", query: ['limit', 'cursor'], response: 'InboxList', auth: true },
   { method: 'put', path: '/me/chats/{tickerId}/read', summary: 'Mark a chat read up to a revision of its stream (never backwards; beyond the head is a 400)', body: 'MarkReadBody', response: 'InboxItem', auth: true },
   { method: 'delete', path: '/me/chats/{tickerId}', summary: 'Leave a chat: gone from the inbox until the reader writes there again', status: 204, auth: true },
+  { method: 'get', path: '/me/blocks', summary: 'The users the reader blocked', response: 'BlockList', auth: true },
+  { method: 'put', path: '/me/blocks/{userId}', summary: "Block a reader: their messages no longer count in the reader's inbox (idempotent; staff cannot be blocked)", status: 204, auth: true },
+  { method: 'delete', path: '/me/blocks/{userId}', summary: 'Unblock a user (idempotent)', status: 204, auth: true },
   { method: 'get', path: '/users', summary: 'Users, searched by part of the address or name (admin)', query: ['limit', 'cursor', 'role', 'q'], auth: true },
   { method: 'post', path: '/users', summary: 'Create a verified user with a role (admin)', body: 'CreateUserBody', response: 'User', status: 201, auth: true },
   { method: 'patch', path: '/users/{id}', summary: 'Change role, ban, mute (admin)', body: 'PatchUserBody', response: 'User', auth: true },

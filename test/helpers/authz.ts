@@ -305,6 +305,7 @@ export const SNAPSHOT_TABLES = {
   // The readers' inboxes (rows sorted whole, so a column of the key is enough).
   chat_members: 'user_id',
   inbox_dirty: 'ticker_id',
+  user_blocks: 'user_id',
   // Written only by the readiness probe while storage is full, and emptied in the same transaction.
   health_probe: 'node',
   webhooks: 'id',

@@ -258,6 +258,19 @@ const REST: RestRow[] = [
       return { path: `/me/chats/${room}` };
     },
   },
+  // A reader's blocks: each account's own. A fresh reader to block each call, so the call writes.
+  { route: 'GET /api/v1/me/blocks', ok: 200, want: account, call: () => ({ path: '/me/blocks' }) },
+  { route: 'PUT /api/v1/me/blocks/:userId', ok: 204, want: account, call: async ({ w }) => ({ path: `/me/blocks/${(await w.newUser()).id}` }) },
+  {
+    route: 'DELETE /api/v1/me/blocks/:userId',
+    ok: 204,
+    want: account,
+    call: async ({ w, actor }) => {
+      const { id } = await w.newUser();
+      if (actor.userId) await w.db.insertInto('user_blocks').values({ user_id: actor.userId, blocked_id: id, created_at: new Date().toISOString() }).execute();
+      return { path: `/me/blocks/${id}` };
+    },
+  },
   {
     route: 'DELETE /api/v1/me/tokens/:id',
     case: 'own token',

@@ -121,6 +121,39 @@ for (const dialect of DIALECTS) {
       expect(await item(anna, room)).toMatchObject({ repliesToMe: 2 });
     });
 
+    it("never counts a blocked user's messages, lists the block, and counts them again once unblocked", async () => {
+      const [anna, carl, dora] = [await makeUser(t.url), await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker();
+      const mine = await post(anna, room, 'a question');
+      await post(carl, room, 'from carl', mine.id);
+      await post(carl, room, 'carl again');
+      await post(dora, room, 'from dora', mine.id);
+      expect(await item(anna, room)).toMatchObject({ unread: 3, repliesToMe: 2 });
+      expect((await raw(t.url, 'PUT', `/me/blocks/${carl.id}`, undefined, bearer(anna))).status).toBe(204);
+      expect((await raw(t.url, 'PUT', `/me/blocks/${carl.id}`, undefined, bearer(anna))).status).toBe(204);
+      expect(await item(anna, room)).toMatchObject({ unread: 1, repliesToMe: 1 });
+      const list = await raw(t.url, 'GET', '/me/blocks', undefined, bearer(anna));
+      expect(list.body).toEqual({ items: [{ userId: carl.id, displayName: expect.any(String), createdAt: expect.any(String) }] });
+      // Only Anna's inbox: Dora, who never blocked Carl, counts him.
+      const doraOwn = await post(dora, room, 'dora asks');
+      await post(carl, room, 'carl answers dora', doraOwn.id);
+      expect(await item(dora, room)).toMatchObject({ repliesToMe: 1 });
+      expect((await raw(t.url, 'GET', '/me/blocks', undefined, bearer(dora))).body).toEqual({ items: [] });
+      expect((await raw(t.url, 'DELETE', `/me/blocks/${carl.id}`, undefined, bearer(anna))).status).toBe(204);
+      expect((await raw(t.url, 'DELETE', `/me/blocks/${carl.id}`, undefined, bearer(anna))).status).toBe(204);
+      expect(await item(anna, room)).toMatchObject({ repliesToMe: 2 });
+    });
+
+    it('refuses to block oneself, the newsroom, or nobody, and changes nothing', async () => {
+      const anna = await makeUser(t.url);
+      expect(await raw(t.url, 'PUT', `/me/blocks/${anna.id}`, undefined, bearer(anna))).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+      expect(await raw(t.url, 'PUT', `/me/blocks/${moderator.id}`, undefined, bearer(anna))).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+      expect(await raw(t.url, 'PUT', '/me/blocks/u_nobody_at_all', undefined, bearer(anna))).toMatchObject({ status: 404 });
+      expect((await raw(t.url, 'PUT', '/me/blocks/%E0%A4', undefined, bearer(anna))).status).toBe(400);
+      expect((await raw(t.url, 'GET', '/me/blocks', undefined, bearer(anna))).body).toEqual({ items: [] });
+      expect((await raw(t.url, 'GET', '/me/blocks')).status).toBe(401);
+    });
+
     it('never moves a read position back, refuses one beyond the head with a 400, and any bad input with a 4xx', async () => {
       const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
       const room = await ticker();
@@ -320,6 +353,22 @@ for (const dialect of DIALECTS) {
       expect(await item).toMatchObject({ tickerId: room, repliesToMe: 0 });
       // Nobody else's stream heard of it: Ben's own item is not among what changed.
       expect(got.every((c) => (c.data as InboxItem).tickerId === room)).toBe(true);
+    });
+
+    it("blocking someone takes their messages out of the reader's counts on the reader's stream at once", async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = `blocked-${++n}`;
+      await opsApi(t.url).createTicker({ id: room, title: 'Blocked room', status: 'live' });
+      const mine = await post(anna, room, 'a question');
+      const s = await open(t.url, anna, sockets);
+      const got = collect(s, `user:${anna.id}`);
+      expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      await post(ben, room, 'a rude answer', mine.id);
+      await waitFor(() => got.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe === 1), 'the reply');
+      const seen = got.length;
+      expect((await raw(t.url, 'PUT', `/me/blocks/${ben.id}`, undefined, bearer(anna))).status).toBe(204);
+      const after = (await waitFor(() => got.slice(seen).find((c) => c.type === 'inbox.updated'), 'the item after the block'))!;
+      expect(after.data).toMatchObject({ tickerId: room, repliesToMe: 0, unread: 0 });
     });
 
     it('a reader who reconnects gets what changed while away, once per chat, from where they were', async () => {

@@ -315,6 +315,8 @@ export interface Tables {
   push_entries: PushEntriesTable;
   chat_members: ChatMembersTable;
   inbox_dirty: { ticker_id: string; seq: number };
+  /** A reader (`user_id`) blocked `blocked_id`: see migration 020. */
+  user_blocks: { user_id: string; blocked_id: string; created_at: string };
   entry_templates: EntryTemplatesTable;
   entry_versions: EntryVersionsTable;
   media: MediaTable;

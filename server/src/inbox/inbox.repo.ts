@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database';
 import type { ChatMembersTable, MessagesTable } from '../db/tables';
 
@@ -100,6 +101,9 @@ const pairKey = (userId: string, tickerId: string) => `${userId}\n${tickerId}`;
  * them those replying to the member from authors who are neither banned nor muted at `now`.
  * Keyed by `countKey(user, ticker)`; memberships with nothing unread are absent.
  */
+/** The message (`m`) is not by a user the member (`cm`) blocked. */
+const notBlocked = sql<boolean>`not exists (select 1 from user_blocks b where b.user_id = cm.user_id and b.blocked_id = m.author_id)`;
+
 export async function countUnread(db: Db | Trx, userIds: string[], tickerIds: string[], now: string): Promise<Map<string, { unread: number; replies: number }>> {
   const out = new Map<string, { unread: number; replies: number }>();
   if (userIds.length === 0 || tickerIds.length === 0) return out;
@@ -112,6 +116,7 @@ export async function countUnread(db: Db | Trx, userIds: string[], tickerIds: st
       .select((eb) => ['cm.user_id', 'cm.ticker_id', eb.fn.count<number | string>('m.id').as('n')])
       .where('cm.user_id', 'in', userIds)
       .where('cm.ticker_id', 'in', tickerIds)
+      .where(notBlocked)
       .groupBy(['cm.user_id', 'cm.ticker_id'])
       .execute(),
     db
@@ -130,6 +135,7 @@ export async function countUnread(db: Db | Trx, userIds: string[], tickerIds: st
       .where('cm.ticker_id', 'in', tickerIds)
       .where('u.banned_at', 'is', null)
       .where((eb) => eb.or([eb('u.muted_until', 'is', null), eb('u.muted_until', '<=', now)]))
+      .where(notBlocked)
       .groupBy(['cm.user_id', 'cm.ticker_id'])
       .execute(),
   ]);

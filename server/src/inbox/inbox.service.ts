@@ -17,7 +17,7 @@ import type { MemberWithActivity } from './inbox.repo';
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
 /** The account whose inbox this is: a session or API token of a user (the ops key is nobody's). */
-function owner(actor: Actor | undefined): Actor {
+export function owner(actor: Actor | undefined): Actor {
   if (!actor?.sessionId) throw new AppError('login_required', 'log in to see your chats');
   return actor;
 }

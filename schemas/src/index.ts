@@ -10,3 +10,4 @@ export * from './chat';
 export * from './webhooks';
 export * from './push';
 export * from './inbox';
+export * from './analytics';

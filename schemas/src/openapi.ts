@@ -40,6 +40,7 @@ import {
 import { DeskEditingCmd, DeskJoinCmd, DeskLeaveCmd, SubscribeCmd, UnsubscribeCmd } from './events';
 import { CreatedFollow, Follow, FollowBody, FollowList, PatchFollowBody, PushPayload, PushPublicKey } from './push';
 import { BlockList, InboxItem, InboxList, MarkReadBody } from './inbox';
+import { AnalyticsBatch, AnalyticsOverview, AnalyticsReport } from './analytics';
 import { CreateWebhookBody, CreatedWebhook, PatchWebhookBody, ReplayWebhookBody, Webhook, WebhookDeliveryList, WebhookList } from './webhooks';
 
 /** Schemas by name, as emitted to JSON Schema files and OpenAPI components. */
@@ -105,6 +106,9 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   InboxItem,
   InboxList,
   BlockList,
+  AnalyticsBatch,
+  AnalyticsReport,
+  AnalyticsOverview,
   MarkReadBody,
   // Socket.IO commands (not REST; emitted as JSON Schema for client authors).
   SubscribeCmd,
@@ -179,6 +183,9 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/me/chats', summary: "The reader's chats, newest activity first, with unread counts and replies to them", query: ['limit', 'cursor'], response: 'InboxList', auth: true },
   { method: 'put', path: '/me/chats/{tickerId}/read', summary: 'Mark a chat read up to a revision of its stream (never backwards; beyond the head is a 400)', body: 'MarkReadBody', response: 'InboxItem', auth: true },
   { method: 'delete', path: '/me/chats/{tickerId}', summary: 'Leave a chat: gone from the inbox until the reader writes there again', status: 204, auth: true },
+  { method: 'post', path: '/analytics/events', summary: "A batch of a reader's events from the widget (text/plain or JSON, at most 200 events and 64 KB; counted once per batchId; no cookie, no address kept)", body: 'AnalyticsBatch', status: 204 },
+  { method: 'get', path: '/tickers/{id}/analytics', summary: "A ticker's reach: readers online, page views, unique readers, entries, sources, push (editor; CSV with Accept: text/csv)", query: ['from', 'to', 'bucket'], response: 'AnalyticsReport', auth: true },
+  { method: 'get', path: '/analytics', summary: "The newsroom's tickers side by side over a range (editor)", query: ['from', 'to'], response: 'AnalyticsOverview', auth: true },
   { method: 'get', path: '/me/blocks', summary: 'The users the reader blocked', response: 'BlockList', auth: true },
   { method: 'put', path: '/me/blocks/{userId}', summary: "Block a reader: their messages no longer count in the reader's inbox (idempotent; staff cannot be blocked)", status: 204, auth: true },
   { method: 'delete', path: '/me/blocks/{userId}', summary: 'Unblock a user (idempotent)', status: 204, auth: true },

@@ -174,6 +174,10 @@ const EnvSchema = z.object({
   PUSH_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** A PEM file of certificate authorities trusted for push endpoints besides the system's (an intranet's own CA). */
   PUSH_CA_FILE: z.string().min(1).optional(),
+  /** First-party reader analytics (the widget's beacons and the desk's Reach): on or off. */
+  ANALYTICS: z.enum(['on', 'off']).default('on'),
+  /** How long per-minute analytics are kept before they roll up into per-day rows, days (13 months). */
+  ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(396),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   HEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   /**
@@ -355,6 +359,14 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     schedulerMs: 1000,
     /** How often a node brings the inbox items of chats with new messages up to date, ms: at most one update per item per round. */
     inboxSweepMs: 1000,
+    analytics: {
+      enabled: env.ANALYTICS === 'on',
+      retentionDays: env.ANALYTICS_RETENTION_DAYS,
+      /** How often readers online are sampled into the minute rows, ms. */
+      sampleMs: 10_000,
+      /** How often old rows are pruned and rolled up, ms. */
+      pruneMs: 3600_000,
+    },
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,
     /** How often a node compares its streams with the database heads, ms (0 = never: tests that prove another path heals). */

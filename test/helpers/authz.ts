@@ -306,6 +306,14 @@ export const SNAPSHOT_TABLES = {
   chat_members: 'user_id',
   inbox_dirty: 'ticker_id',
   user_blocks: 'user_id',
+  // Reader analytics (rows sorted whole).
+  analytics_salts: 'day',
+  analytics_batches: 'batch_id',
+  analytics_minutes: 'ticker_id',
+  analytics_days: 'ticker_id',
+  analytics_entries: 'ticker_id',
+  analytics_uniques: 'ticker_id',
+  analytics_sources: 'ticker_id',
   // Written only by the readiness probe while storage is full, and emptied in the same transaction.
   health_probe: 'node',
   webhooks: 'id',

@@ -258,6 +258,16 @@ const REST: RestRow[] = [
       return { path: `/me/chats/${room}` };
     },
   },
+  // Analytics: a beacon is anyone's (no credential is looked at; a fresh batch id each call, so it
+  // really counts); the reports are the desk's.
+  {
+    route: 'POST /api/v1/analytics/events',
+    ok: 204,
+    want: anyone,
+    call: ({ w }) => ({ path: '/analytics/events', body: { batchId: `matrix-${Math.random().toString(36).slice(2)}`, tickerId: w.ticker, events: [{ type: 'page.view' }] } }),
+  },
+  { route: 'GET /api/v1/tickers/:id/analytics', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${w.ticker}/analytics` }) },
+  { route: 'GET /api/v1/analytics', ok: 200, want: role('editor'), call: () => ({ path: '/analytics' }) },
   // A reader's blocks: each account's own. A fresh reader to block each call, so the call writes.
   { route: 'GET /api/v1/me/blocks', ok: 200, want: account, call: () => ({ path: '/me/blocks' }) },
   { route: 'PUT /api/v1/me/blocks/:userId', ok: 204, want: account, call: async ({ w }) => ({ path: `/me/blocks/${(await w.newUser()).id}` }) },
@@ -549,9 +559,11 @@ for (const dialect of DIALECTS) {
         // The inbox sweep writes after the answers (other members' items): once at start only, so
         // no cell's snapshot sees another's late writes.
         inboxSweepMs: 3_600_000,
+        // So does the sample of readers online (into analytics_minutes): rarely enough to miss the matrix.
+        analytics: { ...testConfig().analytics, sampleMs: 3_600_000 },
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
-          ['registerIp', 'followIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
+          ['registerIp', 'followIp', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp', 'analyticsIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
         ),
       });
       w = new World(env.url, env.node.server.ctx, dialect);

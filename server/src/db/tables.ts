@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 /** Times are ISO 8601 UTC strings and booleans 0/1 in both dialects, so rows read the same. */
 export interface StreamsTable {
   name: string;
@@ -308,7 +309,34 @@ export interface ChatMembersTable {
   joined_at: string;
 }
 
+/** Per ticker and minute (or day): what readers did (migration 021). */
+export interface AnalyticsCounts {
+  page_views: number;
+  push_views: number;
+  entry_views: number;
+  link_clicks: number;
+  teaser_clicks: number;
+  embed_consents: number;
+  follows_started: number;
+  follows_stopped: number;
+  poll_votes: number;
+  questions: number;
+  dropped: number;
+  /** The most readers online seen in the minute (or day). */
+  readers_online: number;
+}
+
+/** Columns the database fills with their default (0) when an insert leaves them out. */
+type Defaulted<T> = { [K in keyof T]: ColumnType<T[K], T[K] | undefined, T[K]> };
+
 export interface Tables {
+  analytics_salts: { day: string; salt: string };
+  analytics_batches: { batch_id: string; at: string };
+  analytics_minutes: Defaulted<AnalyticsCounts> & { ticker_id: string; minute: string };
+  analytics_days: Defaulted<AnalyticsCounts & { unique_readers: number }> & { ticker_id: string; day: string };
+  analytics_entries: { ticker_id: string; entry_id: string; minute: string; views: number; seconds: number; link_clicks: number; teaser_clicks: number };
+  analytics_uniques: { ticker_id: string; hour: string; hash: string };
+  analytics_sources: { ticker_id: string; day: string; host: string; page_views: number };
   push_vapid: PushVapidTable;
   push_follows: PushFollowsTable;
   push_streams: PushStreamsTable;

@@ -7,6 +7,7 @@ import { openApiDocument } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { authenticate } from './actor';
 import { limitKey, trustFunction } from './client-ip';
+import { ANALYTICS_EVENTS_PATH } from '../analytics/analytics.routes';
 import { errorHandler, notFound } from './errors';
 import { readBudget, readCost } from './read-budget';
 
@@ -157,11 +158,15 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
       callback(null, { ...corsCommon, origin: false });
     }),
   );
-  api.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  const json = express.json({ limit: BODY_LIMIT, strict: true });
+  // The readers' beacons parse their own bodies (text/plain, 64 KB: analytics.routes.ts).
+  api.use((req, res, next) => (req.path === ANALYTICS_EVENTS_PATH ? next() : json(req, res, next)));
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(`${ctx.config.publicUrl}/api/v1`));
   });
-  api.use(authenticate(ctx.actors, (origin) => ctx.originAllowed(origin), new URL(ctx.config.publicUrl).origin));
+  const auth = authenticate(ctx.actors, (origin) => ctx.originAllowed(origin), new URL(ctx.config.publicUrl).origin);
+  // A beacon is nobody's: a reader's cookie riding along from an article page is not looked at.
+  api.use((req, res, next) => (req.path === ANALYTICS_EVENTS_PATH ? next() : auth(req, res, next)));
   api.use(readLimit(ctx));
   for (const router of parts.api) api.use(router);
   api.use(notFound);

@@ -117,6 +117,8 @@ export class Presence {
   private readonly last = new Map<string, { readers: number; at: number }>();
   private reported = new Set<string>();
   private running = false;
+  /** The readers of each ticker this node has readers of, over every node, as of the last tick. */
+  private latest = new Map<string, number>();
 
   constructor(
     private readonly opts: {
@@ -199,6 +201,7 @@ export class Presence {
       await this.opts.store.report(this.opts.nodeId, counts);
       this.reported = new Set([...counts].filter(([, n]) => n > 0).map(([id]) => id));
       const totals = await this.opts.store.totals([...this.reported]);
+      this.latest = totals;
       const rooms = this.opts.io.of('/').adapter.rooms;
       const now = performance.now();
       const intervalMs = this.opts.intervalMs ?? 1000;
@@ -230,6 +233,9 @@ export class Presence {
       this.running = false;
     }
   }
+
+  /** Readers per ticker over every node, for the tickers this node has readers of (analytics' samples). */
+  readonly online = (): Map<string, number> => this.latest;
 
   stop(): void {
     clearInterval(this.timer);

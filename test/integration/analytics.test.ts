@@ -1,0 +1,202 @@
+import { io as connect } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import type { AnalyticsReport } from '@liveticker/schemas';
+import { testConfig } from '@liveticker/server';
+import { DIALECTS } from '../helpers/db';
+import { setup } from '../helpers/server';
+import type { TestSetup } from '../helpers/server';
+import { makeUser } from '../helpers/cluster';
+import { opsApi, raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
+import { DailySalt, prune, readerHash } from '../../server/src/analytics/analytics.service';
+
+type User = Awaited<ReturnType<typeof makeUser>>;
+const bearer = (u: { token: string }) => ({ authorization: `Bearer ${u.token}` });
+let n = 0;
+
+/** First-party analytics (issue 28): the readers' beacons counted once, hostile batches refused, the desk's report. */
+for (const dialect of DIALECTS) {
+  describe(`reader analytics (${dialect})`, () => {
+    let t: TestSetup;
+    let editor: User;
+    let moderator: User;
+    let reader: User;
+    const sockets: Socket[] = [];
+    beforeAll(async () => {
+      t = await setup(dialect, 'memory', {
+        scrypt: { logN: 10, r: 8, p: 1 },
+        analytics: { ...testConfig().analytics, sampleMs: 100 },
+        limitOverrides: { analyticsIp: { points: 1000, duration: 60 } },
+      });
+      [editor, moderator, reader] = [await makeUser(t.url, 'editor'), await makeUser(t.url, 'moderator'), await makeUser(t.url)];
+    });
+    afterEach(() => {
+      for (const s of sockets.splice(0)) s.disconnect();
+    });
+    afterAll(() => t.close());
+
+    async function ticker(): Promise<{ id: string; entry: string; other: string }> {
+      const id = `reach-${++n}`;
+      const api = opsApi(t.url);
+      await api.createTicker({ id, title: `Reach ${n}`, status: 'live' });
+      const entry = (await api.post(id, { title: 'Kick-off', body: '<p>on</p>' })).id as string;
+      const otherTicker = `${id}-other`;
+      await api.createTicker({ id: otherTicker, title: 'Elsewhere', status: 'live' });
+      const other = (await api.post(otherTicker, { body: '<p>elsewhere</p>' })).id as string;
+      return { id, entry, other };
+    }
+    /** A beacon as the widget sends it: text/plain, no cookie. */
+    const beacon = (body: unknown, headers: Record<string, string> = {}) =>
+      raw(t.url, 'POST', '/analytics/events', typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://news.example', 'user-agent': 'Reader/1.0', ...headers });
+    const report = async (tickerId: string, query = '') => {
+      const res = await raw(t.url, 'GET', `/tickers/${tickerId}/analytics${query}`, undefined, bearer(editor));
+      expect(res.status).toBe(200);
+      return res.body as AnalyticsReport;
+    };
+    const batchId = () => `batch-${++n}-${Math.random().toString(36).slice(2)}`;
+
+    it('counts a batch once, however often the beacon is retried; drops unknown events and entries of other tickers, counting them as dropped', async () => {
+      const { id, entry, other } = await ticker();
+      const batch = {
+        batchId: batchId(),
+        tickerId: id,
+        events: [
+          { type: 'page.view', host: 'Search.Example', fromPush: true },
+          { type: 'entry.view', entryId: entry },
+          { type: 'entry.time', entryId: entry, seconds: 12 },
+          { type: 'link.click', entryId: entry, host: 'source.example' },
+          { type: 'teaser.click', entryId: entry },
+          { type: 'entry.view', entryId: other },
+          { type: 'mouse.wiggle' },
+          { type: 'entry.time', entryId: entry, seconds: 1e9 },
+        ],
+      };
+      expect((await beacon(batch)).status).toBe(204);
+      expect((await beacon(batch)).status).toBe(204);
+      const r = await report(id);
+      expect(r.totals).toEqual({ pageViews: 1, uniqueReaders: 1, peakReadersOnline: 0 });
+      expect(r.entries).toEqual([{ entryId: entry, title: 'Kick-off', views: 1, avgSecondsInView: 12, clicks: 1, teaserClicks: 1 }]);
+      expect(r.sources).toEqual([{ host: 'search.example', pageViews: 1 }]);
+      expect(r.push).toMatchObject({ clicked: 1 });
+      expect(r.dropped).toBe(3);
+      expect(r.series.pageViews.reduce((s, p) => s + p.value, 0)).toBe(1);
+      expect(r.series.entryViews.reduce((s, p) => s + p.value, 0)).toBe(1);
+      // As JSON too; another ticker's report has none of it.
+      expect((await raw(t.url, 'POST', '/analytics/events', { batchId: batchId(), tickerId: id, events: [{ type: 'page.view' }] })).status).toBe(204);
+      expect((await report(id)).totals.pageViews).toBe(2);
+      expect((await report(`${id}-other`)).totals.pageViews).toBe(0);
+    });
+
+    it('counts readers by a daily hash of the page origin, address and browser, and never stores them', async () => {
+      const { id } = await ticker();
+      const view = (ua: string, origin = 'https://news.example') => beacon({ batchId: batchId(), tickerId: id, events: [{ type: 'page.view' }] }, { 'user-agent': ua, origin });
+      await view('Browser A');
+      await view('Browser A');
+      await view('Browser B');
+      await view('Browser A', 'https://other.example');
+      expect((await report(id)).totals).toMatchObject({ pageViews: 4, uniqueReaders: 3 });
+      const stored = JSON.stringify(await t.node.server.ctx.db.selectFrom('analytics_uniques').selectAll().where('ticker_id', '=', id).execute());
+      expect(stored).not.toMatch(/Browser|127\.0\.0\.1|news\.example/);
+    });
+
+    it("a new day's salt makes the day before's hashes impossible to make again", async () => {
+      const salt = new DailySalt(t.node.server.ctx.db);
+      const monday = await salt.get(new Date('2026-03-02T23:59:00Z'));
+      expect(await salt.get(new Date('2026-03-02T08:00:00Z'))).toBe(monday);
+      const tuesday = await salt.get(new Date('2026-03-03T00:00:01Z'));
+      expect(tuesday).not.toBe(monday);
+      const rows = await t.node.server.ctx.db.selectFrom('analytics_salts').selectAll().execute();
+      expect(rows.map((r) => r.salt)).not.toContain(monday);
+      expect(readerHash(monday, 'o', '1.2.3.4', 'ua')).not.toBe(readerHash(tuesday, 'o', '1.2.3.4', 'ua'));
+      // Another node asking for the same day gets the same salt.
+      expect(await new DailySalt(t.node.server.ctx.db).get(new Date('2026-03-03T12:00:00Z'))).toBe(tuesday);
+    });
+
+    it('refuses hostile batches with a clear 4xx and counts nothing of them', async () => {
+      const { id, entry } = await ticker();
+      const events = Array.from({ length: 201 }, () => ({ type: 'entry.view', entryId: entry }));
+      expect(await beacon({ batchId: batchId(), tickerId: id, events })).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+      const big = JSON.stringify({ batchId: batchId(), tickerId: id, events: [{ type: 'page.view', host: `${'a'.repeat(70_000)}.example` }] });
+      expect((await beacon(big)).status).toBe(413);
+      expect(await beacon('{"batchId":')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+      expect(await beacon({ batchId: 'x', tickerId: id, events: [] })).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+      expect(await beacon({ batchId: batchId(), tickerId: id, events: [], extra: 1 })).toMatchObject({ status: 400 });
+      expect(await beacon({ batchId: batchId(), tickerId: 'no-such-ticker', events: [] })).toMatchObject({ status: 404 });
+      expect(await beacon({ batchId: batchId(), tickerId: id, events: 'page.view' })).toMatchObject({ status: 400 });
+      expect((await raw(t.url, 'POST', '/analytics/events', 'x', { 'content-type': 'application/xml' })).status).toBe(415);
+      expect((await report(id)).totals.pageViews).toBe(0);
+      expect(await t.node.server.ctx.db.selectFrom('analytics_batches').selectAll().execute()).not.toContainEqual(expect.objectContaining({ batch_id: 'x' }));
+    });
+
+    it('shows the desk the readers online, sampled from the sockets every node counts', async () => {
+      const { id } = await ticker();
+      for (let i = 0; i < 2; i++) {
+        const s = connect(t.url, { transports: ['websocket'], reconnection: false, auth: { readerId: `reader-${n}-${i}-abcdefgh` } });
+        sockets.push(s);
+        expect(await s.timeout(5000).emitWithAck('subscribe', { stream: `ticker:${id}` })).toMatchObject({ ok: true });
+      }
+      await waitFor(async () => (await report(id)).totals.peakReadersOnline === 2, 'two readers online in the report');
+      const r = await report(id, '?bucket=minute');
+      expect(Math.max(...r.series.readersOnline.map((p) => p.value))).toBe(2);
+    });
+
+    it('answers CSV when asked, and refuses a range too fine for its bucket', async () => {
+      const { id } = await ticker();
+      await beacon({ batchId: batchId(), tickerId: id, events: [{ type: 'page.view' }] });
+      const csv = await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=day`, undefined, { ...bearer(editor), accept: 'text/csv' });
+      expect(csv.status).toBe(200);
+      expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(csv.body).toMatch(/^time,readers_online,page_views,entry_views,unique_readers\r\n\d{4}-\d\d-\d\d,0,1,0,1\r\n$/);
+      expect(await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=minute&from=2020-01-01T00:00:00Z`, undefined, bearer(editor))).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+      expect(await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=week`, undefined, bearer(editor))).toMatchObject({ status: 400 });
+      expect((await raw(t.url, 'GET', `/tickers/${id}/analytics?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, undefined, bearer(editor))).status).toBe(400);
+    });
+
+    it('is for editors and admins: readers and moderators are refused, anonymous readers asked to log in', async () => {
+      const { id } = await ticker();
+      expect((await raw(t.url, 'GET', `/tickers/${id}/analytics`, undefined, bearer(reader))).status).toBe(403);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/analytics`, undefined, bearer(moderator))).status).toBe(403);
+      expect((await raw(t.url, 'GET', `/tickers/${id}/analytics`)).status).toBe(401);
+      expect((await raw(t.url, 'GET', '/analytics', undefined, bearer(reader))).status).toBe(403);
+      const all = await raw(t.url, 'GET', '/analytics', undefined, bearer(editor));
+      expect(all.status).toBe(200);
+    });
+
+    it('rolls minutes older than the retention up into days, and their report stays the same', async () => {
+      const { id, entry } = await ticker();
+      const db = t.node.server.ctx.db;
+      await db
+        .insertInto('analytics_minutes')
+        .values([
+          { ticker_id: id, minute: '2025-01-10T10:00', page_views: 3, entry_views: 2, readers_online: 40 },
+          { ticker_id: id, minute: '2025-01-10T11:30', page_views: 4, entry_views: 0, readers_online: 55 },
+        ])
+        .execute();
+      await db.insertInto('analytics_entries').values({ ticker_id: id, entry_id: entry, minute: '2025-01-10T10:00', views: 2, seconds: 10, link_clicks: 0, teaser_clicks: 0 }).execute();
+      await db.insertInto('analytics_uniques').values([{ ticker_id: id, hour: '2025-01-10T10', hash: 'h1' }, { ticker_id: id, hour: '2025-01-10T11', hash: 'h1' }, { ticker_id: id, hour: '2025-01-10T11', hash: 'h2' }]).execute();
+      const range = '?from=2025-01-10T00:00:00Z&to=2025-01-10T23:59:00Z&bucket=day';
+      const before = await report(id, range);
+      expect(before.totals).toEqual({ pageViews: 7, uniqueReaders: 2, peakReadersOnline: 55 });
+      await prune(db, 30, new Date('2026-12-07T12:00:00Z'));
+      await prune(db, 30, new Date('2026-12-07T12:00:00Z'));
+      expect(await db.selectFrom('analytics_minutes').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
+      expect(await db.selectFrom('analytics_uniques').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
+      const after = await report(id, range);
+      expect(after.totals).toEqual(before.totals);
+      expect(after.series.pageViews).toEqual([{ t: '2025-01-10', value: 7 }]);
+      expect(after.series.uniqueReaders).toEqual([{ t: '2025-01-10', value: 2 }]);
+    });
+
+    it('with ANALYTICS=off counts nothing', async () => {
+      const off = await setup(dialect, 'memory', { analytics: { ...testConfig().analytics, enabled: false } });
+      try {
+        await opsApi(off.url).createTicker({ id: 'quiet', title: 'Quiet', status: 'live' });
+        const res = await raw(off.url, 'POST', '/analytics/events', { batchId: batchId(), tickerId: 'quiet', events: [{ type: 'page.view' }] });
+        expect(res.status).toBe(204);
+        expect(await off.node.server.ctx.db.selectFrom('analytics_batches').selectAll().execute()).toEqual([]);
+      } finally {
+        await off.close();
+      }
+    });
+  });
+}

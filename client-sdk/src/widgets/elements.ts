@@ -17,7 +17,8 @@ import { SCRIPT_SRC } from './dom';
  * Attributes: `ticker` (required), `server` (default: where the script came from), `order`
  * (`newest`|`oldest`), `lang` (de, en, ru; default the page's language, else English),
  * `page-size` (1–100), `sw-url` (the service worker the Follow button registers when the page has
- * none; default `/liveticker-sw.js`). Changing one mounts the widget anew.
+ * none; default `/liveticker-sw.js`), `analytics="off"` (no reach counting; it is off anyway where
+ * the browser sends Global Privacy Control or Do Not Track). Changing one mounts the widget anew.
  */
 
 /** Where this script was loaded from: the server the widgets talk to unless told otherwise. */
@@ -58,7 +59,7 @@ function renderedState(host: HTMLElement, ticker: string): TickerSnapshot | unde
 /** The element classes, made only where a DOM exists (the SDK also runs in Node). */
 function elementClasses() {
   abstract class LivetickerElement extends HTMLElement {
-    static observedAttributes = ['server', 'ticker', 'order', 'lang', 'page-size', 'sw-url'];
+    static observedAttributes = ['server', 'ticker', 'order', 'lang', 'page-size', 'sw-url', 'analytics'];
     protected readonly root: ShadowRoot;
     private mounted?: Mounted;
     private pending = false;
@@ -78,6 +79,7 @@ function elementClasses() {
         lang: pickLang(this.getAttribute('lang') ?? document.documentElement.lang),
         pageSize: Number.isInteger(size) && size >= 1 && size <= 100 ? size : undefined,
         swUrl: this.getAttribute('sw-url') ?? undefined,
+        analytics: this.getAttribute('analytics') !== 'off',
       };
     }
 

@@ -6,6 +6,7 @@ import { STRINGS, say } from './i18n';
 import type { Lang } from './i18n';
 import { BASE_CSS, KeyedList, el, formatTime, plainText } from './dom';
 import { FOLLOW_CSS, followControl, onOpenFromNotification } from './follow-ui';
+import { trackReach } from './reach';
 
 export interface TickerWidgetOptions {
   url: string;
@@ -24,6 +25,8 @@ export interface TickerWidgetOptions {
    */
   follow?: boolean;
   swUrl?: string;
+  /** First-party reach counting (reach.ts; default true): never when the browser asks not to be tracked. */
+  analytics?: boolean;
 }
 
 /**
@@ -290,6 +293,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     }),
   ];
   fresh.addEventListener('click', () => release(true));
+  const stopReach = opts.analytics === false ? undefined : trackReach(box, { url: opts.url, ticker: opts.ticker });
 
   /**
    * A permalink (`#entry-<id>`) opened or clicked: loads pages until the entry is there (it may be
@@ -337,6 +341,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
       window.removeEventListener('hashchange', onHash);
       offOpen();
       observer?.disconnect();
+      stopReach?.();
       view.close();
       if (!opts.client) client.close();
       root.replaceChildren();

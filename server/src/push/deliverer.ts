@@ -32,6 +32,7 @@ import {
   settleFollow,
   streamsBehind,
 } from './push.repo';
+import { lastManualSeq, nextManual } from './manual.repo';
 
 /** Changes read from a stream at a time. */
 const BATCH = 1000;
@@ -234,9 +235,10 @@ export class PushDeliverer {
     }
   }
 
-  /** One push to one follow for everything published since its last one. */
+  /** One push to one follow: a manual push it has not had (first, one at a time), else everything published since its last one. */
   private async serve(f: PushFollowsTable, stream: PushStreamsTable, ticker: Ticker): Promise<Outcome> {
-    const { db, nodeId, config, metrics } = this.opts;
+    const { db, nodeId, config } = this.opts;
+    if (Number(f.manual_seq) < Number(stream.head_manual)) return this.serveManual(f, ticker);
     const keyOnly = f.topics === 'key-events';
     // The row is as claimed (read after the claim); the stream's heads may be older than what
     // another node just served it up to: its position never goes back.
@@ -253,12 +255,56 @@ export class PushDeliverer {
       await settleFollow(db, f.id, nodeId, { pushed_rev: upTo, pending: 0 });
       return 'skipped';
     }
+    const payload = this.payload(ticker, latest, due[0]!.rev, due.length, f.lang ?? ticker.locale);
+    return this.send(f, payload, {
+      urgency: latest.kind === 'key-event' ? 'high' : 'normal',
+      madeAt: latest.publishedAt,
+      sent: (now) => ({ pushed_rev: upTo, last_pushed_at: now, pending: 0 }),
+      pending: due.length,
+    });
+  }
+
+  /**
+   * The follow's next manual push ("Breaking: …"), Urgency high, whatever its topics and the
+   * interval (it does not count as the interval's push). One older than the TTL is not news any
+   * more: skipped.
+   */
+  private async serveManual(f: PushFollowsTable, ticker: Ticker): Promise<Outcome> {
+    const { db, nodeId, config } = this.opts;
+    const since = new Date(Date.now() - config.push.ttlSeconds * 1000).toISOString();
+    const next = await nextManual(db, f.ticker_id, Number(f.manual_seq), since);
+    if (!next) {
+      await settleFollow(db, f.id, nodeId, { manual_seq: await lastManualSeq(db, f.ticker_id) });
+      return 'skipped';
+    }
+    const payload: PushPayload = {
+      tickerId: ticker.id,
+      entryId: next.id,
+      rev: Number(next.rev),
+      title: cut(ticker.title, 120),
+      body: cut(next.text, BODY_MAX),
+      url: tickerPageUrl(this.opts.config.publicUrl, ticker.id),
+      kind: 'manual',
+      count: 1,
+    };
+    return this.send(f, payload, { urgency: 'high', madeAt: next.created_at, sent: () => ({ manual_seq: Number(next.seq) }), pending: Number(f.pending) });
+  }
+
+  /**
+   * Sends one push to a follow and records the outcome while the node still holds it: `how.sent`
+   * what a success moves on; 404/410 ends the follow, other failures retry with backoff.
+   */
+  private async send(
+    f: PushFollowsTable,
+    payload: PushPayload,
+    how: { urgency: 'high' | 'normal'; madeAt: string; sent: (now: string) => Partial<PushFollowsTable>; pending: number },
+  ): Promise<Outcome> {
+    const { db, nodeId, config, metrics } = this.opts;
     if (f.expires_at && f.expires_at < new Date().toISOString()) {
       await removeFollow(db, f.id);
       this.log.info({ follow: f.id }, 'follow ended: its subscription expired');
       return 'gone';
     }
-    const payload = this.payload(ticker, latest, due[0]!.rev, due.length, f.lang ?? ticker.locale);
     const keys = await this.keys();
     const endpoint = new URL(f.endpoint);
     const host = endpoint.hostname.replace(/^\[|\]$/g, '');
@@ -272,7 +318,7 @@ export class PushDeliverer {
         await webpush.sendNotification({ endpoint: f.endpoint, keys: { p256dh: f.p256dh, auth: f.auth } }, JSON.stringify(payload), {
           vapidDetails: { subject: keys.subject, publicKey: keys.publicKey, privateKey: keys.privateKey },
           TTL: config.push.ttlSeconds,
-          urgency: latest.kind === 'key-event' ? 'high' : 'normal',
+          urgency: how.urgency,
           topic: pushTopic(f.ticker_id),
           contentEncoding: 'aes128gcm',
           timeout: config.push.timeoutMs,
@@ -290,8 +336,8 @@ export class PushDeliverer {
     const now = new Date();
     if (error === undefined) {
       metrics.pushesSent.inc();
-      metrics.publishToPush.observe(Math.max(0, (now.getTime() - Date.parse(latest.publishedAt)) / 1000));
-      await settleFollow(db, f.id, nodeId, { pushed_rev: upTo, last_pushed_at: now.toISOString(), pending: 0, attempts: 0, failing_since: null, next_attempt_at: null });
+      metrics.publishToPush.observe(Math.max(0, (now.getTime() - Date.parse(how.madeAt)) / 1000));
+      await settleFollow(db, f.id, nodeId, { ...how.sent(now.toISOString()), attempts: 0, failing_since: null, next_attempt_at: null });
       return 'sent';
     }
     if (status === 404 || status === 410) {
@@ -313,7 +359,7 @@ export class PushDeliverer {
     const backoff = Math.min(config.push.maxBackoffMs, config.push.backoffMs * 2 ** Math.min(attempts - 1, 30)) * (0.8 + Math.random() * 0.4);
     const delay = Math.max(backoff, retryAfterMs(retryAfter, now) ?? 0);
     const next = new Date(now.getTime() + delay).toISOString();
-    await settleFollow(db, f.id, nodeId, { attempts, failing_since: since, next_attempt_at: next, pending: due.length });
+    await settleFollow(db, f.id, nodeId, { attempts, failing_since: since, next_attempt_at: next, pending: how.pending });
     this.log.info({ follow: f.id, attempts, next, error }, 'push failed: retrying later');
     return 'retry';
   }

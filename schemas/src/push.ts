@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, IsoDate, Locale, Rev, Slug } from './common';
+import { MANUAL_PUSH_MAX } from './wire';
 
 /** What a follow is told about: every published entry (bursts summed up), or key events only. */
 export const FollowTopics = z.enum(['all', 'key-events']);
@@ -85,8 +86,7 @@ export const FollowerCount = z.object({
 });
 export type FollowerCount = z.infer<typeof FollowerCount>;
 
-/** Longest text of a manual push, characters (a notification's body shows about this much). */
-export const MANUAL_PUSH_MAX = 200;
+export { MANUAL_PUSH_MAX } from './wire';
 
 /**
  * A manual push ("Breaking: …") to every follow of a ticker, whatever its topics: plain text

@@ -70,6 +70,12 @@ async function keep(url: string, ticker: string, f: StoredFollow | undefined): P
   await (f ? keepWorkerFollow({ url, ticker, id: f.id, secret: f.secret }) : dropWorkerFollow(url, ticker)).catch(() => undefined);
 }
 
+/** Copies this page's follow of `ticker` (if any) to the worker's store: one made before the worker kept follows. */
+export function shareWithWorker(url: string, ticker: string): void {
+  const f = storedFollow(url, ticker);
+  if (f) void keepWorkerFollow({ url, ticker, id: f.id, secret: f.secret }).catch(() => undefined);
+}
+
 async function call<T>(url: string, method: string, path: string, body?: unknown, secret?: string): Promise<T | undefined> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';

@@ -232,8 +232,11 @@ export class PushDeliverer {
         continue;
       }
       const of = ticker;
+      // Most follows of a batch stand for the same entries: read once per batch (a deletion during
+      // the batch is seen by the next one, as by a push already under way).
+      const reads: BatchReads = new Map();
       await pool(mine, config.push.concurrency, (f) =>
-        this.serve(f, stream, of).catch((err: unknown) => {
+        this.serve(f, stream, of, reads).catch((err: unknown) => {
           this.log.warn({ err, follow: f.id }, 'push failed');
           return 'lost' as const;
         }),
@@ -242,7 +245,7 @@ export class PushDeliverer {
   }
 
   /** One push to one follow: a manual push it has not had (first, one at a time), else everything published since its last one. */
-  private async serve(f: PushFollowsTable, stream: PushStreamsTable, ticker: Ticker): Promise<Outcome> {
+  private async serve(f: PushFollowsTable, stream: PushStreamsTable, ticker: Ticker, reads: BatchReads = new Map()): Promise<Outcome> {
     const { db, nodeId, config } = this.opts;
     if (Number(f.manual_seq) < Number(stream.head_manual)) return this.serveManual(f, ticker);
     const keyOnly = f.topics === 'key-events';
@@ -254,8 +257,14 @@ export class PushDeliverer {
       await settleFollow(db, f.id, nodeId, {});
       return 'skipped';
     }
-    const due = await entriesToPush(db, f.ticker_id, Number(f.pushed_rev), upTo, keyOnly);
-    const latest = due[0] && (await findEntry(db, f.ticker_id, due[0].entry_id));
+    const key = `${f.pushed_rev}:${upTo}:${keyOnly}`;
+    if (!reads.has(key)) {
+      reads.set(
+        key,
+        entriesToPush(db, f.ticker_id, Number(f.pushed_rev), upTo, keyOnly).then(async (due) => ({ due, latest: due[0] ? await findEntry(db, f.ticker_id, due[0].entry_id) : undefined })),
+      );
+    }
+    const { due, latest } = await reads.get(key)!;
     if (!latest || latest.deletedAt || latest.status !== 'published') {
       // All of it was deleted (or unpublished) before the push went out: nothing to tell.
       await settleFollow(db, f.id, nodeId, { pushed_rev: upTo, pending: 0 });
@@ -402,6 +411,9 @@ export class PushDeliverer {
     };
   }
 }
+
+/** What a batch's follows stand for, per `pushed_rev:upTo:keyOnly`: the entries since, newest first, and the newest as it stands. */
+type BatchReads = Map<string, Promise<{ due: Array<{ entry_id: string; rev: number; published_at: string }>; latest: Entry | undefined }>>;
 
 /** Whether a change is an entry's publication (a new entry, or a scheduled one going out). */
 function isPublication(change: Change): boolean {

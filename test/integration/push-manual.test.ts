@@ -55,6 +55,14 @@ for (const dialect of DIALECTS) {
       return rows.every((r) => r.lease_owner === null && Number(r.manual_seq) === Number(s.head_manual));
     };
 
+    it('declares its routes and bodies in the OpenAPI document', async () => {
+      const doc = (await raw(t.url, 'GET', '/openapi.json')).body;
+      expect(doc.paths['/tickers/{id}/pushes'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ManualPushBody');
+      expect(doc.paths['/tickers/{id}/pushes'].post.responses['201'].content['application/json'].schema.$ref).toBe('#/components/schemas/ManualPush');
+      expect(doc.paths['/tickers/{id}/followers/count'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/FollowerCount');
+      expect(doc.components.schemas.ManualPushBody.properties.text.maxLength).toBe(200);
+    });
+
     it('reaches every follow of the ticker once, both topics, with Urgency high and the editor\'s text; the same clientId again sends nothing more', async () => {
       const ticker = await newTicker();
       const other = await newTicker();

@@ -12,10 +12,9 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { ChangeLog } from '../realtime/changelog';
 import { findEntry } from '../tickers/entries.repo';
-import { textOf, tickerPageUrl } from '../tickers/entry-text';
 import { findTicker } from '../tickers/tickers.repo';
 import { isPublicAddress, publicOnlyLookup } from '../webhooks/ssrf';
-import { summaryTitle } from './texts';
+import { entryPayload, manualPayload } from './payloads';
 import { loadVapid } from './vapid';
 import type { VapidKeys } from './vapid';
 import {
@@ -41,20 +40,10 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const KEEP_ENTRIES_MS = 8 * 24 * 3600_000;
 /** How long one VAPID JWT is reused for a push service, ms (it is valid 12 h). */
 const VAPID_REUSE_MS = 3600_000;
-/** Longest text of a notification, characters. */
-const BODY_MAX = 200;
 
 /** The RFC 8030 `Topic` of a ticker's pushes (≤ 32 URL-safe base64 characters): a device offline keeps only the latest. */
 export function pushTopic(tickerId: string): string {
   return createHash('sha256').update(`ticker:${tickerId}`).digest('base64url').slice(0, 32);
-}
-
-/** A text cut to `max` characters at a word, with an ellipsis when cut. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const head = text.slice(0, max - 1);
-  const at = head.lastIndexOf(' ');
-  return `${(at > max / 2 ? head.slice(0, at) : head).trimEnd()}…`;
 }
 
 export interface PushDelivererOptions {
@@ -270,7 +259,7 @@ export class PushDeliverer {
       await settleFollow(db, f.id, nodeId, { pushed_rev: upTo, pending: 0 });
       return 'skipped';
     }
-    const payload = this.payload(ticker, latest, due[0]!.rev, due.length, f.lang ?? ticker.locale);
+    const payload = entryPayload(this.opts.config.publicUrl, ticker, latest, due[0]!.rev, due.length, f.lang ?? ticker.locale);
     return this.send(f, payload, {
       urgency: latest.kind === 'key-event' ? 'high' : 'normal',
       madeAt: latest.publishedAt,
@@ -292,16 +281,7 @@ export class PushDeliverer {
       await settleFollow(db, f.id, nodeId, { manual_seq: await lastManualSeq(db, f.ticker_id) });
       return 'skipped';
     }
-    const payload: PushPayload = {
-      tickerId: ticker.id,
-      entryId: next.id,
-      rev: Number(next.rev),
-      title: cut(ticker.title, 120),
-      body: cut(next.text, BODY_MAX),
-      url: tickerPageUrl(this.opts.config.publicUrl, ticker.id),
-      kind: 'manual',
-      count: 1,
-    };
+    const payload = manualPayload(this.opts.config.publicUrl, ticker, next);
     return this.send(f, payload, { urgency: 'high', madeAt: next.created_at, sent: () => ({ manual_seq: Number(next.seq) }), pending: Number(f.pending) });
   }
 
@@ -393,22 +373,6 @@ export class PushDeliverer {
     if (this.vapidHeaders.size >= 1000) this.vapidHeaders.clear();
     this.vapidHeaders.set(audience, { value, until: now + VAPID_REUSE_MS });
     return value;
-  }
-
-  private payload(ticker: Ticker, entry: Entry, rev: number, count: number, lang: string): PushPayload {
-    const text = textOf(entry.body);
-    const single = entry.title ?? ticker.title;
-    return {
-      tickerId: ticker.id,
-      entryId: entry.id,
-      rev,
-      title: cut(count > 1 ? summaryTitle(lang, count, ticker.title) : single, 120),
-      body: cut(count > 1 ? (entry.title ?? text) : text || single, BODY_MAX),
-      url: `${tickerPageUrl(this.opts.config.publicUrl, ticker.id)}#entry-${entry.id}`,
-      kind: entry.kind,
-      ...(entry.image?.url ? { image: entry.image.url } : {}),
-      count,
-    };
   }
 }
 

@@ -16,12 +16,16 @@ async function mustExist(ctx: Ctx, tickerId: string): Promise<void> {
   if (!(await findTicker(ctx.db, tickerId))) throw new AppError('not_found', `no ticker ${tickerId}`);
 }
 
+async function countOf(ctx: Ctx, tickerId: string): Promise<FollowerCount> {
+  const n = await countFollowsByTopics(ctx.db, tickerId);
+  return { total: n.all + n.keyEvents, ...n };
+}
+
 /** How many devices follow a ticker (editors: the console shows it beside the manual push). */
 export async function followerCount(ctx: Ctx, actor: Actor | undefined, tickerId: string): Promise<FollowerCount> {
   requireRole(actor, 'editor');
   await mustExist(ctx, tickerId);
-  const n = await countFollowsByTopics(ctx.db, tickerId);
-  return { total: n.all + n.keyEvents, ...n };
+  return countOf(ctx, tickerId);
 }
 
 function toManual(row: PushManualTable, followers: FollowerCount): ManualPush {
@@ -37,10 +41,7 @@ export async function sendManualPush(ctx: Ctx, actor: Actor | undefined, tickerI
   const editor = requireRole(actor, 'editor');
   const b = parseInput(ManualPushBody, body, 'push');
   await mustExist(ctx, tickerId);
-  const count = async () => {
-    const n = await countFollowsByTopics(ctx.db, tickerId);
-    return { total: n.all + n.keyEvents, ...n };
-  };
+  const count = () => countOf(ctx, tickerId);
   const again = b.clientId ? await findManualByClientId(ctx.db, tickerId, b.clientId) : undefined;
   if (again) return { created: false, push: toManual(again, await count()) };
   // Every device of the ticker's followers rings (Urgency high): a few per ticker, whoever sends them.

@@ -1,4 +1,4 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|memory|connections]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|memory|connections|push]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
@@ -9,6 +9,7 @@
 //   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30),
 //           BENCH_DRAIN_MS (3000: how often the paused readers are drained)
 //   memory: BENCH_MEMORY_CLIENTS (10000) readers: RSS before, 1 s after and BENCH_MEMORY_SETTLE_S (30) s after
+//   push (not in all): BENCH_PUSH_FOLLOWS (100000) Web Push follows of one ticker, one key event, to a local push service
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -25,6 +26,7 @@ import { connectionsScenario } from './bench/connections';
 import { busScenario } from './bench/bus';
 import { workersScenario } from './bench/workers';
 import { memoryScenario, memoryTable } from './bench/memory';
+import { pushScenario } from './bench/push';
 import type { Load, Result, Target } from './bench/harness';
 
 // `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
@@ -409,6 +411,10 @@ async function main(): Promise<void> {
   // Not part of `all`: 100,000 sockets take minutes to open and most of the machine.
   if (which === 'connections' || which === '100k') {
     await connectionsScenario({ connections: num('BENCH_CONNECTIONS', 100_000), rate: num('BENCH_RATE', 1), seconds: num('BENCH_SECONDS', 30), drainMs: process.env.BENCH_DRAIN_MS === '0' ? 0 : num('BENCH_DRAIN_MS', 3000) }, log);
+  }
+  // Not part of `all`: 100,000 follows take a minute or more of the whole machine.
+  if (which === 'push') {
+    await pushScenario({ follows: num('BENCH_PUSH_FOLLOWS', 100_000) }, log);
   }
   if (which === 'all' || which === 'memory') {
     const load = { clients: num('BENCH_MEMORY_CLIENTS', 10_000), idleS: num('BENCH_MEMORY_IDLE_S', 5), settleS: num('BENCH_MEMORY_SETTLE_S', 30) };

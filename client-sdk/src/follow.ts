@@ -1,11 +1,14 @@
 import type { CreatedFollow, FollowTopics } from '@liveticker/schemas';
 import { LivetickerError } from './rest';
+import { dropWorkerFollow, keepWorkerFollow } from './sw/follows-db';
 
 /**
  * Following a ticker with Web Push from the reader's browser: the subscription is made with the
  * server's VAPID key and handed to `POST /tickers/:id/followers`; the follow's `{id, secret,
  * topics}` is kept in this origin's localStorage (one key per server and ticker), and changes and
- * ending it go to `PATCH`/`DELETE /followers/:id` with `Authorization: Follower <secret>`.
+ * ending it go to `PATCH`/`DELETE /followers/:id` with `Authorization: Follower <secret>`. The
+ * service worker finds it in the origin's IndexedDB too (sw/follows-db.ts): when the browser
+ * replaces the subscription, the worker tells the server the new one with that secret.
  */
 
 export interface StoredFollow {
@@ -56,13 +59,21 @@ export function storedFollow(url: string, ticker: string): StoredFollow | undefi
   }
 }
 
-function keep(url: string, ticker: string, f: StoredFollow | undefined): void {
+async function keep(url: string, ticker: string, f: StoredFollow | undefined): Promise<void> {
   try {
     if (f) localStorage.setItem(key(url, ticker), JSON.stringify(f));
     else localStorage.removeItem(key(url, ticker));
   } catch {
     // Storage refused (private mode): the follow still works, this page just will not remember it.
   }
+  // For the worker (without IndexedDB, as in some private modes, it cannot renew the subscription; nothing else changes).
+  await (f ? keepWorkerFollow({ url, ticker, id: f.id, secret: f.secret }) : dropWorkerFollow(url, ticker)).catch(() => undefined);
+}
+
+/** Copies this page's follow of `ticker` (if any) to the worker's store: one made before the worker kept follows. */
+export function shareWithWorker(url: string, ticker: string): void {
+  const f = storedFollow(url, ticker);
+  if (f) void keepWorkerFollow({ url, ticker, id: f.id, secret: f.secret }).catch(() => undefined);
 }
 
 async function call<T>(url: string, method: string, path: string, body?: unknown, secret?: string): Promise<T | undefined> {
@@ -105,11 +116,11 @@ export async function follow(opts: FollowOptions, topics: FollowTopics): Promise
     await call(opts.url, 'PATCH', `/followers/${encodeURIComponent(had.id)}`, { topics }, had.secret).catch(async (err: unknown) => {
       // The server ended it (a 403: the follow is gone, say after the push service dropped it): start anew.
       if ((err as LivetickerError).status !== 403) throw err;
-      keep(opts.url, opts.ticker, undefined);
+      await keep(opts.url, opts.ticker, undefined);
     });
     if (storedFollow(opts.url, opts.ticker)) {
       const f = { ...had, topics };
-      keep(opts.url, opts.ticker, f);
+      await keep(opts.url, opts.ticker, f);
       return f;
     }
   }
@@ -119,7 +130,7 @@ export async function follow(opts: FollowOptions, topics: FollowTopics): Promise
   const sub = (await reg.pushManager.getSubscription()) ?? (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: toKey(publicKey) }));
   const made = (await call<CreatedFollow>(opts.url, 'POST', `/tickers/${encodeURIComponent(opts.ticker)}/followers`, { subscription: sub.toJSON(), topics, ...(opts.lang ? { lang: opts.lang } : {}) }))!;
   const f = { id: made.id, secret: made.secret, topics: made.topics };
-  keep(opts.url, opts.ticker, f);
+  await keep(opts.url, opts.ticker, f);
   return f;
 }
 
@@ -134,5 +145,5 @@ export async function unfollow(opts: Pick<FollowOptions, 'url' | 'ticker'>): Pro
     // Already gone on the server: forgetting it here is all that is left.
     if ((err as LivetickerError).status !== 403 && (err as LivetickerError).status !== 404) throw err;
   });
-  keep(opts.url, opts.ticker, undefined);
+  await keep(opts.url, opts.ticker, undefined);
 }

@@ -38,7 +38,7 @@ import {
   ResolveReportBody,
 } from './chat';
 import { DeskEditingCmd, DeskJoinCmd, DeskLeaveCmd, SubscribeCmd, UnsubscribeCmd } from './events';
-import { CreatedFollow, Follow, FollowBody, FollowList, PatchFollowBody, PushPayload, PushPublicKey } from './push';
+import { CreatedFollow, Follow, FollowBody, FollowList, FollowerCount, ManualPush, ManualPushBody, PatchFollowBody, PushPayload, PushPublicKey } from './push';
 import { BlockList, InboxItem, InboxList, MarkReadBody } from './inbox';
 import { AnalyticsBatch, AnalyticsOverview, AnalyticsReport } from './analytics';
 import { CreateWebhookBody, CreatedWebhook, PatchWebhookBody, ReplayWebhookBody, Webhook, WebhookDeliveryList, WebhookList } from './webhooks';
@@ -103,6 +103,9 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   CreatedFollow,
   FollowList,
   PushPayload,
+  FollowerCount,
+  ManualPushBody,
+  ManualPush,
   InboxItem,
   InboxList,
   BlockList,
@@ -218,6 +221,8 @@ export const ROUTES: RouteDoc[] = [
   { method: 'patch', path: '/followers/{id}', summary: 'Change a follow (Authorization: Follower <secret>, or the session of the reader who made it)', body: 'PatchFollowBody', response: 'Follow' },
   { method: 'delete', path: '/followers/{id}', summary: 'End a follow (Authorization: Follower <secret>, or the session of the reader who made it)', status: 204 },
   { method: 'get', path: '/me/follows', summary: "The logged-in reader's follows", response: 'FollowList', auth: true },
+  { method: 'get', path: '/tickers/{id}/followers/count', summary: 'How many devices follow a ticker, by topics (editor)', response: 'FollowerCount', auth: true },
+  { method: 'post', path: '/tickers/{id}/pushes', summary: 'Send a manual push ("Breaking: …") once to every follow of a ticker, both topics, Urgency high (editor; a few per ticker every 10 min); the same clientId again makes no second push (200)', body: 'ManualPushBody', response: 'ManualPush', status: 201, auth: true },
   { method: 'patch', path: '/tickers/{id}/chat-settings', summary: 'Change room settings (editor, moderator)', body: 'PatchChatSettingsBody', response: 'ChatSettings', auth: true },
 ];
 

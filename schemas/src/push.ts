@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, IsoDate, Locale, Rev, Slug } from './common';
+import { MANUAL_PUSH_MAX } from './wire';
 
 /** What a follow is told about: every published entry (bursts summed up), or key events only. */
 export const FollowTopics = z.enum(['all', 'key-events']);
@@ -69,9 +70,48 @@ export const PushPayload = z.object({
   body: z.string().max(200),
   /** The ticker page at the entry (`#entry-<id>`). */
   url: z.string(),
+  /** The entry's kind; `manual` for an editor's manual push (its `entryId` is the push's id, `url` the ticker page). */
   kind: z.string(),
   image: z.string().optional(),
   /** Entries this push stands for (1, or a burst's count); the payload names the latest. */
   count: z.number().int().min(1),
 });
 export type PushPayload = z.infer<typeof PushPayload>;
+
+/** How many devices follow a ticker, by what they are told about. */
+export const FollowerCount = z.object({
+  total: z.number().int().min(0),
+  all: z.number().int().min(0),
+  keyEvents: z.number().int().min(0),
+});
+export type FollowerCount = z.infer<typeof FollowerCount>;
+
+export { MANUAL_PUSH_MAX } from './wire';
+
+/**
+ * A manual push ("Breaking: …") to every follow of a ticker, whatever its topics: plain text
+ * (no markup, no line breaks). `clientId`, the console's key for this push: sent again (a retry,
+ * a double click), it makes no second push.
+ */
+export const ManualPushBody = z.strictObject({
+  text: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(MANUAL_PUSH_MAX)
+    .refine((s) => !/[\u0000-\u001f\u007f<>]/.test(s), 'plain text on one line (no control characters, no < or >)'),
+  clientId: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').optional(),
+});
+export type ManualPushBody = z.infer<typeof ManualPushBody>;
+
+/** A manual push as it was recorded: sent once to each of `followers` (the follows when it was made). */
+export const ManualPush = z.object({
+  id: Id,
+  tickerId: Slug,
+  text: z.string(),
+  /** The ticker stream's revision when it was sent (its payload's `rev`). */
+  rev: Rev,
+  createdAt: IsoDate,
+  followers: FollowerCount,
+});
+export type ManualPush = z.infer<typeof ManualPush>;

@@ -40,3 +40,6 @@ export const modStream = (tickerId: string): StreamName => `mod:${tickerId}`;
 export const userStream = (userId: string): StreamName => `user:${userId}`;
 /** Every stream a ticker owns, in the order writers lock them (ticker, chat, mod). */
 export const tickerStreams = (tickerId: string): StreamName[] => [tickerStream(tickerId), chatStream(tickerId), modStream(tickerId)];
+
+/** Longest text of a manual push ("Breaking: …"), characters: about what a notification's body shows. */
+export const MANUAL_PUSH_MAX = 200;

@@ -691,4 +691,49 @@ describe.each([1280, 390])('the newsroom console at %i px', (width) => {
     await checkA11y(page, 'users');
     expect(new URL(page.url()).searchParams.get('tab')).toBe('users');
   });
+
+  it('an editor sees how many follow the ticker and sends a manual push once, confirmed inline', async () => {
+    const ticker = `push-${tag}`;
+    await opsApi(t.url).createTicker({ id: ticker, title: 'Polling day', status: 'live' });
+    // Follows written straight into the database (their endpoints lead nowhere: what is sent is push-manual.test.ts's).
+    const db = t.node.server.ctx.db;
+    const now = new Date().toISOString();
+    for (const [i, topics] of (['all', 'all', 'key-events'] as const).entries()) {
+      await db
+        .insertInto('push_follows')
+        .values({ id: `f-${tag}-${i}`, ticker_id: ticker, endpoint: `https://push.invalid/${tag}/${i}`, p256dh: 'x', auth: 'x', expires_at: null, topics, lang: null, secret_hash: '0'.repeat(64), user_id: null, created_at: now, updated_at: now, pushed_rev: 0, last_pushed_at: null, pending: 0, failing_since: null, attempts: 0, next_attempt_at: null, lease_owner: null, lease_until: null, manual_seq: 0 })
+        .execute();
+    }
+    const manual = () => db.selectFrom('push_manual').select('text').where('ticker_id', '=', ticker).execute();
+    const editor = await staff('editor');
+    const page = await desk(editor.token, `?ticker=${ticker}`);
+    await page.waitForSelector('.ltx-editor');
+    await page.waitForFunction(() => document.querySelector('[data-testid=push] summary')?.textContent === 'Followers and push (3)');
+    await page.click('[data-testid=push] summary');
+    expect(await page.textContent('[data-testid=followers]')).toBe('Every update: 2 · key events only: 1');
+
+    // Asked first, naming the text and how many; "No" sends nothing.
+    await page.fill('input[name=push-text]', 'Breaking: the polls have closed');
+    await page.click('button[data-action=push]');
+    expect(await page.textContent('[data-testid=push] [role=group]')).toContain('Send “Breaking: the polls have closed” to 3 followers now?');
+    await page.click('[data-testid=push] button[data-confirm=no]');
+    expect(await page.isVisible('[data-testid=push] [role=group]')).toBe(false);
+    await checkPhoneLayout(page, 'push asked');
+    await page.click('button[data-action=push]');
+    await page.click('[data-testid=push] button[data-confirm=yes]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=push] [role=status]')?.textContent === 'Sent: it goes out to 3 followers.');
+    expect(await manual()).toEqual([{ text: 'Breaking: the polls have closed' }]);
+    expect(await page.inputValue('input[name=push-text]')).toBe('');
+
+    // A refused text is named beside its field, and nothing is sent.
+    await page.fill('input[name=push-text]', 'Breaking: <b>bold</b>');
+    await page.click('button[data-action=push]');
+    await page.click('[data-testid=push] button[data-confirm=yes]');
+    await page.waitForSelector('[data-testid=push] [data-error-for=text]:not(:empty)');
+    expect(await page.getAttribute('input[name=push-text]', 'aria-invalid')).toBe('true');
+    expect(await manual()).toHaveLength(1);
+    await checkPhoneLayout(page, 'push');
+    await shot(page, 'push');
+    await checkA11y(page, 'push');
+  });
 });

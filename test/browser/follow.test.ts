@@ -204,6 +204,76 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
     await context.close();
   });
 
+  it('when the browser replaces the subscription, the worker subscribes again and tells the server: the next push goes to the new one', async () => {
+    const [before, after] = [receiver.subscribe(), receiver.subscribe()];
+    const context = await browser.newContext();
+    await context.grantPermissions(['notifications'], { origin: t.url });
+    await context.addInitScript({ content: stubSubscribe(before) });
+    const page = await widgetPage(context, 1280);
+    await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state);
+    await page.click('.lt-follow > button[aria-expanded]');
+    await page.click('button[data-topics="all"]');
+    await page.waitForSelector('.lt-follow-state:has-text("Following · every update")');
+    const [made] = await follows();
+    expect(made).toMatchObject({ endpoint: before.endpoint });
+    // A follow the worker was not told of (made before it kept follows): the widget hands it over on the next visit.
+    const workerFollows = () =>
+      page.evaluate(async () => {
+        // Not opened before the widget made it (an open without a version would make it empty).
+        if (!(await indexedDB.databases()).some((d) => d.name === 'liveticker')) return [];
+        return new Promise<Array<{ id: string; ticker: string }>>((resolve, reject) => {
+          const r = indexedDB.open('liveticker');
+          r.onsuccess = () => {
+            const q = r.result.transaction('follows').objectStore('follows').getAll();
+            q.onsuccess = () => {
+              r.result.close();
+              resolve(q.result);
+            };
+            q.onerror = () => reject(q.error);
+          };
+          r.onerror = () => reject(r.error);
+        });
+      });
+    expect((await workerFollows()).map((f) => f.id)).toEqual([made!.id]);
+    await page.evaluate(() => new Promise((resolve) => (indexedDB.deleteDatabase('liveticker').onsuccess = resolve)));
+    await page.reload();
+    await page.waitForSelector('.lt-follow-state:has-text("Following · every update")');
+    await waitFor(async () => (await workerFollows()).length === 1, 'the follow handed to the worker again');
+
+    // What the browser does (it cannot be made to in a test): the old subscription is gone and the
+    // worker gets a pushsubscriptionchange without either subscription, as Chromium sends it. The
+    // worker's PushManager gets the receiver's next subscription (headless Chromium has no push
+    // service). A made event's waitUntil throws (it is not trusted), after the work has begun.
+    const worker = context.serviceWorkers().find((w) => w.url() === `${t.url}/liveticker-sw.js`) ?? (await context.waitForEvent('serviceworker'));
+    await worker.evaluate((json) => {
+      const sw = self as any;
+      PushManager.prototype.getSubscription = async () => null;
+      PushManager.prototype.subscribe = async function (options: PushSubscriptionOptionsInit) {
+        sw.__asked = { userVisibleOnly: options.userVisibleOnly, key: btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey as ArrayBuffer))) };
+        return { endpoint: json.endpoint, expirationTime: null, options, toJSON: () => json, unsubscribe: async () => true } as unknown as PushSubscription;
+      };
+      sw.dispatchEvent(new sw.ExtendableEvent('pushsubscriptionchange'));
+    }, { endpoint: after.endpoint, expirationTime: null, keys: after.keys });
+    await waitFor(async () => (await follows())[0]?.endpoint === after.endpoint, 'the follow on the new subscription');
+    const [renewed] = await follows();
+    expect(renewed).toMatchObject({ id: made!.id, topics: 'all', p256dh: after.keys.p256dh, auth: after.keys.auth });
+    // Subscribed with the server's key, fetched by the worker.
+    const { body: key } = await raw(t.url, 'GET', '/push/public-key');
+    expect(await worker.evaluate(() => (self as any).__asked)).toEqual({ userVisibleOnly: true, key: Buffer.from(key.publicKey, 'base64url').toString('base64') });
+
+    // The next entry reaches the new subscription, and nothing goes to the old one.
+    await opsApi(t.url).post('gipfel', { body: '<p>Nach dem Wechsel.</p>' });
+    await waitFor(() => receiver.delivered(after).length === 1, 'the push to the new subscription');
+    expect(receiver.requests(before)).toHaveLength(0);
+    expect(receiver.delivered(after)[0]!.problems).toEqual([]);
+
+    // Stop: the worker forgets the follow too.
+    await page.click('.lt-unfollow');
+    await page.waitForSelector('.lt-follow > button[aria-expanded]:visible');
+    expect(await workerFollows()).toEqual([]);
+    await context.close();
+  });
+
   it('at 390 px the choice fits; every update is a follow of all', async () => {
     const sub = receiver.subscribe();
     const context = await browser.newContext();

@@ -292,6 +292,7 @@ export const SNAPSHOT_TABLES = {
   push_follows: 'id',
   push_streams: 'ticker_id',
   push_entries: 'entry_id',
+  push_manual: 'id',
   streams: 'name',
   tickers: 'id',
   entries: 'id',

@@ -119,31 +119,40 @@ export class PushReceiver {
   }
 
   private check(sub: DeviceSubscription & { ecdh: ReturnType<typeof createECDH>; authSecret: Buffer }, authorization: string | undefined, body: Buffer, push: ReceivedPush): void {
-    // RFC 8292: Authorization: vapid t=<JWT>, k=<public key>
-    const m = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
-    if (!m) push.problems.push(`no VAPID authorization: ${authorization}`);
-    else {
-      const [token, k] = [m[1]!, m[2]!];
-      push.vapidKey = k;
-      const [h, p, s] = token.split('.');
-      const header = JSON.parse(Buffer.from(h!, 'base64url').toString());
-      const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
-      push.claims = claims;
-      const point = Buffer.from(k, 'base64url');
-      const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33, 65)) }, format: 'jwk' });
-      if (header.alg !== 'ES256') push.problems.push(`JWT alg ${header.alg}`);
-      if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s!, 'base64url'))) push.problems.push('JWT signature does not verify');
-      if (claims.aud !== new URL(sub.endpoint).origin) push.problems.push(`JWT aud ${claims.aud}`);
-      const now = Date.now() / 1000;
-      if (!(claims.exp > now && claims.exp <= now + 24 * 3600)) push.problems.push(`JWT exp ${claims.exp} not within 24 h`);
-      if (!/^(mailto:|https:)/.test(claims.sub ?? '')) push.problems.push(`JWT sub ${claims.sub}`);
-    }
+    const vapid = checkVapid(authorization, sub.endpoint);
+    push.problems.push(...vapid.problems);
+    push.vapidKey = vapid.key;
+    push.claims = vapid.claims;
     try {
       push.payload = JSON.parse(decrypt(sub.ecdh, sub.authSecret, body).toString('utf8'));
     } catch (err) {
       push.problems.push(`cannot decrypt: ${(err as Error).message}`);
     }
   }
+}
+
+/**
+ * A push request's VAPID authorization (RFC 8292: `vapid t=<JWT>, k=<public key>`), checked as a
+ * push service does: ES256 signature by that key, audience the endpoint's origin, expiry within
+ * 24 h, a mailto: or https: subject.
+ */
+export function checkVapid(authorization: string | undefined, endpoint: string): { problems: string[]; key?: string; claims?: { aud: string; exp: number; sub: string } } {
+  const problems: string[] = [];
+  const m = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
+  if (!m) return { problems: [`no VAPID authorization: ${authorization}`] };
+  const [token, k] = [m[1]!, m[2]!];
+  const [h, p, s] = token.split('.');
+  const header = JSON.parse(Buffer.from(h!, 'base64url').toString());
+  const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+  const point = Buffer.from(k, 'base64url');
+  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33, 65)) }, format: 'jwk' });
+  if (header.alg !== 'ES256') problems.push(`JWT alg ${header.alg}`);
+  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s!, 'base64url'))) problems.push('JWT signature does not verify');
+  if (claims.aud !== new URL(endpoint).origin) problems.push(`JWT aud ${claims.aud}`);
+  const now = Date.now() / 1000;
+  if (!(claims.exp > now && claims.exp <= now + 24 * 3600)) problems.push(`JWT exp ${claims.exp} not within 24 h`);
+  if (!/^(mailto:|https:)/.test(claims.sub ?? '')) problems.push(`JWT sub ${claims.sub}`);
+  return { problems, key: k, claims };
 }
 
 /** RFC 8291 (Web Push encryption) over RFC 8188 aes128gcm, as the browser decrypts a push. */

@@ -1,7 +1,7 @@
 import { MemoryHub, testConfig } from '@liveticker/server';
 import { createTestDatabase } from '../helpers/db';
 import type { TestDatabase } from '../helpers/db';
-import { startNode } from '../helpers/server';
+import { OPS_KEY, startNode } from '../helpers/server';
 import type { TestNode } from '../helpers/server';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
@@ -75,5 +75,37 @@ describe('Web Push from two nodes sharing PostgreSQL', () => {
     // Every push the receiver took was sent, and counted, by exactly one of the nodes.
     const sent = await Promise.all(nodes.map(async (n) => (await n.deps.metrics.pushesSent.get()).values[0]?.value ?? 0));
     expect(sent[0]! + sent[1]!).toBe(subs.reduce((sum, s) => sum + receiver.requests(s).length, 0));
+  });
+
+  it('a manual push sent through either node reaches every follow once, both topics, whichever node pushes', async () => {
+    const api = opsApi(nodes[0]!.url);
+    await api.createTicker({ id: 'breaking', title: 'Breaking', status: 'live' });
+    const subs: DeviceSubscription[] = [];
+    for (let i = 0; i < 8; i++) {
+      const sub = receiver.subscribe();
+      const res = await raw(nodes[i % 2]!.url, 'POST', '/tickers/breaking/followers', { subscription: { endpoint: sub.endpoint, keys: sub.keys }, topics: i % 2 ? 'all' : 'key-events' });
+      expect(res.status).toBe(201);
+      subs.push(sub);
+    }
+    const sentBefore = await Promise.all(nodes.map(async (n) => (await n.deps.metrics.pushesSent.get()).values[0]?.value ?? 0));
+    // Two at once, one through each node.
+    const made = await Promise.all(
+      nodes.map((n, i) => raw(n.url, 'POST', '/tickers/breaking/pushes', { text: `Breaking ${i}` }, { authorization: `Bearer ${OPS_KEY}` })),
+    );
+    expect(made.map((r) => r.status)).toEqual([201, 201]);
+    const ids = made.map((r) => r.body.id as string);
+    await waitFor(() => subs.every((s) => ids.every((id) => receiver.delivered(s).some((p) => p.payload?.entryId === id))), 'both manual pushes at every follow');
+    await waitFor(async () => {
+      const rows = await nodes[1]!.server.ctx.db.selectFrom('push_follows').select(['manual_seq', 'lease_owner']).where('ticker_id', '=', 'breaking').execute();
+      return rows.every((r) => r.lease_owner === null && Number(r.manual_seq) === 2);
+    }, 'every follow settled');
+    for (const s of subs) {
+      const pushes = receiver.requests(s);
+      expect(pushes.flatMap((p) => p.problems)).toEqual([]);
+      expect(pushes.map((p) => p.payload.entryId).sort()).toEqual([...ids].sort());
+      expect(pushes.every((p) => p.headers.urgency === 'high' && p.payload.kind === 'manual')).toBe(true);
+    }
+    const sentAfter = await Promise.all(nodes.map(async (n) => (await n.deps.metrics.pushesSent.get()).values[0]?.value ?? 0));
+    expect(sentAfter[0]! - sentBefore[0]! + sentAfter[1]! - sentBefore[1]!).toBe(16);
   });
 });

@@ -11,6 +11,7 @@ import { t } from './i18n';
 import type { Key } from './i18n';
 import { ModerationPanel } from './moderation';
 import { takeUnsaved, uploadMedia } from './session';
+import { pushPanel } from './push';
 import { settingsPanel } from './settings';
 import { el, errorText, say } from './ui';
 import { usersPanel } from './users';
@@ -139,7 +140,8 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
       panel = new EntryPanel(client, ticker, (e) => writer.edit(e));
       const grid = el('div', { class: 'ltx-grid' });
       grid.append(writer.element, panel.element);
-      main.replaceChildren(grid);
+      // The followers and the manual push for a key moment, folded above the writing.
+      main.replaceChildren(pushPanel(client, ticker), grid);
       if (desk) showPresence(desk.editors);
       cleanup.push(
         () => {

@@ -346,4 +346,17 @@ export const DE: Record<keyof typeof EN, string> = {
   'users.password': 'Passwort',
   'users.create': 'Konto anlegen',
   'users.created': '{name} ({role}) kann sich jetzt anmelden.',
+  // Follower und manuelle Push-Nachricht
+  'push.summary': 'Abonnenten und Push ({n})',
+  'push.counts': 'Alle Beiträge: {all} · nur Schlüsselmomente: {keys}',
+  'push.countFailed': 'Die Abonnenten konnten nicht gezählt werden: {error}',
+  'push.form': 'Manuelle Push-Nachricht an die Abonnenten',
+  'push.text': 'Manuelle Push-Nachricht',
+  'push.placeholder': 'Eilmeldung: …',
+  'push.hint': 'Geht einmal an jedes Gerät der Abonnenten, beider Arten, sofort; höchstens {max} Zeichen, reiner Text.',
+  'push.send': 'Push senden…',
+  'push.confirmLabel': 'Push bestätigen',
+  'push.confirm': '„{text}“ jetzt an {n} Abonnenten senden?',
+  'push.yes': 'Ja, an {n} senden',
+  'push.sent': 'Gesendet: geht an {n} Abonnenten.',
 };

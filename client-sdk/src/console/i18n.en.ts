@@ -360,4 +360,17 @@ export const EN = {
   'users.password': 'Password',
   'users.create': 'Create account',
   'users.created': '{name} ({role}) can log in now.',
+  // Followers and the manual push
+  'push.summary': 'Followers and push ({n})',
+  'push.counts': 'Every update: {all} · key events only: {keys}',
+  'push.countFailed': 'The followers could not be counted: {error}',
+  'push.form': 'Manual push to the followers',
+  'push.text': 'Manual push',
+  'push.placeholder': 'Breaking: …',
+  'push.hint': 'Goes once to every follower’s device, both kinds, at once; at most {max} characters, plain text.',
+  'push.send': 'Send push…',
+  'push.confirmLabel': 'Confirm the push',
+  'push.confirm': 'Send “{text}” to {n} followers now?',
+  'push.yes': 'Yes, send to {n}',
+  'push.sent': 'Sent: it goes out to {n} followers.',
 };

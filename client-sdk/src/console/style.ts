@@ -70,6 +70,7 @@ export const CSS = `
 .ltx fieldset{border:1px solid #ddd;border-radius:4px;margin:.5rem 0;padding:.25rem .75rem .5rem}
 .ltx legend{font-weight:700;font-size:.85rem;padding:0 .25rem}
 .ltx details>summary{cursor:pointer;font-weight:600;padding:.4rem 0;min-height:2.25rem}
+.ltx-push{border-bottom:1px solid #eee;margin:0 0 .5rem}.ltx-push .field{flex:1 1 16rem;margin:0}.ltx-push [role=group]{display:inline-flex;flex-wrap:wrap;align-items:center;gap:.25rem}
 @media (max-width:800px){
 .ltx-grid,.ltx-grid3{grid-template-columns:minmax(0,1fr)}
 .ltx .row:not([role=search])>*{flex:1 1 100%}

@@ -3,12 +3,14 @@
  * the entry when one is clicked. A page's worker must come from the page's own origin, so a site
  * either copies this file to its root (`/liveticker-sw.js`, the widget's default `sw-url`) or puts
  * `importScripts('https://<liveticker>/sdk/liveticker-sw.js')` in its own worker. It only listens
- * for `push` and `notificationclick` (and leaves pushes that are not liveticker's to other
- * listeners): no fetch handler, no caching, no `clients.claim()`, so it changes nothing else in a
- * newsroom's worker.
+ * for `push`, `notificationclick` and `pushsubscriptionchange` (and leaves pushes that are not
+ * liveticker's to other listeners): no fetch handler, no caching, no `clients.claim()`, so it
+ * changes nothing else in a newsroom's worker.
  *
  * Typed by hand: the project's one tsconfig has the DOM's lib, not the WebWorker one.
  */
+
+import { dropWorkerFollow, workerFollows } from './follows-db';
 
 interface PushPayload {
   tickerId: string;
@@ -31,6 +33,11 @@ interface ExtendableEventLike extends Event {
 interface PushEventLike extends ExtendableEventLike {
   data: { json(): unknown } | null;
 }
+/** `pushsubscriptionchange`: Firefox gives the new subscription; Chromium may give neither. */
+interface SubscriptionChangeLike extends ExtendableEventLike {
+  oldSubscription?: PushSubscription | null;
+  newSubscription?: PushSubscription | null;
+}
 interface NotificationClickLike extends ExtendableEventLike {
   notification: Notification;
   action: string;
@@ -44,10 +51,43 @@ interface WorkerScope {
   };
   addEventListener(type: 'push', fn: (e: PushEventLike) => void): void;
   addEventListener(type: 'notificationclick', fn: (e: NotificationClickLike) => void): void;
+  addEventListener(type: 'pushsubscriptionchange', fn: (e: SubscriptionChangeLike) => void): void;
   __liveticker?: boolean;
 }
 
 const sw = self as unknown as WorkerScope;
+
+/**
+ * The browser replaced the push subscription (its push service rotated it, or dropped the old
+ * one): subscribe again with the same server key when the browser did not, and tell every server
+ * this origin follows on the new one (`PATCH /followers/:id` with the follow's secret, kept in
+ * IndexedDB by the page). A follow the server no longer has (403) is forgotten.
+ */
+async function renew(event: SubscriptionChangeLike): Promise<void> {
+  const follows = await workerFollows();
+  if (!follows.length) return;
+  const pm = sw.registration.pushManager;
+  let sub = event.newSubscription ?? (await pm.getSubscription());
+  if (!sub) {
+    const key =
+      event.oldSubscription?.options.applicationServerKey ??
+      (await fetch(`${follows[0]!.url}/api/v1/push/public-key`)
+        .then((r) => r.json() as Promise<{ publicKey: string }>)
+        .then((k) => Uint8Array.from(atob(k.publicKey.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+    sub = await pm.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  }
+  const subscription = sub.toJSON();
+  await Promise.all(
+    follows.map(async (f) => {
+      const res = await fetch(`${f.url}/api/v1/followers/${encodeURIComponent(f.id)}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Follower ${f.secret}` },
+        body: JSON.stringify({ subscription }),
+      }).catch(() => undefined);
+      if (res?.status === 403) await dropWorkerFollow(f.url, f.ticker);
+    }),
+  );
+}
 
 /** A payload from our server, or undefined (another sender's push in a shared worker). */
 function parse(data: PushEventLike['data']): PushPayload | undefined {
@@ -83,6 +123,10 @@ if (!sw.__liveticker) {
       data: { url: p.url, tickerId: p.tickerId, entryId: p.entryId },
     };
     event.waitUntil(sw.registration.showNotification(p.title, options));
+  });
+
+  sw.addEventListener('pushsubscriptionchange', (event) => {
+    event.waitUntil(renew(event));
   });
 
   sw.addEventListener('notificationclick', (event) => {

@@ -1,5 +1,5 @@
 import type { FollowTopics } from '@liveticker/schemas';
-import { follow, followSupport, storedFollow, unfollow } from '../follow';
+import { follow, followSupport, shareWithWorker, storedFollow, unfollow } from '../follow';
 import { el } from './dom';
 import { say } from './i18n';
 import type { Lang } from './i18n';
@@ -42,6 +42,8 @@ export function followControl(opts: FollowControlOptions, error: HTMLElement): H
     box.append(el('a', { class: 'lt-follow-window', href, target: '_blank', rel: 'noopener', 'aria-label': say(lang, 'followWindow') }, say(lang, 'follow')));
     return box;
   }
+  // A follow made before the worker kept its own copy: handed to it, so it can renew the subscription.
+  shareWithWorker(opts.url, opts.ticker);
 
   const menuId = `lt-follow-${Math.random().toString(36).slice(2, 10)}`;
   const toggle = el('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': menuId }, say(lang, 'follow'));

@@ -51,6 +51,11 @@ export const LIMITS = {
   resetIp: { points: 10, duration: 3600 },
   /** Follows (Web Push subscriptions) made from one address: 50 per hour. */
   followIp: { points: 50, duration: 3600 },
+  /**
+   * Manual pushes to one ticker's followers (every device rings, Urgency high): 3 per 10 minutes,
+   * whoever sends them (a stolen editor token cannot make a ticker's readers' phones ring on end).
+   */
+  manualPushTicker: { points: 3, duration: 600 },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMITS;

@@ -272,6 +272,8 @@ export interface PushFollowsTable {
   next_attempt_at: string | null;
   lease_owner: string | null;
   lease_until: string | null;
+  /** The manual push of its ticker up to which it has been served (migration 018). */
+  manual_seq: number;
 }
 
 /** How far the push deliverer has read a followed ticker's stream (see migration 016). */
@@ -283,6 +285,23 @@ export interface PushStreamsTable {
   head_key_rev: number;
   lease_owner: string | null;
   lease_until: string | null;
+  /** The newest manual push of the ticker (migration 018). */
+  head_manual: number;
+}
+
+/** A manual push ("Breaking: …") an editor sent to a ticker's follows (migration 018). */
+export interface PushManualTable {
+  id: string;
+  ticker_id: string;
+  /** 1, 2, … per ticker. */
+  seq: number;
+  /** The ticker stream's revision when it was sent. */
+  rev: number;
+  text: string;
+  author_id: string;
+  /** The console's key for it: the same again makes no second push. */
+  client_id: string | null;
+  created_at: string;
 }
 
 /** An entry published in a followed ticker, at the revision it was published with. */
@@ -341,6 +360,7 @@ export interface Tables {
   push_follows: PushFollowsTable;
   push_streams: PushStreamsTable;
   push_entries: PushEntriesTable;
+  push_manual: PushManualTable;
   chat_members: ChatMembersTable;
   inbox_dirty: { ticker_id: string; seq: number };
   /** A reader (`user_id`) blocked `blocked_id`: see migration 020. */

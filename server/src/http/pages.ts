@@ -118,10 +118,13 @@ export function pagesRouter(ctx: AppContext): Router {
    * the script says otherwise: `/sdk/liveticker-sw.js` allows `/` (a page may register it with
    * `{scope: '/'}`), and the same file at `/liveticker-sw.js` (the widget's default `sw-url`) covers
    * the widget pages as it is. `no-cache`: a new worker reaches readers at their next visit.
+   * A worker runs under its script's CSP: not the default one (its sandbox would deny it the
+   * IndexedDB where the page keeps the follows, its `default-src 'none'` the PATCH that renews a
+   * replaced subscription), but only this server to talk to.
    */
   const SW_FILE = path.join(SDK_DIST, 'liveticker-sw.js');
   const sendWorker: express.RequestHandler = (_req, res, next) => {
-    res.set({ 'Service-Worker-Allowed': '/', 'Cache-Control': 'no-cache' });
+    res.set({ 'Service-Worker-Allowed': '/', 'Cache-Control': 'no-cache', 'Content-Security-Policy': "default-src 'none'; connect-src 'self'" });
     res.sendFile(SW_FILE, (err) => err && next(err));
   };
   r.get(['/liveticker-sw.js', '/sdk/liveticker-sw.js'], sendWorker);

@@ -12,10 +12,9 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { ChangeLog } from '../realtime/changelog';
 import { findEntry } from '../tickers/entries.repo';
-import { textOf, tickerPageUrl } from '../tickers/entry-text';
 import { findTicker } from '../tickers/tickers.repo';
 import { isPublicAddress, publicOnlyLookup } from '../webhooks/ssrf';
-import { summaryTitle } from './texts';
+import { entryPayload, manualPayload } from './payloads';
 import { loadVapid } from './vapid';
 import type { VapidKeys } from './vapid';
 import {
@@ -32,26 +31,19 @@ import {
   settleFollow,
   streamsBehind,
 } from './push.repo';
+import { lastManualSeq, nextManual } from './manual.repo';
 
 /** Changes read from a stream at a time. */
 const BATCH = 1000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 /** Entries are kept this long after their publication (a follow failing longer has ended). */
 const KEEP_ENTRIES_MS = 8 * 24 * 3600_000;
-/** Longest text of a notification, characters. */
-const BODY_MAX = 200;
+/** How long one VAPID JWT is reused for a push service, ms (it is valid 12 h). */
+const VAPID_REUSE_MS = 3600_000;
 
 /** The RFC 8030 `Topic` of a ticker's pushes (≤ 32 URL-safe base64 characters): a device offline keeps only the latest. */
 export function pushTopic(tickerId: string): string {
   return createHash('sha256').update(`ticker:${tickerId}`).digest('base64url').slice(0, 32);
-}
-
-/** A text cut to `max` characters at a word, with an ellipsis when cut. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const head = text.slice(0, max - 1);
-  const at = head.lastIndexOf(' ');
-  return `${(at > max / 2 ? head.slice(0, at) : head).trimEnd()}…`;
 }
 
 export interface PushDelivererOptions {
@@ -89,6 +81,8 @@ export class PushDeliverer {
   private stopped = false;
   private lastPrune = 0;
   private keysLoaded: Promise<VapidKeys> | undefined;
+  /** The VAPID Authorization per push service origin, and until when it is reused (ms since the epoch). */
+  private readonly vapidHeaders = new Map<string, { value: string; until: number }>();
   private agent: https.Agent | undefined;
   private readonly log: Logger;
 
@@ -110,7 +104,9 @@ export class PushDeliverer {
       keepAlive: true,
       maxSockets: push.concurrency,
       ...(push.allowPrivate ? {} : { lookup: publicOnlyLookup }),
-      ...(push.caFile ? { ca: [...tlsRootCertificates(), fs.readFileSync(push.caFile, 'utf8')] } : {}),
+      // Made once: as `ca`, the whole list would be joined into the agent's key of every request
+      // and parsed again for every new connection (a third of a push's CPU in the push bench).
+      ...(push.caFile ? { secureContext: tls.createSecureContext({ ca: [...tlsRootCertificates(), fs.readFileSync(push.caFile, 'utf8')] }) } : {}),
     });
     this.timer = setInterval(() => this.wake(), push.pollMs);
     this.timer.unref();
@@ -225,8 +221,11 @@ export class PushDeliverer {
         continue;
       }
       const of = ticker;
+      // Most follows of a batch stand for the same entries: read once per batch (a deletion during
+      // the batch is seen by the next one, as by a push already under way).
+      const reads: BatchReads = new Map();
       await pool(mine, config.push.concurrency, (f) =>
-        this.serve(f, stream, of).catch((err: unknown) => {
+        this.serve(f, stream, of, reads).catch((err: unknown) => {
           this.log.warn({ err, follow: f.id }, 'push failed');
           return 'lost' as const;
         }),
@@ -234,9 +233,10 @@ export class PushDeliverer {
     }
   }
 
-  /** One push to one follow for everything published since its last one. */
-  private async serve(f: PushFollowsTable, stream: PushStreamsTable, ticker: Ticker): Promise<Outcome> {
-    const { db, nodeId, config, metrics } = this.opts;
+  /** One push to one follow: a manual push it has not had (first, one at a time), else everything published since its last one. */
+  private async serve(f: PushFollowsTable, stream: PushStreamsTable, ticker: Ticker, reads: BatchReads = new Map()): Promise<Outcome> {
+    const { db, nodeId, config } = this.opts;
+    if (Number(f.manual_seq) < Number(stream.head_manual)) return this.serveManual(f, ticker);
     const keyOnly = f.topics === 'key-events';
     // The row is as claimed (read after the claim); the stream's heads may be older than what
     // another node just served it up to: its position never goes back.
@@ -246,19 +246,60 @@ export class PushDeliverer {
       await settleFollow(db, f.id, nodeId, {});
       return 'skipped';
     }
-    const due = await entriesToPush(db, f.ticker_id, Number(f.pushed_rev), upTo, keyOnly);
-    const latest = due[0] && (await findEntry(db, f.ticker_id, due[0].entry_id));
+    const key = `${f.pushed_rev}:${upTo}:${keyOnly}`;
+    if (!reads.has(key)) {
+      reads.set(
+        key,
+        entriesToPush(db, f.ticker_id, Number(f.pushed_rev), upTo, keyOnly).then(async (due) => ({ due, latest: due[0] ? await findEntry(db, f.ticker_id, due[0].entry_id) : undefined })),
+      );
+    }
+    const { due, latest } = await reads.get(key)!;
     if (!latest || latest.deletedAt || latest.status !== 'published') {
       // All of it was deleted (or unpublished) before the push went out: nothing to tell.
       await settleFollow(db, f.id, nodeId, { pushed_rev: upTo, pending: 0 });
       return 'skipped';
     }
+    const payload = entryPayload(this.opts.config.publicUrl, ticker, latest, due[0]!.rev, due.length, f.lang ?? ticker.locale);
+    return this.send(f, payload, {
+      urgency: latest.kind === 'key-event' ? 'high' : 'normal',
+      madeAt: latest.publishedAt,
+      sent: (now) => ({ pushed_rev: upTo, last_pushed_at: now, pending: 0 }),
+      pending: due.length,
+    });
+  }
+
+  /**
+   * The follow's next manual push ("Breaking: …"), Urgency high, whatever its topics and the
+   * interval (it does not count as the interval's push). One older than the TTL is not news any
+   * more: skipped.
+   */
+  private async serveManual(f: PushFollowsTable, ticker: Ticker): Promise<Outcome> {
+    const { db, nodeId, config } = this.opts;
+    const since = new Date(Date.now() - config.push.ttlSeconds * 1000).toISOString();
+    const next = await nextManual(db, f.ticker_id, Number(f.manual_seq), since);
+    if (!next) {
+      await settleFollow(db, f.id, nodeId, { manual_seq: await lastManualSeq(db, f.ticker_id) });
+      return 'skipped';
+    }
+    const payload = manualPayload(this.opts.config.publicUrl, ticker, next);
+    return this.send(f, payload, { urgency: 'high', madeAt: next.created_at, sent: () => ({ manual_seq: Number(next.seq) }), pending: Number(f.pending) });
+  }
+
+  /**
+   * Sends one push to a follow and records the outcome while the node still holds it: `how.sent`
+   * what a success moves on; 404/410 ends the follow, other failures retry with backoff.
+   */
+  private async send(
+    f: PushFollowsTable,
+    payload: PushPayload,
+    how: { urgency: 'high' | 'normal'; madeAt: string; sent: (now: string) => Partial<PushFollowsTable>; pending: number },
+  ): Promise<Outcome> {
+    const { db, nodeId, config, metrics } = this.opts;
     if (f.expires_at && f.expires_at < new Date().toISOString()) {
       await removeFollow(db, f.id);
       this.log.info({ follow: f.id }, 'follow ended: its subscription expired');
       return 'gone';
     }
-    const payload = this.payload(ticker, latest, due[0]!.rev, due.length, f.lang ?? ticker.locale);
     const keys = await this.keys();
     const endpoint = new URL(f.endpoint);
     const host = endpoint.hostname.replace(/^\[|\]$/g, '');
@@ -270,9 +311,9 @@ export class PushDeliverer {
     } else {
       try {
         await webpush.sendNotification({ endpoint: f.endpoint, keys: { p256dh: f.p256dh, auth: f.auth } }, JSON.stringify(payload), {
-          vapidDetails: { subject: keys.subject, publicKey: keys.publicKey, privateKey: keys.privateKey },
+          headers: { Authorization: this.vapidAuthorization(endpoint.origin, keys) },
           TTL: config.push.ttlSeconds,
-          urgency: latest.kind === 'key-event' ? 'high' : 'normal',
+          urgency: how.urgency,
           topic: pushTopic(f.ticker_id),
           contentEncoding: 'aes128gcm',
           timeout: config.push.timeoutMs,
@@ -290,8 +331,8 @@ export class PushDeliverer {
     const now = new Date();
     if (error === undefined) {
       metrics.pushesSent.inc();
-      metrics.publishToPush.observe(Math.max(0, (now.getTime() - Date.parse(latest.publishedAt)) / 1000));
-      await settleFollow(db, f.id, nodeId, { pushed_rev: upTo, last_pushed_at: now.toISOString(), pending: 0, attempts: 0, failing_since: null, next_attempt_at: null });
+      metrics.publishToPush.observe(Math.max(0, (now.getTime() - Date.parse(how.madeAt)) / 1000));
+      await settleFollow(db, f.id, nodeId, { ...how.sent(now.toISOString()), attempts: 0, failing_since: null, next_attempt_at: null });
       return 'sent';
     }
     if (status === 404 || status === 410) {
@@ -313,27 +354,30 @@ export class PushDeliverer {
     const backoff = Math.min(config.push.maxBackoffMs, config.push.backoffMs * 2 ** Math.min(attempts - 1, 30)) * (0.8 + Math.random() * 0.4);
     const delay = Math.max(backoff, retryAfterMs(retryAfter, now) ?? 0);
     const next = new Date(now.getTime() + delay).toISOString();
-    await settleFollow(db, f.id, nodeId, { attempts, failing_since: since, next_attempt_at: next, pending: due.length });
+    await settleFollow(db, f.id, nodeId, { attempts, failing_since: since, next_attempt_at: next, pending: how.pending });
     this.log.info({ follow: f.id, attempts, next, error }, 'push failed: retrying later');
     return 'retry';
   }
 
-  private payload(ticker: Ticker, entry: Entry, rev: number, count: number, lang: string): PushPayload {
-    const text = textOf(entry.body);
-    const single = entry.title ?? ticker.title;
-    return {
-      tickerId: ticker.id,
-      entryId: entry.id,
-      rev,
-      title: cut(count > 1 ? summaryTitle(lang, count, ticker.title) : single, 120),
-      body: cut(count > 1 ? (entry.title ?? text) : text || single, BODY_MAX),
-      url: `${tickerPageUrl(this.opts.config.publicUrl, ticker.id)}#entry-${entry.id}`,
-      kind: entry.kind,
-      ...(entry.image?.url ? { image: entry.image.url } : {}),
-      count,
-    };
+  /**
+   * The VAPID `Authorization` for a push service (RFC 8292: a JWT for its origin, signed with our
+   * key), made once an hour per service instead of for every push: signing was the costliest part
+   * of a push. The JWT is valid 12 h (web-push's default), so a kept one has at least 11 h left.
+   */
+  private vapidAuthorization(audience: string, keys: VapidKeys): string {
+    const now = Date.now();
+    const kept = this.vapidHeaders.get(audience);
+    if (kept && kept.until > now) return kept.value;
+    const value = webpush.getVapidHeaders(audience, keys.subject, keys.publicKey, keys.privateKey, 'aes128gcm', Math.floor(now / 1000) + 12 * 3600).Authorization;
+    // Push services are few (one origin each); a bound all the same.
+    if (this.vapidHeaders.size >= 1000) this.vapidHeaders.clear();
+    this.vapidHeaders.set(audience, { value, until: now + VAPID_REUSE_MS });
+    return value;
   }
 }
+
+/** What a batch's follows stand for, per `pushed_rev:upTo:keyOnly`: the entries since, newest first, and the newest as it stands. */
+type BatchReads = Map<string, Promise<{ due: Array<{ entry_id: string; rev: number; published_at: string }>; latest: Entry | undefined }>>;
 
 /** Whether a change is an entry's publication (a new entry, or a scheduled one going out). */
 function isPublication(change: Change): boolean {

@@ -62,9 +62,10 @@ export async function removeFollow(db: Db | Trx, id: string): Promise<boolean> {
  * unless it is read already.
  */
 export async function ensurePushStream(db: Db | Trx, tickerId: string, epoch: string, rev: number): Promise<void> {
+  const manual = await db.selectFrom('push_manual').select((eb) => eb.fn.max<number | string | null>('seq').as('n')).where('ticker_id', '=', tickerId).executeTakeFirst();
   await db
     .insertInto('push_streams')
-    .values({ ticker_id: tickerId, epoch, rev, head_rev: rev, head_key_rev: rev, lease_owner: null, lease_until: null })
+    .values({ ticker_id: tickerId, epoch, rev, head_rev: rev, head_key_rev: rev, lease_owner: null, lease_until: null, head_manual: Number(manual?.n ?? 0) })
     .onConflict((oc) => oc.column('ticker_id').doNothing())
     .execute();
 }
@@ -132,10 +133,11 @@ export async function advancePushStream(
 }
 
 /**
- * Follows of a ticker with news to push now: behind the latest entry of their topics, not waiting
- * for a retry, not leased, and (for `all`) not pushed to within `since` (ISO time).
+ * Follows of a ticker with news to push now: behind the latest entry of their topics (for `all`,
+ * not pushed to within `since`, ISO time) or behind its latest manual push, not waiting for a
+ * retry, not leased.
  */
-export function dueFollowIds(db: Db, stream: Pick<PushStreamsTable, 'ticker_id' | 'head_rev' | 'head_key_rev'>, now: string, since: string, limit: number): Promise<Array<{ id: string }>> {
+export function dueFollowIds(db: Db, stream: Pick<PushStreamsTable, 'ticker_id' | 'head_rev' | 'head_key_rev' | 'head_manual'>, now: string, since: string, limit: number): Promise<Array<{ id: string }>> {
   return db
     .selectFrom('push_follows')
     .select('id')
@@ -144,6 +146,8 @@ export function dueFollowIds(db: Db, stream: Pick<PushStreamsTable, 'ticker_id' 
       w.or([
         w.and([w('topics', '=', 'all'), w('pushed_rev', '<', stream.head_rev), w.or([w('last_pushed_at', 'is', null), w('last_pushed_at', '<=', since)])]),
         w.and([w('topics', '=', 'key-events'), w('pushed_rev', '<', stream.head_key_rev)]),
+        // A manual push goes to every follow at once, whatever its topics and interval.
+        w('manual_seq', '<', stream.head_manual),
       ]),
     )
     .where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)]))

@@ -10,6 +10,7 @@ import { FollowBody, PatchFollowBody } from '@liveticker/schemas';
 import type { CreatedFollow, Follow, FollowList } from '@liveticker/schemas';
 import { refusedTarget } from '../webhooks/ssrf';
 import { authProblem, p256dhProblem } from './keys';
+import { lastManualSeq } from './manual.repo';
 import { countFollows, ensurePushStream, findFollow, findFollowByEndpoint, followsOfUser, insertFollow, removeFollow, updateFollow } from './push.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'config' | 'logger' | 'limiters'> & { push?: Pick<AppContext['push'], 'changed'> };
@@ -94,6 +95,8 @@ export async function follow(ctx: Ctx, actor: Actor | undefined, tickerId: strin
     next_attempt_at: null,
     lease_owner: null,
     lease_until: null,
+    // Nor is a manual push sent before it.
+    manual_seq: await lastManualSeq(ctx.db, tickerId),
   };
   try {
     await ctx.db.transaction().execute(async (trx) => {

@@ -100,7 +100,8 @@ await Promise.all([
   // into its own worker with importScripts): a classic script, no module syntax.
   build({ ...common, entryPoints: ['client-sdk/src/sw/liveticker-sw.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-sw.js' }),
   // The console is the newsroom's, not the readers': a bundle of its own.
-  build({ ...common, entryPoints: ['client-sdk/src/console-entry.ts'], format: 'iife', globalName: 'LivetickerConsole', minify: true, outfile: 'client-sdk/dist/browser/console.js' }),
+  // Its charts' style sheet (uPlot's) comes in as text, for the console's own <style>.
+  build({ ...common, entryPoints: ['client-sdk/src/console-entry.ts'], format: 'iife', globalName: 'LivetickerConsole', minify: true, loader: { '.css': 'text' }, outfile: 'client-sdk/dist/browser/console.js' }),
 ]);
 
 // What each bundle costs a reader (or an editor) over the wire.

@@ -12,11 +12,12 @@ import type { Key } from './i18n';
 import { ModerationPanel } from './moderation';
 import { takeUnsaved, uploadMedia } from './session';
 import { pushPanel } from './push';
+import { reachPanel } from './reach';
 import { settingsPanel } from './settings';
 import { el, errorText, say } from './ui';
 import { usersPanel } from './users';
 
-type Tab = 'entries' | 'settings' | 'chat' | 'users';
+type Tab = 'entries' | 'reach' | 'settings' | 'chat' | 'users';
 
 export const can = (u: User, role: 'editor' | 'moderator' | 'admin') => u.role === 'admin' || u.role === role;
 
@@ -70,6 +71,7 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
 
   const available: Array<[Tab, Key]> = [
     ...(can(user, 'editor') ? ([['entries', 'tab.entries']] as Array<[Tab, Key]>) : []),
+    ...(can(user, 'editor') ? ([['reach', 'tab.reach']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'moderator') ? ([['chat', 'tab.chat']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'editor') || can(user, 'moderator') ? ([['settings', 'tab.settings']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'admin') ? ([['users', 'tab.users']] as Array<[Tab, Key]>) : []),
@@ -150,6 +152,10 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
         },
         () => panel?.destroy(),
       );
+    } else if (tab === 'reach') {
+      const reach = reachPanel(client, ticker);
+      main.replaceChildren(reach.element);
+      cleanup.push(() => reach.destroy());
     } else if (tab === 'settings') {
       main.replaceChildren(settingsPanel(client, ticker, (saved) => picker.update(saved), { chatOnly: !can(user, 'editor') }));
     } else if (tab === 'chat') {

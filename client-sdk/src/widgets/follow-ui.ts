@@ -1,5 +1,6 @@
 import type { FollowTopics } from '@liveticker/schemas';
 import { follow, followSupport, shareWithWorker, storedFollow, unfollow } from '../follow';
+import { REACH_EVENT } from './reach';
 import { el } from './dom';
 import { say } from './i18n';
 import type { Lang } from './i18n';
@@ -54,7 +55,7 @@ export function followControl(opts: FollowControlOptions, error: HTMLElement): H
   ];
   const buttons = choices.map(([topics, text]) => {
     const b = el('button', { type: 'button', 'data-topics': topics }, text);
-    b.addEventListener('click', () => void act(() => follow({ url: opts.url, ticker: opts.ticker, swUrl: opts.swUrl, lang }, topics)));
+    b.addEventListener('click', () => void act(() => follow({ url: opts.url, ticker: opts.ticker, swUrl: opts.swUrl, lang }, topics), 'follow.start'));
     return b;
   });
   menu.append(...buttons);
@@ -72,11 +73,13 @@ export function followControl(opts: FollowControlOptions, error: HTMLElement): H
     state.textContent = f ? say(lang, 'following', { topics: say(lang, f.topics === 'all' ? 'topicsAll' : 'topicsKeys') }) : '';
     if (f) setOpen(false);
   };
-  const act = async (fn: () => Promise<unknown>) => {
+  const act = async (fn: () => Promise<unknown>, done: 'follow.start' | 'follow.stop') => {
     error.hidden = true;
     for (const b of [...buttons, stop]) b.disabled = true;
     try {
       await fn();
+      // For the reach counting (reach.ts), when the newsroom has it.
+      box.dispatchEvent(new CustomEvent(REACH_EVENT, { bubbles: true, detail: done }));
     } catch {
       error.textContent = say(lang, 'followFailed');
       error.hidden = false;
@@ -96,7 +99,7 @@ export function followControl(opts: FollowControlOptions, error: HTMLElement): H
     setOpen(false);
     toggle.focus();
   });
-  stop.addEventListener('click', () => void act(() => unfollow(opts)));
+  stop.addEventListener('click', () => void act(() => unfollow(opts), 'follow.stop'));
   box.append(toggle, menu, state, stop);
   render();
   return box;

@@ -10,6 +10,9 @@
  */
 
 const SEND_EVERY_MS = 15_000;
+/** What other parts of the widget raise (bubbling, `detail` the event type) to be counted: the Follow button's follow and unfollow. */
+export const REACH_EVENT = 'liveticker-reach';
+const RAISED = new Set(['follow.start', 'follow.stop']);
 /** A batch holds at most this many events (the server's limit is 200). */
 const MAX_BATCH = 200;
 
@@ -18,7 +21,8 @@ type ReachEvent =
   | { type: 'entry.view'; entryId: string }
   | { type: 'entry.time'; entryId: string; seconds: number }
   | { type: 'teaser.click'; entryId: string }
-  | { type: 'link.click'; entryId?: string; host: string };
+  | { type: 'link.click'; entryId?: string; host: string }
+  | { type: 'follow.start' | 'follow.stop' };
 
 /** Whether the browser says its reader does not want to be counted. */
 export function readerOptedOut(nav: Navigator & { globalPrivacyControl?: boolean } = navigator): boolean {
@@ -135,6 +139,11 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
     else if (host) queue.push(entryId ? { type: 'link.click', entryId, host } : { type: 'link.click', host });
   };
   box.addEventListener('click', onClick);
+  const onRaised = (ev: Event) => {
+    const type = (ev as CustomEvent<unknown>).detail;
+    if (typeof type === 'string' && RAISED.has(type)) queue.push({ type: type as 'follow.start' | 'follow.stop' });
+  };
+  box.addEventListener(REACH_EVENT, onRaised);
 
   const flush = () => {
     times();
@@ -161,6 +170,7 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
     document.removeEventListener('visibilitychange', onHidden);
     window.removeEventListener('pagehide', flush);
     box.removeEventListener('click', onClick);
+    box.removeEventListener(REACH_EVENT, onRaised);
     observer.disconnect();
     added.disconnect();
     for (const t of timers.values()) clearTimeout(t);

@@ -366,6 +366,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       sampleMs: 10_000,
       /** How often old rows are pruned and rolled up, ms. */
       pruneMs: 3600_000,
+      /** How long a beacon's batch waits for others to be written with it, ms. */
+      flushMs: 250,
     },
     /** How long a node keeps a stream's bus channel after its last local reader left, ms (tests lower it). */
     releaseAfterMs: 5000,

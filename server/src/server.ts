@@ -33,6 +33,7 @@ import { chatRouter } from './chat/chat.routes';
 import { inboxRouter } from './inbox/inbox.routes';
 import { analyticsRouter } from './analytics/analytics.routes';
 import { AnalyticsSampler } from './analytics/analytics.sampler';
+import { AnalyticsIngest, DailySalt } from './analytics/analytics.service';
 import { inboxChanges } from './inbox/inbox.changes';
 import { InboxSweep } from './inbox/inbox.sweep';
 import { chatSocketHandlers } from './chat/chat.socket';
@@ -227,6 +228,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const socketCommands = bindSockets(io, ctx, guard, { ...streamSocketHandlers(ctx, fanout, sessions), ...chatSocketHandlers(ctx, sessions), ...deskSocketHandlers(desk) });
   const presence = new Presence({ io, store: deps.presence, nodeId: deps.nodeId, logger, sendToRoom: (room, event, data) => void sendToRoom(io.of('/'), room, event, data) });
   const inboxSweep = new InboxSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.inboxSweepMs });
+  const analyticsIngest = new AnalyticsIngest(ctx, new DailySalt(database.db), config.analytics.flushMs);
   const analytics = new AnalyticsSampler({
     db: database.db,
     logger,
@@ -237,7 +239,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx, analyticsIngest), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     ready: () => readiness.ready(),
     health: () => readiness.health(),
@@ -274,7 +276,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
       { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },
       { name: 'inbox sweep', start: () => inboxSweep.start(), stop: () => inboxSweep.stop() },
-      { name: 'analytics', start: () => analytics.start(), stop: () => analytics.stop() },
+      { name: 'analytics', start: () => analytics.start(), stop: async () => Promise.all([analytics.stop(), analyticsIngest.stop()]).then(() => undefined) },
       listener,
       guard,
       sessions,

@@ -187,6 +187,22 @@ for (const dialect of DIALECTS) {
       expect(after.series.uniqueReaders).toEqual([{ t: '2025-01-10', value: 2 }]);
     });
 
+    it("limits an address to its batches a minute: the next is a 429 with Retry-After, and counts nothing", async () => {
+      const tight = await setup(dialect, 'memory', { limitOverrides: { analyticsIp: { points: 3, duration: 60 } } });
+      try {
+        await opsApi(tight.url).createTicker({ id: 'busy', title: 'Busy', status: 'live' });
+        const send = () => raw(tight.url, 'POST', '/analytics/events', { batchId: batchId(), tickerId: 'busy', events: [{ type: 'page.view' }] });
+        for (let i = 0; i < 3; i++) expect((await send()).status).toBe(204);
+        const refused = await send();
+        expect(refused).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        const rows = await tight.node.server.ctx.db.selectFrom('analytics_minutes').select('page_views').where('ticker_id', '=', 'busy').execute();
+        expect(rows.reduce((n, r) => n + r.page_views, 0)).toBe(3);
+      } finally {
+        await tight.close();
+      }
+    });
+
     it('with ANALYTICS=off counts nothing', async () => {
       const off = await setup(dialect, 'memory', { analytics: { ...testConfig().analytics, enabled: false } });
       try {

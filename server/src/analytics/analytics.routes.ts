@@ -4,7 +4,8 @@ import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { limitKey } from '../http/client-ip';
 import { tickerIdParam } from '../http/params';
-import { DailySalt, ingest, overview, reportCsv, tickerReport } from './analytics.service';
+import { overview, reportCsv, tickerReport } from './analytics.service';
+import type { AnalyticsIngest } from './analytics.service';
 
 /** The path of the readers' beacons, which parses its own body (`text/plain` too, at most 64 KB). */
 export const ANALYTICS_EVENTS_PATH = '/analytics/events';
@@ -14,9 +15,8 @@ export const ANALYTICS_EVENTS_PATH = '/analytics/events';
  * counted), `GET /tickers/:id/analytics` and `GET /analytics` (the desk's Reach; CSV with
  * `Accept: text/csv`).
  */
-export function analyticsRouter(ctx: AppContext): Router {
+export function analyticsRouter(ctx: AppContext, ingest: AnalyticsIngest): Router {
   const r = Router();
-  const salt = new DailySalt(ctx.db);
   const body = [
     express.text({ type: 'text/plain', limit: ANALYTICS_MAX_BYTES }),
     express.json({ type: 'application/json', limit: ANALYTICS_MAX_BYTES, strict: true }),
@@ -32,7 +32,7 @@ export function analyticsRouter(ctx: AppContext): Router {
     }
     if (parsed === undefined) throw new AppError('unsupported_media_type', 'send the batch as text/plain or application/json');
     const origin = req.get('origin') ?? originOf(req.get('referer')) ?? '';
-    await ingest(ctx, salt, { ip: req.ip ?? '', ipKey: limitKey(req.ip), origin, userAgent: req.get('user-agent') ?? '' }, parsed);
+    await ingest.ingest({ ip: req.ip ?? '', ipKey: limitKey(req.ip), origin, userAgent: req.get('user-agent') ?? '' }, parsed);
     res.status(204).end();
   });
   r.get('/tickers/:id/analytics', async (req, res) => {

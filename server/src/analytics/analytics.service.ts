@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ANALYTICS_MAX_EVENTS, AnalyticsBatch, AnalyticsEvent, AnalyticsQuery } from '@liveticker/schemas';
 import type { AnalyticsBucket, AnalyticsOverview, AnalyticsReport } from '@liveticker/schemas';
 import type { AppContext } from '../context';
@@ -9,7 +10,7 @@ import type { Db } from '../db/database';
 import type { AnalyticsCounts } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 
-type Ctx = Pick<AppContext, 'db' | 'limiters' | 'config'>;
+type Ctx = Pick<AppContext, 'db' | 'config'>;
 
 /** Batches one address may send a minute (a beacon every 15 s per page leaves room for several tabs). */
 export const ANALYTICS_BATCHES_PER_MINUTE = 60;
@@ -64,45 +65,141 @@ interface Tally {
 
 const add = (o: Partial<AnalyticsCounts>, k: keyof AnalyticsCounts, n = 1) => void (o[k] = (o[k] ?? 0) + n);
 
-/**
- * `POST /analytics/events`: counts a batch of a reader's events once (by `batchId`), in one
- * transaction of a few batched writes (a minute row, the entries' minute rows, the hour's reader
- * hash, the day's source). Events that fail their schema, or name an entry that is not a
- * published entry of the ticker, are dropped and counted as dropped. Resolves whether it counted.
- */
-export async function ingest(ctx: Ctx, salt: DailySalt, sender: Sender, body: unknown, now = new Date()): Promise<boolean> {
-  if (!ctx.config.analytics.enabled) return false;
-  await ctx.limiters.consume('analyticsIp', sender.ipKey, { points: ANALYTICS_BATCHES_PER_MINUTE, duration: 60 });
-  if (body && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events) && (body as { events: unknown[] }).events.length > ANALYTICS_MAX_EVENTS) {
-    throw new AppError('payload_too_large', `at most ${ANALYTICS_MAX_EVENTS} events a batch`);
-  }
-  const batch = parseInput(AnalyticsBatch, body, 'batch');
-  const ticker = await ctx.db.selectFrom('tickers').select('id').where('id', '=', batch.tickerId).executeTakeFirst();
-  if (!ticker) throw new AppError('not_found', `no ticker ${batch.tickerId}`);
+/** The counts a beacon can add to a minute row (readers online is the sampler's). */
+const EVENT_COUNTS = ['page_views', 'push_views', 'entry_views', 'link_clicks', 'teaser_clicks', 'embed_consents', 'follows_started', 'follows_stopped', 'poll_votes', 'questions', 'dropped'] as const;
 
-  const events: AnalyticsEvent[] = [];
-  let dropped = 0;
-  for (const raw of batch.events) {
-    const e = AnalyticsEvent.safeParse(raw);
-    if (e.success) events.push(e.data);
-    else dropped++;
+/** How soon a ticker's published entry ids are read again when a beacon names one not among them (a new entry), ms. */
+const ENTRIES_FRESH_MS = 1000;
+/** Most batches one write takes. */
+const FLUSH_MAX = 500;
+
+/** A checked batch waiting for the next write, and the request waiting for it. */
+interface Pending {
+  batchId: string;
+  tickerId: string;
+  tally: Tally;
+  hash: string;
+  at: Date;
+  done: (counted: boolean) => void;
+  failed: (err: unknown) => void;
+}
+
+/**
+ * `POST /analytics/events`, one node's side: a batch is checked at once (limits, schema, the
+ * ticker, its entries from a short-lived cache) and then waits, with the others of the next
+ * `flushMs`, for one transaction that counts them all: the batch ids inserted together (those
+ * already there, a retried beacon, are not counted again, whichever node saw them first), the
+ * tallies summed per minute row, entry row, reader hash and source, each table written with one
+ * statement. The request is answered once its batch is written, so a 204 means counted.
+ */
+export class AnalyticsIngest {
+  private pending: Pending[] = [];
+  private timer?: NodeJS.Timeout;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly tickers = new Map<string, { at: number; entries: Set<string> }>();
+  /**
+   * Batches per address and minute, counted in this node's memory: a beacon is worth no Redis
+   * round trip (a third of its cost here), and an address held to the limit on each node it
+   * reaches changes the counts by at most that many times the limit.
+   */
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly salt: DailySalt,
+    private readonly flushMs: number,
+  ) {
+    const spec = ctx.config.limitOverrides.analyticsIp ?? { points: ANALYTICS_BATCHES_PER_MINUTE, duration: 60 };
+    this.limiter = new RateLimiterMemory({ points: spec.points, duration: spec.duration, keyPrefix: 'analytics' });
   }
-  const named = [...new Set(events.flatMap((e) => ('entryId' in e && e.entryId ? [e.entryId] : [])))];
-  const known = new Set(
-    named.length
-      ? (
-          await ctx.db
-            .selectFrom('entries')
-            .select('id')
-            .where('ticker_id', '=', batch.tickerId)
-            .where('id', 'in', named)
-            .where('status', '=', 'published')
-            .where('deleted_at', 'is', null)
-            .execute()
-        ).map((r) => r.id)
-      : [],
-  );
-  const tally: Tally = { minute: {}, entries: new Map(), sources: new Map() };
+
+  /** Resolves whether the batch was counted (false: its id was seen before, or analytics are off). */
+  async ingest(sender: Sender, body: unknown, now = new Date()): Promise<boolean> {
+    const { ctx } = this;
+    if (!ctx.config.analytics.enabled) return false;
+    try {
+      await this.limiter.consume(sender.ipKey);
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      throw new AppError('rate_limited', `too many batches from this address; try again in ${retryAfter} s`, { retryAfter });
+    }
+    if (body && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events) && (body as { events: unknown[] }).events.length > ANALYTICS_MAX_EVENTS) {
+      throw new AppError('payload_too_large', `at most ${ANALYTICS_MAX_EVENTS} events a batch`);
+    }
+    const batch = parseInput(AnalyticsBatch, body, 'batch');
+    const events: AnalyticsEvent[] = [];
+    let dropped = 0;
+    for (const raw of batch.events) {
+      const e = AnalyticsEvent.safeParse(raw);
+      if (e.success) events.push(e.data);
+      else dropped++;
+    }
+    const named = [...new Set(events.flatMap((e) => ('entryId' in e && e.entryId ? [e.entryId] : [])))];
+    const known = await this.entriesOf(batch.tickerId, named);
+    const tally = tallyOf(events, known);
+    if (dropped + tally.dropped) add(tally.minute, 'dropped', dropped + tally.dropped);
+    const hash = readerHash(await this.salt.get(now), sender.origin, sender.ip, sender.userAgent);
+    return new Promise<boolean>((done, failed) => {
+      this.pending.push({ batchId: batch.batchId, tickerId: batch.tickerId, tally, hash, at: now, done, failed });
+      if (this.pending.length >= FLUSH_MAX) this.flushSoon(0);
+      else this.flushSoon(this.flushMs);
+    });
+  }
+
+  /**
+   * The ticker's published entries among `ids` (404 for a ticker that does not exist): from a
+   * cache of each ticker's published ids, read again when older than ENTRIES_FRESH_MS and an id
+   * is not in it (a new entry), so a stream of beacons costs no query each.
+   */
+  private async entriesOf(tickerId: string, ids: string[]): Promise<Set<string>> {
+    let known = this.tickers.get(tickerId);
+    const stale = !known || (ids.some((id) => !known!.entries.has(id)) && Date.now() - known.at > ENTRIES_FRESH_MS);
+    if (stale) {
+      const db = this.ctx.db;
+      const ticker = await db.selectFrom('tickers').select('id').where('id', '=', tickerId).executeTakeFirst();
+      if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
+      const rows = await db.selectFrom('entries').select('id').where('ticker_id', '=', tickerId).where('status', '=', 'published').where('deleted_at', 'is', null).execute();
+      known = { at: Date.now(), entries: new Set(rows.map((r) => r.id)) };
+      if (this.tickers.size > 10_000) this.tickers.clear();
+      this.tickers.set(tickerId, known);
+    }
+    return new Set(ids.filter((id) => known!.entries.has(id)));
+  }
+
+  private flushSoon(ms: number): void {
+    if (this.timer && ms > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.flush());
+    }, ms);
+  }
+
+  /** Writes what is waiting (then again while more is). */
+  async flush(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, FLUSH_MAX);
+      try {
+        const counted = await writeBatches(this.ctx.db, batch);
+        for (const p of batch) p.done(counted.has(p.batchId));
+      } catch (err) {
+        for (const p of batch) p.failed(err);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.writing;
+    await this.flush();
+  }
+}
+
+/** What a batch's checked events add up to; events naming no known entry count as dropped. */
+function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { dropped: number } {
+  const tally = { minute: {} as Partial<AnalyticsCounts>, entries: new Map<string, { views: number; seconds: number; link_clicks: number; teaser_clicks: number }>(), sources: new Map<string, number>(), dropped: 0 };
   const entry = (id: string) => {
     let t = tally.entries.get(id);
     if (!t) tally.entries.set(id, (t = { views: 0, seconds: 0, link_clicks: 0, teaser_clicks: 0 }));
@@ -110,7 +207,7 @@ export async function ingest(ctx: Ctx, salt: DailySalt, sender: Sender, body: un
   };
   for (const e of events) {
     if ('entryId' in e && e.entryId && !known.has(e.entryId)) {
-      dropped++;
+      tally.dropped++;
       continue;
     }
     switch (e.type) {
@@ -151,28 +248,64 @@ export async function ingest(ctx: Ctx, salt: DailySalt, sender: Sender, body: un
         break;
     }
   }
-  if (dropped) add(tally.minute, 'dropped', dropped);
-  const hash = readerHash(await salt.get(now), sender.origin, sender.ip, sender.userAgent);
+  return tally;
+}
 
-  return ctx.db.transaction().execute(async (trx) => {
-    const first = await trx.insertInto('analytics_batches').values({ batch_id: batch.batchId, at: now.toISOString() }).onConflict((oc) => oc.column('batch_id').doNothing()).executeTakeFirst();
-    if (Number(first.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-    const tickerId = batch.tickerId;
-    const minute = minuteOf(now);
-    const counts = Object.entries(tally.minute) as Array<[keyof AnalyticsCounts, number]>;
+/**
+ * One transaction for many batches: their ids inserted together (the ones that were new come
+ * back), and the new ones' tallies summed into one upsert per table. Resolves the ids counted.
+ */
+async function writeBatches(db: Db, batches: Pending[]): Promise<Set<string>> {
+  return db.transaction().execute(async (trx) => {
+    const unique = [...new Map(batches.map((b) => [b.batchId, b])).values()];
+    const inserted = await trx
+      .insertInto('analytics_batches')
+      .values(unique.map((b) => ({ batch_id: b.batchId, at: b.at.toISOString() })))
+      .onConflict((oc) => oc.column('batch_id').doNothing())
+      .returning('batch_id')
+      .execute();
+    const fresh = new Set(inserted.map((r) => r.batch_id));
+    const counted = unique.filter((b) => fresh.has(b.batchId));
+    if (counted.length === 0) return fresh;
+    const minutes = new Map<string, Record<(typeof EVENT_COUNTS)[number], number> & { ticker_id: string; minute: string }>();
+    const entries = new Map<string, { ticker_id: string; entry_id: string; minute: string; views: number; seconds: number; link_clicks: number; teaser_clicks: number }>();
+    const uniques = new Map<string, { ticker_id: string; hour: string; hash: string }>();
+    const sources = new Map<string, { ticker_id: string; day: string; host: string; page_views: number }>();
+    for (const b of counted) {
+      const minute = minuteOf(b.at);
+      const mk = `${b.tickerId}\n${minute}`;
+      let m = minutes.get(mk);
+      if (!m) minutes.set(mk, (m = { ticker_id: b.tickerId, minute, ...(Object.fromEntries(EVENT_COUNTS.map((k) => [k, 0])) as Record<(typeof EVENT_COUNTS)[number], number>) }));
+      for (const k of EVENT_COUNTS) m[k] += b.tally.minute[k] ?? 0;
+      for (const [entryId, t] of b.tally.entries) {
+        const ek = `${b.tickerId}\n${entryId}\n${minute}`;
+        const e = entries.get(ek);
+        if (e) {
+          e.views += t.views;
+          e.seconds += t.seconds;
+          e.link_clicks += t.link_clicks;
+          e.teaser_clicks += t.teaser_clicks;
+        } else entries.set(ek, { ticker_id: b.tickerId, entry_id: entryId, minute, ...t });
+      }
+      const hour = hourOf(b.at);
+      uniques.set(`${b.tickerId}\n${hour}\n${b.hash}`, { ticker_id: b.tickerId, hour, hash: b.hash });
+      for (const [host, n] of b.tally.sources) {
+        const day = dayOf(b.at);
+        const sk = `${b.tickerId}\n${day}\n${host}`;
+        const src = sources.get(sk);
+        if (src) src.page_views += n;
+        else sources.set(sk, { ticker_id: b.tickerId, day, host, page_views: n });
+      }
+    }
     await trx
       .insertInto('analytics_minutes')
-      .values({ ticker_id: tickerId, minute, ...tally.minute })
-      .onConflict((oc) =>
-        counts.length
-          ? oc.columns(['ticker_id', 'minute']).doUpdateSet((eb) => Object.fromEntries(counts.map(([k]) => [k, eb(`analytics_minutes.${k}`, '+', eb.ref(`excluded.${k}`))])))
-          : oc.columns(['ticker_id', 'minute']).doNothing(),
-      )
+      .values([...minutes.values()])
+      .onConflict((oc) => oc.columns(['ticker_id', 'minute']).doUpdateSet((eb) => Object.fromEntries(EVENT_COUNTS.map((k) => [k, eb(`analytics_minutes.${k}`, '+', eb.ref(`excluded.${k}`))]))))
       .execute();
-    if (tally.entries.size) {
+    if (entries.size) {
       await trx
         .insertInto('analytics_entries')
-        .values([...tally.entries].map(([entryId, t]) => ({ ticker_id: tickerId, entry_id: entryId, minute, ...t })))
+        .values([...entries.values()])
         .onConflict((oc) =>
           oc.columns(['ticker_id', 'entry_id', 'minute']).doUpdateSet((eb) => ({
             views: eb('analytics_entries.views', '+', eb.ref('excluded.views')),
@@ -183,15 +316,15 @@ export async function ingest(ctx: Ctx, salt: DailySalt, sender: Sender, body: un
         )
         .execute();
     }
-    await trx.insertInto('analytics_uniques').values({ ticker_id: tickerId, hour: hourOf(now), hash }).onConflict((oc) => oc.columns(['ticker_id', 'hour', 'hash']).doNothing()).execute();
-    if (tally.sources.size) {
+    await trx.insertInto('analytics_uniques').values([...uniques.values()]).onConflict((oc) => oc.columns(['ticker_id', 'hour', 'hash']).doNothing()).execute();
+    if (sources.size) {
       await trx
         .insertInto('analytics_sources')
-        .values([...tally.sources].map(([host, n]) => ({ ticker_id: tickerId, day: dayOf(now), host, page_views: n })))
+        .values([...sources.values()])
         .onConflict((oc) => oc.columns(['ticker_id', 'day', 'host']).doUpdateSet((eb) => ({ page_views: eb('analytics_sources.page_views', '+', eb.ref('excluded.page_views')) })))
         .execute();
     }
-    return true;
+    return fresh;
   });
 }
 

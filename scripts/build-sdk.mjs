@@ -62,24 +62,33 @@ export const reconstructPacket = () => { throw new Error('binary packets are not
   },
 };
 
-/** The readers' script leaves the chat widget to liveticker-chat.js (chat-lazy.ts loads it). */
+/**
+ * The readers' script leaves the chat widget, the Chats panel and `<liveticker-live>`'s tabs to
+ * liveticker-chat.js (chat-lazy.ts and chats-lazy.ts load it).
+ */
 const lazyChat = {
   name: 'lazy-chat',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(widgets\/)?chat-widget$/ }, (args) =>
-      /client-sdk[\\/]src[\\/](index|readers|widgets[\\/]elements)\.ts$/.test(args.importer) ? { path: path.resolve('client-sdk/src/widgets/chat-lazy.ts') } : undefined,
+    b.onResolve({ filter: /^\.\/(widgets\/)?(chats?-widget|live-chat)$/ }, (args) =>
+      /client-sdk[\\/]src[\\/](index|readers|widgets[\\/]elements)\.ts$/.test(args.importer)
+        ? { path: path.resolve(`client-sdk/src/widgets/${args.path.endsWith('chat-widget') ? 'chat-lazy' : 'chats-lazy'}.ts`) }
+        : undefined,
     );
   },
 };
 
-/** liveticker-chat.js takes the modules liveticker.js holds from it (`Liveticker.__shared`). */
-const SHARED = { '../client': 'client', '../rest': 'rest', './dom': 'dom', './i18n': 'i18n' };
+/**
+ * liveticker-chat.js takes the modules liveticker.js holds from it (`Liveticker.__shared`): one
+ * copy of each, so a class is the same class in both (`instanceof LivetickerError` holds).
+ */
+const SHARED = { 'client.ts': 'client', 'rest.ts': 'rest', 'streams.ts': 'streams', 'emitter.ts': 'emitter', 'widgets/dom.ts': 'dom', 'widgets/i18n.ts': 'i18n' };
 const sharedFromReader = {
   name: 'shared-from-reader',
   setup(b) {
-    b.onResolve({ filter: /^(\.\.\/client|\.\.\/rest|\.\/dom|\.\/i18n)$/ }, (args) =>
-      /client-sdk[\\/]src[\\/]widgets[\\/]/.test(args.importer) ? { path: SHARED[args.path], namespace: 'shared' } : undefined,
-    );
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const file = path.relative(path.resolve('client-sdk/src'), path.resolve(args.resolveDir, `${args.path}.ts`)).split(path.sep).join('/');
+      return SHARED[file] ? { path: SHARED[file], namespace: 'shared' } : undefined;
+    });
     b.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => ({ contents: `module.exports = Liveticker.__shared.${args.path};`, loader: 'js' }));
   },
 };

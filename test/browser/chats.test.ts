@@ -146,10 +146,19 @@ describe("the reader's Chats panel in a real browser", () => {
     expect((await serverItems(anna)).find((i) => i.tickerId === election)).toMatchObject({ unread: 0, repliesToMe: 0 });
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'chats-open-1280.png') });
-    // A message while the chat is open is read at once too.
+    // A message while the chat is open is read at once too; not while the page is out of view (another tab).
+    const visibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((v) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => v });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await visibility('hidden');
     await post(ben, election, 'And the south is counted as well.');
     await page.waitForSelector('.ltc-list .ltc-body:has-text("And the south is counted as well.")');
-    await waitFor(async () => (await serverItems(anna)).find((i) => i.tickerId === election)?.unread === 0, 'the new message read on the server');
+    await waitFor(async () => (await serverItems(anna)).find((i) => i.tickerId === election)?.unread === 1, 'the message unread while the page is hidden');
+    await waitFor(async () => (await row(page, 'Election night').locator('.ltcs-unread').textContent().catch(() => null)) === '1 new', 'the count in the (hidden) list');
+    await visibility('visible');
+    await waitFor(async () => (await serverItems(anna)).find((i) => i.tickerId === election)?.unread === 0, 'the new message read once the page is in view');
 
     // Back: the list, with the counts gone, focus on the chat the reader had open.
     await page.click('.ltcs-back');
@@ -162,6 +171,8 @@ describe("the reader's Chats panel in a real browser", () => {
     await row(page, 'Cup final').locator('.ltcs-leave').click();
     await waitFor(async () => (await rowTitles(page)).length === 1, 'the chat gone from the list');
     expect(await rowTitles(page)).toEqual(['Election night: the count']);
+    // Focus goes to the row that took its place.
+    expect(await focused(page)).toEqual({ cls: 'ltcs-open', row: election });
     expect((await serverItems(anna)).map((i) => i.tickerId)).toEqual([election]);
     expect(await page.locator('.ltcs [role=status]').textContent()).toBe('You left the chat “Cup final”. It comes back when you write there again.');
     expect(page.errors).toEqual([]);

@@ -179,27 +179,41 @@ describe("the reader's Chats panel in a real browser", () => {
     await page.close();
   });
 
-  it('at 390 px the list and an open chat fit the phone, and are accessible', async () => {
-    const [dana, ben] = [await makeUser(t.url, 'reader', 'Dana'), await makeUser(t.url, 'reader', 'Ben')];
-    const long = await ticker('Parliament debates the budget for the next two years, live from the plenary hall');
-    const other = await ticker('Weather');
-    const hers = await post(dana, long, 'Is the vote today?');
-    await post(dana, other, 'Sunny here.');
-    await post(ben, long, 'Yes, at 6 pm – and it looks like a close one, with several members still undecided.', hers.id);
-    const page = await open('<liveticker-chats lang="en"></liveticker-chats>', 390);
-    await logIn(page, dana);
-    await page.waitForSelector('.ltcs-item .ltcs-you');
-    expect(await overflows(page)).toBe(false);
-    expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(SHOTS, 'chats-list-390.png') });
-    await row(page, 'Parliament').locator('.ltcs-open').click();
-    await page.waitForSelector('.ltcs-chat .ltc-msg.answers');
-    expect(await overflows(page)).toBe(false);
-    expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(SHOTS, 'chats-open-390.png') });
-    expect(page.errors).toEqual([]);
-    await page.close();
-  });
+  const WORDS = {
+    en: { prompt: 'Log in to see your chats and who answered you.', unread: '1 new', replies: '1 reply to you', answers: 'answers you', back: '← All chats' },
+    de: { prompt: 'Melden Sie sich an, um Ihre Chats und die Antworten an Sie zu sehen.', unread: '1 neu', replies: '1 Antwort an Sie', answers: 'antwortet Ihnen', back: '← Alle Chats' },
+    ru: { prompt: 'Войдите, чтобы видеть свои чаты и ответы вам.', unread: 'новых: 1', replies: '1 ответ вам', answers: 'ответ вам', back: '← Все чаты' },
+  };
+  for (const lang of ['en', 'de', 'ru'] as const) {
+    it(`at 390 px in ${lang} the list and an open chat fit the phone, and are accessible`, async () => {
+      const words = WORDS[lang];
+      const [dana, ben] = [await makeUser(t.url, 'reader', 'Dana'), await makeUser(t.url, 'reader', 'Ben')];
+      const long = await ticker('Parliament debates the budget for the next two years, live from the plenary hall');
+      const other = await ticker('Weather');
+      const hers = await post(dana, long, 'Is the vote today?');
+      await post(dana, other, 'Sunny here.');
+      await post(ben, long, 'Yes, at 6 pm – and it looks like a close one, with several members still undecided.', hers.id);
+      const page = await open(`<liveticker-chats lang="${lang}"></liveticker-chats>`, 390);
+      await page.waitForSelector('.ltcs .ltc-join');
+      expect(await page.textContent('.ltcs .ltc-join')).toBe(words.prompt);
+      await logIn(page, dana);
+      await page.waitForSelector('.ltcs-item .ltcs-you');
+      expect(await row(page, 'Parliament').locator('.ltcs-unread').textContent()).toBe(words.unread);
+      expect(await row(page, 'Parliament').locator('.ltcs-you').textContent()).toBe(words.replies);
+      expect(await overflows(page)).toBe(false);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `chats-list-390-${lang}.png`) });
+      await row(page, 'Parliament').locator('.ltcs-open').click();
+      await page.waitForSelector('.ltcs-chat .ltc-msg.answers');
+      expect(await page.locator('.ltc-msg.answers .ltc-mark.you').textContent()).toBe(words.answers);
+      expect(await page.locator('.ltcs-back').textContent()).toBe(words.back);
+      expect(await overflows(page)).toBe(false);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `chats-open-390-${lang}.png`) });
+      expect(page.errors).toEqual([]);
+      await page.close();
+    });
+  }
 
   it('a scrolled list keeps the row the reader looks at in place when another chat moves to the top', async () => {
     const [cem, ben] = [await makeUser(t.url, 'reader', 'Cem'), await makeUser(t.url, 'reader', 'Ben')];

@@ -236,7 +236,8 @@ export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOpti
     bar.append(back, title, leave);
     const host = el('div', { class: 'ltcs-chat' });
     openBox.replaceChildren(bar, host);
-    const mounted = mountChat(host, { url: opts.url, ticker: tickerId, lang, client, login, getToken: opts.getToken, onLoginRequest: opts.onLoginRequest, lastReadRev: item.lastReadRev });
+    // The login is the panel's (no getToken: asking the host again would reconnect the socket for nothing).
+    const mounted = mountChat(host, { url: opts.url, ticker: tickerId, lang, client, login, lastReadRev: item.lastReadRev });
     openView = mounted.view;
     const offView = mounted.view.on('change', () => seen());
     const onVisible = () => seen();

@@ -198,7 +198,11 @@ export const CHAT_STRINGS: Record<Lang, Record<string, string>> = {
     chatsPrompt: 'Войдите, чтобы видеть свои чаты и ответы вам.',
     chatsEmpty: 'Чатов пока нет. Напишите в обсуждении ленты — и оно появится здесь.',
     unread: 'новых: {n}',
-    repliesToMe: 'ответов вам: {n}',
+    // Every plural form of Russian: the English one would otherwise stand in (plural() falls back to en).
+    repliesToMe: '{n} ответа вам',
+    'repliesToMe.one': '{n} ответ вам',
+    'repliesToMe.few': '{n} ответа вам',
+    'repliesToMe.many': '{n} ответов вам',
     backToChats: 'Все чаты',
     leaveChat: 'Покинуть',
     leaveChatLabel: 'Покинуть чат «{title}»',

@@ -252,6 +252,33 @@ describe("the reader's Chats panel in a real browser", () => {
     await page.close();
   });
 
+  it("with the newsroom's own accounts (getToken) the panel shows the chats at once; a session ended elsewhere asks the page to log in", async () => {
+    const fay = await makeUser(t.url, 'reader', 'Fay');
+    const room = await ticker('Harbour festival');
+    await post(fay, room, 'See you at the pier.');
+    const page = await open(
+      `<liveticker-chats lang="en"></liveticker-chats><script>
+const el = document.querySelector('liveticker-chats');
+el.getToken = async () => ${JSON.stringify(fay.token)};
+window.loginAsked = 0;
+el.addEventListener('liveticker-login', () => window.loginAsked++);
+</script>`,
+      1280,
+    );
+    await page.waitForSelector('.ltcs-item');
+    expect(await rowTitles(page)).toEqual(['Harbour festival']);
+    expect(await page.locator('liveticker-chats input').count()).toBe(0);
+    // The session ends elsewhere (logged out on another device): the panel is told and asks the page.
+    expect((await raw(t.url, 'POST', '/auth/logout', {}, { authorization: `Bearer ${fay.token}` })).status).toBeLessThan(300);
+    await page.waitForSelector('.ltcs .ltc-join');
+    expect(await page.locator('.ltcs-item').count()).toBe(0);
+    expect(await page.locator('liveticker-chats input').count()).toBe(0);
+    await page.click('.ltcs .ltc-primary');
+    expect(await page.evaluate(() => (window as any).loginAsked)).toBe(1);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
   it('<liveticker-live> shows a Chats tab beside the discussion once the reader is logged in', async () => {
     const [eva, ben] = [await makeUser(t.url, 'reader', 'Eva'), await makeUser(t.url, 'reader', 'Ben')];
     const here = await ticker('Town hall meeting');

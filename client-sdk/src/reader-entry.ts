@@ -1,7 +1,7 @@
 // The readers' browser script (`liveticker.js`, global `Liveticker`): the SDK and the ticker
-// widget; the chat widget and the Chats panel come as `liveticker-chat.js` when either is first
-// mounted (the build swaps ./widgets/chat-widget for ./widgets/chat-lazy and
-// ./widgets/chats-widget for ./widgets/chats-lazy here).
+// widget; the chat widget comes as `liveticker-chat.js` when a chat is first mounted, the Chats
+// panel as `liveticker-chats.js` after it (the build swaps ./widgets/chat-widget for
+// ./widgets/chat-lazy, ./widgets/chats-widget and ./widgets/live-chat for ./widgets/chats-lazy here).
 import * as client from './client';
 import * as rest from './rest';
 import * as dom from './widgets/dom';

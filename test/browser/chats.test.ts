@@ -64,11 +64,13 @@ describe("the reader's Chats panel in a real browser", () => {
   const serverItems = async (who: User) => (await raw(t.url, 'GET', '/me/chats', undefined, { authorization: `Bearer ${who.token}` })).body.items as Array<{ tickerId: string; unread: number; repliesToMe: number }>;
 
   /** The article page with `html` in it, at `width` px; page errors are collected. */
-  async function open(html: string, width: number): Promise<Page & { errors: string[] }> {
+  async function open(html: string, width: number): Promise<Page & { errors: string[]; scripts: string[] }> {
     element = html;
-    const page = (await browser.newPage({ viewport: { width, height: 900 } })) as Page & { errors: string[] };
+    const page = (await browser.newPage({ viewport: { width, height: 900 } })) as Page & { errors: string[]; scripts: string[] };
     page.errors = [];
+    page.scripts = [];
     page.on('pageerror', (e) => page.errors.push(e.message));
+    page.on('request', (r) => /\/sdk\/liveticker-chats?\.js$/.test(r.url()) && page.scripts.push(path.basename(r.url())));
     await page.goto(`${hostUrl}/article`);
     return page;
   }
@@ -267,6 +269,8 @@ el.addEventListener('liveticker-login', () => window.loginAsked++);
     );
     await page.waitForSelector('.ltcs-item');
     expect(await rowTitles(page)).toEqual(['Harbour festival']);
+    // The panel's script comes after the chat's, whose chat and login forms it uses; each once.
+    expect(page.scripts).toEqual(['liveticker-chat.js', 'liveticker-chats.js']);
     expect(await page.locator('liveticker-chats input').count()).toBe(0);
     // The session ends elsewhere (logged out on another device): the panel is told and asks the page.
     expect((await raw(t.url, 'POST', '/auth/logout', {}, { authorization: `Bearer ${fay.token}` })).status).toBeLessThan(300);
@@ -289,9 +293,12 @@ el.addEventListener('liveticker-login', () => window.loginAsked++);
     for (const width of [1280, 390]) {
       const page = await open(`<liveticker-live ticker="${here}" lang="en"></liveticker-live>`, width);
       await page.waitForSelector('liveticker-live .ltc-join');
-      expect(await page.locator('liveticker-live [role=tablist]').isHidden()).toBe(true);
+      expect(await page.locator('liveticker-live [role=tablist]').count()).toBe(0);
+      // A reader who does not log in never loads the Chats panel's script.
+      expect(page.scripts).toEqual(['liveticker-chat.js']);
       await logIn(page, eva);
       await page.waitForSelector('liveticker-live [role=tab]:has-text("Chats")');
+      expect(page.scripts).toEqual(['liveticker-chat.js', 'liveticker-chats.js']);
       expect(await page.locator('[role=tab][aria-selected=true]').textContent()).toBe('Discussion');
       await page.click('[role=tab]:has-text("Chats")');
       await page.waitForSelector('liveticker-live .ltcs-item .ltcs-you');

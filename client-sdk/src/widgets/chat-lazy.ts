@@ -1,73 +1,88 @@
 import type { ChatView } from '../chat';
 import type { ChatWidgetOptions, mountChat as MountChat } from './chat-widget';
 import type { mountChats as MountChats } from './chats-widget';
-import type { mountLiveChat as MountLiveChat } from './live-chat';
+import type { mountLiveTabs as MountLiveTabs } from './live-chat';
 import { BASE_CSS, SCRIPT_SRC, el } from './dom';
 import { say } from './i18n';
 import type { Lang } from './i18n';
 
 /**
  * The readers' script (`liveticker.js`) without the chat: most article pages show a ticker only,
- * so the chat widget, the reader's Chats panel and their strings are a script of their own
- * (`liveticker-chat.js`), loaded the first time either is mounted. It takes the modules it
- * shares with this script from `Liveticker.__shared` (see reader-entry.ts), so nothing is loaded
- * twice.
+ * so the chat widget and its strings are a script of their own (`liveticker-chat.js`), loaded
+ * the first time a chat is mounted; the reader's Chats panel is another
+ * (`liveticker-chats.js`, after the chat's, whose chat and login forms it uses). Each takes the
+ * modules it shares with the scripts before it from `Liveticker.__shared` (see reader-entry.ts)
+ * and `Liveticker.__chatShared`, so nothing is loaded twice.
  *
  * The npm package and the `.mjs` build mount them at once, as before.
  */
 
-/** What liveticker-chat.js registers on `Liveticker`. */
-export interface ChatScript {
+/** What liveticker-chat.js and liveticker-chats.js register on `Liveticker`. */
+export interface LazyScripts {
   __chat: typeof MountChat;
   __chats: typeof MountChats;
-  __liveChat: typeof MountLiveChat;
+  __liveTabs: typeof MountLiveTabs;
 }
+type Name = 'liveticker-chat.js' | 'liveticker-chats.js';
+const REGISTERS: Record<Name, keyof LazyScripts> = { 'liveticker-chat.js': '__chat', 'liveticker-chats.js': '__chats' };
 
-/** Where liveticker-chat.js is: beside this script; else on the widget's server. */
-const CHAT_SCRIPT = SCRIPT_SRC && /\/liveticker\.js(\?|$)/.test(SCRIPT_SRC) ? new URL('liveticker-chat.js', SCRIPT_SRC).href : undefined;
+const loading = new Map<Name, Promise<LazyScripts>>();
 
-let loading: Promise<ChatScript> | undefined;
-
-/** Loads liveticker-chat.js once (a failed load is tried again by the next mount). */
-export function loadChatScript(url: string): Promise<ChatScript> {
-  loading ??= new Promise<ChatScript>((resolve, reject) => {
-    const global = globalThis as { Liveticker?: Partial<ChatScript> };
-    const registered = () => (global.Liveticker?.__chat && global.Liveticker.__chats && global.Liveticker.__liveChat ? (global.Liveticker as ChatScript) : undefined);
+/** Loads one of the scripts once, from beside liveticker.js (else the server's /sdk/); a failed load is tried again by the next mount. */
+function loadScript(name: Name, url: string): Promise<LazyScripts> {
+  let promise = loading.get(name);
+  if (promise) return promise;
+  promise = new Promise<LazyScripts>((resolve, reject) => {
+    const global = globalThis as { Liveticker?: Partial<LazyScripts> };
+    const registered = () => (global.Liveticker?.[REGISTERS[name]] ? (global.Liveticker as LazyScripts) : undefined);
     const ready = registered();
     if (ready) return resolve(ready);
     const script = document.createElement('script');
-    script.src = CHAT_SCRIPT ?? `${url}/sdk/liveticker-chat.js`;
+    script.src = SCRIPT_SRC && /\/liveticker\.js(\?|$)/.test(SCRIPT_SRC) ? new URL(name, SCRIPT_SRC).href : `${url}/sdk/${name}`;
     script.async = true;
     script.onload = () => {
       const got = registered();
       if (got) resolve(got);
-      else reject(new Error('liveticker-chat.js did not register'));
+      else reject(new Error(`${name} did not register`));
     };
     script.onerror = () => reject(new Error(`could not load ${script.src}`));
     document.head.append(script);
   }).catch((err: unknown) => {
     // The next mount tries again (a network blip must not cost the chat for the whole visit).
-    loading = undefined;
+    loading.delete(name);
     throw err;
   });
-  return loading;
+  loading.set(name, promise);
+  return promise;
+}
+
+/** liveticker-chat.js (the chat). */
+export function loadChatScript(url: string): Promise<LazyScripts> {
+  return loadScript('liveticker-chat.js', url);
+}
+
+/** liveticker-chats.js (the Chats panel), after liveticker-chat.js it builds on. */
+export async function loadChatsScript(url: string): Promise<LazyScripts> {
+  await loadChatScript(url);
+  return loadScript('liveticker-chats.js', url);
 }
 
 /**
- * Mounts a widget of liveticker-chat.js once the script is there (`loaded` resolves with what
- * it returned); unmounting before that cancels the mount; a script that cannot load says so.
+ * Mounts a widget of a lazy script once it is there (`loaded` resolves with what the mount
+ * returned); unmounting before that cancels the mount; a script that cannot load says so.
  */
 export function mountLazily<T extends { unmount: () => void }>(
   root: HTMLElement | ShadowRoot,
   opts: { url: string; lang?: Lang },
-  mount: (script: ChatScript) => T,
+  load: (url: string) => Promise<LazyScripts>,
+  mount: (scripts: LazyScripts) => T,
 ): { loaded: Promise<T>; unmount: () => void } {
   let mounted: T | undefined;
   let gone = false;
-  const loaded = loadChatScript(opts.url).then(
-    (script) => {
+  const loaded = load(opts.url).then(
+    (scripts) => {
       if (gone) throw new Error('unmounted before the chat was loaded');
-      mounted = mount(script);
+      mounted = mount(scripts);
       return mounted;
     },
     (err: unknown) => {
@@ -95,10 +110,11 @@ export function mountLazily<T extends { unmount: () => void }>(
  * unmounting before that cancels the mount.
  */
 export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view?: ChatView; loaded: Promise<ChatView>; unmount: () => void } {
-  const handle: { view?: ChatView; loaded: Promise<ChatView>; unmount: () => void } = { loaded: Promise.resolve(undefined as never), unmount: () => undefined };
-  const lazy = mountLazily(root, opts, (script) => script.__chat(root, opts));
-  handle.loaded = lazy.loaded.then((m) => (handle.view = m.view));
+  const lazy = mountLazily(root, opts, loadChatScript, (scripts) => scripts.__chat(root, opts));
+  const handle: { view?: ChatView; loaded: Promise<ChatView>; unmount: () => void } = {
+    loaded: lazy.loaded.then((m) => (handle.view = m.view)),
+    unmount: lazy.unmount,
+  };
   handle.loaded.catch(() => undefined);
-  handle.unmount = lazy.unmount;
   return handle;
 }

@@ -41,6 +41,8 @@ export interface ChatWidgetOptions {
    * messages after it are marked new, and the list opens at the first of them.
    */
   lastReadRev?: number;
+  /** Told whenever the widget's login changes (`<liveticker-live>` shows its Chats tab on a login). */
+  onLogin?: (login: ChatLogin) => void;
 }
 
 /** At most this many older pages are loaded to reach the first unread message (20 messages each). */
@@ -169,6 +171,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   const offLogin = login.watch(() => {
     forms.show();
     render();
+    opts.onLogin?.(login);
   });
   more.addEventListener('click', () => void view.loadMore());
   // The login ended (ban, logout elsewhere, expiry): say why; reading goes on anonymously.
@@ -203,6 +206,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     () => undefined,
   );
   if (login.token && !login.me) loadMe();
+  if (login.token) opts.onLogin?.(login);
   /**
    * Opened at the reader's read position: older pages until the first unread message is loaded
    * (at most a few), then the list scrolled so it is the lowest one in view, the newer ones above.

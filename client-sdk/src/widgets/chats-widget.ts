@@ -11,6 +11,7 @@ import type { LoginForms } from './chat-forms';
 import { mountChat } from './chat-widget';
 import { plural, say } from './i18n';
 import './i18n.chat';
+import './i18n.chats';
 import type { Lang } from './i18n';
 
 export interface ChatsWidgetOptions {

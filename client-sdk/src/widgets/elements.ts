@@ -3,7 +3,7 @@ import { createClient } from '../client';
 import { mountTicker } from './ticker-widget';
 import { mountChat } from './chat-widget';
 import { mountChats } from './chats-widget';
-import { mountLiveChat } from './live-chat';
+import { mountLiveTabs } from './live-chat';
 import { pickLang } from './i18n';
 import { SCRIPT_SRC } from './dom';
 
@@ -198,9 +198,21 @@ function elementClasses() {
       pair.append(tickerBox, chatBox);
       this.root.replaceChildren(style, pair);
       const ticker = mountTicker(tickerBox, { ...opts, client });
-      const chat = mountLiveChat(chatBox, { ...opts, client, tokenStore: 'memory' });
+      const discussion = document.createElement('div');
+      chatBox.append(discussion);
+      // The chat's login is the Chats tab's too; the tabs (and their script) come with the first login.
+      let tabs: Mounted | undefined;
+      const chat = mountChat(discussion, {
+        ...opts,
+        client,
+        tokenStore: 'memory',
+        onLogin: (login) => {
+          if (login.token) tabs ??= mountLiveTabs(chatBox, discussion, { url: opts.url, lang: opts.lang, client, login });
+        },
+      });
       return {
         unmount: () => {
+          tabs?.unmount();
           ticker.unmount();
           chat.unmount();
           client.close();

@@ -1,10 +1,10 @@
-import { mountChat } from './chat-widget';
-import type { ChatWidgetOptions } from './chat-widget';
+import type { LivetickerClient } from '../client';
 import { mountChats } from './chats-widget';
-import { ChatLogin } from './chat-login';
+import type { ChatLogin } from './chat-login';
 import { el } from './dom';
 import { say } from './i18n';
 import type { Lang } from './i18n';
+import './i18n.chats';
 
 const TABS_CSS = `.lt-tabs{all:initial;display:flex;gap:.25rem;border-bottom:1px solid #ccc;margin-bottom:.5rem;font:15px/1.45 system-ui,sans-serif}
 .lt-tabs[hidden]{display:none}.lt-tabs button{font:inherit;background:none;border:0;border-bottom:3px solid transparent;padding:.35rem .8rem;cursor:pointer;color:#454545;min-height:1.75rem}
@@ -17,7 +17,7 @@ type Tab = 'discussion' | 'chats';
  * Tabs over `<liveticker-live>`'s chat (the ARIA tabs pattern: arrows move between them): this
  * ticker's discussion, and the reader's Chats. Hidden until `show(true)` (a login).
  */
-function chatTabs(box: HTMLElement, lang: Lang) {
+function chatTabs(box: HTMLElement, discussion: HTMLElement, lang: Lang) {
   const list = el('div', { role: 'tablist', class: 'lt-tabs', 'aria-label': say(lang, 'chatTabs') });
   list.hidden = true;
   const names: Tab[] = ['discussion', 'chats'];
@@ -25,10 +25,12 @@ function chatTabs(box: HTMLElement, lang: Lang) {
   const panels = {} as Record<Tab, HTMLElement>;
   for (const name of names) {
     buttons[name] = el('button', { type: 'button', role: 'tab', id: `lt-tab-${name}`, 'aria-controls': `lt-panel-${name}` }, say(lang, name === 'chats' ? 'tabChats' : 'tabDiscussion'));
-    panels[name] = el('div', { role: 'tabpanel', id: `lt-panel-${name}`, 'aria-labelledby': `lt-tab-${name}` });
+    panels[name] = name === 'discussion' ? discussion : el('div');
+    for (const [k, v] of Object.entries({ role: 'tabpanel', id: `lt-panel-${name}`, 'aria-labelledby': `lt-tab-${name}` })) panels[name].setAttribute(k, v);
     list.append(buttons[name]);
   }
-  box.append(list, panels.discussion, panels.chats);
+  box.insertBefore(list, discussion);
+  discussion.after(panels.chats);
   let listener: (which: Tab) => void = () => undefined;
   const select = (which: Tab, focus = false) => {
     for (const name of names) {
@@ -52,6 +54,12 @@ function chatTabs(box: HTMLElement, lang: Lang) {
   select('discussion');
   return {
     panels,
+    /** Takes the tabs and the Chats panel out again (the discussion stays). */
+    remove() {
+      list.remove();
+      panels.chats.remove();
+      for (const a of ['role', 'id', 'aria-labelledby', 'hidden']) discussion.removeAttribute(a);
+    },
     onSelect(fn: (which: Tab) => void) {
       listener = fn;
     },
@@ -64,29 +72,28 @@ function chatTabs(box: HTMLElement, lang: Lang) {
 }
 
 /**
- * `<liveticker-live>`'s chat: this ticker's discussion, and for a logged-in reader a "Chats" tab
- * beside it with their chats across tickers (mounted the first time it is chosen). The chat and
- * the panel share one login: logging in or out in either shows or hides the tab.
+ * `<liveticker-live>`'s tabs over its chat, once the reader has logged in: this ticker's
+ * discussion (the chat already mounted in `discussion`) and "Chats", the reader's chats across
+ * tickers (mounted the first time it is chosen), on the same connection and login. Logging out
+ * hides the tabs and shows the discussion; logging in again shows them.
  */
-export function mountLiveChat(box: HTMLElement, opts: ChatWidgetOptions & { client: NonNullable<ChatWidgetOptions['client']> }): { unmount: () => void } {
-  const login = opts.login ?? ChatLogin.kept(opts.tokenStore ?? 'memory', opts.client);
-  const lang = opts.lang ?? 'de';
-  box.replaceChildren(el('style', {}, TABS_CSS));
-  const tabs = chatTabs(box, lang);
-  const chat = mountChat(tabs.panels.discussion, { ...opts, login });
+export function mountLiveTabs(box: HTMLElement, discussion: HTMLElement, opts: { url: string; lang: Lang; client: LivetickerClient; login: ChatLogin }): { unmount: () => void } {
+  const style = el('style', {}, TABS_CSS);
+  box.prepend(style);
+  const tabs = chatTabs(box, discussion, opts.lang);
   let chats: { unmount: () => void } | undefined;
   tabs.onSelect((which) => {
-    if (which === 'chats') chats ??= mountChats(tabs.panels.chats, { url: opts.url, lang, client: opts.client, login, getToken: opts.getToken, onLoginRequest: opts.onLoginRequest });
+    if (which === 'chats') chats ??= mountChats(tabs.panels.chats, { url: opts.url, lang: opts.lang, client: opts.client, login: opts.login });
   });
-  const showTabs = () => tabs.show(login.token !== undefined);
-  const offLogin = login.watch(showTabs);
+  const showTabs = () => tabs.show(opts.login.token !== undefined);
+  const offLogin = opts.login.watch(showTabs);
   showTabs();
   return {
     unmount: () => {
       offLogin();
-      chat.unmount();
       chats?.unmount();
-      box.replaceChildren();
+      style.remove();
+      tabs.remove();
     },
   };
 }

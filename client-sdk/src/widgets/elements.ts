@@ -200,15 +200,14 @@ function elementClasses() {
       const ticker = mountTicker(tickerBox, { ...opts, client });
       const discussion = document.createElement('div');
       chatBox.append(discussion);
-      // The chat's login is the Chats tab's too; the tabs (and their script) come with the first login.
+      // The chat's login is the Chats tab's too; the tabs (and their script) come with its first
+      // change, which is a login (the login starts empty here: tokenStore memory).
       let tabs: Mounted | undefined;
       const chat = mountChat(discussion, {
         ...opts,
         client,
         tokenStore: 'memory',
-        onLogin: (login) => {
-          if (login.token) tabs ??= mountLiveTabs(chatBox, discussion, { url: opts.url, lang: opts.lang, client, login });
-        },
+        onLogin: (login) => (tabs ??= mountLiveTabs(chatBox, discussion, { url: opts.url, lang: opts.lang, client, login })),
       });
       return {
         unmount: () => {

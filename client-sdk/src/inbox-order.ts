@@ -71,6 +71,17 @@ export function readUpTo(item: InboxItem, rev: number): InboxItem {
 }
 
 /**
+ * A chat's item from the stream, over the copy the list holds. A change committed before the
+ * reader's latest `PUT …/read` (still on its way) knows an older read position: the read position
+ * stays where the reader took it, with nothing unread when it reaches the change's head.
+ */
+export function mergeItem(incoming: InboxItem, known: InboxItem | undefined): InboxItem {
+  if (!known || incoming.lastReadRev >= known.lastReadRev) return incoming;
+  const read = { ...incoming, lastReadRev: known.lastReadRev };
+  return known.lastReadRev >= incoming.rev ? { ...read, unread: 0, repliesToMe: 0 } : read;
+}
+
+/**
  * The first message the reader has not read: the oldest visible one by someone else after their
  * read position (`lastReadRev`, a revision of the chat's stream; a message's `seq` is the revision
  * at which it became visible). Undefined when there is none.

@@ -5,7 +5,7 @@ import { LivetickerError } from './rest';
 import type { ViewHost } from './host';
 import { isTransient } from './streams';
 import type { StreamSync } from './streams';
-import { appendPage, isOlder, placeItem, readUpTo, removeItem } from './inbox-order';
+import { appendPage, isOlder, mergeItem, placeItem, readUpTo, removeItem } from './inbox-order';
 
 /**
  * What changed in the reader's chats: `update` a chat's item (`from` its old index, -1 when it is
@@ -146,7 +146,7 @@ export class InboxView extends Emitter<InboxViewEvents> {
   }
 
   private apply(change: Change): void {
-    if (change.type === 'inbox.updated') this.place(change.data);
+    if (change.type === 'inbox.updated') this.place(mergeItem(change.data, this.get(change.data.tickerId)));
     else if (change.type === 'inbox.removed') this.drop(change.data.tickerId);
   }
 

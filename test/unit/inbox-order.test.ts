@@ -1,5 +1,5 @@
 import type { InboxItem, Message } from '@liveticker/schemas';
-import { answersMe, appendPage, firstUnread, isOlder, isUnread, ownIds, placeItem, readUpTo, removeItem } from '../../client-sdk/src/inbox-order';
+import { answersMe, appendPage, firstUnread, isOlder, isUnread, mergeItem, ownIds, placeItem, readUpTo, removeItem } from '../../client-sdk/src/inbox-order';
 
 /** The Chats panel's decisions: where a chat goes, which copy wins, what the reader has not read. */
 const item = (tickerId: string, activeAt: string, more: Partial<InboxItem> = {}): InboxItem => ({
@@ -95,6 +95,20 @@ describe('which copy of a chat is the newer one', () => {
     expect(isOlder({ rev: 10, lastReadRev: 8 }, held)).toBe(false);
     expect(isOlder({ rev: 11, lastReadRev: 8 }, held)).toBe(false);
     expect(isOlder({ rev: 1, lastReadRev: 0 }, undefined)).toBe(false);
+  });
+
+  it("a change from the stream that knows an older read position keeps the reader's, and nothing unread when it reaches the change's head", () => {
+    const read = item('a', at(1), { rev: 10, lastReadRev: 10 });
+    // Committed before the PUT that read up to 10: still 2 unread as of its read position 8.
+    const behind = item('a', at(1), { rev: 10, lastReadRev: 8, unread: 2, repliesToMe: 1, title: 'renamed' });
+    expect(mergeItem(behind, read)).toEqual({ ...behind, lastReadRev: 10, unread: 0, repliesToMe: 0 });
+    // A newer message than the reader read: its counts stand (the server's next change corrects them).
+    const newer = item('a', at(2), { rev: 12, lastReadRev: 8, unread: 3 });
+    expect(mergeItem(newer, read)).toEqual({ ...newer, lastReadRev: 10 });
+    // A change that knows as much or more is taken as it is.
+    const caught = item('a', at(2), { rev: 12, lastReadRev: 10, unread: 1 });
+    expect(mergeItem(caught, read)).toBe(caught);
+    expect(mergeItem(behind, undefined)).toBe(behind);
   });
 
   it('read up to the head: nothing unread at once; read short of it or backwards: unchanged', () => {

@@ -64,13 +64,15 @@ describe("the reader's Chats panel in a real browser", () => {
   const serverItems = async (who: User) => (await raw(t.url, 'GET', '/me/chats', undefined, { authorization: `Bearer ${who.token}` })).body.items as Array<{ tickerId: string; unread: number; repliesToMe: number }>;
 
   /** The article page with `html` in it, at `width` px; page errors are collected. */
-  async function open(html: string, width: number): Promise<Page & { errors: string[]; scripts: string[] }> {
+  async function open(html: string, width: number): Promise<Page & { errors: string[]; scripts: string[]; reads: unknown[] }> {
     element = html;
-    const page = (await browser.newPage({ viewport: { width, height: 900 } })) as Page & { errors: string[]; scripts: string[] };
+    const page = (await browser.newPage({ viewport: { width, height: 900 } })) as Page & { errors: string[]; scripts: string[]; reads: unknown[] };
     page.errors = [];
     page.scripts = [];
     page.on('pageerror', (e) => page.errors.push(e.message));
     page.on('request', (r) => /\/sdk\/liveticker-chats?\.js$/.test(r.url()) && page.scripts.push(path.basename(r.url())));
+    page.reads = [];
+    page.on('request', (r) => r.method() === 'PUT' && page.reads.push(JSON.parse(r.postData() ?? 'null')));
     await page.goto(`${hostUrl}/article`);
     return page;
   }
@@ -161,6 +163,8 @@ describe("the reader's Chats panel in a real browser", () => {
     await waitFor(async () => (await row(page, 'Election night').locator('.ltcs-unread').textContent().catch(() => null)) === '1 new', 'the count in the (hidden) list');
     await visibility('visible');
     await waitFor(async () => (await serverItems(anna)).find((i) => i.tickerId === election)?.unread === 0, 'the new message read once the page is in view');
+    // One read when opened, one when back in view: never the same read again (the chat's and the list's changes in between).
+    expect(page.reads).toHaveLength(2);
 
     // Back: the list, with the counts gone, focus on the chat the reader had open.
     await page.click('.ltcs-back');

@@ -263,7 +263,7 @@ describe("the reader's Chats panel in a real browser", () => {
     const room = await ticker('Harbour festival');
     await post(fay, room, 'See you at the pier.');
     const page = await open(
-      `<liveticker-chats lang="en"></liveticker-chats><script>
+      `<style>liveticker-chats::part(chat){scroll-margin-top:7px}</style><liveticker-chats lang="en"></liveticker-chats><script>
 const el = document.querySelector('liveticker-chats');
 el.getToken = async () => ${JSON.stringify(fay.token)};
 window.loginAsked = 0;
@@ -276,6 +276,8 @@ el.addEventListener('liveticker-login', () => window.loginAsked++);
     // The panel's script comes after the chat's, whose chat and login forms it uses; each once.
     expect(page.scripts).toEqual(['liveticker-chat.js', 'liveticker-chats.js']);
     expect(await page.locator('liveticker-chats input').count()).toBe(0);
+    // The page styles a row through its part (and nothing else of the panel).
+    expect(await page.locator('.ltcs-item').evaluate((li) => getComputedStyle(li).scrollMarginTop)).toBe('7px');
     // The session ends elsewhere (logged out on another device): the panel is told and asks the page.
     expect((await raw(t.url, 'POST', '/auth/logout', {}, { authorization: `Bearer ${fay.token}` })).status).toBeLessThan(300);
     await page.waitForSelector('.ltcs .ltc-join');

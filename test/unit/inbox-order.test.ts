@@ -56,6 +56,7 @@ describe('the order of the Chats', () => {
     expect(ids(placeItem(list, item('d', at(25)), true).items)).toEqual(['c', 'd', 'b', 'a']);
     expect(ids(placeItem(list, item('bb', at(20)), true).items)).toEqual(['c', 'bb', 'b', 'a']);
     expect(ids(placeItem(list, item('aa', at(10)), true).items)).toEqual(['c', 'b', 'aa', 'a']);
+    expect(ids(placeItem(list, item('a0', at(20)), true).items)).toEqual(['c', 'b', 'a0', 'a']);
   });
 
   it('a chat older than every loaded one is left to the page that brings it while more pages remain', () => {
@@ -134,6 +135,10 @@ describe('what the reader has not read, and what answers them', () => {
     expect(firstUnread(messages, 2, 'me')).toBe(older);
     expect(firstUnread(messages, 7, 'me')).toBe(later);
     expect(firstUnread(messages, 9, 'me')).toBeUndefined();
+    // In whatever order the messages come (oldest first too).
+    expect(firstUnread([older, first, later], 4, 'me')).toBe(older);
+    // A held message is not there for the reader, whatever its position.
+    expect(firstUnread([later, msg(8, 'ben', { status: 'pending' })], 7, 'me')).toBe(later);
     // Own messages never count, deleted and held ones neither.
     expect(firstUnread([mine, msg(8, 'ben', { deletedAt: at(2) }), msg(0, 'ben', { status: 'pending' })], 1, 'me')).toBeUndefined();
   });

@@ -112,7 +112,7 @@ export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOpti
 
   // ---- the list --------------------------------------------------------------------------
   const row = (item: InboxItem): HTMLElement => {
-    const li = el('li', { class: `ltcs-item${item.unread > 0 ? ' has-unread' : ''}`, 'data-id': item.tickerId });
+    const li = el('li', { class: `ltcs-item${item.unread > 0 ? ' has-unread' : ''}`, 'data-id': item.tickerId, part: 'chat' });
     const open = el('button', { type: 'button', class: 'ltcs-open' });
     const line = el('span', { class: 'ltcs-line' });
     line.append(el('span', { class: 'ltcs-title' }, item.title), el('span', { class: `ltcs-status ${item.status}` }, t(item.status)));
@@ -125,8 +125,8 @@ export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOpti
       last.append(m.deletedAt ? t('deleted') : m.body);
     }
     const counts = el('span', { class: 'ltcs-counts' });
-    if (item.unread > 0) counts.append(el('span', { class: 'ltcs-unread' }, t('unread', { n: item.unread })));
-    if (item.repliesToMe > 0) counts.append(el('span', { class: 'ltcs-you' }, plural(lang, 'repliesToMe', item.repliesToMe)));
+    if (item.unread > 0) counts.append(el('span', { class: 'ltcs-unread', part: 'unread' }, t('unread', { n: item.unread })));
+    if (item.repliesToMe > 0) counts.append(el('span', { class: 'ltcs-you', part: 'replies' }, plural(lang, 'repliesToMe', item.repliesToMe)));
     open.append(line, last, counts);
     open.addEventListener('click', () => openChat(item.tickerId));
     const leave = el('button', { type: 'button', class: 'ltcs-leave', 'aria-label': t('leaveChatLabel', { title: item.title }) }, t('leaveChat'));

@@ -132,6 +132,7 @@ describe("the reader's Chats panel in a real browser", () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('.ltcs-chat .ltc-msg.answers');
     expect(await page.locator('.ltcs-bar h3').textContent()).toBe('Election night: the count');
+    expect(await page.locator('.ltcs-bar .ltcs-since').textContent()).toBe('13 new1 reply to you');
     expect(await page.evaluate(() => (document.querySelector('liveticker-chats')!.shadowRoot!.activeElement as HTMLElement).tagName)).toBe('H3');
     const answer = page.locator(`.ltc-msg[data-id="${reply.id}"]`);
     expect(await answer.locator('.ltc-mark.you').textContent()).toBe('answers you');

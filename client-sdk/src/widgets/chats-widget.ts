@@ -58,6 +58,7 @@ const CSS = `${BASE_CSS}
 .ltcs-bar{display:flex;align-items:center;justify-content:space-between;gap:.5rem;flex-wrap:wrap;margin-bottom:.5rem}
 .ltcs-bar h3{font-size:1.05rem;margin:0;order:3;flex:1 1 100%;overflow-wrap:anywhere}
 .ltcs [tabindex="-1"]:focus{outline:none}
+.ltcs-bar .ltcs-since{order:4;flex:1 1 100%;margin:0}
 .ltcs-back,.ltcs-bar .ltcs-leave{font:inherit;font-size:.85rem;cursor:pointer;border-radius:4px;padding:.25rem .6rem}
 .ltcs-back{background:#eee;color:#1a1a1a;border:0}
 .ltcs-chat .ltc{border:0;padding:0;max-width:none}
@@ -237,6 +238,13 @@ export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOpti
     bar.append(back, title, leave);
     const host = el('div', { class: 'ltcs-chat' });
     openBox.replaceChildren(bar, host);
+    // What was new when it was opened (the newest are above the first unread one, where the list opens).
+    if (item.unread > 0) {
+      const since = el('p', { class: 'ltcs-since ltcs-counts' });
+      since.append(el('span', { class: 'ltcs-unread' }, t('unread', { n: item.unread })));
+      if (item.repliesToMe > 0) since.append(el('span', { class: 'ltcs-you' }, plural(lang, 'repliesToMe', item.repliesToMe)));
+      bar.append(since);
+    }
     // The login is the panel's (no getToken: asking the host again would reconnect the socket for nothing).
     const mounted = mountChat(host, { url: opts.url, ticker: tickerId, lang, client, login, lastReadRev: item.lastReadRev });
     openView = mounted.view;

@@ -64,9 +64,10 @@ describe("the reader's Chats panel in a real browser", () => {
   const serverItems = async (who: User) => (await raw(t.url, 'GET', '/me/chats', undefined, { authorization: `Bearer ${who.token}` })).body.items as Array<{ tickerId: string; unread: number; repliesToMe: number }>;
 
   /** The article page with `html` in it, at `width` px; page errors are collected. */
-  async function open(html: string, width: number): Promise<Page & { errors: string[]; scripts: string[]; reads: unknown[] }> {
+  async function open(html: string, width: number, before?: (page: Page) => Promise<void>): Promise<Page & { errors: string[]; scripts: string[]; reads: unknown[] }> {
     element = html;
     const page = (await browser.newPage({ viewport: { width, height: 900 } })) as Page & { errors: string[]; scripts: string[]; reads: unknown[] };
+    await before?.(page);
     page.errors = [];
     page.scripts = [];
     page.on('pageerror', (e) => page.errors.push(e.message));
@@ -263,6 +264,9 @@ describe("the reader's Chats panel in a real browser", () => {
     const fay = await makeUser(t.url, 'reader', 'Fay');
     const room = await ticker('Harbour festival');
     await post(fay, room, 'See you at the pier.');
+    // The panel's script is fetched while the chat's loads: the chat's is held until the panel's is asked for.
+    let asked: () => void = () => undefined;
+    const panelAsked = new Promise<void>((resolve) => (asked = resolve));
     const page = await open(
       `<style>liveticker-chats::part(chat){scroll-margin-top:7px}</style><liveticker-chats lang="en"></liveticker-chats><script>
 const el = document.querySelector('liveticker-chats');
@@ -271,11 +275,21 @@ window.loginAsked = 0;
 el.addEventListener('liveticker-login', () => window.loginAsked++);
 </script>`,
       1280,
+      async (p) => {
+        await p.route('**/sdk/liveticker-chats.js', (route) => {
+          asked();
+          return route.continue();
+        });
+        await p.route('**/sdk/liveticker-chat.js', async (route) => {
+          await panelAsked;
+          return route.continue();
+        });
+      },
     );
     await page.waitForSelector('.ltcs-item');
     expect(await rowTitles(page)).toEqual(['Harbour festival']);
-    // The panel's script comes after the chat's, whose chat and login forms it uses; each once.
-    expect(page.scripts).toEqual(['liveticker-chat.js', 'liveticker-chats.js']);
+    // Each script once (the preloaded panel's is the one that runs, after the chat's it builds on).
+    expect([...page.scripts].sort()).toEqual(['liveticker-chat.js', 'liveticker-chats.js']);
     expect(await page.locator('liveticker-chats input').count()).toBe(0);
     // The page styles a row through its part (and nothing else of the panel).
     expect(await page.locator('.ltcs-item').evaluate((li) => getComputedStyle(li).scrollMarginTop)).toBe('7px');

@@ -29,19 +29,23 @@ const REGISTERS: Record<Name, keyof LazyScripts> = { 'liveticker-chat.js': '__ch
 const loading = new Map<Name, Promise<LazyScripts>>();
 
 /** Loads one of the scripts once, from beside liveticker.js (else the server's /sdk/); a failed load is tried again by the next mount. */
+const scriptUrl = (name: Name, url: string) => (SCRIPT_SRC && /\/liveticker\.js(\?|$)/.test(SCRIPT_SRC) ? new URL(name, SCRIPT_SRC).href : `${url}/sdk/${name}`);
+const registered = (name: Name) => {
+  const global = globalThis as { Liveticker?: Partial<LazyScripts> };
+  return global.Liveticker?.[REGISTERS[name]] ? (global.Liveticker as LazyScripts) : undefined;
+};
+
 function loadScript(name: Name, url: string): Promise<LazyScripts> {
   let promise = loading.get(name);
   if (promise) return promise;
   promise = new Promise<LazyScripts>((resolve, reject) => {
-    const global = globalThis as { Liveticker?: Partial<LazyScripts> };
-    const registered = () => (global.Liveticker?.[REGISTERS[name]] ? (global.Liveticker as LazyScripts) : undefined);
-    const ready = registered();
+    const ready = registered(name);
     if (ready) return resolve(ready);
     const script = document.createElement('script');
-    script.src = SCRIPT_SRC && /\/liveticker\.js(\?|$)/.test(SCRIPT_SRC) ? new URL(name, SCRIPT_SRC).href : `${url}/sdk/${name}`;
+    script.src = scriptUrl(name, url);
     script.async = true;
     script.onload = () => {
-      const got = registered();
+      const got = registered(name);
       if (got) resolve(got);
       else reject(new Error(`${name} did not register`));
     };
@@ -63,6 +67,14 @@ export function loadChatScript(url: string): Promise<LazyScripts> {
 
 /** liveticker-chats.js (the Chats panel), after liveticker-chat.js it builds on. */
 export async function loadChatsScript(url: string): Promise<LazyScripts> {
+  if (!registered('liveticker-chats.js') && !loading.has('liveticker-chats.js')) {
+    // Fetched while the chat's script loads; run after it (it builds on it).
+    const link = document.createElement('link');
+    link.rel = 'preload';
+    link.as = 'script';
+    link.href = scriptUrl('liveticker-chats.js', url);
+    document.head.append(link);
+  }
   await loadChatScript(url);
   return loadScript('liveticker-chats.js', url);
 }

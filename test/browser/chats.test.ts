@@ -267,6 +267,8 @@ describe("the reader's Chats panel in a real browser", () => {
     // The panel's script is fetched while the chat's loads: the chat's is held until the panel's is asked for.
     let asked: () => void = () => undefined;
     const panelAsked = new Promise<void>((resolve) => (asked = resolve));
+    let shown: () => void = () => undefined;
+    const listShown = new Promise<void>((resolve) => (shown = resolve));
     const page = await open(
       `<style>liveticker-chats::part(chat){scroll-margin-top:7px}</style><liveticker-chats lang="en"></liveticker-chats><script>
 const el = document.querySelector('liveticker-chats');
@@ -284,10 +286,20 @@ el.addEventListener('liveticker-login', () => window.loginAsked++);
           await panelAsked;
           return route.continue();
         });
+        // Who the reader is comes late for the panel (its second question; the inbox view's own comes first).
+        let me = 0;
+        await p.route('**/api/v1/me', async (route) => {
+          if (++me === 2) await listShown;
+          return route.continue();
+        });
       },
     );
     await page.waitForSelector('.ltcs-item');
     expect(await rowTitles(page)).toEqual(['Harbour festival']);
+    // The account behind the host's token, once it is known, makes her own message hers.
+    expect(await page.locator('.ltcs-last').textContent()).toBe('Fay: See you at the pier.');
+    shown();
+    await page.waitForSelector('.ltcs-last:has-text("You: See you at the pier.")');
     // Each script once (the preloaded panel's is the one that runs, after the chat's it builds on).
     expect([...page.scripts].sort()).toEqual(['liveticker-chat.js', 'liveticker-chats.js']);
     expect(await page.locator('liveticker-chats input').count()).toBe(0);

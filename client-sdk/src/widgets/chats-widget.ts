@@ -68,9 +68,6 @@ const CSS = `${BASE_CSS}
 .ltc-note{font-size:.85rem;margin:.3rem 0}.ltc-note.err{color:#b00020}.ltc-note.ok{color:#0a7a32}
 `;
 
-/** What a chat's row shows; a row is drawn anew only when this changes. */
-const rowKey = (i: InboxItem) => `${i.rev}:${i.lastReadRev}:${i.unread}:${i.repliesToMe}:${i.status}:${i.title}:${i.lastMessage?.rev ?? ''}`;
-
 /**
  * The reader's "Chats": every discussion they wrote in, newest activity first, with the story it
  * belongs to, its status, the last message, how many messages are new and how many answer them.
@@ -135,6 +132,8 @@ export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOpti
     li.append(open, leave);
     return li;
   };
+  /** What a row shows (the reader's id: "You:"); a row is drawn anew only when this changes. */
+  const rowKey = (i: InboxItem) => `${i.rev}:${i.lastReadRev}:${i.unread}:${i.repliesToMe}:${i.status}:${i.title}:${i.lastMessage?.rev ?? ''}:${login.me?.id ?? ''}`;
   const rows = new KeyedList<InboxItem>(list, row, rowKey);
 
   /** The row the reader is at: the one holding focus, else the first one in view. */

@@ -62,27 +62,53 @@ export const reconstructPacket = () => { throw new Error('binary packets are not
   },
 };
 
-/** The readers' script leaves the chat widget to liveticker-chat.js (chat-lazy.ts loads it). */
+/**
+ * The readers' script leaves the chat widget to liveticker-chat.js, and the Chats panel and
+ * `<liveticker-live>`'s tabs to liveticker-chats.js (chat-lazy.ts and chats-lazy.ts load them).
+ */
 const lazyChat = {
   name: 'lazy-chat',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(widgets\/)?chat-widget$/ }, (args) =>
-      /client-sdk[\\/]src[\\/](index|readers|widgets[\\/]elements)\.ts$/.test(args.importer) ? { path: path.resolve('client-sdk/src/widgets/chat-lazy.ts') } : undefined,
+    b.onResolve({ filter: /^\.\/(widgets\/)?(chats?-widget|live-chat)$/ }, (args) =>
+      /client-sdk[\\/]src[\\/](index|readers|widgets[\\/]elements)\.ts$/.test(args.importer)
+        ? { path: path.resolve(`client-sdk/src/widgets/${args.path.endsWith('chat-widget') ? 'chat-lazy' : 'chats-lazy'}.ts`) }
+        : undefined,
     );
   },
 };
 
-/** liveticker-chat.js takes the modules liveticker.js holds from it (`Liveticker.__shared`). */
-const SHARED = { '../client': 'client', '../rest': 'rest', './dom': 'dom', './i18n': 'i18n' };
-const sharedFromReader = {
-  name: 'shared-from-reader',
-  setup(b) {
-    b.onResolve({ filter: /^(\.\.\/client|\.\.\/rest|\.\/dom|\.\/i18n)$/ }, (args) =>
-      /client-sdk[\\/]src[\\/]widgets[\\/]/.test(args.importer) ? { path: SHARED[args.path], namespace: 'shared' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => ({ contents: `module.exports = Liveticker.__shared.${args.path};`, loader: 'js' }));
-  },
+/**
+ * The lazy scripts take the modules the scripts before them hold (`Liveticker.__shared` from
+ * liveticker.js, `Liveticker.__chatShared` from liveticker-chat.js) instead of carrying copies:
+ * one copy of each, so a class is the same class everywhere (`instanceof LivetickerError` holds).
+ * Mapped by file, whoever imports it.
+ */
+const MAIN_SHARED = {
+  'client.ts': 'client',
+  'rest.ts': 'rest',
+  'streams.ts': 'streams',
+  'emitter.ts': 'emitter',
+  'widgets/dom.ts': 'dom',
+  'widgets/i18n.ts': 'i18n',
 };
+const CHAT_SHARED = {
+  'widgets/chat-widget.ts': 'chatWidget',
+  'widgets/chat-forms.ts': 'chatForms',
+  'widgets/chat-login.ts': 'chatLogin',
+  'widgets/i18n.chat.ts': 'i18nChat',
+  'inbox-order.ts': 'inboxOrder',
+};
+const sharedFrom = (tables) => ({
+  name: 'shared-modules',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const file = path.relative(path.resolve('client-sdk/src'), path.resolve(args.resolveDir, `${args.path}.ts`)).split(path.sep).join('/');
+      for (const [global, table] of Object.entries(tables)) if (table[file]) return { path: `${global}.${table[file]}`, namespace: 'shared' };
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => ({ contents: `module.exports = Liveticker.${args.path};`, loader: 'js' }));
+  },
+});
 
 await Promise.all([
   build({ ...common, format: 'esm', outfile: 'client-sdk/dist/browser/liveticker.mjs' }),
@@ -95,7 +121,16 @@ await Promise.all([
     outfile: 'client-sdk/dist/browser/liveticker.js',
     plugins: [websocketOnly, lazyChat, jsonOnly],
   }),
-  build({ ...common, entryPoints: ['client-sdk/src/widgets/chat-entry.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-chat.js', plugins: [sharedFromReader] }),
+  build({ ...common, entryPoints: ['client-sdk/src/widgets/chat-entry.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-chat.js', plugins: [sharedFrom({ __shared: MAIN_SHARED })] }),
+  // The reader's Chats panel: after liveticker-chat.js, whose chat and login forms it uses.
+  build({
+    ...common,
+    entryPoints: ['client-sdk/src/widgets/chats-entry.ts'],
+    format: 'iife',
+    minify: true,
+    outfile: 'client-sdk/dist/browser/liveticker-chats.js',
+    plugins: [sharedFrom({ __shared: MAIN_SHARED, __chatShared: CHAT_SHARED })],
+  }),
   // The service worker that shows a followed ticker's pushes (copied to a site's root, or imported
   // into its own worker with importScripts): a classic script, no module syntax.
   build({ ...common, entryPoints: ['client-sdk/src/sw/liveticker-sw.ts'], format: 'iife', minify: true, outfile: 'client-sdk/dist/browser/liveticker-sw.js' }),
@@ -108,7 +143,7 @@ await Promise.all([
 if (process.env.SDK_SIZES !== '0') {
   const { gzipSync } = await import('node:zlib');
   const { readFileSync } = await import('node:fs');
-  for (const file of ['liveticker.js', 'liveticker-chat.js', 'liveticker-sw.js', 'console.js']) {
+  for (const file of ['liveticker.js', 'liveticker-chat.js', 'liveticker-chats.js', 'liveticker-sw.js', 'console.js']) {
     const bytes = readFileSync(`client-sdk/dist/browser/${file}`);
     process.stdout.write(`sdk: ${file} ${(bytes.length / 1024).toFixed(1)} KB, ${(gzipSync(bytes).length / 1024).toFixed(1)} KB gzip\n`);
   }

@@ -14,6 +14,8 @@ export { mountTicker } from './widgets/ticker-widget';
 export type { TickerWidgetOptions } from './widgets/ticker-widget';
 export { mountChat } from './widgets/chat-widget';
 export type { ChatWidgetOptions } from './widgets/chat-widget';
+export { mountChats } from './widgets/chats-widget';
+export type { ChatsWidgetOptions } from './widgets/chats-widget';
 export { defineElements } from './widgets/elements';
 export { follow, unfollow, followSupport, storedFollow } from './follow';
 export type { FollowOptions, StoredFollow } from './follow';

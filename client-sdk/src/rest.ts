@@ -126,6 +126,9 @@ export class RestClient {
   patch<T>(path: string, body: unknown) {
     return this.request<T>('PATCH', path, body);
   }
+  put<T>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, body);
+  }
   delete<T>(path: string) {
     return this.request<T>('DELETE', path);
   }

@@ -523,6 +523,9 @@ for (const [dialect, bus] of VARIANTS) {
       // CORS answers only CORS_ORIGINS.
       const pre = await fetch(`${t.url}/api/v1/tickers`, { method: 'OPTIONS', headers: { origin: 'https://widgets.example.org', 'access-control-request-method': 'POST' } });
       expect(pre.headers.get('access-control-allow-origin')).toBe('https://widgets.example.org');
+      // The Chats panel on a news site marks a chat read with a PUT.
+      const put = await fetch(`${t.url}/api/v1/me/chats/some-ticker/read`, { method: 'OPTIONS', headers: { origin: 'https://widgets.example.org', 'access-control-request-method': 'PUT' } });
+      expect(put.headers.get('access-control-allow-methods')?.split(',')).toContain('PUT');
       const foreign = await fetch(`${t.url}/api/v1/tickers`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
       expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     });

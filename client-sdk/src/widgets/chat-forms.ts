@@ -9,24 +9,30 @@ import type { ChatLogin } from './chat-login';
 
 const REASONS = ['spam', 'abuse', 'hate', 'misinformation', 'other'] as const;
 
-/** What the chat's forms share: the words, the connection, the login and the box they fill. */
-export interface ChatForms {
+/** What the login forms share: the words, the connection, the login and the box they fill. */
+export interface LoginForms {
   lang: Lang;
   client: LivetickerClient;
-  view: ChatView;
   login: ChatLogin;
   /** The box under the heading that the forms replace each other in. */
   compose: HTMLElement;
-  /** Shows what the login and the room call for now (see composeMode). */
+  /** Shows what the login (and the room) call for now (see composeMode). */
   show(): void;
-  /** The room turned out to be closed (a send was refused). */
-  roomClosed(): void;
   /** The newsroom's own accounts (the widget shows no login form then). */
   getToken?: () => unknown;
   onLoginRequest?: () => void;
+  /** The invitation's words (a key; default `joinPrompt`). */
+  prompt?: string;
 }
 
-const t = (f: ChatForms, key: string, vars?: Record<string, string | number>) => say(f.lang, key, vars);
+/** The chat's forms: the login's, and the room's (writing, reporting). */
+export interface ChatForms extends LoginForms {
+  view: ChatView;
+  /** The room turned out to be closed (a send was refused). */
+  roomClosed(): void;
+}
+
+const t = (f: LoginForms, key: string, vars?: Record<string, string | number>) => say(f.lang, key, vars);
 
 /** A line under a form: a success (status) or a refusal (alert). */
 export const note = (text: string, kind: 'ok' | 'err') => el('p', { class: `ltc-note ${kind}`, role: kind === 'err' ? 'alert' : 'status' }, text);
@@ -55,7 +61,7 @@ async function postWithReturn<T>(client: LivetickerClient, path: string, body: R
 }
 
 /** Logs out here (and on the server, when asked) and shows the invitation again. */
-export function signOut(f: ChatForms): void {
+export function signOut(f: LoginForms): void {
   f.login.signOut(f.client);
   f.show();
 }
@@ -97,7 +103,7 @@ export function showWriter(f: ChatForms): void {
 }
 
 /** Registered (or logged in) but not confirmed yet: say where the link went, offer it again. */
-export function showInbox(f: ChatForms, address: string, extra: HTMLElement[] = []): void {
+export function showInbox(f: LoginForms, address: string, extra: HTMLElement[] = []): void {
   const resend = el('button', { type: 'button', class: 'secondary' }, t(f, 'resend'));
   const out = el('div');
   resend.addEventListener('click', async () => {
@@ -126,12 +132,12 @@ export function showInbox(f: ChatForms, address: string, extra: HTMLElement[] = 
 }
 
 /** The invitation: log in or register here (with a forgotten-password link), or the newsroom's login. */
-export function showJoin(f: ChatForms, mode: 'login' | 'register' = 'login'): void {
+export function showJoin(f: LoginForms, mode: 'login' | 'register' = 'login'): void {
   if (f.getToken) {
     // The newsroom's accounts: its page does the login, then hands the widget a token.
     const ask = el('button', { type: 'button', class: 'ltc-primary' }, t(f, 'login'));
     ask.addEventListener('click', () => f.onLoginRequest?.());
-    f.compose.replaceChildren(el('p', { class: 'ltc-join' }, t(f, 'joinPrompt')), ask);
+    f.compose.replaceChildren(el('p', { class: 'ltc-join' }, t(f, f.prompt ?? 'joinPrompt')), ask);
     return;
   }
   const email = el('input', { type: 'email', placeholder: t(f, 'email'), 'aria-label': t(f, 'email'), autocomplete: 'email', name: 'email' });
@@ -175,7 +181,7 @@ export function showJoin(f: ChatForms, mode: 'login' | 'register' = 'login'): vo
       forgot.disabled = false;
     }
   });
-  f.compose.replaceChildren(el('p', { class: 'ltc-join' }, t(f, 'joinPrompt')), email, password, ...(mode === 'register' ? [name] : []), primary, other, ...(mode === 'login' ? [forgot] : []), out);
+  f.compose.replaceChildren(el('p', { class: 'ltc-join' }, t(f, f.prompt ?? 'joinPrompt')), email, password, ...(mode === 'register' ? [name] : []), primary, other, ...(mode === 'login' ? [forgot] : []), out);
 }
 
 /** Report: an inline choice of reasons under the message; readers without a login are asked to log in. */

@@ -37,6 +37,8 @@ export function composeMode(state: { closed: boolean; token?: string; me?: Pick<
 export class ChatLogin {
   token: string | undefined;
   me: Me | undefined;
+  /** Who is told when the login changes (the widgets sharing it: the chat, the Chats panel, the Chats tab). */
+  private readonly watchers = new Set<() => void>();
 
   constructor(
     private readonly store: 'session' | 'memory',
@@ -63,12 +65,31 @@ export class ChatLogin {
     if (keep) this.keep(token);
     client.setToken(token);
     client.reconnect();
+    this.changed();
+  }
+
+  /** The account behind the login, once asked for. */
+  know(me: Me): void {
+    this.me = me;
+    this.changed();
   }
 
   /** Reads on anonymously. */
   signOut(client: LivetickerClient): void {
+    const had = this.token !== undefined || this.me !== undefined;
     this.forget();
     client.setToken(undefined);
+    if (had) this.changed();
+  }
+
+  /** Calls `fn` after every change of the login; returns the function that stops it. */
+  watch(fn: () => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of [...this.watchers]) fn();
   }
 
   private forget(): void {

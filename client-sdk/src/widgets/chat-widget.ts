@@ -4,6 +4,7 @@ import type { LivetickerClient } from '../client';
 import type { ChatView } from '../chat';
 import { BASE_CSS, KeyedList, el, formatTime } from './dom';
 import { ChatLogin, composeMode } from './chat-login';
+import { answersMe, firstUnread, isUnread, ownIds } from '../inbox-order';
 import { note, showInbox, showJoin, showReport, showWriter, signOut } from './chat-forms';
 import type { ChatForms } from './chat-forms';
 import { plural, say } from './i18n';
@@ -30,7 +31,22 @@ export interface ChatWidgetOptions {
    * the default for the elements on a host page, so the page's storage never holds it).
    */
   tokenStore?: 'session' | 'memory';
+  /**
+   * A login shared with other widgets on the page (the Chats panel, `<liveticker-live>`'s tab):
+   * logging in or out in one is seen by all. Without it the widget has a login of its own.
+   */
+  login?: ChatLogin;
+  /**
+   * Opened from the reader's Chats at their read position (a revision of the chat's stream): the
+   * messages after it are marked new, and the list opens at the first of them.
+   */
+  lastReadRev?: number;
+  /** Told whenever the widget's login changes (`<liveticker-live>` shows its Chats tab on a login). */
+  onLogin?: (login: ChatLogin) => void;
 }
+
+/** At most this many older pages are loaded to reach the first unread message (20 messages each). */
+const UNREAD_PAGES = 5;
 
 const CSS = `${BASE_CSS}
 .ltc{font:15px/1.45 system-ui,sans-serif;color:#1a1a1a;max-width:28rem;border:1px solid #ddd;border-radius:6px;padding:.75rem}
@@ -52,12 +68,23 @@ const CSS = `${BASE_CSS}
 .ltc-reportform button{font:inherit;font-size:.85rem;padding:.25rem .7rem;margin:.3rem .3rem 0 0;cursor:pointer;width:auto}
 .ltc-closed{font-size:.9rem;color:#454545;background:#f3f3f3;border-radius:4px;padding:.5rem .6rem;margin:.3rem 0}
 .ltc [hidden]{display:none}
+.ltc-mark{display:inline-block;font-size:.72rem;font-weight:600;border-radius:3px;padding:0 .3rem;margin-left:.3rem;vertical-align:.1em}
+.ltc-mark.new{background:#e6efff;color:#0a4aa8}.ltc-mark.you{background:#0a5bd3;color:#fff}
+.ltc-msg.unread{box-shadow:inset 3px 0 #0a5bd3;padding-left:.5rem}.ltc-msg.answers{background:#f2f7ff}
 `;
 
-function renderMessage(m: Message, lang: Lang, onReport: (m: Message, li: HTMLElement) => void, pinned = false): HTMLElement {
-  const li = el('li', { class: `ltc-msg${pinned ? ' pinned' : ''}`, 'data-id': m.id, part: 'message' });
+/** How a message stands to the reader: new since their last visit, an answer to them. */
+interface Marks {
+  unread: boolean;
+  answers: boolean;
+}
+
+function renderMessage(m: Message, lang: Lang, onReport: (m: Message, li: HTMLElement) => void, marks: Marks, pinned = false): HTMLElement {
+  const li = el('li', { class: `ltc-msg${pinned ? ' pinned' : ''}${marks.unread ? ' unread' : ''}${marks.answers ? ' answers' : ''}`, 'data-id': m.id, part: 'message' });
   li.append(el('span', { class: 'ltc-author' }, m.author.displayName));
   li.append(el('time', { class: 'ltc-time', datetime: m.createdAt }, formatTime(m.createdAt, lang).label));
+  if (marks.answers) li.append(el('span', { class: 'ltc-mark you' }, say(lang, 'answersYou')));
+  if (marks.unread) li.append(el('span', { class: 'ltc-mark new' }, say(lang, 'newMessage')));
   if (!m.deletedAt) {
     const report = el('button', { type: 'button', class: 'ltc-report', 'aria-label': `${say(lang, 'report')}: ${m.author.displayName}` }, say(lang, 'report'));
     report.addEventListener('click', () => onReport(m, li));
@@ -71,10 +98,10 @@ function renderMessage(m: Message, lang: Lang, onReport: (m: Message, li: HTMLEl
  * The chat beside a ticker: live messages for everyone, and for a verified login a box to write.
  * Readers without an account see "To join the discussion, log in or register" with both forms.
  */
-export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view: ChatView; unmount: () => void } {
+export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view: ChatView; opened: Promise<void>; unmount: () => void } {
   const lang: Lang = opts.lang ?? 'de';
   const t = (key: string, vars?: Record<string, string | number>) => say(lang, key, vars);
-  const login = ChatLogin.kept(opts.tokenStore ?? 'session', opts.client);
+  const login = opts.login ?? ChatLogin.kept(opts.tokenStore ?? 'session', opts.client);
   const client = opts.client ?? createClient({ url: opts.url, token: login.token, withCredentials: true });
   if (opts.client && login.token) client.setToken(login.token);
   const view = client.chat(opts.ticker);
@@ -117,23 +144,35 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   const loadMe = () =>
     void client.rest.get<Me>('/me').then(
       (user) => {
-        login.me = user;
+        login.know(user);
         forms.show();
       },
       () => undefined,
     );
 
   const report = (m: Message, li: HTMLElement) => showReport(forms, m, li);
-  const keyOf = (m: Message) => `${m.rev}:${m.status}:${m.deletedAt ?? ''}`;
-  const pinnedList = new KeyedList<Message>(pinned, (m) => renderMessage(m, lang, report, true), keyOf);
-  const messages = new KeyedList<Message>(list, (m) => renderMessage(m, lang, report), keyOf);
+  // The reader's own messages among those loaded: replies to them are marked "answers you".
+  let own = new Set<string>();
+  const marks = (m: Message): Marks => ({ unread: isUnread(m, opts.lastReadRev, login.me?.id), answers: answersMe(m, own, login.me?.id) });
+  const keyOf = (m: Message) => {
+    const k = marks(m);
+    return `${m.rev}:${m.status}:${m.deletedAt ?? ''}:${k.unread ? 'n' : ''}${k.answers ? 'a' : ''}`;
+  };
+  const pinnedList = new KeyedList<Message>(pinned, (m) => renderMessage(m, lang, report, marks(m), true), keyOf);
+  const messages = new KeyedList<Message>(list, (m) => renderMessage(m, lang, report, marks(m)), keyOf);
   const render = () => {
+    own = ownIds([...view.messages, ...view.pinned], login.me?.id);
     pinnedList.update(view.pinned);
     messages.update(view.messages, () => el('li', { class: 'ltc-msg' }, t('noMessages')));
     more.hidden = !view.hasMore;
     if (view.readers !== undefined) readers.textContent = plural(lang, 'readers', view.readers);
   };
   view.on('change', render);
+  const offLogin = login.watch(() => {
+    forms.show();
+    render();
+    opts.onLogin?.(login);
+  });
   more.addEventListener('click', () => void view.loadMore());
   // The login ended (ban, logout elsewhere, expiry): say why; reading goes on anonymously.
   const offs = [
@@ -166,10 +205,29 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     },
     () => undefined,
   );
-  if (login.token) loadMe();
+  if (login.token && !login.me) loadMe();
+  if (login.token) opts.onLogin?.(login);
+  /**
+   * Opened at the reader's read position: older pages until the first unread message is loaded
+   * (at most a few), then the list scrolled so it is the lowest one in view, the newer ones above.
+   */
+  const opened = (async () => {
+    await view.ready;
+    if (opts.lastReadRev === undefined) return;
+    for (let i = 0; i < UNREAD_PAGES && view.hasMore && view.order === 'newest' && !view.messages.some((m) => m.seq <= opts.lastReadRev!); i++) await view.loadMore();
+    render();
+    const first = firstUnread(view.messages, opts.lastReadRev, login.me?.id);
+    const node = first && messages.node(first.id);
+    if (!node) return;
+    const below = node.getBoundingClientRect().bottom - list.getBoundingClientRect().bottom;
+    if (below > 0) list.scrollTop += below;
+  })();
+  opened.catch(() => undefined);
   return {
     view,
+    opened,
     unmount: () => {
+      offLogin();
       for (const off of offs) off();
       view.close();
       if (!opts.client) client.close();

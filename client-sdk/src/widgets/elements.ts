@@ -2,6 +2,8 @@ import type { Order, TickerSnapshot } from '@liveticker/schemas';
 import { createClient } from '../client';
 import { mountTicker } from './ticker-widget';
 import { mountChat } from './chat-widget';
+import { mountChats } from './chats-widget';
+import { mountLiveTabs } from './live-chat';
 import { pickLang } from './i18n';
 import { SCRIPT_SRC } from './dom';
 
@@ -13,8 +15,9 @@ import { SCRIPT_SRC } from './dom';
  *   <liveticker-ticker ticker="election" lang="de"></liveticker-ticker>
  *   <liveticker-chat ticker="election"></liveticker-chat>
  *   <liveticker-live ticker="election"></liveticker-live>   (both, side by side)
+ *   <liveticker-chats lang="de"></liveticker-chats>         (the reader's chats across tickers)
  *
- * Attributes: `ticker` (required), `server` (default: where the script came from), `order`
+ * Attributes: `ticker` (required, except on liveticker-chats), `server` (default: where the script came from), `order`
  * (`newest`|`oldest`), `lang` (de, en, ru; default the page's language, else English),
  * `page-size` (1–100), `sw-url` (the service worker the Follow button registers when the page has
  * none; default `/liveticker-sw.js`), `analytics="off"` (no reach counting; it is off anyway where
@@ -85,6 +88,11 @@ function elementClasses() {
 
     protected abstract mount(): Mounted;
 
+    /** Whether the attributes suffice to mount (a ticker, for all but the Chats panel). */
+    protected get mountable(): boolean {
+      return Boolean(this.getAttribute('ticker'));
+    }
+
     connectedCallback(): void {
       this.schedule();
     }
@@ -106,7 +114,7 @@ function elementClasses() {
         this.pending = false;
         this.mounted?.unmount();
         this.mounted = undefined;
-        if (!this.isConnected || !this.getAttribute('ticker')) return;
+        if (!this.isConnected || !this.mountable) return;
         this.mounted = this.mount();
       });
     }
@@ -123,7 +131,8 @@ function elementClasses() {
     }
   }
 
-  class ChatElement extends LivetickerElement {
+  /** An element with a login: the chat and the Chats panel. */
+  abstract class LoginElement extends LivetickerElement {
     /**
      * The newsroom's own accounts: set `element.getToken = () => token` (before or after it is on
      * the page; setting it mounts anew). "Log in" then fires `liveticker-login` on the element.
@@ -145,18 +154,37 @@ function elementClasses() {
         this.tokenSource = fn;
       }
     }
-    protected mount(): Mounted {
-      return mountChat(this.root, {
-        ...this.options,
+    protected get loginOptions() {
+      return {
         // On a host page the widget's own login lives in memory only: the page's storage never holds it.
-        tokenStore: 'memory',
+        tokenStore: 'memory' as const,
         getToken: this.tokenSource,
         onLoginRequest: () => this.dispatchEvent(new CustomEvent('liveticker-login', { bubbles: true, composed: true })),
-      });
+      };
     }
   }
 
-  /** The ticker and the chat beside it (stacked on narrow screens), on one connection. */
+  class ChatElement extends LoginElement {
+    protected mount(): Mounted {
+      return mountChat(this.root, { ...this.options, ...this.loginOptions });
+    }
+  }
+
+  /** The reader's chats across tickers (`<liveticker-chats>`): needs no `ticker`. */
+  class ChatsElement extends LoginElement {
+    protected override get mountable(): boolean {
+      return true;
+    }
+    protected mount(): Mounted {
+      const { url, lang, pageSize } = this.options;
+      return mountChats(this.root, { url, lang, pageSize, ...this.loginOptions });
+    }
+  }
+
+  /**
+   * The ticker and the chat beside it (stacked on narrow screens), on one connection. A logged-in
+   * reader gets tabs over the chat: this ticker's discussion, and their Chats across tickers.
+   */
   class LiveElement extends LivetickerElement {
     protected mount(): Mounted {
       const opts = this.options;
@@ -172,9 +200,20 @@ function elementClasses() {
       pair.append(tickerBox, chatBox);
       this.root.replaceChildren(style, pair);
       const ticker = mountTicker(tickerBox, { ...opts, client });
-      const chat = mountChat(chatBox, { ...opts, client, tokenStore: 'memory' });
+      const discussion = document.createElement('div');
+      chatBox.append(discussion);
+      // The chat's login is the Chats tab's too; the tabs (and their script) come with its first
+      // change, which is a login (the login starts empty here: tokenStore memory).
+      let tabs: Mounted | undefined;
+      const chat = mountChat(discussion, {
+        ...opts,
+        client,
+        tokenStore: 'memory',
+        onLogin: (login) => (tabs ??= mountLiveTabs(chatBox, discussion, { url: opts.url, lang: opts.lang, client, login })),
+      });
       return {
         unmount: () => {
+          tabs?.unmount();
           ticker.unmount();
           chat.unmount();
           client.close();
@@ -184,17 +223,18 @@ function elementClasses() {
     }
   }
 
-  return { TickerElement, ChatElement, LiveElement };
+  return { TickerElement, ChatElement, ChatsElement, LiveElement };
 }
 
 /** Defines the elements once (a second copy of the script on a page changes nothing). */
 export function defineElements(): void {
   if (typeof customElements === 'undefined') return;
   if (typeof customElements === 'undefined' || customElements.get('liveticker-ticker')) return;
-  const { TickerElement, ChatElement, LiveElement } = elementClasses();
+  const { TickerElement, ChatElement, ChatsElement, LiveElement } = elementClasses();
   for (const [name, ctor] of [
     ['liveticker-ticker', TickerElement],
     ['liveticker-chat', ChatElement],
+    ['liveticker-chats', ChatsElement],
     ['liveticker-live', LiveElement],
   ] as const) {
     if (!customElements.get(name)) customElements.define(name, ctor);

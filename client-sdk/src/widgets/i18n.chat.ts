@@ -51,6 +51,9 @@ export const CHAT_STRINGS: Record<Lang, Record<string, string>> = {
     'err.invalid_credentials': 'E-Mail-Adresse oder Passwort ist falsch.',
     'err.validation_failed': 'Bitte prüfen Sie Ihre Eingabe.',
     'err.other': 'Das hat nicht geklappt. Bitte versuchen Sie es erneut.',
+    // Marks in a chat: replies to the logged-in reader, messages new since they last read it.
+    answersYou: 'antwortet Ihnen',
+    newMessage: 'neu',
   },
   en: {
     report: 'Report',
@@ -100,6 +103,9 @@ export const CHAT_STRINGS: Record<Lang, Record<string, string>> = {
     'err.invalid_credentials': 'The e-mail address or the password is wrong.',
     'err.validation_failed': 'Please check your input.',
     'err.other': 'That did not work. Please try again.',
+    // Marks in a chat: replies to the logged-in reader, messages new since they last read it.
+    answersYou: 'answers you',
+    newMessage: 'new',
   },
   ru: {
     report: 'Пожаловаться',
@@ -151,6 +157,9 @@ export const CHAT_STRINGS: Record<Lang, Record<string, string>> = {
     'err.invalid_credentials': 'Неверный адрес или пароль.',
     'err.validation_failed': 'Проверьте введённые данные.',
     'err.other': 'Не получилось. Попробуйте ещё раз.',
+    // Marks in a chat: replies to the logged-in reader, messages new since they last read it.
+    answersYou: 'ответ вам',
+    newMessage: 'новое',
   },
 };
 

@@ -142,7 +142,8 @@ export function createApp(ctx: AppContext, parts: AppParts): Express {
   const origins = ctx.config.corsOrigins;
   const api = express.Router();
   const corsCommon = {
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    // PUT: a reader's read position in their chats (`PUT /me/chats/:tickerId/read`), from the Chats panel on a news site.
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
     // Cross-origin widgets read these: ETag for conditional polling, Retry-After on 429.
     exposedHeaders: ['ETag', 'Retry-After'],

@@ -45,6 +45,7 @@ export const DE: Record<keyof typeof EN, string> = {
   'kind.quote': 'Zitat',
   'kind.image': 'Bild',
   'kind.teaser': 'Artikelhinweis',
+  'kind.poll': 'Umfrage',
   'status.draft': 'Entwurf',
   'status.scheduled': 'geplant',
 

@@ -50,6 +50,7 @@ export const EN = {
   'kind.quote': 'Quote',
   'kind.image': 'Picture',
   'kind.teaser': 'Related article',
+  'kind.poll': 'Poll',
   'status.draft': 'draft',
   'status.scheduled': 'scheduled',
 

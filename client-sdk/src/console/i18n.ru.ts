@@ -48,6 +48,7 @@ export const RU: Record<keyof typeof EN, string> = {
   'kind.quote': 'Цитата',
   'kind.image': 'Фото',
   'kind.teaser': 'Ссылка на статью',
+  'kind.poll': 'Опрос',
   'status.draft': 'черновик',
   'status.scheduled': 'запланировано',
 

@@ -16,6 +16,7 @@ import * as m014 from './014_entry_templates';
 import * as m015 from './015_entry_search';
 import * as m016 from './016_push_follows';
 import * as m017 from './017_reader_inbox';
+import * as m019 from './019_polls';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '015_entry_search': m015,
   '016_push_follows': m016,
   '017_reader_inbox': m017,
+  '019_polls': m019,
 };

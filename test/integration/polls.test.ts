@@ -125,6 +125,17 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('the OpenAPI document lists the poll routes, their bodies and answers', async () => {
+      const doc = (await raw(t.url, 'GET', '/openapi.json')).body;
+      const votes = doc.paths['/tickers/{id}/entries/{entryId}/votes'];
+      expect(votes.post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/VoteBody');
+      expect(votes.post.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/VoteState');
+      expect(votes.get).toBeDefined();
+      expect(doc.paths['/tickers/{id}/entries/{entryId}/close'].post.security).toBeDefined();
+      expect(doc.components.schemas.Entry.properties.poll).toBeDefined();
+      expect(doc.components.schemas.CreateEntryBody.properties.poll).toBeDefined();
+    });
+
     describe('voting', () => {
       it('a verified reader votes and gets the counts; a second vote changes theirs, never adds one', async () => {
         const id = await ticker();

@@ -1,6 +1,11 @@
 import type { Change, Entry } from '@liveticker/schemas';
 import { testConfig } from '@liveticker/server';
+import { sql } from 'kysely';
 import { PollSweep } from '../../server/src/polls/polls.sweep';
+import { closeIn } from '../../server/src/polls/polls.service';
+import { pollForVote, upsertVote } from '../../server/src/polls/polls.repo';
+import { commit } from '../../server/src/db/commit';
+import { waitFor } from '../helpers/wait';
 import { DIALECTS } from '../helpers/db';
 import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
@@ -90,3 +95,43 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('a close on PostgreSQL waits for the votes under way', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('postgres', 'memory', { polls: { ...testConfig().polls, sweepMs: 3_600_000 } });
+  });
+  afterAll(() => t.close());
+
+  it('a vote that read the poll open before the close is in the final counts, because the close waited for it', async () => {
+    const ctx = t.node.server.ctx;
+    await raw(t.url, 'POST', '/tickers', { id: 'held', title: 'Held', status: 'live' }, ops);
+    const p = (await raw(t.url, 'POST', '/tickers/held/entries', { kind: 'poll', poll: { question: 'Q?', options: OPTIONS } }, ops)).body as Entry;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let readOpen!: () => void;
+    const wasOpen = new Promise<void>((r) => (readOpen = r));
+    // A vote's transaction, as castVote runs it, held open after it read the poll open and voted.
+    const voting = ctx.db.transaction().execute(async (trx) => {
+      const row = await pollForVote(trx, 'postgres', 'held', p.id);
+      expect(row?.poll_closed_at).toBeNull();
+      await upsertVote(trx, { entryId: p.id, voter: 'u:held', optionId: 'no', member: true, at: new Date().toISOString() });
+      readOpen();
+      await held;
+    });
+    await wasOpen;
+    const closing = commit(ctx, (w) => closeIn(w, 'held', p.id, new Date().toISOString()));
+    try {
+      // The close waits on the poll's row (a lock wait shows in pg_stat_activity), not on a timer.
+      await waitFor(async () => {
+        const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(ctx.db);
+        return Number(rows[0]!.n) > 0;
+      }, 'the close to wait for the vote', 5000);
+    } finally {
+      release();
+    }
+    await voting;
+    const closed = await closing;
+    expect(closed!.data.poll).toMatchObject({ closed: true, results: { total: 1, counts: { yes: 0, no: 1 } } });
+  });
+});

@@ -2,8 +2,8 @@ import type { Change, Entry } from '@liveticker/schemas';
 import { testConfig } from '@liveticker/server';
 import { sql } from 'kysely';
 import { PollSweep } from '../../server/src/polls/polls.sweep';
-import { closeIn } from '../../server/src/polls/polls.service';
-import { pollForVote, upsertVote } from '../../server/src/polls/polls.repo';
+import { closeIn, flushIn } from '../../server/src/polls/polls.service';
+import { markPollDirty, pollForVote, upsertVote } from '../../server/src/polls/polls.repo';
 import { commit } from '../../server/src/db/commit';
 import { waitFor } from '../helpers/wait';
 import { DIALECTS } from '../helpers/db';
@@ -133,5 +133,38 @@ describe('a close on PostgreSQL waits for the votes under way', () => {
     await voting;
     const closed = await closing;
     expect(closed!.data.poll).toMatchObject({ closed: true, results: { total: 1, counts: { yes: 0, no: 1 } } });
+  });
+
+  it('publishing counts takes the stream lock before the poll row, as an edit does: the two never deadlock', async () => {
+    const ctx = t.node.server.ctx;
+    await raw(t.url, 'POST', '/tickers', { id: 'order', title: 'Order', status: 'live' }, ops);
+    const p = (await raw(t.url, 'POST', '/tickers/order/entries', { kind: 'poll', poll: { question: 'Q?', options: OPTIONS } }, ops)).body as Entry;
+    await ctx.db.transaction().execute((trx) => upsertVote(trx, { entryId: p.id, voter: 'u:order', optionId: 'yes', member: true, at: new Date().toISOString() }));
+    await markPollDirty(ctx.db, 'order', p.id);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const hasStream = new Promise<void>((r) => (locked = r));
+    // An edit of the poll, as patchEntry runs it: the stream's revision first, the row after.
+    const edit = ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('streams').set({ rev: sql`rev + 1` }).where('name', '=', 'ticker:order').execute();
+      locked();
+      await held;
+      await trx.updateTable('entries').set({ updated_at: new Date().toISOString() }).where('id', '=', p.id).execute();
+      throw new Error('rolled back on purpose');
+    });
+    await hasStream;
+    const flushing = commit(ctx, (w) => flushIn(w, 'order', p.id, new Date(), 1000));
+    try {
+      await waitFor(async () => {
+        const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(ctx.db);
+        return Number(rows[0]!.n) > 0;
+      }, 'the counts to wait for the edit', 5000);
+    } finally {
+      release();
+    }
+    await expect(edit).rejects.toThrow('rolled back on purpose');
+    const out = await flushing;
+    expect(out).toMatchObject({ type: 'entry.updated', data: { poll: { results: { total: 1 } } } });
   });
 });

@@ -126,6 +126,8 @@ export async function withDeskResults(db: Db, entries: Entry[]): Promise<Entry[]
  * its time has come by then (the sweep), closed at its planned time. Undefined when it was not open.
  */
 export async function closeIn(w: Write, tickerId: string, id: string, at: string, dueBy?: string): Promise<EntryChange | undefined> {
+  // The stream's lock before the row's, as every entry write takes them (see flushIn).
+  await w.lock(tickerStream(tickerId));
   let claim = w.trx
     .updateTable('entries')
     .set(dueBy ? (eb) => ({ poll_closed_at: eb.ref('poll_closes_at') }) : { poll_closed_at: at })
@@ -165,6 +167,9 @@ export async function flushIn(w: Write, tickerId: string, id: string, now: Date,
     return undefined;
   }
   const at = now.toISOString();
+  // The stream's lock first: an edit of the poll takes it, then the poll's row; a claim that took
+  // the row first and then waited for the stream would wait for that edit in a circle (deadlock).
+  await w.lock(tickerStream(tickerId));
   const claimed = await trx
     .updateTable('entries')
     .set({ poll_results_at: at })

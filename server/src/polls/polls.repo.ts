@@ -91,3 +91,43 @@ export async function deleteVotes(trx: Trx, entryId: string): Promise<void> {
   await trx.deleteFrom('poll_votes').where('entry_id', '=', entryId).execute();
   await trx.deleteFrom('poll_dirty').where('entry_id', '=', entryId).execute();
 }
+
+/** An entry's row, whatever it is (the poll service decides what may be seen). */
+export function findEntryRow(db: Db | Trx, tickerId: string, id: string): Promise<EntriesTable | undefined> {
+  return db.selectFrom('entries').selectAll().where('ticker_id', '=', tickerId).where('id', '=', id).executeTakeFirst();
+}
+
+/** What an entry keeps of its poll (by id alone: the entry is known). */
+export function pollColumns(db: Db | Trx, id: string): Promise<Pick<EntriesTable, 'poll' | 'poll_closed_at' | 'poll_results'> | undefined> {
+  return db.selectFrom('entries').select(['poll', 'poll_closed_at', 'poll_results']).where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Closes an open, published poll: true when this transaction did (its update is the claim, and
+ * waits for the votes under way). `dueBy`: only if its time has come by then, closed at that time.
+ */
+export async function claimClose(trx: Trx, tickerId: string, id: string, at: string, dueBy?: string): Promise<boolean> {
+  let claim = trx
+    .updateTable('entries')
+    .set(dueBy ? (eb) => ({ poll_closed_at: eb.ref('poll_closes_at') }) : { poll_closed_at: at })
+    .where('ticker_id', '=', tickerId)
+    .where('id', '=', id)
+    .where('poll', 'is not', null)
+    .where('poll_closed_at', 'is', null)
+    .where('status', '=', 'published')
+    .where('deleted_at', 'is', null);
+  if (dueBy) claim = claim.where('poll_closes_at', '<=', dueBy);
+  return Number((await claim.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+/** Claims the publishing of an open poll's counts at `at`: only when they were last published at `notAfter` or before (or never). */
+export async function claimResults(trx: Trx, id: string, at: string, notAfter: string): Promise<boolean> {
+  const claimed = await trx
+    .updateTable('entries')
+    .set({ poll_results_at: at })
+    .where('id', '=', id)
+    .where('poll_closed_at', 'is', null)
+    .where((eb) => eb.or([eb('poll_results_at', 'is', null), eb('poll_results_at', '<=', notAfter)]))
+    .executeTakeFirst();
+  return Number(claimed.numUpdatedRows) === 1;
+}

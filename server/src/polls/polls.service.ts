@@ -10,7 +10,7 @@ import type { Db, Trx } from '../db/database';
 import { AppError, parseInput } from '../errors';
 import { updateEntry } from '../tickers/entries.repo';
 import { pollInputOf, pollView, resultsPublic } from './poll-view';
-import { clearPollDirty, countVotes, findVote, markPollDirty, pollForVote, upsertVote } from './polls.repo';
+import { claimClose, claimResults, clearPollDirty, countVotes, findEntryRow, findVote, markPollDirty, pollColumns, pollForVote, upsertVote } from './polls.repo';
 import { newDeviceId } from './device';
 
 type Ctx = Pick<AppContext, 'db' | 'dialect' | 'publisher' | 'limiters' | 'config'>;
@@ -97,7 +97,7 @@ export async function castVote(ctx: Ctx, tickerId: string, entryId: string, body
 
 /** `GET …/entries/:entryId/votes`: the reader's own vote (null: none) and the counts when they may see them. */
 export async function myVote(ctx: Pick<AppContext, 'db'>, tickerId: string, entryId: string, who: Omit<Voter, 'ipKey'>): Promise<VoteState> {
-  const row = await ctx.db.selectFrom('entries').selectAll().where('ticker_id', '=', tickerId).where('id', '=', entryId).executeTakeFirst();
+  const row = await findEntryRow(ctx.db, tickerId, entryId);
   const poll = livePoll(row);
   if (!row || !poll) throw new AppError('not_found', `no poll ${entryId} in ticker ${tickerId}`);
   const voter = who.actor?.emailVerified ? `u:${who.actor.id}` : who.deviceId ? `d:${who.deviceId}` : undefined;
@@ -112,7 +112,7 @@ export async function withDeskResults(db: Db, entries: Entry[]): Promise<Entry[]
   return Promise.all(
     entries.map(async (e) => {
       if (!e.poll) return e;
-      const row = await db.selectFrom('entries').select(['poll', 'poll_closed_at', 'poll_results']).where('id', '=', e.id).executeTakeFirst();
+      const row = await pollColumns(db, e.id);
       const poll = row && pollInputOf(row);
       return row && poll ? { ...e, poll: pollView(row, await countVotes(db, e.id, poll)) } : e;
     }),
@@ -128,24 +128,13 @@ export async function withDeskResults(db: Db, entries: Entry[]): Promise<Entry[]
 export async function closeIn(w: Write, tickerId: string, id: string, at: string, dueBy?: string): Promise<EntryChange | undefined> {
   // The stream's lock before the row's, as every entry write takes them (see flushIn).
   await w.lock(tickerStream(tickerId));
-  let claim = w.trx
-    .updateTable('entries')
-    .set(dueBy ? (eb) => ({ poll_closed_at: eb.ref('poll_closes_at') }) : { poll_closed_at: at })
-    .where('ticker_id', '=', tickerId)
-    .where('id', '=', id)
-    .where('poll', 'is not', null)
-    .where('poll_closed_at', 'is', null)
-    .where('status', '=', 'published')
-    .where('deleted_at', 'is', null);
-  if (dueBy) claim = claim.where('poll_closes_at', '<=', dueBy);
-  if (Number((await claim.executeTakeFirst()).numUpdatedRows) !== 1) return undefined;
+  if (!(await claimClose(w.trx, tickerId, id, at, dueBy))) return undefined;
   return publishResults(w, tickerId, id, at);
 }
 
 /** Counts a poll's votes now and publishes them on its entry (a new revision of the ticker). */
 async function publishResults(w: Write, tickerId: string, id: string, at: string, unlessSame?: string | null): Promise<EntryChange | undefined> {
-  const row = await w.trx.selectFrom('entries').select(['poll']).where('id', '=', id).executeTakeFirstOrThrow();
-  const poll = pollInputOf(row)!;
+  const poll = pollInputOf((await pollColumns(w.trx, id))!)!;
   await clearPollDirty(w.trx, id);
   const results = JSON.stringify(await countVotes(w.trx, id, poll));
   if (unlessSame !== undefined && results === unlessSame) return undefined;
@@ -159,7 +148,7 @@ async function publishResults(w: Write, tickerId: string, id: string, at: string
  */
 export async function flushIn(w: Write, tickerId: string, id: string, now: Date, minGapMs: number): Promise<'later' | EntryChange | undefined> {
   const trx: Trx = w.trx;
-  const row = await trx.selectFrom('entries').selectAll().where('ticker_id', '=', tickerId).where('id', '=', id).executeTakeFirst();
+  const row = await findEntryRow(trx, tickerId, id);
   const poll = livePoll(row);
   if (!row || !poll || row.poll_closed_at || !resultsPublic(poll, false)) {
     // Gone, closed (the close published the final counts) or counts nobody is shown: nothing to do.
@@ -170,14 +159,7 @@ export async function flushIn(w: Write, tickerId: string, id: string, now: Date,
   // The stream's lock first: an edit of the poll takes it, then the poll's row; a claim that took
   // the row first and then waited for the stream would wait for that edit in a circle (deadlock).
   await w.lock(tickerStream(tickerId));
-  const claimed = await trx
-    .updateTable('entries')
-    .set({ poll_results_at: at })
-    .where('id', '=', id)
-    .where('poll_closed_at', 'is', null)
-    .where((eb) => eb.or([eb('poll_results_at', 'is', null), eb('poll_results_at', '<=', new Date(now.getTime() - minGapMs).toISOString())]))
-    .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) !== 1) return 'later';
+  if (!(await claimResults(trx, id, at, new Date(now.getTime() - minGapMs).toISOString()))) return 'later';
   return publishResults(w, tickerId, id, at, row.poll_results ?? null);
 }
 
@@ -185,7 +167,7 @@ export async function flushIn(w: Write, tickerId: string, id: string, now: Date,
 export async function closePoll(ctx: Ctx, actor: Actor | undefined, tickerId: string, id: string): Promise<Entry> {
   requireRole(actor, 'editor');
   const change = await commit(ctx, async (w) => {
-    const row = await w.trx.selectFrom('entries').selectAll().where('ticker_id', '=', tickerId).where('id', '=', id).executeTakeFirst();
+    const row = await findEntryRow(w.trx, tickerId, id);
     const poll = livePoll(row);
     if (!row || !poll) throw new AppError('not_found', `no poll ${id} in ticker ${tickerId}`);
     const closed = await closeIn(w, tickerId, id, new Date().toISOString());

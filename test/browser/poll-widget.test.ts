@@ -50,8 +50,10 @@ describe('a poll in the ticker widget, in a real browser', () => {
     await voter!.waitForSelector('.lt-poll button[data-option=a][aria-pressed=true]');
     expect(await countOf(voter, 'a')).toBe('100 % (1 vote)');
     expect(await voter!.locator('.lt-poll-note').textContent()).toBe('Thank you, your vote counts.');
-    // The other reader's bars move through the stream.
+    // The other reader's bars move through the stream, and a reader on a button stays there while they do.
+    await watcher!.focus('.lt-poll button[data-option=b]');
     await watcher!.waitForFunction(() => document.querySelector('.lt-poll-bars li[data-option="a"] .lt-poll-num')?.textContent === '100 % (1 vote)');
+    expect(await watcher!.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.option)).toBe('b');
 
     await voter!.addScriptTag({ path: AXE });
     const result = (await voter!.evaluate(() => (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe.run(document, { resultTypes: ['violations'] }))) as AxeResult;

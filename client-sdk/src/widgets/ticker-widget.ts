@@ -263,6 +263,10 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     newest.setAttribute('aria-pressed', String(view.order === 'newest'));
     oldest.setAttribute('aria-pressed', String(view.order === 'oldest'));
     for (const e of [...view.pinned, ...view.entries]) if (e.poll && !e.poll.closed) openPolls.add(e.id);
+    // A poll's entry is drawn anew with every counts change: a reader on one of its buttons stays there.
+    const active = (typeof ShadowRoot !== 'undefined' && root instanceof ShadowRoot ? root.activeElement : document.activeElement) as HTMLElement | null;
+    const onPoll = active?.closest<HTMLElement>('[data-poll]')?.dataset.poll;
+    const onOption = active?.dataset.option;
     pinnedList.update(view.pinned);
     keyEvents.update(view.keyEvents);
     keys.hidden = view.keyEvents.length === 0;
@@ -271,6 +275,9 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
       view.entries.filter((e) => !held.has(e.id)),
       () => el('li', { class: 'lt-empty' }, t.empty),
     );
+    if (onPoll && onOption && active && !active.isConnected) {
+      box.querySelector<HTMLElement>(`[data-poll="${CSS.escape(onPoll)}"] button[data-option="${CSS.escape(onOption)}"]`)?.focus({ preventScroll: true });
+    }
     const n = held.size;
     fresh.hidden = n === 0;
     fresh.textContent = n === 1 ? t.newUpdate : say(lang, 'newUpdates', { n });

@@ -124,3 +124,21 @@ for (const bus of BUSES) {
     });
   });
 }
+
+describe('the anonymous cap per address holds over two nodes (postgres, Redis)', () => {
+  let c: Cluster;
+  beforeAll(async () => {
+    c = await startCluster('postgres', 'redis');
+  });
+  afterAll(() => c.close());
+
+  it('30 new devices from one address, alternating nodes: 20 votes count, 10 are refused with vote_limit_reached', async () => {
+    await raw(c.a.url, 'POST', '/tickers', { id: 'cap', title: 'Cap', status: 'live' }, ops);
+    const p = (await raw(c.a.url, 'POST', '/tickers/cap/entries', { kind: 'poll', poll: { question: 'Q?', options: OPTIONS, allowAnonymous: true } }, ops)).body as Entry;
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => raw(i % 2 ? c.b.url : c.a.url, 'POST', `/tickers/cap/entries/${p.id}/votes`, { optionId: 'a' })));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(20);
+    expect(answers.filter((a) => a.status === 429).map((a) => a.body.error.code)).toEqual(Array(10).fill('vote_limit_reached'));
+    const desk = await raw(c.b.url, 'GET', `/tickers/cap/entries/${p.id}`, undefined, ops);
+    expect(desk.body.poll.results.total).toBe(20);
+  });
+});

@@ -10,7 +10,7 @@ import { POLL_CSS, renderPoll } from './poll-render';
 import type { PollHooks, PollLocal } from './poll-render';
 import { resultText } from './poll-state';
 import type { VoteState } from '@liveticker/schemas';
-import { LivetickerError } from '../rest';
+import { LivetickerError, RestClient } from '../rest';
 
 export interface TickerWidgetOptions {
   url: string;
@@ -228,12 +228,18 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
       if (focusOption) fresh.querySelector<HTMLElement>(`button[data-option="${CSS.escape(focusOption)}"]`)?.focus();
     }
   };
+  /**
+   * Votes carry cookies (the reader's session, the anonymous device's `lt_device`) also from a
+   * news site's page: a shared client (with the chat) sends them already; a ticker alone asks
+   * with credentials for its votes only, so its reads stay as cacheable as ever.
+   */
+  const votes = opts.client ? client.rest : new RestClient({ baseUrl: opts.url, credentials: 'include' });
   const castVote = async (id: string, optionId: string) => {
     const local: PollLocal = { ...polls.get(id), busy: true };
     polls.set(id, local);
     redrawPoll(id, optionId);
     try {
-      const answer = await client.rest.post<VoteState>(`/tickers/${encodeURIComponent(opts.ticker)}/entries/${encodeURIComponent(id)}/votes`, { optionId });
+      const answer = await votes.post<VoteState>(`/tickers/${encodeURIComponent(opts.ticker)}/entries/${encodeURIComponent(id)}/votes`, { optionId });
       polls.set(id, { optionId: answer.optionId ?? optionId, results: answer.results, note: { text: say(lang, 'pollThanks') } });
     } catch (err) {
       const code = err instanceof LivetickerError ? err.code : undefined;

@@ -135,26 +135,27 @@ describe('a close on PostgreSQL waits for the votes under way', () => {
     expect(closed!.data.poll).toMatchObject({ closed: true, results: { total: 1, counts: { yes: 0, no: 1 } } });
   });
 
-  it('publishing counts takes the stream lock before the poll row, as an edit does: the two never deadlock', async () => {
+  it.each(['publishing counts', 'closing'] as const)('%s takes the stream lock before the poll row, as an edit does: the two never deadlock', async (what) => {
     const ctx = t.node.server.ctx;
-    await raw(t.url, 'POST', '/tickers', { id: 'order', title: 'Order', status: 'live' }, ops);
-    const p = (await raw(t.url, 'POST', '/tickers/order/entries', { kind: 'poll', poll: { question: 'Q?', options: OPTIONS } }, ops)).body as Entry;
+    const tid = what === 'closing' ? 'order-close' : 'order';
+    await raw(t.url, 'POST', '/tickers', { id: tid, title: 'Order', status: 'live' }, ops);
+    const p = (await raw(t.url, 'POST', `/tickers/${tid}/entries`, { kind: 'poll', poll: { question: 'Q?', options: OPTIONS } }, ops)).body as Entry;
     await ctx.db.transaction().execute((trx) => upsertVote(trx, { entryId: p.id, voter: 'u:order', optionId: 'yes', member: true, at: new Date().toISOString() }));
-    await markPollDirty(ctx.db, 'order', p.id);
+    await markPollDirty(ctx.db, tid, p.id);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let locked!: () => void;
     const hasStream = new Promise<void>((r) => (locked = r));
     // An edit of the poll, as patchEntry runs it: the stream's revision first, the row after.
     const edit = ctx.db.transaction().execute(async (trx) => {
-      await trx.updateTable('streams').set({ rev: sql`rev + 1` }).where('name', '=', 'ticker:order').execute();
+      await trx.updateTable('streams').set({ rev: sql`rev + 1` }).where('name', '=', `ticker:${tid}`).execute();
       locked();
       await held;
       await trx.updateTable('entries').set({ updated_at: new Date().toISOString() }).where('id', '=', p.id).execute();
       throw new Error('rolled back on purpose');
     });
     await hasStream;
-    const flushing = commit(ctx, (w) => flushIn(w, 'order', p.id, new Date(), 1000));
+    const flushing = commit(ctx, (w) => (what === 'closing' ? closeIn(w, tid, p.id, new Date().toISOString()) : flushIn(w, tid, p.id, new Date(), 1000)));
     try {
       await waitFor(async () => {
         const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(ctx.db);
@@ -165,6 +166,6 @@ describe('a close on PostgreSQL waits for the votes under way', () => {
     }
     await expect(edit).rejects.toThrow('rolled back on purpose');
     const out = await flushing;
-    expect(out).toMatchObject({ type: 'entry.updated', data: { poll: { results: { total: 1 } } } });
+    expect(out).toMatchObject({ type: 'entry.updated', data: { poll: { closed: what === 'closing', results: { total: 1 } } } });
   });
 });

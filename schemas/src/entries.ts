@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { Author, HttpUrl, IsoDate } from './common';
 import { Ticker } from './tickers';
+import { Poll, PollInput } from './polls';
 
-export const EntryKind = z.enum(['text', 'key-event', 'quote', 'teaser', 'image']);
+/** `poll`: the entry carries a poll (`poll`), and only such an entry does. */
+export const EntryKind = z.enum(['text', 'key-event', 'quote', 'teaser', 'image', 'poll']);
 export type EntryKind = z.infer<typeof EntryKind>;
 
 export const EntryImage = z.strictObject({
@@ -56,6 +58,8 @@ export const Entry = z.object({
   status: EntryStatus,
   /** When a scheduled entry goes out; null otherwise. */
   publishAt: IsoDate.nullable(),
+  /** Entries of kind `poll` only. */
+  poll: Poll.optional(),
 });
 export type Entry = z.infer<typeof Entry>;
 
@@ -70,8 +74,11 @@ export const CreateEntryBody = z
     /** `draft`: kept unseen; a future `publishAt` (status absent or `scheduled`) schedules it; default: published now. */
     status: EntryStatus.optional(),
     publishAt: IsoDate.optional(),
+    /** With kind `poll` (and only then). */
+    poll: PollInput.optional(),
   })
-  .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title, 'an entry needs a body, title, image or teaser')
+  .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title || b.poll, 'an entry needs a body, title, image or teaser')
+  .refine((b) => (b.kind === 'poll') === Boolean(b.poll), { message: 'a poll goes with kind "poll", and kind "poll" needs one', path: ['poll'] })
   .refine((b) => !(b.status === 'draft' && b.publishAt), { message: 'a draft has no publishAt: send status "scheduled" with it', path: ['publishAt'] })
   .refine((b) => b.status !== 'scheduled' || b.publishAt, { message: 'a scheduled entry needs publishAt', path: ['publishAt'] })
   .refine((b) => !(b.status === 'published' && b.publishAt), { message: 'publishAt goes with status "scheduled" (or none): "published" means now', path: ['publishAt'] });
@@ -90,6 +97,8 @@ export const PatchEntryBody = z
     /** An unpublished entry: `published` publishes it now, `scheduled` (with publishAt) plans it, `draft` holds it. */
     status: EntryStatus.optional(),
     publishAt: IsoDate.nullable().optional(),
+    /** The whole poll again (a poll entry only): its options may change only while it has no vote. */
+    poll: PollInput.optional(),
   })
   .refine((b) => Object.keys(b).length > 1, 'nothing to change');
 export type PatchEntryBody = z.infer<typeof PatchEntryBody>;

@@ -26,6 +26,9 @@ export const ERROR_CODES = [
   'room_closed',
   'slow_mode',
   'message_rejected',
+  'poll_closed',
+  'poll_has_votes',
+  'vote_limit_reached',
   'unavailable',
   'not_implemented',
   'internal',
@@ -55,6 +58,12 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   room_closed: 403,
   slow_mode: 429,
   message_rejected: 422,
+  /** A vote after the poll closed (its `closesAt` by the server's clock, or an editor's close). */
+  poll_closed: 409,
+  /** An edit of a poll's options after a vote was cast. */
+  poll_has_votes: 409,
+  /** An anonymous vote from an address that has cast the poll's cap of them. */
+  vote_limit_reached: 429,
   unavailable: 503,
   not_implemented: 501,
   unsupported_media_type: 415,

@@ -2,6 +2,7 @@ export * from './common';
 export * from './errors';
 export * from './tickers';
 export * from './entries';
+export * from './polls';
 export * from './templates';
 export * from './events';
 export * from './openapi';

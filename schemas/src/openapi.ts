@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorBody } from './errors';
 import { CreateEntryBody, Entry, EntryList, KeyEventList, PatchEntryBody, RestoreEntryBody } from './entries';
 import { ChangesResponse } from './events';
+import { Poll, PollInput, PollResults, VoteBody, VoteState } from './polls';
 import { CreateEntryTemplateBody, EntryTemplate, EntryTemplateList, PatchEntryTemplateBody } from './templates';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
 import {
@@ -55,6 +56,11 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   CreateEntryBody,
   PatchEntryBody,
   RestoreEntryBody,
+  Poll,
+  PollInput,
+  PollResults,
+  VoteBody,
+  VoteState,
   EntryTemplate,
   EntryTemplateList,
   CreateEntryTemplateBody,
@@ -148,6 +154,16 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/tickers/{id}/entries/{entryId}', summary: 'One entry', response: 'Entry' },
   { method: 'patch', path: '/tickers/{id}/entries/{entryId}', summary: 'Edit an entry; a stale version is a 409 (editor)', body: 'PatchEntryBody', response: 'Entry', auth: true },
   { method: 'delete', path: '/tickers/{id}/entries/{entryId}', summary: 'Delete an entry, leaving a tombstone (editor)', response: 'Entry', auth: true },
+  {
+    method: 'post',
+    path: '/tickers/{id}/entries/{entryId}/votes',
+    summary:
+      'Vote in a poll: a verified reader, or (allowAnonymous) a device by its signed lt_device cookie, set here; again changes the vote. The counts come back when the reader may see them. 409 poll_closed, 400 naming optionId, 429 vote_limit_reached (per address), 404 for a deleted, draft or non-poll entry',
+    body: 'VoteBody',
+    response: 'VoteState',
+  },
+  { method: 'get', path: '/tickers/{id}/entries/{entryId}/votes', summary: "The reader's own vote in a poll (by login or device cookie), and the counts when they may see them (private, never cached)", response: 'VoteState' },
+  { method: 'post', path: '/tickers/{id}/entries/{entryId}/close', summary: 'Close a poll now: every reader gets the final counts (editor); 409 poll_closed when it was closed', response: 'Entry', auth: true },
   { method: 'get', path: '/tickers/{id}/templates', summary: "Entry templates a ticker's desk can use: its own and the newsroom-wide ones, by name (editor)", response: 'EntryTemplateList', auth: true },
   { method: 'get', path: '/templates', summary: "Newsroom-wide entry templates, or with ticker= that ticker's own, by name (editor)", response: 'EntryTemplateList', query: ['ticker'], auth: true },
   { method: 'post', path: '/templates', summary: 'Create an entry template, newsroom-wide or (tickerId) for one ticker; the body is sanitized as an entry body (editor)', body: 'CreateEntryTemplateBody', response: 'EntryTemplate', status: 201, auth: true },

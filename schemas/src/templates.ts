@@ -30,11 +30,14 @@ export const EntryTemplate = z.object({
 });
 export type EntryTemplate = z.infer<typeof EntryTemplate>;
 
+/** A template starts a text-like entry: a poll is written with its options each time. */
+const TemplateKind = EntryKind.exclude(['poll']);
+
 export const CreateEntryTemplateBody = z.strictObject({
   /** A ticker's own template; absent or null: newsroom-wide. */
   tickerId: Slug.nullable().optional(),
   name: Name,
-  kind: EntryKind.default('text'),
+  kind: TemplateKind.default('text'),
   title: Title.optional(),
   /** Refused, as an entry's, when nothing a reader could see is left after sanitizing. */
   body: Body,
@@ -47,7 +50,7 @@ export const PatchEntryTemplateBody = z
     /** The version being edited; a stale one is a 409 `conflict`. */
     version: z.number().int().min(1),
     name: Name.optional(),
-    kind: EntryKind.optional(),
+    kind: TemplateKind.optional(),
     title: Title.optional(),
     body: Body.optional(),
   })

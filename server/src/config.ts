@@ -109,6 +109,10 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Serves `/metrics` on this port of 127.0.0.1 instead of the public port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Anonymous votes (polls with allowAnonymous) one address may cast in one poll. */
+  POLL_VOTES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Signs the anonymous voters' device cookies (at least 32 characters); unset: derived from the VAPID private key every node shares. */
+  POLL_DEVICE_SECRET: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
   /** Where uploaded images are kept (the local-disk store). */
   MEDIA_DIR: z.string().min(1).default('./data/media'),
   /**
@@ -220,7 +224,7 @@ function s3Config(env: z.infer<typeof EnvSchema>, bucket: string): MediaS3Config
 }
 
 /** Variables whose values a refusal never repeats (the message goes to a terminal or a log). */
-const SECRET_VARIABLES = new Set(['MEDIA_S3_SECRET_ACCESS_KEY', 'VAPID_PRIVATE_KEY']);
+const SECRET_VARIABLES = new Set(['MEDIA_S3_SECRET_ACCESS_KEY', 'VAPID_PRIVATE_KEY', 'POLL_DEVICE_SECRET']);
 
 /** The media store's variables that only make sense together: one line per bad combination. */
 function mediaStoreProblems(env: Record<string, string | undefined>): string[] {
@@ -357,6 +361,14 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     socketMaxBufferBytes: env.SOCKET_MAX_BUFFER_BYTES,
     /** How often a node looks for scheduled entries whose time has come, ms. */
     schedulerMs: 1000,
+    polls: {
+      votesPerAddress: env.POLL_VOTES_PER_ADDRESS,
+      deviceSecret: env.POLL_DEVICE_SECRET,
+      /** How often a node looks for polls to close and counts to publish, ms. */
+      sweepMs: 200,
+      /** Least time between two published counts of one poll, ms, over every node. */
+      resultsGapMs: 1000,
+    },
     /** How often a node brings the inbox items of chats with new messages up to date, ms: at most one update per item per round. */
     inboxSweepMs: 1000,
     analytics: {

@@ -53,6 +53,8 @@ import { DiskStore } from './media/store';
 import type { MediaStore } from './media/store';
 import { MissCachingStore } from './media/store.misses';
 import { EntryScheduler } from './tickers/scheduler';
+import { PollSweep } from './polls/polls.sweep';
+import { pollsRouter } from './polls/polls.routes';
 
 export interface LivetickerServer {
   ctx: AppContext;
@@ -238,8 +240,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     retentionDays: config.analytics.retentionDays,
   });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
+  const pollSweep = new PollSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.polls.sweepMs, resultsGapMs: config.polls.resultsGapMs });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx, analyticsIngest), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), pollsRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx, analyticsIngest), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     ready: () => readiness.ready(),
     health: () => readiness.health(),
@@ -272,6 +275,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       // Stopped after the listener closed: a delivery under way (bounded by WEBHOOK_TIMEOUT_MS)
       // must not keep the node taking a proxy's new connections past its grace.
       { name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
+      { name: 'poll sweep', start: () => pollSweep.start(), stop: () => pollSweep.stop() },
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
       // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
       { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },

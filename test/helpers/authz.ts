@@ -323,6 +323,9 @@ export const SNAPSHOT_TABLES = {
   media: 'id',
   entry_versions: 'entry_id',
   entry_templates: 'id',
+  // Polls: one vote per (poll, voter); polls whose counts the stream does not show yet.
+  poll_votes: 'entry_id',
+  poll_dirty: 'entry_id',
 } as const;
 
 /**

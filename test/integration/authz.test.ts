@@ -134,6 +134,12 @@ async function newHook(w: World): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
+/** A poll of its own in the world's ticker, made by the ops key; answers its id. */
+async function newPoll(w: World, extra: Record<string, unknown> = {}): Promise<string> {
+  const poll = { question: 'Matrix?', options: [{ id: 'yes', label: 'Yes' }, { id: 'no', label: 'No' }], ...extra };
+  return (await must('a poll', raw(w.url, 'POST', `/tickers/${t(w)}/entries`, { kind: 'poll', poll }, bearer(OPS_KEY)), 201)).id;
+}
+
 /**
  * Follows go to a ticker of their own where no entry is ever written, so no push is attempted while
  * the matrix compares the database before and after a call (nobody listens at the endpoint anyway).
@@ -399,6 +405,24 @@ const REST: RestRow[] = [
     },
   },
   { route: 'DELETE /api/v1/tickers/:id/entries/:entryId', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${(await w.newEntry()).id}` }) },
+  // Polls: verified readers vote (a poll of its own per cell, so no cell's vote is another's to change).
+  {
+    route: 'POST /api/v1/tickers/:id/entries/:entryId/votes',
+    case: 'verified readers',
+    ok: 200,
+    want: role('reader'),
+    call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${await newPoll(w)}/votes`, body: { optionId: 'yes' } }),
+  },
+  {
+    // Anyone's device may vote; a dead bearer token on a write is still refused.
+    route: 'POST /api/v1/tickers/:id/entries/:entryId/votes',
+    case: 'allowAnonymous',
+    ok: 200,
+    want: anyoneWriting,
+    call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${await newPoll(w, { allowAnonymous: true })}/votes`, body: { optionId: 'no' } }),
+  },
+  { route: 'GET /api/v1/tickers/:id/entries/:entryId/votes', ok: 200, want: anyone, call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${await newPoll(w)}/votes` }) },
+  { route: 'POST /api/v1/tickers/:id/entries/:entryId/close', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${await newPoll(w)}/close` }) },
   // Entry templates: the desk's tools, reading included.
   { route: 'GET /api/v1/tickers/:id/templates', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/templates` }) },
   { route: 'GET /api/v1/templates', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/templates?ticker=${t(w)}` }) },
@@ -564,6 +588,8 @@ for (const dialect of DIALECTS) {
         inboxSweepMs: 3_600_000,
         // So does the sample of readers online (into analytics_minutes): rarely enough to miss the matrix.
         analytics: { ...testConfig().analytics, sampleMs: 3_600_000 },
+        // So does the poll sweep (counts and closes): once at start only.
+        polls: { ...testConfig().polls, sweepMs: 3_600_000 },
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
           ['registerIp', 'followIp', 'manualPushTicker', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp', 'analyticsIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),

@@ -1,4 +1,4 @@
-import type { Entry, EntryList, Ticker } from '@liveticker/schemas';
+import type { Entry, EntryList, Poll, Ticker } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import type { TickerView } from '../ticker';
 import { t, when } from './i18n';
@@ -190,6 +190,7 @@ export class EntryPanel {
     const body = el('div', { class: 'body' });
     body.innerHTML = e.body; // sanitized by the server on write
     li.append(body);
+    if (e.poll) li.append(pollSummary(e.poll));
     const actions = el('div');
     actions.append(button(t('ui.edit'), { 'data-action': 'edit' }, () => this.onEdit(e)));
     if (e.status === 'published') {
@@ -204,6 +205,9 @@ export class EntryPanel {
           }),
         ),
       );
+    }
+    if (e.status === 'published' && e.poll && !e.poll.closed) {
+      actions.append(confirming(t('entries.closePoll'), t('entries.closePollAsk'), { 'data-action': 'close-poll' }, () => this.client.rest.post(`/tickers/${tid}/entries/${e.id}/close`, {}), this.out));
     }
     actions.append(
       button(t('entries.history'), { 'data-action': 'history', 'aria-expanded': 'false' }, () => this.toggleHistory(li, e)),
@@ -278,4 +282,20 @@ export class EntryPanel {
     clearInterval(this.poll);
     this.view.close();
   }
+}
+
+/** A poll in the desk's list: its question, each option with its votes and percent as the desk sees them, and whether it closed. */
+function pollSummary(poll: Poll): HTMLElement {
+  const box = el('div', { class: 'poll', 'data-poll': '' });
+  box.append(el('strong', {}, poll.question));
+  const r = poll.results;
+  const list = el('ul');
+  for (const o of poll.options) {
+    const n = r?.counts[o.id] ?? 0;
+    list.append(el('li', { 'data-option': o.id }, r ? `${o.label}: ${n} (${r.total ? Math.round((n * 100) / r.total) : 0} %)` : o.label));
+  }
+  box.append(list);
+  const foot = [r ? t(r.total === 1 ? 'entries.pollVote' : 'entries.pollVotes', { n: r.total }) : '', poll.closed ? t('entries.pollClosed') : ''].filter(Boolean).join(' · ');
+  if (foot) box.append(el('div', { class: 'meta' }, foot));
+  return box;
 }

@@ -10,7 +10,10 @@
  */
 
 const SEND_EVERY_MS = 15_000;
-/** What other parts of the widget raise (bubbling, `detail` the event type) to be counted: the Follow button's follow and unfollow. */
+/**
+ * What other parts of the widget raise on its box (or bubbling up to it) to be counted: the Follow
+ * button's follow and unfollow (`detail` the type), a poll's vote (`detail` `{type, entryId}`).
+ */
 export const REACH_EVENT = 'liveticker-reach';
 const RAISED = new Set(['follow.start', 'follow.stop']);
 /** A batch holds at most this many events (the server's limit is 200). */
@@ -22,7 +25,8 @@ type ReachEvent =
   | { type: 'entry.time'; entryId: string; seconds: number }
   | { type: 'teaser.click'; entryId: string }
   | { type: 'link.click'; entryId?: string; host: string }
-  | { type: 'follow.start' | 'follow.stop' };
+  | { type: 'follow.start' | 'follow.stop' }
+  | { type: 'poll.vote'; entryId: string };
 
 /** Whether the browser says its reader does not want to be counted. */
 export function readerOptedOut(nav: Navigator & { globalPrivacyControl?: boolean } = navigator): boolean {
@@ -140,8 +144,10 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
   };
   box.addEventListener('click', onClick);
   const onRaised = (ev: Event) => {
-    const type = (ev as CustomEvent<unknown>).detail;
-    if (typeof type === 'string' && RAISED.has(type)) queue.push({ type: type as 'follow.start' | 'follow.stop' });
+    const detail = (ev as CustomEvent<unknown>).detail;
+    if (typeof detail === 'string' && RAISED.has(detail)) queue.push({ type: detail as 'follow.start' | 'follow.stop' });
+    const vote = detail as { type?: unknown; entryId?: unknown } | null;
+    if (vote?.type === 'poll.vote' && typeof vote.entryId === 'string') queue.push({ type: 'poll.vote', entryId: vote.entryId });
   };
   box.addEventListener(REACH_EVENT, onRaised);
 

@@ -6,7 +6,12 @@ import { STRINGS, say } from './i18n';
 import type { Lang } from './i18n';
 import { BASE_CSS, KeyedList, el, formatTime, plainText } from './dom';
 import { FOLLOW_CSS, followControl, onOpenFromNotification } from './follow-ui';
-import { trackReach } from './reach';
+import { REACH_EVENT, trackReach } from './reach';
+import { POLL_CSS, renderPoll } from './poll-render';
+import type { PollHooks, PollLocal } from './poll-render';
+import { resultText } from './poll-state';
+import type { VoteState } from '@liveticker/schemas';
+import { LivetickerError, RestClient } from '../rest';
 
 export interface TickerWidgetOptions {
   url: string;
@@ -90,7 +95,7 @@ function headline(e: Entry): string {
 }
 
 /** An entry's element; the body is HTML the server sanitized on write, every other field is text. */
-export function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLElement {
+export function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string, polls?: PollHooks): HTMLElement {
   const li = el('li', { class: `lt-entry ${e.kind}${pinnedLabel ? ' pinned' : ''}`, 'data-id': e.id, id: `entry-${e.id}`, tabindex: '-1', part: 'entry' });
   const when = el('div', { class: 'lt-time', part: 'time' });
   // The link's name starts with what it shows (the time), then says what it is.
@@ -113,6 +118,7 @@ export function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string): HTMLEle
   const body = el('div', { class: 'lt-body' });
   body.innerHTML = e.body;
   main.append(body);
+  if (e.poll) main.append(renderPoll(e, lang, polls));
   if (e.image) {
     const fig = el('figure');
     const img = el('img', { src: e.image.url, alt: e.image.caption ?? '', loading: 'lazy' });
@@ -203,11 +209,54 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
   const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
   box.append(head, followError, offline, announcer, keys, fresh, pinned, list, more);
-  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS), box);
+  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS + POLL_CSS), box);
 
   const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
-  const pinnedList = new KeyedList<Entry>(pinned, (e) => renderEntry(e, lang, t.pinned), keyOf);
-  const entries = new KeyedList<Entry>(list, (e) => renderEntry(e, lang), keyOf);
+  /**
+   * The reader's polls: their vote and the counts its answer brought, kept across re-renders of
+   * the entry (every counts change is a new revision of it). A change of it redraws that poll only.
+   */
+  const polls = new Map<string, PollLocal>();
+  const pollHooks: PollHooks = {
+    local: (id) => polls.get(id) ?? {},
+    vote: (id, optionId) => void castVote(id, optionId),
+  };
+  const redrawPoll = (id: string, focusOption?: string) => {
+    const entry = [...view.pinned, ...view.entries].find((e) => e.id === id);
+    if (!entry?.poll) return;
+    for (const node of box.querySelectorAll<HTMLElement>('[data-poll]')) {
+      if (node.dataset.poll !== id) continue;
+      const fresh = renderPoll(entry, lang, pollHooks);
+      node.replaceWith(fresh);
+      if (focusOption) fresh.querySelector<HTMLElement>(`button[data-option="${CSS.escape(focusOption)}"]`)?.focus();
+    }
+  };
+  /**
+   * Votes carry cookies (the reader's session, the anonymous device's `lt_device`) also from a
+   * news site's page: a shared client (with the chat) sends them already; a ticker alone asks
+   * with credentials for its votes only, so its reads stay as cacheable as ever.
+   */
+  const votes = opts.client ? client.rest : new RestClient({ baseUrl: opts.url, credentials: 'include' });
+  const castVote = async (id: string, optionId: string) => {
+    const local: PollLocal = { ...polls.get(id), busy: true };
+    polls.set(id, local);
+    redrawPoll(id, optionId);
+    try {
+      const answer = await votes.post<VoteState>(`/tickers/${encodeURIComponent(opts.ticker)}/entries/${encodeURIComponent(id)}/votes`, { optionId });
+      polls.set(id, { optionId: answer.optionId ?? optionId, results: answer.results, note: { text: say(lang, 'pollThanks') } });
+      box.dispatchEvent(new CustomEvent(REACH_EVENT, { detail: { type: 'poll.vote', entryId: id } }));
+    } catch (err) {
+      const code = err instanceof LivetickerError ? err.code : undefined;
+      const text = say(lang, code === 'login_required' || code === 'email_not_verified' ? 'pollLogin' : code === 'vote_limit_reached' ? 'pollTooMany' : code === 'poll_closed' ? 'pollClosed' : 'pollFailed');
+      polls.set(id, { ...local, busy: false, note: { text, error: true } });
+    }
+    redrawPoll(id, optionId);
+  };
+  /** Polls this reader saw open, and those whose close was announced (once each). */
+  const openPolls = new Set<string>();
+  const closedPolls = new Set<string>();
+  const pinnedList = new KeyedList<Entry>(pinned, (e) => renderEntry(e, lang, t.pinned, pollHooks), keyOf);
+  const entries = new KeyedList<Entry>(list, (e) => renderEntry(e, lang, undefined, pollHooks), keyOf);
   const keyEvents = new KeyedList<Entry>(keyList, (e) => renderKeyEvent(e, lang), keyOf);
 
   /** Live entries that came while the reader was away from the live edge: shown on request. */
@@ -223,6 +272,11 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
     }
     newest.setAttribute('aria-pressed', String(view.order === 'newest'));
     oldest.setAttribute('aria-pressed', String(view.order === 'oldest'));
+    for (const e of [...view.pinned, ...view.entries]) if (e.poll && !e.poll.closed) openPolls.add(e.id);
+    // A poll's entry is drawn anew with every counts change: a reader on one of its buttons stays there.
+    const active = (typeof ShadowRoot !== 'undefined' && root instanceof ShadowRoot ? root.activeElement : document.activeElement) as HTMLElement | null;
+    const onPoll = active?.closest<HTMLElement>('[data-poll]')?.dataset.poll;
+    const onOption = active?.dataset.option;
     pinnedList.update(view.pinned);
     keyEvents.update(view.keyEvents);
     keys.hidden = view.keyEvents.length === 0;
@@ -231,6 +285,9 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
       view.entries.filter((e) => !held.has(e.id)),
       () => el('li', { class: 'lt-empty' }, t.empty),
     );
+    if (onPoll && onOption && active && !active.isConnected) {
+      box.querySelector<HTMLElement>(`[data-poll="${CSS.escape(onPoll)}"] button[data-option="${CSS.escape(onOption)}"]`)?.focus({ preventScroll: true });
+    }
     const n = held.size;
     fresh.hidden = n === 0;
     fresh.textContent = n === 1 ? t.newUpdate : say(lang, 'newUpdates', { n });
@@ -253,6 +310,12 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   };
 
   view.on('change', (change: TickerViewChange) => {
+    const item = 'item' in change ? (change.item as Entry | undefined) : undefined;
+    if (item?.poll?.closed && item.poll.results && openPolls.has(item.id) && !closedPolls.has(item.id)) {
+      // A poll that closes while the reader is here: its final result, said once (politely).
+      closedPolls.add(item.id);
+      announcer.textContent = say(lang, 'pollFinal', { text: `${item.poll.question} ${resultText(item.poll, item.poll.results)}` });
+    }
     if (change.op === 'insert') {
       announcer.textContent = say(lang, 'newEntry', { text: headline(change.item) });
       if (!atEdge) held.add(change.item.id);

@@ -19,6 +19,12 @@ export interface Write {
   readonly trx: Trx;
   /** The next revision of `stream`, taken in this transaction. */
   rev(stream: StreamName): Promise<number>;
+  /**
+   * Holds `stream`'s revision lock without taking a revision (none may be taken after all). For
+   * work that locks one of the stream's rows before it knows whether it makes a change: every
+   * writer takes the stream's lock first and a row's after, so two of them never wait in a circle.
+   */
+  lock(stream: StreamName): Promise<void>;
   /** A change made at a revision this transaction took; published once it has committed. */
   record<C extends Change>(stream: StreamName, change: C): C;
   /** Takes the next revision of `stream`, lets `write` store the row at it, and records the change. */
@@ -40,6 +46,10 @@ export async function commit<T>(ctx: CommitDeps, work: (w: Write) => Promise<T>)
     const w: Write = {
       trx,
       rev: (stream) => nextRev(trx, stream),
+      async lock(stream) {
+        // A write that changes nothing: a row lock on PostgreSQL, the write lock on SQLite.
+        await trx.updateTable('streams').set({ rev: sql`rev` }).where('name', '=', stream).execute();
+      },
       record(stream, change) {
         let list = recorded.get(stream);
         if (!list) recorded.set(stream, (list = []));

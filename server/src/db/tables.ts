@@ -52,6 +52,26 @@ export interface EntriesTable {
   publish_at: string | null;
   /** What search finds the entry by: title and text as words (tickers/search.ts); '' for a tombstone. */
   search_text: string;
+  /** A poll entry's poll as written (JSON `PollInput`); null otherwise (and for a tombstone). */
+  poll?: string | null;
+  /** Its planned close, for the sweep's index. */
+  poll_closes_at?: string | null;
+  /** When it closed (its time passed, or an editor closed it); null while open. */
+  poll_closed_at?: string | null;
+  /** The counts last published on the stream (JSON `PollResults`). */
+  poll_results?: string | null;
+  /** When the counts were last published (the one-a-second claim across nodes). */
+  poll_results_at?: string | null;
+}
+
+export interface PollVotesTable {
+  entry_id: string;
+  /** `u:<user id>` (logged-in reader) or `d:<device id>` (anonymous, by the signed cookie). */
+  voter: string;
+  option_id: string;
+  /** 0/1: cast by a logged-in reader. */
+  member: number;
+  voted_at: string;
 }
 
 export interface UsersTable {
@@ -382,4 +402,6 @@ export interface Tables {
   streams: StreamsTable;
   tickers: TickersTable;
   entries: EntriesTable;
+  poll_votes: PollVotesTable;
+  poll_dirty: { entry_id: string; ticker_id: string };
 }

@@ -2,6 +2,7 @@ import type { Entry, EntryImage, Teaser } from '@liveticker/schemas';
 import type { Db, Trx } from '../db/database';
 import type { EntriesTable } from '../db/tables';
 import { searchCondition } from './search';
+import { pollView } from '../polls/poll-view';
 
 export function toEntry(row: EntriesTable): Entry {
   return {
@@ -22,6 +23,7 @@ export function toEntry(row: EntriesTable): Entry {
     deletedAt: row.deleted_at,
     status: row.status as Entry['status'],
     publishAt: row.publish_at,
+    ...(row.poll && { poll: pollView(row) }),
   };
 }
 

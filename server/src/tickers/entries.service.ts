@@ -30,6 +30,9 @@ import { deleteVersions, findVersion, listVersions, recordVersions } from './ver
 import { findTicker } from './tickers.repo';
 import { entryBodyOrRefuse } from './sanitize';
 import { searchText } from './search';
+import { deleteVotes, hasVotes } from '../polls/polls.repo';
+import { withDeskResults } from '../polls/polls.service';
+import type { PollInput } from '@liveticker/schemas';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
@@ -45,6 +48,7 @@ export async function listEntriesPage(ctx: Pick<AppContext, 'db'>, tickerId: str
   // Pinned entries come with the first page only; later pages are the flow below them. A search
   // lists what it found, pinned or not, in the flow.
   const pinned = q.cursor || q.q ? [] : await listPinned(ctx.db, tickerId);
+  if (isDesk(actor)) return { ...page, items: await withDeskResults(ctx.db, page.items), pinned: await withDeskResults(ctx.db, pinned) };
   return { ...page, pinned };
 }
 
@@ -57,10 +61,50 @@ export async function listKeyEventsOf(ctx: Pick<AppContext, 'db'>, tickerId: str
 export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id: string, actor?: Actor): Promise<Entry> {
   const entry = await findEntry(ctx.db, tickerId, id);
   // An unpublished entry does not exist for anyone below editor (not even a 403 says it does).
-  if (!entry || (entry.status !== 'published' && !(actor && actor.emailVerified && hasRole(actor, 'editor')))) {
+  if (!entry || (entry.status !== 'published' && !isDesk(actor))) {
     throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
   }
-  return entry;
+  return isDesk(actor) ? (await withDeskResults(ctx.db, [entry]))[0]! : entry;
+}
+
+/** Editors (verified): they see drafts, and every poll's counts. */
+function isDesk(actor: Actor | undefined): boolean {
+  return Boolean(actor && actor.emailVerified && hasRole(actor, 'editor'));
+}
+
+/** A poll as stored: its closing time in UTC. */
+function storedPoll(poll: PollInput): { poll: string; poll_closes_at: string | null } {
+  const closesAt = poll.closesAt ? new Date(poll.closesAt).toISOString() : null;
+  return { poll: JSON.stringify({ ...poll, closesAt }), poll_closes_at: closesAt };
+}
+
+/** A new closing time must lie ahead (to close a poll now, an editor closes it). */
+function checkClosesAt(poll: PollInput | undefined, unchanged?: string | null): void {
+  if (!poll?.closesAt || Date.parse(poll.closesAt) > Date.now()) return;
+  if (unchanged && Date.parse(unchanged) === Date.parse(poll.closesAt)) return;
+  throw new AppError('validation_failed', 'invalid entry', [{ path: 'poll.closesAt', message: 'must be in the future (to close a poll now, use POST …/close)' }]);
+}
+
+/**
+ * An edit's poll: only a poll entry has one and stays one; once closed, its closing time is fixed.
+ * Whether its options may still change (no vote yet) is checked under the row's lock.
+ */
+function checkPollEdit(current: Entry, input: PatchEntryBody): void {
+  const kind = input.kind ?? current.kind;
+  if ((kind === 'poll') !== (current.kind === 'poll')) {
+    throw new AppError('validation_failed', 'invalid entry', [{ path: 'kind', message: 'a poll stays a poll, and no other entry becomes one' }]);
+  }
+  if (input.poll && current.kind !== 'poll') throw new AppError('validation_failed', 'invalid entry', [{ path: 'poll', message: 'only a poll entry has a poll' }]);
+  if (!input.poll || !current.poll) return;
+  if (current.poll.closed && (input.poll.closesAt ?? null) !== null && Date.parse(input.poll.closesAt!) !== Date.parse(current.poll.closesAt ?? '')) {
+    throw new AppError('poll_closed', 'this poll has closed: its closing time stays');
+  }
+  checkClosesAt(input.poll, current.poll.closesAt);
+}
+
+/** Whether an edit changes a poll's options (ids, labels or their order). */
+function optionsChange(current: Entry, input: PatchEntryBody): boolean {
+  return Boolean(input.poll && current.poll && JSON.stringify(input.poll.options.map((o) => [o.id, o.label])) !== JSON.stringify(current.poll.options.map((o) => [o.id, o.label])));
 }
 
 /**
@@ -94,6 +138,7 @@ function contentChanges(input: ReturnType<typeof PatchEntryBody.parse>, current:
     ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
     ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
     ...((title !== undefined || body !== undefined) && { search_text: searchText(title !== undefined ? title : current.title, body ?? current.body) }),
+    ...(input.poll !== undefined && storedPoll(input.poll)),
   };
 }
 
@@ -108,7 +153,7 @@ function checkCredit(ticker: { requireImageCredit: boolean } | undefined, image:
 function checkNotEmpty(current: Entry, input: PatchEntryBody): void {
   const pick = <K extends 'title' | 'image' | 'teaser'>(k: K) => (input[k] === undefined ? current[k] : input[k]);
   const body = input.body === undefined ? current.body : input.body;
-  if (body.trim() === '' && !pick('title') && !pick('image') && !pick('teaser')) {
+  if (body.trim() === '' && !pick('title') && !pick('image') && !pick('teaser') && !current.poll) {
     throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'an entry needs a body, title, image or teaser' }]);
   }
 }
@@ -135,6 +180,7 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   const input = parseInput(CreateEntryBody, body, 'entry');
   const html = entryBodyOrRefuse(input.body);
   const plan = plannedStatus(input.status, input.publishAt, new Date());
+  checkClosesAt(input.poll);
   // Two desks saving drafts at the same moment may pick the same place below the flow: try again.
   for (let attempt = 0; ; attempt++) {
     try {
@@ -176,6 +222,7 @@ async function createIn(w: Write, author: Actor, tickerId: string, input: Create
     status: plan.status,
     publish_at: plan.publishAt,
     search_text: searchText(input.title ?? null, html),
+    ...(input.poll ? storedPoll(input.poll) : {}),
   };
   await insertEntry(w.trx, row);
   const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
@@ -218,11 +265,13 @@ export async function patchEntry(
   const editor = requireRole(actor, 'editor');
   const input = parseInput(PatchEntryBody, body, 'entry');
   const stream = tickerStream(tickerId);
-  return commit(ctx, async (w) => {
+  const edited = await commit(ctx, async (w) => {
     const made = await patchIn(w);
     await recordVersions(w.trx, made, editor);
     return made[made.length - 1]!.data;
   });
+  // The editor's answer: a poll with its counts, as the desk sees it.
+  return edited.poll ? (await withDeskResults(ctx.db, [edited]))[0]! : edited;
 
   async function patchIn(w: Write): Promise<EntryChange[]> {
     const trx = w.trx;
@@ -234,6 +283,7 @@ export async function patchEntry(
       });
     }
     checkNotEmpty(current, input);
+    checkPollEdit(current, input);
     if (current.status !== 'published') return patchUnpublished(w, current, input);
     if (input.status !== undefined && input.status !== 'published') {
       throw new AppError('validation_failed', 'invalid entry', [{ path: 'status', message: 'a published entry cannot go back to draft or be scheduled (delete it instead)' }]);
@@ -253,6 +303,10 @@ export async function patchEntry(
         updated_at: now,
       });
       if (!entry) throw new AppError('conflict', 'the entry was changed meanwhile; reload it and edit again');
+      // Asked after the row's update: its lock waited for the votes under way (they hold it shared).
+      if (optionsChange(current, input) && (await hasVotes(trx, id))) {
+        throw new AppError('poll_has_votes', 'the poll has votes: its options can no longer change (its question can)', [{ path: 'poll.options', message: 'fixed once a vote is cast' }]);
+      }
       return entry;
     });
     return [...unpinned, updated];
@@ -281,7 +335,8 @@ export async function restoreEntry(ctx: Ctx, actor: Actor | undefined, tickerId:
   const q = parseInput(RestoreEntryBody, body, 'restore');
   const e = await findVersion(ctx.db, tickerId, id, q.from);
   if (!e) throw new AppError('not_found', `no version ${q.from} of entry ${id}`);
-  return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser });
+  const poll = e.poll && { question: e.poll.question, options: e.poll.options, closesAt: e.poll.closesAt, results: e.poll.resultsMode, allowAnonymous: e.poll.allowAnonymous };
+  return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser, ...(poll && { poll }) });
 }
 
 /**
@@ -327,6 +382,7 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
     if (!current || current.deletedAt) throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
     // Its saved versions go with its content (a takedown leaves nothing behind in the history).
     await deleteVersions(trx, tickerId, id);
+    if (current.poll) await deleteVotes(trx, id);
     if (current.status !== 'published') {
       // Readers never saw it: it goes without a tombstone or a revision.
       await removeEntry(trx, tickerId, id);
@@ -334,7 +390,20 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
     }
     const now = new Date().toISOString();
     const deleted = await w.change(tickerStream(tickerId), 'entry.deleted', (rev) =>
-      updateEntry(trx, tickerId, id, { rev, title: null, body: '', search_text: '', image: null, teaser: null, pinned: 0, pinned_at: null, deleted_at: now, updated_at: now, version: current.version + 1 }),
+      updateEntry(trx, tickerId, id, {
+        rev,
+        title: null,
+        body: '',
+        search_text: '',
+        image: null,
+        teaser: null,
+        pinned: 0,
+        pinned_at: null,
+        deleted_at: now,
+        updated_at: now,
+        version: current.version + 1,
+        ...(current.poll && { poll: null, poll_closes_at: null, poll_closed_at: null, poll_results: null, poll_results_at: null }),
+      }),
     );
     return deleted.data;
   });

@@ -17,6 +17,7 @@ export function textOf(html: string): string {
 /** A headline for an entry: its title, else its first sentence. */
 export function headline(e: Entry): string {
   if (e.title) return e.title;
+  if (e.poll && !textOf(e.body)) return e.poll.question;
   const text = textOf(e.body);
   const sentence = /^.{1,160}?[.!?](\s|$)/.exec(text)?.[0].trim() ?? text.slice(0, 160);
   return sentence || e.kind;

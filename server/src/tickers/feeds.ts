@@ -9,6 +9,7 @@ import { listEntries, listPinned } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
 import { atom1, jsonFeed, rss2 } from './feed-formats';
+import { pollHtml } from '../polls/poll-html';
 import type { FeedChannel, FeedFormat, FeedItem } from './feed-formats';
 
 /** How many of the newest entries a feed carries. */
@@ -21,9 +22,11 @@ const CONTENT_TYPES: Record<FeedFormat, string> = {
 };
 
 /** The entry as a feed reader shows it: its body, its picture with caption and credit, its teaser. */
-function contentOf(e: Entry): string {
+function contentOf(e: Entry, lang: string): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   let html = e.body;
+  // A poll: its question and options; its counts once it closed (a feed reader keeps what it got).
+  if (e.poll) html += pollHtml(e.poll, lang, { closedOnly: true });
   if (e.image) {
     const caption = [e.image.caption, e.image.credit].filter(Boolean).map((s) => esc(s!)).join(' · ');
     html += `<figure><img src="${esc(e.image.url)}" alt="${esc(e.image.caption ?? '')}"${e.image.width ? ` width="${e.image.width}"` : ''}${e.image.height ? ` height="${e.image.height}"` : ''}>${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
@@ -49,7 +52,7 @@ export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[],
     url: `${page}#entry-${encodeURIComponent(e.id)}`,
     title: headline(e),
     summary: textOf(e.body).slice(0, 300),
-    contentHtml: contentOf(e),
+    contentHtml: contentOf(e, ticker.locale),
     published: new Date(e.publishedAt),
     updated: new Date(e.updatedAt),
     author: e.author.displayName,

@@ -11,6 +11,7 @@ import { listEntriesPage } from './entries.service';
 import { listKeyEvents } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
+import { pollHtml } from '../polls/poll-html';
 
 /** The fragment's CSP: its inline style and pictures from anywhere (entries' images), nothing else. */
 export const FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
@@ -95,6 +96,7 @@ function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en']): string {
   if (e.title) parts.push(`<h2>${esc(e.title)}</h2>`);
   // Bodies are stored sanitized to the allowlist: they go out as they are.
   parts.push(`<div class="lt-body">${e.body}</div>`);
+  if (e.poll) parts.push(pollHtml(e.poll, lang));
   if (e.image) {
     const credit = e.image.credit ? (e.image.creditUrl ? `<a href="${esc(e.image.creditUrl)}">${esc(e.image.credit)}</a>` : esc(e.image.credit)) : '';
     const size = e.image.width && e.image.height ? ` width="${e.image.width}" height="${e.image.height}"` : '';
@@ -112,6 +114,7 @@ const CSS = `liveticker-ticker{display:block}.liveticker{font:16px/1.5 Georgia,s
 .lt-when small{display:block;font-weight:400;color:#595959}.lt-label{font:700 .7rem system-ui,sans-serif;text-transform:uppercase;color:#7a5200}
 .lt-entry h2{font:700 1.05rem/1.3 system-ui,sans-serif;margin:0 0 .25rem}.lt-body p{margin:0 0 .5rem}.lt-body blockquote{margin:0;font-style:italic;border-left:3px solid #c00018;padding-left:.75rem}.lt-entry img{max-width:100%;height:auto}
 .lt-entry figure{margin:.5rem 0}.lt-entry figcaption{font:.8rem system-ui,sans-serif;color:#454545}.lt-credit{color:#595959}
+.lt-poll{font:.95rem system-ui,sans-serif;border:1px solid #ddd;border-radius:4px;padding:.5rem .75rem;margin:.5rem 0}.lt-poll ul{margin:.25rem 0;padding-left:1.25rem}.lt-poll-foot{color:#595959;font-size:.8rem;margin:0}
 .lt-pages{display:flex;justify-content:space-between;margin:1rem 0;font:.9rem system-ui,sans-serif}
 @media (max-width:600px){.lt-entry{grid-template-columns:1fr;gap:.25rem}}`;
 

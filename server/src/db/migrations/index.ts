@@ -17,6 +17,7 @@ import * as m015 from './015_entry_search';
 import * as m016 from './016_push_follows';
 import * as m017 from './017_reader_inbox';
 import * as m018 from './018_push_manual';
+import * as m019 from './019_polls';
 import * as m020 from './020_user_blocks';
 import * as m021 from './021_analytics';
 
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   '016_push_follows': m016,
   '017_reader_inbox': m017,
   '018_push_manual': m018,
+  '019_polls': m019,
   '020_user_blocks': m020,
   '021_analytics': m021,
 };

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ANALYTICS_MAX_EVENTS, AnalyticsBatch, AnalyticsEvent, AnalyticsQuery } from '@liveticker/schemas';
 import type { AnalyticsBucket, AnalyticsOverview, AnalyticsReport } from '@liveticker/schemas';
@@ -7,6 +6,11 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import type { Db } from '../db/database';
+import { overviewRows, publishedEntryIds, reportRows, saltOfDay, tickerCreated, writeBatches } from './analytics.repo';
+import type { BatchToWrite, Tally } from './analytics.repo';
+import { dayOf, hourOf, minuteOf } from './analytics.repo';
+
+export { dayOf, hourOf, minuteOf, prune, sampleOnline } from './analytics.repo';
 import type { AnalyticsCounts } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 
@@ -15,10 +19,6 @@ type Ctx = Pick<AppContext, 'db' | 'config'>;
 /** Batches one address may send a minute (a beacon every 15 s per page leaves room for several tabs). */
 export const ANALYTICS_BATCHES_PER_MINUTE = 60;
 
-/** `YYYY-MM-DD`, `YYYY-MM-DDTHH`, `YYYY-MM-DDTHH:MM` of a time, UTC. */
-export const dayOf = (t: Date) => t.toISOString().slice(0, 10);
-export const hourOf = (t: Date) => t.toISOString().slice(0, 13);
-export const minuteOf = (t: Date) => t.toISOString().slice(0, 16);
 
 /**
  * The day's salt, the same on every node: made by the first node that needs it, and the days
@@ -32,11 +32,9 @@ export class DailySalt {
   async get(now = new Date()): Promise<string> {
     const day = dayOf(now);
     if (this.cached?.day === day) return this.cached.salt;
-    await this.db.insertInto('analytics_salts').values({ day, salt: randomBytes(32).toString('base64url') }).onConflict((oc) => oc.column('day').doNothing()).execute();
-    await this.db.deleteFrom('analytics_salts').where('day', '<', day).execute();
-    const row = await this.db.selectFrom('analytics_salts').select('salt').where('day', '=', day).executeTakeFirstOrThrow();
-    this.cached = { day, salt: row.salt };
-    return row.salt;
+    const salt = await saltOfDay(this.db, day, randomBytes(32).toString('base64url'));
+    this.cached = { day, salt };
+    return salt;
   }
 }
 
@@ -56,17 +54,9 @@ export interface Sender {
   userAgent: string;
 }
 
-/** What one batch adds, once its events are checked. */
-interface Tally {
-  minute: Partial<AnalyticsCounts>;
-  entries: Map<string, { views: number; seconds: number; link_clicks: number; teaser_clicks: number }>;
-  sources: Map<string, number>;
-}
 
 const add = (o: Partial<AnalyticsCounts>, k: keyof AnalyticsCounts, n = 1) => void (o[k] = (o[k] ?? 0) + n);
 
-/** The counts a beacon can add to a minute row (readers online is the sampler's). */
-const EVENT_COUNTS = ['page_views', 'push_views', 'entry_views', 'link_clicks', 'teaser_clicks', 'embed_consents', 'follows_started', 'follows_stopped', 'poll_votes', 'questions', 'dropped'] as const;
 
 /** How soon a ticker's published entry ids are read again when a beacon names one not among them (a new entry), ms. */
 const ENTRIES_FRESH_MS = 1000;
@@ -74,12 +64,7 @@ const ENTRIES_FRESH_MS = 1000;
 const FLUSH_MAX = 500;
 
 /** A checked batch waiting for the next write, and the request waiting for it. */
-interface Pending {
-  batchId: string;
-  tickerId: string;
-  tally: Tally;
-  hash: string;
-  at: Date;
+interface Pending extends BatchToWrite {
   done: (counted: boolean) => void;
   failed: (err: unknown) => void;
 }
@@ -156,11 +141,9 @@ export class AnalyticsIngest {
     let known = this.tickers.get(tickerId);
     const stale = !known || (ids.some((id) => !known!.entries.has(id)) && Date.now() - known.at > ENTRIES_FRESH_MS);
     if (stale) {
-      const db = this.ctx.db;
-      const ticker = await db.selectFrom('tickers').select('id').where('id', '=', tickerId).executeTakeFirst();
-      if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
-      const rows = await db.selectFrom('entries').select('id').where('ticker_id', '=', tickerId).where('status', '=', 'published').where('deleted_at', 'is', null).execute();
-      known = { at: Date.now(), entries: new Set(rows.map((r) => r.id)) };
+      const ids = await publishedEntryIds(this.ctx.db, tickerId);
+      if (!ids) throw new AppError('not_found', `no ticker ${tickerId}`);
+      known = { at: Date.now(), entries: new Set(ids) };
       if (this.tickers.size > 10_000) this.tickers.clear();
       this.tickers.set(tickerId, known);
     }
@@ -251,99 +234,6 @@ function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { droppe
   return tally;
 }
 
-/**
- * One transaction for many batches: their ids inserted together (the ones that were new come
- * back), and the new ones' tallies summed into one upsert per table. Resolves the ids counted.
- */
-async function writeBatches(db: Db, batches: Pending[]): Promise<Set<string>> {
-  return db.transaction().execute(async (trx) => {
-    const unique = [...new Map(batches.map((b) => [b.batchId, b])).values()];
-    const inserted = await trx
-      .insertInto('analytics_batches')
-      .values(unique.map((b) => ({ batch_id: b.batchId, at: b.at.toISOString() })))
-      .onConflict((oc) => oc.column('batch_id').doNothing())
-      .returning('batch_id')
-      .execute();
-    const fresh = new Set(inserted.map((r) => r.batch_id));
-    const counted = unique.filter((b) => fresh.has(b.batchId));
-    if (counted.length === 0) return fresh;
-    const minutes = new Map<string, Record<(typeof EVENT_COUNTS)[number], number> & { ticker_id: string; minute: string }>();
-    const entries = new Map<string, { ticker_id: string; entry_id: string; minute: string; views: number; seconds: number; link_clicks: number; teaser_clicks: number }>();
-    const uniques = new Map<string, { ticker_id: string; hour: string; hash: string }>();
-    const sources = new Map<string, { ticker_id: string; day: string; host: string; page_views: number }>();
-    for (const b of counted) {
-      const minute = minuteOf(b.at);
-      const mk = `${b.tickerId}\n${minute}`;
-      let m = minutes.get(mk);
-      if (!m) minutes.set(mk, (m = { ticker_id: b.tickerId, minute, ...(Object.fromEntries(EVENT_COUNTS.map((k) => [k, 0])) as Record<(typeof EVENT_COUNTS)[number], number>) }));
-      for (const k of EVENT_COUNTS) m[k] += b.tally.minute[k] ?? 0;
-      for (const [entryId, t] of b.tally.entries) {
-        const ek = `${b.tickerId}\n${entryId}\n${minute}`;
-        const e = entries.get(ek);
-        if (e) {
-          e.views += t.views;
-          e.seconds += t.seconds;
-          e.link_clicks += t.link_clicks;
-          e.teaser_clicks += t.teaser_clicks;
-        } else entries.set(ek, { ticker_id: b.tickerId, entry_id: entryId, minute, ...t });
-      }
-      const hour = hourOf(b.at);
-      uniques.set(`${b.tickerId}\n${hour}\n${b.hash}`, { ticker_id: b.tickerId, hour, hash: b.hash });
-      for (const [host, n] of b.tally.sources) {
-        const day = dayOf(b.at);
-        const sk = `${b.tickerId}\n${day}\n${host}`;
-        const src = sources.get(sk);
-        if (src) src.page_views += n;
-        else sources.set(sk, { ticker_id: b.tickerId, day, host, page_views: n });
-      }
-    }
-    await trx
-      .insertInto('analytics_minutes')
-      .values([...minutes.values()])
-      .onConflict((oc) => oc.columns(['ticker_id', 'minute']).doUpdateSet((eb) => Object.fromEntries(EVENT_COUNTS.map((k) => [k, eb(`analytics_minutes.${k}`, '+', eb.ref(`excluded.${k}`))]))))
-      .execute();
-    if (entries.size) {
-      await trx
-        .insertInto('analytics_entries')
-        .values([...entries.values()])
-        .onConflict((oc) =>
-          oc.columns(['ticker_id', 'entry_id', 'minute']).doUpdateSet((eb) => ({
-            views: eb('analytics_entries.views', '+', eb.ref('excluded.views')),
-            seconds: eb('analytics_entries.seconds', '+', eb.ref('excluded.seconds')),
-            link_clicks: eb('analytics_entries.link_clicks', '+', eb.ref('excluded.link_clicks')),
-            teaser_clicks: eb('analytics_entries.teaser_clicks', '+', eb.ref('excluded.teaser_clicks')),
-          })),
-        )
-        .execute();
-    }
-    await trx.insertInto('analytics_uniques').values([...uniques.values()]).onConflict((oc) => oc.columns(['ticker_id', 'hour', 'hash']).doNothing()).execute();
-    if (sources.size) {
-      await trx
-        .insertInto('analytics_sources')
-        .values([...sources.values()])
-        .onConflict((oc) => oc.columns(['ticker_id', 'day', 'host']).doUpdateSet((eb) => ({ page_views: eb('analytics_sources.page_views', '+', eb.ref('excluded.page_views')) })))
-        .execute();
-    }
-    return fresh;
-  });
-}
-
-/** Notes the readers online of tickers (every node's total, the same on every node): the minute's peak. */
-export async function sampleOnline(db: Db, totals: Map<string, number>, now = new Date()): Promise<void> {
-  const minute = minuteOf(now);
-  const rows = [...totals].filter(([, n]) => n > 0).map(([tickerId, n]) => ({ ticker_id: tickerId, minute, readers_online: n }));
-  if (rows.length === 0) return;
-  await db
-    .insertInto('analytics_minutes')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['ticker_id', 'minute']).doUpdateSet((eb) => ({
-        readers_online: sql<number>`case when ${eb.ref('analytics_minutes.readers_online')} > ${eb.ref('excluded.readers_online')} then ${eb.ref('analytics_minutes.readers_online')} else ${eb.ref('excluded.readers_online')} end`,
-      })),
-    )
-    .execute();
-}
-
 const BUCKET_CHARS: Record<AnalyticsBucket, number> = { minute: 16, hour: 13, day: 10 };
 /** Most points a series may have (a month of minutes is too many: ask by hour). */
 const MAX_POINTS = 10_000;
@@ -367,17 +257,18 @@ function range(q: AnalyticsQuery, tickerCreated?: string): { from: Date; to: Dat
 export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined, tickerId: string, query: unknown): Promise<AnalyticsReport> {
   requireRole(actor, 'editor');
   const q = parseInput(AnalyticsQuery, query, 'query');
-  const ticker = await ctx.db.selectFrom('tickers').select(['id', 'created_at']).where('id', '=', tickerId).executeTakeFirst();
+  const ticker = await tickerCreated(ctx.db, tickerId);
   if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
-  const { from, to } = range(q, ticker.created_at);
+  const { from, to } = range(q, ticker.createdAt);
   const db = ctx.db;
   const [fromMin, toMin] = [minuteOf(from), minuteOf(to)];
   const [fromDay, toDay] = [dayOf(from), dayOf(to)];
   const cut = BUCKET_CHARS[q.bucket];
 
-  const minutes = await db.selectFrom('analytics_minutes').selectAll().where('ticker_id', '=', tickerId).where('minute', '>=', fromMin).where('minute', '<=', toMin).orderBy('minute').execute();
+  const rows = await reportRows(db, tickerId, { fromMin, toMin, fromDay, toDay, fromHour: hourOf(from), toHour: hourOf(to), uniqueCut: Math.min(cut, BUCKET_CHARS.hour) });
+  const { minutes } = rows;
   // Days wholly rolled up (older than the retention): their rows stand for the minutes.
-  const days = await db.selectFrom('analytics_days').selectAll().where('ticker_id', '=', tickerId).where('day', '>=', fromDay).where('day', '<=', toDay).orderBy('day').execute();
+  const { days } = rows;
   const sum = new Map<string, { page: number; entry: number; online: number }>();
   const at = (t: string) => {
     let s = sum.get(t);
@@ -403,58 +294,10 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
     other.consents += row.embed_consents;
     other.dropped += row.dropped;
   }
-  const uniqueCut = Math.min(cut, BUCKET_CHARS.hour);
-  const hourly = await db
-    .selectFrom('analytics_uniques')
-    .select((eb) => [sql<string>`substr(hour, 1, ${sql.lit(uniqueCut)})`.as('t'), eb.fn.count<number | string>('hash').distinct().as('n')])
-    .where('ticker_id', '=', tickerId)
-    .where('hour', '>=', hourOf(from))
-    .where('hour', '<=', hourOf(to))
-    .groupBy(sql`substr(hour, 1, ${sql.lit(uniqueCut)})`)
-    .orderBy('t')
-    .execute();
+  const { hourly, distinct, entries, sources, followers } = rows;
   const uniques = [...hourly.map((r) => ({ t: r.t, value: Number(r.n) })), ...days.filter((d) => d.unique_readers > 0).map((d) => ({ t: d.day, value: d.unique_readers }))];
-  const { n: distinct } = await db
-    .selectFrom('analytics_uniques')
-    .select((eb) => eb.fn.count<number | string>('hash').distinct().as('n'))
-    .where('ticker_id', '=', tickerId)
-    .where('hour', '>=', hourOf(from))
-    .where('hour', '<=', hourOf(to))
-    .executeTakeFirstOrThrow();
   // Hashes are daily: a reader of two days counts on each, as in the day rows.
   totals.uniqueReaders = Number(distinct) + days.reduce((n, d) => n + d.unique_readers, 0);
-
-  const entries = await db
-    .selectFrom('analytics_entries as a')
-    .leftJoin('entries as e', 'e.id', 'a.entry_id')
-    .select((eb) => [
-      'a.entry_id',
-      'e.title',
-      eb.fn.sum<number | string>('a.views').as('views'),
-      eb.fn.sum<number | string>('a.seconds').as('seconds'),
-      eb.fn.sum<number | string>('a.link_clicks').as('clicks'),
-      eb.fn.sum<number | string>('a.teaser_clicks').as('teasers'),
-    ])
-    .where('a.ticker_id', '=', tickerId)
-    .where('a.minute', '>=', fromMin)
-    .where('a.minute', '<=', toMin)
-    .groupBy(['a.entry_id', 'e.title'])
-    .orderBy('views', 'desc')
-    .orderBy('a.entry_id')
-    .limit(500)
-    .execute();
-  const sources = await db
-    .selectFrom('analytics_sources')
-    .select((eb) => ['host', eb.fn.sum<number | string>('page_views').as('n')])
-    .where('ticker_id', '=', tickerId)
-    .where('day', '>=', fromDay)
-    .where('day', '<=', toDay)
-    .groupBy('host')
-    .orderBy('n', 'desc')
-    .orderBy('host')
-    .limit(100)
-    .execute();
-  const { n: followers } = await db.selectFrom('push_follows').select((eb) => eb.fn.countAll<number | string>().as('n')).where('ticker_id', '=', tickerId).executeTakeFirstOrThrow();
 
   const series = [...sum].sort(([a], [b]) => (a < b ? -1 : 1));
   return {
@@ -485,30 +328,7 @@ export async function overview(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   requireRole(actor, 'editor');
   const q = parseInput(AnalyticsQuery, query, 'query');
   const { from, to } = range({ ...q, bucket: 'day' });
-  const rows = await ctx.db
-    .selectFrom('analytics_minutes as m')
-    .innerJoin('tickers as t', 't.id', 'm.ticker_id')
-    .select((eb) => [
-      'm.ticker_id',
-      't.title',
-      eb.fn.sum<number | string>('m.page_views').as('page'),
-      eb.fn.sum<number | string>('m.entry_views').as('entry'),
-      eb.fn.max<number | string>('m.readers_online').as('peak'),
-    ])
-    .where('m.minute', '>=', minuteOf(from))
-    .where('m.minute', '<=', minuteOf(to))
-    .groupBy(['m.ticker_id', 't.title'])
-    .orderBy('page', 'desc')
-    .orderBy('m.ticker_id')
-    .limit(500)
-    .execute();
-  const uniques = await ctx.db
-    .selectFrom('analytics_uniques')
-    .select((eb) => ['ticker_id', eb.fn.count<number | string>('hash').distinct().as('n')])
-    .where('hour', '>=', hourOf(from))
-    .where('hour', '<=', hourOf(to))
-    .groupBy('ticker_id')
-    .execute();
+  const { rows, uniques } = await overviewRows(ctx.db, minuteOf(from), minuteOf(to), hourOf(from), hourOf(to));
   const byTicker = new Map(uniques.map((u) => [u.ticker_id, Number(u.n)]));
   return {
     from: from.toISOString(),
@@ -528,56 +348,3 @@ export function reportCsv(r: AnalyticsReport): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/**
- * Keeps the tables small: batch ids after two days, the hours' reader hashes once their day has
- * passed (counted into the day row first), and minute rows older than the retention (rolled up
- * into day rows). Every step sets values (never adds), so two nodes doing it at once agree.
- */
-export async function prune(db: Db, retentionDays: number, now = new Date()): Promise<void> {
-  await db.deleteFrom('analytics_batches').where('at', '<', new Date(now.getTime() - 2 * 86_400_000).toISOString()).execute();
-  const today = dayOf(now);
-  const doneHours = await db
-    .selectFrom('analytics_uniques')
-    .select((eb) => ['ticker_id', sql<string>`substr(hour, 1, 10)`.as('day'), eb.fn.count<number | string>('hash').distinct().as('n')])
-    .where('hour', '<', today)
-    .groupBy(['ticker_id', sql`substr(hour, 1, 10)`])
-    .execute();
-  await db.transaction().execute(async (trx) => {
-    for (const d of doneHours) {
-      await trx
-        .insertInto('analytics_days')
-        .values({ ticker_id: d.ticker_id, day: d.day, unique_readers: Number(d.n) })
-        .onConflict((oc) => oc.columns(['ticker_id', 'day']).doUpdateSet({ unique_readers: Number(d.n) }))
-        .execute();
-    }
-    await trx.deleteFrom('analytics_uniques').where('hour', '<', today).execute();
-  });
-  const cutoff = dayOf(new Date(now.getTime() - retentionDays * 86_400_000));
-  const old = await db
-    .selectFrom('analytics_minutes')
-    .select((eb) => [
-      'ticker_id',
-      sql<string>`substr(minute, 1, 10)`.as('day'),
-      ...(['page_views', 'push_views', 'entry_views', 'link_clicks', 'teaser_clicks', 'embed_consents', 'follows_started', 'follows_stopped', 'poll_votes', 'questions', 'dropped'] as const).map((k) =>
-        eb.fn.sum<number | string>(k).as(k),
-      ),
-      eb.fn.max<number | string>('readers_online').as('readers_online'),
-    ])
-    .where('minute', '<', cutoff)
-    .groupBy(['ticker_id', sql`substr(minute, 1, 10)`])
-    .execute();
-  if (old.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    for (const d of old) {
-      const values = Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'ticker_id' && k !== 'day').map(([k, v]) => [k, Number(v)])) as unknown as AnalyticsCounts;
-      await trx
-        .insertInto('analytics_days')
-        .values({ ticker_id: d.ticker_id, day: d.day, ...values })
-        .onConflict((oc) => oc.columns(['ticker_id', 'day']).doUpdateSet(values))
-        .execute();
-    }
-    await trx.deleteFrom('analytics_minutes').where('minute', '<', cutoff).execute();
-    await trx.deleteFrom('analytics_entries').where('minute', '<', cutoff).execute();
-    await trx.deleteFrom('analytics_sources').where('day', '<', cutoff).execute();
-  });
-}

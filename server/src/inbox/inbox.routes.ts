@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { tickerIdParam } from '../http/params';
 import { idParam } from '../http/params';
-import { block, listBlocks, unblock } from './blocks';
+import { block, listBlocks, unblock } from './blocks.service';
 import { leaveChat, listInbox, markRead } from './inbox.service';
 
 /**

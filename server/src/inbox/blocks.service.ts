@@ -5,6 +5,7 @@ import { commit } from '../db/commit';
 import type { Write } from '../db/commit';
 import { AppError } from '../errors';
 import { refreshItems, owner } from './inbox.service';
+import { blockRows, countBlocks, deleteBlock, insertBlock, isBlocked, membershipsWithUnreadBy, userRole } from './blocks.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
@@ -14,14 +15,7 @@ export const MAX_BLOCKS = 1000;
 /** `GET /me/blocks`: the users the reader blocked, newest first. */
 export async function listBlocks(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined): Promise<BlockList> {
   const who = owner(actor);
-  const rows = await ctx.db
-    .selectFrom('user_blocks as b')
-    .innerJoin('users as u', 'u.id', 'b.blocked_id')
-    .select(['b.blocked_id', 'u.display_name', 'b.created_at'])
-    .where('b.user_id', '=', who.id)
-    .orderBy('b.created_at', 'desc')
-    .orderBy('b.blocked_id')
-    .execute();
+  const rows = await blockRows(ctx.db, who.id);
   return { items: rows.map((r) => ({ userId: r.blocked_id, displayName: r.display_name, createdAt: r.created_at })) };
 }
 
@@ -33,15 +27,13 @@ export async function listBlocks(ctx: Pick<AppContext, 'db'>, actor: Actor | und
 export async function block(ctx: Ctx, actor: Actor | undefined, userId: string): Promise<void> {
   const who = owner(actor);
   if (userId === who.id) throw new AppError('validation_failed', 'you cannot block yourself', [{ path: 'userId', message: 'is you' }]);
-  const target = await ctx.db.selectFrom('users').select(['id', 'role']).where('id', '=', userId).executeTakeFirst();
+  const target = await userRole(ctx.db, userId);
   if (!target) throw new AppError('not_found', `no user ${userId}`);
   if (target.role !== 'reader') throw new AppError('validation_failed', 'the newsroom cannot be blocked', [{ path: 'userId', message: 'is staff' }]);
   await commit(ctx, async (w) => {
-    const known = await w.trx.selectFrom('user_blocks').select('user_id').where('user_id', '=', who.id).where('blocked_id', '=', userId).executeTakeFirst();
-    if (known) return;
-    const { n } = await w.trx.selectFrom('user_blocks').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', who.id).executeTakeFirstOrThrow();
-    if (Number(n) >= MAX_BLOCKS) throw new AppError('conflict', `at most ${MAX_BLOCKS} blocked users`);
-    await w.trx.insertInto('user_blocks').values({ user_id: who.id, blocked_id: userId, created_at: new Date().toISOString() }).execute();
+    if (await isBlocked(w.trx, who.id, userId)) return;
+    if ((await countBlocks(w.trx, who.id)) >= MAX_BLOCKS) throw new AppError('conflict', `at most ${MAX_BLOCKS} blocked users`);
+    await insertBlock(w.trx, who.id, userId, new Date().toISOString());
     await blocksChanged(w, who.id, userId);
   });
 }
@@ -50,30 +42,12 @@ export async function block(ctx: Ctx, actor: Actor | undefined, userId: string):
 export async function unblock(ctx: Ctx, actor: Actor | undefined, userId: string): Promise<void> {
   const who = owner(actor);
   await commit(ctx, async (w) => {
-    const gone = await w.trx.deleteFrom('user_blocks').where('user_id', '=', who.id).where('blocked_id', '=', userId).executeTakeFirst();
-    if (Number(gone.numDeletedRows) > 0) await blocksChanged(w, who.id, userId);
+    if (await deleteBlock(w.trx, who.id, userId)) await blocksChanged(w, who.id, userId);
   });
 }
 
 /** The reader's items of the chats where `blockedId` wrote after the reader's read position. */
 async function blocksChanged(w: Write, userId: string, blockedId: string): Promise<void> {
-  const members = await w.trx
-    .selectFrom('chat_members as cm')
-    .selectAll('cm')
-    .where('cm.user_id', '=', userId)
-    .where('cm.active', '=', 1)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('messages as m')
-          .select('m.id')
-          .where('m.author_id', '=', blockedId)
-          .whereRef('m.ticker_id', '=', 'cm.ticker_id')
-          .whereRef('m.seq', '>', 'cm.last_read_rev')
-          .where('m.status', '=', 'visible'),
-      ),
-    )
-    .orderBy('cm.ticker_id')
-    .execute();
+  const members = await membershipsWithUnreadBy(w.trx, userId, blockedId);
   for (const m of members) await refreshItems(w, m.ticker_id, [m], 0);
 }

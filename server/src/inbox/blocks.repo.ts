@@ -1,0 +1,62 @@
+import type { Db, Trx } from '../db/database';
+import type { ChatMembersTable } from '../db/tables';
+
+/** The users a reader blocked, newest first, with their names. */
+export function blockRows(db: Db, userId: string) {
+  return db
+    .selectFrom('user_blocks as b')
+    .innerJoin('users as u', 'u.id', 'b.blocked_id')
+    .select(['b.blocked_id', 'u.display_name', 'b.created_at'])
+    .where('b.user_id', '=', userId)
+    .orderBy('b.created_at', 'desc')
+    .orderBy('b.blocked_id')
+    .execute();
+}
+
+/** A user's role, or undefined when there is no such user. */
+export function userRole(db: Db, id: string): Promise<{ id: string; role: string } | undefined> {
+  return db.selectFrom('users').select(['id', 'role']).where('id', '=', id).executeTakeFirst();
+}
+
+/** Whether `userId` blocked `blockedId`. */
+export async function isBlocked(db: Db | Trx, userId: string, blockedId: string): Promise<boolean> {
+  return (await db.selectFrom('user_blocks').select('user_id').where('user_id', '=', userId).where('blocked_id', '=', blockedId).executeTakeFirst()) !== undefined;
+}
+
+/** How many users `userId` blocked. */
+export async function countBlocks(db: Db | Trx, userId: string): Promise<number> {
+  const { n } = await db.selectFrom('user_blocks').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+export async function insertBlock(trx: Trx, userId: string, blockedId: string, at: string): Promise<void> {
+  await trx.insertInto('user_blocks').values({ user_id: userId, blocked_id: blockedId, created_at: at }).execute();
+}
+
+/** Ends a block; false when there was none. */
+export async function deleteBlock(trx: Trx, userId: string, blockedId: string): Promise<boolean> {
+  const gone = await trx.deleteFrom('user_blocks').where('user_id', '=', userId).where('blocked_id', '=', blockedId).executeTakeFirst();
+  return Number(gone.numDeletedRows) > 0;
+}
+
+/** The reader's active chats where `authorId` wrote visible messages after the reader's read position. */
+export function membershipsWithUnreadBy(trx: Trx, userId: string, authorId: string): Promise<ChatMembersTable[]> {
+  return trx
+    .selectFrom('chat_members as cm')
+    .selectAll('cm')
+    .where('cm.user_id', '=', userId)
+    .where('cm.active', '=', 1)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('messages as m')
+          .select('m.id')
+          .where('m.author_id', '=', authorId)
+          .whereRef('m.ticker_id', '=', 'cm.ticker_id')
+          .whereRef('m.seq', '>', 'cm.last_read_rev')
+          .where('m.status', '=', 'visible'),
+      ),
+    )
+    .orderBy('cm.ticker_id')
+    .execute();
+}

@@ -172,7 +172,8 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
         await new Promise((r) => setTimeout(r, 200));
         return sw.__opened as string[];
       });
-    expect(await click()).toEqual([entryUrl]);
+    // Marked as coming from a push, for the reach counting and the newsroom's own analytics.
+    expect(await click()).toEqual([`${t.url}/api/v1/tickers/gipfel/html?utm_source=liveticker&utm_medium=push#entry-${entry.id}`]);
     // With the ticker page open in a tab, that tab is told to show the entry instead.
     const tickerTab = await context.newPage();
     await tickerTab.goto(`${t.url}/api/v1/tickers/gipfel/html`);

@@ -31,10 +31,10 @@ describe('reach counting in the ticker widget, in a real browser', () => {
     editor = await makeUser(t.url, 'editor');
     browser = await launchBrowser();
     const api = opsApi(t.url);
-    for (const id of ['reach', 'private', 'off']) await api.createTicker({ id, title: `Reach ${id}`, status: 'live', locale: 'en' });
+    for (const id of ['reach', 'private', 'off', 'pushed']) await api.createTicker({ id, title: `Reach ${id}`, status: 'live', locale: 'en' });
     // The source the entry links to: a page of its own (another host than the article's in name only).
     await api.post('reach', { title: 'Polls close', body: `<p>Read the <a href="http://localhost:${new URL(hostUrl).port}/report">official report</a>.</p>` });
-    for (const id of ['private', 'off']) await api.post(id, { body: '<p>An entry.</p>' });
+    for (const id of ['private', 'off', 'pushed']) await api.post(id, { body: '<p>An entry.</p>' });
   }, 60_000);
 
   afterAll(async () => {
@@ -98,6 +98,19 @@ describe('reach counting in the ticker widget, in a real browser', () => {
     expect(r.entries[0]).toMatchObject({ title: 'Polls close', views: 1, clicks: 1 });
     expect(r.totals.uniqueReaders).toBe(1);
     await p.context().close();
+  });
+
+  it('counts a page opened from a push notification as opened from a push', async () => {
+    html = page('pushed');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript(RECORD_BEACONS);
+    const p = await context.newPage();
+    await p.goto(`${hostUrl}/article?utm_source=liveticker&utm_medium=push`);
+    await p.waitForSelector('liveticker-ticker .lt-list .lt-entry');
+    const [sent] = await hide(p);
+    expect(JSON.parse(sent!).events[0]).toEqual({ type: 'page.view', fromPush: true });
+    await waitFor(async () => (await report('pushed')).push.clicked === 1, 'the push click counted');
+    await context.close();
   });
 
   it('sends nothing where the browser asks not to be tracked (Global Privacy Control, Do Not Track), or the newsroom turned it off', async () => {

@@ -101,6 +101,18 @@ function parse(data: PushEventLike['data']): PushPayload | undefined {
   }
 }
 
+/**
+ * The entry's address as a notification opens it: marked as coming from a push
+ * (`utm_source=liveticker&utm_medium=push`, which the widget's reach counting and a newsroom's own
+ * analytics both read).
+ */
+function fromPush(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('utm_source', 'liveticker');
+  u.searchParams.set('utm_medium', 'push');
+  return u.href;
+}
+
 /** The ticker page without its `#entry-…`: a tab already showing it is the one to use. */
 const pageOf = (url: string) => url.replace(/#.*$/, '');
 
@@ -137,7 +149,7 @@ if (!sw.__liveticker) {
     event.waitUntil(
       sw.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async (tabs) => {
         const tab = tabs.find((c) => pageOf(c.url) === pageOf(url));
-        if (!tab) return sw.clients.openWindow(url);
+        if (!tab) return sw.clients.openWindow(fromPush(url));
         // The tab's widget scrolls to the entry (a hash change without reloading the page).
         tab.postMessage({ type: 'liveticker:open', url });
         return tab.focus();

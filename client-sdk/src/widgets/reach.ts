@@ -20,7 +20,7 @@ const RAISED = new Set(['follow.start', 'follow.stop']);
 const MAX_BATCH = 200;
 
 type ReachEvent =
-  | { type: 'page.view'; host?: string }
+  | { type: 'page.view'; host?: string; fromPush?: boolean }
   | { type: 'entry.view'; entryId: string }
   | { type: 'entry.time'; entryId: string; seconds: number }
   | { type: 'teaser.click'; entryId: string }
@@ -66,7 +66,10 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
     }
   };
   const referrer = document.referrer ? hostOf(document.referrer) : undefined;
-  queue.push(referrer && referrer !== location.hostname ? { type: 'page.view', host: referrer } : { type: 'page.view' });
+  // A notification's click opens the entry marked so by the service worker (liveticker-sw.ts).
+  const query = new URLSearchParams(location.search);
+  const pushed = query.get('utm_source') === 'liveticker' && query.get('utm_medium') === 'push';
+  queue.push({ type: 'page.view', ...(referrer && referrer !== location.hostname ? { host: referrer } : {}), ...(pushed ? { fromPush: true } : {}) });
 
   // Entries half in view: seen once after a second; their time in view summed in whole seconds.
   const viewed = new Set<string>();

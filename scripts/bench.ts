@@ -1,4 +1,4 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|memory|connections|push|analytics]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|memory|connections|push|analytics|poll]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
@@ -12,6 +12,7 @@
 //   push (not in all): BENCH_PUSH_FOLLOWS (100000) Web Push follows of one ticker, one key event, to a local push service
 //   analytics: BENCH_CLIENTS readers at BENCH_RATE entries/s for BENCH_SECONDS (20), each with a reach beacon every
 //           BENCH_BEACON_EVERY_S (15) s; ANALYTICS=off and on, one after the other
+//   poll:   BENCH_POLL_CLIENTS (10000) readers of one poll, BENCH_POLL_VOTES (2000/s) anonymous votes for BENCH_POLL_SECONDS (20)
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -30,6 +31,7 @@ import { workersScenario } from './bench/workers';
 import { memoryScenario, memoryTable } from './bench/memory';
 import { pushScenario } from './bench/push';
 import { analyticsScenario } from './bench/analytics';
+import { pollScenario } from './bench/poll';
 import type { Load, Result, Target } from './bench/harness';
 
 // `node --import tsx` (not the tsx wrapper) so the pid we measure is the process itself.
@@ -417,6 +419,9 @@ async function main(): Promise<void> {
   }
   if (which === 'all' || which === 'analytics') {
     await analyticsScenario({ clients: num('BENCH_CLIENTS', 10_000), rate: num('BENCH_RATE', 20), seconds: num('BENCH_SECONDS', 20), drainMs: 20_000 }, log);
+  }
+  if (which === 'all' || which === 'poll') {
+    await pollScenario({ clients: num('BENCH_POLL_CLIENTS', 10_000), votesPerSecond: num('BENCH_POLL_VOTES', 2000), seconds: num('BENCH_POLL_SECONDS', 20) }, log);
   }
   // Not part of `all`: 100,000 follows take a minute or more of the whole machine.
   if (which === 'push') {

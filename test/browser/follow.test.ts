@@ -207,7 +207,7 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
       document.dispatchEvent(new Event('visibilitychange'));
     });
     const reach = async () => (await raw(t.url, 'GET', '/tickers/gipfel/analytics', undefined, { authorization: `Bearer ${OPS_KEY}` })).body as { push: { started: number; stopped: number } };
-    expect(await waitFor(async () => ((await reach()).push.stopped === 1 ? reach() : undefined), 'the follow counted')).toMatchObject({ push: { started: 1, stopped: 1 } });
+    expect(await waitFor(async () => ((await reach()).push.stopped === 1 ? reach() : undefined), 'the follow counted', 30_000)).toMatchObject({ push: { started: 1, stopped: 1 } });
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -155,7 +155,8 @@ export class AnalyticsIngest {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.writing = this.writing.then(() => this.flush());
+      // flush() answers every batch itself, failures included; the chain never stays rejected.
+      this.writing = this.writing.then(() => this.flush()).catch(() => undefined);
     }, ms);
   }
 

@@ -59,8 +59,11 @@ describe('Web Push from two nodes sharing PostgreSQL', () => {
     await waitFor(() => subs.every((s) => receiver.delivered(s).some((p) => p.payload?.rev === lastRev)), 'the burst at every follow');
     // Settled: no follow leased, every follow served up to the newest entry.
     await waitFor(async () => {
-      const rows = await b.server.ctx.db.selectFrom('push_follows').select(['pushed_rev', 'lease_owner']).execute();
-      return rows.every((r) => r.lease_owner === null && Number(r.pushed_rev) >= lastRev);
+      const rows = await b.server.ctx.db.selectFrom('push_follows').selectAll().execute();
+      const stream = await b.server.ctx.db.selectFrom('push_streams').selectAll().execute();
+      // Told on a time-out: which follows were not settled, and where the stream was read to.
+      if (rows.every((r) => r.lease_owner === null && Number(r.pushed_rev) >= lastRev)) return true;
+      throw new Error(`last rev ${lastRev}; stream ${JSON.stringify(stream)}; follows ${JSON.stringify(rows.filter((r) => r.lease_owner !== null || Number(r.pushed_rev) < lastRev))}`);
       // Two nodes' rounds on a loaded machine (the full run): a lease let go a round later.
     }, 'every follow settled', 30_000);
     for (const s of subs) {

@@ -274,12 +274,12 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       { name: 'fan-out', start: () => fanout.start(), stop: () => fanout.close() },
       // Stopped after the listener closed: a delivery under way (bounded by WEBHOOK_TIMEOUT_MS)
       // must not keep the node taking a proxy's new connections past its grace.
-      { name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
-      { name: 'poll sweep', start: () => pollSweep.start(), stop: () => pollSweep.stop() },
+      scheduler,
+      pollSweep,
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
       // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
       { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },
-      { name: 'inbox sweep', start: () => inboxSweep.start(), stop: () => inboxSweep.stop() },
+      inboxSweep,
       { name: 'analytics', start: () => analytics.start(), stop: async () => Promise.all([analytics.stop(), analyticsIngest.stop()]).then(() => undefined) },
       listener,
       guard,

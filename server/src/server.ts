@@ -39,6 +39,7 @@ import { InboxSweep } from './inbox/inbox.sweep';
 import { chatSocketHandlers } from './chat/chat.socket';
 import { Presence } from './realtime/presence';
 import { ReconnectStorm } from './realtime/storm';
+import { skipMiddlewaresOnUpgrade } from './realtime/upgrade-middlewares';
 import { sharingParser } from './realtime/encoded';
 import { tickersRouter } from './tickers/tickers.routes';
 import { templatesRouter } from './tickers/templates.routes';
@@ -145,6 +146,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
+  skipMiddlewaresOnUpgrade(io.engine);
   const blocks = new FloodBlocks({ redis: deps.redis?.limits, prefix: config.redisPrefix, bus: deps.bus, nodeId: deps.nodeId, logger });
   const guard = new SocketGuard({
     io,

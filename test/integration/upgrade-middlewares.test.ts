@@ -16,8 +16,8 @@ describe('WebSocket upgrades and Engine.IO middlewares', () => {
   afterAll(() => t.close());
 
   /** The raw answer to a WebSocket upgrade of Engine.IO from `origin`, up to its open packet. */
-  function upgrade(): Promise<string> {
-    const { port } = new URL(t.url);
+  function upgrade(url = t.url): Promise<string> {
+    const { port } = new URL(url);
     return new Promise((resolve, reject) => {
       const s = net.connect(Number(port), '127.0.0.1');
       let got = '';
@@ -43,6 +43,23 @@ describe('WebSocket upgrades and Engine.IO middlewares', () => {
     expect(head).toMatch(/^http\/1\.1 101 /);
     expect(head).toContain('sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=');
     expect(head).not.toContain('access-control-');
+  });
+
+  it('runs every middleware for upgrades once there is one besides CORS (io.engine.use)', async () => {
+    // A server of its own: the middleware stays with it.
+    const other = await setup('sqlite', 'memory', { corsOrigins: [origin] });
+    try {
+      const seen: string[] = [];
+      other.node.server.io.engine.use((req: { url?: string }, _res: unknown, next: () => void) => {
+        seen.push(req.url ?? '');
+        next();
+      });
+      const answer = await upgrade(other.url);
+      expect(answer).toMatch(/^HTTP\/1\.1 101 /);
+      expect(seen).toEqual([expect.stringContaining('transport=websocket')]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('still answers a long-polling handshake from an allowed page with CORS headers', async () => {

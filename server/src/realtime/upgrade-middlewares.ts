@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http';
 
 /** What Engine.IO (6.6) runs every request through before it is handled, `use()`'d middlewares first. */
 interface EngineWithMiddlewares {
+  middlewares?: Array<{ name?: string }>;
   _applyMiddlewares(req: IncomingMessage, res: unknown, callback: (err?: unknown) => void): void;
 }
 
 /**
- * Lets WebSocket upgrades past Engine.IO's middlewares, which are Socket.IO's CORS (the `cors`
- * option) and nothing else here: they answer HTTP long-polling requests, while CORS does not
+ * Lets WebSocket upgrades past Engine.IO's middlewares while they are Socket.IO's CORS (the `cors`
+ * option) alone: they answer HTTP long-polling requests, while CORS does not
  * apply to a WebSocket (a browser sends the page's `Origin` and reads no CORS header of the 101;
  * the origin is checked in the handshake, see sockets.ts). Engine.IO would run them as a promise
  * chain for every upgrade and append their headers to the 101: about 3 KB of garbage and a few
@@ -17,5 +18,7 @@ export function skipMiddlewaresOnUpgrade(engine: unknown): void {
   const e = engine as EngineWithMiddlewares;
   if (typeof e._applyMiddlewares !== 'function') return;
   const apply = e._applyMiddlewares.bind(e);
-  e._applyMiddlewares = (req, res, callback) => (req.headers.upgrade === undefined ? apply(req, res, callback) : callback());
+  // Only while CORS is all there is: a middleware added later (io.engine.use) runs for every request.
+  const corsOnly = () => e.middlewares?.every((mw) => mw.name === 'corsMiddleware') ?? false;
+  e._applyMiddlewares = (req, res, callback) => (req.headers.upgrade !== undefined && corsOnly() ? callback() : apply(req, res, callback));
 }

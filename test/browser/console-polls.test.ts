@@ -77,6 +77,25 @@ describe('polls in the newsroom console', () => {
     expect(errors).toEqual([]);
   });
 
+  it("an edit of a poll's headline keeps its closing time to the millisecond (the field shows minutes)", async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'desk-edit-poll', title: 'Edit', status: 'live' });
+    const closesAt = new Date(Date.now() + 3600_000 + 17_250).toISOString();
+    const poll = await api.post('desk-edit-poll', { kind: 'poll', title: 'Old headline', poll: { question: 'When?', options: [{ id: 'x', label: 'Now' }, { id: 'y', label: 'Later' }], closesAt } });
+    const editor = await makeUser(t.url, 'editor');
+    await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${editor.token}` });
+    const page = await desk(editor.token, '?ticker=desk-edit-poll');
+    await page.locator(`ul.entries li[data-id="${poll.id}"] button[data-action=edit]`).click();
+    const form = page.locator('.ltx-composer');
+    expect(await form.locator('[data-field="poll.question"]').inputValue()).toBe('When?');
+    await form.locator('[data-field=title]').fill('New headline');
+    await form.locator('[data-action=submit]').click();
+    await page.waitForSelector(`ul.entries li[data-id="${poll.id}"] strong:has-text("New headline")`);
+    const stored = (await raw(t.url, 'GET', `/tickers/desk-edit-poll/entries/${poll.id}`, undefined, { authorization: `Bearer ${OPS_KEY}` })).body;
+    expect(stored.poll.closesAt).toBe(closesAt);
+    expect(errors).toEqual([]);
+  });
+
   it("sees the counts of a poll whose readers see them only once it closed (the stream carries none)", async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: 'desk-hidden', title: 'Hidden', status: 'live' });
@@ -84,12 +103,18 @@ describe('polls in the newsroom console', () => {
     const editor = await makeUser(t.url, 'editor');
     await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${editor.token}` });
     const page = await desk(editor.token, '?ticker=desk-hidden');
-    await page.locator(`ul.entries li[data-id="${poll.id}"] .poll li[data-option=l]`).waitFor();
+    const row = page.locator(`ul.entries li[data-id="${poll.id}"]`);
+    await row.locator('.poll li[data-option=l]').waitFor();
+    // The editor is about to close it when a vote comes: the question asked stays open.
+    await row.locator('button[data-action=close-poll]').click();
+    await row.locator('button[data-confirm=yes]').waitFor();
     const reader = await makeUser(t.url);
     const vote = await raw(t.url, 'POST', `/tickers/desk-hidden/entries/${poll.id}/votes`, { optionId: 'r' }, { authorization: `Bearer ${reader.token}` });
     expect(vote.status).toBe(200);
     expect(vote.body.results).toBeUndefined();
     await page.waitForSelector(`ul.entries li[data-id="${poll.id}"] .poll li[data-option=r]:has-text("Right: 1 (100 %)")`, { timeout: 15_000 });
+    await row.locator('button[data-confirm=yes]').click();
+    await page.waitForSelector(`ul.entries li[data-id="${poll.id}"] .poll .meta:has-text("1 vote · Closed")`);
     expect(errors).toEqual([]);
   });
 });

@@ -27,6 +27,8 @@ export class PollField {
   private readonly anonymous = el('input', { type: 'checkbox', name: 'pollAnonymous' });
   private options: Array<{ id: string; label: HTMLInputElement; row: HTMLElement }> = [];
   private made = 0;
+  /** The opened poll's closing time (to the millisecond): kept as it is while its field is not changed. */
+  private closesAtBase: string | null = null;
 
   /** `changed`: a field of the poll changed (the preview follows). */
   constructor(private readonly changed: () => void) {
@@ -69,6 +71,7 @@ export class PollField {
     this.made = 0;
     this.question.value = poll?.question ?? '';
     for (const o of poll?.options ?? [{ id: '', label: '' }, { id: '', label: '' }]) this.addOption(o.label, o.id || undefined);
+    this.closesAtBase = poll?.closesAt ?? null;
     this.closesAt.value = toLocalInput(poll?.closesAt);
     this.results.value = poll?.resultsMode ?? 'always';
     this.anonymous.checked = poll?.allowAnonymous ?? false;
@@ -76,11 +79,12 @@ export class PollField {
 
   /** The poll as the API takes it. */
   read(): PollInput {
-    const closesAt = fromLocalInput(this.closesAt.value);
+    // The field shows minutes: untouched, an opened poll's time stays as it was, seconds and all.
+    const untouched = this.closesAt.value === toLocalInput(this.closesAtBase);
     return {
       question: this.question.value.trim(),
       options: this.options.map((o) => ({ id: o.id, label: o.label.value.trim() })),
-      ...(closesAt ? { closesAt } : { closesAt: null }),
+      closesAt: untouched ? this.closesAtBase : (fromLocalInput(this.closesAt.value) ?? null),
       results: this.results.value as PollResultsMode,
       allowAnonymous: this.anonymous.checked,
     };

@@ -1,7 +1,7 @@
 import type { Entry, EntryList, Poll, PollResults, Ticker } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import type { TickerView } from '../ticker';
-import { canonical, same } from './draft';
+import { same } from './draft';
 import { t, when } from './i18n';
 import { button, confirming, el, errorText, replaceIfChanged, say } from './ui';
 
@@ -39,7 +39,7 @@ export class EntryPanel {
    * the stream carries none (it has no change for a vote), so the desk reads them every HIDDEN_COUNTS_MS.
    */
   private readonly hiddenCounts = new Map<string, PollResults>();
-  private readonly countsTimer: ReturnType<typeof setInterval>;
+  private countsTimer: ReturnType<typeof setTimeout> | undefined;
   private destroyed = false;
   private readonly rows = new Map<string, { key: string; li: HTMLElement }>();
 
@@ -78,27 +78,34 @@ export class EntryPanel {
     this.more.addEventListener('click', () => void this.loadMore());
     this.element.append(el('h2', {}, t('entries.title')), tabs, searchForm, this.out, this.list, this.more);
     void this.view.ready.then(() => this.render()).catch(() => undefined);
-    this.countsTimer = setInterval(() => void this.readHiddenCounts(), HIDDEN_COUNTS_MS);
+    this.countsTimer = setTimeout(() => void this.readHiddenCounts(), HIDDEN_COUNTS_MS);
   }
 
-  /** Reads the counts of the published open polls the stream shows without them; redraws the rows that changed. */
+  /**
+   * Reads the counts of the published open polls the stream shows without them (one round at a
+   * time, the next HIDDEN_COUNTS_MS after it ends) and puts each poll's new counts in its row in
+   * place: an open question in the row ("Close the poll now?") and the focus stay.
+   */
   private async readHiddenCounts(): Promise<void> {
-    if (this.destroyed || this.tab !== 'published' || document.hidden) return;
-    const hidden = this.items().filter((e) => e.poll && !e.poll.closed && e.poll.resultsMode !== 'always').slice(0, 10);
-    let changed = false;
-    for (const e of hidden) {
-      try {
-        const got = await this.client.rest.get<Entry>(`/tickers/${this.ticker.id}/entries/${e.id}`);
-        const counts = got.poll?.results;
-        if (counts && !same(counts, this.hiddenCounts.get(e.id))) {
+    try {
+      if (this.tab !== 'published' || document.hidden) return;
+      const hidden = this.items().filter((e) => e.poll && !e.poll.closed && e.poll.resultsMode !== 'always');
+      for (const id of this.hiddenCounts.keys()) if (!hidden.some((e) => e.id === id)) this.hiddenCounts.delete(id);
+      for (const e of hidden) {
+        if (this.destroyed) return;
+        try {
+          const got = await this.client.rest.get<Entry>(`/tickers/${this.ticker.id}/entries/${e.id}`);
+          const counts = got.poll?.results;
+          if (!counts || same(counts, this.hiddenCounts.get(e.id))) continue;
           this.hiddenCounts.set(e.id, counts);
-          changed = true;
+          this.rows.get(e.id)?.li.querySelector('[data-poll]')?.replaceWith(pollSummary(e.poll!, counts));
+        } catch {
+          // Gone or unreachable: the next round asks again, the stream tells the rest.
         }
-      } catch {
-        // Gone or unreachable: the next round asks again, the stream tells the rest.
       }
+    } finally {
+      if (!this.destroyed) this.countsTimer = setTimeout(() => void this.readHiddenCounts(), HIDDEN_COUNTS_MS);
     }
-    if (changed && !this.destroyed) this.render();
   }
 
   setEditors(editors: DeskEditorLike[]): void {
@@ -189,7 +196,7 @@ export class EntryPanel {
     const items = this.items();
     const rows = items.map((e) => {
       // An entry's row is built once per version: an open question or history in it survives other changes.
-      const key = `${e.version}|${e.rev}|${e.pinned}|${e.status}|${e.publishAt}|${e.updatedAt}|${canonical(this.hiddenCounts.get(e.id))}`;
+      const key = `${e.version}|${e.rev}|${e.pinned}|${e.status}|${e.publishAt}|${e.updatedAt}`;
       let row = this.rows.get(e.id);
       if (!row || row.key !== key) this.rows.set(e.id, (row = { key, li: this.row(e) }));
       return row.li;
@@ -308,7 +315,7 @@ export class EntryPanel {
   destroy(): void {
     this.destroyed = true;
     clearInterval(this.poll);
-    clearInterval(this.countsTimer);
+    clearTimeout(this.countsTimer);
     this.view.close();
   }
 }

@@ -60,22 +60,21 @@ export class Parts {
  * and the next tries again; `stop` waits for the round under way.
  */
 export abstract class Rounds implements Part {
+  readonly name: string;
+  protected readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private busy = false;
 
-  protected constructor(
-    readonly name: string,
-    private readonly intervalMs: number,
-    protected readonly log: Logger,
-    private readonly failure: string,
-  ) {}
+  protected constructor(private readonly rounds: { name: string; intervalMs: number; log: Logger; failure: string }) {
+    this.name = rounds.name;
+    this.log = rounds.log;
+  }
 
-  /** One round. */
   protected abstract round(): Promise<unknown>;
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer = setInterval(() => this.tick(), this.rounds.intervalMs);
     this.timer.unref();
     this.tick();
   }
@@ -90,7 +89,7 @@ export abstract class Rounds implements Part {
     this.busy = true;
     this.running = this.round()
       .then(() => undefined)
-      .catch((err: unknown) => this.log.warn({ err }, this.failure))
+      .catch((err: unknown) => this.log.warn({ err }, this.rounds.failure))
       .finally(() => {
         this.busy = false;
       });

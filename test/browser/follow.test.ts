@@ -87,8 +87,14 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
   }
 
   it('a reader follows key events, the worker shows the push and a click goes to the entry; Stop ends the follow', async () => {
-    // The reach's follow counts before (the other tests here follow this ticker too, in any order).
-    const before = (await reach()).push;
+    // The reach's follow counts before (the other tests here follow this ticker too, in any order;
+    // their last beacons may still be on their way: two reads a flush apart agree).
+    const before = (await waitFor(async () => {
+      const first = (await reach()).push;
+      await new Promise((r) => setTimeout(r, 600));
+      const second = (await reach()).push;
+      return first.started === second.started && first.stopped === second.stopped ? second : undefined;
+    }, 'the reach settled'))!;
     const sub = receiver.subscribe();
     const context = await browser.newContext();
     await context.grantPermissions(['notifications'], { origin: t.url });

@@ -67,8 +67,7 @@ describe('Web Push from two nodes sharing PostgreSQL', () => {
       // Told on a time-out: which follows were not settled, and where the stream was read to.
       if (rows.every((r) => r.lease_owner === null && Number(r.pushed_rev) >= lastRev)) return true;
       throw new Error(`last rev ${lastRev}; stream ${JSON.stringify(stream)}; follows ${JSON.stringify(rows.filter((r) => r.lease_owner !== null || Number(r.pushed_rev) < lastRev))}`);
-      // Two nodes' rounds on a loaded machine (the full run): a lease let go a round later.
-    }, 'every follow settled', 30_000);
+    }, 'every follow settled');
     for (const s of subs) {
       const pushes = receiver.requests(s);
       expect(pushes.flatMap((p) => p.problems)).toEqual([]);

@@ -1,4 +1,5 @@
-import { limitKey, parseTrustProxy, trustFunction } from '../../server/src/http/client-ip';
+import type { IncomingMessage } from 'node:http';
+import { limitKey, parseTrustProxy, requestIp, trustFunction } from '../../server/src/http/client-ip';
 import { ConfigError, loadConfig } from '../../server/src/config';
 
 describe('TRUST_PROXY', () => {
@@ -39,5 +40,19 @@ describe('limitKey', () => {
     expect(limitKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
     expect(limitKey('2001:db8:1:3::1')).not.toBe(limitKey('2001:db8:1:2::1'));
     expect(limitKey(undefined)).toBe('unknown');
+  });
+});
+
+describe('requestIp', () => {
+  const request = (peer: string, forwarded?: string) => ({ socket: { remoteAddress: peer }, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} }) as unknown as IncomingMessage;
+
+  it('trusting no proxy, is the peer whatever X-Forwarded-For says', () => {
+    expect(requestIp(request('198.51.100.7', '203.0.113.1'), trustFunction(false))).toBe('198.51.100.7');
+    expect(requestIp(request('::ffff:198.51.100.7'), trustFunction(false))).toBe('::ffff:198.51.100.7');
+  });
+
+  it('trusting the nearest proxy, is the address that proxy saw', () => {
+    expect(requestIp(request('127.0.0.1', '203.0.113.9, 203.0.113.1'), trustFunction(1))).toBe('203.0.113.1');
+    expect(requestIp(request('127.0.0.1', '203.0.113.1'), trustFunction(['loopback']))).toBe('203.0.113.1');
   });
 });

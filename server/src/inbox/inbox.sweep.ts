@@ -25,7 +25,7 @@ const CHATS_PER_ROUND = 50;
  */
 export class InboxSweep extends Rounds {
   constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number }) {
-    super('inbox sweep', opts.intervalMs, opts.logger.child({ module: 'inbox' }), 'could not bring inbox items up to date; the next round tries again');
+    super({ name: 'inbox sweep', intervalMs: opts.intervalMs, log: opts.logger.child({ module: 'inbox' }), failure: 'could not bring inbox items up to date; the next round tries again' });
   }
 
   protected round(): Promise<number> {

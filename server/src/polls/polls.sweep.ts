@@ -24,7 +24,7 @@ const PER_ROUND = 100;
  */
 export class PollSweep extends Rounds {
   constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number; resultsGapMs: number }) {
-    super('poll sweep', opts.intervalMs, opts.logger.child({ module: 'polls' }), 'could not close polls or publish their counts; the next round tries again');
+    super({ name: 'poll sweep', intervalMs: opts.intervalMs, log: opts.logger.child({ module: 'polls' }), failure: 'could not close polls or publish their counts; the next round tries again' });
   }
 
   protected round(): Promise<number> {

@@ -159,6 +159,31 @@ export class PushDeliverer {
   }
 
   private async tick(): Promise<void> {
+    try {
+      await this.pushRound();
+    } finally {
+      // The pushes of this round, for the desk's Reach (one statement, not one per push), also when
+      // the round ended early; counts that could not be written wait for the next round.
+      if (this.sent.size) {
+        const sent = this.sent;
+        this.sent = new Map();
+        await addPushesSent(this.opts.db, sent).catch((err: unknown) => {
+          for (const [ticker, n] of sent) this.sent.set(ticker, (this.sent.get(ticker) ?? 0) + n);
+          this.log.warn({ err }, 'could not count the pushes sent; the next round tries again');
+        });
+      }
+    }
+    if (this.stopped) return;
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await prunePushEntries(this.opts.db, new Date(Date.now() - KEEP_ENTRIES_MS).toISOString());
+      this.opts.metrics.follows.reset();
+      for (const row of await followsPerTicker(this.opts.db)) this.opts.metrics.follows.set({ ticker: row.ticker_id }, Number(row.n));
+    }
+  }
+
+  /** Reads the followed streams' news, then pushes to the follows that are due. */
+  private async pushRound(): Promise<void> {
     for (const stream of await streamsBehind(this.opts.db)) {
       if (this.stopped) return;
       await this.read(stream, stream.head_epoch);
@@ -166,18 +191,6 @@ export class PushDeliverer {
     for (const stream of await pushStreams(this.opts.db)) {
       if (this.stopped) return;
       await this.pushDue(stream);
-    }
-    if (this.sent.size) {
-      // The pushes of this round, for the desk's Reach (one statement, not one per push).
-      const sent = this.sent;
-      this.sent = new Map();
-      await addPushesSent(this.opts.db, sent);
-    }
-    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
-      this.lastPrune = Date.now();
-      await prunePushEntries(this.opts.db, new Date(Date.now() - KEEP_ENTRIES_MS).toISOString());
-      this.opts.metrics.follows.reset();
-      for (const row of await followsPerTicker(this.opts.db)) this.opts.metrics.follows.set({ ticker: row.ticker_id }, Number(row.n));
     }
   }
 

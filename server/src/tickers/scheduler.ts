@@ -15,7 +15,7 @@ import { AppError } from '../errors';
  */
 export class EntryScheduler extends Rounds {
   constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number }) {
-    super('scheduler', opts.intervalMs, opts.logger.child({ module: 'scheduler' }), 'could not publish scheduled entries');
+    super({ name: 'scheduler', intervalMs: opts.intervalMs, log: opts.logger.child({ module: 'scheduler' }), failure: 'could not publish scheduled entries' });
   }
 
   protected round(): Promise<number> {

@@ -46,6 +46,7 @@ export const DE: Record<keyof typeof EN, string> = {
   'kind.image': 'Bild',
   'kind.teaser': 'Artikelhinweis',
   'kind.poll': 'Umfrage',
+  'kind.answer': 'Antwort',
   'status.draft': 'Entwurf',
   'status.scheduled': 'geplant',
 

@@ -51,6 +51,7 @@ export const EN = {
   'kind.image': 'Picture',
   'kind.teaser': 'Related article',
   'kind.poll': 'Poll',
+  'kind.answer': 'Answer',
   'status.draft': 'draft',
   'status.scheduled': 'scheduled',
 

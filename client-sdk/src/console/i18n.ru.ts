@@ -49,6 +49,7 @@ export const RU: Record<keyof typeof EN, string> = {
   'kind.image': 'Фото',
   'kind.teaser': 'Ссылка на статью',
   'kind.poll': 'Опрос',
+  'kind.answer': 'Ответ',
   'status.draft': 'черновик',
   'status.scheduled': 'запланировано',
 

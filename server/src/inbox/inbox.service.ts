@@ -223,3 +223,12 @@ export async function authorRestricted(w: Write, authorId: string): Promise<void
   for (const tickerId of [...byTicker.keys()].sort()) await refreshItems(w, tickerId, byTicker.get(tickerId)!, 0);
 }
 
+
+/**
+ * A reader's question in a ticker was answered: their item of that chat moves (`inbox.updated`
+ * on `user:<id>`), when the chat is in their inbox; their questions list says it always.
+ */
+export async function questionAnswered(w: Write, userId: string, tickerId: string): Promise<void> {
+  const member = await findMember(w.trx, userId, tickerId);
+  if (member?.active) await changeItem(w, member, {}, 0);
+}

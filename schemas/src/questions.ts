@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Author, Id, IsoDate, hasVisibleText, stripControls } from './common';
+import { ClientId } from './chat';
 
 /**
  * Questions to the desk (issue 26): verified readers ask, the desk (editors, moderators) sees
@@ -27,7 +28,7 @@ export const QuestionText = z
 /** `POST /tickers/:id/questions`. `clientId`: the same one again answers the first question (idempotent retry). */
 export const AskQuestionBody = z.strictObject({
   body: QuestionText,
-  clientId: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : -'),
+  clientId: ClientId,
   /** The asker's display name goes with the answer entry (never their address); default: not. */
   showName: z.boolean().default(false),
 });

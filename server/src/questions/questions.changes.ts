@@ -10,16 +10,16 @@ export const deskQuestionChanges: ChangeSource = async (db, tickerId, since, hea
 };
 
 /**
- * `questions-public:<id>`: while the ticker's questions are public, the open ones changed after
- * `since` as readers see them, and `question.removed` for those no longer open; nothing while
- * they are not public (the positions skipped are no gap: a catch-up may skip revisions).
+ * `questions-public:<id>`: the open questions changed after `since` as readers see them, and
+ * `question.removed` for those no longer open — or for every one while the ticker's questions
+ * are not public (their text never comes from the database then).
  */
 export const publicQuestionChanges: ChangeSource = async (db, tickerId, since, head, limit) => {
-  if ((await questionsPublic(db, tickerId)) !== true) return [];
+  const shown = (await questionsPublic(db, tickerId)) === true;
   const rows = await changedSince(db, tickerId, 'public_rev', since, head, limit);
   return rows.map(
     (r): Change =>
-      r.status === 'open'
+      shown && r.status === 'open'
         ? { rev: r.public_rev, type: 'question.updated', data: questionView(r, 'reader') }
         : { rev: r.public_rev, type: 'question.removed', data: { id: r.id, tickerId: r.ticker_id } },
   );

@@ -146,3 +146,12 @@ export async function questionsPublic(db: Db | Trx, tickerId: string): Promise<b
   const row = await db.selectFrom('tickers').select('questions_public').where('id', '=', tickerId).executeTakeFirst();
   return row ? row.questions_public === 1 : undefined;
 }
+
+/** A ticker's open questions, oldest first (at most 1,000: what a ticker's desk could ever hold open). */
+export function listOpen(db: Db | Trx, tickerId: string): Promise<QuestionsTable[]> {
+  return db.selectFrom('questions').selectAll().where('ticker_id', '=', tickerId).where('status', '=', 'open').orderBy('created_at').orderBy('id').limit(1000).execute();
+}
+
+export async function setPublicRev(trx: Trx, id: string, rev: number): Promise<void> {
+  await trx.updateTable('questions').set({ public_rev: rev }).where('id', '=', id).execute();
+}

@@ -1,3 +1,4 @@
+import { questionsPublicityChanged } from '../questions/publicity';
 import { CreateTickerBody, PatchTickerBody, publicQuestionsStream, questionsStream, tickerStream, tickerStreams } from '@liveticker/schemas';
 import type { ChatMode, Ticker } from '@liveticker/schemas';
 import { z } from 'zod';
@@ -112,6 +113,8 @@ export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string
         updated_at: new Date().toISOString(),
       }),
     );
+    // Questions made public or private: the readers' stream follows, in the same transaction.
+    if (input.questions !== undefined && input.questions.public !== current.questions.public) await questionsPublicityChanged(w, id, input.questions.public);
     // A lower limit unpins the oldest pins beyond it, in the same transaction.
     if (input.maxPinned !== undefined && input.maxPinned < current.maxPinned) await unpinOldest(w, id, input.maxPinned);
     return change.data;

@@ -48,9 +48,9 @@ for (const dialect of DIALECTS) {
     const follow = async (stream: string, token?: string) => {
       const s = connect(t.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: token ? { token } : {} });
       sockets.push(s);
-      const got: Change[] = [];
+      const got: Array<Change & { at?: number }> = [];
       s.on('changes', (frame: { stream: string; changes: Change[] }) => {
-        if (frame.stream === stream) got.push(...frame.changes);
+        if (frame.stream === stream) got.push(...frame.changes.map((ch) => ({ ...ch, at: Date.now() })));
       });
       const ack = await s.timeout(5000).emitWithAck('subscribe', { stream, since: 0 });
       return { ack, got };
@@ -382,6 +382,7 @@ for (const dialect of DIALECTS) {
         await waitFor(() => desk.got.some((c) => c.type === 'question.updated' && (c.data as Question).votes === 12), 'the final count on the desk stream');
         const updates = desk.got.filter((c) => c.type === 'question.updated');
         expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
+        for (let i = 1; i < updates.length; i++) expect(updates[i]!.at! - updates[i - 1]!.at!).toBeGreaterThan(800);
         const counts = updates.map((c) => (c.data as Question).votes);
         expect([...counts].sort((a, b) => a - b)).toEqual(counts);
       });

@@ -375,13 +375,17 @@ for (const dialect of DIALECTS) {
         expect((created!.data as Question).author).toEqual({ id: asker.id, displayName: 'Eva' });
         expect(JSON.stringify(desk.got)).not.toContain(asker.email);
 
-        // 12 readers upvote at once: the desk hears the count move at most once a second, exact after the last.
+        // 12 readers upvote over about 1.5 s: the desk hears the count move at most once a second, exact after the last.
         const voters = await Promise.all(Array.from({ length: 12 }, () => makeUser(t.url)));
         const started = Date.now();
-        await Promise.all(voters.map((v) => raw(t.url, 'POST', `/questions/${q.id}/votes`, undefined, from(v.token))));
+        for (const v of voters) {
+          expect((await raw(t.url, 'POST', `/questions/${q.id}/votes`, undefined, from(v.token))).status).toBe(201);
+          await sleep(120);
+        }
         await waitFor(() => desk.got.some((c) => c.type === 'question.updated' && (c.data as Question).votes === 12), 'the final count on the desk stream');
         const updates = desk.got.filter((c) => c.type === 'question.updated');
         expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
+        expect(updates.length).toBeGreaterThanOrEqual(2);
         for (let i = 1; i < updates.length; i++) expect(updates[i]!.at! - updates[i - 1]!.at!).toBeGreaterThan(800);
         const counts = updates.map((c) => (c.data as Question).votes);
         expect([...counts].sort((a, b) => a - b)).toEqual(counts);

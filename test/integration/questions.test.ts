@@ -359,6 +359,18 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('the OpenAPI document lists the question routes, their bodies and answers', async () => {
+      const doc = (await raw(t.url, 'GET', '/openapi.json')).body;
+      const ask = doc.paths['/tickers/{id}/questions'];
+      expect(ask.post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/AskQuestionBody');
+      expect(ask.get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/QuestionList');
+      expect(doc.paths['/questions/{id}/answer'].post.security).toBeDefined();
+      expect(doc.paths['/questions/{id}/votes'].delete).toBeDefined();
+      expect(doc.paths['/me/questions'].get).toBeDefined();
+      expect(doc.components.schemas.Entry.properties.question).toBeDefined();
+      expect(doc.components.schemas.Ticker.properties.questions).toBeDefined();
+    });
+
     describe('the streams', () => {
       it('questions:<id> is the desk’s: readers and anonymous are refused (forbidden); editors and moderators get question.created and coalesced vote counts', async () => {
         const id = await ticker();

@@ -62,6 +62,10 @@ addStrings({
 export const ASK_CSS = `
 .ltc-ask{border-top:1px solid #ddd;margin-top:.6rem;padding-top:.5rem}
 .ltc-ask h3{font-size:1rem;margin:0 0 .3rem;text-transform:none}
+.ltc-ask label{display:block;font-size:.9rem}
+.ltc-ask textarea{width:100%;box-sizing:border-box;font:inherit;padding:.4rem;margin:.2rem 0}
+.ltc-ask button{font:inherit;padding:.35rem .8rem;margin:.2rem .3rem .2rem 0;cursor:pointer;background:#0a5bd3;color:#fff;border:0;border-radius:4px;width:auto}
+.ltc-ask button.secondary{background:#eee;color:#1a1a1a}
 .ltc-ask label.check{display:flex;gap:.4rem;align-items:flex-start;font-size:.85rem;margin:.2rem 0}
 .ltc-ask label.check input{width:auto;margin:.2rem 0 0}
 .ltc-mine{list-style:none;margin:.3rem 0 0;padding:0;font-size:.9rem}
@@ -118,7 +122,7 @@ export class AskDesk {
     this.unfollow();
     this.own.clear();
     this.mine.replaceChildren();
-    if (mode === 'closed') this.body.replaceChildren(el('p', { class: 'ltc-closed' }, this.t('askClosed')));
+    if (mode === 'closed') this.body.replaceChildren(el('p', { class: 'ltc-note' }, this.t('askClosed')));
     else if (mode === 'inbox') this.body.replaceChildren(el('p', { class: 'ltc-note' }, this.t('askInbox')));
     else {
       const go = el('button', { type: 'button', class: 'secondary' }, this.t('askJoinButton'));

@@ -72,9 +72,10 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
 
   const available: Array<[Tab, Key]> = [
     ...(can(user, 'editor') ? ([['entries', 'tab.entries']] as Array<[Tab, Key]>) : []),
-    ...(can(user, 'editor') || can(user, 'moderator') ? ([['questions', 'tab.questions']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'editor') ? ([['reach', 'tab.reach']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'moderator') ? ([['chat', 'tab.chat']] as Array<[Tab, Key]>) : []),
+    // After the chat: a moderator's desk opens on the chat, as before.
+    ...(can(user, 'editor') || can(user, 'moderator') ? ([['questions', 'tab.questions']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'editor') || can(user, 'moderator') ? ([['settings', 'tab.settings']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'admin') ? ([['users', 'tab.users']] as Array<[Tab, Key]>) : []),
   ];

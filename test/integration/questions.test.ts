@@ -212,6 +212,17 @@ for (const dialect of DIALECTS) {
         expect((await raw(t.url, 'GET', `/tickers/${id}/questions`, undefined, from(voter.token))).status).toBe(403);
       });
 
+      it('counts 120 upvotes (or takings back) a minute per reader, then 429 rate_limited', async () => {
+        const id = await ticker();
+        await makePublic(id);
+        const q = await asked(id, (await makeUser(t.url)).token);
+        const voter = await makeUser(t.url);
+        const statuses: number[] = [];
+        for (let i = 0; i < 121; i++) statuses.push((await raw(t.url, i % 2 ? 'DELETE' : 'POST', `/questions/${q.id}/votes`, undefined, from(voter.token))).status);
+        expect(statuses.slice(0, 120).every((s) => s === 200 || s === 201)).toBe(true);
+        expect(statuses[120]).toBe(429);
+      });
+
       it('the desk pages the queue newest first or by votes (top), filters by status, and refuses bad queries (400)', async () => {
         const id = await ticker();
         await makePublic(id);

@@ -75,6 +75,16 @@ for (const bus of BUSES) {
       for (let i = 1; i < updates.length; i++) expect(updates[i]!.at - updates[i - 1]!.at).toBeGreaterThan(800);
     });
 
+    (bus === 'redis' ? it : it.skip)('the limit of 3 questions per reader holds over both nodes (Redis keeps the count)', async () => {
+      const id = await ticker();
+      const reader = await makeUser(c.a.url);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        statuses.push((await raw(i % 2 ? c.b.url : c.a.url, 'POST', `/tickers/${id}/questions`, { body: `Question number ${i}?`, clientId: `limit-${bus}-${i}` }, bearer(reader.token))).status);
+      }
+      expect(statuses).toEqual([201, 201, 201, 429]);
+    });
+
     it('two editors answering one question at once on two nodes: one answer (201), one 409, one entry', async () => {
       const id = await ticker();
       const q = await ask(id, (await makeUser(c.a.url)).token);

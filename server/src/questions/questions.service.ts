@@ -45,6 +45,8 @@ type Ctx = Pick<AppContext, 'db' | 'publisher' | 'limiters'>;
 export const QUESTION_LIMITS = {
   questionUser: { points: 3, duration: 600 },
   questionIp: { points: 10, duration: 600 },
+  /** Upvotes and their taking back by one reader: 120 a minute (as a poll's votes). */
+  questionVoteUser: { points: 120, duration: 60 },
 };
 
 /** The same text (as a skeleton) again from the same reader in the same ticker within this long is refused, s. */
@@ -188,6 +190,7 @@ async function votable(ctx: Pick<AppContext, 'db'>, who: Actor, id: string): Pro
  */
 export async function upvote(ctx: Ctx, actor: Actor | undefined, id: string): Promise<{ question: Question; counted: boolean }> {
   const who = requireRole(actor, 'reader');
+  await ctx.limiters.consume('questionVoteUser', who.id, QUESTION_LIMITS.questionVoteUser);
   const row = await votable(ctx, who, id);
   return commit(ctx, async (w) => {
     const locked = await lockOpenForVote(w.trx, row.id);
@@ -201,6 +204,7 @@ export async function upvote(ctx: Ctx, actor: Actor | undefined, id: string): Pr
 /** `DELETE /questions/:id/votes`: takes the reader's upvote back (none: a no-op). */
 export async function removeUpvote(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Question> {
   const who = requireRole(actor, 'reader');
+  await ctx.limiters.consume('questionVoteUser', who.id, QUESTION_LIMITS.questionVoteUser);
   const row = await votable(ctx, who, id);
   return commit(ctx, async (w) => {
     const locked = await lockOpenForVote(w.trx, row.id);

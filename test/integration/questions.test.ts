@@ -1,7 +1,11 @@
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { Change, Entry, Question } from '@liveticker/schemas';
-import { DIALECTS } from '../helpers/db';
+import { Migrator } from 'kysely';
+import type { Kysely } from 'kysely';
+import { openDatabase } from '../../server/src/db/database';
+import { migrations } from '../../server/src/db/migrations';
+import { DIALECTS, createTestDatabase } from '../helpers/db';
 import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
@@ -380,6 +384,35 @@ for (const dialect of DIALECTS) {
       expect(doc.paths['/me/questions'].get).toBeDefined();
       expect(doc.components.schemas.Entry.properties.question).toBeDefined();
       expect(doc.components.schemas.Ticker.properties.questions).toBeDefined();
+    });
+
+    it('migration 022 gives a ticker made before it its two question streams (at revision 0, questions private), and takes them back down', async () => {
+      const tdb = await createTestDatabase(dialect);
+      const database = await openDatabase(tdb.url);
+      try {
+        const db = database.db as unknown as Kysely<any>;
+        const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+        expect((await migrator.migrateTo('021_analytics')).error).toBeUndefined();
+        const now = new Date().toISOString();
+        await db.insertInto('streams').values({ name: 'ticker:old', rev: 0, epoch: 'e1' }).execute();
+        await db
+          .insertInto('tickers')
+          .values({ id: 'old', title: 'Old', description: '', status: 'live', locale: 'de', coverage_start: null, coverage_end: null, chat_mode: 'open', slow_mode_seconds: 0, rev: 0, created_at: now, updated_at: now })
+          .execute();
+        expect((await migrator.migrateToLatest()).error).toBeUndefined();
+        const streams = await db.selectFrom('streams').select(['name', 'rev']).where('name', 'like', 'questions%').orderBy('name').execute();
+        expect(streams).toEqual([
+          { name: 'questions-public:old', rev: 0 },
+          { name: 'questions:old', rev: 0 },
+        ]);
+        expect((await db.selectFrom('tickers').select('questions_public').executeTakeFirstOrThrow()).questions_public).toBe(0);
+        // And back down: the tables and the streams go.
+        expect((await migrator.migrateTo('021_analytics')).error).toBeUndefined();
+        expect(await db.selectFrom('streams').select('name').where('name', 'like', 'questions%').execute()).toEqual([]);
+      } finally {
+        await database.close();
+        await tdb.drop();
+      }
     });
 
     describe('the streams', () => {

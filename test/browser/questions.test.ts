@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SHOTS, launchBrowser } from '../helpers/browser';
-import { setup } from '../helpers/server';
+import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { opsApi, raw } from '../helpers/api';
@@ -69,8 +69,28 @@ describe('questions to the desk, in a real browser', () => {
     await me.waitForSelector('[data-testid=my-questions] li[data-status=open]');
     expect(await me.textContent('[data-testid=my-questions] li')).toContain('Can I still vote if I lost my polling card?');
     expect(await me.textContent('[data-testid=my-questions] li')).toContain('waiting for an answer');
+    // Made public: the question appears for every reader, live; another reader upvotes it, the asker cannot.
+    expect((await raw(t.url, 'PATCH', '/tickers/ask-night', { questions: { public: true } }, { authorization: `Bearer ${OPS_KEY}` })).status).toBe(200);
+    await visitor.waitForSelector('[data-testid=public-questions] li');
+    expect(await visitor.locator('[data-testid=public-questions] button').count()).toBe(0);
+    await me.waitForSelector('[data-testid=public-questions] li');
+    expect(await me.textContent('[data-testid=public-questions] li')).toContain('your question');
+    const second = await makeUser(t.url, 'reader', 'Hans');
+    const other = await page(390);
+    await other.goto(`${t.url}/widgets/live.html?ticker=ask-night&lang=en`);
+    await other.fill('.ltc-box input[name=email]', second.email);
+    await other.fill('.ltc-box input[name=password]', 'a long secret');
+    await other.click('.ltc-primary');
+    const upvote = other.getByRole('button', { name: 'I want to know too: Can I still vote if I lost my polling card?' });
+    await upvote.click();
+    await other.waitForSelector('[data-testid=public-questions] button[aria-pressed=true]');
+    expect(await other.textContent('[data-testid=public-questions] li')).toContain('1 vote');
+    // The asker and the visitor see the count move through the stream (at most a second later).
+    await me.waitForSelector('[data-testid=public-questions] li:has-text("1 vote")');
+    await visitor.waitForSelector('[data-testid=public-questions] li:has-text("1 vote")');
     expect(await axe(me)).toEqual([]);
     await me.screenshot({ path: path.join(SHOTS, 'questions-asked-1280.png'), fullPage: true });
+    await other.screenshot({ path: path.join(SHOTS, 'questions-upvoted-390.png'), fullPage: true });
     await visitor.screenshot({ path: path.join(SHOTS, 'questions-invitation-390.png'), fullPage: true });
 
     // The editor's Questions tab: the queue live, its count on the tab; answered in the entries' composer.
@@ -97,8 +117,9 @@ describe('questions to the desk, in a real browser', () => {
     expect(await me.textContent('.lt-entry.answer .lt-question footer')).toBe('— Greta asks');
     expect(await me.textContent('.lt-entry.answer .lt-body')).toContain('bring your ID card');
     await me.waitForSelector('[data-testid=my-questions] li[data-status=answered]');
-    // And in the other reader's widget, on a phone's width.
+    // And in the other readers' widgets, on a phone's width; the answered question leaves the public list.
     await visitor.waitForSelector('.lt-entry.answer blockquote.lt-question');
+    await other.waitForSelector('[data-testid=public-questions] li', { state: 'detached' });
     expect(await axe(me)).toEqual([]);
     await me.screenshot({ path: path.join(SHOTS, 'questions-answered-1280.png'), fullPage: true });
     await visitor.screenshot({ path: path.join(SHOTS, 'questions-answered-390.png'), fullPage: true });

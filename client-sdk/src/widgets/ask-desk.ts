@@ -7,6 +7,7 @@ import { addStrings, say } from './i18n';
 import type { Lang } from './i18n';
 import type { ComposeMode } from './chat-login';
 import { errorText, note } from './chat-forms';
+import { PUBLIC_QUESTIONS_CSS, PublicQuestions } from './public-questions';
 
 addStrings({
   de: {
@@ -59,7 +60,7 @@ addStrings({
   },
 });
 
-export const ASK_CSS = `
+export const ASK_CSS = `${PUBLIC_QUESTIONS_CSS}
 .ltc-ask{border-top:1px solid #ddd;margin-top:.6rem;padding-top:.5rem}
 .ltc-ask h3{font-size:1rem;margin:0 0 .3rem;text-transform:none}
 .ltc-ask label{display:block;font-size:.9rem}
@@ -97,8 +98,12 @@ export class AskDesk {
   private mode: ComposeMode | undefined;
   private counter = 0;
 
+  /** Other readers' open questions, when the ticker's questions are public. */
+  private readonly pub: PublicQuestions;
+
   constructor(private readonly o: AskOptions) {
-    this.element.append(el('h3', { id: 'ltc-ask-title' }, this.t('askTitle')), this.body);
+    this.pub = new PublicQuestions({ lang: o.lang, client: o.client, ticker: o.ticker });
+    this.element.append(el('h3', { id: 'ltc-ask-title' }, this.t('askTitle')), this.body, this.pub.element);
   }
 
   private t(key: string, vars?: Record<string, string | number>): string {
@@ -122,6 +127,7 @@ export class AskDesk {
     this.unfollow();
     this.own.clear();
     this.mine.replaceChildren();
+    void this.pub.reload(false, this.own);
     if (mode === 'closed') this.body.replaceChildren(el('p', { class: 'ltc-note' }, this.t('askClosed')));
     else if (mode === 'inbox') this.body.replaceChildren(el('p', { class: 'ltc-note' }, this.t('askInbox')));
     else {
@@ -170,6 +176,7 @@ export class AskDesk {
     try {
       const got = await this.o.client.rest.get<QuestionList>('/me/questions', { ticker: this.o.ticker, limit: 20 });
       this.own = new Set(got.items.map((q) => q.id));
+      void this.pub.reload(this.mode === 'writer', this.own);
       this.mine.replaceChildren(
         ...got.items.map((q) => {
           const li = el('li', { 'data-id': q.id, 'data-status': q.status });
@@ -203,5 +210,6 @@ export class AskDesk {
 
   destroy(): void {
     this.unfollow();
+    this.pub.destroy();
   }
 }

@@ -186,7 +186,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/tickers/{id}/questions',
     summary:
-      "The desk (editors, moderators): every question with its author, by status, newest first (order=new) or most votes first (order=top). Anyone else: only while the ticker's questions are public (PATCH /tickers/{id} {questions: {public: true}}), the open ones without their author (403 forbidden otherwise); a logged-in reader sees `voted`",
+      "The desk (editors, moderators): every question with its author, by status, newest first (order=new) or most votes first (order=top). Anyone else: only while the ticker's questions are public (PATCH /tickers/{id} {questions: {public: true}}), the open ones without their author (403 forbidden otherwise); a logged-in reader sees `voted`. Live over Socket.IO (subscribe): the desk follows `questions:<id>` (question.created|updated with the author and the count, at most one update a second per question; anyone else `forbidden`); anyone follows `questions-public:<id>`, which while the questions are public carries the open ones as readers see them (question.created|updated) and question.removed {id, tickerId} when one is answered, dismissed or the questions are made private",
     response: 'QuestionList',
     query: ['status', 'order', 'limit', 'cursor'],
   },

@@ -364,6 +364,7 @@ for (const dialect of DIALECTS) {
         expect(res.status).toBe(200);
         expect(res.body).toMatchObject({ status: 'dismissed', dismissReason: 'off topic' });
         expect((await raw(t.url, 'POST', `/questions/${q.id}/dismiss`, {}, from(mod.token))).status).toBe(409);
+        expect((await raw(t.url, 'POST', `/questions/${q.id}/answer`, { body: '<p>Too late.</p>' }, ops)).body.error.code).toBe('question_not_open');
         expect((await raw(t.url, 'POST', `/questions/${q.id}/votes`, undefined, from(reader.token))).body.error.code).toBe('question_not_open');
         expect((await raw(t.url, 'GET', '/me/questions', undefined, from(asker.token))).body.items[0]).toMatchObject({ status: 'dismissed', dismissReason: 'off topic' });
         expect((await raw(t.url, 'GET', `/tickers/${id}/questions`, undefined, from(reader.token))).body.items).toEqual([]);
@@ -379,6 +380,9 @@ for (const dialect of DIALECTS) {
       const ask = doc.paths['/tickers/{id}/questions'];
       expect(ask.post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/AskQuestionBody');
       expect(ask.get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/QuestionList');
+      // How the queue and the public questions move live: the two streams.
+      expect(ask.get.summary).toContain('questions:<id>');
+      expect(ask.get.summary).toContain('questions-public:<id>');
       expect(doc.paths['/questions/{id}/answer'].post.security).toBeDefined();
       expect(doc.paths['/questions/{id}/votes'].delete).toBeDefined();
       expect(doc.paths['/me/questions'].get).toBeDefined();

@@ -344,7 +344,10 @@ for (const dialect of DIALECTS) {
         await sleep(50);
         inbox.got.length = 0;
         await raw(t.url, 'POST', `/questions/${q.id}/answer`, { body: '<p>Answered.</p>' }, ops);
-        await waitFor(() => inbox.got.some((c) => c.type === 'inbox.updated' && (c.data as { tickerId: string }).tickerId === id), 'inbox.updated after the answer');
+        const told = await waitFor(() => inbox.got.find((c) => c.type === 'inbox.updated' && (c.data as { tickerId: string }).tickerId === id), 'inbox.updated after the answer');
+        expect(told!.data).toMatchObject({ tickerId: id, questionsAnswered: 1 });
+        const chats = (await raw(t.url, 'GET', '/me/chats', undefined, from(asker.token))).body.items;
+        expect(chats).toEqual([expect.objectContaining({ tickerId: id, questionsAnswered: 1 })]);
       });
 
       it('a dismissal tells only the asker (their list, with the reason): readers see it gone, nothing is published; twice 409, votes on it 409', async () => {

@@ -53,4 +53,20 @@ describe('polls in the newsroom console', () => {
     expect((await raw(t.url, 'GET', `/tickers/desk-poll/entries/${poll.id}`, undefined, { authorization: `Bearer ${OPS_KEY}` })).body.poll.closed).toBe(true);
     expect(errors).toEqual([]);
   });
+
+  it("sees the counts of a poll whose readers see them only once it closed (the stream carries none)", async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'desk-hidden', title: 'Hidden', status: 'live' });
+    const poll = await api.post('desk-hidden', { kind: 'poll', poll: { question: 'Which way?', options: [{ id: 'l', label: 'Left' }, { id: 'r', label: 'Right' }], results: 'after-close' } });
+    const editor = await makeUser(t.url, 'editor');
+    await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${editor.token}` });
+    const page = await desk(editor.token, '?ticker=desk-hidden');
+    await page.locator(`ul.entries li[data-id="${poll.id}"] .poll li[data-option=l]`).waitFor();
+    const reader = await makeUser(t.url);
+    const vote = await raw(t.url, 'POST', `/tickers/desk-hidden/entries/${poll.id}/votes`, { optionId: 'r' }, { authorization: `Bearer ${reader.token}` });
+    expect(vote.status).toBe(200);
+    expect(vote.body.results).toBeUndefined();
+    await page.waitForSelector(`ul.entries li[data-id="${poll.id}"] .poll li[data-option=r]:has-text("Right: 1 (100 %)")`, { timeout: 15_000 });
+    expect(errors).toEqual([]);
+  });
 });

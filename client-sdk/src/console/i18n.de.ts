@@ -379,6 +379,7 @@ export const DE: Record<keyof typeof EN, string> = {
   'reach.pageViews': 'Seitenaufrufe',
   'reach.uniques': 'Einzelne Leser',
   'reach.peak': 'Höchstens gleichzeitig online',
+  'reach.pushSent': 'Pushes gesendet',
   'reach.pushClicks': 'Über einen Push geöffnet',
   'reach.followers': 'Abonnenten',
   'reach.asTable': 'Die Diagramme als Tabelle',

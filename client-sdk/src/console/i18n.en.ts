@@ -393,6 +393,7 @@ export const EN = {
   'reach.pageViews': 'Page views',
   'reach.uniques': 'Unique readers',
   'reach.peak': 'Most readers online',
+  'reach.pushSent': 'Pushes sent',
   'reach.pushClicks': 'Opened from a push',
   'reach.followers': 'Followers',
   'reach.asTable': 'The charts as a table',

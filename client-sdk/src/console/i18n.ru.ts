@@ -382,6 +382,7 @@ export const RU: Record<keyof typeof EN, string> = {
   'reach.pageViews': 'Просмотры страницы',
   'reach.uniques': 'Уникальные читатели',
   'reach.peak': 'Максимум онлайн',
+  'reach.pushSent': 'Отправлено пушей',
   'reach.pushClicks': 'Открыто из пуша',
   'reach.followers': 'Подписчики',
   'reach.asTable': 'Графики в виде таблицы',

@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
+import { Rounds } from '../lifecycle';
 import type { ChangePublisher } from '../realtime/publisher';
 import { commit } from '../db/commit';
 import { flushVotesIn } from './questions.service';
@@ -15,36 +16,13 @@ const PER_ROUND = 100;
  * `votes_published_at`), so a flood of votes makes one `question.updated` a second per question,
  * and the count after the last vote is in the next one.
  */
-export class QuestionSweep {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private busy = false;
-  private readonly log: Logger;
-
+export class QuestionSweep extends Rounds {
   constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number; votesGapMs: number }) {
-    this.log = opts.logger.child({ module: 'questions' });
+    super('question sweep', opts.intervalMs, opts.logger.child({ module: 'questions' }), 'could not publish question vote counts; the next round tries again');
   }
 
-  start(): void {
-    this.timer = setInterval(() => this.tick(), this.opts.intervalMs);
-    this.timer.unref();
-    this.tick();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.busy) return;
-    this.busy = true;
-    this.running = this.sweep()
-      .then(() => undefined)
-      .catch((err: unknown) => this.log.warn({ err }, 'could not publish question vote counts; the next round tries again'))
-      .finally(() => {
-        this.busy = false;
-      });
+  protected round(): Promise<number> {
+    return this.sweep();
   }
 
   /** One round as of `now`; resolves how many counts it published. */

@@ -454,6 +454,17 @@ for (const dialect of DIALECTS) {
         expect([...counts].sort((a, b) => a - b)).toEqual(counts);
       });
 
+      it('a desk member demoted to reader is refused the desk stream on their next subscribe, on the socket they hold', async () => {
+        const id = await ticker();
+        const editor = await makeUser(t.url, 'editor');
+        const s = connect(t.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: editor.token } });
+        sockets.push(s);
+        expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `questions:${id}`, since: 0 })).ok).toBe(true);
+        await s.timeout(5000).emitWithAck('unsubscribe', { stream: `questions:${id}` });
+        expect((await raw(t.url, 'PATCH', `/users/${editor.id}`, { role: 'reader' }, ops)).status).toBe(200);
+        expect(await s.timeout(5000).emitWithAck('subscribe', { stream: `questions:${id}`, since: 0 })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      });
+
       it('questions-public:<id> lets anyone follow the open questions and counts, without who asked; catch-up says the same', async () => {
         const id = await ticker();
         await makePublic(id);

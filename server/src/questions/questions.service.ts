@@ -174,7 +174,7 @@ export async function listMyQuestions(ctx: Pick<AppContext, 'db'>, actor: Actor 
   return { items: page.map((r) => questionView(r, 'asker')), nextCursor: rows.length > q.limit && page.length ? cursorOf(page[page.length - 1]!, false) : null };
 }
 
-/** A question a reader other than the desk may vote on: public, open, not their own. */
+/** A question the reader may vote on: one they can see (public, or any for the desk), not their own; open is checked under its lock. */
 async function votable(ctx: Pick<AppContext, 'db'>, who: Actor, id: string): Promise<QuestionsTable> {
   const row = await findQuestion(ctx.db, id);
   // A question readers may not see is, for them, no question at all.

@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { Author, HttpUrl, IsoDate } from './common';
 import { Ticker } from './tickers';
 import { Poll, PollInput } from './polls';
+import { EntryQuestion } from './questions';
 
-/** `poll`: the entry carries a poll (`poll`), and only such an entry does. */
-export const EntryKind = z.enum(['text', 'key-event', 'quote', 'teaser', 'image', 'poll']);
+/**
+ * `poll`: the entry carries a poll (`poll`), and only such an entry does. `answer`: the desk's
+ * answer to a reader's question (`question`), made only by `POST /questions/:id/answer`.
+ */
+export const EntryKind = z.enum(['text', 'key-event', 'quote', 'teaser', 'image', 'poll', 'answer']);
 export type EntryKind = z.infer<typeof EntryKind>;
 
 export const EntryImage = z.strictObject({
@@ -60,6 +64,8 @@ export const Entry = z.object({
   publishAt: IsoDate.nullable(),
   /** Entries of kind `poll` only. */
   poll: Poll.optional(),
+  /** Entries of kind `answer` only: the question it answers (the asker's name only when they agreed). */
+  question: EntryQuestion.optional(),
 });
 export type Entry = z.infer<typeof Entry>;
 
@@ -79,6 +85,7 @@ export const CreateEntryBody = z
   })
   .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title || b.poll, 'an entry needs a body, title, image or teaser')
   .refine((b) => (b.kind === 'poll') === Boolean(b.poll), { message: 'a poll goes with kind "poll", and kind "poll" needs one', path: ['poll'] })
+  .refine((b) => b.kind !== 'answer', { message: 'an answer is made by answering a question (POST /questions/:id/answer)', path: ['kind'] })
   .refine((b) => !(b.status === 'draft' && b.publishAt), { message: 'a draft has no publishAt: send status "scheduled" with it', path: ['publishAt'] })
   .refine((b) => b.status !== 'scheduled' || b.publishAt, { message: 'a scheduled entry needs publishAt', path: ['publishAt'] })
   .refine((b) => !(b.status === 'published' && b.publishAt), { message: 'publishAt goes with status "scheduled" (or none): "published" means now', path: ['publishAt'] });

@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'poll_closed',
   'poll_has_votes',
   'vote_limit_reached',
+  'own_question',
+  'question_not_open',
   'unavailable',
   'not_implemented',
   'internal',
@@ -64,6 +66,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   poll_has_votes: 409,
   /** An anonymous vote from an address that has cast the poll's cap of them. */
   vote_limit_reached: 429,
+  /** An upvote of one's own question. */
+  own_question: 403,
+  /** A vote, answer or dismissal of a question that was answered or dismissed already. */
+  question_not_open: 409,
   unavailable: 503,
   not_implemented: 501,
   unsupported_media_type: 415,

@@ -5,21 +5,26 @@ import { Entry } from './entries';
 import { Ticker } from './tickers';
 import type { Message, Report } from './chat';
 import type { InboxItem } from './inbox';
+import type { Question } from './questions';
 import { Id, Slug } from './common';
 import type { Role } from './auth';
 
 /**
  * `ticker:<id>` carries entries and ticker meta; `chat:<id>` carries messages; `mod:<id>` the
- * moderators' queue; `user:<userId>` one reader's inbox (only that reader may follow it).
+ * moderators' queue; `user:<userId>` one reader's inbox (only that reader may follow it);
+ * `questions:<id>` the desk's questions; `questions-public:<id>` the open questions readers see.
  */
 export const StreamName = z
   .string()
   .max(100)
-  .regex(/^(?:(ticker|chat|mod):[a-z0-9]+(?:-[a-z0-9]+)*|user:[A-Za-z0-9_-]{1,64})$/, 'a stream is ticker:<id>, chat:<id>, mod:<id> or user:<userId>');
+  .regex(
+    /^(?:(ticker|chat|mod|questions|questions-public):[a-z0-9]+(?:-[a-z0-9]+)*|user:[A-Za-z0-9_-]{1,64})$/,
+    'a stream is ticker:<id>, chat:<id>, mod:<id>, questions:<id>, questions-public:<id> or user:<userId>',
+  );
 export type StreamName = WireStreamName;
-export { chatStream, modStream, tickerStream, tickerStreams, userStream } from './wire';
+export { chatStream, modStream, publicQuestionsStream, questionsStream, tickerStream, tickerStreams, userStream } from './wire';
 
-export type StreamKind = 'ticker' | 'chat' | 'mod' | 'user';
+export type StreamKind = 'ticker' | 'chat' | 'mod' | 'user' | 'questions' | 'questions-public';
 
 /** A stream's kind and the id it belongs to (`tickerId`: the ticker's, or for `user:` the user's). */
 export function parseStream(stream: string): { kind: StreamKind; tickerId: string } {
@@ -39,6 +44,9 @@ export const CHANGE_TYPES = [
   'report.resolved',
   'inbox.updated',
   'inbox.removed',
+  'question.created',
+  'question.updated',
+  'question.removed',
 ] as const;
 export const ChangeType = z.enum(CHANGE_TYPES);
 export type ChangeType = z.infer<typeof ChangeType>;
@@ -70,8 +78,16 @@ export interface ReportChange {
  * shows it; `inbox.removed` says the reader left it (`{id, tickerId}`, both the ticker's id).
  */
 export type InboxChange = { rev: number; type: 'inbox.updated'; data: InboxItem } | { rev: number; type: 'inbox.removed'; data: { id: string; tickerId: string } };
+/**
+ * A question on `questions:<id>` (the desk's view, votes coalesced to one change a second per
+ * question) or `questions-public:<id>` (the readers' view); `question.removed` (public stream
+ * only, `{id, tickerId}`) says it is no longer open, without saying whether it was answered or dismissed.
+ */
+export type QuestionChange =
+  | { rev: number; type: 'question.created' | 'question.updated'; data: Question }
+  | { rev: number; type: 'question.removed'; data: { id: string; tickerId: string } };
 /** One change of a stream: `type` says what `data` is. */
-export type Change = EntryChange | TickerChange | MessageChange | ReportChange | InboxChange;
+export type Change = EntryChange | TickerChange | MessageChange | ReportChange | InboxChange | QuestionChange;
 
 export const ChangeSchema = z.object({ rev: z.number().int(), type: ChangeType, data: z.record(z.string(), z.unknown()) });
 

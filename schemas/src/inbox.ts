@@ -24,6 +24,8 @@ export const InboxItem = z.object({
   rev: Rev,
   /** When the chat last had a message (or the reader joined it): the inbox's order, newest first. */
   activeAt: z.string(),
+  /** How many of the reader's questions to the desk in this ticker were answered (absent: none). */
+  questionsAnswered: z.number().int().min(1).optional(),
 });
 export type InboxItem = z.infer<typeof InboxItem>;
 

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './tickers';
 export * from './entries';
 export * from './polls';
+export * from './questions';
 export * from './templates';
 export * from './events';
 export * from './openapi';

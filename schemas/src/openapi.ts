@@ -3,6 +3,7 @@ import { ErrorBody } from './errors';
 import { CreateEntryBody, Entry, EntryList, KeyEventList, PatchEntryBody, RestoreEntryBody } from './entries';
 import { ChangesResponse } from './events';
 import { Poll, PollInput, PollResults, VoteBody, VoteState } from './polls';
+import { AnswerQuestionBody, AnsweredQuestion, AskQuestionBody, DismissQuestionBody, EntryQuestion, Question, QuestionList } from './questions';
 import { CreateEntryTemplateBody, EntryTemplate, EntryTemplateList, PatchEntryTemplateBody } from './templates';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
 import {
@@ -61,6 +62,13 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   PollResults,
   VoteBody,
   VoteState,
+  Question,
+  QuestionList,
+  AskQuestionBody,
+  AnswerQuestionBody,
+  AnsweredQuestion,
+  DismissQuestionBody,
+  EntryQuestion,
   EntryTemplate,
   EntryTemplateList,
   CreateEntryTemplateBody,
@@ -164,6 +172,45 @@ export const ROUTES: RouteDoc[] = [
   },
   { method: 'get', path: '/tickers/{id}/entries/{entryId}/votes', summary: "The reader's own vote in a poll (by login or device cookie), and the counts when they may see them (private, never cached)", response: 'VoteState' },
   { method: 'post', path: '/tickers/{id}/entries/{entryId}/close', summary: 'Close a poll now: every reader gets the final counts (editor); 409 poll_closed when it was closed', response: 'Entry', auth: true },
+  {
+    method: 'post',
+    path: '/tickers/{id}/questions',
+    summary:
+      "Ask the desk (a verified reader): plain text, 3–500 characters; showName lets the answer name the asker (never their address). 201; the same clientId again answers the first question with 200. The chat's rules: 403 room_closed, muted; 422 message_rejected (banned_word, duplicate: the same text within 10 minutes); 429 rate_limited (3 per reader, 10 per address in 10 minutes); 401 login_required, 403 email_not_verified",
+    body: 'AskQuestionBody',
+    response: 'Question',
+    status: 201,
+    auth: true,
+  },
+  {
+    method: 'get',
+    path: '/tickers/{id}/questions',
+    summary:
+      "The desk (editors, moderators): every question with its author, by status, newest first (order=new) or most votes first (order=top). Anyone else: only while the ticker's questions are public (PATCH /tickers/{id} {questions: {public: true}}), the open ones without their author (403 forbidden otherwise); a logged-in reader sees `voted`. Live over Socket.IO (subscribe): the desk follows `questions:<id>` (question.created|updated with the author and the count, at most one update a second per question; anyone else `forbidden`); anyone follows `questions-public:<id>`, which while the questions are public carries the open ones as readers see them (question.created|updated) and question.removed {id, tickerId} when one is answered, dismissed or the questions are made private",
+    response: 'QuestionList',
+    query: ['status', 'order', 'limit', 'cursor'],
+  },
+  { method: 'get', path: '/me/questions', summary: "The reader's own questions, newest first, with their state (answered: answeredEntryId; dismissed: dismissReason); ticker= narrows to one ticker", response: 'QuestionList', query: ['ticker', 'limit', 'cursor'], auth: true },
+  {
+    method: 'post',
+    path: '/questions/{id}/votes',
+    summary: "Upvote a public, open question (a verified reader, once: the database keeps one vote per reader on every node): 201 when counted, 200 when the reader had voted already (no-op). 403 own_question, 409 question_not_open, 404 for a question the reader cannot see. The streams get the count within about a second",
+    response: 'Question',
+    status: 201,
+    auth: true,
+  },
+  { method: 'delete', path: '/questions/{id}/votes', summary: "Take the reader's upvote back (none: a no-op, 200)", response: 'Question', auth: true },
+  {
+    method: 'post',
+    path: '/questions/{id}/answer',
+    summary:
+      'Answer a question (editor): publishes an entry of kind answer carrying the question (its text; the asker\'s display name only with showName) through the entry write path, and marks the question answered; the asker gets inbox.updated on user:<id> when the chat is in their inbox. 409 question_not_open when answered or dismissed already',
+    body: 'AnswerQuestionBody',
+    response: 'AnsweredQuestion',
+    status: 201,
+    auth: true,
+  },
+  { method: 'post', path: '/questions/{id}/dismiss', summary: 'Dismiss a question (editors, moderators): only the asker learns it (their list, with the reason); readers of a public ticker see it leave (question.removed). 409 question_not_open', body: 'DismissQuestionBody', response: 'Question', auth: true },
   { method: 'get', path: '/tickers/{id}/templates', summary: "Entry templates a ticker's desk can use: its own and the newsroom-wide ones, by name (editor)", response: 'EntryTemplateList', auth: true },
   { method: 'get', path: '/templates', summary: "Newsroom-wide entry templates, or with ticker= that ticker's own, by name (editor)", response: 'EntryTemplateList', query: ['ticker'], auth: true },
   { method: 'post', path: '/templates', summary: 'Create an entry template, newsroom-wide or (tickerId) for one ticker; the body is sanitized as an entry body (editor)', body: 'CreateEntryTemplateBody', response: 'EntryTemplate', status: 201, auth: true },

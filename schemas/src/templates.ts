@@ -31,7 +31,7 @@ export const EntryTemplate = z.object({
 export type EntryTemplate = z.infer<typeof EntryTemplate>;
 
 /** A template starts a text-like entry: a poll is written with its options each time. */
-const TemplateKind = EntryKind.exclude(['poll']);
+const TemplateKind = EntryKind.exclude(['poll', 'answer']);
 
 export const CreateEntryTemplateBody = z.strictObject({
   /** A ticker's own template; absent or null: newsroom-wide. */

@@ -28,6 +28,8 @@ export const Ticker = z.object({
   maxPinned: MaxPinned,
   /** An entry's picture must name its credit before it is published or scheduled. */
   requireImageCredit: z.boolean(),
+  /** Questions to the desk: `public` lets readers see the open ones and upvote them. */
+  questions: z.object({ public: z.boolean() }),
   rev: z.number().int(),
   createdAt: IsoDate,
   updatedAt: IsoDate,
@@ -64,6 +66,7 @@ export const PatchTickerBody = z
     chat: ChatSettingsInput.optional(),
     maxPinned: MaxPinned.optional(),
     requireImageCredit: z.boolean().optional(),
+    questions: z.strictObject({ public: z.boolean() }).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 export type PatchTickerBody = z.infer<typeof PatchTickerBody>;

@@ -28,7 +28,7 @@ export const SOCKET_EVENTS = {
  * A stream's name: `ticker:<id>` (entries, ticker meta), `chat:<id>` (messages), `mod:<id>`
  * (moderators), `user:<userId>` (a reader's inbox, for that reader only).
  */
-export type StreamName = `ticker:${string}` | `chat:${string}` | `mod:${string}` | `user:${string}`;
+export type StreamName = `ticker:${string}` | `chat:${string}` | `mod:${string}` | `user:${string}` | `questions:${string}` | `questions-public:${string}`;
 
 /** The stream of a ticker's entries and meta. */
 export const tickerStream = (tickerId: string): StreamName => `ticker:${tickerId}`;
@@ -38,6 +38,10 @@ export const chatStream = (tickerId: string): StreamName => `chat:${tickerId}`;
 export const modStream = (tickerId: string): StreamName => `mod:${tickerId}`;
 /** A reader's own stream: their inbox's changes (`inbox.updated`, `inbox.removed`). */
 export const userStream = (userId: string): StreamName => `user:${userId}`;
+/** The desk's stream of a ticker's questions (editors, moderators): every question, its votes coalesced. */
+export const questionsStream = (tickerId: string): StreamName => `questions:${tickerId}`;
+/** The readers' stream of a ticker's open questions and their votes; carries changes only while its questions are public. */
+export const publicQuestionsStream = (tickerId: string): StreamName => `questions-public:${tickerId}`;
 /** Every stream a ticker owns, in the order writers lock them (ticker, chat, mod). */
 export const tickerStreams = (tickerId: string): StreamName[] => [tickerStream(tickerId), chatStream(tickerId), modStream(tickerId)];
 

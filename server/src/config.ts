@@ -369,6 +369,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       /** Least time between two published counts of one poll, ms, over every node. */
       resultsGapMs: 1000,
     },
+    questions: {
+      /** How often a node looks for question vote counts to publish, ms. */
+      sweepMs: 200,
+      /** Least time between two published counts of one question, ms, over every node. */
+      votesGapMs: 1000,
+    },
     /** How often a node brings the inbox items of chats with new messages up to date, ms: at most one update per item per round. */
     inboxSweepMs: 1000,
     analytics: {

@@ -56,6 +56,9 @@ import { MissCachingStore } from './media/store.misses';
 import { EntryScheduler } from './tickers/scheduler';
 import { PollSweep } from './polls/polls.sweep';
 import { pollsRouter } from './polls/polls.routes';
+import { QuestionSweep } from './questions/questions.sweep';
+import { questionsRouter } from './questions/questions.routes';
+import { deskQuestionChanges, publicQuestionChanges } from './questions/questions.changes';
 
 export interface LivetickerServer {
   ctx: AppContext;
@@ -126,6 +129,8 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   changeLog.register('chat', chatChanges);
   changeLog.register('mod', modChanges);
   changeLog.register('user', inboxChanges);
+  changeLog.register('questions', deskQuestionChanges);
+  changeLog.register('questions-public', publicQuestionChanges);
   const readiness = new Readiness({ database, nodeId: deps.nodeId, redis: deps.redis?.main });
   const listener = new Listener({ logger: logger.child({ module: 'shutdown' }), metrics: deps.metrics });
   const limiters = new Limiters({ redis: deps.redis?.limits, cluster: Boolean(deps.cluster), prefix: config.redisPrefix, specs: config.limitOverrides });
@@ -243,8 +248,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   });
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const pollSweep = new PollSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.polls.sweepMs, resultsGapMs: config.polls.resultsGapMs });
+  const questionSweep = new QuestionSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.questions.sweepMs, votesGapMs: config.questions.votesGapMs });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), pollsRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx, analyticsIngest), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), pollsRouter(ctx), questionsRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx, analyticsIngest), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     ready: () => readiness.ready(),
     health: () => readiness.health(),
@@ -278,6 +284,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       // must not keep the node taking a proxy's new connections past its grace.
       scheduler,
       pollSweep,
+      questionSweep,
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
       // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
       { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },

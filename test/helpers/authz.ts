@@ -326,6 +326,9 @@ export const SNAPSHOT_TABLES = {
   // Polls: one vote per (poll, voter); polls whose counts the stream does not show yet.
   poll_votes: 'entry_id',
   poll_dirty: 'entry_id',
+  // Questions to the desk and their upvotes.
+  questions: 'id',
+  question_votes: 'question_id',
 } as const;
 
 /**

@@ -146,6 +146,29 @@ async function newPoll(w: World, extra: Record<string, unknown> = {}): Promise<s
  */
 const followed = new WeakMap<World, Promise<unknown>>();
 let devices = 0;
+/** A ticker of the world whose questions are public (made once per world). */
+const publicTickers = new WeakMap<World, Promise<string>>();
+function publicTicker(w: World): Promise<string> {
+  let made = publicTickers.get(w);
+  if (!made) {
+    made = (async () => {
+      const id = await w.newTicker();
+      await must('questions made public', raw(w.url, 'PATCH', `/tickers/${id}`, { questions: { public: true } }, bearer(OPS_KEY)), 200);
+      return id;
+    })();
+    publicTickers.set(w, made);
+  }
+  return made;
+}
+
+/** A question of a fresh reader of its own, in the world's ticker or (`pub`) the public one; answers its id. */
+async function newQuestion(w: World, pub = false): Promise<string> {
+  const tickerId = pub ? await publicTicker(w) : t(w);
+  const { token } = await w.login((await w.newUser('reader')).email);
+  const body = { body: `Matrix question ${w.next()}?`, clientId: `question-${w.tag}-${w.next()}` };
+  return (await must('a question', raw(w.url, 'POST', `/tickers/${tickerId}/questions`, body, bearer(token)), 201)).id;
+}
+
 async function followBody(w: World): Promise<Record<string, unknown>> {
   if (!followed.has(w)) followed.set(w, fetch(`${w.url}/api/v1/tickers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_KEY}` }, body: JSON.stringify({ id: 'authz-followed', title: 'Followed' }) }));
   await followed.get(w);
@@ -423,6 +446,37 @@ const REST: RestRow[] = [
   },
   { route: 'GET /api/v1/tickers/:id/entries/:entryId/votes', ok: 200, want: anyone, call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${await newPoll(w)}/votes` }) },
   { route: 'POST /api/v1/tickers/:id/entries/:entryId/close', ok: 200, want: role('editor'), call: async ({ w }) => ({ path: `/tickers/${t(w)}/entries/${await newPoll(w)}/close` }) },
+  // Questions to the desk: verified readers ask under the chat's rules; the desk (editors, moderators) reads them all.
+  {
+    route: 'POST /api/v1/tickers/:id/questions',
+    ok: 201,
+    want: chat,
+    call: ({ w }) => ({ path: `/tickers/${t(w)}/questions`, body: { body: `Matrix asks ${w.next()}?`, clientId: `ask-${w.tag}-${w.next()}` } }),
+  },
+  {
+    route: 'GET /api/v1/tickers/:id/questions',
+    case: 'not public',
+    ok: 200,
+    // Anyone else is refused alike (a reader's login is no key to the desk's queue).
+    want: (a) => (a !== 'unverified' && a !== 'banned' && grants(ROLE[a], ['editor', 'moderator']) ? 'ok' : 'forbidden'),
+    call: ({ w }) => ({ path: `/tickers/${t(w)}/questions` }),
+  },
+  { route: 'GET /api/v1/tickers/:id/questions', case: 'public', ok: 200, want: anyone, call: async ({ w }) => ({ path: `/tickers/${await publicTicker(w)}/questions` }) },
+  { route: 'GET /api/v1/me/questions', ok: 200, want: account, call: () => ({ path: '/me/questions' }) },
+  { route: 'POST /api/v1/questions/:id/votes', ok: 201, want: role('reader'), call: async ({ w }) => ({ path: `/questions/${await newQuestion(w, true)}/votes` }) },
+  {
+    route: 'DELETE /api/v1/questions/:id/votes',
+    ok: 200,
+    want: role('reader'),
+    call: async ({ w, actor }) => {
+      const id = await newQuestion(w, true);
+      // The actor's own vote first, where they may cast one, so taking it back writes.
+      await raw(w.url, 'POST', `/questions/${id}/votes`, undefined, authHeaders(actor, 'POST', w.url));
+      return { path: `/questions/${id}/votes` };
+    },
+  },
+  { route: 'POST /api/v1/questions/:id/answer', ok: 201, want: role('editor'), call: async ({ w }) => ({ path: `/questions/${await newQuestion(w)}/answer`, body: { body: '<p>The answer.</p>' } }) },
+  { route: 'POST /api/v1/questions/:id/dismiss', ok: 200, want: role('editor', 'moderator'), call: async ({ w }) => ({ path: `/questions/${await newQuestion(w)}/dismiss`, body: { reason: 'matrix' } }) },
   // Entry templates: the desk's tools, reading included.
   { route: 'GET /api/v1/tickers/:id/templates', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/tickers/${t(w)}/templates` }) },
   { route: 'GET /api/v1/templates', ok: 200, want: role('editor'), call: ({ w }) => ({ path: `/templates?ticker=${t(w)}` }) },
@@ -528,6 +582,21 @@ const SOCKET: SocketRow[] = [
     payload: async (w) => ({ stream: `user:${await w.userStreamOf(w.author.userId!)}`, since: 0 }),
     room: (w) => `user:${w.author.userId!}`,
   },
+  {
+    command: SOCKET_EVENTS.subscribe,
+    case: 'questions stream (the desk)',
+    // Checked on the session as it stands now, like the moderation stream: the role, and a verified address.
+    want: viaSocket((a) => (a !== 'unverified' && grants(ROLE[a], ['editor', 'moderator']) ? 'ok' : 'forbidden')),
+    payload: (w) => ({ stream: `questions:${w.ticker}`, since: 0 }),
+    room: (w) => `questions:${w.ticker}`,
+  },
+  {
+    command: SOCKET_EVENTS.subscribe,
+    case: "readers' questions stream",
+    want: viaSocket(anyone),
+    payload: (w) => ({ stream: `questions-public:${w.ticker}`, since: 0 }),
+    room: (w) => `questions-public:${w.ticker}`,
+  },
   { command: SOCKET_EVENTS.unsubscribe, case: 'moderation stream', want: viaSocket(anyone), payload: (w) => ({ stream: `mod:${w.heldRoom}` }) },
   {
     command: SOCKET_EVENTS.chatSend,
@@ -590,9 +659,11 @@ for (const dialect of DIALECTS) {
         analytics: { ...testConfig().analytics, sampleMs: 3_600_000 },
         // So does the poll sweep (counts and closes): once at start only.
         polls: { ...testConfig().polls, sweepMs: 3_600_000 },
+        // And the sweep that publishes question vote counts.
+        questions: { ...testConfig().questions, sweepMs: 3_600_000 },
         // Every actor comes from 127.0.0.1 and the matrix logs in and registers hundreds of times.
         limitOverrides: Object.fromEntries(
-          ['registerIp', 'followIp', 'manualPushTicker', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp', 'analyticsIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
+          ['registerIp', 'followIp', 'manualPushTicker', 'loginIp', 'loginAccount', 'resendAddress', 'resetAddress', 'resetIp', 'analyticsIp', 'questionIp'].map((name) => [name, { points: 100_000, duration: 3600 }]),
         ),
       });
       w = new World(env.url, env.node.server.ctx, dialect);

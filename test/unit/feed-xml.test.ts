@@ -99,6 +99,7 @@ function ticker(title: string, description: string): Ticker {
     chat: { mode: 'open', slowModeSeconds: 0 },
     maxPinned: 3,
     requireImageCredit: false,
+    questions: { public: false },
     rev: 9,
     createdAt: at,
     updatedAt: at,

@@ -1,4 +1,4 @@
-import type { Entry, EntryKind, PollInput, Teaser, Ticker, User } from '@liveticker/schemas';
+import type { Entry, EntryKind, PollInput, Question, Teaser, Ticker, User } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
 import { PictureField } from './composer-picture';
@@ -69,12 +69,23 @@ export class Composer {
     if (this.dirty()) e.preventDefault();
   };
   private busy = false;
+  /** The reader's question this form answers (the Questions tab); its text is shown above the form. */
+  private answering: Question | undefined;
+  private readonly questionBox = el('blockquote', { class: 'ltx-answering', 'data-testid': 'answering', hidden: '' });
+  private kindRow: HTMLElement | undefined;
 
   constructor(
     private readonly client: LivetickerClient,
     private readonly ticker: Ticker,
     private readonly me: User,
-    private readonly opts: { upload: (file: File) => Promise<{ url: string; width: number; height: number }>; desk?: EditingSignal; saved: () => void; sessionLost?: () => void },
+    private readonly opts: {
+      upload: (file: File) => Promise<{ url: string; width: number; height: number }>;
+      desk?: EditingSignal;
+      saved: () => void;
+      sessionLost?: () => void;
+      /** A question was answered from this form (its queue drops it at once). */
+      answered?: (questionId: string) => void;
+    },
   ) {
     for (const k of KINDS) this.kind.append(el('option', { value: k }, t(`kind.${k}`)));
     for (const [value, label] of MODES) this.mode.append(el('option', { value }, t(label)));
@@ -111,6 +122,7 @@ export class Composer {
   private build(): void {
     const form = this.element;
     const top = el('div', { class: 'row' });
+    this.kindRow = top;
     top.append(field(t('composer.kind'), this.kind, 'kind'), field(t('composer.template'), this.templates.select, 'template'));
 
     const textLabel = el('div', {});
@@ -134,7 +146,7 @@ export class Composer {
     this.cancel.addEventListener('click', () => this.reset());
 
     const p = this.picture;
-    form.append(this.heading, this.others, top, field(t('composer.headline'), this.title, 'title'), textLabel, this.poll.element, p.drop, p.fields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, t('composer.preview')), this.preview.element);
+    form.append(this.heading, this.questionBox, this.others, top, field(t('composer.headline'), this.title, 'title'), textLabel, this.poll.element, p.drop, p.fields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, t('composer.preview')), this.preview.element);
     this.kind.addEventListener('change', () => this.poll.show(this.kind.value === 'poll'));
     for (const input of [this.kind, this.title, p.caption, p.credit, p.creditUrl, this.teaserUrl, this.teaserTitle, this.pinned]) {
       input.addEventListener('input', () => this.preview.queue());
@@ -157,6 +169,11 @@ export class Composer {
   }
 
   private labelSubmit(): void {
+    if (this.answering) {
+      this.submit.textContent = t('questions.publishAnswer');
+      this.publishNow.hidden = true;
+      return;
+    }
     const m = this.mode.value as Mode;
     const published = this.editing?.status === 'published';
     this.submit.textContent = t(published ? 'composer.saveChanges' : m === 'draft' ? 'composer.saveDraft' : m === 'schedule' ? 'composer.schedule' : this.editing ? 'composer.saveAndPublish' : 'composer.publish');
@@ -254,9 +271,32 @@ export class Composer {
     this.preview.queue();
   }
 
+  /**
+   * Answers a reader's question in this form: the question above it, the answer written as any
+   * entry's text (title optional), published at once as an entry of kind `answer`.
+   */
+  answer(q: Question): void {
+    this.reset();
+    this.answering = q;
+    this.heading.textContent = t('questions.answering');
+    const who = el('p', { class: 'meta' }, t('questions.asked', { name: q.showName && q.author ? q.author.displayName : t('questions.aReader') }));
+    this.questionBox.replaceChildren(who, el('p', {}, q.body));
+    this.questionBox.hidden = false;
+    if (this.kindRow) this.kindRow.hidden = true;
+    this.mode.closest('.row')!.setAttribute('hidden', '');
+    this.cancel.hidden = false;
+    this.labelSubmit();
+    this.rich.focus();
+    this.element.scrollIntoView({ block: 'start' });
+  }
+
   /** Back to a fresh form for a new entry. */
   reset(): void {
     if (this.editing) this.opts.desk?.editing(null);
+    this.answering = undefined;
+    this.questionBox.hidden = true;
+    this.questionBox.replaceChildren();
+    if (this.kindRow) this.kindRow.hidden = false;
     this.editing = undefined;
     this.pendingSwitch = undefined;
     this.merge.hidden = true;
@@ -281,6 +321,7 @@ export class Composer {
       say(this.out, t('composer.stillUploading'), 'err');
       return;
     }
+    if (this.answering) return this.saveAnswer(this.answering);
     const mode = forced ?? (this.mode.value as Mode);
     const d = this.read();
     const publishAt = mode === 'schedule' ? fromLocalInput(this.publishAt.value) : undefined;
@@ -315,6 +356,30 @@ export class Composer {
     } catch (err) {
       if (err instanceof LivetickerError && err.code === 'conflict' && this.editing) await this.showMerge(this.editing);
       else if (err instanceof LivetickerError && (err.code === 'login_required' || err.code === 'invalid_token') && this.opts.sessionLost) this.opts.sessionLost();
+      else showErrors(this.element, this.out, err);
+    } finally {
+      this.busy = false;
+      this.submit.disabled = false;
+    }
+  }
+
+  /** Publishes the answer to `q` (`POST /questions/:id/answer`): the server makes the entry. */
+  private async saveAnswer(q: Question): Promise<void> {
+    const d = this.read();
+    this.busy = true;
+    this.submit.disabled = true;
+    clearErrors(this.element);
+    try {
+      await this.client.rest.post(`/questions/${q.id}/answer`, { body: d.body, ...(d.title ? { title: d.title } : {}) });
+      this.reset();
+      say(this.out, t('questions.answered'));
+      this.opts.answered?.(q.id);
+      this.opts.saved();
+    } catch (err) {
+      if (err instanceof LivetickerError && err.code === 'question_not_open') {
+        this.opts.answered?.(q.id);
+        say(this.out, t('questions.gone'), 'err');
+      } else if (err instanceof LivetickerError && (err.code === 'login_required' || err.code === 'invalid_token') && this.opts.sessionLost) this.opts.sessionLost();
       else showErrors(this.element, this.out, err);
     } finally {
       this.busy = false;

@@ -1,4 +1,4 @@
-import type { Ticker, User } from '@liveticker/schemas';
+import type { Question, Ticker, User } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import { openDesk } from '../desk';
 import type { DeskPresence } from '../desk';
@@ -10,6 +10,7 @@ import type { DeskEditorLike } from './entries';
 import { t } from './i18n';
 import type { Key } from './i18n';
 import { ModerationPanel } from './moderation';
+import { QuestionQueue } from './questions';
 import { takeUnsaved, uploadMedia } from './session';
 import { pushPanel } from './push';
 import { reachPanel } from './reach';
@@ -17,7 +18,7 @@ import { settingsPanel } from './settings';
 import { el, errorText, say } from './ui';
 import { usersPanel } from './users';
 
-type Tab = 'entries' | 'reach' | 'settings' | 'chat' | 'users';
+type Tab = 'entries' | 'questions' | 'reach' | 'settings' | 'chat' | 'users';
 
 export const can = (u: User, role: 'editor' | 'moderator' | 'admin') => u.role === 'admin' || u.role === role;
 
@@ -73,6 +74,8 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
     ...(can(user, 'editor') ? ([['entries', 'tab.entries']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'editor') ? ([['reach', 'tab.reach']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'moderator') ? ([['chat', 'tab.chat']] as Array<[Tab, Key]>) : []),
+    // After the chat: a moderator's desk opens on the chat, as before.
+    ...(can(user, 'editor') || can(user, 'moderator') ? ([['questions', 'tab.questions']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'editor') || can(user, 'moderator') ? ([['settings', 'tab.settings']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'admin') ? ([['users', 'tab.users']] as Array<[Tab, Key]>) : []),
   ];
@@ -123,7 +126,32 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
       cleanup.push(() => desk.close());
     }
     presence.replaceChildren();
-    if (tab === 'entries') {
+    // The open questions, live on every tab: their count is on the Questions tab.
+    let answerIn: ((q: Question) => void) | undefined;
+    const queue =
+      can(user, 'editor') || can(user, 'moderator')
+        ? new QuestionQueue(client, id, {
+            count: (n) => {
+              const b = tabs.querySelector<HTMLElement>('[data-tab="questions"]');
+              if (b) b.textContent = n > 0 ? t('tab.questionsCount', { n }) : t('tab.questions');
+            },
+            answer: can(user, 'editor') ? (q) => answerIn?.(q) : undefined,
+          })
+        : undefined;
+    if (queue) cleanup.push(() => queue.destroy());
+    if (tab === 'questions' && queue) {
+      if (can(user, 'editor')) {
+        const upload = (file: File) => uploadMedia(o.url, o.token, file);
+        const writer = new Composer(client, ticker, user, { upload, desk, saved: () => undefined, sessionLost: o.sessionLost, answered: (qid) => queue.drop(qid) });
+        answerIn = (q) => writer.answer(q);
+        const grid = el('div', { class: 'ltx-grid' });
+        grid.append(writer.element, queue.element);
+        main.replaceChildren(grid);
+        cleanup.push(() => writer.destroy());
+      } else {
+        main.replaceChildren(queue.element);
+      }
+    } else if (tab === 'entries') {
       const upload = (file: File) => uploadMedia(o.url, o.token, file);
       const writer = new Composer(client, ticker, user, { upload, desk, saved: () => panel?.refresh(), sessionLost: o.sessionLost });
       composer = writer;

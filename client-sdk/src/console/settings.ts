@@ -36,6 +36,11 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
   credit.checked = ticker.requireImageCredit;
   credit.setAttribute('data-field', 'requireImageCredit');
   credit.name = 'requireImageCredit';
+  // Readers see the open questions to the desk and upvote them.
+  const publicQuestions = el('input', { type: 'checkbox', name: 'questionsPublic', 'data-field': 'questions.public' });
+  publicQuestions.checked = ticker.questions.public;
+  const publicLabel = el('label', { class: 'inline' });
+  publicLabel.append(publicQuestions, t('questions.public'));
 
   const mode = el('select');
   for (const [v, l] of [
@@ -60,7 +65,7 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
   row2.append(field(t('settings.status'), status, 'status'), field(t('settings.language'), locale, 'locale'), field(t('settings.maxPinned'), maxPinned, 'maxPinned'));
   const creditLabel = el('label', { class: 'inline' });
   creditLabel.append(credit, t('settings.credit'));
-  tickerBox.append(el('legend', {}, t('settings.ticker')), field(t('settings.tickerTitle'), title, 'title'), field(t('settings.description'), description, 'description'), row2, dates, creditLabel, el('span', { class: 'field-error', 'data-error-for': 'requireImageCredit' }));
+  tickerBox.append(el('legend', {}, t('settings.ticker')), field(t('settings.tickerTitle'), title, 'title'), field(t('settings.description'), description, 'description'), row2, dates, creditLabel, el('span', { class: 'field-error', 'data-error-for': 'requireImageCredit' }), publicLabel);
   const chatBox = el('fieldset');
   const limits = el('div', { class: 'row' });
   limits.append(field(t('settings.slow'), slow, 'chat.slowModeSeconds'), field(t('settings.burst'), burst, 'chat.rateLimit.burst'), field(t('settings.perMinute'), perMinute, 'chat.rateLimit.perMinute'), field(t('settings.duplicate'), dup, 'chat.duplicateWindowSeconds'));
@@ -102,6 +107,7 @@ export function settingsPanel(client: LivetickerClient, ticker: Ticker, onSaved:
     if (toLocalInput(en) !== toLocalInput(ticker.coverageEnd)) tk.coverageEnd = en;
     if (maxPinned.value !== String(ticker.maxPinned)) tk.maxPinned = num(maxPinned);
     if (credit.checked !== ticker.requireImageCredit) tk.requireImageCredit = credit.checked;
+    if (publicQuestions.checked !== ticker.questions.public) tk.questions = { public: publicQuestions.checked };
     }
     const c: Record<string, unknown> = {};
     if (chat && !chatBox.hidden) {

@@ -8,6 +8,7 @@ import { answersMe, firstUnread, isUnread, ownIds } from '../inbox-order';
 import { note, showInbox, showJoin, showReport, showWriter, signOut } from './chat-forms';
 import type { ChatForms } from './chat-forms';
 import { plural, say } from './i18n';
+import { ASK_CSS, AskDesk } from './ask-desk';
 import './i18n.chat';
 import type { Lang } from './i18n';
 
@@ -117,8 +118,10 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
   // Keyed: only messages that came in are new nodes, so only they are announced.
   const list = el('ul', { class: 'ltc-msgs ltc-list', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   const more = el('button', { class: 'ltc-more', type: 'button' }, t('moreMessages'));
-  box.append(head, compose, pinned, list, more);
-  root.append(el('style', {}, CSS), box);
+  // "Ask the newsroom": its login is the chat's (the compose box's invitation when there is none).
+  const ask = new AskDesk({ lang, client, ticker: opts.ticker, compose });
+  box.append(head, compose, ask.element, pinned, list, more);
+  root.append(el('style', {}, CSS + ASK_CSS), box);
 
   const forms: ChatForms = {
     lang,
@@ -130,6 +133,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     onLoginRequest: opts.onLoginRequest,
     show: () => {
       const mode = composeMode({ closed, token: login.token, me: login.me });
+      ask.show(mode);
       if (mode === 'closed') compose.replaceChildren(el('p', { class: 'ltc-closed', role: 'status' }, t('roomClosed')));
       else if (mode === 'inbox') showInbox(forms, login.me!.email);
       else if (mode === 'writer') showWriter(forms);
@@ -227,6 +231,7 @@ export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOption
     view,
     opened,
     unmount: () => {
+      ask.destroy();
       offLogin();
       for (const off of offs) off();
       view.close();

@@ -10,6 +10,7 @@ import { REACH_EVENT, trackReach } from './reach';
 import { POLL_CSS, renderPoll } from './poll-render';
 import type { PollHooks, PollLocal } from './poll-render';
 import { resultText } from './poll-state';
+import { QUESTION_CSS, renderQuestionQuote } from './question-quote';
 import type { VoteState } from '@liveticker/schemas';
 import { LivetickerError, RestClient } from '../rest';
 
@@ -115,6 +116,7 @@ export function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string, polls?: 
   const main = el('div');
   if (pinnedLabel) main.append(el('div', { class: 'lt-label' }, pinnedLabel));
   if (e.title) main.append(el('h3', {}, e.title));
+  if (e.question) main.append(renderQuestionQuote(e.question, lang));
   const body = el('div', { class: 'lt-body' });
   body.innerHTML = e.body;
   main.append(body);
@@ -209,7 +211,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
   const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
   box.append(head, followError, offline, announcer, keys, fresh, pinned, list, more);
-  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS + POLL_CSS), box);
+  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS + POLL_CSS + QUESTION_CSS), box);
 
   const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
   /**

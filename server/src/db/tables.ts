@@ -21,6 +21,8 @@ export interface TickersTable {
   max_pinned: number;
   /** 0/1: a picture must name its credit before it goes out. */
   require_image_credit: number;
+  /** 0/1: readers see the open questions to the desk and upvote them (migration 022). */
+  questions_public?: number;
   rev: number;
   created_at: string;
   updated_at: string;
@@ -54,6 +56,8 @@ export interface EntriesTable {
   search_text: string;
   /** A poll entry's poll as written (JSON `PollInput`); null otherwise (and for a tombstone). */
   poll?: string | null;
+  /** An answer entry's question (JSON `EntryQuestion`); null otherwise (and for a tombstone). */
+  question?: string | null;
   /** Its planned close, for the sweep's index. */
   poll_closes_at?: string | null;
   /** When it closed (its time passed, or an editor closed it); null while open. */
@@ -406,4 +410,35 @@ export interface Tables {
   entries: EntriesTable;
   poll_votes: PollVotesTable;
   poll_dirty: { entry_id: string; ticker_id: string };
+  questions: QuestionsTable;
+  question_votes: { question_id: string; user_id: string; voted_at: string };
+}
+
+/** A question to the desk (migration 022). */
+export interface QuestionsTable {
+  id: string;
+  ticker_id: string;
+  /** Revision of `questions:<ticker>` it was asked at. */
+  seq: number;
+  /** Revision of `questions:<ticker>` at its last change. */
+  rev: number;
+  /** Revision of `questions-public:<ticker>` at its last change there; 0: never shown to readers. */
+  public_rev: number;
+  author_id: string;
+  author_name: string;
+  show_name: number;
+  body: string;
+  /** The text's skeleton: duplicates are refused by it. */
+  body_key: string;
+  /** open | answered | dismissed */
+  status: string;
+  votes: number;
+  /** 1: the streams do not show the count yet. */
+  votes_dirty: number;
+  votes_published_at: string | null;
+  answered_entry_id: string | null;
+  dismiss_reason: string | null;
+  client_id: string;
+  created_at: string;
+  updated_at: string;
 }

@@ -199,3 +199,22 @@ export function membersWithUnreadBy(db: Db | Trx, authorId: string, only: { read
     .execute();
 }
 
+
+/**
+ * How many of each reader's questions in each ticker were answered (by `countKey`): an inbox
+ * item says so, and an answer sends the asker's item again (`inbox.updated`).
+ */
+export async function countAnswered(db: Db | Trx, userIds: string[], tickerIds: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (userIds.length === 0 || tickerIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('questions')
+    .select(['author_id', 'ticker_id', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+    .where('author_id', 'in', userIds)
+    .where('ticker_id', 'in', tickerIds)
+    .where('status', '=', 'answered')
+    .groupBy(['author_id', 'ticker_id'])
+    .execute();
+  for (const r of rows) out.set(countKey(r.author_id, r.ticker_id), Number(r.n));
+  return out;
+}

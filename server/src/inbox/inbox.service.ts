@@ -11,7 +11,7 @@ import type { Db, Trx } from '../db/database';
 import type { ChatMembersTable, MessagesTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
-import { chatActivity, chatFacts, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, membersWithUnreadBy, updateMember } from './inbox.repo';
+import { chatActivity, chatFacts, countAnswered, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, membersWithUnreadBy, updateMember } from './inbox.repo';
 import type { MemberWithActivity } from './inbox.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
@@ -26,12 +26,13 @@ export function owner(actor: Actor | undefined): Actor {
 export async function buildItems(db: Db | Trx, userId: string, members: MemberWithActivity[]): Promise<InboxItem[]> {
   if (members.length === 0) return [];
   const tickerIds = members.map((m) => m.ticker_id);
-  const [facts, counts, lasts] = await Promise.all([
+  const [facts, counts, lasts, answered] = await Promise.all([
     chatFacts(db, tickerIds),
     countUnread(db, [userId], tickerIds, new Date().toISOString()),
     Promise.all(tickerIds.map((id) => lastVisibleMessage(db, id))),
+    countAnswered(db, [userId], tickerIds),
   ]);
-  return members.map((m, i) => toItem(m, facts.get(m.ticker_id), counts.get(countKey(userId, m.ticker_id)), lasts[i]));
+  return members.map((m, i) => toItem(m, facts.get(m.ticker_id), counts.get(countKey(userId, m.ticker_id)), lasts[i], answered.get(countKey(userId, m.ticker_id))));
 }
 
 function toItem(
@@ -39,6 +40,7 @@ function toItem(
   facts: { title: string; status: string; rev: number } | undefined,
   counts: { unread: number; replies: number } | undefined,
   last: MessagesTable | undefined,
+  questionsAnswered?: number,
 ): InboxItem {
   return {
     id: m.ticker_id,
@@ -51,6 +53,7 @@ function toItem(
     lastReadRev: m.last_read_rev,
     rev: facts?.rev ?? 0,
     activeAt: m.active_at,
+    ...(questionsAnswered && { questionsAnswered }),
   };
 }
 
@@ -189,7 +192,7 @@ async function replyChanged(w: Write, userId: string, tickerId: string, chatRev:
  */
 export async function refreshItems(w: Write, tickerId: string, members: ChatMembersTable[], chatRev: number): Promise<void> {
   if (members.length === 0) return;
-  const [facts, last, activity, counts] = await Promise.all([
+  const [facts, last, activity, counts, answered] = await Promise.all([
     chatFacts(w.trx, [tickerId]),
     lastVisibleMessage(w.trx, tickerId),
     chatActivity(w.trx, tickerId),
@@ -199,6 +202,11 @@ export async function refreshItems(w: Write, tickerId: string, members: ChatMemb
       [tickerId],
       new Date().toISOString(),
     ),
+    countAnswered(
+      w.trx,
+      members.map((m) => m.user_id),
+      [tickerId],
+    ),
   ]);
   for (const member of [...members].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0))) {
     const stream = userStream(member.user_id);
@@ -206,7 +214,13 @@ export async function refreshItems(w: Write, tickerId: string, members: ChatMemb
     const rev = await w.rev(stream);
     const notified = Math.max(member.notified_rev, chatRev);
     await updateMember(w.trx, member.user_id, tickerId, { rev, notified_rev: notified });
-    const item = toItem({ ...member, rev, notified_rev: notified, active_at: activity ?? member.joined_at }, facts.get(tickerId), counts.get(countKey(member.user_id, tickerId)), last);
+    const item = toItem(
+      { ...member, rev, notified_rev: notified, active_at: activity ?? member.joined_at },
+      facts.get(tickerId),
+      counts.get(countKey(member.user_id, tickerId)),
+      last,
+      answered.get(countKey(member.user_id, tickerId)),
+    );
     w.record(stream, { rev, type: 'inbox.updated', data: item });
   }
 }
@@ -223,3 +237,13 @@ export async function authorRestricted(w: Write, authorId: string): Promise<void
   for (const tickerId of [...byTicker.keys()].sort()) await refreshItems(w, tickerId, byTicker.get(tickerId)!, 0);
 }
 
+
+/**
+ * A reader's question in a ticker was answered: their item of that chat moves (`inbox.updated`
+ * on `user:<id>`, its `questionsAnswered` one more), when the chat is in their inbox; their
+ * questions list says it always. Called after the question's row says `answered`.
+ */
+export async function questionAnswered(w: Write, userId: string, tickerId: string): Promise<void> {
+  const member = await findMember(w.trx, userId, tickerId);
+  if (member?.active) await changeItem(w, member, {}, 0);
+}

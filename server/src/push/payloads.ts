@@ -22,7 +22,8 @@ function cut(text: string, max: number): string {
  */
 export function entryPayload(publicUrl: string, ticker: Ticker, entry: Entry, rev: number, count: number, lang: string): PushPayload {
   const text = textOf(entry.body);
-  const single = entry.title ?? ticker.title;
+  // An answer without a headline is announced by the question it answers.
+  const single = entry.title ?? entry.question?.body ?? ticker.title;
   return {
     tickerId: ticker.id,
     entryId: entry.id,

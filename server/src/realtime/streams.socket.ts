@@ -3,6 +3,7 @@ import { SOCKET_EVENTS, SubscribeCmd, UnsubscribeCmd, parseStream } from '@livet
 import type { StreamName } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { hasRole } from '../auth/actor';
+import type { Actor } from '../auth/actor';
 import { AppError, parseInput } from '../errors';
 import { readCost } from '../http/app';
 import { changesBody } from './changelog';
@@ -13,6 +14,13 @@ import type { Fanout } from './fanout';
 import type { CommandHandler } from './sockets';
 import type { SocketData, SocketSessions } from './socket-sessions';
 import type { GuardedData } from './socket-guard';
+
+/** Who may follow a staff stream: `mod:` moderators; `questions:` the desk (editors and moderators, verified). */
+function staffFor(kind: string, actor: Actor): boolean {
+  if (kind === 'mod') return hasRole(actor, 'moderator');
+  return actor.emailVerified && (hasRole(actor, 'editor') || hasRole(actor, 'moderator'));
+}
+const refusal = (kind: string) => (kind === 'mod' ? 'the moderation stream is for moderators' : "a ticker's questions stream is for its desk (editors and moderators)");
 
 /** Streams one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 50;
@@ -37,12 +45,12 @@ export function streamSocketHandlers(
 ): Record<string, CommandHandler> {
   /** The answer of a subscribe once the socket is in the room: the catch-up, or the head. */
   async function answerSubscribe(socket: Socket, cmd: SubscribeCmd, kind: string, charge: (got: { bytes?: number }) => Promise<void>): Promise<object> {
-    if (kind === 'mod') {
+    if (kind === 'mod' || kind === 'questions') {
       // A demotion checked while this subscribe waited must not leave the socket in the room.
       const now = (socket.data as SocketData).actor;
-      if (!now || !hasRole(now, 'moderator')) {
+      if (!now || !staffFor(kind, now)) {
         await socket.leave(cmd.stream);
-        throw new AppError('forbidden', 'the moderation stream is for moderators');
+        throw new AppError('forbidden', refusal(kind));
       }
     }
     const cached = fanout.recentSince(cmd.stream, cmd.since, cmd.epoch);
@@ -66,11 +74,10 @@ export function streamSocketHandlers(
     [SOCKET_EVENTS.subscribe]: async (socket, payload) => {
       const cmd = parseInput(SubscribeCmd, payload, 'subscribe');
       const { kind, tickerId } = parseStream(cmd.stream);
-      // The moderation stream checks the session as it stands now (a demoted moderator is out).
-      const actor = kind === 'mod' ? await sessions.current(socket) : (socket.data as SocketData).actor;
-      if (kind === 'mod' && !(actor && hasRole(actor, 'moderator'))) {
-        throw new AppError('forbidden', 'the moderation stream is for moderators');
-      }
+      // The staff's streams check the session as it stands now (a demoted moderator is out).
+      const staffOnly = kind === 'mod' || kind === 'questions';
+      const actor = staffOnly ? await sessions.current(socket) : (socket.data as SocketData).actor;
+      if (staffOnly && !(actor && staffFor(kind, actor))) throw new AppError('forbidden', refusal(kind));
       if (kind === 'user') {
         // A reader's inbox: theirs alone (the ops key is nobody's account).
         if (!actor?.sessionId) throw new AppError('login_required', 'log in to follow your chats');

@@ -1,4 +1,4 @@
-import type { Entry, EntryImage, Teaser } from '@liveticker/schemas';
+import type { Entry, EntryImage, EntryQuestion, Teaser } from '@liveticker/schemas';
 import type { Db, Trx } from '../db/database';
 import type { EntriesTable } from '../db/tables';
 import { searchCondition } from './search';
@@ -24,6 +24,7 @@ export function toEntry(row: EntriesTable): Entry {
     status: row.status as Entry['status'],
     publishAt: row.publish_at,
     ...(row.poll && { poll: pollView(row) }),
+    ...(row.question && { question: JSON.parse(row.question) as EntryQuestion }),
   };
 }
 

@@ -91,6 +91,9 @@ function checkClosesAt(poll: PollInput | undefined, unchanged?: string | null): 
  */
 function checkPollEdit(current: Entry, input: PatchEntryBody): void {
   const kind = input.kind ?? current.kind;
+  if ((kind === 'answer') !== (current.kind === 'answer')) {
+    throw new AppError('validation_failed', 'invalid entry', [{ path: 'kind', message: 'an answer stays an answer, and no other entry becomes one' }]);
+  }
   if ((kind === 'poll') !== (current.kind === 'poll')) {
     throw new AppError('validation_failed', 'invalid entry', [{ path: 'kind', message: 'a poll stays a poll, and no other entry becomes one' }]);
   }
@@ -191,7 +194,19 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   }
 }
 
-async function createIn(w: Write, author: Actor, tickerId: string, input: CreateEntryBody, html: string, plan: { status: Entry['status']; publishAt: string | null }): Promise<Entry> {
+/**
+ * Writes a new entry in the caller's commit (the normal write path of every entry); `extra`:
+ * columns another domain's entry carries (an answer's `question`).
+ */
+export async function createIn(
+  w: Write,
+  author: Actor,
+  tickerId: string,
+  input: CreateEntryBody,
+  html: string,
+  plan: { status: Entry['status']; publishAt: string | null },
+  extra: { question?: string } = {},
+): Promise<Entry> {
   const ticker = await findTicker(w.trx, tickerId);
   if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
   if (plan.status !== 'draft') checkCredit(ticker, input.image);
@@ -223,6 +238,7 @@ async function createIn(w: Write, author: Actor, tickerId: string, input: Create
     publish_at: plan.publishAt,
     search_text: searchText(input.title ?? null, html),
     ...(input.poll ? storedPoll(input.poll) : {}),
+    ...extra,
   };
   await insertEntry(w.trx, row);
   const created: EntryChange = { rev, type: 'entry.created', data: toEntry(row) };
@@ -403,6 +419,8 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
         updated_at: now,
         version: current.version + 1,
         ...(current.poll && { poll: null, poll_closes_at: null, poll_closed_at: null, poll_results: null, poll_results_at: null }),
+        // An answer's question goes with its content (the question's row stays answered).
+        ...(current.question && { question: null }),
       }),
     );
     return deleted.data;

@@ -10,6 +10,7 @@ import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
 import { atom1, jsonFeed, rss2 } from './feed-formats';
 import { pollHtml } from '../polls/poll-html';
+import { questionHtml } from '../questions/question-html';
 import type { FeedChannel, FeedFormat, FeedItem } from './feed-formats';
 
 /** How many of the newest entries a feed carries. */
@@ -24,7 +25,8 @@ const CONTENT_TYPES: Record<FeedFormat, string> = {
 /** The entry as a feed reader shows it: its body, its picture with caption and credit, its teaser. */
 function contentOf(e: Entry, lang: string): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  let html = e.body;
+  // An answer: the reader's question quoted above it.
+  let html = (e.question ? questionHtml(e.question, lang) : '') + e.body;
   // A poll: its question and options; its counts once it closed (a feed reader keeps what it got).
   if (e.poll) html += pollHtml(e.poll, lang, { closedOnly: true });
   if (e.image) {

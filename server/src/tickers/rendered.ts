@@ -12,6 +12,7 @@ import { listKeyEvents } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
 import { pollHtml } from '../polls/poll-html';
+import { questionHtml } from '../questions/question-html';
 
 /** The fragment's CSP: its inline style and pictures from anywhere (entries' images), nothing else. */
 export const FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
@@ -94,6 +95,7 @@ function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en']): string {
   parts.push('</div><div class="lt-main">');
   if (e.pinned) parts.push(`<span class="lt-label">${esc(t.pinned)}</span>`);
   if (e.title) parts.push(`<h2>${esc(e.title)}</h2>`);
+  if (e.question) parts.push(questionHtml(e.question, lang));
   // Bodies are stored sanitized to the allowlist: they go out as they are.
   parts.push(`<div class="lt-body">${e.body}</div>`);
   if (e.poll) parts.push(pollHtml(e.poll, lang));

@@ -14,6 +14,7 @@ export function toTicker(row: TickersTable): Ticker {
     chat: { mode: row.chat_mode as Ticker['chat']['mode'], slowModeSeconds: row.slow_mode_seconds },
     maxPinned: row.max_pinned,
     requireImageCredit: row.require_image_credit === 1,
+    questions: { public: row.questions_public === 1 },
     rev: row.rev,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -1,4 +1,5 @@
-import { CreateTickerBody, PatchTickerBody, tickerStream, tickerStreams } from '@liveticker/schemas';
+import { questionsPublicityChanged } from '../questions/publicity';
+import { CreateTickerBody, PatchTickerBody, publicQuestionsStream, questionsStream, tickerStream, tickerStreams } from '@liveticker/schemas';
 import type { ChatMode, Ticker } from '@liveticker/schemas';
 import { z } from 'zod';
 import type { AppContext } from '../context';
@@ -58,7 +59,7 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
   try {
     return await commit(ctx, async (w) => {
       if (await findTicker(w.trx, id)) throw taken();
-      await createStreams(w.trx, tickerStreams(id));
+      await createStreams(w.trx, [...tickerStreams(id), questionsStream(id), publicQuestionsStream(id)]);
       const change = await w.change(tickerStream(id), 'ticker.updated', async (rev) => {
         const row = {
           id,
@@ -72,6 +73,7 @@ export async function createTicker(ctx: Ctx, actor: Actor | undefined, body: unk
           slow_mode_seconds: input.chat?.slowModeSeconds ?? 0,
           max_pinned: input.maxPinned,
           require_image_credit: input.requireImageCredit ? 1 : 0,
+          questions_public: 0,
           rev,
           created_at: now,
           updated_at: now,
@@ -106,10 +108,13 @@ export async function patchTicker(ctx: Ctx, actor: Actor | undefined, id: string
         ...(input.chat?.slowModeSeconds !== undefined && { slow_mode_seconds: input.chat.slowModeSeconds }),
         ...(input.maxPinned !== undefined && { max_pinned: input.maxPinned }),
         ...(input.requireImageCredit !== undefined && { require_image_credit: input.requireImageCredit ? 1 : 0 }),
+        ...(input.questions !== undefined && { questions_public: input.questions.public ? 1 : 0 }),
         rev,
         updated_at: new Date().toISOString(),
       }),
     );
+    // Questions made public or private: the readers' stream follows, in the same transaction.
+    if (input.questions !== undefined && input.questions.public !== current.questions.public) await questionsPublicityChanged(w, id, input.questions.public);
     // A lower limit unpins the oldest pins beyond it, in the same transaction.
     if (input.maxPinned !== undefined && input.maxPinned < current.maxPinned) await unpinOldest(w, id, input.maxPinned);
     return change.data;

@@ -20,6 +20,7 @@ import * as m018 from './018_push_manual';
 import * as m019 from './019_polls';
 import * as m020 from './020_user_blocks';
 import * as m021 from './021_analytics';
+import * as m022 from './022_questions';
 import * as m024 from './024_analytics_push_sent';
 
 /** Every migration in order; names sort as they run. */
@@ -45,5 +46,6 @@ export const migrations: Record<string, Migration> = {
   '019_polls': m019,
   '020_user_blocks': m020,
   '021_analytics': m021,
+  '022_questions': m022,
   '024_analytics_push_sent': m024,
 };

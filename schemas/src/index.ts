@@ -1,6 +1,7 @@
 export * from './common';
 export * from './errors';
 export * from './tickers';
+export * from './embeds';
 export * from './entries';
 export * from './polls';
 export * from './templates';

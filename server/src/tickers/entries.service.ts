@@ -29,6 +29,7 @@ import {
 import { deleteVersions, findVersion, listVersions, recordVersions } from './versions.repo';
 import { findTicker } from './tickers.repo';
 import { entryBodyOrRefuse } from './sanitize';
+import { storedEmbed } from './embeds';
 import { searchText } from './search';
 import { deleteVotes, hasVotes } from '../polls/polls.repo';
 import { withDeskResults } from '../polls/polls.service';
@@ -137,6 +138,7 @@ function contentChanges(input: ReturnType<typeof PatchEntryBody.parse>, current:
     ...(body !== undefined && { body }),
     ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
     ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+    ...(input.embed !== undefined && { embed: input.embed ? JSON.stringify(storedEmbed(input.embed)) : null }),
     ...((title !== undefined || body !== undefined) && { search_text: searchText(title !== undefined ? title : current.title, body ?? current.body) }),
     ...(input.poll !== undefined && storedPoll(input.poll)),
   };
@@ -151,10 +153,10 @@ function checkCredit(ticker: { requireImageCredit: boolean } | undefined, image:
 
 /** An edit may take the text away only where a title, picture or related article stays. */
 function checkNotEmpty(current: Entry, input: PatchEntryBody): void {
-  const pick = <K extends 'title' | 'image' | 'teaser'>(k: K) => (input[k] === undefined ? current[k] : input[k]);
+  const pick = <K extends 'title' | 'image' | 'teaser' | 'embed'>(k: K) => (input[k] === undefined ? current[k] : input[k]);
   const body = input.body === undefined ? current.body : input.body;
-  if (body.trim() === '' && !pick('title') && !pick('image') && !pick('teaser') && !current.poll) {
-    throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'an entry needs a body, title, image or teaser' }]);
+  if (body.trim() === '' && !pick('title') && !pick('image') && !pick('teaser') && !pick('embed') && !current.poll) {
+    throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'an entry needs a body, title, image, teaser or embed' }]);
   }
 }
 
@@ -179,19 +181,20 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   const author = requireRole(actor, 'editor');
   const input = parseInput(CreateEntryBody, body, 'entry');
   const html = entryBodyOrRefuse(input.body);
+  const embed = input.embed ? storedEmbed(input.embed) : null;
   const plan = plannedStatus(input.status, input.publishAt, new Date());
   checkClosesAt(input.poll);
   // Two desks saving drafts at the same moment may pick the same place below the flow: try again.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await commit(ctx, (w) => createIn(w, author, tickerId, input, html, plan));
+      return await commit(ctx, (w) => createIn(w, author, tickerId, { ...input, html, embed }, plan));
     } catch (err) {
       if (plan.status === 'published' || attempt >= 4 || !isUniqueViolation(err)) throw err;
     }
   }
 }
 
-async function createIn(w: Write, author: Actor, tickerId: string, input: CreateEntryBody, html: string, plan: { status: Entry['status']; publishAt: string | null }): Promise<Entry> {
+async function createIn(w: Write, author: Actor, tickerId: string, input: CreateEntryBody & { html: string; embed: Entry['embed'] }, plan: { status: Entry['status']; publishAt: string | null }): Promise<Entry> {
   const ticker = await findTicker(w.trx, tickerId);
   if (!ticker) throw new AppError('not_found', `no ticker ${tickerId}`);
   if (plan.status !== 'draft') checkCredit(ticker, input.image);
@@ -208,9 +211,10 @@ async function createIn(w: Write, author: Actor, tickerId: string, input: Create
     rev,
     kind: input.kind,
     title: input.title ?? null,
-    body: html,
+    body: input.html,
     image: input.image ? JSON.stringify(input.image) : null,
     teaser: input.teaser ? JSON.stringify(input.teaser) : null,
+    embed: input.embed ? JSON.stringify(input.embed) : null,
     pinned: input.pinned ? 1 : 0,
     pinned_at: input.pinned ? now : null,
     author_id: author.id,
@@ -221,7 +225,7 @@ async function createIn(w: Write, author: Actor, tickerId: string, input: Create
     deleted_at: null,
     status: plan.status,
     publish_at: plan.publishAt,
-    search_text: searchText(input.title ?? null, html),
+    search_text: searchText(input.title ?? null, input.html),
     ...(input.poll ? storedPoll(input.poll) : {}),
   };
   await insertEntry(w.trx, row);
@@ -336,7 +340,7 @@ export async function restoreEntry(ctx: Ctx, actor: Actor | undefined, tickerId:
   const e = await findVersion(ctx.db, tickerId, id, q.from);
   if (!e) throw new AppError('not_found', `no version ${q.from} of entry ${id}`);
   const poll = e.poll && { question: e.poll.question, options: e.poll.options, closesAt: e.poll.closesAt, results: e.poll.resultsMode, allowAnonymous: e.poll.allowAnonymous };
-  return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser, ...(poll && { poll }) });
+  return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser, embed: e.embed ? { url: e.embed.url, caption: e.embed.caption, credit: e.embed.credit } : null, ...(poll && { poll }) });
 }
 
 /**
@@ -397,6 +401,7 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
         search_text: '',
         image: null,
         teaser: null,
+        embed: null,
         pinned: 0,
         pinned_at: null,
         deleted_at: now,

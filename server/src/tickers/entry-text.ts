@@ -18,6 +18,7 @@ export function textOf(html: string): string {
 export function headline(e: Entry): string {
   if (e.title) return e.title;
   if (e.poll && !textOf(e.body)) return e.poll.question;
+  if (e.embed && !textOf(e.body)) return e.embed.caption || e.embed.canonical;
   const text = textOf(e.body);
   const sentence = /^.{1,160}?[.!?](\s|$)/.exec(text)?.[0].trim() ?? text.slice(0, 160);
   return sentence || e.kind;

@@ -20,6 +20,7 @@ import * as m018 from './018_push_manual';
 import * as m019 from './019_polls';
 import * as m020 from './020_user_blocks';
 import * as m021 from './021_analytics';
+import * as m023 from './023_entry_embeds';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '019_polls': m019,
   '020_user_blocks': m020,
   '021_analytics': m021,
+  '023_entry_embeds': m023,
 };

@@ -159,7 +159,8 @@ export function pagesRouter(ctx: AppContext): Router {
         throw new AppError('not_found', `no ticker ${q.ticker}`);
       }
       // JSON in a script tag: escape "<" so no value can close the tag.
-      const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q }).replace(/</g, '\\u003c');
+      // `shadow: false`: this page is the widget's own (its CSS is the widget's), so the widget draws into it.
+      const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q, shadow: false }).replace(/</g, '\\u003c');
       const parts = kind === 'live' ? (['ticker', 'chat'] as const) : ([kind] as const);
       sendPage(res, (nonce) => `<!doctype html><html lang="${q.lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker</title></head>

@@ -32,3 +32,4 @@ export const Embed = z.object({
 });
 export type Embed = z.infer<typeof Embed>;
 export * from './embed-frames';
+export * from './embed-url';

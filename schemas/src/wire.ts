@@ -46,3 +46,4 @@ export const MANUAL_PUSH_MAX = 200;
 
 // Embeds: providers, frames and the consent placeholder's words (the widget's, the rendered page's).
 export * from './embed-frames';
+export * from './embed-url';

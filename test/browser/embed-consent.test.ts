@@ -7,6 +7,8 @@ import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
+import { makeUser } from '../helpers/cluster';
+import { raw } from '../helpers/api';
 
 const AXE = require.resolve('axe-core/axe.min.js');
 
@@ -188,6 +190,33 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
     expect(third().every((u) => new URL(u).hostname === 'chaos.social')).toBe(true);
     // The page's decision is not the reader's: nothing kept.
     expect(await page.evaluate(() => localStorage.getItem('liveticker.consent'))).toBeNull();
+    await context.close();
+  }, 60_000);
+  it('the console\'s preview shows the placeholder of the embed being written (nothing requested), and the entry goes out with it', async () => {
+    const editor = await makeUser(t.url, 'editor', 'Embed Editor');
+    await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${editor.token}` });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.route(/^(?!http:\/\/127\.0\.0\.1[:/]).*/, (route) => route.abort());
+    await page.addInitScript((tk) => sessionStorage.setItem('liveticker.console.session', tk), editor.token);
+    await page.goto(`${t.url}/console.html?ticker=consent`);
+    await page.waitForSelector('.ltx-editor');
+    await page.click('summary >> text=Post or video from another site');
+    await page.fill('input[name=embedUrl]', 'https://www.tiktok.com/@bbcnews/video/7329176473848138017');
+    await page.fill('input[name=embedCaption]', 'The count, filmed');
+    await page.waitForSelector('.lt-embed[data-provider=tiktok] .lt-embed-show');
+    expect(await page.locator('.lt-embed[data-provider=tiktok] .lt-embed-gate').textContent()).toContain('to TikTok');
+    await page.waitForTimeout(200);
+    expect(requests.filter((u) => PROVIDER.test(new URL(u).hostname))).toEqual([]);
+    await page.locator('.lt-embed[data-provider=tiktok]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'embed-console-preview-1280.png') });
+    await page.click('button[data-action=submit]');
+    await waitFor(async () => {
+      const list = (await raw(t.url, 'GET', '/tickers/consent/entries?limit=1')).body as { items: Array<{ embed?: { provider: string; caption?: string } }> };
+      return list.items[0]?.embed?.provider === 'tiktok' && list.items[0].embed.caption === 'The count, filmed';
+    }, 'the entry published with its embed');
     await context.close();
   }, 60_000);
 });

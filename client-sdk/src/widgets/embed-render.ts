@@ -15,6 +15,7 @@ import { consentFor, onConsentChange, remember } from './consent';
 
 export const EMBED_CSS = `.lt-embed{margin:.5rem 0}
 .lt-embed-box{position:relative;box-sizing:border-box;width:100%;max-width:100%;background:#f4f4f4;border:1px solid var(--lt-line,#ccc);border-radius:4px}
+.lt-embed-box.portrait{max-width:21rem}
 .lt-embed-box.framed{background:transparent;border:0}
 .lt-embed-box iframe{display:block;position:absolute;inset:0;width:100%;height:100%;border:0}
 .lt-embed-gate{box-sizing:border-box;padding:.75rem;font:.85rem/1.4 var(--lt-head-font,system-ui,sans-serif);color:var(--lt-text,#1a1a1a)}
@@ -91,6 +92,8 @@ export function renderEmbed(e: Embed, lang: Lang): HTMLElement {
   const shape = embedFrame(e, 'did:plc:placeholder');
   // The player's shape from the start: its placeholder holds the place its frame will take.
   if (shape?.ratio) box.style.aspectRatio = String(shape.ratio);
+  // An upright video (shorts, TikTok) as wide as a phone, not as the column.
+  if (shape?.ratio && shape.ratio < 1) box.classList.add('portrait');
   else if (shape?.height && info.shape === 'audio') box.style.minHeight = `${shape.height}px`;
   const kept = el('p', { class: 'lt-embed-kept', hidden: '' });
   const withdraw = el('button', { type: 'button', class: 'lt-embed-withdraw' }, w.withdraw(info.name));

@@ -21,7 +21,7 @@ export function embedHtml(e: Embed, lang: string): string {
   if (e.provider === 'link') return `<figure class="lt-embed lt-embed-link" data-provider="link"><p>${link}</p>${caption(e)}</figure>`;
   const name = EMBED_PROVIDERS[e.provider].name;
   const frame = embedFrame(e);
-  const shape = frame?.ratio ? ` style="aspect-ratio:${frame.ratio.toFixed(4)}"` : '';
+  const shape = frame?.ratio ? ` style="aspect-ratio:${frame.ratio.toFixed(4)}${frame.ratio < 1 ? ";max-width:21rem" : ""}"` : '';
   return `<figure class="lt-embed" data-provider="${esc(e.provider)}" aria-label="${esc(w.label(name))}"><div class="lt-embed-gate"${shape}><p class="lt-embed-name"><strong>${esc(name)}</strong></p><p>${esc(w.notice(name, embedCompany(e)))}</p><p>${link}</p><p class="lt-embed-hint">${esc(w.noScript)}</p></div>${caption(e)}</figure>`;
 }
 

@@ -219,4 +219,26 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
     }, 'the entry published with its embed');
     await context.close();
   }, 60_000);
+  it('the server\'s own pages (the rendered page, taken over by the widget, and the widget page) gate the same way, and their CSP lets a consented frame load', async () => {
+    for (const address of [`${t.url}/api/v1/tickers/consent/html`, `${t.url}/widgets/ticker.html?ticker=consent&lang=en`]) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const requests: string[] = [];
+      const blocked: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      page.on('console', (m) => /Content Security Policy/.test(m.text()) && blocked.push(m.text()));
+      await page.route(/^(?!http:\/\/127\.0\.0\.1[:/]).*/, (route) => route.abort());
+      await page.goto(address);
+      const youtube = page.locator('.lt-embed[data-provider=youtube]').last();
+      await youtube.locator('button.lt-embed-show').waitFor();
+      await page.waitForTimeout(200);
+      expect({ address, third: requests.filter((u) => PROVIDER.test(new URL(u).hostname)) }).toEqual({ address, third: [] });
+      await youtube.locator('button.lt-embed-show').click();
+      await page.locator('.lt-embed[data-provider=mastodon]').last().locator('button.lt-embed-show').click();
+      // Requested (and aborted here): the page's frame-src let both through, the Mastodon server being one of the ticker's.
+      await waitFor(() => requests.some((u) => u.startsWith('https://www.youtube-nocookie.com/embed/')) && requests.some((u) => u.startsWith('https://chaos.social/')), `both frames requested on ${address}`);
+      expect(blocked).toEqual([]);
+      await context.close();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { embedFrame } from '../../schemas/src/embeds';
 import { recogniseEmbed } from '../../server/src/tickers/embeds';
 import { AppError } from '../../server/src/errors';
+import { entryPayload } from '../../server/src/push/payloads';
 
 describe('an embed is recognised from its URL alone', () => {
   it.each([
@@ -111,5 +112,13 @@ describe('an embed is recognised from its URL alone', () => {
       expect(f.sandbox).toMatch(/allow-scripts/);
       expect(f.sandbox).not.toMatch(/allow-top-navigation|allow-forms|allow-modals/);
     }
+  });
+});
+
+describe('an entry that is only an embed', () => {
+  it('is announced in a push by its caption', () => {
+    const ticker = { id: 'election', title: 'Election night' } as Parameters<typeof entryPayload>[1];
+    const entry = { id: 'e1', title: null, body: '', kind: 'text', image: null, embed: { provider: 'youtube', url: 'https://youtu.be/dQw4w9WgXcQ', id: 'dQw4w9WgXcQ', canonical: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', caption: 'The speech in full' } } as unknown as Parameters<typeof entryPayload>[2];
+    expect(entryPayload('https://live.example.org', ticker, entry, 7, 1, 'en').body).toBe('The speech in full');
   });
 });

@@ -190,6 +190,7 @@ export const DE: Record<keyof typeof EN, string> = {
   'merge.field.body': 'Text',
   'merge.field.image': 'Bild',
   'merge.field.teaser': 'Artikelhinweis',
+  'merge.field.embed': 'Eingebetteter Beitrag',
   'merge.field.kind': 'Art',
   'merge.field.pinned': 'Angeheftet',
   'merge.saveChoice': 'Diese Auswahl speichern',

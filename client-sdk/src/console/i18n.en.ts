@@ -200,6 +200,7 @@ export const EN = {
   'merge.field.body': 'Text',
   'merge.field.image': 'Picture',
   'merge.field.teaser': 'Related article',
+  'merge.field.embed': 'Embedded post',
   'merge.field.kind': 'Kind',
   'merge.field.pinned': 'Pinned',
   'merge.saveChoice': 'Save this choice',

@@ -193,6 +193,7 @@ export const RU: Record<keyof typeof EN, string> = {
   'merge.field.body': 'Текст',
   'merge.field.image': 'Фото',
   'merge.field.teaser': 'Ссылка на статью',
+  'merge.field.embed': 'Встроенная публикация',
   'merge.field.kind': 'Тип',
   'merge.field.pinned': 'Закреплено',
   'merge.saveChoice': 'Сохранить этот выбор',

@@ -36,17 +36,20 @@ const dids = new Map<string, Promise<string | undefined>>();
 const drawn = new Set<{ node: HTMLElement; seen: boolean; update: () => void }>();
 let listening = false;
 
+/** Forgets the embeds that were on the page and are gone (an entry drawn anew, deleted, unmounted). */
+function sweep(each?: (d: { update: () => void }) => void): void {
+  for (const d of [...drawn]) {
+    if (d.node.isConnected) {
+      d.seen = true;
+      each?.(d);
+    } else if (d.seen) drawn.delete(d);
+  }
+}
+
 function listen(): void {
   if (listening) return;
   listening = true;
-  onConsentChange(() => {
-    for (const d of [...drawn]) {
-      if (d.node.isConnected) {
-        d.seen = true;
-        d.update();
-      } else if (d.seen) drawn.delete(d);
-    }
-  });
+  onConsentChange(() => sweep((d) => d.update()));
 }
 
 function resolveDid(handle: string): Promise<string | undefined> {
@@ -170,6 +173,7 @@ export function renderEmbed(e: Embed, lang: Lang): HTMLElement {
     fig.querySelector<HTMLElement>('.lt-embed-show')?.focus();
   });
   listen();
+  sweep();
   drawn.add({ node: fig, seen: false, update: () => update() });
   update();
   return fig;

@@ -241,4 +241,24 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
       await context.close();
     }
   }, 60_000);
+  it('the rendered page without JavaScript: the placeholder with the link, in the player\'s shape, and nothing of any provider', async () => {
+    for (const width of [1280, 390]) {
+      const context = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
+      const page = await context.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.route(/^(?!http:\/\/127\.0\.0\.1[:/]).*/, (route) => route.abort());
+      await page.goto(`${t.url}/api/v1/tickers/consent/html`);
+      const youtube = page.locator('section.liveticker .lt-embed[data-provider=youtube]');
+      expect(await youtube.locator('a.lt-embed-url').getAttribute('href')).toBe('https://www.youtube.com/watch?v=dQw4w9WgXcQ');
+      expect(await youtube.textContent()).toContain('Loading this YouTube content sends your IP address');
+      const box = (await youtube.locator('.lt-embed-gate').boundingBox())!;
+      expect(box.width / box.height).toBeLessThanOrEqual(16 / 9 + 0.01);
+      expect(await page.locator('iframe').count()).toBe(0);
+      expect(requests.filter((u) => PROVIDER.test(new URL(u).hostname))).toEqual([]);
+      await youtube.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, `embed-rendered-nojs-${width}.png`) });
+      await context.close();
+    }
+  }, 60_000);
 });

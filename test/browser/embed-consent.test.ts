@@ -238,6 +238,16 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
       // Requested (and aborted here): the page's frame-src let both through, the Mastodon server being one of the ticker's.
       await waitFor(() => requests.some((u) => u.startsWith('https://www.youtube-nocookie.com/embed/')) && requests.some((u) => u.startsWith('https://chaos.social/')), `both frames requested on ${address}`);
       expect(blocked).toEqual([]);
+      if (address.includes('/widgets/')) {
+        // A Mastodon server that came with a live entry after the page was served is not in its
+        // CSP: the frame is refused, and the reader gets the link instead of an empty box.
+        const late = await opsApi(t.url).post('consent', { embed: { url: 'https://fosstodon.org/@late/112233445566778899' } });
+        const gate = page.locator(`#entry-${late.id} .lt-embed[data-provider=mastodon]`);
+        await gate.locator('button.lt-embed-show').click();
+        await waitFor(async () => (await gate.locator('iframe').count()) === 0 && (await gate.locator('a.lt-embed-url').count()) === 1, 'the link instead of the refused frame');
+        expect(requests.some((u) => u.includes('fosstodon.org'))).toBe(false);
+        await opsApi(t.url).remove('consent', late.id);
+      }
       await context.close();
     }
   }, 60_000);

@@ -46,10 +46,20 @@ function sweep(each?: (d: { update: () => void }) => void): void {
   }
 }
 
+/** Frames shown, and what to draw instead when the page's CSP refuses to load one. */
+const blockedBack = new WeakMap<HTMLIFrameElement, () => void>();
+
 function listen(): void {
   if (listening) return;
   listening = true;
   onConsentChange(() => sweep((d) => d.update()));
+  document.addEventListener('securitypolicyviolation', (ev) => {
+    if (ev.effectiveDirective !== 'frame-src' && ev.effectiveDirective !== 'child-src') return;
+    for (const d of drawn) {
+      const frame = d.node.querySelector('iframe');
+      if (frame && ev.blockedURI && frame.src.startsWith(ev.blockedURI)) blockedBack.get(frame)?.();
+    }
+  });
 }
 
 function resolveDid(handle: string): Promise<string | undefined> {
@@ -147,6 +157,14 @@ export function renderEmbed(e: Embed, lang: Lang): HTMLElement {
     else if (before > 0) box.style.minHeight = `${Math.ceil(before)}px`;
     box.classList.add('framed');
     const frame = frameNode(f);
+    // The page's CSP may not name this frame's host (a Mastodon server a live entry brought after
+    // the widget page was served): then the link is all there is, not an empty box.
+    blockedBack.set(frame, () => {
+      box.classList.remove('framed');
+      box.style.height = '';
+      box.style.minHeight = '';
+      box.replaceChildren(gate({ allowed: false, askable: false, remembered: false }));
+    });
     box.replaceChildren(frame);
     if (focus) frame.focus();
   };

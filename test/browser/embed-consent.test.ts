@@ -183,11 +183,17 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
     await frame.waitFor({ state: 'attached' });
     expect(await frame.getAttribute('src')).toBe('https://chaos.social/@ccc/113512345678901234/embed');
     expect(await frame.getAttribute('sandbox')).not.toMatch(/allow-top-navigation|allow-forms/);
+    // The reader showed a video once; the page's "no" takes it away again, and leaves no buttons.
+    await gateOf(page, 'youtube').locator('button.lt-embed-show').click();
+    await gateOf(page, 'youtube').locator('iframe').waitFor({ state: 'attached' });
     await page.evaluate(() => (window as unknown as { Liveticker: { consent: { set(p: string, v: boolean): void } } }).Liveticker.consent.set('youtube', false));
+    expect(await gateOf(page, 'youtube').locator('iframe').count()).toBe(0);
     expect(await gateOf(page, 'youtube').locator('.lt-embed-gate button').count()).toBe(0);
     expect(await gateOf(page, 'youtube').locator('a.lt-embed-url').count()).toBe(1);
     await page.waitForTimeout(200);
-    expect(third().every((u) => new URL(u).hostname === 'chaos.social')).toBe(true);
+    expect(third().every((u) => ['chaos.social', 'www.youtube-nocookie.com'].includes(new URL(u).hostname))).toBe(true);
+    // X was never consented to: nothing of it.
+    expect(third().some((u) => /twitter|x\.com/.test(u))).toBe(false);
     // The page's decision is not the reader's: nothing kept.
     expect(await page.evaluate(() => localStorage.getItem('liveticker.consent'))).toBeNull();
     await context.close();

@@ -102,6 +102,7 @@ export function renderEmbed(e: Embed, lang: Lang): HTMLElement {
   const w = EMBED_WORDS[lang];
   const fig = el('figure', { class: 'lt-embed', 'data-provider': provider, role: 'group', 'aria-label': w.label(info.name) });
   const box = el('div', { class: 'lt-embed-box' });
+  // Only the frame's shape is read here (a stand-in DID for a Bluesky handle not resolved yet).
   const shape = embedFrame(e, 'did:plc:placeholder');
   // The player's shape from the start: its placeholder holds the place its frame will take.
   if (shape?.ratio) box.style.aspectRatio = String(shape.ratio);
@@ -171,7 +172,8 @@ export function renderEmbed(e: Embed, lang: Lang): HTMLElement {
 
   function update(focus = false): void {
     const state = consentFor(provider);
-    const want = state.allowed || shownOnce.has(once);
+    // "Show" once counts only while the reader may choose: the host page's "no" overrides it.
+    const want = state.allowed || (state.askable && shownOnce.has(once));
     kept.hidden = !(state.allowed && state.remembered);
     // A frame stays as it is; a gate is drawn anew (whether the reader may still choose changed).
     if (want && showing) return;

@@ -31,5 +31,3 @@ export const Embed = z.object({
   credit: z.string().optional(),
 });
 export type Embed = z.infer<typeof Embed>;
-export * from './embed-frames';
-export * from './embed-url';

@@ -2,6 +2,8 @@ export * from './common';
 export * from './errors';
 export * from './tickers';
 export * from './embeds';
+export * from './embed-frames';
+export * from './embed-url';
 export * from './entries';
 export * from './polls';
 export * from './templates';

@@ -1,4 +1,4 @@
-import { embedFrame } from '../../schemas/src/embeds';
+import { embedFrame } from '../../schemas/src/embed-frames';
 import { recogniseEmbed } from '../../server/src/tickers/embeds';
 import { AppError } from '../../server/src/errors';
 import { entryPayload } from '../../server/src/push/payloads';

@@ -247,6 +247,8 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
       if (address.includes('/widgets/')) {
         // A Mastodon server that came with a live entry after the page was served is not in its
         // CSP: the frame is refused, and the reader gets the link instead of an empty box.
+        // Back at the live edge (the clicks above scrolled down), where a new entry shows at once.
+        await page.evaluate(() => window.scrollTo(0, 0));
         const late = await opsApi(t.url).post('consent', { embed: { url: 'https://fosstodon.org/@late/112233445566778899' } });
         const gate = page.locator(`#entry-${late.id} .lt-embed[data-provider=mastodon]`);
         await gate.locator('button.lt-embed-show').click();

@@ -234,7 +234,7 @@ function attacker(mode: string, url: string, address: string, seconds: number, l
  * not cost the readers more than 2x p99 or any delivery.
  */
 async function abuseScenario(load: Load): Promise<void> {
-  log(`\n== abuse: ${load.clients} readers (an address each), ${load.rate} entries/s for ${load.seconds} s, without and with three attackers ==`);
+  log(`\n== abuse: ${load.clients} readers (an address each), ${load.rate} entries/s for ${load.seconds} s, without and with the attackers ==`);
   // The server on core 0, the readers and the attackers on core 1 (when there are two).
   const lt = await startLiveticker({ TRUST_PROXY: '1', MAX_SOCKETS_PER_IP: '100', READ_RATE_LIMIT: '1200' }, '0');
   if (os.cpus().length >= 2) {
@@ -246,6 +246,7 @@ async function abuseScenario(load: Load): Promise<void> {
   }
   const results: Result[] = [];
   let reports: Array<Record<string, number | string>> = [];
+  let floodLine = '';
   try {
     await post(`${lt.url}/api/v1/tickers`, { id: 'bench', title: 'Bench', status: 'live' }, lt.opsKey);
     // A history worth stealing: 300 entries of 15 KB (4.5 MB since 0).
@@ -271,8 +272,8 @@ async function abuseScenario(load: Load): Promise<void> {
       results.push(
         await run(
           target(`under attack #${round}`, () => {
-            // BENCH_ATTACKS=sockets,catchup,frames (all by default) picks the attackers.
-            const modes = (process.env.BENCH_ATTACKS ?? 'sockets,catchup,frames').split(',');
+            // BENCH_ATTACKS=sockets,catchup,frames,beacons (all by default) picks the attackers.
+            const modes = (process.env.BENCH_ATTACKS ?? 'sockets,catchup,frames,beacons').split(',');
             attack = Promise.all(modes.map((m, i) => attacker(m, lt.url, `198.51.100.${i + 1}`, during, `127.0.0.${i + 2}`)));
           }),
           load,
@@ -295,6 +296,21 @@ async function abuseScenario(load: Load): Promise<void> {
           .join('\n'),
       );
     }
+    // The beacon flood moved the reach by what was let in (60 batches a minute per address), no more.
+    const floods = reports.filter((r) => r.mode === 'beacons');
+    if (floods.length) {
+      await new Promise((r) => setTimeout(r, 1000)); // the ingest's last flush (250 ms)
+      const report = (await (await fetch(`${lt.url}/api/v1/tickers/bench/analytics?bucket=day`, { headers: { authorization: `Bearer ${lt.opsKey}` } })).json()) as {
+        sources: Array<{ host: string; pageViews: number }>;
+      };
+      const counted = report.sources.find((s) => s.host === 'flood.example')?.pageViews ?? 0;
+      const sent = floods.reduce((n, r) => n + Object.entries(r).reduce((m, [k, v]) => m + (k.startsWith('http_') ? Number(v) : 0), 0), 0);
+      const accepted = floods.reduce((n, r) => n + Number(r.http_204 ?? 0), 0);
+      const perBatch = Number(floods[0]!.eventsPerBatch);
+      floodLine =
+        `analytics flood: ${sent} batches of ${perBatch} page views sent from one address over ${floods.length} attacks, ${accepted} let in (429 for the rest), ` +
+        `${counted} page views counted (${counted === accepted * perBatch ? 'exactly' : 'NOT'} the accepted batches' events)`;
+    }
     const health = await fetch(`${lt.url}/healthz`).then((r) => r.status);
     log(`  after the attack: /healthz ${health}, server RSS ${(rssKb(lt.pid) / 1024).toFixed(0)} MB`);
   } finally {
@@ -311,6 +327,7 @@ async function abuseScenario(load: Load): Promise<void> {
     `abuse: median p99 of ${calm.length} runs ${p99Calm.toFixed(0)} → ${p99Attacked.toFixed(0)} ms (x${(p99Attacked / p99Calm).toFixed(2)}, target ≤ 2), ` +
       `delivered ${sum(calm, 'delivered')}/${sum(calm, 'expected')} → ${sum(attacked, 'delivered')}/${sum(attacked, 'expected')} (target: all)`,
   );
+  if (floodLine) log(floodLine);
 }
 
 /**

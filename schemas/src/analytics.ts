@@ -78,7 +78,7 @@ export const AnalyticsReport = z.object({
     z.object({ entryId: z.string(), title: z.string().nullable(), views: z.number(), avgSecondsInView: z.number(), clicks: z.number(), teaserClicks: z.number() }),
   ),
   sources: z.array(z.object({ host: z.string(), pageViews: z.number() })),
-  push: z.object({ clicked: z.number(), followers: z.number(), started: z.number(), stopped: z.number() }),
+  push: z.object({ sent: z.number(), clicked: z.number(), followers: z.number(), started: z.number(), stopped: z.number() }),
   engagement: z.object({ pollVotes: z.number(), questions: z.number(), embedConsents: z.number() }),
   dropped: z.number(),
 });

@@ -1,5 +1,5 @@
 // One attacker of the abuse bench, in a process of its own (so its work does not slow the
-// readers' process): `tsx scripts/bench/attacker.ts <sockets|catchup|frames> <url> <address> <seconds>`.
+// readers' process): `tsx scripts/bench/attacker.ts <sockets|catchup|frames|beacons> <url> <address> <seconds>`.
 // Loopback only; every loop stops at the deadline or its attempt cap. Prints one JSON line.
 // Each attacker connects from a loopback address of its own (127.0.0.2…, the last argument): on
 // one shared source address its churn of connections would reuse the readers' and the editor's
@@ -94,7 +94,41 @@ async function frames(): Promise<void> {
   }
 }
 
-const modes: Record<string, () => Promise<void>> = { sockets, catchup, frames };
+/** Events in each of the beacon flood's batches (of the 200 a batch may hold). */
+const FLOOD_EVENTS = 50;
+
+/**
+ * Floods the reach counting: batches of FLOOD_EVENTS page views (referrer `flood.example`), each
+ * with a fresh batch id, 20 in flight, as a beacon would send them (`text/plain`).
+ */
+async function beacons(): Promise<void> {
+  const events = JSON.stringify(Array.from({ length: FLOOD_EVENTS }, () => ({ type: 'page.view', host: 'flood.example' })));
+  let attempts = 0;
+  const send = () =>
+    new Promise<number>((resolve, reject) => {
+      const body = `{"batchId":"flood-${attempts}-${Math.random().toString(36).slice(2, 10)}","tickerId":"bench","events":${events}}`;
+      const req = http.request(`${url}/api/v1/analytics/events`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, localAddress, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const worker = async () => {
+    while (live() && attempts < 200_000) {
+      attempts++;
+      try {
+        count(`http_${await send()}`);
+      } catch {
+        count('failed');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+  stats.eventsPerBatch = FLOOD_EVENTS;
+}
+
+const modes: Record<string, () => Promise<void>> = { sockets, catchup, frames, beacons };
 // When the attack really began (a process takes a while to start on a busy core).
 const began = Date.now();
 modes[mode]().then(

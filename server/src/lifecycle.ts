@@ -52,3 +52,47 @@ export class Parts {
     }
   }
 }
+
+/**
+ * A part that does a round of work every `intervalMs`, and one at start (so what fell due while
+ * every node was down is done when the first one starts), never two rounds at once: a round still
+ * under way when the next is due makes that one skip. A round that fails is logged (`failure`)
+ * and the next tries again; `stop` waits for the round under way.
+ */
+export abstract class Rounds implements Part {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private busy = false;
+
+  protected constructor(
+    readonly name: string,
+    private readonly intervalMs: number,
+    protected readonly log: Logger,
+    private readonly failure: string,
+  ) {}
+
+  /** One round. */
+  protected abstract round(): Promise<unknown>;
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.running = this.round()
+      .then(() => undefined)
+      .catch((err: unknown) => this.log.warn({ err }, this.failure))
+      .finally(() => {
+        this.busy = false;
+      });
+  }
+}

@@ -39,6 +39,7 @@ import { InboxSweep } from './inbox/inbox.sweep';
 import { chatSocketHandlers } from './chat/chat.socket';
 import { Presence } from './realtime/presence';
 import { ReconnectStorm } from './realtime/storm';
+import { skipMiddlewaresOnUpgrade } from './realtime/upgrade-middlewares';
 import { sharingParser } from './realtime/encoded';
 import { tickersRouter } from './tickers/tickers.routes';
 import { templatesRouter } from './tickers/templates.routes';
@@ -145,6 +146,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
     // With `*`, any page may open an anonymous socket, but the browser sends it no cookie.
     cors: config.corsOrigins.includes('*') ? { origin: true, credentials: false } : { origin: config.corsOrigins, credentials: true },
   });
+  skipMiddlewaresOnUpgrade(io.engine);
   const blocks = new FloodBlocks({ redis: deps.redis?.limits, prefix: config.redisPrefix, bus: deps.bus, nodeId: deps.nodeId, logger });
   const guard = new SocketGuard({
     io,
@@ -274,12 +276,12 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       { name: 'fan-out', start: () => fanout.start(), stop: () => fanout.close() },
       // Stopped after the listener closed: a delivery under way (bounded by WEBHOOK_TIMEOUT_MS)
       // must not keep the node taking a proxy's new connections past its grace.
-      { name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
-      { name: 'poll sweep', start: () => pollSweep.start(), stop: () => pollSweep.stop() },
+      scheduler,
+      pollSweep,
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
       // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
       { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },
-      { name: 'inbox sweep', start: () => inboxSweep.start(), stop: () => inboxSweep.stop() },
+      inboxSweep,
       { name: 'analytics', start: () => analytics.start(), stop: async () => Promise.all([analytics.stop(), analyticsIngest.stop()]).then(() => undefined) },
       listener,
       guard,

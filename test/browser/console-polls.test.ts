@@ -53,4 +53,43 @@ describe('polls in the newsroom console', () => {
     expect((await raw(t.url, 'GET', `/tickers/desk-poll/entries/${poll.id}`, undefined, { authorization: `Bearer ${OPS_KEY}` })).body.poll.closed).toBe(true);
     expect(errors).toEqual([]);
   });
+
+  it('an editor writes a poll in the composer (three answers, counts after the vote) and publishes it', async () => {
+    await opsApi(t.url).createTicker({ id: 'desk-new-poll', title: 'New poll', status: 'live' });
+    const editor = await makeUser(t.url, 'editor');
+    await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${editor.token}` });
+    const page = await desk(editor.token, '?ticker=desk-new-poll');
+    const form = page.locator('.ltx-composer');
+    await form.locator('[data-field=kind]').selectOption('poll');
+    await form.locator('[data-field="poll.question"]').fill('Which bridge opens first?');
+    await form.locator('[data-field="poll.options.0.label"]').fill('North');
+    await form.locator('[data-field="poll.options.1.label"]').fill('South');
+    await form.locator('button[data-action=add-option]').click();
+    await form.locator('[data-field="poll.options.2.label"]').fill('Neither');
+    await form.locator('[data-field="poll.results"]').selectOption('after-vote');
+    // The preview draws the poll as readers will see it.
+    await page.waitForFunction(() => /Which bridge opens first\?.*North.*South.*Neither/s.test(document.querySelector('[data-testid=preview]')?.shadowRoot?.querySelector('.lt-poll')?.textContent ?? ''));
+    await form.locator('[data-action=submit]').click();
+    await page.waitForSelector('ul.entries .poll strong:has-text("Which bridge opens first?")');
+    const list = (await raw(t.url, 'GET', '/tickers/desk-new-poll/entries', undefined, { authorization: `Bearer ${OPS_KEY}` })).body as { items: Array<{ kind: string; poll: { question: string; options: Array<{ label: string }>; resultsMode: string } }> };
+    expect(list.items.map((e) => e.kind)).toEqual(['poll']);
+    expect(list.items[0]!.poll).toMatchObject({ question: 'Which bridge opens first?', resultsMode: 'after-vote', options: [{ label: 'North' }, { label: 'South' }, { label: 'Neither' }] });
+    expect(errors).toEqual([]);
+  });
+
+  it("sees the counts of a poll whose readers see them only once it closed (the stream carries none)", async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'desk-hidden', title: 'Hidden', status: 'live' });
+    const poll = await api.post('desk-hidden', { kind: 'poll', poll: { question: 'Which way?', options: [{ id: 'l', label: 'Left' }, { id: 'r', label: 'Right' }], results: 'after-close' } });
+    const editor = await makeUser(t.url, 'editor');
+    await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${editor.token}` });
+    const page = await desk(editor.token, '?ticker=desk-hidden');
+    await page.locator(`ul.entries li[data-id="${poll.id}"] .poll li[data-option=l]`).waitFor();
+    const reader = await makeUser(t.url);
+    const vote = await raw(t.url, 'POST', `/tickers/desk-hidden/entries/${poll.id}/votes`, { optionId: 'r' }, { authorization: `Bearer ${reader.token}` });
+    expect(vote.status).toBe(200);
+    expect(vote.body.results).toBeUndefined();
+    await page.waitForSelector(`ul.entries li[data-id="${poll.id}"] .poll li[data-option=r]:has-text("Right: 1 (100 %)")`, { timeout: 15_000 });
+    expect(errors).toEqual([]);
+  });
 });

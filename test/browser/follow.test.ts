@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { testConfig } from '@liveticker/server';
 import { SHOTS, launchBrowser } from '../helpers/browser';
-import { setup } from '../helpers/server';
+import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
@@ -75,6 +75,7 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
     await new Promise((r) => host?.close(r));
   });
 
+  const reach = async () => (await raw(t.url, 'GET', '/tickers/gipfel/analytics', undefined, { authorization: `Bearer ${OPS_KEY}` })).body as { push: { started: number; stopped: number } };
   const follows = () => t.node.server.ctx.db.selectFrom('push_follows').selectAll().where('ticker_id', '=', 'gipfel').execute();
 
   async function widgetPage(context: BrowserContext, width: number): Promise<Page> {
@@ -86,6 +87,8 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
   }
 
   it('a reader follows key events, the worker shows the push and a click goes to the entry; Stop ends the follow', async () => {
+    // The reach's follow counts before (the other tests here follow this ticker too, in any order).
+    const before = (await reach()).push;
     const sub = receiver.subscribe();
     const context = await browser.newContext();
     await context.grantPermissions(['notifications'], { origin: t.url });
@@ -201,6 +204,16 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
     await page.waitForSelector('.lt-follow > button[aria-expanded]:visible');
     expect(await follows()).toEqual([]);
     expect(await page.evaluate((k) => localStorage.getItem(k), `liveticker.follow:${t.url}:gipfel`)).toBeNull();
+    // The reach counting has both: the follow and its end leave with the page's next beacon.
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const counted = await waitFor(async () => {
+      const now = (await reach()).push;
+      return now.stopped > before.stopped ? now : undefined;
+    }, 'the follow counted');
+    expect(counted).toMatchObject({ started: before.started + 1, stopped: before.stopped + 1 });
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -66,6 +66,10 @@ describe('a poll in the ticker widget, in a real browser', () => {
     await watcher!.waitForFunction(() => /Poll closed: Who won the debate\? Candidate A 100 % \(1\)/.test(document.querySelector('[aria-live=polite]')?.textContent ?? ''));
     expect(await watcher!.locator('.lt-poll [role=group]').count()).toBe(0);
     expect(await watcher!.locator('.lt-poll-foot').last().textContent()).toBe('1 vote · Voting closed');
+    // On a phone the closed poll's bars fit the width (nothing scrolls sideways).
+    await watcher!.setViewportSize({ width: 390, height: 844 });
+    expect(await watcher!.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await watcher!.screenshot({ path: path.join(SHOTS, 'poll-closed-390.png') });
     expect(errors).toEqual([]);
   });
 });

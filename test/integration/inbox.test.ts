@@ -328,10 +328,15 @@ for (const dialect of DIALECTS) {
     });
 
     it("a mute or ban of the one who replied takes the reply out of the reader's count on their stream at once, and lifting it puts it back", async () => {
-      const [anna, ben, moderator, admin] = [await makeUser(t.url), await makeUser(t.url), await makeUser(t.url, 'moderator'), await makeUser(t.url, 'admin')];
+      const [anna, ben, carl, moderator, admin] = [await makeUser(t.url), await makeUser(t.url), await makeUser(t.url), await makeUser(t.url, 'moderator'), await makeUser(t.url, 'admin')];
       const room = `muted-${++n}`;
       await opsApi(t.url).createTicker({ id: room, title: 'Muted room', status: 'live' });
+      await post(carl, room, 'carl is here too');
       const mine = await post(anna, room, 'a question');
+      // Ben's messages are unread by Carl too, but none answers him: his stream hears nothing of the mute.
+      const carlSocket = await open(t.url, carl, sockets);
+      const carlGot = collect(carlSocket, `user:${carl.id}`);
+      expect((await carlSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${carl.id}` })).ok).toBe(true);
       const s = await open(t.url, anna, sockets);
       const got = collect(s, `user:${anna.id}`);
       expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
@@ -351,15 +356,23 @@ for (const dialect of DIALECTS) {
       item = next('the item after the ban');
       expect((await raw(t.url, 'POST', `/users/${ben.id}/ban`, { reason: 'abuse' }, bearer(moderator))).status).toBe(200);
       expect(await item).toMatchObject({ tickerId: room, repliesToMe: 0 });
-      // Nobody else's stream heard of it: Ben's own item is not among what changed.
+      // Nobody else's stream heard of it: Ben's own item is not among what changed, nor Carl's.
       expect(got.every((c) => (c.data as InboxItem).tickerId === room)).toBe(true);
+      await post(carl, room, 'carl again');
+      await waitFor(() => carlGot.find((c) => (c.data as InboxItem).lastMessage?.body === 'carl again'), "carl's own message on his stream");
+      expect(carlGot.map((c) => (c.data as InboxItem).lastMessage?.body)).toEqual(['carl again']);
     });
 
     it("blocking someone takes their messages out of the reader's counts on the reader's stream at once", async () => {
-      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const [anna, ben, carl] = [await makeUser(t.url), await makeUser(t.url), await makeUser(t.url)];
       const room = `blocked-${++n}`;
       await opsApi(t.url).createTicker({ id: room, title: 'Blocked room', status: 'live' });
+      await post(carl, room, 'carl is here too');
       const mine = await post(anna, room, 'a question');
+      // Carl has Ben's message unread as well, but Anna's block is hers: his stream hears nothing of it.
+      const carlSocket = await open(t.url, carl, sockets);
+      const carlGot = collect(carlSocket, `user:${carl.id}`);
+      expect((await carlSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${carl.id}` })).ok).toBe(true);
       const s = await open(t.url, anna, sockets);
       const got = collect(s, `user:${anna.id}`);
       expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
@@ -369,6 +382,11 @@ for (const dialect of DIALECTS) {
       expect((await raw(t.url, 'PUT', `/me/blocks/${ben.id}`, undefined, bearer(anna))).status).toBe(204);
       const after = (await waitFor(() => got.slice(seen).find((c) => c.type === 'inbox.updated'), 'the item after the block'))!;
       expect(after.data).toMatchObject({ tickerId: room, repliesToMe: 0, unread: 0 });
+      // Carl's next item is the one his own message makes: the block wrote nothing between.
+      // (Others' messages reach his item by the sweep, off in this block of tests.)
+      await post(carl, room, 'carl again');
+      await waitFor(() => carlGot.find((c) => (c.data as InboxItem).lastMessage?.body === 'carl again'), "carl's own message on his stream");
+      expect(carlGot.map((c) => (c.data as InboxItem).lastMessage?.body)).toEqual(['carl again']);
     });
 
     it('a reader who reconnects gets what changed while away, once per chat, from where they were', async () => {

@@ -152,6 +152,9 @@ for (const dialect of DIALECTS) {
       expect(pushes[0]!.payload).toMatchObject({ entryId: first.id, count: 1 });
       expect(pushes[1]!.problems).toEqual([]);
       expect(pushes[1]!.payload).toMatchObject({ entryId: fourth.id, rev: fourth.rev, count: 2, title: `2 new updates in Followed ${n}`, body: 'Fourth' });
+      // The desk's Reach counts both pushes sent.
+      const sent = async () => (await t.node.server.ctx.db.selectFrom('analytics_minutes').select('push_sent').where('ticker_id', '=', ticker).execute()).reduce((a, r) => a + r.push_sent, 0);
+      await waitFor(async () => (await sent()) === 2, 'two pushes counted as sent');
     });
 
     it('a key-events follow gets only key events, with Urgency high', async () => {

@@ -31,6 +31,10 @@ describe('limitKey', () => {
   it('keys IPv4 by the address and IPv6 by its /64', () => {
     expect(limitKey('192.0.2.1')).toBe('192.0.2.1');
     expect(limitKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(limitKey('::FFFF:255.255.255.255')).toBe('255.255.255.255');
+    // Written otherwise, an address is parsed: the same key as its plain form.
+    expect(limitKey('0:0:0:0:0:ffff:c000:201')).toBe('192.0.2.1');
+    expect(limitKey('192.0.2.256')).toBe('192.0.2.256');
     expect(limitKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
     expect(limitKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
     expect(limitKey('2001:db8:1:3::1')).not.toBe(limitKey('2001:db8:1:2::1'));

@@ -1,9 +1,10 @@
-import type { Entry, EntryKind, Teaser, Ticker, User } from '@liveticker/schemas';
+import type { Entry, EntryKind, PollInput, Teaser, Ticker, User } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import { LivetickerError } from '../rest';
 import { PictureField } from './composer-picture';
+import { PollField, pollInputOf, previewPoll } from './composer-poll';
 import { TemplatePicker } from './composer-templates';
-import { changes, previewEntry } from './draft';
+import { changes, previewEntry, same } from './draft';
 import type { ComposerSnapshot, Draft, Mode } from './draft';
 import { richText } from './editor';
 import { t, when } from './i18n';
@@ -21,7 +22,7 @@ export interface EditingSignal {
   editing(entryId: string | null): void;
 }
 
-const KINDS: EntryKind[] = ['text', 'key-event', 'quote', 'image', 'teaser'];
+const KINDS: EntryKind[] = ['text', 'key-event', 'quote', 'image', 'teaser', 'poll'];
 const MODES: Array<[Mode, Key]> = [
   ['now', 'composer.modeNow'],
   ['draft', 'composer.modeDraft'],
@@ -43,6 +44,7 @@ export class Composer {
   private readonly title = el('input', { name: 'title', maxlength: '300', placeholder: t('composer.headlinePlaceholder') });
   private readonly rich;
   private readonly picture: PictureField;
+  private readonly poll: PollField;
   private readonly teaserUrl = el('input', { name: 'teaserUrl', type: 'url', placeholder: 'https://…' });
   private readonly teaserTitle = el('input', { name: 'teaserTitle', maxlength: '300' });
   private readonly teaserBox = el('details');
@@ -81,7 +83,12 @@ export class Composer {
     for (const k of KINDS) this.kind.append(el('option', { value: k }, t(`kind.${k}`)));
     for (const [value, label] of MODES) this.mode.append(el('option', { value }, t(label)));
     const lang = ticker.locale === 'en' || ticker.locale === 'ru' ? ticker.locale : 'de';
-    this.preview = new Preview(() => previewEntry(this.read(), this.ticker, this.me, this.editing?.publishedAt, new Date().toISOString()), lang);
+    this.preview = new Preview(() => {
+      const d = this.read();
+      const entry = previewEntry(d, this.ticker, this.me, this.editing?.publishedAt, new Date().toISOString());
+      return d.kind === 'poll' ? { ...entry, poll: previewPoll(this.poll.read()) } : entry;
+    }, lang);
+    this.poll = new PollField(() => this.preview.queue());
     this.picture = new PictureField({ requireCredit: ticker.requireImageCredit, upload: opts.upload, say: (text, kind) => say(this.out, text, kind), changed: () => this.preview.queue() });
     this.rich = richText({
       placeholder: t('composer.textPlaceholder'),
@@ -138,7 +145,8 @@ export class Composer {
     this.cancel.addEventListener('click', () => this.reset());
 
     const p = this.picture;
-    form.append(this.heading, this.others, top, field(t('composer.headline'), this.title, 'title'), textLabel, p.drop, p.fields, this.embedBox, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, t('composer.preview')), this.preview.element);
+    form.append(this.heading, this.others, top, field(t('composer.headline'), this.title, 'title'), textLabel, this.poll.element, p.drop, p.fields, this.embedBox, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, t('composer.preview')), this.preview.element);
+    this.kind.addEventListener('change', () => this.poll.show(this.kind.value === 'poll'));
     for (const input of [this.kind, this.title, p.caption, p.credit, p.creditUrl, this.teaserUrl, this.teaserTitle, this.embedUrl, this.embedCaption, this.embedCredit, this.pinned]) {
       input.addEventListener('input', () => this.preview.queue());
       input.addEventListener('change', () => this.preview.queue());
@@ -194,8 +202,15 @@ export class Composer {
   /** Whether the form holds work that is not saved. */
   private dirty(): boolean {
     const d = this.read();
-    if (this.editing) return Object.keys(changes(this.editing, d)).length > 0;
-    return Boolean(d.title || d.body || d.image || d.teaser || d.embed);
+    if (this.editing) return Object.keys(changes(this.editing, d)).length > 0 || this.pollChange(this.editing) !== undefined;
+    return Boolean(d.title || d.body || d.image || d.teaser || d.embed || (d.kind === 'poll' && this.poll.read().question));
+  }
+
+  /** The poll as the form has it, when it differs from `e`'s (an entry of kind poll only). */
+  private pollChange(e: Entry | undefined): PollInput | undefined {
+    if (this.kind.value !== 'poll') return undefined;
+    const poll = this.poll.read();
+    return e && same(poll, pollInputOf(e.poll)) ? undefined : poll;
   }
 
   /** The other editors at the desk (presence): says who else has this entry open. */
@@ -226,6 +241,8 @@ export class Composer {
     clearErrors(this.element);
     this.heading.textContent = this.editingTitle(entry);
     this.fill(entry);
+    this.poll.set(entry.poll);
+    this.poll.show(entry.kind === 'poll');
     this.bodyBase = this.rich.html();
     this.mode.value = entry.status === 'draft' ? 'draft' : entry.status === 'scheduled' ? 'schedule' : 'now';
     this.publishAt.value = toLocalInput(entry.publishAt, true);
@@ -272,6 +289,8 @@ export class Composer {
     this.heading.textContent = t('composer.new');
     this.others.hidden = true;
     this.fill({ kind: 'text', title: null, body: '', image: null, teaser: null, embed: null, pinned: false });
+    this.poll.set(undefined);
+    this.poll.show(false);
     this.bodyBase = '';
     this.mode.value = 'now';
     this.mode.closest('.row')!.removeAttribute('hidden');
@@ -301,7 +320,8 @@ export class Composer {
     try {
       const e = this.editing;
       if (e) {
-        const changed = changes(e, d);
+        const poll = this.pollChange(e);
+        const changed = { ...changes(e, d), ...(poll && { poll }) };
         const body = e.status === 'published' ? changed : { ...changed, ...(mode === 'now' ? { status: 'published' } : plan) };
         if (Object.keys(body).length === 0) {
           say(this.out, t('ui.nothingChanged'), 'meta');
@@ -309,7 +329,8 @@ export class Composer {
         }
         await this.client.rest.patch<Entry>(`/tickers/${this.ticker.id}/entries/${e.id}`, { version: e.version, ...body });
       } else {
-        await this.client.rest.post<Entry>(`/tickers/${this.ticker.id}/entries`, { ...d, ...plan });
+        const poll = this.pollChange(undefined);
+        await this.client.rest.post<Entry>(`/tickers/${this.ticker.id}/entries`, { ...d, ...(poll && { poll }), ...plan });
       }
       const what = mode === 'draft' ? t('composer.draftSaved') : mode === 'schedule' ? t('composer.scheduledFor', { when: when(publishAt!) }) : e?.status === 'published' ? t('composer.saved') : t('composer.published');
       this.reset();

@@ -1,6 +1,7 @@
-import type { Entry, EntryList, Poll, Ticker } from '@liveticker/schemas';
+import type { Entry, EntryList, Poll, PollResults, Ticker } from '@liveticker/schemas';
 import type { LivetickerClient } from '../client';
 import type { TickerView } from '../ticker';
+import { canonical, same } from './draft';
 import { t, when } from './i18n';
 import { button, confirming, el, errorText, replaceIfChanged, say } from './ui';
 
@@ -33,6 +34,12 @@ export class EntryPanel {
   private readonly search = el('input', { type: 'search', name: 'q', placeholder: t('entries.searchPlaceholder'), 'aria-label': t('entries.search'), maxlength: '100' });
   private readonly history = new Map<string, HTMLElement>();
   private poll: ReturnType<typeof setInterval> | undefined;
+  /**
+   * The counts of open polls whose readers may not see them yet (`after-vote`, `after-close`):
+   * the stream carries none (it has no change for a vote), so the desk reads them every HIDDEN_COUNTS_MS.
+   */
+  private readonly hiddenCounts = new Map<string, PollResults>();
+  private readonly countsTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
   private readonly rows = new Map<string, { key: string; li: HTMLElement }>();
 
@@ -71,6 +78,27 @@ export class EntryPanel {
     this.more.addEventListener('click', () => void this.loadMore());
     this.element.append(el('h2', {}, t('entries.title')), tabs, searchForm, this.out, this.list, this.more);
     void this.view.ready.then(() => this.render()).catch(() => undefined);
+    this.countsTimer = setInterval(() => void this.readHiddenCounts(), HIDDEN_COUNTS_MS);
+  }
+
+  /** Reads the counts of the published open polls the stream shows without them; redraws the rows that changed. */
+  private async readHiddenCounts(): Promise<void> {
+    if (this.destroyed || this.tab !== 'published' || document.hidden) return;
+    const hidden = this.items().filter((e) => e.poll && !e.poll.closed && e.poll.resultsMode !== 'always').slice(0, 10);
+    let changed = false;
+    for (const e of hidden) {
+      try {
+        const got = await this.client.rest.get<Entry>(`/tickers/${this.ticker.id}/entries/${e.id}`);
+        const counts = got.poll?.results;
+        if (counts && !same(counts, this.hiddenCounts.get(e.id))) {
+          this.hiddenCounts.set(e.id, counts);
+          changed = true;
+        }
+      } catch {
+        // Gone or unreachable: the next round asks again, the stream tells the rest.
+      }
+    }
+    if (changed && !this.destroyed) this.render();
   }
 
   setEditors(editors: DeskEditorLike[]): void {
@@ -161,7 +189,7 @@ export class EntryPanel {
     const items = this.items();
     const rows = items.map((e) => {
       // An entry's row is built once per version: an open question or history in it survives other changes.
-      const key = `${e.version}|${e.rev}|${e.pinned}|${e.status}|${e.publishAt}|${e.updatedAt}`;
+      const key = `${e.version}|${e.rev}|${e.pinned}|${e.status}|${e.publishAt}|${e.updatedAt}|${canonical(this.hiddenCounts.get(e.id))}`;
       let row = this.rows.get(e.id);
       if (!row || row.key !== key) this.rows.set(e.id, (row = { key, li: this.row(e) }));
       return row.li;
@@ -190,7 +218,7 @@ export class EntryPanel {
     const body = el('div', { class: 'body' });
     body.innerHTML = e.body; // sanitized by the server on write
     li.append(body);
-    if (e.poll) li.append(pollSummary(e.poll));
+    if (e.poll) li.append(pollSummary(e.poll, this.hiddenCounts.get(e.id)));
     const actions = el('div');
     actions.append(button(t('ui.edit'), { 'data-action': 'edit' }, () => this.onEdit(e)));
     if (e.status === 'published') {
@@ -280,15 +308,22 @@ export class EntryPanel {
   destroy(): void {
     this.destroyed = true;
     clearInterval(this.poll);
+    clearInterval(this.countsTimer);
     this.view.close();
   }
 }
 
-/** A poll in the desk's list: its question, each option with its votes and percent as the desk sees them, and whether it closed. */
-function pollSummary(poll: Poll): HTMLElement {
+/** How often the desk reads the counts of polls whose readers do not see them yet, ms. */
+const HIDDEN_COUNTS_MS = 3000;
+
+/**
+ * A poll in the desk's list: its question, each option with its votes and percent as the desk
+ * sees them (`hidden`: the counts read for the desk where the stream carries none), and whether it closed.
+ */
+function pollSummary(poll: Poll, hidden?: PollResults): HTMLElement {
   const box = el('div', { class: 'poll', 'data-poll': '' });
   box.append(el('strong', {}, poll.question));
-  const r = poll.results;
+  const r = (!poll.closed && hidden) || poll.results;
   const list = el('ul');
   for (const o of poll.options) {
     const n = r?.counts[o.id] ?? 0;

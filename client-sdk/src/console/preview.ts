@@ -3,8 +3,12 @@ import { TICKER_CSS, renderEntry } from '../widgets/ticker-widget';
 import { EMBED_CSS } from '../widgets/embed-render';
 import { say } from '../widgets/i18n';
 import type { Lang } from '../widgets/i18n';
+import type { PollHooks } from '../widgets/poll-render';
 import { t } from './i18n';
 import { el } from './ui';
+
+/** A poll in the preview shows its answers as readers' buttons, which vote nowhere. */
+const PREVIEW_POLLS: PollHooks = { local: () => ({}), vote: () => undefined };
 
 /**
  * The entry as readers will see it: the readers' own renderer and style, in the ticker's
@@ -37,7 +41,7 @@ export class Preview {
     const entry = this.entry();
     let node: HTMLElement;
     try {
-      node = renderEntry(entry, this.lang, entry.pinned ? say(this.lang, 'pinned') : undefined);
+      node = renderEntry(entry, this.lang, entry.pinned ? say(this.lang, 'pinned') : undefined, PREVIEW_POLLS);
     } catch {
       node = el('p', {}, t('composer.previewBroken'));
     }

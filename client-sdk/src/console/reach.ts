@@ -154,6 +154,7 @@ export function reachPanel(client: LivetickerClient, ticker: Ticker): { element:
           ['reach.pageViews', r.totals.pageViews],
           ['reach.uniques', r.totals.uniqueReaders],
           ['reach.peak', r.totals.peakReadersOnline],
+          ['reach.pushSent', r.push.sent],
           ['reach.pushClicks', r.push.clicked],
           ['reach.followers', r.push.followers],
         ] as const

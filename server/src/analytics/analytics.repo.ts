@@ -262,7 +262,7 @@ export async function prune(db: Db, retentionDays: number, now = new Date()): Pr
     .select((eb) => [
       'ticker_id',
       sql<string>`substr(minute, 1, 10)`.as('day'),
-      ...(['page_views', 'push_views', 'entry_views', 'link_clicks', 'teaser_clicks', 'embed_consents', 'follows_started', 'follows_stopped', 'poll_votes', 'questions', 'dropped'] as const).map((k) =>
+      ...(['page_views', 'push_views', 'entry_views', 'link_clicks', 'teaser_clicks', 'embed_consents', 'follows_started', 'follows_stopped', 'poll_votes', 'questions', 'dropped', 'push_sent'] as const).map((k) =>
         eb.fn.sum<number | string>(k).as(k),
       ),
       eb.fn.max<number | string>('readers_online').as('readers_online'),
@@ -285,3 +285,16 @@ export async function prune(db: Db, retentionDays: number, now = new Date()): Pr
     await trx.deleteFrom('analytics_sources').where('day', '<', cutoff).execute();
   });
 }
+
+/** Pushes a node sent, per ticker, added to the minute's row (one statement for all of them). */
+export async function addPushesSent(db: Db, sent: Map<string, number>, now = new Date()): Promise<void> {
+  const minute = minuteOf(now);
+  const rows = [...sent].filter(([, n]) => n > 0).map(([tickerId, n]) => ({ ticker_id: tickerId, minute, push_sent: n }));
+  if (rows.length === 0) return;
+  await db
+    .insertInto('analytics_minutes')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['ticker_id', 'minute']).doUpdateSet((eb) => ({ push_sent: eb('analytics_minutes.push_sent', '+', eb.ref('excluded.push_sent')) })))
+    .execute();
+}
+

@@ -277,9 +277,9 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
     return s;
   };
   const totals = { pageViews: 0, uniqueReaders: 0, peakReadersOnline: 0 };
-  const other = { push: 0, started: 0, stopped: 0, votes: 0, questions: 0, consents: 0, dropped: 0 };
+  const other = { sent: 0, push: 0, started: 0, stopped: 0, votes: 0, questions: 0, consents: 0, dropped: 0 };
   // A day row holds counts only once its minutes were rolled up (a recent day's row holds its unique readers alone).
-  const rolled = days.filter((d) => d.page_views + d.entry_views + d.readers_online + d.dropped > 0);
+  const rolled = days.filter((d) => d.page_views + d.entry_views + d.readers_online + d.dropped + d.push_sent > 0);
   for (const row of [...minutes.map((m) => ({ t: m.minute, ...m })), ...rolled.map((d) => ({ t: d.day, ...d }))]) {
     const s = at(row.t.slice(0, Math.min(cut, row.t.length)));
     s.page += row.page_views;
@@ -287,6 +287,7 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
     s.online = Math.max(s.online, row.readers_online);
     totals.pageViews += row.page_views;
     totals.peakReadersOnline = Math.max(totals.peakReadersOnline, row.readers_online);
+    other.sent += row.push_sent;
     other.push += row.push_views;
     other.started += row.follows_started;
     other.stopped += row.follows_stopped;
@@ -318,7 +319,7 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
       return { entryId: e.entry_id, title: e.title ?? null, views, avgSecondsInView: views ? Math.round((Number(e.seconds) / views) * 10) / 10 : 0, clicks: Number(e.clicks), teaserClicks: Number(e.teasers) };
     }),
     sources: sources.map((s) => ({ host: s.host, pageViews: Number(s.n) })),
-    push: { clicked: other.push, followers: Number(followers), started: other.started, stopped: other.stopped },
+    push: { sent: other.sent, clicked: other.push, followers: Number(followers), started: other.started, stopped: other.stopped },
     engagement: { pollVotes: other.votes, questions: other.questions, embedConsents: other.consents },
     dropped: other.dropped,
   };

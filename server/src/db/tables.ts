@@ -363,6 +363,8 @@ export interface AnalyticsCounts {
   poll_votes: number;
   questions: number;
   dropped: number;
+  /** Pushes sent to the ticker's followers (migration 024). */
+  push_sent: number;
   /** The most readers online seen in the minute (or day). */
   readers_online: number;
 }

@@ -1,5 +1,4 @@
 import type { Db, Trx } from '../db/database';
-import type { ChatMembersTable } from '../db/tables';
 
 /** The users a reader blocked, newest first, with their names. */
 export function blockRows(db: Db, userId: string) {
@@ -39,24 +38,3 @@ export async function deleteBlock(trx: Trx, userId: string, blockedId: string): 
   return Number(gone.numDeletedRows) > 0;
 }
 
-/** The reader's active chats where `authorId` wrote visible messages after the reader's read position. */
-export function membershipsWithUnreadBy(trx: Trx, userId: string, authorId: string): Promise<ChatMembersTable[]> {
-  return trx
-    .selectFrom('chat_members as cm')
-    .selectAll('cm')
-    .where('cm.user_id', '=', userId)
-    .where('cm.active', '=', 1)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('messages as m')
-          .select('m.id')
-          .where('m.author_id', '=', authorId)
-          .whereRef('m.ticker_id', '=', 'cm.ticker_id')
-          .whereRef('m.seq', '>', 'cm.last_read_rev')
-          .where('m.status', '=', 'visible'),
-      ),
-    )
-    .orderBy('cm.ticker_id')
-    .execute();
-}

@@ -5,7 +5,8 @@ import { commit } from '../db/commit';
 import type { Write } from '../db/commit';
 import { AppError } from '../errors';
 import { refreshItems, owner } from './inbox.service';
-import { blockRows, countBlocks, deleteBlock, insertBlock, isBlocked, membershipsWithUnreadBy, userRole } from './blocks.repo';
+import { blockRows, countBlocks, deleteBlock, insertBlock, isBlocked, userRole } from './blocks.repo';
+import { membersWithUnreadBy } from './inbox.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
 
@@ -48,6 +49,6 @@ export async function unblock(ctx: Ctx, actor: Actor | undefined, userId: string
 
 /** The reader's items of the chats where `blockedId` wrote after the reader's read position. */
 async function blocksChanged(w: Write, userId: string, blockedId: string): Promise<void> {
-  const members = await membershipsWithUnreadBy(w.trx, userId, blockedId);
+  const members = await membersWithUnreadBy(w.trx, blockedId, { reader: userId });
   for (const m of members) await refreshItems(w, m.ticker_id, [m], 0);
 }

@@ -174,27 +174,28 @@ export function staleMembers(db: Db | Trx, tickerId: string, seq: number, limit:
 }
 
 /**
- * Active memberships that hold replies by `authorId` their reader has not read yet: the items whose
- * `repliesToMe` a mute or ban of that author (or its end) changes.
+ * Active memberships that hold visible messages by `authorId` their reader has not read yet: one
+ * reader's (`{ reader }`: whose unread count a block of that author, or its end, changes), or every
+ * reader's unread replies from that author (`{ repliesOnly }`: whose `repliesToMe` a mute or ban of
+ * that author, or its end, changes). In ticker, then user order.
  */
-export function membersRepliedToBy(db: Db | Trx, authorId: string): Promise<ChatMembersTable[]> {
-  return db
-    .selectFrom('chat_members as cm')
-    .selectAll('cm')
-    .where('cm.active', '=', 1)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('messages as m')
-          .select('m.id')
-          .where('m.author_id', '=', authorId)
-          .whereRef('m.reply_to_author', '=', 'cm.user_id')
-          .whereRef('m.ticker_id', '=', 'cm.ticker_id')
-          .whereRef('m.seq', '>', 'cm.last_read_rev')
-          .where('m.status', '=', 'visible'),
-      ),
-    )
-    .where('cm.user_id', '<>', authorId)
+export function membersWithUnreadBy(db: Db | Trx, authorId: string, only: { reader: string } | { repliesOnly: true }): Promise<ChatMembersTable[]> {
+  let q = db.selectFrom('chat_members as cm').selectAll('cm').where('cm.active', '=', 1).where('cm.user_id', '<>', authorId);
+  if ('reader' in only) q = q.where('cm.user_id', '=', only.reader);
+  return q
+    .where((eb) => {
+      let unread = eb
+        .selectFrom('messages as m')
+        .select('m.id')
+        .where('m.author_id', '=', authorId)
+        .whereRef('m.ticker_id', '=', 'cm.ticker_id')
+        .whereRef('m.seq', '>', 'cm.last_read_rev')
+        .where('m.status', '=', 'visible');
+      if (!('reader' in only)) unread = unread.whereRef('m.reply_to_author', '=', 'cm.user_id');
+      return eb.exists(unread);
+    })
+    .orderBy('cm.ticker_id')
+    .orderBy('cm.user_id')
     .execute();
 }
 

@@ -11,7 +11,7 @@ import type { Db, Trx } from '../db/database';
 import type { ChatMembersTable, MessagesTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
-import { chatActivity, chatFacts, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, membersRepliedToBy, updateMember } from './inbox.repo';
+import { chatActivity, chatFacts, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, membersWithUnreadBy, updateMember } from './inbox.repo';
 import type { MemberWithActivity } from './inbox.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
@@ -218,7 +218,7 @@ export async function refreshItems(w: Write, tickerId: string, members: ChatMemb
  */
 export async function authorRestricted(w: Write, authorId: string): Promise<void> {
   const byTicker = new Map<string, ChatMembersTable[]>();
-  for (const m of await membersRepliedToBy(w.trx, authorId)) byTicker.set(m.ticker_id, [...(byTicker.get(m.ticker_id) ?? []), m]);
+  for (const m of await membersWithUnreadBy(w.trx, authorId, { repliesOnly: true })) byTicker.set(m.ticker_id, [...(byTicker.get(m.ticker_id) ?? []), m]);
   // Tickers in id order, members in user-id order (refreshItems): writers of user streams never wait in a circle.
   for (const tickerId of [...byTicker.keys()].sort()) await refreshItems(w, tickerId, byTicker.get(tickerId)!, 0);
 }

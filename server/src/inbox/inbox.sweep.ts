@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
+import { Rounds } from '../lifecycle';
 import type { ChangePublisher } from '../realtime/publisher';
 import { commit } from '../db/commit';
 import { claimDirtyChat, dirtyChats, staleMembers } from './inbox.repo';
@@ -22,36 +23,13 @@ const CHATS_PER_ROUND = 50;
  * row for the next round (on this node or another). Two nodes sweeping one chat at the same time
  * may both update a member: two full items, the second as right as the first.
  */
-export class InboxSweep {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private busy = false;
-  private readonly log: Logger;
-
+export class InboxSweep extends Rounds {
   constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number }) {
-    this.log = opts.logger.child({ module: 'inbox' });
+    super('inbox sweep', opts.intervalMs, opts.logger.child({ module: 'inbox' }), 'could not bring inbox items up to date; the next round tries again');
   }
 
-  start(): void {
-    this.timer = setInterval(() => this.tick(), this.opts.intervalMs);
-    this.timer.unref();
-    this.tick();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.busy) return;
-    this.busy = true;
-    this.running = this.sweep()
-      .then(() => undefined)
-      .catch((err: unknown) => this.log.warn({ err }, 'could not bring inbox items up to date; the next round tries again'))
-      .finally(() => {
-        this.busy = false;
-      });
+  protected round(): Promise<number> {
+    return this.sweep();
   }
 
   /** One round: every chat marked dirty, its stale members' items published. Resolves how many. */

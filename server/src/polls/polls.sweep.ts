@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
+import { Rounds } from '../lifecycle';
 import type { ChangePublisher } from '../realtime/publisher';
 import { commit } from '../db/commit';
 import { closeIn, flushIn } from './polls.service';
@@ -21,36 +22,13 @@ const PER_ROUND = 100;
  *   round. A vote whose node died between its commit and its mark shows with the next vote or
  *   the close.
  */
-export class PollSweep {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private busy = false;
-  private readonly log: Logger;
-
+export class PollSweep extends Rounds {
   constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number; resultsGapMs: number }) {
-    this.log = opts.logger.child({ module: 'polls' });
+    super('poll sweep', opts.intervalMs, opts.logger.child({ module: 'polls' }), 'could not close polls or publish their counts; the next round tries again');
   }
 
-  start(): void {
-    this.timer = setInterval(() => this.tick(), this.opts.intervalMs);
-    this.timer.unref();
-    this.tick();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.busy) return;
-    this.busy = true;
-    this.running = this.sweep()
-      .then(() => undefined)
-      .catch((err: unknown) => this.log.warn({ err }, 'could not close polls or publish their counts; the next round tries again'))
-      .finally(() => {
-        this.busy = false;
-      });
+  protected round(): Promise<number> {
+    return this.sweep();
   }
 
   /** One round as of `now`; resolves how many changes it made. */

@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics';
 import type { ChangeLog } from '../realtime/changelog';
 import { findEntry } from '../tickers/entries.repo';
 import { findTicker } from '../tickers/tickers.repo';
+import { addPushesSent } from '../analytics/analytics.repo';
 import { isPublicAddress, publicOnlyLookup } from '../webhooks/ssrf';
 import { entryPayload, manualPayload } from './payloads';
 import { loadVapid } from './vapid';
@@ -80,6 +81,8 @@ export class PushDeliverer {
   private again = false;
   private stopped = false;
   private lastPrune = 0;
+  /** Pushes sent since the last round, per ticker (added to the analytics minute rows once a round). */
+  private sent = new Map<string, number>();
   private keysLoaded: Promise<VapidKeys> | undefined;
   /** The VAPID Authorization per push service origin, and until when it is reused (ms since the epoch). */
   private readonly vapidHeaders = new Map<string, { value: string; until: number }>();
@@ -163,6 +166,12 @@ export class PushDeliverer {
     for (const stream of await pushStreams(this.opts.db)) {
       if (this.stopped) return;
       await this.pushDue(stream);
+    }
+    if (this.sent.size) {
+      // The pushes of this round, for the desk's Reach (one statement, not one per push).
+      const sent = this.sent;
+      this.sent = new Map();
+      await addPushesSent(this.opts.db, sent);
     }
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
@@ -331,6 +340,7 @@ export class PushDeliverer {
     const now = new Date();
     if (error === undefined) {
       metrics.pushesSent.inc();
+      this.sent.set(f.ticker_id, (this.sent.get(f.ticker_id) ?? 0) + 1);
       metrics.publishToPush.observe(Math.max(0, (now.getTime() - Date.parse(how.madeAt)) / 1000));
       await settleFollow(db, f.id, nodeId, { ...how.sent(now.toISOString()), attempts: 0, failing_since: null, next_attempt_at: null });
       return 'sent';

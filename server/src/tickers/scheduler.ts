@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
+import { Rounds } from '../lifecycle';
 import type { ChangePublisher } from '../realtime/publisher';
 import { dueEntries, unscheduleEntry } from './entries.repo';
 import { publishIn } from './entries.service';
@@ -12,36 +13,13 @@ import { AppError } from '../errors';
  * start, so an entry whose time passed while every node was down goes out when the first one
  * starts); each entry is claimed in its publishing transaction, so exactly one node publishes it.
  */
-export class EntryScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private busy = false;
-  private readonly log: Logger;
-
+export class EntryScheduler extends Rounds {
   constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number }) {
-    this.log = opts.logger.child({ module: 'scheduler' });
+    super('scheduler', opts.intervalMs, opts.logger.child({ module: 'scheduler' }), 'could not publish scheduled entries');
   }
 
-  start(): void {
-    this.timer = setInterval(() => this.tick(), this.opts.intervalMs);
-    this.timer.unref();
-    this.tick();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.busy) return;
-    this.busy = true;
-    this.running = this.publishDue()
-      .then(() => undefined)
-      .catch((err: unknown) => this.log.warn({ err }, 'could not publish scheduled entries'))
-      .finally(() => {
-        this.busy = false;
-      });
+  protected round(): Promise<number> {
+    return this.publishDue();
   }
 
   async publishDue(): Promise<number> {

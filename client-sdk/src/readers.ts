@@ -20,6 +20,7 @@ export { defineElements } from './widgets/elements';
 export { follow, unfollow, followSupport, storedFollow } from './follow';
 export type { FollowOptions, StoredFollow } from './follow';
 export { pickLang } from './widgets/i18n';
+export { consent } from './widgets/consent';
 import { defineElements } from './widgets/elements';
 
 // In a browser, the script tag is all a page needs: <liveticker-ticker> and friends are defined.

@@ -3,6 +3,7 @@ import { Author, HttpUrl, IsoDate } from './common';
 import { Ticker } from './tickers';
 import { Poll, PollInput } from './polls';
 import { EntryQuestion } from './questions';
+import { Embed, EmbedInput } from './embeds';
 
 /**
  * `poll`: the entry carries a poll (`poll`), and only such an entry does. `answer`: the desk's
@@ -52,6 +53,8 @@ export const Entry = z.object({
   body: z.string(),
   image: EntryImage.nullable(),
   teaser: Teaser.nullable(),
+  /** A post or player of another site (shown behind the reader's consent), or a link card. */
+  embed: Embed.nullable().optional(),
   pinned: z.boolean(),
   author: Author,
   publishedAt: IsoDate,
@@ -76,6 +79,8 @@ export const CreateEntryBody = z
     body: Body.default(''),
     image: EntryImage.nullable().optional(),
     teaser: Teaser.nullable().optional(),
+    /** A post or video of another site by its URL (beside the body or instead of it); the server recognises the provider. */
+    embed: EmbedInput.nullable().optional(),
     pinned: z.boolean().default(false),
     /** `draft`: kept unseen; a future `publishAt` (status absent or `scheduled`) schedules it; default: published now. */
     status: EntryStatus.optional(),
@@ -83,7 +88,7 @@ export const CreateEntryBody = z
     /** With kind `poll` (and only then). */
     poll: PollInput.optional(),
   })
-  .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title || b.poll, 'an entry needs a body, title, image or teaser')
+  .refine((b) => b.body.trim() !== '' || b.image || b.teaser || b.title || b.poll || b.embed, 'an entry needs a body, title, image, teaser or embed')
   .refine((b) => (b.kind === 'poll') === Boolean(b.poll), { message: 'a poll goes with kind "poll", and kind "poll" needs one', path: ['poll'] })
   .refine((b) => b.kind !== 'answer', { message: 'an answer is made by answering a question (POST /questions/:id/answer)', path: ['kind'] })
   .refine((b) => !(b.status === 'draft' && b.publishAt), { message: 'a draft has no publishAt: send status "scheduled" with it', path: ['publishAt'] })
@@ -100,6 +105,7 @@ export const PatchEntryBody = z
     body: Body.optional(),
     image: EntryImage.nullable().optional(),
     teaser: Teaser.nullable().optional(),
+    embed: EmbedInput.nullable().optional(),
     pinned: z.boolean().optional(),
     /** An unpublished entry: `published` publishes it now, `scheduled` (with publishAt) plans it, `draft` holds it. */
     status: EntryStatus.optional(),

@@ -4,6 +4,7 @@ import { CreateEntryBody, Entry, EntryList, KeyEventList, PatchEntryBody, Restor
 import { ChangesResponse } from './events';
 import { Poll, PollInput, PollResults, VoteBody, VoteState } from './polls';
 import { AnswerQuestionBody, AnsweredQuestion, AskQuestionBody, DismissQuestionBody, EntryQuestion, Question, QuestionList } from './questions';
+import { Embed, EmbedInput } from './embeds';
 import { CreateEntryTemplateBody, EntryTemplate, EntryTemplateList, PatchEntryTemplateBody } from './templates';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
 import {
@@ -57,6 +58,8 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   CreateEntryBody,
   PatchEntryBody,
   RestoreEntryBody,
+  Embed,
+  EmbedInput,
   Poll,
   PollInput,
   PollResults,
@@ -158,7 +161,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/tickers/{id}/key-events', summary: 'Key events (kind key-event), newest first, for a jump box', response: 'KeyEventList', query: ['limit'] },
   { method: 'get', path: '/tickers/{id}/entries/{entryId}/history', summary: 'Every saved version of an entry, with who saved it (editor)', auth: true },
   { method: 'post', path: '/tickers/{id}/entries/{entryId}/restore', summary: 'Save an old version again as a new one (editor)', body: 'RestoreEntryBody', response: 'Entry', auth: true },
-  { method: 'post', path: '/tickers/{id}/entries', summary: 'Post an entry (editor)', body: 'CreateEntryBody', response: 'Entry', status: 201, auth: true },
+  { method: 'post', path: '/tickers/{id}/entries', summary: 'Post an entry (editor); an `embed.url` is recognised as a provider\'s post or video (YouTube, Vimeo, X, Instagram, TikTok, Bluesky, Mastodon, Threads, Facebook, Spotify, SoundCloud) or kept as a link, and a URL that is not http(s) is a 400 naming embed.url', body: 'CreateEntryBody', response: 'Entry', status: 201, auth: true },
   { method: 'get', path: '/tickers/{id}/entries/{entryId}', summary: 'One entry', response: 'Entry' },
   { method: 'patch', path: '/tickers/{id}/entries/{entryId}', summary: 'Edit an entry; a stale version is a 409 (editor)', body: 'PatchEntryBody', response: 'Entry', auth: true },
   { method: 'delete', path: '/tickers/{id}/entries/{entryId}', summary: 'Delete an entry, leaving a tombstone (editor)', response: 'Entry', auth: true },

@@ -47,3 +47,7 @@ export const tickerStreams = (tickerId: string): StreamName[] => [tickerStream(t
 
 /** Longest text of a manual push ("Breaking: …"), characters: about what a notification's body shows. */
 export const MANUAL_PUSH_MAX = 200;
+
+// Embeds: providers, frames and the consent placeholder's words (the widget's, the rendered page's).
+export * from './embed-frames';
+export * from './embed-url';

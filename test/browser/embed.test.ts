@@ -363,4 +363,59 @@ describe('the widgets embedded on a page of another origin', () => {
     expect(live.button).toBe(true);
     await page.close();
   });
+  it('the framework API is as safe as the elements: mountTicker attaches a shadow root (or uses the one there), mountChat keeps its own login in memory on another origin', async () => {
+    // Nora may be there already (the chat element's test made her).
+    await opsApi(t.url).rest.post('/users', { email: 'nora@example.org', password: 'a long secret', displayName: 'Nora', role: 'reader' }).catch(() => undefined);
+    // The page sizes its own containers (a page's \`div { max-width: 70px }\` is its business for
+    // the element itself); what is inside is the widget's.
+    const mount = (target: string) => `<div id="t" style="max-width:none"></div><div id="own" style="max-width:none"></div><div id="c" style="max-width:none"></div><script>
+addEventListener('load', () => {
+  const own = document.getElementById('own').attachShadow({ mode: 'open' });
+  window.mounted = {
+    ticker: Liveticker.mountTicker(${target}, { url: ${JSON.stringify(t.url)}, ticker: 'host', lang: 'en', follow: false }),
+    own: Liveticker.mountTicker(document.getElementById('own'), { url: ${JSON.stringify(t.url)}, ticker: 'host', lang: 'en', follow: false }),
+    chat: Liveticker.mountChat(document.getElementById('c'), { url: ${JSON.stringify(t.url)}, ticker: 'host', lang: 'en' }),
+  };
+});</script>`;
+    for (const [how, target] of [
+      ['an element', "document.getElementById('t')"],
+      ['a shadow root passed in', "document.getElementById('t').attachShadow({ mode: 'open' })"],
+    ]) {
+      html = hostPage(t.url, mount(target!));
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${hostUrl}/framework`);
+      await page.waitForSelector('#t .lt-list .lt-entry');
+      const layout = await page.evaluate(() => {
+        const t = document.getElementById('t')!;
+        const own = document.getElementById('own')!;
+        const body = t.shadowRoot!.querySelector('.lt-list .lt-body') as HTMLElement;
+        return {
+          inLight: t.querySelectorAll('.lt-entry').length,
+          // The element's own shadow root: the one it had (nothing else attached, nothing in the light DOM).
+          ownUsed: own.shadowRoot!.querySelectorAll('.lt-entry').length > 0 && own.children.length === 0,
+          bodyWidth: body.getBoundingClientRect().width,
+          bodyVisible: getComputedStyle(body).display !== 'none',
+          titleTransform: getComputedStyle(t.shadowRoot!.querySelector('.lt-title')!).textTransform,
+        };
+      });
+      expect({ how, ...layout }).toEqual({ how, inLight: 0, ownUsed: true, bodyWidth: expect.any(Number), bodyVisible: true, titleTransform: 'none' });
+      // `div { max-width: 70px }` squeezed the entries to 70 px when the widget drew into the page's DOM.
+      expect(layout.bodyWidth).toBeGreaterThanOrEqual(300);
+      if (how === 'an element') {
+        // The chat's own login on another origin: in memory, never in the page's storage.
+        await page.waitForSelector('#c input[name=email]');
+        expect(await page.evaluate(() => Boolean(document.getElementById('c')!.shadowRoot))).toBe(true);
+        await page.fill('#c input[name=email]', 'nora@example.org');
+        await page.fill('#c input[name=password]', 'a long secret');
+        await page.click('#c .ltc-primary');
+        await page.waitForSelector('#c .ltc-box textarea');
+        expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+        await page.screenshot({ path: path.join(SHOTS, 'embed-framework-api-1280.png') });
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  }, 60_000);
 });

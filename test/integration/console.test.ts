@@ -79,7 +79,7 @@ describe('the newsroom console (CLI)', () => {
 
     const unknown = await run('post', 'derby', '--template', 'Red card');
     expect({ status: unknown.status, stderr: unknown.stderr }).toEqual({ status: 1, stderr: 'liveticker: no template "Red card" for derby (see: templates --ticker derby)\n' });
-    expect((await run('post', 'derby')).stderr).toBe('liveticker: post needs a text (or --template)\n');
+    expect((await run('post', 'derby')).stderr).toBe('liveticker: post needs a text (or --template, or --embed)\n');
   });
 
   it('keeps drafts, schedules entries (ISO or +minutes), lists both and publishes a draft', async () => {
@@ -144,5 +144,16 @@ describe('the newsroom console (CLI)', () => {
     expect((await run('ban', reader.id, '--reason', 'spam')).stdout).toBe(`banned ${reader.id}\n`);
     const user = (await raw(t.url, 'GET', '/users?limit=100', undefined, { authorization: `Bearer ${OPS_KEY}` })).body.items.find((u: { id: string }) => u.id === reader.id);
     expect(user).toMatchObject({ bannedAt: expect.any(String), mutedUntil: expect.any(String) });
+  });
+  it('posts a video of another site with --embed: the server recognised it, the caption and credit go with it', async () => {
+    await raw(t.url, 'POST', '/tickers', { id: 'clips', title: 'Clips', status: 'live' }, { authorization: `Bearer ${OPS_KEY}` });
+    const posted = await run('post', 'clips', '--embed', 'https://youtu.be/dQw4w9WgXcQ', '--caption', 'The speech', '--credit', 'Video: Phoenix');
+    expect(posted.stderr).toBe('');
+    const [, id, provider] = /^posted (\S+) \(embed: (\w+)\)\n$/.exec(posted.stdout)!;
+    expect(provider).toBe('youtube');
+    expect((await raw(t.url, 'GET', `/tickers/clips/entries/${id}`)).body.embed).toEqual({ provider: 'youtube', url: 'https://youtu.be/dQw4w9WgXcQ', id: 'dQw4w9WgXcQ', canonical: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', caption: 'The speech', credit: 'Video: Phoenix' });
+    const refused = await run('post', 'clips', '--embed', 'javascript:alert(1)');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/embed\.url/);
   });
 });

@@ -46,11 +46,20 @@ describe('the preview of the entry being written', () => {
       author: { id: 'u1', displayName: 'Anna' },
       publishedAt: now,
       updatedAt: now,
+      embed: null,
       version: 1,
       deletedAt: null,
       status: 'published',
       publishAt: null,
     });
+  });
+
+  it('shows an embed as the server will store it: recognised from its URL, a URL that is not one shows none', () => {
+    const withEmbed = (url: string) => previewEntry({ ...draft, embed: { url, caption: 'The speech' } }, { id: 'election' }, me, undefined, now).embed;
+    expect(withEmbed('https://youtu.be/dQw4w9WgXcQ')).toEqual({ provider: 'youtube', id: 'dQw4w9WgXcQ', canonical: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', url: 'https://youtu.be/dQw4w9WgXcQ', caption: 'The speech' });
+    expect(withEmbed('https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ')?.provider).toBe('link');
+    expect(withEmbed('javascript:alert(1)')).toBeNull();
+    expect(withEmbed('https://you')?.provider).toBe('link');
   });
 
   it('an entry being edited keeps the time it was published at', () => {

@@ -45,15 +45,16 @@ describe('the merge decision after a stale save', () => {
     expect(merged(mine, theirs, presetChoice(found))).toEqual(edit({ title: 'Ben’s better title', body: '<p>Old text. Anna adds a sentence.</p>' }));
   });
 
-  it('lists the differing fields in the table’s order: headline, text, picture, related article, kind, pinned', () => {
+  it('lists the differing fields in the table’s order: headline, text, picture, embed, related article, kind, pinned', () => {
     const mine = edit({ pinned: true, kind: 'quote', body: '<p>Mine.</p>' });
     const theirs = edit({
+      embed: { url: 'https://youtu.be/dQw4w9WgXcQ' },
       teaser: { url: 'https://example.org/a', title: 'Background' },
       image: { url: 'https://example.org/p.jpg', caption: 'Crowd' },
       title: 'Theirs',
     });
-    expect(conflicts(base, mine, theirs).map((c) => c.field)).toEqual(['title', 'body', 'image', 'teaser', 'kind', 'pinned']);
-    expect(MERGE_FIELDS).toEqual(['title', 'body', 'image', 'teaser', 'kind', 'pinned']);
+    expect(conflicts(base, mine, theirs).map((c) => c.field)).toEqual(['title', 'body', 'image', 'embed', 'teaser', 'kind', 'pinned']);
+    expect(MERGE_FIELDS).toEqual(['title', 'body', 'image', 'embed', 'teaser', 'kind', 'pinned']);
   });
 
   it('a picture with the same content in another key order, or with an absent key where the other has none, is no difference', () => {

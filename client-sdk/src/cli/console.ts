@@ -161,6 +161,7 @@ program
   .option('--caption <caption>')
   .option('--credit <credit>')
   .option('--credit-url <url>', 'where the credit links to')
+  .option('--embed <url>', 'a post or video of another site (YouTube, X, Instagram, TikTok, Bluesky, Mastodon …); --caption and --credit go with it when there is no picture')
   .option('--teaser-url <url>', 'a related article')
   .option('--teaser-title <title>', "the related article's title")
   .option('--draft', 'keep it as a draft, unseen by readers (publish it later with `publish`)')
@@ -180,6 +181,7 @@ program
         caption?: string;
         credit?: string;
         creditUrl?: string;
+        embed?: string;
         teaserUrl?: string;
         teaserTitle?: string;
         draft?: boolean;
@@ -189,22 +191,23 @@ program
       if (o.draft && o.at) throw new Error('a post is a --draft or scheduled --at a time, not both');
       const publishAt = o.at === undefined ? undefined : whenFrom(o.at);
       if (Boolean(o.teaserUrl) !== Boolean(o.teaserTitle)) throw new Error('a teaser needs both --teaser-url and --teaser-title');
-      if (text.length === 0 && !o.template) throw new Error('post needs a text (or --template)');
+      if (text.length === 0 && !o.template && !o.embed) throw new Error('post needs a text (or --template, or --embed)');
       const template = o.template ? await findTemplate(ticker, o.template) : undefined;
       const picture = o.imageFile ? await uploadFile(o.imageFile) : o.image ? { url: o.image } : undefined;
       const e = await rest().post<Entry>(`/tickers/${ticker}/entries`, {
         kind: o.kind ?? template?.kind ?? 'text',
         title: o.title ?? template?.title ?? undefined,
-        body: text.length > 0 || !template ? toBody(text, Boolean(o.html)) : template.body,
+        body: text.length > 0 ? toBody(text, Boolean(o.html)) : template ? template.body : '',
         pinned: Boolean(o.pin),
         ...(picture
           ? { image: { url: picture.url, width: 'width' in picture ? picture.width : undefined, height: 'height' in picture ? picture.height : undefined, caption: o.caption, credit: o.credit, creditUrl: o.creditUrl } }
           : {}),
+        ...(o.embed ? { embed: { url: o.embed, ...(picture ? {} : { caption: o.caption, credit: o.credit }) } } : {}),
         ...(o.teaserUrl ? { teaser: { url: o.teaserUrl, title: o.teaserTitle } } : {}),
         ...(o.draft ? { status: 'draft' } : {}),
         ...(publishAt ? { status: 'scheduled', publishAt } : {}),
       });
-      out(e.status === 'draft' ? `saved draft ${e.id}` : e.status === 'scheduled' ? `scheduled ${e.id} for ${e.publishAt}` : `posted ${e.id}`);
+      out(`${e.status === 'draft' ? `saved draft ${e.id}` : e.status === 'scheduled' ? `scheduled ${e.id} for ${e.publishAt}` : `posted ${e.id}`}${e.embed ? ` (embed: ${e.embed.provider})` : ''}`);
     },
   );
 

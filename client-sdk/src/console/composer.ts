@@ -48,6 +48,10 @@ export class Composer {
   private readonly teaserUrl = el('input', { name: 'teaserUrl', type: 'url', placeholder: 'https://…' });
   private readonly teaserTitle = el('input', { name: 'teaserTitle', maxlength: '300' });
   private readonly teaserBox = el('details');
+  private readonly embedUrl = el('input', { name: 'embedUrl', type: 'url', placeholder: 'https://…' });
+  private readonly embedCaption = el('input', { name: 'embedCaption', maxlength: '500' });
+  private readonly embedCredit = el('input', { name: 'embedCredit', maxlength: '200' });
+  private readonly embedBox = el('details');
   private readonly pinned = el('input', { type: 'checkbox', name: 'pinned' });
   private readonly mode = el('select', { name: 'mode' });
   private readonly publishAt = el('input', { type: 'datetime-local', name: 'publishAt', step: '1' });
@@ -131,6 +135,13 @@ export class Composer {
 
     this.teaserBox.append(el('summary', {}, t('composer.relatedArticle')), field(t('composer.teaserUrl'), this.teaserUrl, 'teaser.url'), field(t('composer.teaserTitle'), this.teaserTitle, 'teaser.title'));
 
+    this.embedBox.append(
+      el('summary', {}, t('composer.embed')),
+      field(t('composer.embedUrl'), this.embedUrl, 'embed.url'),
+      field(t('composer.embedCaption'), this.embedCaption, 'embed.caption'),
+      field(t('composer.embedCredit'), this.embedCredit, 'embed.credit'),
+    );
+
     const pin = el('label', { class: 'inline' });
     pin.append(this.pinned, t('composer.pin'));
     this.whenRow.append(field(t('composer.publishAt'), this.publishAt, 'publishAt'));
@@ -146,9 +157,9 @@ export class Composer {
     this.cancel.addEventListener('click', () => this.reset());
 
     const p = this.picture;
-    form.append(this.heading, this.questionBox, this.others, top, field(t('composer.headline'), this.title, 'title'), textLabel, this.poll.element, p.drop, p.fields, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, t('composer.preview')), this.preview.element);
+    form.append(this.heading, this.questionBox, this.others, top, field(t('composer.headline'), this.title, 'title'), textLabel, this.poll.element, p.drop, p.fields, this.embedBox, this.teaserBox, pin, sendRow, buttons, this.out, this.merge, el('h3', {}, t('composer.preview')), this.preview.element);
     this.kind.addEventListener('change', () => this.poll.show(this.kind.value === 'poll'));
-    for (const input of [this.kind, this.title, p.caption, p.credit, p.creditUrl, this.teaserUrl, this.teaserTitle, this.pinned]) {
+    for (const input of [this.kind, this.title, p.caption, p.credit, p.creditUrl, this.teaserUrl, this.teaserTitle, this.embedUrl, this.embedCaption, this.embedCredit, this.pinned]) {
       input.addEventListener('input', () => this.preview.queue());
       input.addEventListener('change', () => this.preview.queue());
     }
@@ -192,14 +203,24 @@ export class Composer {
     if (orig?.teaser && teaser && teaser.url === orig.teaser.url) teaser = { ...orig.teaser, title: teaser.title };
     const html = this.rich.html();
     const body = orig && html === this.bodyBase ? orig.body : html;
-    return { kind: this.kind.value as EntryKind, title: this.title.value.trim() || null, body, image, teaser, pinned: this.pinned.checked };
+    return { kind: this.kind.value as EntryKind, title: this.title.value.trim() || null, body, image, teaser, embed: this.readEmbed(orig?.embed), pinned: this.pinned.checked };
+  }
+
+  /** The embed field: the open entry's own (as the server recognised it) while it is left alone. */
+  private readEmbed(orig: Entry['embed']): Draft['embed'] {
+    const url = this.embedUrl.value.trim();
+    if (!url) return null;
+    const caption = this.embedCaption.value.trim() || undefined;
+    const credit = this.embedCredit.value.trim() || undefined;
+    if (orig && orig.url === url && (orig.caption ?? undefined) === caption && (orig.credit ?? undefined) === credit) return orig;
+    return { url, ...(caption ? { caption } : {}), ...(credit ? { credit } : {}) };
   }
 
   /** Whether the form holds work that is not saved. */
   private dirty(): boolean {
     const d = this.read();
     if (this.editing) return Object.keys(changes(this.editing, d)).length > 0 || this.pollChange(this.editing) !== undefined;
-    return Boolean(d.title || d.body || d.image || d.teaser || (d.kind === 'poll' && this.poll.read().question));
+    return Boolean(d.title || d.body || d.image || d.teaser || d.embed || (d.kind === 'poll' && this.poll.read().question));
   }
 
   /** The poll as the form has it, when it differs from `e`'s (an entry of kind poll only). */
@@ -267,6 +288,10 @@ export class Composer {
     this.teaserUrl.value = d.teaser?.url ?? '';
     this.teaserTitle.value = d.teaser?.title ?? '';
     this.teaserBox.open = Boolean(d.teaser);
+    this.embedUrl.value = d.embed?.url ?? '';
+    this.embedCaption.value = d.embed?.caption ?? '';
+    this.embedCredit.value = d.embed?.credit ?? '';
+    this.embedBox.open = Boolean(d.embed);
     this.pinned.checked = d.pinned;
     this.preview.queue();
   }
@@ -303,7 +328,7 @@ export class Composer {
     this.submit.hidden = false;
     this.heading.textContent = t('composer.new');
     this.others.hidden = true;
-    this.fill({ kind: 'text', title: null, body: '', image: null, teaser: null, pinned: false });
+    this.fill({ kind: 'text', title: null, body: '', image: null, teaser: null, embed: null, pinned: false });
     this.poll.set(undefined);
     this.poll.show(false);
     this.bodyBase = '';

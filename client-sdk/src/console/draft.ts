@@ -1,4 +1,5 @@
-import type { Entry, EntryImage, EntryKind, Teaser, Ticker, User } from '@liveticker/schemas';
+import type { Embed, EmbedInput, Entry, EntryImage, EntryKind, Teaser, Ticker, User } from '@liveticker/schemas';
+import { recogniseEmbedUrl } from '@liveticker/schemas/wire';
 
 /**
  * The entry being written, as the API takes it, and the pure decisions about it: what an edit
@@ -10,11 +11,13 @@ export interface Draft {
   body: string;
   image: EntryImage | null;
   teaser: Teaser | null;
+  /** A post or video of another site (an open entry's keeps what the server recognised). */
+  embed?: EmbedInput | Embed | null;
   pinned: boolean;
 }
 
 /** Every field of a draft, in the order an edit compares them. */
-export const DRAFT_FIELDS = ['kind', 'title', 'body', 'image', 'teaser', 'pinned'] as const satisfies ReadonlyArray<keyof Draft>;
+export const DRAFT_FIELDS = ['kind', 'title', 'body', 'image', 'teaser', 'embed', 'pinned'] as const satisfies ReadonlyArray<keyof Draft>;
 
 /** What the composer's send does: publish now, keep as a draft, or schedule. */
 export type Mode = 'now' | 'draft' | 'schedule';
@@ -61,6 +64,14 @@ export function changes(e: Draft, d: Draft): Partial<Draft> {
 
 const httpUrl = (u: string | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
 
+/** The embed as the server will store it (recognised the same way); none while the URL is not one. */
+function previewEmbed(e: EmbedInput | Embed | null | undefined): Embed | null {
+  if (!e) return null;
+  if ('provider' in e) return e;
+  const r = recogniseEmbedUrl(e.url);
+  return 'error' in r ? null : { ...r, url: e.url, ...(e.caption ? { caption: e.caption } : {}), ...(e.credit ? { credit: e.credit } : {}) };
+}
+
 /**
  * The draft as the readers' widget would get it, for the preview: links only where the server
  * would take them (a typed javascript: stays inert); published at the entry's own time when it
@@ -75,6 +86,7 @@ export function previewEntry(d: Draft, ticker: Pick<Ticker, 'id'>, me: Pick<User
     ...d,
     teaser: d.teaser && httpUrl(d.teaser.url) ? { ...d.teaser, image: httpUrl(d.teaser.image) } : null,
     image: d.image && httpUrl(d.image.url) ? { ...d.image, creditUrl: httpUrl(d.image.creditUrl) } : null,
+    embed: previewEmbed(d.embed),
     author: { id: me.id, displayName: me.displayName },
     publishedAt: publishedAt ?? now,
     updatedAt: now,

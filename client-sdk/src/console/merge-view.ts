@@ -1,4 +1,4 @@
-import type { EntryImage, EntryKind, Teaser } from '@liveticker/schemas';
+import type { EntryImage, EntryKind, Teaser, EmbedInput } from '@liveticker/schemas';
 import type { Draft } from './draft';
 import type { FieldConflict, MergeChoice, MergeField } from './merge';
 import { presetChoice } from './merge';
@@ -26,6 +26,7 @@ function cell(k: MergeField, v: unknown): HTMLElement {
   const out = el('div', { class: 'html' });
   if (k === 'body') out.innerHTML = String(v || `<em>${t('merge.empty')}</em>`); // mine: the editor's schema output; theirs: sanitized by the server
   else if (k === 'image') out.textContent = v ? [(v as EntryImage).caption, (v as EntryImage).credit && `© ${(v as EntryImage).credit}`, (v as EntryImage).url].filter(Boolean).join(' · ') : t('merge.none');
+  else if (k === 'embed') out.textContent = v ? [(v as EmbedInput).caption, (v as EmbedInput).credit && `© ${(v as EmbedInput).credit}`, (v as EmbedInput).url].filter(Boolean).join(' · ') : t('merge.none');
   else if (k === 'teaser') out.textContent = v ? `${(v as Teaser).title} – ${(v as Teaser).url}` : t('merge.none');
   else if (k === 'pinned') out.textContent = v ? t('merge.pinned') : t('merge.notPinned');
   else if (k === 'kind') out.textContent = t(`kind.${v as EntryKind}`);

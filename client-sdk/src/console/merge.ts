@@ -11,7 +11,7 @@ import { same } from './draft';
  */
 
 /** The fields a stale save compares, in the order the merge table shows them. */
-export const MERGE_FIELDS = ['title', 'body', 'image', 'teaser', 'kind', 'pinned'] as const satisfies ReadonlyArray<keyof Draft>;
+export const MERGE_FIELDS = ['title', 'body', 'image', 'embed', 'teaser', 'kind', 'pinned'] as const satisfies ReadonlyArray<keyof Draft>;
 export type MergeField = (typeof MERGE_FIELDS)[number];
 
 export type Side = 'mine' | 'theirs';

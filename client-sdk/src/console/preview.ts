@@ -1,5 +1,6 @@
 import type { Entry } from '@liveticker/schemas';
 import { TICKER_CSS, renderEntry } from '../widgets/ticker-widget';
+import { EMBED_CSS } from '../widgets/embed-render';
 import { say } from '../widgets/i18n';
 import type { Lang } from '../widgets/i18n';
 import type { PollHooks } from '../widgets/poll-render';
@@ -47,6 +48,6 @@ export class Preview {
     const box = el('ul', { class: 'lt-root lt lt-list' });
     box.style.maxWidth = 'none';
     box.append(node);
-    this.root.replaceChildren(el('style', {}, TICKER_CSS), box);
+    this.root.replaceChildren(el('style', {}, TICKER_CSS + EMBED_CSS), box);
   }
 }

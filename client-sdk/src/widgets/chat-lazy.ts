@@ -2,7 +2,7 @@ import type { ChatView } from '../chat';
 import type { ChatWidgetOptions, mountChat as MountChat } from './chat-widget';
 import type { mountChats as MountChats } from './chats-widget';
 import type { mountLiveTabs as MountLiveTabs } from './live-chat';
-import { BASE_CSS, SCRIPT_SRC, el } from './dom';
+import { BASE_CSS, SCRIPT_SRC, el, widgetRoot } from './dom';
 import { say } from './i18n';
 import type { Lang } from './i18n';
 
@@ -121,7 +121,9 @@ export function mountLazily<T extends { unmount: () => void }>(
  * Mounts the chat once its script is there. `view` is set then (and `loaded` resolves with it);
  * unmounting before that cancels the mount.
  */
-export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view?: ChatView; loaded: Promise<ChatView>; unmount: () => void } {
+export function mountChat(target: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view?: ChatView; loaded: Promise<ChatView>; unmount: () => void } {
+  // The shadow root at once: the "chat unavailable" note goes there too.
+  const root = widgetRoot(target, opts.shadow);
   const lazy = mountLazily(root, opts, loadChatScript, (scripts) => scripts.__chat(root, opts));
   const handle: { view?: ChatView; loaded: Promise<ChatView>; unmount: () => void } = {
     loaded: lazy.loaded.then((m) => (handle.view = m.view)),

@@ -2,7 +2,7 @@ import type { Message, Ticker, User as Me } from '@liveticker/schemas';
 import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
 import type { ChatView } from '../chat';
-import { BASE_CSS, KeyedList, el, formatTime } from './dom';
+import { BASE_CSS, KeyedList, defaultTokenStore, el, formatTime, widgetRoot } from './dom';
 import { ChatLogin, composeMode } from './chat-login';
 import { answersMe, firstUnread, isUnread, ownIds } from '../inbox-order';
 import { note, showInbox, showJoin, showReport, showWriter, signOut } from './chat-forms';
@@ -28,10 +28,12 @@ export interface ChatWidgetOptions {
   onLoginRequest?: () => void;
   /**
    * Where the widget's own login keeps its token: `session` (sessionStorage: survives a reload;
-   * right on the widget pages, whose origin is the server's) or `memory` (gone with the page;
-   * the default for the elements on a host page, so the page's storage never holds it).
+   * the default on the widget pages, whose origin is the server's) or `memory` (gone with the
+   * page; the default on any other origin, so the host page's storage never holds it).
    */
   tokenStore?: 'session' | 'memory';
+  /** Draw in a shadow root of the element (default true; see `widgetRoot`). */
+  shadow?: boolean;
   /**
    * A login shared with other widgets on the page (the Chats panel, `<liveticker-live>`'s tab):
    * logging in or out in one is seen by all. Without it the widget has a login of its own.
@@ -99,10 +101,11 @@ function renderMessage(m: Message, lang: Lang, onReport: (m: Message, li: HTMLEl
  * The chat beside a ticker: live messages for everyone, and for a verified login a box to write.
  * Readers without an account see "To join the discussion, log in or register" with both forms.
  */
-export function mountChat(root: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view: ChatView; opened: Promise<void>; unmount: () => void } {
+export function mountChat(target: HTMLElement | ShadowRoot, opts: ChatWidgetOptions): { view: ChatView; opened: Promise<void>; unmount: () => void } {
+  const root = widgetRoot(target, opts.shadow);
   const lang: Lang = opts.lang ?? 'de';
   const t = (key: string, vars?: Record<string, string | number>) => say(lang, key, vars);
-  const login = opts.login ?? ChatLogin.kept(opts.tokenStore ?? 'session', opts.client);
+  const login = opts.login ?? ChatLogin.kept(opts.tokenStore ?? defaultTokenStore(opts.url), opts.client);
   const client = opts.client ?? createClient({ url: opts.url, token: login.token, withCredentials: true });
   if (opts.client && login.token) client.setToken(login.token);
   const view = client.chat(opts.ticker);

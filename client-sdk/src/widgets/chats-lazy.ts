@@ -3,6 +3,7 @@ import type { InboxView } from '../inbox';
 import type { ChatLogin } from './chat-login';
 import type { ChatsWidgetOptions } from './chats-widget';
 import { loadChatsScript, mountLazily } from './chat-lazy';
+import { widgetRoot } from './dom';
 import type { Lang } from './i18n';
 
 /**
@@ -10,7 +11,8 @@ import type { Lang } from './i18n';
  * liveticker-chat.js, whose chat it opens) and is mounted once that is there. `inbox` is set then;
  * unmounting before cancels the mount.
  */
-export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOptions): { readonly inbox: InboxView | undefined; loaded: Promise<unknown>; unmount: () => void } {
+export function mountChats(target: HTMLElement | ShadowRoot, opts: ChatsWidgetOptions): { readonly inbox: InboxView | undefined; loaded: Promise<unknown>; unmount: () => void } {
+  const root = widgetRoot(target, opts.shadow);
   const lazy = mountLazily(root, opts, loadChatsScript, (scripts) => scripts.__chats(root, opts));
   let inbox: () => InboxView | undefined = () => undefined;
   void lazy.loaded.then(

@@ -4,7 +4,7 @@ import type { LivetickerClient } from '../client';
 import { openInbox } from '../inbox';
 import type { InboxView, InboxViewChange } from '../inbox';
 import { LivetickerError } from '../rest';
-import { BASE_CSS, KeyedList, el, formatTime } from './dom';
+import { BASE_CSS, KeyedList, el, formatTime, widgetRoot } from './dom';
 import { ChatLogin } from './chat-login';
 import { errorText, note, showInbox, showJoin } from './chat-forms';
 import type { LoginForms } from './chat-forms';
@@ -28,6 +28,8 @@ export interface ChatsWidgetOptions {
   login?: ChatLogin;
   /** Chats per page, 1–100 (default 20). */
   pageSize?: number;
+  /** Draw in a shadow root of the element (default true; see `widgetRoot`). */
+  shadow?: boolean;
 }
 
 const CSS = `${BASE_CSS}
@@ -74,7 +76,8 @@ const CSS = `${BASE_CSS}
  * Opening one shows that chat in place, at the first unread message, and marks it read as the
  * reader sees it; a chat with new activity moves to the top while what the reader looks at stays.
  */
-export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOptions): { readonly inbox: InboxView | undefined; unmount: () => void } {
+export function mountChats(target: HTMLElement | ShadowRoot, opts: ChatsWidgetOptions): { readonly inbox: InboxView | undefined; unmount: () => void } {
+  const root = widgetRoot(target, opts.shadow);
   const lang: Lang = opts.lang ?? 'de';
   const t = (key: string, vars?: Record<string, string | number>) => say(lang, key, vars);
   const login = opts.login ?? ChatLogin.kept(opts.tokenStore ?? 'memory', opts.client);
@@ -245,7 +248,7 @@ export function mountChats(root: HTMLElement | ShadowRoot, opts: ChatsWidgetOpti
       bar.append(since);
     }
     // The login is the panel's (no getToken: asking the host again would reconnect the socket for nothing).
-    const mounted = mountChat(host, { url: opts.url, ticker: tickerId, lang, client, login, lastReadRev: item.lastReadRev });
+    const mounted = mountChat(host, { url: opts.url, ticker: tickerId, lang, client, login, lastReadRev: item.lastReadRev, shadow: false });
     openView = mounted.view;
     const offView = mounted.view.on('change', () => seen());
     const onVisible = () => seen();

@@ -102,3 +102,36 @@ export class KeyedList<T extends { id: string }> {
     if (items.length === 0 && empty) this.parent.append(empty());
   }
 }
+
+/**
+ * Where a widget mounted on `target` draws: a shadow root, so the host page's CSS cannot reach in
+ * (only the custom properties and parts the widgets offer) and the widget's cannot leak out, as
+ * with the custom elements. A shadow root passed in, or an element that already has an open one,
+ * is used as it is; an element that cannot have one (`<ul>`, `<td>`…) gets a `<div>` that does.
+ * `shadow: false` draws into the element itself: only for a page that is the widget's own (the
+ * server's widget pages) or a widget inside another's shadow root.
+ */
+export function widgetRoot(target: HTMLElement | ShadowRoot, shadow = true): HTMLElement | ShadowRoot {
+  if (!shadow || !(target instanceof HTMLElement)) return target;
+  if (target.shadowRoot) return target.shadowRoot;
+  try {
+    return target.attachShadow({ mode: 'open' });
+  } catch {
+    const box = document.createElement('div');
+    target.replaceChildren(box);
+    return box.attachShadow({ mode: 'open' });
+  }
+}
+
+/**
+ * Where the chat's own login keeps its token by default: the tab's sessionStorage only on the
+ * server's own pages (the widget pages); on any other origin in memory, so the host page's
+ * storage never holds it.
+ */
+export function defaultTokenStore(url: string): 'session' | 'memory' {
+  try {
+    return typeof location !== 'undefined' && new URL(url, location.href).origin === location.origin ? 'session' : 'memory';
+  } catch {
+    return 'memory';
+  }
+}

@@ -199,7 +199,7 @@ function elementClasses() {
       chatBox.style.flex = '1 1 20rem';
       pair.append(tickerBox, chatBox);
       this.root.replaceChildren(style, pair);
-      const ticker = mountTicker(tickerBox, { ...opts, client });
+      const ticker = mountTicker(tickerBox, { ...opts, client, shadow: false });
       const discussion = document.createElement('div');
       chatBox.append(discussion);
       // The chat's login is the Chats tab's too; the tabs (and their script) come with its first
@@ -208,6 +208,7 @@ function elementClasses() {
       const chat = mountChat(discussion, {
         ...opts,
         client,
+        shadow: false,
         tokenStore: 'memory',
         onLogin: (login) => (tabs ??= mountLiveTabs(chatBox, discussion, { url: opts.url, lang: opts.lang, client, login })),
       });

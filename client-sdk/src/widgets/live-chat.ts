@@ -83,7 +83,7 @@ export function mountLiveTabs(box: HTMLElement, discussion: HTMLElement, opts: {
   const tabs = chatTabs(box, discussion, opts.lang);
   let chats: { unmount: () => void } | undefined;
   tabs.onSelect((which) => {
-    if (which === 'chats') chats ??= mountChats(tabs.panels.chats, { url: opts.url, lang: opts.lang, client: opts.client, login: opts.login });
+    if (which === 'chats') chats ??= mountChats(tabs.panels.chats, { url: opts.url, lang: opts.lang, client: opts.client, login: opts.login, shadow: false });
   });
   const showTabs = () => tabs.show(opts.login.token !== undefined);
   const offLogin = opts.login.watch(showTabs);

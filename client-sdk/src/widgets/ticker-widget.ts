@@ -4,10 +4,11 @@ import type { LivetickerClient } from '../client';
 import type { TickerView, TickerViewChange } from '../ticker';
 import { STRINGS, say } from './i18n';
 import type { Lang } from './i18n';
-import { BASE_CSS, KeyedList, el, formatTime, plainText } from './dom';
+import { BASE_CSS, KeyedList, el, formatTime, plainText, widgetRoot } from './dom';
 import { FOLLOW_CSS, followControl, onOpenFromNotification } from './follow-ui';
 import { REACH_EVENT, trackReach } from './reach';
 import { POLL_CSS, renderPoll } from './poll-render';
+import { EMBED_CSS, renderEmbed } from './embed-render';
 import type { PollHooks, PollLocal } from './poll-render';
 import { resultText } from './poll-state';
 import { QUESTION_CSS, renderQuestionQuote } from './question-quote';
@@ -33,6 +34,11 @@ export interface TickerWidgetOptions {
   swUrl?: string;
   /** First-party reach counting (reach.ts; default true): never when the browser asks not to be tracked. */
   analytics?: boolean;
+  /**
+   * Draw in a shadow root of the element (default true; see `widgetRoot`): the host page's CSS
+   * stays out. `false` only on a page that is the widget's own.
+   */
+  shadow?: boolean;
 }
 
 /**
@@ -140,6 +146,7 @@ export function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string, polls?: 
     fig.append(img, cap);
     main.append(fig);
   }
+  if (e.embed) main.append(renderEmbed(e.embed, lang));
   if (e.teaser) {
     const a = el('a', { class: 'lt-teaser', href: e.teaser.url, rel: 'noopener' });
     if (e.teaser.image) {
@@ -155,7 +162,7 @@ export function renderEntry(e: Entry, lang: Lang, pinnedLabel?: string, polls?: 
     main.append(a);
   }
   // A long pinned entry would fill a phone's screen: there it shows its start and a toggle (CSS).
-  if (pinnedLabel && (plainText(e.body).length > 280 || e.image || e.teaser)) {
+  if (pinnedLabel && (plainText(e.body).length > 280 || e.image || e.teaser || e.embed)) {
     li.classList.add('long');
     const toggle = el('button', { class: 'lt-expand', type: 'button', 'aria-expanded': 'false' }, say(lang, 'readMore'));
     toggle.addEventListener('click', () => {
@@ -179,7 +186,8 @@ function renderKeyEvent(e: Entry, lang: Lang): HTMLElement {
 }
 
 /** Mounts a live ticker into `root`; returns the view (for tests) and an unmount function. */
-export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOptions): { view: TickerView; unmount: () => void } {
+export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidgetOptions): { view: TickerView; unmount: () => void } {
+  const root = widgetRoot(target, opts.shadow);
   const lang: Lang = opts.lang ?? 'de';
   const t = STRINGS[lang];
   const client = opts.client ?? createClient({ url: opts.url });
@@ -211,7 +219,7 @@ export function mountTicker(root: HTMLElement | ShadowRoot, opts: TickerWidgetOp
   const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
   const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
   box.append(head, followError, offline, announcer, keys, fresh, pinned, list, more);
-  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS + POLL_CSS + QUESTION_CSS), box);
+  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS + POLL_CSS + QUESTION_CSS + EMBED_CSS), box);
 
   const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
   /**

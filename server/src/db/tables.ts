@@ -40,6 +40,8 @@ export interface EntriesTable {
   image: string | null;
   /** JSON text */
   teaser: string | null;
+  /** JSON text: the embed as recognised (`Embed`); null without one (and for a tombstone). */
+  embed?: string | null;
   pinned: number;
   /** When it was last pinned (null when not pinned). */
   pinned_at: string | null;

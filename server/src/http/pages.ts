@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { Order, Slug } from '@liveticker/schemas';
+import { BLUESKY_API, EMBED_FRAME_HOSTS, Order, Slug } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { returnAllowed } from '../auth/return-to';
 import { tickerExists } from '../tickers/tickers.repo';
+import { mastodonHosts } from '../tickers/entries.repo';
 import { PAGE_STRINGS, pageLang } from './pages.i18n';
 import type { PageLang } from './pages.i18n';
 
@@ -39,7 +40,7 @@ const WidgetQuery = z.object({
  * Sends a page with its own CSP. `frameAncestors`: who may show it in a frame (the widget pages:
  * this server and the CORS_ORIGINS sites); every other page may not be framed at all.
  */
-export function sendPage(res: Response, html: (nonce: string) => string, frameAncestors: string[] = ["'none'"]): void {
+export function sendPage(res: Response, html: (nonce: string) => string, frameAncestors: string[] = ["'none'"], embeds?: EmbedSources): void {
   const nonce = randomBytes(16).toString('base64');
   // The CSP's frame-ancestors decides; the older header could only say "same origin".
   if (frameAncestors[0] !== "'none'") res.removeHeader('X-Frame-Options');
@@ -50,7 +51,9 @@ export function sendPage(res: Response, html: (nonce: string) => string, frameAn
       `script-src 'self' 'nonce-${nonce}'`,
       "style-src 'self' 'unsafe-inline'",
       'img-src * data:',
-      "connect-src 'self' ws: wss:",
+      `connect-src 'self' ws: wss:${embeds ? ` ${embeds.connect.join(' ')}` : ''}`,
+      // Frames only for embeds the reader agreed to, from exactly their providers' hosts.
+      ...(embeds ? [`frame-src ${embeds.frames.join(' ')}`] : []),
       "base-uri 'none'",
       "form-action 'self'",
       "object-src 'none'",
@@ -58,6 +61,21 @@ export function sendPage(res: Response, html: (nonce: string) => string, frameAn
     ].join('; '),
   );
   res.type('html').send(html(nonce));
+}
+
+/** What a page that shows entries' embeds may load after consent: frames and Bluesky's handle lookup. */
+export interface EmbedSources {
+  frames: string[];
+  connect: string[];
+}
+
+/**
+ * The embed hosts of a page showing entries: every named provider's frame host, and the
+ * Mastodon servers `mastodonHosts` names (a post's own server is its frame's host).
+ */
+export function embedSources(mastodonHosts: string[]): EmbedSources {
+  const frames = [...new Set([...Object.values(EMBED_FRAME_HOSTS).flat(), ...mastodonHosts.map((h) => `https://${h}`)])];
+  return { frames, connect: [BLUESKY_API] };
 }
 
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -141,14 +159,15 @@ export function pagesRouter(ctx: AppContext): Router {
         throw new AppError('not_found', `no ticker ${q.ticker}`);
       }
       // JSON in a script tag: escape "<" so no value can close the tag.
-      const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q }).replace(/</g, '\\u003c');
+      // `shadow: false`: this page is the widget's own (its CSS is the widget's), so the widget draws into it.
+      const cfg = JSON.stringify({ url: ctx.config.publicUrl, ...q, shadow: false }).replace(/</g, '\\u003c');
       const parts = kind === 'live' ? (['ticker', 'chat'] as const) : ([kind] as const);
       sendPage(res, (nonce) => `<!doctype html><html lang="${q.lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker</title></head>
 <body style="margin:1rem;display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap">
 ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : '1 1 20rem'}"></div>`).join('')}
 <script src="/sdk/liveticker.js"></script>
-<script nonce="${nonce}">${FRAME_SIZE}${REGISTER_WORKER}const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: ((t) => /^lts_[\\w-]{20,}$/.test(t || \'\') ? t : undefined)(sessionStorage.getItem(\'liveticker.token\')) });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`, frameAncestors);
+<script nonce="${nonce}">${FRAME_SIZE}${REGISTER_WORKER}const cfg = ${cfg}; cfg.url = location.origin;${parts.length > 1 ? ' cfg.client = Liveticker.createClient({ url: cfg.url, withCredentials: true, token: ((t) => /^lts_[\\w-]{20,}$/.test(t || \'\') ? t : undefined)(sessionStorage.getItem(\'liveticker.token\')) });' : ''} window.widgets = {${parts.map((p) => `${p}: ${MOUNT[p]}`).join(', ')}}; window.widget = window.widgets.${parts[0]};</script></body></html>`, frameAncestors, kind === 'chat' ? undefined : embedSources(await mastodonHosts(ctx.db, q.ticker)));
     });
   }
   // The newsroom's web console (the CLI's sibling): entries, status and the chat's moderation queue.
@@ -156,7 +175,7 @@ ${parts.map((p) => `<div id="${p}" style="flex:${p === 'ticker' ? '2 1 28rem' : 
     sendPage(res, (nonce) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>liveticker console</title></head>
 <body style="margin:1rem"><div id="console"></div><script src="/sdk/console.js"></script>
-<script nonce="${nonce}">window.console_ = LivetickerConsole.mountConsole(document.getElementById('console'), { url: location.origin });</script></body></html>`);
+<script nonce="${nonce}">window.console_ = LivetickerConsole.mountConsole(document.getElementById('console'), { url: location.origin });</script></body></html>`, undefined, embedSources([]));
   });
   // The demo ticker's picture, so the seeded demo looks complete without any outside host.
   r.get('/demo/polling-station.svg', (_req, res) => {

@@ -29,7 +29,8 @@ export function entryPayload(publicUrl: string, ticker: Ticker, entry: Entry, re
     entryId: entry.id,
     rev,
     title: cut(count > 1 ? summaryTitle(lang, count, ticker.title) : single, TITLE_MAX),
-    body: cut(count > 1 ? (entry.title ?? text) : text || single, BODY_MAX),
+    // An entry that is only a post or video of another site: its caption, else the title.
+    body: cut(count > 1 ? (entry.title ?? text) : text || entry.embed?.caption || single, BODY_MAX),
     url: `${tickerPageUrl(publicUrl, ticker.id)}#entry-${entry.id}`,
     kind: entry.kind,
     ...(entry.image?.url ? { image: entry.image.url } : {}),

@@ -258,8 +258,7 @@ export async function answerQuestion(ctx: Ctx, actor: Actor | undefined, id: str
       w,
       editor,
       row.ticker_id,
-      { kind: 'answer', title: input.title ?? null, body: input.body, pinned: false },
-      html,
+      { kind: 'answer', title: input.title ?? null, body: input.body, pinned: false, html, embed: null },
       { status: 'published', publishAt: null },
       { question },
     );

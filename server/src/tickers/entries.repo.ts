@@ -1,4 +1,4 @@
-import type { Entry, EntryImage, EntryQuestion, Teaser } from '@liveticker/schemas';
+import type { Embed, Entry, EntryImage, EntryQuestion, Teaser } from '@liveticker/schemas';
 import type { Db, Trx } from '../db/database';
 import type { EntriesTable } from '../db/tables';
 import { searchCondition } from './search';
@@ -15,6 +15,7 @@ export function toEntry(row: EntriesTable): Entry {
     body: row.body,
     image: row.image ? (JSON.parse(row.image) as EntryImage) : null,
     teaser: row.teaser ? (JSON.parse(row.teaser) as Teaser) : null,
+    embed: row.embed ? (JSON.parse(row.embed) as Embed) : null,
     pinned: row.pinned === 1,
     author: { id: row.author_id, displayName: row.author_name },
     publishedAt: row.published_at,
@@ -172,4 +173,22 @@ export async function claimUnpublished(
 /** A scheduled entry back to the drafts (refused at its time); nothing when it is no longer scheduled. */
 export async function unscheduleEntry(db: Db | Trx, id: string): Promise<void> {
   await db.updateTable('entries').set({ status: 'draft', publish_at: null }).where('id', '=', id).where('status', '=', 'scheduled').execute();
+}
+
+/**
+ * The servers of the Mastodon posts a ticker's readable entries embed (their frames' hosts, for
+ * the widget pages' CSP), at most `limit`.
+ */
+export async function mastodonHosts(db: Db, tickerId: string, limit = 50): Promise<string[]> {
+  const rows = await readable(db, tickerId).clearSelect().select('embed').where('embed', 'like', '%"provider":"mastodon"%').orderBy('seq', 'desc').limit(500).execute();
+  const hosts = new Set<string>();
+  for (const r of rows) {
+    try {
+      hosts.add(new URL((JSON.parse(r.embed!) as Embed).canonical).host);
+    } catch {
+      // A row that is not an embed names no host.
+    }
+    if (hosts.size >= limit) break;
+  }
+  return [...hosts];
 }

@@ -29,6 +29,7 @@ import {
 import { deleteVersions, findVersion, listVersions, recordVersions } from './versions.repo';
 import { findTicker } from './tickers.repo';
 import { entryBodyOrRefuse } from './sanitize';
+import { storedEmbed } from './embeds';
 import { searchText } from './search';
 import { deleteVotes, hasVotes } from '../polls/polls.repo';
 import { withDeskResults } from '../polls/polls.service';
@@ -140,6 +141,7 @@ function contentChanges(input: ReturnType<typeof PatchEntryBody.parse>, current:
     ...(body !== undefined && { body }),
     ...(input.image !== undefined && { image: input.image ? JSON.stringify(input.image) : null }),
     ...(input.teaser !== undefined && { teaser: input.teaser ? JSON.stringify(input.teaser) : null }),
+    ...(input.embed !== undefined && { embed: input.embed ? JSON.stringify(storedEmbed(input.embed)) : null }),
     ...((title !== undefined || body !== undefined) && { search_text: searchText(title !== undefined ? title : current.title, body ?? current.body) }),
     ...(input.poll !== undefined && storedPoll(input.poll)),
   };
@@ -154,10 +156,10 @@ function checkCredit(ticker: { requireImageCredit: boolean } | undefined, image:
 
 /** An edit may take the text away only where a title, picture or related article stays. */
 function checkNotEmpty(current: Entry, input: PatchEntryBody): void {
-  const pick = <K extends 'title' | 'image' | 'teaser'>(k: K) => (input[k] === undefined ? current[k] : input[k]);
+  const pick = <K extends 'title' | 'image' | 'teaser' | 'embed'>(k: K) => (input[k] === undefined ? current[k] : input[k]);
   const body = input.body === undefined ? current.body : input.body;
-  if (body.trim() === '' && !pick('title') && !pick('image') && !pick('teaser') && !current.poll) {
-    throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'an entry needs a body, title, image or teaser' }]);
+  if (body.trim() === '' && !pick('title') && !pick('image') && !pick('teaser') && !pick('embed') && !current.poll) {
+    throw new AppError('validation_failed', 'invalid entry', [{ path: 'body', message: 'an entry needs a body, title, image, teaser or embed' }]);
   }
 }
 
@@ -182,12 +184,13 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
   const author = requireRole(actor, 'editor');
   const input = parseInput(CreateEntryBody, body, 'entry');
   const html = entryBodyOrRefuse(input.body);
+  const embed = input.embed ? storedEmbed(input.embed) : null;
   const plan = plannedStatus(input.status, input.publishAt, new Date());
   checkClosesAt(input.poll);
   // Two desks saving drafts at the same moment may pick the same place below the flow: try again.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await commit(ctx, (w) => createIn(w, author, tickerId, input, html, plan));
+      return await commit(ctx, (w) => createIn(w, author, tickerId, { ...input, html, embed }, plan));
     } catch (err) {
       if (plan.status === 'published' || attempt >= 4 || !isUniqueViolation(err)) throw err;
     }
@@ -195,15 +198,15 @@ export async function createEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
 }
 
 /**
- * Writes a new entry in the caller's commit (the normal write path of every entry); `extra`:
- * columns another domain's entry carries (an answer's `question`).
+ * Writes a new entry in the caller's commit (the normal write path of every entry): `input` with
+ * its sanitized `html` and recognised `embed`; `extra`: columns another domain's entry carries (an
+ * answer's `question`).
  */
 export async function createIn(
   w: Write,
   author: Actor,
   tickerId: string,
-  input: CreateEntryBody,
-  html: string,
+  input: CreateEntryBody & { html: string; embed: Entry['embed'] },
   plan: { status: Entry['status']; publishAt: string | null },
   extra: { question?: string } = {},
 ): Promise<Entry> {
@@ -223,9 +226,10 @@ export async function createIn(
     rev,
     kind: input.kind,
     title: input.title ?? null,
-    body: html,
+    body: input.html,
     image: input.image ? JSON.stringify(input.image) : null,
     teaser: input.teaser ? JSON.stringify(input.teaser) : null,
+    embed: input.embed ? JSON.stringify(input.embed) : null,
     pinned: input.pinned ? 1 : 0,
     pinned_at: input.pinned ? now : null,
     author_id: author.id,
@@ -236,7 +240,7 @@ export async function createIn(
     deleted_at: null,
     status: plan.status,
     publish_at: plan.publishAt,
-    search_text: searchText(input.title ?? null, html),
+    search_text: searchText(input.title ?? null, input.html),
     ...(input.poll ? storedPoll(input.poll) : {}),
     ...extra,
   };
@@ -352,7 +356,7 @@ export async function restoreEntry(ctx: Ctx, actor: Actor | undefined, tickerId:
   const e = await findVersion(ctx.db, tickerId, id, q.from);
   if (!e) throw new AppError('not_found', `no version ${q.from} of entry ${id}`);
   const poll = e.poll && { question: e.poll.question, options: e.poll.options, closesAt: e.poll.closesAt, results: e.poll.resultsMode, allowAnonymous: e.poll.allowAnonymous };
-  return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser, ...(poll && { poll }) });
+  return patchEntry(ctx, actor, tickerId, id, { version: q.version, kind: e.kind, title: e.title, body: e.body, image: e.image, teaser: e.teaser, embed: e.embed ? { url: e.embed.url, caption: e.embed.caption, credit: e.embed.credit } : null, ...(poll && { poll }) });
 }
 
 /**
@@ -413,6 +417,7 @@ export async function deleteEntry(ctx: Ctx, actor: Actor | undefined, tickerId: 
         search_text: '',
         image: null,
         teaser: null,
+        embed: null,
         pinned: 0,
         pinned_at: null,
         deleted_at: now,

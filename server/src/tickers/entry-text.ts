@@ -20,6 +20,7 @@ export function headline(e: Entry): string {
   if (e.poll && !textOf(e.body)) return e.poll.question;
   // An answer's headline is the reader's question it answers.
   if (e.question) return e.question.body.length > 160 ? `${e.question.body.slice(0, 159)}…` : e.question.body;
+  if (e.embed && !textOf(e.body)) return e.embed.caption || e.embed.canonical;
   const text = textOf(e.body);
   const sentence = /^.{1,160}?[.!?](\s|$)/.exec(text)?.[0].trim() ?? text.slice(0, 160);
   return sentence || e.kind;

@@ -11,6 +11,7 @@ import { headline, textOf, tickerPageUrl } from './entry-text';
 import { atom1, jsonFeed, rss2 } from './feed-formats';
 import { pollHtml } from '../polls/poll-html';
 import { questionHtml } from '../questions/question-html';
+import { embedFeedHtml } from './embed-html';
 import type { FeedChannel, FeedFormat, FeedItem } from './feed-formats';
 
 /** How many of the newest entries a feed carries. */
@@ -22,7 +23,7 @@ const CONTENT_TYPES: Record<FeedFormat, string> = {
   json: 'application/feed+json; charset=utf-8',
 };
 
-/** The entry as a feed reader shows it: its body, its picture with caption and credit, its teaser. */
+/** The entry as a feed reader shows it: its body, its picture with caption and credit, its embed as a link, its teaser. */
 function contentOf(e: Entry, lang: string): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   // An answer: the reader's question quoted above it.
@@ -33,6 +34,7 @@ function contentOf(e: Entry, lang: string): string {
     const caption = [e.image.caption, e.image.credit].filter(Boolean).map((s) => esc(s!)).join(' · ');
     html += `<figure><img src="${esc(e.image.url)}" alt="${esc(e.image.caption ?? '')}"${e.image.width ? ` width="${e.image.width}"` : ''}${e.image.height ? ` height="${e.image.height}"` : ''}>${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
   }
+  if (e.embed) html += embedFeedHtml(e.embed);
   if (e.teaser) html += `<p><a href="${esc(e.teaser.url)}">${esc(e.teaser.title)}</a></p>`;
   return html;
 }

@@ -5,14 +5,15 @@ import type { Entry, Ticker, TickerSnapshot } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { safeDecode, tickerIdParam } from '../http/params';
-import { sendPage } from '../http/pages';
+import { embedSources, sendPage } from '../http/pages';
 import { notModified, publicCache } from '../http/conditional';
 import { listEntriesPage } from './entries.service';
-import { listKeyEvents } from './entries.repo';
+import { listKeyEvents, mastodonHosts } from './entries.repo';
 import { findTicker } from './tickers.repo';
 import { headline, textOf, tickerPageUrl } from './entry-text';
 import { pollHtml } from '../polls/poll-html';
 import { questionHtml } from '../questions/question-html';
+import { embedHtml } from './embed-html';
 
 /** The fragment's CSP: its inline style and pictures from anywhere (entries' images), nothing else. */
 export const FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
@@ -79,6 +80,8 @@ export function liveBlogJsonLd(ticker: Ticker, entries: Entry[], page: string): 
             },
           }
         : {}),
+      // The post an entry embeds, as a link (what it shares; nothing of the provider's is loaded).
+      ...(e.embed ? { sharedContent: { '@type': e.embed.provider === 'link' ? 'WebPage' : 'SocialMediaPosting', url: e.embed.canonical, ...(e.embed.caption ? { headline: e.embed.caption } : {}) } } : {}),
     })),
   };
 }
@@ -104,6 +107,7 @@ function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en']): string {
     const size = e.image.width && e.image.height ? ` width="${e.image.width}" height="${e.image.height}"` : '';
     parts.push(`<figure><img src="${esc(e.image.url)}" alt="${esc(e.image.caption ?? '')}"${size} loading="lazy"><figcaption>${esc(e.image.caption ?? '')}${credit ? ` <span class="lt-credit">${credit}</span>` : ''}</figcaption></figure>`);
   }
+  if (e.embed) parts.push(embedHtml(e.embed, lang));
   if (e.teaser) parts.push(`<p class="lt-teaser"><a href="${esc(e.teaser.url)}">${esc(e.teaser.title)}</a></p>`);
   parts.push('</div></article>');
   return parts.join('');
@@ -117,6 +121,7 @@ const CSS = `liveticker-ticker{display:block}.liveticker{font:16px/1.5 Georgia,s
 .lt-entry h2{font:700 1.05rem/1.3 system-ui,sans-serif;margin:0 0 .25rem}.lt-body p{margin:0 0 .5rem}.lt-body blockquote{margin:0;font-style:italic;border-left:3px solid #c00018;padding-left:.75rem}.lt-entry img{max-width:100%;height:auto}
 .lt-entry figure{margin:.5rem 0}.lt-entry figcaption{font:.8rem system-ui,sans-serif;color:#454545}.lt-credit{color:#595959}
 .lt-poll{font:.95rem system-ui,sans-serif;border:1px solid #ddd;border-radius:4px;padding:.5rem .75rem;margin:.5rem 0}.lt-poll ul{margin:.25rem 0;padding-left:1.25rem}.lt-poll-foot{color:#595959;font-size:.8rem;margin:0}
+.lt-embed{margin:.5rem 0}.lt-embed-gate{box-sizing:border-box;max-width:100%;border:1px solid #ccc;border-radius:4px;padding:.75rem;background:#f6f6f6;font:.9rem/1.4 system-ui,sans-serif;overflow:auto}.lt-embed-gate p{margin:0 0 .4rem}.lt-embed-url{overflow-wrap:anywhere}.lt-embed-hint{color:#595959}
 .lt-pages{display:flex;justify-content:space-between;margin:1rem 0;font:.9rem system-ui,sans-serif}
 @media (max-width:600px){.lt-entry{grid-template-columns:1fr;gap:.25rem}}`;
 
@@ -191,6 +196,8 @@ export function htmlRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>):
 <link rel="alternate" type="application/feed+json" title="JSON Feed" href="${esc(base)}/feed.json">
 <link rel="alternate" type="application/json+oembed" href="${esc(`${ctx.config.publicUrl}/api/v1/oembed?url=${encodeURIComponent(r.page)}`)}" title="${esc(r.ticker.title)}">
 <style>body{margin:1rem}${CSS}</style></head><body>${r.html}</body></html>`,
+      undefined,
+      embedSources(await mastodonHosts(ctx.db, r.ticker.id)),
     );
   };
 }

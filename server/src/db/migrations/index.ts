@@ -21,6 +21,7 @@ import * as m019 from './019_polls';
 import * as m020 from './020_user_blocks';
 import * as m021 from './021_analytics';
 import * as m022 from './022_questions';
+import * as m023 from './023_entry_embeds';
 import * as m024 from './024_analytics_push_sent';
 
 /** Every migration in order; names sort as they run. */
@@ -47,5 +48,6 @@ export const migrations: Record<string, Migration> = {
   '020_user_blocks': m020,
   '021_analytics': m021,
   '022_questions': m022,
+  '023_entry_embeds': m023,
   '024_analytics_push_sent': m024,
 };

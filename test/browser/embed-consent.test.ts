@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SHOTS, launchBrowser } from '../helpers/browser';
-import { setup } from '../helpers/server';
+import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
@@ -108,7 +108,20 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
     }
   }, 60_000);
 
+  /** The ticker's embed consents in its reach once two reads a beacon's flush apart agree (other tests' beacons may be on their way). */
+  const readConsents = async () => ((await raw(t.url, 'GET', '/tickers/consent/analytics', undefined, { authorization: `Bearer ${OPS_KEY}` })).body as { engagement: { embedConsents: number } }).engagement.embedConsents;
+  async function consentsCounted(): Promise<number> {
+    const read = readConsents;
+    return (await waitFor(async () => {
+      const first = await read();
+      await new Promise((r) => setTimeout(r, 600));
+      return first === (await read()) ? { n: first } : undefined;
+    }, 'the reach settled'))!.n;
+  }
+
   it('"Show" loads that one video through youtube-nocookie.com, lazily, sandboxed, in the place its placeholder held; the others stay gated', async () => {
+    const consentsBefore = await consentsCounted();
+    let shown = 0;
     for (const width of [1280, 390]) {
       const { page, context, third } = await open({ width });
       const gate = gateOf(page, 'youtube');
@@ -128,8 +141,16 @@ describe('embeds behind the consent gate, on a news page of another origin', () 
       // Shown once is not "always": nothing kept.
       expect(await page.evaluate(() => localStorage.getItem('liveticker.consent'))).toBeNull();
       await page.screenshot({ path: path.join(SHOTS, `embed-consented-${width}.png`) });
+      // The page's reach leaves when it is hidden: each reader's "Show" counts once.
+      await page.evaluate(() => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+      shown++;
+      await waitFor(async () => (await readConsents()) >= consentsBefore + shown, 'the consent counted');
       await context.close();
     }
+    expect(await consentsCounted()).toBe(consentsBefore + 2);
   }, 60_000);
 
   it('"Always show X" is remembered in the widget\'s own key, loads X at once on the next visit, and is withdrawn from the same place', async () => {

@@ -5,6 +5,7 @@ import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { opsApi, raw } from '../helpers/api';
+import { waitFor } from '../helpers/wait';
 
 const AXE = require.resolve('axe-core/axe.min.js');
 
@@ -68,6 +69,9 @@ describe('questions to the desk, in a real browser', () => {
     await me.waitForSelector('.ltc-ask .ltc-note.ok');
     await me.waitForSelector('[data-testid=my-questions] li[data-status=open]');
     expect(await me.textContent('[data-testid=my-questions] li')).toContain('Can I still vote if I lost my polling card?');
+    // The ticker's reach counts the question asked (the chat's form sends it at once).
+    const asked = async () => ((await raw(t.url, 'GET', '/tickers/ask-night/analytics', undefined, { authorization: `Bearer ${OPS_KEY}` })).body as { engagement: { questions: number } }).engagement.questions;
+    await waitFor(async () => (await asked()) === 1, 'the question counted in the reach');
     expect(await me.textContent('[data-testid=my-questions] li')).toContain('waiting for an answer');
     // Made public: the question appears for every reader, live; another reader upvotes it, the asker cannot.
     expect((await raw(t.url, 'PATCH', '/tickers/ask-night', { questions: { public: true } }, { authorization: `Bearer ${OPS_KEY}` })).status).toBe(200);

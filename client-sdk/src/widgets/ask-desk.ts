@@ -81,6 +81,8 @@ export interface AskOptions {
   ticker: string;
   /** Where the chat's login invitation is (the "log in" button takes the reader there). */
   compose: HTMLElement;
+  /** A question was taken (the ticker's reach counts it). */
+  counted?: () => void;
 }
 
 /**
@@ -160,6 +162,7 @@ export class AskDesk {
         await this.o.client.rest.post<Question>(`/tickers/${encodeURIComponent(this.o.ticker)}/questions`, { body: text, clientId, showName: showName.checked });
         area.value = '';
         showName.checked = false;
+        this.o.counted?.();
         out.replaceChildren(note(this.t('askSent'), 'ok'));
         await this.refresh();
       } catch (err) {

@@ -9,6 +9,7 @@ import { note, showInbox, showJoin, showReport, showWriter, signOut } from './ch
 import type { ChatForms } from './chat-forms';
 import { plural, say } from './i18n';
 import { ASK_CSS, AskDesk } from './ask-desk';
+import { countReach } from './reach';
 import './i18n.chat';
 import type { Lang } from './i18n';
 
@@ -34,6 +35,8 @@ export interface ChatWidgetOptions {
   tokenStore?: 'session' | 'memory';
   /** Draw in a shadow root of the element (default true; see `widgetRoot`). */
   shadow?: boolean;
+  /** Count a question asked in the ticker's reach (default true; `analytics="off"` on the element). */
+  analytics?: boolean;
   /**
    * A login shared with other widgets on the page (the Chats panel, `<liveticker-live>`'s tab):
    * logging in or out in one is seen by all. Without it the widget has a login of its own.
@@ -122,7 +125,7 @@ export function mountChat(target: HTMLElement | ShadowRoot, opts: ChatWidgetOpti
   const list = el('ul', { class: 'ltc-msgs ltc-list', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   const more = el('button', { class: 'ltc-more', type: 'button' }, t('moreMessages'));
   // "Ask the newsroom": its login is the chat's (the compose box's invitation when there is none).
-  const ask = new AskDesk({ lang, client, ticker: opts.ticker, compose });
+  const ask = new AskDesk({ lang, client, ticker: opts.ticker, compose, counted: opts.analytics === false ? undefined : () => countReach({ url: opts.url, ticker: opts.ticker }, { type: 'question.ask' }) });
   box.append(head, compose, ask.element, pinned, list, more);
   root.append(el('style', {}, CSS + ASK_CSS), box);
 

@@ -4,6 +4,7 @@ import type { EmbedFrame } from '@liveticker/schemas/wire';
 import { el } from './dom';
 import type { Lang } from './i18n';
 import { consentFor, onConsentChange, remember } from './consent';
+import { REACH_EVENT } from './reach';
 
 /**
  * An entry's embed in the widget: behind the consent gate until the reader (or the host page, or
@@ -128,11 +129,15 @@ export function renderEmbed(e: Embed, lang: Lang): HTMLElement {
       const actions = el('div', { class: 'lt-embed-actions' });
       const show = el('button', { type: 'button', class: 'lt-embed-show' }, w.show);
       const always = el('button', { type: 'button', class: 'lt-embed-always' }, w.always(info.name));
+      // The reader's own yes counts in the ticker's reach (a host page's or CMP's decision does not).
+      const counted = () => g.dispatchEvent(new CustomEvent(REACH_EVENT, { bubbles: true, detail: { type: 'embed.consent', provider } }));
       show.addEventListener('click', () => {
+        counted();
         shownOnce.add(once);
         update(true);
       });
       always.addEventListener('click', () => {
+        counted();
         shownOnce.add(once);
         remember(provider, true);
       });

@@ -12,7 +12,8 @@
 const SEND_EVERY_MS = 15_000;
 /**
  * What other parts of the widget raise on its box (or bubbling up to it) to be counted: the Follow
- * button's follow and unfollow (`detail` the type), a poll's vote (`detail` `{type, entryId}`).
+ * button's follow and unfollow (`detail` the type), a poll's vote (`detail` `{type, entryId}`), a
+ * reader's consent to an embed's provider (`detail` `{type: 'embed.consent', provider}`).
  */
 export const REACH_EVENT = 'liveticker-reach';
 const RAISED = new Set(['follow.start', 'follow.stop']);
@@ -26,7 +27,9 @@ type ReachEvent =
   | { type: 'teaser.click'; entryId: string }
   | { type: 'link.click'; entryId?: string; host: string }
   | { type: 'follow.start' | 'follow.stop' }
-  | { type: 'poll.vote'; entryId: string };
+  | { type: 'poll.vote'; entryId: string }
+  | { type: 'embed.consent'; provider: string }
+  | { type: 'question.ask' };
 
 /** Whether the browser says its reader does not want to be counted. */
 export function readerOptedOut(nav: Navigator & { globalPrivacyControl?: boolean } = navigator): boolean {
@@ -48,21 +51,32 @@ const hostOf = (url: string): string | undefined => {
   }
 };
 
+/** One batch of `events` of `ticker` to the server, as a beacon (a string is text/plain: no preflight, no cookie). */
+function beacon(opts: { url: string; ticker: string }, events: ReachEvent[]): void {
+  const endpoint = `${opts.url}/api/v1/analytics/events`;
+  const body = JSON.stringify({ batchId: batchId(), tickerId: opts.ticker, events });
+  if (!navigator.sendBeacon?.(endpoint, body)) void fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit', headers: { 'content-type': 'text/plain' } }).catch(() => undefined);
+}
+
+/**
+ * Counts one thing a reader did outside the ticker widget (the chat's question form) at once,
+ * unless the reader's browser asks not to be counted.
+ */
+export function countReach(opts: { url: string; ticker: string }, event: ReachEvent): void {
+  if (!readerOptedOut()) beacon(opts, [event]);
+}
+
 /**
  * Counts what the reader does in `box` (the widget's shadow content) for `ticker`; returns the
  * function that stops it (and sends what is left).
  */
 export function trackReach(box: HTMLElement, opts: { url: string; ticker: string }): () => void {
   if (readerOptedOut() || typeof IntersectionObserver !== 'function') return () => undefined;
-  const endpoint = `${opts.url}/api/v1/analytics/events`;
   let queue: ReachEvent[] = [];
   const send = () => {
     while (queue.length) {
-      const events = queue.slice(0, MAX_BATCH);
+      beacon(opts, queue.slice(0, MAX_BATCH));
       queue = queue.slice(MAX_BATCH);
-      const body = JSON.stringify({ batchId: batchId(), tickerId: opts.ticker, events });
-      // A string is sent as text/plain: no preflight, no cookie needed.
-      if (!navigator.sendBeacon?.(endpoint, body)) void fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit', headers: { 'content-type': 'text/plain' } }).catch(() => undefined);
     }
   };
   const referrer = document.referrer ? hostOf(document.referrer) : undefined;
@@ -151,6 +165,8 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
     if (typeof detail === 'string' && RAISED.has(detail)) queue.push({ type: detail as 'follow.start' | 'follow.stop' });
     const vote = detail as { type?: unknown; entryId?: unknown } | null;
     if (vote?.type === 'poll.vote' && typeof vote.entryId === 'string') queue.push({ type: 'poll.vote', entryId: vote.entryId });
+    const consent = detail as { type?: unknown; provider?: unknown } | null;
+    if (consent?.type === 'embed.consent' && typeof consent.provider === 'string') queue.push({ type: 'embed.consent', provider: consent.provider });
   };
   box.addEventListener(REACH_EVENT, onRaised);
 

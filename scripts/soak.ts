@@ -19,7 +19,7 @@ import { Rng } from './soak/rng';
 import { SoakNginx, SoakNode, ensureBuild, killGroups } from './soak/system';
 import { Nemesis } from './soak/nemesis';
 import type { FaultKind, Targets } from './soak/nemesis';
-import { PollingReader, WsReader } from './soak/readers';
+import { PollingReader, SdkReader, WsReader } from './soak/readers';
 import type { Reader } from './soak/readers';
 import type { Latency } from './soak/view';
 import { Chatter, Editor } from './soak/workload';
@@ -32,6 +32,8 @@ interface Options {
   /** Share of the readers on long-polling. */
   polling: number;
   chatters: number;
+  /** Readers behind the SDK (createClient + a ticker view). */
+  sdk: number;
   redis: 'single' | 'cluster';
   dev: boolean;
   /** Seconds between faults, drawn in [lo, hi]. */
@@ -45,7 +47,7 @@ interface Options {
 const ALL_FAULTS: FaultKind[] = ['kill', 'term', 'freeze', 'stall', 'redis-restart', 'redis-pause', 'cut-pg', 'cut-redis'];
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { minutes: 5, seed: randomBytes(4).readUInt32BE() % 1_000_000, readers: 2000, polling: 0.05, chatters: 10, redis: 'single', dev: false, gap: [20, 60], quiet: 60, keep: false };
+  const o: Options = { minutes: 5, seed: randomBytes(4).readUInt32BE() % 1_000_000, readers: 2000, polling: 0.05, chatters: 10, sdk: 8, redis: 'single', dev: false, gap: [20, 60], quiet: 60, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -58,6 +60,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--readers') o.readers = Number(val());
     else if (a === '--polling') o.polling = Number(val());
     else if (a === '--chatters') o.chatters = Number(val());
+    else if (a === '--sdk') o.sdk = Number(val());
     else if (a === '--redis') o.redis = val() === 'cluster' ? 'cluster' : 'single';
     else if (a === '--dev') o.dev = true;
     else if (a === '--keep') o.keep = true;
@@ -66,7 +69,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--faults') o.faults = val().split(',') as FaultKind[];
     else if (a === '--help') {
       process.stdout.write(
-        'npm run soak -- [--minutes 5] [--seed N] [--readers 2000] [--polling 0.05] [--chatters 10] [--redis single|cluster] [--dev] [--gap 20-60] [--quiet 60] [--faults kill,term,...] [--keep]\n',
+        'npm run soak -- [--minutes 5] [--seed N] [--readers 2000] [--polling 0.05] [--chatters 10] [--sdk 8] [--redis single|cluster] [--dev] [--gap 20-60] [--quiet 60] [--faults kill,term,...] [--keep]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -110,6 +113,7 @@ async function main(): Promise<number> {
   let failed = true;
   let db: TestDatabase | undefined;
   const readers: Reader[] = [];
+  const sdkReaders: SdkReader[] = [];
   try {
     // Redis of the soak's own (never the shared one on 6379), PostgreSQL's database of its own.
     if (o.redis === 'cluster') {
@@ -165,6 +169,7 @@ async function main(): Promise<number> {
     for (const n of nodes.slice(1)) n.start();
     await Promise.all(nodes.slice(1).map((n) => n.waitReady(120_000)));
     cleanups.push(async () => {
+      for (const n of nodes) n.expectExit = true;
       for (const n of nodes) n.signal('SIGCONT');
       for (const n of nodes) n.signal('SIGTERM');
       await Promise.all(nodes.map((n) => n.exited(15_000)));
@@ -207,6 +212,10 @@ async function main(): Promise<number> {
       r.start();
       if (i % 100 === 99) await sleep(200);
     }
+    // A few readers behind the SDK itself, each ticker in both orders.
+    const sdk = sdkReaders;
+    for (let i = 0; i < o.sdk; i++) sdk.push(new SdkReader(o.readers + i, publicUrl, tickers[i % tickers.length], i % 4 < 2 ? 'newest' : 'oldest'));
+    await Promise.all(sdk.map((r) => r.start()));
     for (let i = 0; i < 600 && readers.some((r) => r.views.some((v) => v.lastRev < 0)); i++) await sleep(100);
     const notYet = readers.filter((r) => r.views.some((v) => v.lastRev < 0)).length;
     log(`${readers.length - notYet}/${readers.length} readers subscribed`);
@@ -264,7 +273,7 @@ async function main(): Promise<number> {
     // Settle: every reader at its streams' heads (or 30 s), the webhook receiver caught up (or 30 s).
     const heads = async () => Object.fromEntries(await Promise.all(tickers.map(async (t) => [`ticker:${t}`, (await api('GET', `/tickers/${t}/changes`)).rev as number])));
     const h = await heads();
-    for (let i = 0; i < 300 && readers.some((r) => r.views.some((v) => v.lastRev < h[v.stream])); i++) await sleep(100);
+    for (let i = 0; i < 300 && (readers.some((r) => r.views.some((v) => v.lastRev < h[v.stream])) || sdk.some((r) => r.view!.rev < h[`ticker:${r.ticker}`])); i++) await sleep(100);
     let webhookCount = -1;
     for (let i = 0; i < 30 && receiver.taken.size !== webhookCount; i++) {
       webhookCount = receiver.taken.size;
@@ -275,6 +284,7 @@ async function main(): Promise<number> {
       pgUrl: db.url,
       tickers,
       readers,
+      sdk,
       writes: editor.writes,
       sends: chatters.flatMap((c) => c.sends),
       webhooks: receiver.taken,
@@ -285,6 +295,12 @@ async function main(): Promise<number> {
     });
 
     const rel = (t: number) => `t+${((t - t0) / 1000).toFixed(1)}s`;
+    // A process that exited without the nemesis asking (a crash): a node's, or a worker's that its primary started again.
+    const crashes = [
+      ...nodes.flatMap((n) => n.crashes.map((c) => `${n.name} exited by itself at ${rel(c.at)} (code ${c.code}, signal ${c.signal}): ${c.why}`)),
+      ...nodes.flatMap((n) => n.workerCrashes().map((c) => `${n.name}: ${c}`)),
+    ];
+    if (crashes.length) findings.push({ check: 'no process crashed', count: crashes.length, examples: crashes.slice(0, 8) });
     const byKind = new Map<string, number>();
     for (const f of nemesis.faults) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
     const out = [
@@ -294,6 +310,7 @@ async function main(): Promise<number> {
       `faults by kind: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
       `node restarts: ${nodes.map((n) => `${n.name} ${n.starts - 1}`).join(', ')}; proxies: ${[...pgProxies, ...redisProxies].map((p) => `${p.name} dropped ${p.dropped}/refused ${p.refused}`).join(', ')}`,
       `node error lines logged: ${nodes.map((n) => `${n.name} ${n.errors().length}`).join(', ')}`,
+      ...nodes.flatMap((n) => n.errors().slice(0, 3).map((l) => `  ${n.name}: ${l.slice(0, 400)}`)),
       '',
       '== figures ==',
       ...figures,
@@ -309,13 +326,13 @@ async function main(): Promise<number> {
       out.push(`FAIL (seed ${o.seed}): replay with npm run soak -- --seed ${o.seed} --minutes ${o.minutes} --readers ${o.readers}${o.redis === 'cluster' ? ' --redis cluster' : ''}`);
       for (const f of findings) out.push(`  ✗ ${f.check}: ${f.count}`, ...f.examples.map((e) => `      ${e}`));
       out.push(`  node logs kept in ${dir}`);
-      for (const n of nodes) for (const l of n.errors().slice(0, 3)) out.push(`  ${n.name}: ${l.slice(0, 300)}`);
     }
     process.stdout.write(`${out.join('\n')}\n`);
   } catch (err) {
     log(`the soak itself failed: ${(err as Error).stack}`);
   } finally {
     for (const r of readers) r.close();
+    for (const r of sdkReaders) r.close();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     hardStop();
     await db?.drop().catch((err) => log(`dropping the database: ${(err as Error).message}`));

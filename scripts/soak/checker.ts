@@ -3,7 +3,7 @@
 // webhook delivered, no reader stuck after the last fault, and latency in and out of faults.
 import { Client } from 'pg';
 import type { Fault } from './nemesis';
-import type { Reader } from './readers';
+import type { Reader, SdkReader } from './readers';
 import type { Latency } from './view';
 import type { ChatSend, Write } from './workload';
 import type { Received } from '../../test/helpers/webhook-receiver';
@@ -20,6 +20,7 @@ export interface Inputs {
   pgUrl: string;
   tickers: string[];
   readers: Reader[];
+  sdk: SdkReader[];
   writes: Write[];
   sends: ChatSend[];
   webhooks: Map<string, Received>;
@@ -116,6 +117,34 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     finding('reader view = database', wrongViews, wrongReaders);
     figures.push(`views checked: ${viewsChecked} (${inp.readers.length} readers); wrong: ${wrongViews.length}; duplicates delivered: ${dupes.length}; gaps healed: ${gaps}; resets: ${resets}; out of order: ${disorder}`);
 
+    // 1b. Every SDK reader's list (all pages loaded) is the database's, in its order, each entry once with its last edit.
+    const wrongSdk: string[] = [];
+    for (const r of inp.sdk) {
+      const got = await r.all();
+      const want = [...byTicker.get(r.ticker)!.values()].filter((e) => !e.deleted).sort((a, b) => (r.order === 'newest' ? b.seq - a.seq : a.seq - b.seq));
+      const problems: string[] = [];
+      const head = heads.get(`ticker:${r.ticker}`)!.rev;
+      if (r.view!.rev !== head) problems.push(`position ${r.view!.rev}, head ${head}`);
+      const seen = new Set<string>();
+      for (const e of got) {
+        if (seen.has(e.id)) problems.push(`${e.id} twice`);
+        seen.add(e.id);
+      }
+      const gotIds = got.map((e) => e.id).join(',');
+      if (gotIds !== want.map((e) => e.id).join(',')) {
+        const missing = want.filter((e) => !seen.has(e.id));
+        const extra = got.filter((e) => !byTicker.get(r.ticker)!.get(e.id) || byTicker.get(r.ticker)!.get(e.id)!.deleted);
+        problems.push(`list differs (${got.length} held, ${want.length} in the database; missing ${missing.slice(0, 3).map((e) => `${e.id} seq ${e.seq} (${around(writeOf.get(e.id)?.at ?? 0)})`).join(', ') || 'none'}; deleted or unknown held ${extra.slice(0, 3).map((e) => e.id).join(', ') || 'none'})`);
+      }
+      for (const e of got) {
+        const d = byTicker.get(r.ticker)!.get(e.id);
+        if (d && !d.deleted && (e.version !== d.version || e.body !== d.body)) problems.push(`${e.id} at version ${e.version}, database ${d.version}`);
+      }
+      if (problems.length) wrongSdk.push(`SDK reader ${r.id} (${r.ticker}, ${r.order} first): ${problems.slice(0, 4).join(' | ')}`);
+    }
+    finding('SDK reader list = database', wrongSdk);
+    figures.push(`SDK readers checked: ${inp.sdk.length} (every page loaded); wrong: ${wrongSdk.length}`);
+
     // 2. Every acknowledged write is in the database exactly once; nothing is there twice.
     const markers = new Map<string, number>();
     for (const r of rows) for (const m of r.body.matchAll(/soak-\d+-/g)) markers.set(m[0], (markers.get(m[0]) ?? 0) + 1);
@@ -169,6 +198,10 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
       ackedSends
         .filter((s) => s.ackedIds.size > 1 || !msgs.some((m) => m.id === s.messageId && m.client_id === s.clientId))
         .map((s) => `${s.clientId}: acks named ${[...s.ackedIds].join(',')}; database ${perClient.get(`${s.user}/${s.clientId}`)?.join(',') ?? 'none'}`),
+    );
+    finding(
+      'no internal error acknowledged to a chatter',
+      inp.sends.flatMap((s) => s.internalAt.map((at) => `chat:send ${s.clientId} answered internal at ${rel(at)} (${around(at)})`)),
     );
     const tries = inp.sends.reduce((n, s) => n + s.tries, 0);
     const errors = new Map<string, number>();

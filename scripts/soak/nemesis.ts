@@ -77,21 +77,25 @@ export class Nemesis {
     try {
       switch (kind) {
         case 'kill': {
+          node.expectExit = true;
           node.signal('SIGKILL');
           await node.exited(5000);
           const down = this.rng.between(500, 5000);
           await sleep(down);
+          node.expectExit = false;
           node.start();
           await node.waitReady();
           note = `down ${down} ms before the restart`;
           break;
         }
         case 'term': {
+          node.expectExit = true;
           node.signal('SIGTERM');
           const t0 = Date.now();
           await node.exited(30_000);
           const last = node.exits.at(-1);
           note = `exited in ${Date.now() - t0} ms (code ${last?.code}, signal ${last?.signal})`;
+          node.expectExit = false;
           node.start();
           await node.waitReady();
           break;

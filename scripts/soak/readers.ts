@@ -4,6 +4,9 @@
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
+import { createClient } from '@liveticker/client-sdk';
+import type { LivetickerClient, TickerView } from '@liveticker/client-sdk';
+import type { Entry } from '@liveticker/schemas';
 import { StreamView } from './view';
 import type { Latency } from './view';
 
@@ -182,5 +185,36 @@ export class PollingReader implements Reader {
 
   close(): void {
     this.socket?.close();
+  }
+}
+
+/** A reader behind the SDK in Node (`createClient`, a ticker view), as a page's widget reads. */
+export class SdkReader {
+  readonly kind = 'sdk';
+  view?: TickerView;
+  private client?: LivetickerClient;
+
+  constructor(
+    readonly id: number,
+    private readonly url: string,
+    readonly ticker: string,
+    readonly order: 'newest' | 'oldest',
+  ) {}
+
+  start(): Promise<void> {
+    this.client = createClient({ url: this.url });
+    this.view = this.client.ticker(this.ticker, { order: this.order, pageSize: 50 });
+    return this.view.ready;
+  }
+
+  /** Every entry the view holds, all pages loaded (as a reader scrolling to the end). */
+  async all(): Promise<Entry[]> {
+    for (let i = 0; i < 100 && this.view!.hasMore; i++) await this.view!.loadMore();
+    return this.view!.entries;
+  }
+
+  close(): void {
+    this.view?.close();
+    this.client?.close();
   }
 }

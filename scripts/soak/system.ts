@@ -49,6 +49,10 @@ export class SoakNode {
   /** Why and when it last exited. */
   exits: Array<{ at: number; code: number | null; signal: string | null }> = [];
   starts = 0;
+  /** Set by the nemesis before it kills or stops the node, and by the soak's own stop. */
+  expectExit = false;
+  /** Exits nobody asked for (a crash): the node is started again after 1 s, as a restart policy would. */
+  readonly crashes: Array<{ at: number; code: number | null; signal: string | null; why: string }> = [];
   private readonly logFile: string;
 
   constructor(
@@ -89,9 +93,15 @@ export class SoakNode {
     fs.closeSync(out);
     this.proc = proc;
     groups.add(proc.pid!);
+    const logFrom = fs.statSync(this.logFile).size;
     proc.once('exit', (code, signal) => {
       this.exits.push({ at: Date.now(), code, signal });
       groups.delete(proc.pid!);
+      if (this.expectExit) return;
+      this.crashes.push({ at: Date.now(), code, signal, why: crashCause(fs.readFileSync(this.logFile, 'utf8').slice(logFrom)) });
+      setTimeout(() => {
+        if (!this.expectExit && !this.running) this.start();
+      }, 1000);
     });
   }
 
@@ -119,6 +129,18 @@ export class SoakNode {
     const t = setTimeout(() => this.signal('SIGKILL'), ms);
     await gone;
     clearTimeout(t);
+  }
+
+  /** A worker of WORKERS=2 that died and was started again by its primary (its log line, with the cause before it). */
+  workerCrashes(): string[] {
+    if (!fs.existsSync(this.logFile)) return [];
+    const text = fs.readFileSync(this.logFile, 'utf8');
+    const out: string[] = [];
+    for (const m of text.matchAll(/\{[^\n]*"msg":"worker exited: starting it again"[^\n]*/g)) {
+      const line = JSON.parse(m[0]) as { time: string; code: number | null; signal: string | null };
+      out.push(`${line.time} a worker exited (code ${line.code}, signal ${line.signal}): ${crashCause(text.slice(0, m.index))}`);
+    }
+    return out;
   }
 
   /** Lines the node logged at level error (50) or fatal since the start of the soak. */
@@ -167,4 +189,14 @@ export class SoakNginx {
     await gone;
     groups.delete(p.pid!);
   }
+}
+
+/** The cause a crashed process printed last: an uncaught error's first lines (not JSON log lines). */
+function crashCause(log: string): string {
+  const plain = log.split('\n').filter((l) => l && !l.startsWith('{') && !l.startsWith('---'));
+  const at = plain.map((l) => /^\w*Error\b|Unhandled|uncaught/i.test(l)).lastIndexOf(true);
+  if (at < 0) return 'no cause printed';
+  let start = at;
+  while (start > 0 && at - start < 6 && !/throw er|Unhandled|uncaught/i.test(plain[start])) start--;
+  return plain.slice(start, start + 8).map((l) => l.trim()).join(' ⏎ ').slice(0, 500);
 }

@@ -135,6 +135,8 @@ export interface ChatSend {
   /** Every distinct message id an ok ack named for this clientId (more than one: a defect). */
   ackedIds: Set<string>;
   errors: Map<string, number>;
+  /** When each `internal` error ack came (a server error: worth a finding). */
+  internalAt: number[];
 }
 
 /** A verified reader chatting over a WebSocket through nginx: a message every 2.5–5 s, each retried with its clientId until acknowledged. */
@@ -169,7 +171,7 @@ export class Chatter {
 
   private async send(): Promise<void> {
     const clientId = `${this.userId.slice(0, 8)}-${++this.n}`;
-    const s: ChatSend = { clientId, user: this.userId, ticker: this.ticker, tries: 0, ackedIds: new Set(), errors: new Map() };
+    const s: ChatSend = { clientId, user: this.userId, ticker: this.ticker, tries: 0, ackedIds: new Set(), errors: new Map(), internalAt: [] };
     this.sends.push(s);
     const body = `soak chat ${clientId} t0=${Date.now()}`;
     // Retried on every error with the same clientId (the ack lost, a timeout, a refusal), until
@@ -185,6 +187,7 @@ export class Chatter {
         }
         const code = String(ack.error?.code);
         s.errors.set(code, (s.errors.get(code) ?? 0) + 1);
+        if (code === 'internal') s.internalAt.push(Date.now());
       } catch {
         s.errors.set('timeout', (s.errors.get('timeout') ?? 0) + 1);
       }

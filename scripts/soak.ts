@@ -207,6 +207,8 @@ async function main(): Promise<number> {
     for (let i = 0; i < o.readers; i++) {
       const roll = workRng.next();
       const streams = roll < 0.45 ? ['ticker:soak-a'] : roll < 0.9 ? ['ticker:soak-b'] : ['ticker:soak-a', 'ticker:soak-b'];
+      // One in five reads a chat beside its ticker.
+      if (workRng.next() < 0.2) streams.push(`chat:${streams[0].slice('ticker:'.length)}`);
       const r = workRng.next() < o.polling ? new PollingReader(i, publicUrl, streams, latencies) : new WsReader(i, publicUrl, streams, latencies);
       readers.push(r);
       r.start();
@@ -271,7 +273,11 @@ async function main(): Promise<number> {
     await Promise.all(chatters.map((c) => c.stop()));
     log('workload stopped; letting the readers and the webhook catch up');
     // Settle: every reader at its streams' heads (or 30 s), the webhook receiver caught up (or 30 s).
-    const heads = async () => Object.fromEntries(await Promise.all(tickers.map(async (t) => [`ticker:${t}`, (await api('GET', `/tickers/${t}/changes`)).rev as number])));
+    const heads = async () =>
+      Object.fromEntries([
+        ...(await Promise.all(tickers.map(async (t) => [`ticker:${t}`, (await api('GET', `/tickers/${t}/changes`)).rev as number]))),
+        ...(await Promise.all(tickers.map(async (t) => [`chat:${t}`, (await api('GET', `/tickers/${t}/messages/changes`)).rev as number]))),
+      ]);
     const h = await heads();
     for (let i = 0; i < 300 && (readers.some((r) => r.views.some((v) => v.lastRev < h[v.stream])) || sdk.some((r) => r.view!.rev < h[`ticker:${r.ticker}`])); i++) await sleep(100);
     let webhookCount = -1;

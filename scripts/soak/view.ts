@@ -11,7 +11,7 @@ export interface EntryState {
 export interface Change {
   rev: number;
   type: string;
-  data: { id?: string; version?: number; body?: string; deletedAt?: string | null };
+  data: { id?: string; version?: number; body?: string; deletedAt?: string | null; status?: string };
 }
 
 /** One latency sample: an entry's creation received live, `t0` the editor's stamp (ms since the epoch). */
@@ -84,10 +84,11 @@ export class StreamView {
       this.lastChangeAt = now;
       this.changeSeconds.add(Math.floor(now / 1000));
       const id = c.data?.id;
-      if (!id || !c.type.startsWith('entry.')) continue;
+      // Entries on ticker streams, messages on chat streams: each by id, its last state.
+      if (!id || !(c.type.startsWith('entry.') || c.type.startsWith('message.'))) continue;
       const had = this.entries.get(id);
-      if (c.type === 'entry.created' && had) this.duplicates.push(`${id}@${c.rev}`);
-      if (c.type === 'entry.deleted' || c.data.deletedAt) {
+      if (c.type.endsWith('.created') && had) this.duplicates.push(`${id}@${c.rev}`);
+      if (c.type.endsWith('.deleted') || c.data.deletedAt) {
         this.entries.set(id, { version: c.data.version ?? had?.version ?? 0, body: had?.body ?? '', deleted: true });
         continue;
       }

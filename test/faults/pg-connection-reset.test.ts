@@ -61,4 +61,22 @@ describe('a node whose PostgreSQL connections are reset', () => {
     expect(answer.status).toBeGreaterThanOrEqual(500);
     await waitFor(async () => (await raw(node!.url, 'POST', '/tickers/pg-reset/entries', { body: '<p>after</p>' }, ops)).status === 201, 'a write after the reset', 15_000);
   });
+  // Found by the chaos soak too (cut-pg): while a node cannot reach PostgreSQL, every write it
+  // takes answers 500 `internal` (REST) or an `internal` ack (chat:send), and each is logged at
+  // error level with its stack, where the wire contract has 503 `unavailable` for a dependency
+  // that cannot be reached (as the media store answers), which tells a client to try again.
+  // Today this fails first with the crash above (the cut resets a connection some background
+  // job, the heal sweep or a deliverer, holds checked out), then, with that fixed, with the 500.
+  // DEFECT (minor), not fixed here: un-skip once a lost database connection maps to 503.
+  it.skip('answers a write it cannot store because PostgreSQL is unreachable with 503 unavailable, not 500', async () => {
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    if (!node?.running) node = await ServerProcess.start({ DATABASE_URL: viaProxy.toString() });
+    const ops = { authorization: `Bearer ${OPS_KEY}` };
+    await raw(node.url, 'POST', '/tickers', { id: 'pg-away', title: 'PG away', status: 'live' }, ops);
+    proxy.cut(3000);
+    const res = await raw(node.url, 'POST', '/tickers/pg-away/entries', { body: '<p>while away</p>' }, ops).catch(() => ({ status: 0, body: undefined }));
+    await sleep(200);
+    expect({ status: res.status, code: res.body?.error?.code, crash: node.running ? '' : node.log.slice(-800) }).toEqual({ status: 503, code: 'unavailable', crash: '' });
+  });
 });

@@ -194,9 +194,9 @@ export class SoakNginx {
 /** The cause a crashed process printed last: an uncaught error's first lines (not JSON log lines). */
 function crashCause(log: string): string {
   const plain = log.split('\n').filter((l) => l && !l.startsWith('{') && !l.startsWith('---'));
-  const at = plain.map((l) => /^\w*Error\b|Unhandled|uncaught/i.test(l)).lastIndexOf(true);
+  const at = plain.map((l) => /^\w*Error\b|Unhandled|uncaught|failed to start/i.test(l)).lastIndexOf(true);
   if (at < 0) return 'no cause printed';
   let start = at;
-  while (start > 0 && at - start < 6 && !/throw er|Unhandled|uncaught/i.test(plain[start])) start--;
+  while (start > 0 && at - start < 6 && !/throw er|Unhandled|uncaught|failed to start/i.test(plain[start])) start--;
   return plain.slice(start, start + 8).map((l) => l.trim()).join(' ⏎ ').slice(0, 500);
 }

@@ -229,7 +229,10 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
 
     // 5. No reader stuck: each saw a change within 30 s of the last fault's end (when its ticker changed then).
     const lastEnd = Math.max(inp.t0, ...inp.faults.map((f) => f.end));
-    const changedAfter = new Set(inp.writes.filter((w) => w.status >= 200 && w.status < 300 && w.at >= lastEnd && w.at <= lastEnd + 25_000).map((w) => `ticker:${w.ticker}`));
+    const changedAfter = new Set([
+      ...inp.writes.filter((w) => w.status >= 200 && w.status < 300 && w.at >= lastEnd && w.at <= lastEnd + 25_000).map((w) => `ticker:${w.ticker}`),
+      ...inp.sends.filter((s) => s.ackedAt && s.ackedAt >= lastEnd && s.ackedAt <= lastEnd + 25_000).map((s) => `chat:${s.ticker}`),
+    ]);
     const stuck: string[] = [];
     for (const r of inp.readers) {
       for (const v of r.views) {

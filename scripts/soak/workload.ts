@@ -130,8 +130,9 @@ export interface ChatSend {
   user: string;
   ticker: string;
   tries: number;
-  /** The acknowledged message's id (the last ok ack). */
+  /** The acknowledged message's id (the last ok ack), and when that ack came. */
   messageId?: string;
+  ackedAt?: number;
   /** Every distinct message id an ok ack named for this clientId (more than one: a defect). */
   ackedIds: Set<string>;
   errors: Map<string, number>;
@@ -183,6 +184,7 @@ export class Chatter {
         if (ack.ok) {
           s.ackedIds.add(ack.message.id);
           s.messageId = ack.message.id;
+          s.ackedAt = Date.now();
           return;
         }
         const code = String(ack.error?.code);

@@ -66,10 +66,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--gap') o.gap = val().split('-').map(Number) as [number, number];
     else if (a === '--quiet') o.quiet = Math.max(35, Number(val()));
-    else if (a === '--faults') o.faults = val().split(',') as FaultKind[];
+    else if (a === '--faults') {
+      // `none`: a fault-free run, the baseline for the latency outside faults.
+      const v = val();
+      o.faults = v === 'none' ? [] : (v.split(',') as FaultKind[]);
+      const unknown = o.faults.filter((k) => !ALL_FAULTS.includes(k));
+      if (unknown.length) throw new Error(`unknown fault ${unknown.join(', ')} (known: ${ALL_FAULTS.join(', ')}, or none)`);
+    }
     else if (a === '--help') {
       process.stdout.write(
-        'npm run soak -- [--minutes 5] [--seed N] [--readers 2000] [--polling 0.05] [--chatters 10] [--sdk 8] [--redis single|cluster] [--dev] [--gap 20-60] [--quiet 60] [--faults kill,term,...] [--keep]\n',
+        'npm run soak -- [--minutes 5] [--seed N] [--readers 2000] [--polling 0.05] [--chatters 10] [--sdk 8] [--redis single|cluster] [--dev] [--gap 20-60] [--quiet 60] [--faults kill,term,...|none] [--keep]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);

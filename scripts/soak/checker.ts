@@ -212,6 +212,12 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
       'no internal error acknowledged to a chatter',
       inp.sends.flatMap((s) => s.internalAt.map((at) => `chat:send ${s.clientId} answered internal at ${rel(at)} (${around(at)})`)),
     );
+    finding(
+      'a retry gets its first message back, never refused as a duplicate of itself',
+      inp.sends
+        .filter((s) => s.duplicateAt.length && perClient.has(`${s.user}/${s.clientId}`))
+        .map((s) => `chat:send ${s.clientId} refused as a duplicate at ${s.duplicateAt.map(rel).join(', ')} though its message ${perClient.get(`${s.user}/${s.clientId}`)} was stored (${around(s.duplicateAt[0])})`),
+    );
     const tries = inp.sends.reduce((n, s) => n + s.tries, 0);
     const errors = new Map<string, number>();
     for (const s of inp.sends) for (const [k, n] of s.errors) errors.set(k, (errors.get(k) ?? 0) + n);

@@ -47,6 +47,7 @@ export class Nemesis {
   ) {}
 
   start(until: number): void {
+    if (this.kinds.length === 0) return;
     this.loop = (async () => {
       for (;;) {
         const wait = this.rng.between(this.gap[0], this.gap[1]) * 1000;

@@ -138,6 +138,8 @@ export interface ChatSend {
   errors: Map<string, number>;
   /** When each `internal` error ack came (a server error: worth a finding). */
   internalAt: number[];
+  /** When a try was refused as a duplicate (`message_rejected` {reason: duplicate}): of itself, when the clientId produced a message. */
+  duplicateAt: number[];
 }
 
 /** A verified reader chatting over a WebSocket through nginx: a message every 2.5–5 s, each retried with its clientId until acknowledged. */
@@ -172,7 +174,7 @@ export class Chatter {
 
   private async send(): Promise<void> {
     const clientId = `${this.userId.slice(0, 8)}-${++this.n}`;
-    const s: ChatSend = { clientId, user: this.userId, ticker: this.ticker, tries: 0, ackedIds: new Set(), errors: new Map(), internalAt: [] };
+    const s: ChatSend = { clientId, user: this.userId, ticker: this.ticker, tries: 0, ackedIds: new Set(), errors: new Map(), internalAt: [], duplicateAt: [] };
     this.sends.push(s);
     const body = `soak chat ${clientId} t0=${Date.now()}`;
     // Retried on every error with the same clientId (the ack lost, a timeout, a refusal), until
@@ -190,6 +192,7 @@ export class Chatter {
         const code = String(ack.error?.code);
         s.errors.set(code, (s.errors.get(code) ?? 0) + 1);
         if (code === 'internal') s.internalAt.push(Date.now());
+        if (code === 'message_rejected' && ack.error?.details?.reason === 'duplicate') s.duplicateAt.push(Date.now());
       } catch {
         s.errors.set('timeout', (s.errors.get('timeout') ?? 0) + 1);
       }

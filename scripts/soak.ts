@@ -335,7 +335,11 @@ async function main(): Promise<number> {
       out.push(`PASS (seed ${o.seed})`);
       failed = false;
     } else {
-      out.push(`FAIL (seed ${o.seed}): replay with npm run soak -- --seed ${o.seed} --minutes ${o.minutes} --readers ${o.readers}${o.redis === 'cluster' ? ' --redis cluster' : ''}`);
+      // The same options, the seed made explicit: the same faults at the same moments.
+      const args = process.argv.slice(2);
+      const at = args.indexOf('--seed');
+      if (at >= 0) args.splice(at, 2);
+      out.push(`FAIL (seed ${o.seed}): replay with npm run soak -- --seed ${o.seed} ${args.join(' ')}`.trimEnd());
       for (const f of findings) out.push(`  ✗ ${f.check}: ${f.count}`, ...f.examples.map((e) => `      ${e}`));
       out.push(`  node logs kept in ${dir}`);
     }

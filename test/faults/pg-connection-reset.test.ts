@@ -14,7 +14,7 @@ import { CutProxy } from '../../scripts/soak/proxy';
 // ("Unhandled 'error' event ... Emitted 'error' event on Client instance", exit code 1). A
 // WORKERS primary starts the worker again; a lone node (WORKERS=1) stays down. A PostgreSQL
 // restart or failover would take down every node with a query in flight.
-// DEFECT, not fixed here: un-skip once every pooled client has an 'error' listener.
+// Fixed: every pooled client has an 'error' listener (server/src/db/database.ts).
 describe('a node whose PostgreSQL connections are reset', () => {
   let db: TestDatabase;
   let proxy: CutProxy;
@@ -31,7 +31,7 @@ describe('a node whose PostgreSQL connections are reset', () => {
     await db?.drop();
   });
 
-  it.skip('keeps running when its connection is reset while a write waits on a lock, and writes again afterwards', async () => {
+  it('keeps running when its connection is reset while a write waits on a lock, and writes again afterwards', async () => {
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
     node = await ServerProcess.start({ DATABASE_URL: viaProxy.toString() });

@@ -37,7 +37,14 @@ export async function openDatabase(url: string, logger?: Logger): Promise<Databa
     // count them ourselves so close() means closed (else a DROP DATABASE right after it races them).
     let open = 0;
     let drained: (() => void) | undefined;
-    pool.on('connect', () => void open++);
+    pool.on('connect', (client) => {
+      open++;
+      // A connection that breaks while checked out (a query under way: a request, a sweep, a
+      // deliverer) errs on its client, where the pool does not listen: the query fails with the
+      // error, the pool drops the client, and an unheard 'error' must not end the process (found
+      // by the chaos soak's cut-pg; test/faults/pg-connection-reset.test.ts).
+      client.on('error', (err: Error & { code?: string }) => logger?.warn({ err: err.message, code: err.code }, 'PostgreSQL connection lost during a query'));
+    });
     pool.on('remove', () => {
       open--;
       if (open === 0) drained?.();

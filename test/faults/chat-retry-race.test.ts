@@ -14,7 +14,7 @@ import { sleep, waitFor } from '../helpers/wait';
 // that takes `message_rejected` as final tells its reader the message was refused although it was
 // posted. (The rate limits can refuse such a retry the same way.)
 // Un-skipped it failed in round 17 of 40 (PostgreSQL, one node): a race, so it tries 40 rounds.
-// DEFECT, not fixed here: un-skip once a refused send looks its clientId up again.
+// Fixed: a refused send looks its clientId up again (server/src/chat/chat.service.ts).
 describe('chat:send retried while its first try is still in flight', () => {
   let s: TestSetup;
   const sockets: Socket[] = [];
@@ -27,7 +27,7 @@ describe('chat:send retried while its first try is still in flight', () => {
     await s.close();
   });
 
-  it.skip('answers every try of one clientId with the same message, never message_rejected', async () => {
+  it('answers every try of one clientId with the same message, never message_rejected', async () => {
     const ops = { authorization: `Bearer ${OPS_KEY}` };
     await raw(s.url, 'POST', '/tickers', { id: 'retry-race', title: 'Retry race', status: 'live' }, ops);
     // Limits out of the way: only the duplicate check (60 s, the default) is left to refuse.

@@ -75,6 +75,19 @@ for (const dialect of DIALECTS) {
         expect(mine.body.items.map((q: Question) => q.id)).toEqual([res.body.id]);
       });
 
+      it('retries of one clientId sent at once all answer the one question, never a refusal (a retry racing its first try)', async () => {
+        const id = await ticker();
+        const reader = await makeUser(t.url, 'reader', 'Racer');
+        // The per-reader limit (3 in 10 minutes) allows three rounds of one question each.
+        for (let round = 0; round < 3; round++) {
+          const tries = await Promise.all(
+            Array.from({ length: 6 }, () => raw(t.url, 'POST', `/tickers/${id}/questions`, { body: `Is round ${round} counted once?`, clientId: `race-round-${round}-abcdef` }, from(reader.token))),
+          );
+          expect(tries.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+          expect(new Set(tries.map((r) => r.body.id)).size).toBe(1);
+        }
+      });
+
       it.each([
         ['2 characters', { body: 'Hi', clientId: 'client-x1' }, 'body'],
         ['501 characters', { body: 'x'.repeat(501), clientId: 'client-x2' }, 'body'],

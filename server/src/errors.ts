@@ -1,7 +1,7 @@
 import { ERROR_STATUS } from '@liveticker/schemas';
 import type { ErrorBody, ErrorCode } from '@liveticker/schemas';
 import type { ZodError } from 'zod';
-import { isStorageFull } from './db/health';
+import { isDatabaseUnreachable, isStorageFull } from './db/health';
 
 /**
  * The one error type of the server: a stable `code`, its HTTP status, public `details` for the
@@ -57,6 +57,10 @@ export function toWireError(err: unknown): { status: number; body: ErrorBody; in
   // The database has no room: not our bug per request (the storage health logs the cause).
   if (isStorageFull(err)) {
     return { status: 503, body: { error: { code: 'unavailable', message: 'the server cannot save anything right now (storage full); try again later' } }, internal: false };
+  }
+  // The database is away for a moment (a restart, a failover, a cut connection): try again.
+  if (isDatabaseUnreachable(err)) {
+    return { status: 503, body: { error: { code: 'unavailable', message: 'the database cannot be reached right now; try again' } }, internal: false };
   }
   if (err instanceof AppError) {
     const error: ErrorBody['error'] = { code: err.code, message: err.message };

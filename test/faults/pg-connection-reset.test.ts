@@ -67,8 +67,8 @@ describe('a node whose PostgreSQL connections are reset', () => {
   // that cannot be reached (as the media store answers), which tells a client to try again.
   // Today this fails first with the crash above (the cut resets a connection some background
   // job, the heal sweep or a deliverer, holds checked out), then, with that fixed, with the 500.
-  // DEFECT (minor), not fixed here: un-skip once a lost database connection maps to 503.
-  it.skip('answers a write it cannot store because PostgreSQL is unreachable with 503 unavailable, not 500', async () => {
+  // Fixed: a lost database connection maps to 503 unavailable (server/src/errors.ts).
+  it('answers a write it cannot store because PostgreSQL is unreachable with 503 unavailable, not 500', async () => {
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
     if (!node?.running) node = await ServerProcess.start({ DATABASE_URL: viaProxy.toString() });

@@ -7,6 +7,22 @@ export function isStorageFull(err: unknown): boolean {
   return code === 'SQLITE_FULL' || code === '53100';
 }
 
+/** Connection errors of node and SQLSTATEs of PostgreSQL that say the database is away for now. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+
+/**
+ * Whether a query failed because the database cannot be reached right now (a connection refused,
+ * reset or ended, the server shutting down or starting: SQLSTATE class 08 and 57P01–03), not
+ * because of the query: the client should try again (found by the chaos soak's cut-pg).
+ */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (UNREACHABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /^Connection terminated|connection error and is not queryable|^timeout exceeded when trying to connect/.test(message);
+}
+
 /** How often, while storage is full, the node logs it again, ms. */
 const RELOG_MS = 60_000;
 

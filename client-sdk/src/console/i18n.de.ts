@@ -417,6 +417,7 @@ export const DE: Record<keyof typeof EN, string> = {
   'reach.followsStopped': 'Beendete Abonnements',
   'reach.pollVotes': 'Stimmen in Umfragen',
   'reach.questions': 'Gestellte Fragen',
+  'reach.embedConsents': 'Einbettungen mit Zustimmung gezeigt',
   'reach.dropped': 'Verworfene Meldungen (fehlerhaft)',
   'reach.updated': 'Stand {time}; gezählt ohne Cookies, kein Leser wird gespeichert.',
   'reach.failed': 'Die Reichweite konnte nicht geladen werden: {error}',

@@ -431,6 +431,7 @@ export const EN = {
   'reach.followsStopped': 'Follows stopped',
   'reach.pollVotes': 'Poll votes',
   'reach.questions': 'Questions asked',
+  'reach.embedConsents': 'Embeds shown with consent',
   'reach.dropped': 'Reports dropped (malformed)',
   'reach.updated': 'Updated {time}; counted without cookies, no reader is stored.',
   'reach.failed': 'The reach could not be loaded: {error}',

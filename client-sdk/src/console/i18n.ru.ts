@@ -420,6 +420,7 @@ export const RU: Record<keyof typeof EN, string> = {
   'reach.followsStopped': 'Отменённые подписки',
   'reach.pollVotes': 'Голоса в опросах',
   'reach.questions': 'Заданные вопросы',
+  'reach.embedConsents': 'Встраивания, показанные с согласия',
   'reach.dropped': 'Отброшенные отчёты (с ошибками)',
   'reach.updated': 'Обновлено {time}; подсчёт без cookie, читатели не сохраняются.',
   'reach.failed': 'Не удалось загрузить охват: {error}',

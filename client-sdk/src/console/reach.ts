@@ -210,6 +210,7 @@ export function reachPanel(client: LivetickerClient, ticker: Ticker): { element:
           ['reach.followsStopped', r.push.stopped],
           ['reach.pollVotes', r.engagement.pollVotes],
           ['reach.questions', r.engagement.questions],
+          ['reach.embedConsents', r.engagement.embedConsents],
           ['reach.dropped', r.dropped],
         ] as const
       ).flatMap(([key, n]) => [el('dt', {}, t(key)), el('dd', {}, fmt(n))]),

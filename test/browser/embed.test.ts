@@ -364,8 +364,8 @@ describe('the widgets embedded on a page of another origin', () => {
     await page.close();
   });
   it('the framework API is as safe as the elements: mountTicker attaches a shadow root (or uses the one there), mountChat keeps its own login in memory on another origin', async () => {
-    // Nora may be there already (the chat element's test made her).
-    await opsApi(t.url).rest.post('/users', { email: 'nora@example.org', password: 'a long secret', displayName: 'Nora', role: 'reader' }).catch(() => undefined);
+    // A reader of this test's own (the chat element's test makes Nora; either may run first).
+    await opsApi(t.url).rest.post('/users', { email: 'nina@example.org', password: 'a long secret', displayName: 'Nina', role: 'reader' }).catch(() => undefined);
     // The page sizes its own containers (a page's \`div { max-width: 70px }\` is its business for
     // the element itself); what is inside is the widget's.
     const mount = (target: string) => `<div id="t" style="max-width:none"></div><div id="own" style="max-width:none"></div><div id="c" style="max-width:none"></div><script>
@@ -407,7 +407,7 @@ addEventListener('load', () => {
         // The chat's own login on another origin: in memory, never in the page's storage.
         await page.waitForSelector('#c input[name=email]');
         expect(await page.evaluate(() => Boolean(document.getElementById('c')!.shadowRoot))).toBe(true);
-        await page.fill('#c input[name=email]', 'nora@example.org');
+        await page.fill('#c input[name=email]', 'nina@example.org');
         await page.fill('#c input[name=password]', 'a long secret');
         await page.click('#c .ltc-primary');
         await page.waitForSelector('#c .ltc-box textarea');

@@ -207,29 +207,26 @@ async function votable(ctx: Pick<AppContext, 'db'>, who: Actor, id: string): Pro
  * holds on every node); again is a no-op. `counted`: whether this call added it. The streams
  * get the count within about a second (see QuestionSweep).
  */
-export async function upvote(ctx: Ctx, actor: Actor | undefined, id: string): Promise<{ question: Question; counted: boolean }> {
-  const who = requireRole(actor, 'reader');
-  await ctx.limiters.consume('questionVoteUser', who.id, QUESTION_LIMITS.questionVoteUser);
-  const row = await votable(ctx, who, id);
-  return commit(ctx, async (w) => {
-    const locked = await lockOpenForVote(w.trx, row.id);
-    if (!locked) throw new AppError('question_not_open', 'this question was answered or dismissed');
-    const counted = await insertVote(w.trx, row.id, who.id, new Date().toISOString());
-    const now = counted ? await addVotes(w.trx, row.id, 1) : locked;
-    return { question: questionView(now, 'reader', true), counted };
-  });
+export function upvote(ctx: Ctx, actor: Actor | undefined, id: string): Promise<{ question: Question; counted: boolean }> {
+  return changeVote(ctx, actor, id, true);
 }
 
 /** `DELETE /questions/:id/votes`: takes the reader's upvote back (none: a no-op). */
 export async function removeUpvote(ctx: Ctx, actor: Actor | undefined, id: string): Promise<Question> {
+  return (await changeVote(ctx, actor, id, false)).question;
+}
+
+/** Adds (`up`) or takes back the reader's upvote of an open question; `counted`: whether the count moved. */
+async function changeVote(ctx: Ctx, actor: Actor | undefined, id: string, up: boolean): Promise<{ question: Question; counted: boolean }> {
   const who = requireRole(actor, 'reader');
   await ctx.limiters.consume('questionVoteUser', who.id, QUESTION_LIMITS.questionVoteUser);
   const row = await votable(ctx, who, id);
   return commit(ctx, async (w) => {
     const locked = await lockOpenForVote(w.trx, row.id);
     if (!locked) throw new AppError('question_not_open', 'this question was answered or dismissed');
-    const removed = await deleteVote(w.trx, row.id, who.id);
-    return questionView(removed ? await addVotes(w.trx, row.id, -1) : locked, 'reader', false);
+    const counted = up ? await insertVote(w.trx, row.id, who.id, new Date().toISOString()) : await deleteVote(w.trx, row.id, who.id);
+    const now = counted ? await addVotes(w.trx, row.id, up ? 1 : -1) : locked;
+    return { question: questionView(now, 'reader', up), counted };
   });
 }
 

@@ -1,4 +1,4 @@
-// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|bus|memory|connections|push|analytics|poll]: the real server (Redis bus, SQLite) beside a bare Socket.IO
+// npm run bench [ticker|chat|nginx|workers|abuse|reconnect|connect|bus|memory|connections|push|analytics|poll]: the real server (Redis bus, SQLite) beside a bare Socket.IO
 // broadcast server, same readers, same traffic, same run. Loopback only; every loop is bounded.
 //   ticker: BENCH_CLIENTS (10000) readers, BENCH_RATE (20/s) entries over REST
 //   chat:   BENCH_CHAT_CLIENTS (5000) readers, BENCH_CHAT_POSTERS (50) users, BENCH_CHAT_RATE (200/s)
@@ -6,6 +6,8 @@
 //   abuse:  BENCH_ABUSE_CLIENTS (5000) readers, an address each, without and with three attackers
 //   bus:    a 3-master Redis Cluster and one Redis of its own; BENCH_BUS_STREAMS (1000), BENCH_BUS_BYTES (1000),
 //           BENCH_BUS_RATE (2000/s, then flat out with BENCH_BUS_WINDOW 256 in flight), BENCH_BUS_SUBSCRIBERS (1)
+//   connect: BENCH_CONNECT_CLIENTS (10000) readers connect, leave and connect again BENCH_CONNECT_ROUNDS (3) times: a started
+//           server's handshakes against warm ones, bare and liveticker
 //   connections (or 100k; not in all): BENCH_CONNECTIONS (100000) readers on one node, BENCH_RATE (1/s), BENCH_SECONDS (30),
 //           BENCH_DRAIN_MS (3000: how often the paused readers are drained)
 //   memory: BENCH_MEMORY_CLIENTS (10000) readers: RSS before, 1 s after and BENCH_MEMORY_SETTLE_S (30) s after
@@ -26,6 +28,7 @@ import { startNginx } from './bench/nginx';
 import { LiteClient } from './bench/lite-client';
 import { reconnectScenario } from './bench/reconnect';
 import { connectionsScenario } from './bench/connections';
+import { connectScenario } from './bench/connect';
 import { busScenario } from './bench/bus';
 import { workersScenario } from './bench/workers';
 import { memoryScenario, memoryTable } from './bench/memory';
@@ -429,6 +432,9 @@ async function main(): Promise<void> {
       },
       log,
     );
+  }
+  if (which === 'all' || which === 'connect') {
+    await connectScenario({ readers: num('BENCH_CONNECT_CLIENTS', 10_000), rounds: num('BENCH_CONNECT_ROUNDS', 3) }, log);
   }
   // Not part of `all`: 100,000 sockets take minutes to open and most of the machine.
   if (which === 'connections' || which === '100k') {

@@ -185,6 +185,38 @@ for (const dialect of DIALECTS) {
         expect((await raw(t.url, 'PUT', `/tickers/${id}/cards/match`, score(0, 0), as(modFeed.body.token))).status).toBe(403);
       });
 
+      it('the rendered page shows the cards as HTML (attached ones in their entry) with SportsEvent JSON-LD, and the feeds carry each card as text that changes with it', async () => {
+        const id = await ticker();
+        const entry = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { title: 'Projection', body: '<p>The first projection</p>' }, ops)).body;
+        await raw(t.url, 'PUT', `/tickers/${id}/cards/match`, { ...score(2, 1, 67), pinned: true }, ops);
+        await raw(t.url, 'PUT', `/tickers/${id}/cards/vote`, { ...results([{ label: 'Party <A>', value: 31.5, previous: 28 }]), entryId: entry.id }, ops);
+        const page = await raw(t.url, 'GET', `/tickers/${id}/html`);
+        expect(page.status).toBe(200);
+        const html = String(page.body);
+        expect(html).toContain('id="card-match"');
+        expect(html).toMatch(/Borussia Dortmund<\/strong> <span class="lt-goals">2:1<\/span>/);
+        // The results card inside its entry, its text escaped, its change written out.
+        const article = html.slice(html.indexOf(`id="entry-${entry.id}"`));
+        expect(article.slice(0, article.indexOf('</article>'))).toMatch(/id="card-vote".*Party &#60;A&#62;.*31,5 %|id="card-vote".*Party &#60;A&#62;.*31\.5 %/s);
+        const lds = [...html.matchAll(/<script type="application\/ld\+json">(.*?)<\/script>/gs)].map((m) => JSON.parse(m[1]));
+        expect(lds.find((ld) => ld['@type'] === 'SportsEvent')).toMatchObject({ name: 'Borussia Dortmund – FC Schalke 04', homeTeam: { '@type': 'SportsTeam', name: 'Borussia Dortmund' }, awayTeam: { name: 'FC Schalke 04' } });
+        // The widget's state carries the cards, so it takes them over without asking.
+        const state = JSON.parse(/<script type="application\/json" data-liveticker-state>(.*?)<\/script>/s.exec(html)![1]);
+        expect(state.cards.map((c: Card) => c.id).sort()).toEqual(['match', 'vote']);
+
+        const feed = await raw(t.url, 'GET', `/tickers/${id}/feed.json`);
+        const items = (typeof feed.body === 'string' ? JSON.parse(feed.body) : feed.body).items as Array<{ id: string; content_text?: string; title: string; date_modified: string }>;
+        const item = items.find((i) => i.id.endsWith('#card-match'))!;
+        expect(item.title).toContain('Borussia Dortmund 2:1 FC Schalke 04');
+        await waitFor(async () => (await t.node.server.ctx.db.selectFrom('cards').select('dirty').where('ticker_id', '=', id).where('dirty', '=', 1).execute()).length === 0, 'every card on the stream');
+        await raw(t.url, 'PUT', `/tickers/${id}/cards/match`, score(3, 1, 80), ops);
+        const again = await waitFor(async () => {
+          const res = await raw(t.url, 'GET', `/tickers/${id}/feed.rss`, undefined, { 'if-none-match': feed.headers.get('etag')! });
+          return res.status === 200 && String(res.body).includes('Borussia Dortmund 3:1 FC Schalke 04') ? res : undefined;
+        }, 'the feed with the new score');
+        expect(String(again!.body)).not.toContain('2:1');
+      });
+
       it("a feed's burst reaches readers as its last state", async () => {
         const id = await ticker();
         const reader = await follow(id);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { Id, IsoDate, stripControls } from './common';
+import { CARD_TYPES, SCORE_STATUSES } from './wire';
+
+export { CARD_TYPES, SCORE_STATUSES };
 
 /**
  * Cards (issue 25): a ticker's live data beside its entries — a match's score, an election's
@@ -38,7 +41,6 @@ export const ScoreTeam = z.strictObject({
   score: Count,
 });
 
-export const SCORE_STATUSES = ['scheduled', 'live', 'halftime', 'ended'] as const;
 export const SCORE_EVENT_KINDS = ['goal', 'own-goal', 'penalty', 'yellow-card', 'red-card', 'card', 'sub', 'var', 'other'] as const;
 
 export const ScoreEvent = z.strictObject({
@@ -93,7 +95,6 @@ export const TableData = z
   });
 export type TableData = z.infer<typeof TableData>;
 
-export const CARD_TYPES = ['score', 'results', 'table'] as const;
 export const CardType = z.enum(CARD_TYPES);
 export type CardType = z.infer<typeof CardType>;
 

@@ -52,6 +52,35 @@ describe('cards in the ticker widget, in a real browser', () => {
     await t.close();
   });
 
+  it('the rendered page shows the cards without JavaScript, and the widget takes them over from its state without asking for them', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'rendered-cards', title: 'Election night', status: 'live', locale: 'en' });
+    expect((await raw(t.url, 'PUT', '/tickers/rendered-cards/cards/vote', RESULTS, ops)).status).toBe(201);
+    expect((await raw(t.url, 'PUT', '/tickers/rendered-cards/cards/match', score(0, 0, 5), ops)).status).toBe(201);
+    for (const width of [1280, 390]) {
+      const plain = await (await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false })).newPage();
+      await plain.goto(`${t.url}/api/v1/tickers/rendered-cards/html`);
+      expect(await plain.locator('#card-match').innerText()).toContain('Borussia Dortmund 0:0 FC Schalke 04');
+      expect(await plain.locator('#card-vote caption').innerText()).toBe('State election, projection (73.4 % counted)');
+      expect(await plain.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await plain.screenshot({ path: path.join(SHOTS, `cards-rendered-${width}.png`), fullPage: true });
+      await plain.context().close();
+    }
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/cards')) asked.push(r.url());
+    });
+    await page.goto(`${t.url}/api/v1/tickers/rendered-cards/html`);
+    await page.waitForSelector('liveticker-ticker .lt-cards .lt-card-score');
+    expect(await page.locator('liveticker-ticker .lt-cards .lt-card-score .lt-goals').textContent()).toBe('0 : 0');
+    // Live from the rendered revision.
+    expect((await raw(t.url, 'PUT', '/tickers/rendered-cards/cards/match', score(1, 0, 9), ops)).status).toBe(200);
+    await page.waitForFunction(() => document.querySelector('liveticker-ticker')?.shadowRoot?.querySelector('.lt-card-score .lt-goals')?.textContent === '1 : 0');
+    expect(asked).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows a scoreboard with the minute, a results chart with the counted share and each change in words, a sortable table in its entry; a goal is announced politely; axe finds nothing serious at 1280 and 390 px', async () => {
     const api = opsApi(t.url);
     await api.createTicker({ id: 'derby', title: 'Derby and election night', status: 'live', locale: 'en' });

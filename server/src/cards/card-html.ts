@@ -3,6 +3,8 @@ import type { Card, CardLang, Ticker } from '@liveticker/schemas';
 
 const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const langOf = (lang: string): CardLang => (lang === 'de' || lang === 'ru' ? lang : 'en');
+/** The results table's headings. */
+const HEADS: Record<CardLang, [string, string, string]> = { de: ['Partei', 'Ergebnis', 'Veränderung'], en: ['Party', 'Result', 'Change'], ru: ['Партия', 'Результат', 'Изменение'] };
 
 /** The rendered page's style for cards (a plain page: no script, readable without colour). */
 export const CARD_PAGE_CSS = `.lt-card{font:.95rem system-ui,sans-serif;border:1px solid #ddd;border-top:3px solid #c00018;border-radius:4px;padding:.5rem .75rem;margin:.75rem 0}
@@ -31,7 +33,9 @@ export function cardHtml(card: Card, lang: string): string {
     const changes = d.rows.some((r) => r.previous !== undefined);
     const counted = d.counted !== undefined ? ` <small>(${esc(cardWord(l, 'counted', cardNumber(d.counted, l)))})</small>` : '';
     const rows = d.rows.map((r) => `<tr><th scope="row">${esc(r.label)}</th><td class="num">${esc(resultValue(r.value, d.unit, l))}</td>${changes ? `<td class="num">${esc(resultChange(r, l) ?? '–')}</td>` : ''}</tr>`).join('');
-    return `${open}<table><caption>${esc(d.title)}${counted}</caption><tbody>${rows}</tbody></table></section>`;
+    const [party, result, change] = HEADS[l];
+    const head = `<thead><tr><th scope="col">${party}</th><th scope="col" class="num">${result}</th>${changes ? `<th scope="col" class="num">${change}</th>` : ''}</tr></thead>`;
+    return `${open}<table><caption>${esc(d.title)}${counted}</caption>${head}<tbody>${rows}</tbody></table></section>`;
   }
   const d = card.data;
   const head = `<tr>${d.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr>`;

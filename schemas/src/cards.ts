@@ -15,6 +15,8 @@ export { CARD_TYPES, SCORE_STATUSES };
 export const CARD_MAX_ROWS = 50;
 /** Most characters of any text in a card. */
 export const CARD_MAX_TEXT = 80;
+/** Most cards a ticker holds (deleted ones not counted): a feed cannot fill a reader's page. */
+export const MAX_CARDS_PER_TICKER = 50;
 /** Most columns of a table card. */
 export const CARD_MAX_COLUMNS = 8;
 

@@ -20,6 +20,7 @@ const score = (home: number, away: number, minute = 10) => ({
   type: 'score',
   data: { home: { name: 'Borussia Dortmund', short: 'BVB', score: home }, away: { name: 'FC Schalke 04', short: 'S04', score: away }, period: '1st half', minute, status: 'live', events: [] },
 });
+const TABLE = { type: 'table', data: { title: 'Medals', columns: ['Country', 'Gold'], rows: [['Norway', 16]] } };
 const results = (rows: Array<{ label: string; value: number; previous?: number }>) => ({ type: 'results', data: { title: 'Bundestag, projection', unit: '%', counted: 73.4, rows } });
 
 /**
@@ -150,6 +151,15 @@ for (const dialect of DIALECTS) {
         const entry = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>Medals so far</p>' }, ops)).body;
         const table = await put({ type: 'table', data: { title: 'Medals', columns: ['Country', 'Gold'], rows: [['Norway', 16]] }, entryId: entry.id });
         expect(table).toMatchObject({ status: 201, body: { entryId: entry.id } });
+      });
+
+      it('holds at most 50 cards a ticker: the 51st is a 409 with the limit; after a delete there is room again, and a card there may always be replaced', async () => {
+        const id = await ticker();
+        for (let i = 0; i < 50; i++) expect((await raw(t.url, 'PUT', `/tickers/${id}/cards/c${i}`, TABLE, ops)).status).toBe(201);
+        expect(await raw(t.url, 'PUT', `/tickers/${id}/cards/c50`, TABLE, ops)).toMatchObject({ status: 409, body: { error: { code: 'conflict', details: { limit: 50 } } } });
+        expect((await raw(t.url, 'PUT', `/tickers/${id}/cards/c7`, TABLE, ops)).status).toBe(200);
+        expect((await raw(t.url, 'DELETE', `/tickers/${id}/cards/c7`, undefined, ops)).status).toBe(200);
+        expect((await raw(t.url, 'PUT', `/tickers/${id}/cards/c50`, TABLE, ops)).status).toBe(201);
       });
 
       it('a token limited to cards writes cards and does nothing else: no other route, read or write, and no socket', async () => {

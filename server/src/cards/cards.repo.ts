@@ -84,3 +84,9 @@ export async function publishedEntryExists(db: Db | Trx, tickerId: string, entry
   const row = await db.selectFrom('entries').select('id').where('ticker_id', '=', tickerId).where('id', '=', entryId).where('deleted_at', 'is', null).where('status', '=', 'published').executeTakeFirst();
   return Boolean(row);
 }
+
+/** How many cards a ticker holds, deleted ones not counted. */
+export async function countLiveCards(db: Db | Trx, tickerId: string): Promise<number> {
+  const row = await db.selectFrom('cards').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('ticker_id', '=', tickerId).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,4 +1,4 @@
-import { PutCardBody, tickerStream } from '@liveticker/schemas';
+import { MAX_CARDS_PER_TICKER, PutCardBody, tickerStream } from '@liveticker/schemas';
 import type { Card, CardList } from '@liveticker/schemas';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
@@ -8,7 +8,7 @@ import type { Write } from '../db/commit';
 import type { CardsTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { tickerExists } from '../tickers/tickers.repo';
-import { claimCard, findCard, liveCards, publishedEntryExists, saveCard, setCardRev, toCard } from './cards.repo';
+import { claimCard, countLiveCards, findCard, liveCards, publishedEntryExists, saveCard, setCardRev, toCard } from './cards.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher' | 'config'>;
 
@@ -53,6 +53,10 @@ export async function putCard(ctx: Ctx, actor: Actor | undefined, tickerId: stri
     const live = current && !current.deleted_at ? current : undefined;
     if (input.version !== undefined && live?.version !== input.version) {
       throw new AppError('conflict', live ? 'the card was changed meanwhile; reload it and edit again' : 'the card was deleted meanwhile', { currentVersion: live?.version ?? null });
+    }
+    // Under the stream's lock: two new cards at once cannot both take the last place.
+    if (!live && (await countLiveCards(w.trx, tickerId)) >= MAX_CARDS_PER_TICKER) {
+      throw new AppError('conflict', `a ticker holds at most ${MAX_CARDS_PER_TICKER} cards; delete one first`, { limit: MAX_CARDS_PER_TICKER });
     }
     if (input.entryId && !(await publishedEntryExists(w.trx, tickerId, input.entryId))) {
       throw new AppError('validation_failed', 'invalid card', [{ path: 'entryId', message: `no published entry ${input.entryId} in this ticker` }]);

@@ -61,6 +61,9 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
       this.client.rest.get<CardList>(`/tickers/${this.id}/cards`),
     ]);
     if (!this.ticker || this.ticker.rev < ticker.rev) this.ticker = ticker;
+    // Loaded afresh (also after a reset: another history's versions must not hold old cards back).
+    this.cards = [];
+    this.cardVersions.clear();
     for (const card of cards.items) this.placeCard(card);
     // Changes heard meanwhile wait in the view's queue and are placed after this.
     this.keyEvents = keys.items;

@@ -1,4 +1,5 @@
 import { io as connect } from 'socket.io-client';
+import { createClient } from '@liveticker/client-sdk';
 import type { Socket } from 'socket.io-client';
 import type { Card, Change } from '@liveticker/schemas';
 import { testConfig } from '@liveticker/server';
@@ -151,6 +152,30 @@ for (const dialect of DIALECTS) {
         const entry = (await raw(t.url, 'POST', `/tickers/${id}/entries`, { body: '<p>Medals so far</p>' }, ops)).body;
         const table = await put({ type: 'table', data: { title: 'Medals', columns: ['Country', 'Gold'], rows: [['Norway', 16]] }, entryId: entry.id });
         expect(table).toMatchObject({ status: 201, body: { entryId: entry.id } });
+      });
+
+      it("the SDK's ticker view holds the cards (from REST, then live), drops a deleted one, and keeps the newest version", async () => {
+        const id = await ticker();
+        await raw(t.url, 'PUT', `/tickers/${id}/cards/match`, { ...score(0, 0), pinned: true }, ops);
+        await raw(t.url, 'PUT', `/tickers/${id}/cards/medals`, TABLE, ops);
+        const client = createClient({ url: t.url });
+        try {
+          const view = client.ticker(id);
+          await view.ready;
+          expect(view.cards.map((c) => c.id)).toEqual(['match', 'medals']);
+          const changes: string[] = [];
+          view.on('change', (c) => {
+            if (c.op === 'cards') changes.push(`${c.card.id}@${c.card.version}`);
+          });
+          await raw(t.url, 'PUT', `/tickers/${id}/cards/medals`, { ...TABLE, data: { ...TABLE.data, rows: [['Norway', 17]] } }, ops);
+          await waitFor(() => view.cards.find((c) => c.id === 'medals')?.version === 2, 'medals at version 2 in the view');
+          await raw(t.url, 'DELETE', `/tickers/${id}/cards/match`, undefined, ops);
+          await waitFor(() => !view.cards.some((c) => c.id === 'match'), 'the deleted card out of the view');
+          expect(changes).toEqual(['medals@2', 'match@2']);
+          expect(view.cards).toEqual([expect.objectContaining({ id: 'medals', version: 2, data: expect.objectContaining({ rows: [['Norway', 17]] }) })]);
+        } finally {
+          client.close();
+        }
       });
 
       it('holds at most 50 cards a ticker: the 51st is a 409 with the limit; after a delete there is room again, and a card there may always be replaced', async () => {

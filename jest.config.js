@@ -11,6 +11,7 @@ module.exports = {
   moduleNameMapper: {
     '^@liveticker/schemas$': '<rootDir>/schemas/src/index.ts',
     '^@liveticker/schemas/wire$': '<rootDir>/schemas/src/wire.ts',
+    '^@liveticker/schemas/card-text$': '<rootDir>/schemas/src/card-text.ts',
     '^@liveticker/server$': '<rootDir>/server/src/index.ts',
     '^@liveticker/client-sdk$': '<rootDir>/client-sdk/src/index.ts',
   },

@@ -1,11 +1,11 @@
-import type { Change, Entry, KeyEventList, Ticker, TickerSnapshot } from '@liveticker/schemas';
+import type { Card, CardList, Change, Entry, KeyEventList, Ticker, TickerSnapshot } from '@liveticker/schemas';
 import { tickerStream } from '@liveticker/schemas/wire';
 import { ListView } from './list-view';
 import type { ListViewChange, ListViewOptions } from './list-view';
 import type { LivetickerError } from './rest';
 import type { ViewHost } from './host';
 
-export type TickerViewChange = ListViewChange<Entry, { op: 'ticker'; ticker: Ticker } | { op: 'key-events'; keyEvents: Entry[] }>;
+export type TickerViewChange = ListViewChange<Entry, { op: 'ticker'; ticker: Ticker } | { op: 'key-events'; keyEvents: Entry[] } | { op: 'cards'; cards: Card[]; card: Card }>;
 
 /** How many key events the view keeps (the latest ones). */
 const KEY_EVENTS = 20;
@@ -33,6 +33,10 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
   ticker: Ticker | undefined;
   /** The ticker's latest key events (entries of kind `key-event`), newest first, kept live. */
   keyEvents: Entry[] = [];
+  /** The ticker's cards (scores, results, tables), pinned ones first, kept live. */
+  cards: Card[] = [];
+  /** The newest version seen of each card, deleted ones included (an older state never wins). */
+  private readonly cardVersions = new Map<string, number>();
   protected keepsTombstones = false;
 
   constructor(client: ViewHost, id: string, opts: TickerViewOptions = {}) {
@@ -41,6 +45,7 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
     if (snap) {
       this.ticker = snap.ticker;
       this.keyEvents = snap.keyEvents.slice(0, KEY_EVENTS);
+      for (const card of snap.cards ?? []) this.placeCard(card);
     }
   }
 
@@ -50,11 +55,16 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
   }
 
   protected override async loadExtra(): Promise<void> {
-    const [ticker, keys] = await Promise.all([
+    const [ticker, keys, cards] = await Promise.all([
       this.client.rest.get<Ticker>(`/tickers/${this.id}`),
       this.client.rest.get<KeyEventList>(`/tickers/${this.id}/key-events`, { limit: String(KEY_EVENTS) }),
+      this.client.rest.get<CardList>(`/tickers/${this.id}/cards`),
     ]);
     if (!this.ticker || this.ticker.rev < ticker.rev) this.ticker = ticker;
+    // Loaded afresh (also after a reset: another history's versions must not hold old cards back).
+    this.cards = [];
+    this.cardVersions.clear();
+    for (const card of cards.items) this.placeCard(card);
     // Changes heard meanwhile wait in the view's queue and are placed after this.
     this.keyEvents = keys.items;
   }
@@ -78,7 +88,25 @@ export class TickerView extends ListView<Entry, TickerViewEvents> {
     return change.type === 'entry.created' || change.type === 'entry.updated' || change.type === 'entry.deleted';
   }
 
+  /** Puts a card's newer state in (or a deleted one out); says whether the cards changed. */
+  private placeCard(card: Card): boolean {
+    if ((this.cardVersions.get(card.id) ?? 0) >= card.version) return false;
+    this.cardVersions.set(card.id, card.version);
+    const rest = this.cards.filter((c) => c.id !== card.id);
+    this.cards = card.deletedAt ? rest : [...rest, card].sort((a, b) => Number(b.pinned) - Number(a.pinned) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return true;
+  }
+
+  /** The cards attached to an entry (shown inside it). */
+  cardsOf(entryId: string): Card[] {
+    return this.cards.filter((c) => c.entryId === entryId);
+  }
+
   protected override onOtherChange(change: Change): void {
+    if (change.type === 'card.updated' || change.type === 'card.deleted') {
+      if (this.placeCard(change.data)) this.emitChange('change', { op: 'cards', cards: this.cards, card: change.data });
+      return;
+    }
     if (change.type !== 'ticker.updated') return;
     if (this.ticker && this.ticker.rev >= change.data.rev) return;
     this.ticker = change.data;

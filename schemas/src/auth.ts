@@ -100,10 +100,20 @@ export const PatchUserBody = z
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
+/**
+ * What an API token may be limited to. `cards`: only the card routes of tickers
+ * (`GET|PUT|DELETE /tickers/:id/cards…`), for a data feed; refused everywhere else, sockets too.
+ */
+export const TOKEN_SCOPES = ['cards'] as const;
+export const TokenScope = z.enum(TOKEN_SCOPES);
+export type TokenScope = z.infer<typeof TokenScope>;
+
 export const CreateApiTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(80),
   /** Days until it expires; absent = until revoked. */
   expiresInDays: z.number().int().min(1).max(3650).optional(),
+  /** Absent or empty: the owner's rights everywhere. */
+  scopes: z.array(TokenScope).max(TOKEN_SCOPES.length).refine((s) => new Set(s).size === s.length, 'each scope once').optional(),
 });
 export const ApiToken = z.object({
   id: z.string(),
@@ -111,6 +121,8 @@ export const ApiToken = z.object({
   createdAt: IsoDate,
   expiresAt: IsoDate.nullable(),
   lastUsedAt: IsoDate.nullable(),
+  /** Empty: not limited. */
+  scopes: z.array(TokenScope),
 });
 export const CreatedApiToken = ApiToken.extend({ token: z.string() });
 

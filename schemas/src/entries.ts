@@ -4,6 +4,8 @@ import { Ticker } from './tickers';
 import { Poll, PollInput } from './polls';
 import { EntryQuestion } from './questions';
 import { Embed, EmbedInput } from './embeds';
+import { CardSchema } from './cards';
+import type { Card } from './cards';
 
 /**
  * `poll`: the entry carries a poll (`poll`), and only such an entry does. `answer`: the desk's
@@ -157,5 +159,7 @@ export const TickerSnapshot = z.object({
   pinned: z.array(Entry),
   nextCursor: z.string().nullable(),
   keyEvents: z.array(Entry),
+  /** The ticker's cards (absent from pages rendered before cards existed). */
+  cards: z.array(CardSchema).optional(),
 });
-export type TickerSnapshot = z.infer<typeof TickerSnapshot>;
+export type TickerSnapshot = Omit<z.infer<typeof TickerSnapshot>, 'cards'> & { cards?: Card[] };

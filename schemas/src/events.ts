@@ -6,6 +6,7 @@ import { Ticker } from './tickers';
 import type { Message, Report } from './chat';
 import type { InboxItem } from './inbox';
 import type { Question } from './questions';
+import type { Card } from './cards';
 import { Id, Slug } from './common';
 import type { Role } from './auth';
 
@@ -47,6 +48,8 @@ export const CHANGE_TYPES = [
   'question.created',
   'question.updated',
   'question.removed',
+  'card.updated',
+  'card.deleted',
 ] as const;
 export const ChangeType = z.enum(CHANGE_TYPES);
 export type ChangeType = z.infer<typeof ChangeType>;
@@ -86,8 +89,17 @@ export type InboxChange = { rev: number; type: 'inbox.updated'; data: InboxItem 
 export type QuestionChange =
   | { rev: number; type: 'question.created' | 'question.updated'; data: Question }
   | { rev: number; type: 'question.removed'; data: { id: string; tickerId: string } };
+/**
+ * A card on `ticker:<id>` as it now stands (`card.deleted`: its tombstone, `deletedAt` set). A
+ * card's changes are coalesced: at most two a second per card, the last state always sent.
+ */
+export interface CardChange {
+  rev: number;
+  type: 'card.updated' | 'card.deleted';
+  data: Card;
+}
 /** One change of a stream: `type` says what `data` is. */
-export type Change = EntryChange | TickerChange | MessageChange | ReportChange | InboxChange | QuestionChange;
+export type Change = EntryChange | TickerChange | MessageChange | ReportChange | InboxChange | QuestionChange | CardChange;
 
 export const ChangeSchema = z.object({ rev: z.number().int(), type: ChangeType, data: z.record(z.string(), z.unknown()) });
 

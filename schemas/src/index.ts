@@ -7,6 +7,8 @@ export * from './embed-url';
 export * from './entries';
 export * from './polls';
 export * from './questions';
+export * from './cards';
+export * from './card-text';
 export * from './templates';
 export * from './events';
 export * from './openapi';

@@ -5,6 +5,7 @@ import { ChangesResponse } from './events';
 import { Poll, PollInput, PollResults, VoteBody, VoteState } from './polls';
 import { AnswerQuestionBody, AnsweredQuestion, AskQuestionBody, DismissQuestionBody, EntryQuestion, Question, QuestionList } from './questions';
 import { Embed, EmbedInput } from './embeds';
+import { CardList, CardSchema, PutCardBody } from './cards';
 import { CreateEntryTemplateBody, EntryTemplate, EntryTemplateList, PatchEntryTemplateBody } from './templates';
 import { CreateTickerBody, PatchTickerBody, Ticker, TickerList } from './tickers';
 import {
@@ -130,6 +131,9 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   AnalyticsReport,
   AnalyticsOverview,
   MarkReadBody,
+  PutCardBody,
+  Card: CardSchema,
+  CardList,
   // Socket.IO commands (not REST; emitted as JSON Schema for client authors).
   SubscribeCmd,
   UnsubscribeCmd,
@@ -175,6 +179,17 @@ export const ROUTES: RouteDoc[] = [
   },
   { method: 'get', path: '/tickers/{id}/entries/{entryId}/votes', summary: "The reader's own vote in a poll (by login or device cookie), and the counts when they may see them (private, never cached)", response: 'VoteState' },
   { method: 'post', path: '/tickers/{id}/entries/{entryId}/close', summary: 'Close a poll now: every reader gets the final counts (editor); 409 poll_closed when it was closed', response: 'Entry', auth: true },
+  {
+    method: 'put',
+    path: '/tickers/{id}/cards/{cardId}',
+    summary:
+      "Put a card (score, results, table) under an id the writer chooses: an editor, or an editor's API token limited to the cards scope (a data feed). 201 when new, 200 after. With version: 409 conflict (currentVersion) unless it is the card's (an editor's form); without: the last write wins (a feed). Bounds: rows and events ≤ 50, texts ≤ 80 characters; a bad value is a 400 naming its field. Readers get card.updated on ticker:<id>, at most twice a second per card, the last state always",
+    body: 'PutCardBody',
+    response: 'Card',
+    auth: true,
+  },
+  { method: 'get', path: '/tickers/{id}/cards', summary: "The ticker's cards as they now stand, pinned first (never cached)", response: 'CardList' },
+  { method: 'delete', path: '/tickers/{id}/cards/{cardId}', summary: 'Delete a card (editor or a cards token): the tombstone; readers get card.deleted', response: 'Card', auth: true },
   {
     method: 'post',
     path: '/tickers/{id}/questions',

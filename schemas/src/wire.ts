@@ -51,3 +51,8 @@ export const MANUAL_PUSH_MAX = 200;
 // Embeds: providers, frames and the consent placeholder's words (the widget's, the rendered page's).
 export * from './embed-frames';
 export * from './embed-url';
+
+/** The kinds of card a ticker holds (issue 25; their schemas in cards.ts). */
+export const CARD_TYPES = ['score', 'results', 'table'] as const;
+/** Where a match stands, on a score card. */
+export const SCORE_STATUSES = ['scheduled', 'live', 'halftime', 'ended'] as const;

@@ -369,6 +369,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       /** Least time between two published counts of one poll, ms, over every node. */
       resultsGapMs: 1000,
     },
+    cards: {
+      /** How often a node looks for cards whose last write is not on the stream yet, ms. */
+      sweepMs: 100,
+      /** Least time between two published changes of one card, ms, over every node (≤ 2 a second). */
+      gapMs: 500,
+    },
     questions: {
       /** How often a node looks for question vote counts to publish, ms. */
       sweepMs: 200,

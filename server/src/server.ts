@@ -57,6 +57,8 @@ import { EntryScheduler } from './tickers/scheduler';
 import { PollSweep } from './polls/polls.sweep';
 import { pollsRouter } from './polls/polls.routes';
 import { QuestionSweep } from './questions/questions.sweep';
+import { CardSweep } from './cards/cards.sweep';
+import { cardsRouter } from './cards/cards.routes';
 import { questionsRouter } from './questions/questions.routes';
 import { deskQuestionChanges, publicQuestionChanges } from './questions/questions.changes';
 
@@ -249,8 +251,9 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
   const scheduler = new EntryScheduler({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.schedulerMs });
   const pollSweep = new PollSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.polls.sweepMs, resultsGapMs: config.polls.resultsGapMs });
   const questionSweep = new QuestionSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.questions.sweepMs, votesGapMs: config.questions.votesGapMs });
+  const cardSweep = new CardSweep({ db: database.db, publisher: ctx.publisher, logger, intervalMs: config.cards.sweepMs, gapMs: config.cards.gapMs });
   const app = createApp(ctx, {
-    api: [authRouter(ctx), tickersRouter(ctx), pollsRouter(ctx), questionsRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx, analyticsIngest), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
+    api: [authRouter(ctx), tickersRouter(ctx), pollsRouter(ctx), questionsRouter(ctx), cardsRouter(ctx), templatesRouter(ctx), chatRouter(ctx), inboxRouter(ctx), analyticsRouter(ctx, analyticsIngest), webhooksRouter(ctx), pushRouter(ctx), mediaApiRouter(ctx)],
     root: [pagesRouter(ctx), mediaFilesRouter(ctx)],
     ready: () => readiness.ready(),
     health: () => readiness.health(),
@@ -285,6 +288,7 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       scheduler,
       pollSweep,
       questionSweep,
+      cardSweep,
       { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
       // Like the webhooks: a push under way (bounded by its timeout) ends after the listener closed.
       { name: 'web push', start: () => pushes.start(), stop: () => pushes.stop() },

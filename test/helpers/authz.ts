@@ -17,8 +17,9 @@ import { waitFor } from './wait';
  * admin's session cookie sent by the newsroom's own pages (PUBLIC_URL); `siteCookie` the same
  * cookie sent by a news site named in CORS_ORIGINS (same-site with the ticker's host, so the Lax
  * cookie goes along): an ad script or an XSS there, which must get no staff rights from it.
+ * `cardsToken` is an editor's API token limited to the `cards` scope (a data feed's).
  */
-export const ACTORS = ['anonymous', 'unverified', 'reader', 'muted', 'banned', 'moderator', 'editor', 'admin', 'ops', 'token', 'cookie', 'siteCookie'] as const;
+export const ACTORS = ['anonymous', 'unverified', 'reader', 'muted', 'banned', 'moderator', 'editor', 'admin', 'ops', 'token', 'cardsToken', 'cookie', 'siteCookie'] as const;
 export type ActorName = (typeof ACTORS)[number];
 
 /** The news site the matrix's server names in CORS_ORIGINS. */
@@ -166,6 +167,12 @@ export class World {
         if (!String(made.token).startsWith('ltk_')) throw new Error(`not an API token: ${made.token}`);
         return { ...owner, token: made.token };
       }
+      case 'cardsToken': {
+        // A data feed's token: an editor's, limited to the card routes.
+        const owner = await this.loggedIn(name, 'editor');
+        const made = await must('create a cards token', raw(this.url, 'POST', '/me/tokens', { name: 'feed', scopes: ['cards'] }, bearer(owner.token)), 201);
+        return { ...owner, token: made.token };
+      }
     }
   }
 
@@ -288,6 +295,7 @@ export class World {
 
 /** Each table and its key; the snapshot reads them all, in key order. */
 export const SNAPSHOT_TABLES = {
+  cards: 'id',
   push_vapid: 'id',
   push_follows: 'id',
   push_streams: 'ticker_id',

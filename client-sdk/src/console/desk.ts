@@ -13,12 +13,13 @@ import { ModerationPanel } from './moderation';
 import { QuestionQueue } from './questions';
 import { takeUnsaved, uploadMedia } from './session';
 import { pushPanel } from './push';
+import { cardsPanel } from './cards';
 import { reachPanel } from './reach';
 import { settingsPanel } from './settings';
 import { el, errorText, say } from './ui';
 import { usersPanel } from './users';
 
-type Tab = 'entries' | 'questions' | 'reach' | 'settings' | 'chat' | 'users';
+type Tab = 'entries' | 'cards' | 'questions' | 'reach' | 'settings' | 'chat' | 'users';
 
 export const can = (u: User, role: 'editor' | 'moderator' | 'admin') => u.role === 'admin' || u.role === role;
 
@@ -72,6 +73,7 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
 
   const available: Array<[Tab, Key]> = [
     ...(can(user, 'editor') ? ([['entries', 'tab.entries']] as Array<[Tab, Key]>) : []),
+    ...(can(user, 'editor') ? ([['cards', 'tab.cards']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'editor') ? ([['reach', 'tab.reach']] as Array<[Tab, Key]>) : []),
     ...(can(user, 'moderator') ? ([['chat', 'tab.chat']] as Array<[Tab, Key]>) : []),
     // After the chat: a moderator's desk opens on the chat, as before.
@@ -180,6 +182,10 @@ export async function mountDesk(app: HTMLElement, o: DeskOptions): Promise<Desk>
         },
         () => panel?.destroy(),
       );
+    } else if (tab === 'cards') {
+      const cards = cardsPanel(client, ticker, o.url);
+      main.replaceChildren(cards.element);
+      cleanup.push(() => cards.destroy());
     } else if (tab === 'reach') {
       const reach = reachPanel(client, ticker);
       main.replaceChildren(reach.element);

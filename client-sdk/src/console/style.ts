@@ -70,6 +70,7 @@ export const CSS = `
 .ltx fieldset{border:1px solid #ddd;border-radius:4px;margin:.5rem 0;padding:.25rem .75rem .5rem}
 .ltx legend{font-weight:700;font-size:.85rem;padding:0 .25rem}
 .ltx details>summary{cursor:pointer;font-weight:600;padding:.4rem 0;min-height:2.25rem}
+.ltx-card-list{list-style:none;padding:0;margin:.5rem 0}.ltx-card-list li{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;padding:.25rem 0;border-bottom:1px solid #eee}.ltx-curl{display:block;overflow-wrap:anywhere;font-size:.85rem}.ltx-json{width:100%;font-family:monospace}
 .ltx-push{border-bottom:1px solid #eee;margin:0 0 .5rem}.ltx-push .field{flex:1 1 16rem;margin:0}.ltx-push [role=group]{display:inline-flex;flex-wrap:wrap;align-items:center;gap:.25rem}
 @media (max-width:800px){
 .ltx-grid,.ltx-grid3{grid-template-columns:minmax(0,1fr)}

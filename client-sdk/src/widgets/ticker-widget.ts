@@ -1,4 +1,4 @@
-import type { Entry, Order, TickerSnapshot } from '@liveticker/schemas';
+import type { Card, Entry, Order, TickerSnapshot } from '@liveticker/schemas';
 import { createClient } from '../client';
 import type { LivetickerClient } from '../client';
 import type { TickerView, TickerViewChange } from '../ticker';
@@ -9,6 +9,8 @@ import { FOLLOW_CSS, followControl, onOpenFromNotification } from './follow-ui';
 import { REACH_EVENT, trackReach } from './reach';
 import { POLL_CSS, renderPoll } from './poll-render';
 import { EMBED_CSS, renderEmbed } from './embed-render';
+import { CARD_CSS, cardAnnouncement, renderCard } from './card-render';
+import type { TableSort } from './card-render';
 import type { PollHooks, PollLocal } from './poll-render';
 import { resultText } from './poll-state';
 import { QUESTION_CSS, renderQuestionQuote } from './question-quote';
@@ -218,8 +220,50 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
   // Marks the live edge (the list's top when newest first, its end when oldest first).
   const edge = el('div', { class: 'lt-edge', 'aria-hidden': 'true' });
   const more = el('button', { class: 'lt-more', type: 'button', part: 'more' }, t.more);
-  box.append(head, followError, offline, announcer, keys, fresh, pinned, list, more);
-  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS + POLL_CSS + QUESTION_CSS + EMBED_CSS), box);
+  // The ticker's cards that belong to no entry (pinned ones first); attached ones go inside theirs.
+  const cardsBox = el('div', { class: 'lt-cards', part: 'cards', hidden: '' });
+  box.append(head, followError, offline, announcer, keys, fresh, cardsBox, pinned, list, more);
+  root.append(el('style', {}, TICKER_CSS + FOLLOW_CSS + POLL_CSS + QUESTION_CSS + EMBED_CSS + CARD_CSS), box);
+
+  /** Each card's drawn node and the state it shows: redrawn only when the card's version (or its sort) changed. */
+  const cardNodes = new Map<string, { card: Card; node: HTMLElement; sort?: TableSort }>();
+  const tableSorts = new Map<string, TableSort>();
+  const cardNode = (card: Card): HTMLElement => {
+    const had = cardNodes.get(card.id);
+    const sort = tableSorts.get(card.id);
+    if (had && had.card.version === card.version && had.sort === sort) return had.node;
+    const node = renderCard(card, lang, {
+      sort,
+      onSort: (next) => {
+        tableSorts.set(card.id, next);
+        syncCards();
+        cardNodes.get(card.id)?.node.querySelector<HTMLElement>(`button[data-column="${next.column}"]`)?.focus();
+      },
+    });
+    had?.node.replaceWith(node);
+    cardNodes.set(card.id, { card, node, sort });
+    return node;
+  };
+  /** Puts every card where it belongs: the top box, or inside its entry (when that entry is shown). */
+  const syncCards = () => {
+    const shown = new Set<string>();
+    const top = view.cards.filter((c) => !c.entryId);
+    const nodes = top.map((c) => (shown.add(c.id), cardNode(c)));
+    if (nodes.length !== cardsBox.children.length || nodes.some((n, i) => cardsBox.children[i] !== n)) cardsBox.replaceChildren(...nodes);
+    cardsBox.hidden = nodes.length === 0;
+    for (const li of box.querySelectorAll<HTMLElement>('li.lt-entry[data-id]')) {
+      const mine = view.cardsOf(li.dataset.id!);
+      let holder = li.querySelector<HTMLElement>('.lt-entry-cards');
+      if (!mine.length) {
+        holder?.remove();
+        continue;
+      }
+      if (!holder) (li.children[1] ?? li).append((holder = el('div', { class: 'lt-entry-cards' })));
+      const want = mine.map((c) => (shown.add(c.id), cardNode(c)));
+      if (want.length !== holder.children.length || want.some((n, i) => holder!.children[i] !== n)) holder.replaceChildren(...want);
+    }
+    for (const id of [...cardNodes.keys()]) if (!shown.has(id) && !view.cards.some((c) => c.id === id)) cardNodes.delete(id);
+  };
 
   const keyOf = (e: Entry) => `${e.rev}:${e.version}`;
   /**
@@ -305,6 +349,7 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
     count.textContent = `(+${n})`;
     more.hidden = !view.hasMore;
     more.textContent = view.order === 'newest' ? t.more : t.moreOldest;
+    syncCards();
   };
 
   const release = (focus: boolean) => {
@@ -326,7 +371,11 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
       closedPolls.add(item.id);
       announcer.textContent = say(lang, 'pollFinal', { text: `${item.poll.question} ${resultText(item.poll, item.poll.results)}` });
     }
-    if (change.op === 'insert') {
+    if (change.op === 'cards') {
+      // A score that moved is said politely, once per change of it.
+      const said = cardAnnouncement(cardNodes.get(change.card.id)?.card, change.card, lang);
+      if (said) announcer.textContent = said;
+    } else if (change.op === 'insert') {
       announcer.textContent = say(lang, 'newEntry', { text: headline(change.item) });
       if (!atEdge) held.add(change.item.id);
     } else if (change.op === 'reset') {

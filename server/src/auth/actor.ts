@@ -1,3 +1,5 @@
+import type { TokenScope } from '@liveticker/schemas';
+
 export type Role = 'reader' | 'editor' | 'moderator' | 'admin';
 
 /** Who is making a request, as resolved from a token, cookie or the ops key. */
@@ -10,6 +12,8 @@ export interface Actor {
   mutedUntil?: string | null;
   /** The session or API token this request came with (absent for the ops key). */
   sessionId?: string;
+  /** An API token limited to these scopes (auth/scopes.ts); absent: not limited. */
+  scopes?: TokenScope[];
   /** How the request authenticated: cookie-authenticated writes need a same-origin check. */
   via?: 'cookie' | 'bearer';
   /**

@@ -2,6 +2,7 @@ import type { Db } from '../db/database';
 import type { Actor, Role } from './actor';
 import { newToken, tokenHash } from './tokens';
 import { newId } from '../db/ids';
+import { parseScopes } from './scopes';
 
 export interface NewSession {
   id: string;
@@ -13,7 +14,7 @@ export interface NewSession {
 export async function createSession(
   db: Db,
   userId: string,
-  opts: { kind: 'session' | 'api'; ttlMs?: number; name?: string },
+  opts: { kind: 'session' | 'api'; ttlMs?: number; name?: string; scopes?: string[] },
 ): Promise<NewSession> {
   const token = newToken(opts.kind === 'session' ? 'lts_' : 'ltk_');
   const id = newId();
@@ -31,6 +32,7 @@ export async function createSession(
       expires_at: expiresAt,
       last_used_at: null,
       revoked_at: null,
+      scopes: opts.scopes?.length ? opts.scopes.join(',') : null,
     })
     .execute();
   return { id, token, expiresAt };
@@ -48,6 +50,7 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | unde
       'sessions.revoked_at',
       'sessions.kind',
       'sessions.last_used_at',
+      'sessions.scopes',
       'users.id as user_id',
       'users.display_name',
       'users.role',
@@ -70,6 +73,7 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | unde
     emailVerified: row.email_verified_at !== null,
     mutedUntil: row.muted_until,
     sessionId: row.session_id,
+    ...(parseScopes(row.scopes) ? { scopes: parseScopes(row.scopes) } : {}),
   };
 }
 
@@ -94,7 +98,7 @@ export async function revokeSessions(
 export function activeApiTokens(db: Db, userId: string) {
   return db
     .selectFrom('sessions')
-    .select(['id', 'name', 'created_at', 'expires_at', 'last_used_at'])
+    .select(['id', 'name', 'created_at', 'expires_at', 'last_used_at', 'scopes'])
     .where('user_id', '=', userId)
     .where('kind', '=', 'api')
     .where('revoked_at', 'is', null)

@@ -1,3 +1,4 @@
+import { parseScopes } from './scopes';
 import { isUniqueViolation } from '../db/database';
 import { CreateApiTokenBody, CreateUserBody, PatchMeBody, PatchUserBody } from '@liveticker/schemas';
 import type { User } from '@liveticker/schemas';
@@ -93,8 +94,9 @@ export async function createApiToken(ctx: Ctx, actor: Actor | undefined, body: u
     kind: 'api',
     name: input.name,
     ttlMs: input.expiresInDays ? input.expiresInDays * 86_400_000 : undefined,
+    scopes: input.scopes,
   });
-  return { id: s.id, name: input.name, token: s.token, createdAt: new Date().toISOString(), expiresAt: s.expiresAt, lastUsedAt: null };
+  return { id: s.id, name: input.name, token: s.token, createdAt: new Date().toISOString(), expiresAt: s.expiresAt, lastUsedAt: null, scopes: input.scopes ?? [] };
 }
 
 export async function listApiTokens(ctx: Pick<AppContext, 'db'>, actor: Actor | undefined) {
@@ -102,7 +104,7 @@ export async function listApiTokens(ctx: Pick<AppContext, 'db'>, actor: Actor | 
   requireRightsHeld(actor);
   const rows = await activeApiTokens(ctx.db, user.id);
   return {
-    items: rows.map((r) => ({ id: r.id, name: r.name ?? '', createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at })),
+    items: rows.map((r) => ({ id: r.id, name: r.name ?? '', createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at, scopes: parseScopes(r.scopes) ?? [] })),
     nextCursor: null,
   };
 }

@@ -116,6 +116,8 @@ export interface SessionsTable {
   expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** What an API token is limited to, comma-separated (`cards`); null: not limited (migration 025). */
+  scopes: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ChatSettingsTable {
@@ -414,6 +416,28 @@ export interface Tables {
   poll_dirty: { entry_id: string; ticker_id: string };
   questions: QuestionsTable;
   question_votes: { question_id: string; user_id: string; voted_at: string };
+  cards: CardsTable;
+}
+
+/** A card of a ticker (migration 025). */
+export interface CardsTable {
+  ticker_id: string;
+  id: string;
+  /** score | results | table */
+  type: string;
+  /** The card's data as JSON. */
+  data: string;
+  version: number;
+  pinned: number;
+  entry_id: string | null;
+  /** Revision of `ticker:<id>` its last published change took (0: never published yet). */
+  rev: number;
+  /** 1: the row holds a state the stream has not carried yet. */
+  dirty: number;
+  published_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
 }
 
 /** A question to the desk (migration 022). */

@@ -4,6 +4,7 @@ import { withholdStaffRole } from '../auth/actor';
 import type { Actor } from '../auth/actor';
 import type { ActorResolver } from '../auth/resolve';
 import { AppError } from '../errors';
+import { checkScopes } from '../auth/scopes';
 import { foreignPage, staffCookieRefusal, writeOrigin } from './origin';
 
 declare global {
@@ -54,6 +55,8 @@ export function authenticate(actors: ActorResolver, allowedOrigins: (origin: str
       const token = bearerToken(header);
       if (!token) return next(new AppError('login_required', 'malformed Authorization header; use "Bearer <token>"'));
       const actor = await actors.fromToken(token);
+      // A token limited to scopes (a data feed's) reaches their routes only, reads included.
+      if (actor?.scopes) checkScopes(actor, req.method, req.path);
       if (actor) req.actor = { ...actor, via: 'bearer' };
       // Reading is public: a stale token does not stop a reader. A write with one fails loudly.
       else if (!SAFE_METHODS.has(req.method)) return next(new AppError('login_required', 'the token is not valid (expired or revoked?)'));
@@ -63,6 +66,7 @@ export function authenticate(actors: ActorResolver, allowedOrigins: (origin: str
     if (!cookie) return next();
     const actor = await actors.fromToken(cookie);
     if (!actor) return next();
+    if (actor.scopes) checkScopes(actor, req.method, req.path);
     if (!SAFE_METHODS.has(req.method)) {
       const origin = writeOrigin(req.get('origin'), req.get('referer'));
       if (!origin || !allowedOrigins(origin)) {

@@ -78,6 +78,8 @@ export function bindSockets(
     if (token !== undefined && token !== null && token !== '') {
       try {
         const actor = typeof token === 'string' && token.length <= 512 ? await ctx.actors.fromToken(token) : undefined;
+        // A token limited to scopes (a data feed's) reaches its REST routes only, never a socket.
+        if (actor?.scopes) return next(handshakeError('forbidden', `this API token is limited to ${actor.scopes.join(', ')}; it opens no socket`));
         // A staff cookie from a page other than the newsroom's own logs the socket in as a reader,
         // for as long as it is open (see `authenticate` in http/actor.ts).
         const from = !given && actor ? foreignPage(socket.handshake.headers, ownOrigin) : undefined;

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { tickerStream } from '@liveticker/schemas';
-import type { Entry, Ticker } from '@liveticker/schemas';
+import { cardText } from '@liveticker/schemas';
+import type { Card, CardLang, Entry, Ticker } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { tickerIdParam } from '../http/params';
@@ -13,6 +14,7 @@ import { pollHtml } from '../polls/poll-html';
 import { questionHtml } from '../questions/question-html';
 import { embedFeedHtml } from './embed-html';
 import type { FeedChannel, FeedFormat, FeedItem } from './feed-formats';
+import { cardsOf } from '../cards/cards.service';
 
 /** How many of the newest entries a feed carries. */
 const FEED_ENTRIES = 50;
@@ -39,11 +41,14 @@ function contentOf(e: Entry, lang: string): string {
   return html;
 }
 
-/** The ticker as a feed: its newest entries (pinned ones among them by time), edits as `updated`. */
-export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[], publicUrl: string): string {
+/**
+ * The ticker as a feed: its cards first (each one item, its current state as text, `updated` at
+ * its last change), then its newest entries (pinned ones among them by time), edits as `updated`.
+ */
+export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[], publicUrl: string, cards: Card[] = []): string {
   const page = tickerPageUrl(publicUrl, ticker.id);
   const self = (f: FeedFormat) => `${publicUrl}/api/v1/tickers/${encodeURIComponent(ticker.id)}/feed.${f}`;
-  const newest = entries.reduce((at, e) => (e.updatedAt > at ? e.updatedAt : at), ticker.updatedAt);
+  const newest = [...entries, ...cards].reduce((at, e) => (e.updatedAt > at ? e.updatedAt : at), ticker.updatedAt);
   const channel: FeedChannel = {
     title: ticker.title,
     description: ticker.description || ticker.title,
@@ -52,7 +57,21 @@ export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[],
     updated: new Date(newest),
     self: { rss: self('rss'), atom: self('atom'), json: self('json') },
   };
-  const items: FeedItem[] = entries.map((e) => ({
+  const lang: CardLang = ticker.locale === 'de' || ticker.locale === 'ru' ? ticker.locale : 'en';
+  const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const cardItems: FeedItem[] = cards.map((c) => {
+    const text = cardText(c, lang);
+    return {
+      url: `${page}#card-${encodeURIComponent(c.id)}`,
+      title: text.slice(0, 200),
+      summary: text.slice(0, 300),
+      contentHtml: `<p>${esc(text)}</p>`,
+      published: new Date(c.createdAt),
+      updated: new Date(c.updatedAt),
+      author: ticker.title,
+    };
+  });
+  const items: FeedItem[] = cardItems.concat(entries.map((e) => ({
     url: `${page}#entry-${encodeURIComponent(e.id)}`,
     title: headline(e),
     summary: textOf(e.body).slice(0, 300),
@@ -61,7 +80,7 @@ export function renderFeed(format: FeedFormat, ticker: Ticker, entries: Entry[],
     updated: new Date(e.updatedAt),
     author: e.author.displayName,
     ...(e.image ? { image: e.image.url } : {}),
-  }));
+  })));
   if (format === 'rss') return rss2(channel, items);
   if (format === 'atom') return atom1(channel, items);
   return jsonFeed(channel, items);
@@ -87,6 +106,6 @@ export function feedRoute(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>, 
       .slice(0, FEED_ENTRIES);
     // Chromium shows `+xml` as a document: the app's default CSP (nothing runs, sandboxed) and
     // nosniff (helmet) come with it.
-    res.type(CONTENT_TYPES[format]).send(renderFeed(format, ticker, entries, ctx.config.publicUrl));
+    res.type(CONTENT_TYPES[format]).send(renderFeed(format, ticker, entries, ctx.config.publicUrl, await cardsOf(ctx, id)));
   };
 }

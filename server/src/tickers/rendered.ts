@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { Slug, tickerStream } from '@liveticker/schemas';
-import type { Entry, Ticker, TickerSnapshot } from '@liveticker/schemas';
+import type { Card, Entry, Ticker, TickerSnapshot } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import { AppError, parseInput } from '../errors';
 import { safeDecode, tickerIdParam } from '../http/params';
@@ -14,6 +14,8 @@ import { headline, textOf, tickerPageUrl } from './entry-text';
 import { pollHtml } from '../polls/poll-html';
 import { questionHtml } from '../questions/question-html';
 import { embedHtml } from './embed-html';
+import { CARD_PAGE_CSS, cardHtml, sportsEventJsonLd } from '../cards/card-html';
+import { cardsOf } from '../cards/cards.service';
 
 /** The fragment's CSP: its inline style and pictures from anywhere (entries' images), nothing else. */
 export const FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
@@ -91,7 +93,7 @@ function time(iso: string, lang: string, cls = ''): string {
   return `<time${cls ? ` class="${cls}"` : ''} datetime="${esc(d.toISOString())}">${esc(d.toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }))} UTC</time>`;
 }
 
-function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en']): string {
+function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en'], cards: Card[] = []): string {
   const parts = [`<article class="lt-entry${e.pinned ? ' pinned' : ''}" id="entry-${esc(e.id)}" data-rev="${e.rev}">`];
   parts.push(`<div class="lt-when"><a href="#entry-${esc(e.id)}">${time(e.publishedAt, lang)}</a>`);
   if (e.updatedAt !== e.publishedAt && e.version > 1) parts.push(` <small>${esc(t.updated)} ${time(e.updatedAt, lang)}</small>`);
@@ -109,6 +111,7 @@ function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en']): string {
   }
   if (e.embed) parts.push(embedHtml(e.embed, lang));
   if (e.teaser) parts.push(`<p class="lt-teaser"><a href="${esc(e.teaser.url)}">${esc(e.teaser.title)}</a></p>`);
+  for (const card of cards) parts.push(cardHtml(card, lang));
   parts.push('</div></article>');
   return parts.join('');
 }
@@ -123,6 +126,7 @@ const CSS = `liveticker-ticker{display:block}.liveticker{font:16px/1.5 Georgia,s
 .lt-poll{font:.95rem system-ui,sans-serif;border:1px solid #ddd;border-radius:4px;padding:.5rem .75rem;margin:.5rem 0}.lt-poll ul{margin:.25rem 0;padding-left:1.25rem}.lt-poll-foot{color:#595959;font-size:.8rem;margin:0}
 .lt-embed{margin:.5rem 0}.lt-embed-gate{box-sizing:border-box;max-width:100%;border:1px solid #ccc;border-radius:4px;padding:.75rem;background:#f6f6f6;font:.9rem/1.4 system-ui,sans-serif;overflow:auto}.lt-embed-gate p{margin:0 0 .4rem}.lt-embed-url{overflow-wrap:anywhere}.lt-embed-hint{color:#595959}
 .lt-pages{display:flex;justify-content:space-between;margin:1rem 0;font:.9rem system-ui,sans-serif}
+${CARD_PAGE_CSS}
 @media (max-width:600px){.lt-entry{grid-template-columns:1fr;gap:.25rem}}`;
 
 /** The rendered ticker: what a page without JavaScript, a crawler or a CMS's server include sees. */
@@ -139,11 +143,15 @@ async function renderTicker(ctx: Pick<AppContext, 'db' | 'config' | 'changeLog'>
   const page = tickerPageUrl(ctx.config.publicUrl, id);
   const link = (extra: Record<string, string>) => `${page}?${new URLSearchParams({ ...(q.order !== 'newest' ? { order: q.order } : {}), ...extra })}`.replace(/\?$/, '');
   const jsonLd = scriptJson(liveBlogJsonLd(ticker, entries, page));
+  // Cards of no entry at the top (pinned first), the others inside their entries.
+  const cards = await cardsOf(ctx, id);
+  const sportsLd = cards.map((c) => sportsEventJsonLd(c, ticker, page)).filter((x) => x !== undefined);
   const section = `<section class="liveticker" lang="${esc(ticker.locale)}" data-liveticker-ticker="${esc(id)}" data-liveticker-rev="${pos.rev}" data-liveticker-epoch="${esc(pos.epoch)}" data-liveticker-order="${q.order}">
 <header><h1>${esc(ticker.title)}</h1> <span class="lt-status">${esc(t[ticker.status])}</span>${ticker.description ? `<p>${esc(ticker.description)}</p>` : ''}</header>
-${entries.map((e) => entryHtml(e, lang, t)).join('\n')}
+${cards.filter((c) => !c.entryId).map((c) => cardHtml(c, lang)).join('\n')}
+${entries.map((e) => entryHtml(e, lang, t, cards.filter((c) => c.entryId === e.id))).join('\n')}
 <nav class="lt-pages">${q.cursor ? `<a href="${esc(link({}))}">${esc(t.newer)}</a>` : '<span></span>'}${list.nextCursor ? `<a rel="next" href="${esc(link({ cursor: list.nextCursor }))}">${esc(t.older)}</a>` : ''}</nav>
-<script type="application/ld+json">${jsonLd}</script>
+<script type="application/ld+json">${jsonLd}</script>${sportsLd.map((ld) => `\n<script type="application/ld+json">${scriptJson(ld)}</script>`).join('')}
 </section>`;
   // The first page becomes the live widget when the SDK loads: <liveticker-ticker> takes over what
   // was rendered (its state below, read after the position above) and goes live from that revision.
@@ -151,7 +159,7 @@ ${entries.map((e) => entryHtml(e, lang, t)).join('\n')}
   let html = section;
   if (!q.cursor) {
     const keyEvents = await listKeyEvents(ctx.db, id, KEY_EVENTS);
-    const state: TickerSnapshot = { v: 1, rev: pos.rev, epoch: pos.epoch, order: q.order, ticker, items: list.items, pinned: list.pinned, nextCursor: list.nextCursor, keyEvents };
+    const state: TickerSnapshot = { v: 1, rev: pos.rev, epoch: pos.epoch, order: q.order, ticker, items: list.items, pinned: list.pinned, nextCursor: list.nextCursor, keyEvents, cards };
     html = `<liveticker-ticker ticker="${esc(id)}" order="${q.order}" lang="${WIDGET_LANGS.has(ticker.locale) ? ticker.locale : 'en'}">
 ${section}
 <script type="application/json" data-liveticker-state>${scriptJson(state)}</script>

@@ -23,6 +23,7 @@ import * as m021 from './021_analytics';
 import * as m022 from './022_questions';
 import * as m023 from './023_entry_embeds';
 import * as m024 from './024_analytics_push_sent';
+import * as m025 from './025_cards';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '022_questions': m022,
   '023_entry_embeds': m023,
   '024_analytics_push_sent': m024,
+  '025_cards': m025,
 };

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { OwnRedis, OwnRedisCluster } from '../test/helpers/redis';
 import { createTestDatabase } from '../test/helpers/db';
 import type { TestDatabase } from '../test/helpers/db';
+import { OwnPostgres, postgresBin } from './soak/postgres';
 import { WebhookReceiver } from '../test/helpers/webhook-receiver';
 import { freePort } from './bench/servers';
 import { CutProxy } from './soak/proxy';
@@ -44,7 +45,7 @@ interface Options {
   keep: boolean;
 }
 
-const ALL_FAULTS: FaultKind[] = ['kill', 'term', 'freeze', 'stall', 'redis-restart', 'redis-pause', 'cut-pg', 'cut-redis'];
+const ALL_FAULTS: FaultKind[] = ['kill', 'term', 'freeze', 'stall', 'hog', 'redis-restart', 'redis-pause', 'pg-restart', 'cut-pg', 'cut-redis'];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { minutes: 5, seed: randomBytes(4).readUInt32BE() % 1_000_000, readers: 2000, polling: 0.05, chatters: 10, sdk: 8, redis: 'single', dev: false, gap: [20, 60], quiet: 60, keep: false };
@@ -90,7 +91,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   const log = (s: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${s}\n`);
   const dir = fs.mkdtempSync(`/tmp/soak-${o.seed}-`);
-  const kinds = (o.faults ?? ALL_FAULTS).filter((k) => !(o.redis === 'cluster' && k === 'cut-redis'));
+  const pgBin = postgresBin();
+  const kinds = (o.faults ?? ALL_FAULTS).filter((k) => !(o.redis === 'cluster' && k === 'cut-redis') && !(k === 'pg-restart' && !pgBin));
+  if (!pgBin) log('no PostgreSQL binaries under /usr/lib/postgresql: a database on the shared server, no pg-restart');
   log(`seed ${o.seed}: ${o.minutes} min, ${o.readers} readers (${Math.round(o.polling * 100)} % long-polling), ${o.chatters} chatters, Redis ${o.redis}, ${o.dev ? 'sources (tsx)' : 'the build'}; faults ${kinds.join(', ')}; files in ${dir}`);
   if (!o.dev) ensureBuild(log);
 
@@ -98,9 +101,11 @@ async function main(): Promise<number> {
   const cleanups: Array<() => Promise<unknown>> = [];
   let redis: OwnRedis | undefined;
   let cluster: OwnRedisCluster | undefined;
+  let ownPg: OwnPostgres | undefined;
   // Whatever happens, nothing the soak started outlives it.
   const hardStop = () => {
     killGroups();
+    ownPg?.killNow();
     for (const pid of [redis?.pid, ...(cluster?.pids ?? [])]) {
       try {
         if (pid) process.kill(pid, 'SIGKILL');
@@ -130,7 +135,14 @@ async function main(): Promise<number> {
       redis = await OwnRedis.start();
       cleanups.push(() => redis!.kill());
     }
-    db = await createTestDatabase('postgres');
+    // PostgreSQL of the soak's own (the nemesis restarts it), beside the soak's directory: the
+    // postgres user must reach it. The shared server only without Debian's binaries.
+    if (pgBin) {
+      ownPg = new OwnPostgres(pgBin, `${dir}-pg`, await freePort());
+      await ownPg.init();
+      const pg = ownPg;
+      db = { url: await pg.createDatabase('soak'), drop: () => pg.destroy() };
+    } else db = await createTestDatabase('postgres');
     const pgUrl = new URL(db.url);
 
     const nginxPort = await freePort();
@@ -260,6 +272,17 @@ async function main(): Promise<number> {
             },
           },
     };
+    if (ownPg) {
+      const pg = ownPg;
+      targets.pg = {
+        name: `postgres:${pg.port}`,
+        async restart(mode, downMs) {
+          await pg.stop(mode);
+          await sleep(downMs);
+          await pg.start();
+        },
+      };
+    }
     const nemesis = new Nemesis(targets, rng, o.gap, log, kinds);
     nemesis.start(endAt - o.quiet * 1000);
     let last = Date.now();
@@ -352,6 +375,7 @@ async function main(): Promise<number> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     hardStop();
     await db?.drop().catch((err) => log(`dropping the database: ${(err as Error).message}`));
+    if (ownPg && !db) await ownPg.destroy().catch(() => undefined);
     if (!failed && !o.keep) fs.rmSync(dir, { recursive: true, force: true });
   }
   return failed ? 1 : 0;

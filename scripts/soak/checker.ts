@@ -7,6 +7,10 @@ import type { Reader, SdkReader } from './readers';
 import type { Latency } from './view';
 import type { ChatSend, Write } from './workload';
 import type { Received } from '../../test/helpers/webhook-receiver';
+import type { ReceivedPush } from '../../test/helpers/push-receiver';
+import type { ShownEntry } from './browser';
+import type { Follow } from './push';
+import type { Vote, Voter } from './voters';
 
 export interface Finding {
   check: string;
@@ -29,6 +33,17 @@ export interface Inputs {
   latencies: Latency[];
   /** Date.now() when the workload began. */
   t0: number;
+  /** What each browser's widget showed at the end (every page loaded), and the errors its page threw. */
+  browsers: Array<{ id: number; ticker: string; shown?: ShownEntry[]; failed?: string; errors: string[] }>;
+  polls: Array<{ id: string; ticker: string; options: string[] }>;
+  votes: Vote[];
+  voters: Voter[];
+  /** The vote the server holds for each voter (GET …/votes at the end): voter → poll → option. */
+  held: Map<string, Map<string, string | null>>;
+  /** Each poll's counts as the desk reads them (REST with the ops key) at the end. */
+  desk: Map<string, Record<string, number> | undefined>;
+  follows: Follow[];
+  pushes: ReceivedPush[];
 }
 
 interface DbEntry {
@@ -38,6 +53,7 @@ interface DbEntry {
   seq: number;
   version: number;
   body: string;
+  kind?: string;
   deleted: boolean;
 }
 
@@ -55,13 +71,19 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
       .filter((f) => t >= f.start - 2000 && t <= f.end + 10_000)
       .map((f) => `${f.kind} ${f.target} ${rel(f.start)}–${rel(f.end)}`)
       .join('; ') || 'no fault near';
+  /**
+   * A 503 `unavailable` while PostgreSQL cannot be reached (a pg-restart or cut-pg, and 5 s after)
+   * is the designed answer (worth a retry), counted apart; any other 5xx of a node is a finding.
+   */
+  const dbDown = (t: number) => inp.faults.some((f) => (f.kind === 'pg-restart' || f.kind === 'cut-pg') && t >= f.start - 1000 && t <= f.end + 5000);
+  const serverError = (status: number, code: string | undefined, t: number) => status >= 500 && !(status === 503 && code === 'unavailable' && dbDown(t));
   const finding = (check: string, examples: string[], count = examples.length) => {
     if (count > 0) findings.push({ check, count, examples: examples.slice(0, 8) });
   };
   try {
     const rows = (
       await db.query(
-        `SELECT id, ticker_id, rev, seq, version, body, deleted_at IS NOT NULL AS deleted FROM entries WHERE ticker_id = ANY($1) AND status = 'published'`,
+        `SELECT id, ticker_id, rev, seq, version, body, kind, deleted_at IS NOT NULL AS deleted FROM entries WHERE ticker_id = ANY($1) AND status = 'published'`,
         [inp.tickers],
       )
     ).rows as DbEntry[];
@@ -155,6 +177,142 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     finding('SDK reader list = database', wrongSdk);
     figures.push(`SDK readers checked: ${inp.sdk.length} (every page loaded); wrong: ${wrongSdk.length}`);
 
+    // 1c. Every browser's widget shows the database's entries, newest first, each once with its last edit.
+    const text = (html: string) => html.replace(/<[^>]*>/g, '').trim();
+    const wrongBrowsers: string[] = [];
+    for (const b of inp.browsers) {
+      if (!b.shown) {
+        wrongBrowsers.push(`browser ${b.id} (${b.ticker}): could not be read: ${b.failed}`);
+        continue;
+      }
+      const want = [...byTicker.get(b.ticker)!.values()].filter((e) => !e.deleted).sort((x, y) => y.seq - x.seq);
+      const problems: string[] = [];
+      const seen = new Set<string>();
+      for (const e of b.shown) {
+        if (seen.has(e.id)) problems.push(`${e.id} shown twice`);
+        seen.add(e.id);
+        const d = byTicker.get(b.ticker)!.get(e.id);
+        if (!d) problems.push(`${e.id} shown, not in the database`);
+        else if (d.deleted) problems.push(`${e.id} shown though deleted (${around(writeOf.get(e.id)?.at ?? 0)})`);
+        else if (!e.text.includes(text(d.body))) problems.push(`${e.id} shows "${e.text.slice(0, 60)}", database "${text(d.body).slice(0, 60)}" (version ${d.version})`);
+      }
+      if (b.shown.map((e) => e.id).join(',') !== want.map((e) => e.id).join(',')) {
+        const missing = want.filter((e) => !seen.has(e.id));
+        problems.push(`list differs (${b.shown.length} shown, ${want.length} in the database; missing ${missing.slice(0, 3).map((e) => `${e.id} seq ${e.seq} (${around(writeOf.get(e.id)?.at ?? 0)})`).join(', ') || 'none'})`);
+      }
+      if (problems.length) wrongBrowsers.push(`browser ${b.id} (${b.ticker}): ${problems.slice(0, 4).join(' | ')}${problems.length > 4 ? ` (+${problems.length - 4})` : ''}`);
+    }
+    finding('browser widget = database', wrongBrowsers);
+    // Uncaught errors only: a request the page saw fail (a 502 while nginx has no node) is the
+    // widget's to retry, counted below.
+    finding('no error thrown in a widget\'s page', inp.browsers.flatMap((b) => b.errors.filter((e) => e.startsWith('pageerror')).map((e) => `browser ${b.id}: ${e}`)));
+    const failedLoads = inp.browsers.flatMap((b) => b.errors.filter((e) => !e.startsWith('pageerror')));
+    figures.push(
+      `browsers checked: ${inp.browsers.length} (${inp.browsers.map((b) => `${b.ticker}: ${b.shown?.length ?? '?'} entries`).join(', ') || 'none'}); wrong: ${wrongBrowsers.length}; console errors (failed loads, retried): ${[...new Set(failedLoads)].map((e) => `${e} ×${failedLoads.filter((x) => x === e).length}`).join('; ') || 'none'}`,
+    );
+
+    // 1d. Polls: the counts every reader, SDK reader, browser and the desk last saw are the
+    // database's; every acknowledged vote is counted once (the vote each voter holds, by GET …/votes).
+    const pollIds = inp.polls.map((p) => p.id);
+    const dbCounts = new Map<string, Record<string, number>>(inp.polls.map((p) => [p.id, Object.fromEntries(p.options.map((o) => [o, 0]))]));
+    for (const r of (await db.query(`SELECT entry_id, option_id, count(*)::int AS n FROM poll_votes WHERE entry_id = ANY($1) GROUP BY entry_id, option_id`, [pollIds])).rows) {
+      dbCounts.get(r.entry_id)![r.option_id] = r.n;
+    }
+    const same = (a: Record<string, number> | undefined, b: Record<string, number>) => !!a && Object.keys(b).every((k) => (a[k] ?? 0) === b[k]) && Object.keys(a).every((k) => k in b);
+    const show = (c?: Record<string, number>) => (c ? Object.entries(c).map(([k, n]) => `${k} ${n}`).join(' ') : 'none');
+    const wrongCounts: string[] = [];
+    let countViews = 0;
+    for (const p of inp.polls) {
+      const want = dbCounts.get(p.id)!;
+      const dead = byTicker.get(p.ticker)!.get(p.id)?.deleted;
+      if (dead) continue;
+      const saw = (who: string, got?: Record<string, number>) => {
+        countViews++;
+        if (!same(got, want)) wrongCounts.push(`poll ${p.id} (${p.ticker}): ${who} saw ${show(got)}, database ${show(want)}`);
+      };
+      for (const r of inp.readers) for (const v of r.views) if (v.stream === `ticker:${p.ticker}`) saw(`reader ${r.id} (${r.kind})`, v.entries.get(p.id)?.counts);
+      for (const r of inp.sdk) if (r.ticker === p.ticker) saw(`SDK reader ${r.id}`, (await r.all()).find((e) => e.id === p.id)?.poll?.results?.counts);
+      for (const b of inp.browsers) if (b.ticker === p.ticker && b.shown) saw(`browser ${b.id}`, b.shown.find((e) => e.id === p.id)?.counts);
+      saw('the desk', inp.desk.get(p.id));
+    }
+    finding('poll counts seen = database', wrongCounts);
+    const wrongVotes: string[] = [];
+    for (const p of inp.polls) {
+      const heldTally: Record<string, number> = {};
+      const lostTally: Record<string, number> = {};
+      for (const v of inp.voters) {
+        const mine = inp.votes.filter((x) => x.voter === v.name && x.poll === p.id);
+        if (!mine.length) continue;
+        if (v.lost) {
+          for (const x of mine) lostTally[x.optionId] = (lostTally[x.optionId] ?? 0) + 1;
+          continue;
+        }
+        const held = inp.held.get(v.name)?.get(p.id);
+        if (held) heldTally[held] = (heldTally[held] ?? 0) + 1;
+        // The last acknowledged vote, or any tried after it without an answer (it may have landed).
+        const lastOk = mine.map((x) => x.status === 200).lastIndexOf(true);
+        const unanswered = (x: Vote) => x.status === 0 || x.status >= 500;
+        const may = new Set([...(lastOk >= 0 ? [mine[lastOk].optionId] : []), ...mine.slice(lastOk + 1).filter(unanswered).map((x) => x.optionId)]);
+        const last = mine[Math.max(0, lastOk)];
+        if (lastOk >= 0 && !held) wrongVotes.push(`poll ${p.id}: ${v.name}'s vote ${last.optionId} acknowledged ${rel(last.at)}, the server holds none (${around(last.at)})`);
+        else if (held && !may.has(held)) wrongVotes.push(`poll ${p.id}: ${v.name} holds ${held}; its last acknowledged vote ${lastOk >= 0 ? `${last.optionId} ${rel(last.at)}` : 'none'}, unanswered after it: ${[...may].join(',') || 'none'} (${around(last.at)})`);
+      }
+      // Each voter's vote counted once: the database's count of an option is the voters holding
+      // it, plus at most the unanswered first votes of devices that never got their cookie.
+      for (const o of p.options) {
+        const extra = dbCounts.get(p.id)![o] - (heldTally[o] ?? 0);
+        if (extra < 0 || extra > (lostTally[o] ?? 0)) wrongVotes.push(`poll ${p.id} option ${o}: database ${dbCounts.get(p.id)![o]}, voters holding it ${heldTally[o] ?? 0}, unanswered votes of cookie-less devices ${lostTally[o] ?? 0}`);
+      }
+    }
+    finding('every acknowledged vote counted once', wrongVotes);
+    const voteStatus = new Map<string, number>();
+    for (const x of inp.votes) {
+      const k = `${x.status || 'network error'}${x.code ? ` ${x.code}` : ''}${x.status >= 500 ? ` (${x.from})` : ''}`;
+      voteStatus.set(k, (voteStatus.get(k) ?? 0) + 1);
+    }
+    finding(
+      'no 5xx from a node to a vote',
+      inp.votes.filter((x) => x.from === 'node' && serverError(x.status, x.code, x.at)).map((x) => `vote ${x.voter} on ${x.poll} ${rel(x.at)}: ${x.status} ${x.code} (${around(x.at)})`),
+    );
+    const totalVotes = [...dbCounts.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+    figures.push(
+      `polls: ${inp.polls.length}, ${inp.votes.length} votes tried by ${inp.voters.length} voters (${inp.voters.filter((v) => v.lost).length} devices lost their first answer), ${totalVotes} in the database; answers: ${[...voteStatus].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}; counts compared: ${countViews}, wrong: ${wrongCounts.length}`,
+    );
+
+    // 1e. Web Push: every entry a follow is due (its topics, published after it was made) is
+    // pushed about at least once: the pushes, told apart by their revision, cover the last due
+    // entry, and their counts add up to the due entries (less those deleted before their push).
+    const published = (await db.query(`SELECT ticker_id, entry_id, rev, kind FROM push_entries WHERE ticker_id = ANY($1)`, [inp.tickers])).rows.map((r) => ({ ...r, rev: Number(r.rev) }));
+    const wrongPush: string[] = [];
+    let pushes = 0;
+    let repeated = 0;
+    for (const f of inp.follows) {
+      const got = inp.pushes.filter((p) => p.id === f.sub.id && p.status >= 200 && p.status < 300);
+      for (const p of got) if (p.problems.length) wrongPush.push(`follow ${f.id}: a push with ${p.problems.join('; ')}`);
+      const byRev = new Map<number, ReceivedPush>();
+      for (const p of got) {
+        if (p.payload && byRev.has(p.payload.rev)) repeated++;
+        if (p.payload) byRev.set(p.payload.rev, p);
+      }
+      pushes += byRev.size;
+      const due = published.filter((e) => e.ticker_id === f.ticker && (f.topics === 'all' || e.kind === 'key-event'));
+      const kept = due.filter((e) => !byTicker.get(f.ticker)!.get(e.entry_id)?.deleted);
+      const lastKept = Math.max(-1, ...kept.map((e) => e.rev));
+      const lastPushed = Math.max(-1, ...byRev.keys());
+      if (lastPushed < lastKept) {
+        const missed = kept.filter((e) => e.rev > lastPushed);
+        wrongPush.push(`follow ${f.id} (${f.ticker}, ${f.topics}): ${missed.length} entries never pushed about, e.g. ${missed.slice(0, 3).map((e) => `${e.entry_id} rev ${e.rev} (${around(writeOf.get(e.entry_id)?.at ?? 0)})`).join(', ')}`);
+      }
+      const counted = [...byRev.values()].reduce((n, p) => n + Number(p.payload.count ?? 1), 0);
+      if (counted < kept.length || counted > due.length) wrongPush.push(`follow ${f.id} (${f.ticker}, ${f.topics}): the pushes count ${counted} entries; due ${due.length}, ${kept.length} of them not deleted`);
+      for (const p of byRev.values()) {
+        const e = published.find((x) => x.entry_id === p.payload.entryId);
+        if (!e || e.rev !== p.payload.rev || (f.topics === 'key-events' && e.kind !== 'key-event')) wrongPush.push(`follow ${f.id} (${f.topics}): a push about ${p.payload.entryId} rev ${p.payload.rev}, published ${e ? `at rev ${e.rev} as ${e.kind}` : 'never'}`);
+      }
+    }
+    finding('every due entry pushed about', wrongPush);
+    figures.push(`push: ${inp.follows.length} follows, ${pushes} pushes (by revision) + ${repeated} repeated (deduplicable by rev), ${published.length} entries published on the followed tickers`);
+
     // 2. Every acknowledged write is in the database exactly once; nothing is there twice.
     const markers = new Map<string, number>();
     for (const r of rows) for (const m of r.body.matchAll(/soak-\d+-/g)) markers.set(m[0], (markers.get(m[0]) ?? 0) + 1);
@@ -191,7 +349,7 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     }
     finding(
       'no 5xx from a node',
-      inp.writes.filter((w) => w.status >= 500 && w.from === 'node').map((w) => `${w.kind} ${w.key} ${rel(w.at)}: ${w.status} ${w.error} (${around(w.at)})`),
+      inp.writes.filter((w) => w.from === 'node' && serverError(w.status, /"code":"(\w+)"/.exec(w.error ?? '')?.[1], w.at)).map((w) => `${w.kind} ${w.key} ${rel(w.at)}: ${w.status} ${w.error} (${around(w.at)})`),
     );
     figures.push(
       `writes: ${posts.length} posts (${acked.length} acknowledged, ${landedUnacked} landed without an answer), ${lastEdit.size} entries edited, ${deletes.length} deleted; answers: ${[...statuses].map(([k, n]) => `${k}: ${n}`).join(', ')}`,
@@ -250,13 +408,42 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     }
     finding('no reader stuck after the last fault', stuck);
 
-    // 6. Latency of live deliveries (the editor's stamp to the reader), outside fault windows and inside (a window and 10 s after).
-    const inFault = (t: number) => inp.faults.some((f) => t >= f.start && t <= f.end + 10_000);
-    const outside = inp.latencies.filter((l) => !inFault(l.t0)).map((l) => l.ms).sort((a, b) => a - b);
-    const inside = inp.latencies.filter((l) => inFault(l.t0)).map((l) => l.ms).sort((a, b) => a - b);
+    // 6. Latency of live deliveries (the editor's stamp to the reader), outside fault windows and
+    // inside them. A fault's window runs from its start until every reader had resumed after it:
+    // each reader's first live delivery of an entry written after the fault ended (the node back,
+    // Redis or PostgreSQL back) has arrived, plus a 2 s margin (at most 60 s past the end). A
+    // delivery is inside when it was in flight (its stamp to its arrival) during a window.
+    const byReader = new Map<number, Latency[]>();
+    for (const l of inp.latencies) {
+      const ls = byReader.get(l.reader);
+      if (ls) ls.push(l);
+      else byReader.set(l.reader, [l]);
+    }
+    for (const ls of byReader.values()) ls.sort((x, y) => x.t0 - y.t0);
+    const windows = inp.faults.map((f) => {
+      let resumed = f.end;
+      let slowest = -1;
+      for (const [reader, ls] of byReader) {
+        const first = ls.find((l) => l.t0 >= f.end);
+        if (first && first.t0 + first.ms > resumed) {
+          resumed = first.t0 + first.ms;
+          slowest = reader;
+        }
+      }
+      const end = Math.min(resumed, f.end + 58_000) + 2000;
+      return { f, start: f.start, end, recovery: resumed - f.end, slowest };
+    });
+    const inWindow = (l: Latency) => windows.some((w) => l.t0 <= w.end && l.t0 + l.ms >= w.start);
+    const outside = inp.latencies.filter((l) => !inWindow(l)).map((l) => l.ms).sort((a, b) => a - b);
+    const inside = inp.latencies.filter(inWindow).map((l) => l.ms).sort((a, b) => a - b);
+    // The old measure (a stamp within a fault or the 10 s after it), for comparison with earlier runs.
+    const old = inp.latencies.filter((l) => !inp.faults.some((f) => l.t0 >= f.start && l.t0 <= f.end + 10_000)).map((l) => l.ms).sort((a, b) => a - b);
     const line = (xs: number[]) => `${xs.length} deliveries, p50 ${pct(xs, 50)} ms, p99 ${pct(xs, 99)} ms, max ${pct(xs, 100)} ms`;
-    figures.push(`live latency outside faults: ${line(outside)}`);
-    figures.push(`live latency in faults (+10 s): ${line(inside)}`);
+    const span = windows.reduce((n, w) => n + (w.end - w.start), 0);
+    figures.push(`live latency outside fault windows (until every reader resumed + 2 s; ${(span / 1000).toFixed(0)} s of the run in windows): ${line(outside)}`);
+    figures.push(`live latency in fault windows: ${line(inside)}`);
+    figures.push(`live latency outside faults + 10 s (the earlier measure): ${line(old)}`);
+    figures.push(`recovery (fault end → every reader's first live delivery after it): ${windows.map((w) => `${w.f.kind} ${w.f.target} ${(w.recovery / 1000).toFixed(1)} s`).join(', ') || 'no faults'}`);
   } finally {
     await db.end();
   }

@@ -18,6 +18,8 @@ export interface Write {
   error?: string;
   /** The entry id and version the answer carried (acknowledged writes). */
   id?: string;
+  /** A post's kind (`text` unless a key event or a poll). */
+  entryKind?: 'text' | 'key-event' | 'poll';
   version?: number;
   body?: string;
 }
@@ -29,6 +31,9 @@ export class Editor {
   /** Entries the editor knows of, by id: its ticker and the version it last saw. */
   private readonly live = new Map<string, { ticker: string; version: number; marker: string; edits: number }>();
   private seq = 0;
+  /** Polls acknowledged (never edited or deleted by the editor: readers vote on them to the end). */
+  readonly polls: Array<{ id: string; ticker: string; options: string[] }> = [];
+  private nextPollAt = Date.now() + 10_000;
   private stopped = false;
   private loop?: Promise<void>;
 
@@ -70,7 +75,14 @@ export class Editor {
         const ids = [...this.live.keys()];
         if (roll < 0.12 && ids.length) await this.edit(ids[this.rng.int(ids.length)]);
         else if (roll < 0.2 && ids.length > 5) await this.remove(ids[this.rng.int(ids.length)]);
-        else await this.post(this.tickers[this.rng.int(this.tickers.length)]);
+        else {
+          // A poll now and then (every 20–40 s), a key event one post in eight.
+          const ticker = this.tickers[this.rng.int(this.tickers.length)];
+          if (Date.now() >= this.nextPollAt) {
+            this.nextPollAt = Date.now() + this.rng.between(20_000, 40_000);
+            await this.post(ticker, 'poll');
+          } else await this.post(ticker, this.rng.next() < 0.125 ? 'key-event' : 'text');
+        }
         await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
       }
     })();
@@ -81,15 +93,18 @@ export class Editor {
     await this.loop;
   }
 
-  private async post(ticker: string): Promise<void> {
+  private async post(ticker: string, kind: 'text' | 'key-event' | 'poll'): Promise<void> {
     const marker = `soak-${++this.seq}-`;
     const body = `<p>${marker} t0=${Date.now()}</p>`;
     const at = Date.now();
-    const r = await this.call('POST', `/tickers/${ticker}/entries`, { title: `Update ${this.seq}`, body });
-    const w: Write = { kind: 'post', ticker, key: marker, at, status: r.status, from: r.from, error: r.error };
+    const options = ['yes', 'no', 'maybe'];
+    const poll = kind === 'poll' ? { question: `Soak poll ${this.seq}?`, options: options.map((id) => ({ id, label: id })), results: 'always', allowAnonymous: true } : undefined;
+    const r = await this.call('POST', `/tickers/${ticker}/entries`, { kind, title: `Update ${this.seq}`, body, ...(poll ? { poll } : {}) });
+    const w: Write = { kind: 'post', entryKind: kind, ticker, key: marker, at, status: r.status, from: r.from, error: r.error };
     if (r.status === 201) {
       Object.assign(w, { id: r.json.id, version: r.json.version, body: r.json.body });
-      this.live.set(r.json.id, { ticker, version: r.json.version, marker, edits: 0 });
+      if (kind === 'poll') this.polls.push({ id: r.json.id, ticker, options });
+      else this.live.set(r.json.id, { ticker, version: r.json.version, marker, edits: 0 });
     }
     this.writes.push(w);
   }

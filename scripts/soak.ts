@@ -1,8 +1,9 @@
-// npm run soak [-- --minutes 5 --seed N --readers 2000 --redis single|cluster --dev]
+// npm run soak [-- --minutes 5 --seed N --readers 2000 --redis single|cluster --browsers 1 --dev]
 //
 // A chaos soak (issue 23): three nodes (WORKERS=1, 2, 1) as production runs them, behind Debian's
-// nginx, on a fresh PostgreSQL database and a Redis of the soak's own; readers, an editor, chatters
-// and a webhook receiver working through the real protocols while a seeded nemesis injects one
+// nginx, on a PostgreSQL cluster and a Redis of the soak's own; readers (sockets, the SDK, the
+// widget in Chromium on a news page), an editor, chatters, voters on polls, Web Push follows and
+// a webhook receiver working through the real protocols while a seeded nemesis injects one
 // fault every 20–60 s; after a quiet period a checker compares what everyone saw with the
 // database. Prints the faults' timeline and the figures; on a failure the seed and what failed.
 // Not part of `npm test`. Everything it starts is stopped on any exit (Ctrl-C included).

@@ -10,7 +10,9 @@ import type { Received } from '../../test/helpers/webhook-receiver';
 import type { ReceivedPush } from '../../test/helpers/push-receiver';
 import type { ShownEntry } from './browser';
 import type { Follow } from './push';
-import type { Vote, Voter } from './voters';
+import type { Voter, Vote } from './voters';
+import { checkPolls } from './checker.polls';
+import { checkPush } from './checker.push';
 
 export interface Finding {
   check: string;
@@ -46,7 +48,23 @@ export interface Inputs {
   pushes: ReceivedPush[];
 }
 
-interface DbEntry {
+/** What the parts of the check share: the database, the inputs, its rows by ticker, and how to report. */
+export interface CheckContext {
+  db: Client;
+  inp: Inputs;
+  byTicker: Map<string, Map<string, DbEntry>>;
+  writeOf: Map<string, Write>;
+  /** `t+12.3s` from the workload's start. */
+  rel(t: number): string;
+  /** The faults around time t, for an example's context. */
+  around(t: number): string;
+  finding(check: string, examples: string[], count?: number): void;
+  figures: string[];
+  /** A 5xx that is a finding (not a 503 `unavailable` while PostgreSQL is away). */
+  serverError(status: number, code: string | undefined, t: number): boolean;
+}
+
+export interface DbEntry {
   id: string;
   ticker_id: string;
   rev: number;
@@ -211,107 +229,10 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
       `browsers checked: ${inp.browsers.length} (${inp.browsers.map((b) => `${b.ticker}: ${b.shown?.length ?? '?'} entries`).join(', ') || 'none'}); wrong: ${wrongBrowsers.length}; console errors (failed loads, retried): ${[...new Set(failedLoads)].map((e) => `${e} ×${failedLoads.filter((x) => x === e).length}`).join('; ') || 'none'}`,
     );
 
-    // 1d. Polls: the counts every reader, SDK reader, browser and the desk last saw are the
-    // database's; every acknowledged vote is counted once (the vote each voter holds, by GET …/votes).
-    const pollIds = inp.polls.map((p) => p.id);
-    const dbCounts = new Map<string, Record<string, number>>(inp.polls.map((p) => [p.id, Object.fromEntries(p.options.map((o) => [o, 0]))]));
-    for (const r of (await db.query(`SELECT entry_id, option_id, count(*)::int AS n FROM poll_votes WHERE entry_id = ANY($1) GROUP BY entry_id, option_id`, [pollIds])).rows) {
-      dbCounts.get(r.entry_id)![r.option_id] = r.n;
-    }
-    const same = (a: Record<string, number> | undefined, b: Record<string, number>) => !!a && Object.keys(b).every((k) => (a[k] ?? 0) === b[k]) && Object.keys(a).every((k) => k in b);
-    const show = (c?: Record<string, number>) => (c ? Object.entries(c).map(([k, n]) => `${k} ${n}`).join(' ') : 'none');
-    const wrongCounts: string[] = [];
-    let countViews = 0;
-    for (const p of inp.polls) {
-      const want = dbCounts.get(p.id)!;
-      const dead = byTicker.get(p.ticker)!.get(p.id)?.deleted;
-      if (dead) continue;
-      const saw = (who: string, got?: Record<string, number>) => {
-        countViews++;
-        if (!same(got, want)) wrongCounts.push(`poll ${p.id} (${p.ticker}): ${who} saw ${show(got)}, database ${show(want)}`);
-      };
-      for (const r of inp.readers) for (const v of r.views) if (v.stream === `ticker:${p.ticker}`) saw(`reader ${r.id} (${r.kind})`, v.entries.get(p.id)?.counts);
-      for (const r of inp.sdk) if (r.ticker === p.ticker) saw(`SDK reader ${r.id}`, (await r.all()).find((e) => e.id === p.id)?.poll?.results?.counts);
-      for (const b of inp.browsers) if (b.ticker === p.ticker && b.shown) saw(`browser ${b.id}`, b.shown.find((e) => e.id === p.id)?.counts);
-      saw('the desk', inp.desk.get(p.id));
-    }
-    finding('poll counts seen = database', wrongCounts);
-    const wrongVotes: string[] = [];
-    for (const p of inp.polls) {
-      const heldTally: Record<string, number> = {};
-      const lostTally: Record<string, number> = {};
-      for (const v of inp.voters) {
-        const mine = inp.votes.filter((x) => x.voter === v.name && x.poll === p.id);
-        if (!mine.length) continue;
-        if (v.lost) {
-          for (const x of mine) lostTally[x.optionId] = (lostTally[x.optionId] ?? 0) + 1;
-          continue;
-        }
-        const held = inp.held.get(v.name)?.get(p.id);
-        if (held) heldTally[held] = (heldTally[held] ?? 0) + 1;
-        // The last acknowledged vote, or any tried after it without an answer (it may have landed).
-        const lastOk = mine.map((x) => x.status === 200).lastIndexOf(true);
-        const unanswered = (x: Vote) => x.status === 0 || x.status >= 500;
-        const may = new Set([...(lastOk >= 0 ? [mine[lastOk].optionId] : []), ...mine.slice(lastOk + 1).filter(unanswered).map((x) => x.optionId)]);
-        const last = mine[Math.max(0, lastOk)];
-        if (lastOk >= 0 && !held) wrongVotes.push(`poll ${p.id}: ${v.name}'s vote ${last.optionId} acknowledged ${rel(last.at)}, the server holds none (${around(last.at)})`);
-        else if (held && !may.has(held)) wrongVotes.push(`poll ${p.id}: ${v.name} holds ${held}; its last acknowledged vote ${lastOk >= 0 ? `${last.optionId} ${rel(last.at)}` : 'none'}, unanswered after it: ${[...may].join(',') || 'none'} (${around(last.at)})`);
-      }
-      // Each voter's vote counted once: the database's count of an option is the voters holding
-      // it, plus at most the unanswered first votes of devices that never got their cookie.
-      for (const o of p.options) {
-        const extra = dbCounts.get(p.id)![o] - (heldTally[o] ?? 0);
-        if (extra < 0 || extra > (lostTally[o] ?? 0)) wrongVotes.push(`poll ${p.id} option ${o}: database ${dbCounts.get(p.id)![o]}, voters holding it ${heldTally[o] ?? 0}, unanswered votes of cookie-less devices ${lostTally[o] ?? 0}`);
-      }
-    }
-    finding('every acknowledged vote counted once', wrongVotes);
-    const voteStatus = new Map<string, number>();
-    for (const x of inp.votes) {
-      const k = `${x.status || 'network error'}${x.code ? ` ${x.code}` : ''}${x.status >= 500 ? ` (${x.from})` : ''}`;
-      voteStatus.set(k, (voteStatus.get(k) ?? 0) + 1);
-    }
-    finding(
-      'no 5xx from a node to a vote',
-      inp.votes.filter((x) => x.from === 'node' && serverError(x.status, x.code, x.at)).map((x) => `vote ${x.voter} on ${x.poll} ${rel(x.at)}: ${x.status} ${x.code} (${around(x.at)})`),
-    );
-    const totalVotes = [...dbCounts.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
-    figures.push(
-      `polls: ${inp.polls.length}, ${inp.votes.length} votes tried by ${inp.voters.length} voters (${inp.voters.filter((v) => v.lost).length} devices lost their first answer), ${totalVotes} in the database; answers: ${[...voteStatus].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}; counts compared: ${countViews}, wrong: ${wrongCounts.length}`,
-    );
-
-    // 1e. Web Push: every entry a follow is due (its topics, published after it was made) is
-    // pushed about at least once: the pushes, told apart by their revision, cover the last due
-    // entry, and their counts add up to the due entries (less those deleted before their push).
-    const published = (await db.query(`SELECT ticker_id, entry_id, rev, kind FROM push_entries WHERE ticker_id = ANY($1)`, [inp.tickers])).rows.map((r) => ({ ...r, rev: Number(r.rev) }));
-    const wrongPush: string[] = [];
-    let pushes = 0;
-    let repeated = 0;
-    for (const f of inp.follows) {
-      const got = inp.pushes.filter((p) => p.id === f.sub.id && p.status >= 200 && p.status < 300);
-      for (const p of got) if (p.problems.length) wrongPush.push(`follow ${f.id}: a push with ${p.problems.join('; ')}`);
-      const byRev = new Map<number, ReceivedPush>();
-      for (const p of got) {
-        if (p.payload && byRev.has(p.payload.rev)) repeated++;
-        if (p.payload) byRev.set(p.payload.rev, p);
-      }
-      pushes += byRev.size;
-      const due = published.filter((e) => e.ticker_id === f.ticker && (f.topics === 'all' || e.kind === 'key-event'));
-      const kept = due.filter((e) => !byTicker.get(f.ticker)!.get(e.entry_id)?.deleted);
-      const lastKept = Math.max(-1, ...kept.map((e) => e.rev));
-      const lastPushed = Math.max(-1, ...byRev.keys());
-      if (lastPushed < lastKept) {
-        const missed = kept.filter((e) => e.rev > lastPushed);
-        wrongPush.push(`follow ${f.id} (${f.ticker}, ${f.topics}): ${missed.length} entries never pushed about, e.g. ${missed.slice(0, 3).map((e) => `${e.entry_id} rev ${e.rev} (${around(writeOf.get(e.entry_id)?.at ?? 0)})`).join(', ')}`);
-      }
-      const counted = [...byRev.values()].reduce((n, p) => n + Number(p.payload.count ?? 1), 0);
-      if (counted < kept.length || counted > due.length) wrongPush.push(`follow ${f.id} (${f.ticker}, ${f.topics}): the pushes count ${counted} entries; due ${due.length}, ${kept.length} of them not deleted`);
-      for (const p of byRev.values()) {
-        const e = published.find((x) => x.entry_id === p.payload.entryId);
-        if (!e || e.rev !== p.payload.rev || (f.topics === 'key-events' && e.kind !== 'key-event')) wrongPush.push(`follow ${f.id} (${f.topics}): a push about ${p.payload.entryId} rev ${p.payload.rev}, published ${e ? `at rev ${e.rev} as ${e.kind}` : 'never'}`);
-      }
-    }
-    finding('every due entry pushed about', wrongPush);
-    figures.push(`push: ${inp.follows.length} follows, ${pushes} pushes (by revision) + ${repeated} repeated (deduplicable by rev), ${published.length} entries published on the followed tickers`);
+    // 1d. Polls and 1e. Web Push (checker.polls.ts, checker.push.ts).
+    const ctx: CheckContext = { db, inp, byTicker, writeOf, rel, around, finding, figures, serverError };
+    await checkPolls(ctx);
+    await checkPush(ctx);
 
     // 2. Every acknowledged write is in the database exactly once; nothing is there twice.
     const markers = new Map<string, number>();

@@ -53,10 +53,13 @@ async function main(): Promise<number> {
   let redis: OwnRedis | undefined;
   let cluster: OwnRedisCluster | undefined;
   let ownPg: OwnPostgres | undefined;
+  let push: PushFollows | undefined;
   // Whatever happens, nothing the soak started outlives it.
   const hardStop = () => {
     killGroups();
     ownPg?.killNow();
+    // The push service's certificate (its directory; closing it removes it too, unless interrupted).
+    if (push?.caFile) fs.rmSync(path.dirname(push.caFile), { recursive: true, force: true });
     for (const pid of [redis?.pid, ...(cluster?.pids ?? [])]) {
       try {
         if (pid) process.kill(pid, 'SIGKILL');
@@ -103,8 +106,9 @@ async function main(): Promise<number> {
     // and the push service the follows point at (its certificate trusted by PUSH_CA_FILE).
     const site = await new NewsSite(publicUrl).start();
     cleanups.push(() => site.close());
-    const push = await new PushFollows().start();
-    cleanups.push(() => push.close());
+    push = await new PushFollows().start();
+    const pushes = push;
+    cleanups.push(() => pushes.close());
     const workers = [1, 2, 1];
     const nodes: SoakNode[] = [];
     const pgProxies: CutProxy[] = [];

@@ -106,13 +106,20 @@ export class OwnPostgres {
     return this.url(name);
   }
 
-  /** For the exit handler: an immediate shutdown, without waiting. */
+  /**
+   * For the exit handler (Ctrl-C, a crash of the soak): an immediate shutdown, and the data
+   * directory removed by a detached shell once the postmaster is gone (this process cannot wait).
+   */
   killNow(): void {
+    if (!fs.existsSync(this.dir)) return;
+    const pid = this.running ? this.proc!.pid : undefined;
     try {
-      if (this.running) this.proc!.kill('SIGQUIT');
+      if (pid) process.kill(pid, 'SIGQUIT');
     } catch {
       // gone
     }
+    const rm = spawn('sh', ['-c', `while kill -0 ${pid ?? 0} 2>/dev/null; do sleep 0.1; done; rm -rf '${this.dir}' '${this.dir}.log'`], { detached: true, stdio: 'ignore' });
+    rm.unref();
   }
 
   /** Stops it (fast) and removes the data directory and its log. */

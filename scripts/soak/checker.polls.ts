@@ -58,6 +58,17 @@ export async function checkPolls({ db, inp, byTicker, rel, around, finding, figu
     }
   }
   finding('every acknowledged vote counted once', wrongVotes);
+  // A closed poll is closed in the database, and no vote sent after the close was acknowledged took.
+  const closedRows = new Set((await db.query(`SELECT id FROM entries WHERE id = ANY($1) AND poll_closed_at IS NOT NULL`, [pollIds])).rows.map((r) => r.id as string));
+  const closed = inp.polls.filter((p) => p.closedAt);
+  finding('a poll closed by the desk is closed', closed.filter((p) => !closedRows.has(p.id)).map((p) => `poll ${p.id} closed ${rel(p.closedAt!)}, open in the database`));
+  const closedAt = new Map(closed.map((p) => [p.id, p.closedAt!]));
+  finding(
+    'no vote taken after its poll closed',
+    inp.votes
+      .filter((x) => x.status === 200 && (closedAt.get(x.poll) ?? Infinity) < x.at)
+      .map((x) => `vote ${x.voter} on ${x.poll} sent ${rel(x.at)} answered 200, the poll closed ${rel(closedAt.get(x.poll)!)} (${around(x.at)})`),
+  );
   const voteStatus = new Map<string, number>();
   for (const x of inp.votes) {
     const k = `${x.status || 'network error'}${x.code ? ` ${x.code}` : ''}${x.status >= 500 ? ` (${x.from})` : ''}`;
@@ -69,7 +80,7 @@ export async function checkPolls({ db, inp, byTicker, rel, around, finding, figu
   );
   const totalVotes = [...dbCounts.values()].reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
   figures.push(
-    `polls: ${inp.polls.length}, ${inp.votes.length} votes tried by ${inp.voters.length} voters (${inp.voters.filter((v) => v.lost).length} devices lost their first answer), ${totalVotes} in the database; answers: ${[...voteStatus].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}; counts compared: ${countViews}, wrong: ${wrongCounts.length}`,
+    `polls: ${inp.polls.length} (${closed.length} closed by the desk), ${inp.votes.length} votes tried by ${inp.voters.length} voters (${inp.voters.filter((v) => v.lost).length} devices lost their first answer), ${totalVotes} in the database; answers: ${[...voteStatus].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}; counts compared: ${countViews}, wrong: ${wrongCounts.length}`,
   );
 
 }

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import type { Fault } from './nemesis';
 import type { Reader, SdkReader } from './readers';
 import type { Latency } from './view';
-import type { ChatSend, Write } from './workload';
+import type { ChatSend, EditorPoll, Write } from './workload';
 import type { Received } from '../../test/helpers/webhook-receiver';
 import type { ReceivedPush } from '../../test/helpers/push-receiver';
 import type { ShownEntry } from './browser';
@@ -37,7 +37,7 @@ export interface Inputs {
   t0: number;
   /** What each browser's widget showed at the end (every page loaded), and the errors its page threw. */
   browsers: Array<{ id: number; ticker: string; shown?: ShownEntry[]; failed?: string; errors: string[] }>;
-  polls: Array<{ id: string; ticker: string; options: string[] }>;
+  polls: EditorPoll[];
   votes: Vote[];
   voters: Voter[];
   /** The vote the server holds for each voter (GET …/votes at the end): voter → poll → option. */

@@ -9,6 +9,8 @@ export interface Vote {
   poll: string;
   optionId: string;
   at: number;
+  /** When the answer came (or the try gave up). */
+  answeredAt: number;
   /** HTTP status, 0 for a network error or timeout. */
   status: number;
   code?: string;
@@ -74,7 +76,7 @@ export class Voters {
         const at = Date.now();
         const fresh = !v.token && !v.cookie;
         const r = await this.call(v, 'POST', `/tickers/${p.ticker}/entries/${p.id}/votes`, { optionId });
-        this.votes.push({ voter: v.name, poll: p.id, optionId, at, status: r.status, code: r.json?.error?.code, from: r.from });
+        this.votes.push({ voter: v.name, poll: p.id, optionId, at, answeredAt: Date.now(), status: r.status, code: r.json?.error?.code, from: r.from });
         if (fresh && !v.cookie) v.lost = true;
       }
     })();

@@ -32,7 +32,7 @@ export class Editor {
   private readonly live = new Map<string, { ticker: string; version: number; marker: string; edits: number }>();
   private seq = 0;
   /** Polls acknowledged (never edited or deleted by the editor: readers vote on them to the end). */
-  readonly polls: Array<{ id: string; ticker: string; options: string[] }> = [];
+  readonly polls: EditorPoll[] = [];
   private nextPollAt = Date.now() + 10_000;
   private stopped = false;
   private loop?: Promise<void>;
@@ -73,7 +73,9 @@ export class Editor {
         }
         const roll = this.rng.next();
         const ids = [...this.live.keys()];
-        if (roll < 0.12 && ids.length) await this.edit(ids[this.rng.int(ids.length)]);
+        const closing = this.polls.find((p) => !p.closedAt && Date.now() >= p.closeAt);
+        if (closing) await this.close(closing);
+        else if (roll < 0.12 && ids.length) await this.edit(ids[this.rng.int(ids.length)]);
         else if (roll < 0.2 && ids.length > 5) await this.remove(ids[this.rng.int(ids.length)]);
         else {
           // A poll now and then (every 20–40 s), a key event one post in eight.
@@ -103,10 +105,16 @@ export class Editor {
     const w: Write = { kind: 'post', entryKind: kind, ticker, key: marker, at, status: r.status, from: r.from, error: r.error };
     if (r.status === 201) {
       Object.assign(w, { id: r.json.id, version: r.json.version, body: r.json.body });
-      if (kind === 'poll') this.polls.push({ id: r.json.id, ticker, options });
+      if (kind === 'poll') this.polls.push({ id: r.json.id, ticker, options, closeAt: Date.now() + this.rng.between(45_000, 90_000) });
       else this.live.set(r.json.id, { ticker, version: r.json.version, marker, edits: 0 });
     }
     this.writes.push(w);
+  }
+
+  /** Closes a poll now (the desk's button); an unanswered close is tried again on the next turn. */
+  private async close(p: EditorPoll): Promise<void> {
+    const r = await this.call('POST', `/tickers/${p.ticker}/entries/${p.id}/close`);
+    if (r.status === 200 || (r.status === 409 && r.json?.error?.code === 'poll_closed')) p.closedAt = Date.now();
   }
 
   private async edit(id: string): Promise<void> {
@@ -138,6 +146,16 @@ export class Editor {
     }
     this.writes.push(w);
   }
+}
+
+/** A poll the editor posted: closed by the desk 45–90 s after it was acknowledged. */
+export interface EditorPoll {
+  id: string;
+  ticker: string;
+  options: string[];
+  closeAt: number;
+  /** When the close was acknowledged (200, or 409 poll_closed for a close that had landed unanswered). */
+  closedAt?: number;
 }
 
 export interface ChatSend {

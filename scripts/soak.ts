@@ -1,87 +1,37 @@
-// npm run soak [-- --minutes 5 --seed N --readers 2000 --redis single|cluster --dev]
+// npm run soak [-- --minutes 5 --seed N --readers 2000 --redis single|cluster --browsers 1 --dev]
 //
 // A chaos soak (issue 23): three nodes (WORKERS=1, 2, 1) as production runs them, behind Debian's
-// nginx, on a fresh PostgreSQL database and a Redis of the soak's own; readers, an editor, chatters
-// and a webhook receiver working through the real protocols while a seeded nemesis injects one
+// nginx, on a PostgreSQL cluster and a Redis of the soak's own; readers (sockets, the SDK, the
+// widget in Chromium on a news page), an editor, chatters, voters on polls, Web Push follows and
+// a webhook receiver working through the real protocols while a seeded nemesis injects one
 // fault every 20–60 s; after a quiet period a checker compares what everyone saw with the
 // database. Prints the faults' timeline and the figures; on a failure the seed and what failed.
 // Not part of `npm test`. Everything it starts is stopped on any exit (Ctrl-C included).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OwnRedis, OwnRedisCluster } from '../test/helpers/redis';
 import { createTestDatabase } from '../test/helpers/db';
 import type { TestDatabase } from '../test/helpers/db';
+import { OwnPostgres, postgresBin } from './soak/postgres';
 import { WebhookReceiver } from '../test/helpers/webhook-receiver';
 import { freePort } from './bench/servers';
 import { CutProxy } from './soak/proxy';
 import { Rng } from './soak/rng';
 import { SoakNginx, SoakNode, ensureBuild, killGroups } from './soak/system';
 import { Nemesis } from './soak/nemesis';
-import type { FaultKind, Targets } from './soak/nemesis';
+import type { Targets } from './soak/nemesis';
 import { PollingReader, SdkReader, WsReader } from './soak/readers';
 import type { Reader } from './soak/readers';
 import type { Latency } from './soak/view';
 import { Chatter, Editor } from './soak/workload';
 import { check } from './soak/checker';
-
-interface Options {
-  minutes: number;
-  seed: number;
-  readers: number;
-  /** Share of the readers on long-polling. */
-  polling: number;
-  chatters: number;
-  /** Readers behind the SDK (createClient + a ticker view). */
-  sdk: number;
-  redis: 'single' | 'cluster';
-  dev: boolean;
-  /** Seconds between faults, drawn in [lo, hi]. */
-  gap: [number, number];
-  /** Seconds of workload without faults before the check (at least 35: the stuck check looks 30 s past the last fault). */
-  quiet: number;
-  faults?: FaultKind[];
-  keep: boolean;
-}
-
-const ALL_FAULTS: FaultKind[] = ['kill', 'term', 'freeze', 'stall', 'redis-restart', 'redis-pause', 'cut-pg', 'cut-redis'];
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = { minutes: 5, seed: randomBytes(4).readUInt32BE() % 1_000_000, readers: 2000, polling: 0.05, chatters: 10, sdk: 8, redis: 'single', dev: false, gap: [20, 60], quiet: 60, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--minutes') o.minutes = Number(val());
-    else if (a === '--seed') o.seed = Number(val());
-    else if (a === '--readers') o.readers = Number(val());
-    else if (a === '--polling') o.polling = Number(val());
-    else if (a === '--chatters') o.chatters = Number(val());
-    else if (a === '--sdk') o.sdk = Number(val());
-    else if (a === '--redis') o.redis = val() === 'cluster' ? 'cluster' : 'single';
-    else if (a === '--dev') o.dev = true;
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--gap') o.gap = val().split('-').map(Number) as [number, number];
-    else if (a === '--quiet') o.quiet = Math.max(35, Number(val()));
-    else if (a === '--faults') {
-      // `none`: a fault-free run, the baseline for the latency outside faults.
-      const v = val();
-      o.faults = v === 'none' ? [] : (v.split(',') as FaultKind[]);
-      const unknown = o.faults.filter((k) => !ALL_FAULTS.includes(k));
-      if (unknown.length) throw new Error(`unknown fault ${unknown.join(', ')} (known: ${ALL_FAULTS.join(', ')}, or none)`);
-    }
-    else if (a === '--help') {
-      process.stdout.write(
-        'npm run soak -- [--minutes 5] [--seed N] [--readers 2000] [--polling 0.05] [--chatters 10] [--sdk 8] [--redis single|cluster] [--dev] [--gap 20-60] [--quiet 60] [--faults kill,term,...|none] [--keep]\n',
-      );
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
-  }
-  return o;
-}
+import { ALL_FAULTS, parseArgs } from './soak/options';
+import { BrowserReader, NewsSite, SoakBrowser } from './soak/browser';
+import type { ShownEntry } from './soak/browser';
+import { PushFollows } from './soak/push';
+import { Voters } from './soak/voters';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -90,17 +40,26 @@ async function main(): Promise<number> {
   const started = Date.now();
   const log = (s: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${s}\n`);
   const dir = fs.mkdtempSync(`/tmp/soak-${o.seed}-`);
-  const kinds = (o.faults ?? ALL_FAULTS).filter((k) => !(o.redis === 'cluster' && k === 'cut-redis'));
+  const pgBin = postgresBin();
+  const kinds = (o.faults ?? ALL_FAULTS).filter((k) => !(o.redis === 'cluster' && k === 'cut-redis') && !(k === 'pg-restart' && !pgBin));
+  if (!pgBin) log('no PostgreSQL binaries under /usr/lib/postgresql: a database on the shared server, no pg-restart');
   log(`seed ${o.seed}: ${o.minutes} min, ${o.readers} readers (${Math.round(o.polling * 100)} % long-polling), ${o.chatters} chatters, Redis ${o.redis}, ${o.dev ? 'sources (tsx)' : 'the build'}; faults ${kinds.join(', ')}; files in ${dir}`);
   if (!o.dev) ensureBuild(log);
+  // The sources need the browser SDK built (the widget's script), as `npm run dev` builds it.
+  else execFileSync(process.execPath, ['scripts/build-sdk.mjs'], { stdio: 'ignore', cwd: path.resolve(__dirname, '..') });
 
   const opsKey = randomBytes(18).toString('base64url');
   const cleanups: Array<() => Promise<unknown>> = [];
   let redis: OwnRedis | undefined;
   let cluster: OwnRedisCluster | undefined;
+  let ownPg: OwnPostgres | undefined;
+  let push: PushFollows | undefined;
   // Whatever happens, nothing the soak started outlives it.
   const hardStop = () => {
     killGroups();
+    ownPg?.killNow();
+    // The push service's certificate (its directory; closing it removes it too, unless interrupted).
+    if (push?.caFile) fs.rmSync(path.dirname(push.caFile), { recursive: true, force: true });
     for (const pid of [redis?.pid, ...(cluster?.pids ?? [])]) {
       try {
         if (pid) process.kill(pid, 'SIGKILL');
@@ -120,6 +79,7 @@ async function main(): Promise<number> {
   let db: TestDatabase | undefined;
   const readers: Reader[] = [];
   const sdkReaders: SdkReader[] = [];
+  const browserReaders: BrowserReader[] = [];
   try {
     // Redis of the soak's own (never the shared one on 6379), PostgreSQL's database of its own.
     if (o.redis === 'cluster') {
@@ -130,11 +90,25 @@ async function main(): Promise<number> {
       redis = await OwnRedis.start();
       cleanups.push(() => redis!.kill());
     }
-    db = await createTestDatabase('postgres');
+    // PostgreSQL of the soak's own (the nemesis restarts it), beside the soak's directory: the
+    // postgres user must reach it. The shared server only without Debian's binaries.
+    if (pgBin) {
+      ownPg = new OwnPostgres(pgBin, `${dir}-pg`, await freePort());
+      await ownPg.init();
+      const pg = ownPg;
+      db = { url: await pg.createDatabase('soak'), drop: () => pg.destroy() };
+    } else db = await createTestDatabase('postgres');
     const pgUrl = new URL(db.url);
 
     const nginxPort = await freePort();
     const publicUrl = `http://127.0.0.1:${nginxPort}`;
+    // The news site that embeds the widget (another origin: the nodes allow it by CORS_ORIGINS)
+    // and the push service the follows point at (its certificate trusted by PUSH_CA_FILE).
+    const site = await new NewsSite(publicUrl).start();
+    cleanups.push(() => site.close());
+    push = await new PushFollows().start();
+    const pushes = push;
+    cleanups.push(() => pushes.close());
     const workers = [1, 2, 1];
     const nodes: SoakNode[] = [];
     const pgProxies: CutProxy[] = [];
@@ -151,6 +125,13 @@ async function main(): Promise<number> {
         DATABASE_URL: nodePg.toString(),
         PUBLIC_URL: publicUrl,
         ADMIN_API_KEY: opsKey,
+        CORS_ORIGINS: site.url,
+        PUSH_ALLOW_PRIVATE: 'true',
+        PUSH_CA_FILE: push.caFile,
+        // A push per second at most to a follow of every update: bursts summed up, quickly.
+        PUSH_MIN_INTERVAL_S: '1',
+        // Every voting device comes from 127.0.0.1 through nginx.
+        POLL_VOTES_PER_ADDRESS: '1000000',
         TRUST_PROXY: '1',
         SEED_DEMO: 'false',
         LOG_LEVEL: 'warn',
@@ -201,12 +182,16 @@ async function main(): Promise<number> {
     const rng = new Rng(o.seed);
     const workRng = new Rng(o.seed ^ 0x5eed);
     const chatters: Chatter[] = [];
+    const readerTokens: string[] = [];
     for (let i = 0; i < o.chatters; i++) {
       const email = `soak-${o.seed}-${i}@example.org`;
       const user = await api('POST', '/users', { email, password: 'a long soak secret', displayName: `Soak reader ${i}`, role: 'reader' });
       const login = await api('POST', '/auth/login', { email, password: 'a long soak secret' });
       chatters.push(new Chatter(publicUrl, user.id, login.token, tickers[i % tickers.length], new Rng(o.seed + i)));
+      readerTokens.push(login.token);
     }
+    // Devices following the tickers for Web Push, made before any entry: every entry is due to them.
+    await push.follow(publicUrl, tickers, o.follows);
 
     // The readers: most on a bare WebSocket, some on long-polling; each follows one ticker or both.
     const latencies: Latency[] = [];
@@ -227,12 +212,25 @@ async function main(): Promise<number> {
     for (let i = 0; i < 600 && readers.some((r) => r.views.some((v) => v.lastRev < 0)); i++) await sleep(100);
     const notYet = readers.filter((r) => r.views.some((v) => v.lastRev < 0)).length;
     log(`${readers.length - notYet}/${readers.length} readers subscribed`);
+    // Browsers: the widget on a news page, read from its shadow root at the end.
+    let browser: SoakBrowser | undefined;
+    if (o.browsers > 0 && !SoakBrowser.available()) log(`no Chromium at /usr/bin/chromium: the ${o.browsers} browser reader(s) skipped`);
+    else if (o.browsers > 0) {
+      browser = await new SoakBrowser().start();
+      const b = browser;
+      cleanups.push(() => b.close());
+      for (let i = 0; i < o.browsers; i++) browserReaders.push(new BrowserReader(o.readers + o.sdk + i, b, site, tickers[i % tickers.length]));
+      await Promise.all(browserReaders.map((r) => r.start()));
+      log(`${browserReaders.length} browser(s) showing the widget on ${site.url}/article/…`);
+    }
 
     // The run: the workload all along, the nemesis until the quiet period.
     const t0 = Date.now();
     const endAt = t0 + o.minutes * 60_000;
     const editor = new Editor(publicUrl, opsKey, tickers, workRng);
     editor.start();
+    const voters = new Voters(publicUrl, () => editor.polls, o.devices, readerTokens, new Rng(o.seed ^ 0x7073));
+    voters.start();
     for (const c of chatters) c.start();
     const targets: Targets = {
       nodes,
@@ -260,6 +258,17 @@ async function main(): Promise<number> {
             },
           },
     };
+    if (ownPg) {
+      const pg = ownPg;
+      targets.pg = {
+        name: `postgres:${pg.port}`,
+        async restart(mode, downMs) {
+          await pg.stop(mode);
+          await sleep(downMs);
+          await pg.start();
+        },
+      };
+    }
     const nemesis = new Nemesis(targets, rng, o.gap, log, kinds);
     nemesis.start(endAt - o.quiet * 1000);
     let last = Date.now();
@@ -276,6 +285,7 @@ async function main(): Promise<number> {
     const lastEnd = Math.max(t0, ...nemesis.faults.map((f) => f.end));
     while (Date.now() < lastEnd + o.quiet * 1000) await sleep(500);
     await editor.stop();
+    await voters.stop();
     await Promise.all(chatters.map((c) => c.stop()));
     log('workload stopped; letting the readers and the webhook catch up');
     // Settle: every reader at its streams' heads (or 30 s), the webhook receiver caught up (or 30 s).
@@ -286,12 +296,32 @@ async function main(): Promise<number> {
       ]);
     const h = await heads();
     for (let i = 0; i < 300 && (readers.some((r) => r.views.some((v) => v.lastRev < h[v.stream])) || sdk.some((r) => r.view!.rev < h[`ticker:${r.ticker}`])); i++) await sleep(100);
+    // The push service caught up: no new push for 5 s (or 30 s).
+    for (let i = 0, n = -1, still = 0; i < 60 && still < 10; i++) {
+      still = push.receiver.pushes.length === n ? still + 1 : 0;
+      n = push.receiver.pushes.length;
+      await sleep(500);
+    }
     let webhookCount = -1;
     for (let i = 0; i < 30 && receiver.taken.size !== webhookCount; i++) {
       webhookCount = receiver.taken.size;
       await sleep(1000);
     }
 
+    // What each browser shows (every page loaded), the votes the server holds, the desk's counts.
+    const browsers = await Promise.all(
+      browserReaders.map(async (b) => {
+        const out: { id: number; ticker: string; shown?: ShownEntry[]; failed?: string; errors: string[] } = { id: b.id, ticker: b.ticker, errors: b.errors };
+        await b.shown().then(
+          (shown) => (out.shown = shown),
+          (err: Error) => (out.failed = err.message.slice(0, 200)),
+        );
+        return out;
+      }),
+    );
+    const held = await voters.held();
+    const desk = new Map<string, Record<string, number> | undefined>();
+    for (const p of editor.polls) desk.set(p.id, (await api('GET', `/tickers/${p.ticker}/entries/${p.id}`).catch(() => undefined))?.poll?.results?.counts);
     const { findings, figures } = await check({
       pgUrl: db.url,
       tickers,
@@ -304,6 +334,14 @@ async function main(): Promise<number> {
       faults: nemesis.faults,
       latencies,
       t0,
+      browsers,
+      polls: editor.polls,
+      votes: voters.votes,
+      voters: voters.voters,
+      held,
+      desk,
+      follows: push.follows,
+      pushes: push.receiver.pushes,
     });
 
     const rel = (t: number) => `t+${((t - t0) / 1000).toFixed(1)}s`;
@@ -349,9 +387,11 @@ async function main(): Promise<number> {
   } finally {
     for (const r of readers) r.close();
     for (const r of sdkReaders) r.close();
+    for (const r of browserReaders) r.close();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     hardStop();
     await db?.drop().catch((err) => log(`dropping the database: ${(err as Error).message}`));
+    if (ownPg && !db) await ownPg.destroy().catch(() => undefined);
     if (!failed && !o.keep) fs.rmSync(dir, { recursive: true, force: true });
   }
   return failed ? 1 : 0;

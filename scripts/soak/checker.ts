@@ -5,8 +5,14 @@ import { Client } from 'pg';
 import type { Fault } from './nemesis';
 import type { Reader, SdkReader } from './readers';
 import type { Latency } from './view';
-import type { ChatSend, Write } from './workload';
+import type { ChatSend, EditorPoll, Write } from './workload';
 import type { Received } from '../../test/helpers/webhook-receiver';
+import type { ReceivedPush } from '../../test/helpers/push-receiver';
+import type { ShownEntry } from './browser';
+import type { Follow } from './push';
+import type { Voter, Vote } from './voters';
+import { checkPolls } from './checker.polls';
+import { checkPush } from './checker.push';
 
 export interface Finding {
   check: string;
@@ -29,15 +35,43 @@ export interface Inputs {
   latencies: Latency[];
   /** Date.now() when the workload began. */
   t0: number;
+  /** What each browser's widget showed at the end (every page loaded), and the errors its page threw. */
+  browsers: Array<{ id: number; ticker: string; shown?: ShownEntry[]; failed?: string; errors: string[] }>;
+  polls: EditorPoll[];
+  votes: Vote[];
+  voters: Voter[];
+  /** The vote the server holds for each voter (GET …/votes at the end): voter → poll → option. */
+  held: Map<string, Map<string, string | null>>;
+  /** Each poll's counts as the desk reads them (REST with the ops key) at the end. */
+  desk: Map<string, Record<string, number> | undefined>;
+  follows: Follow[];
+  pushes: ReceivedPush[];
 }
 
-interface DbEntry {
+/** What the parts of the check share: the database, the inputs, its rows by ticker, and how to report. */
+export interface CheckContext {
+  db: Client;
+  inp: Inputs;
+  byTicker: Map<string, Map<string, DbEntry>>;
+  writeOf: Map<string, Write>;
+  /** `t+12.3s` from the workload's start. */
+  rel(t: number): string;
+  /** The faults around time t, for an example's context. */
+  around(t: number): string;
+  finding(check: string, examples: string[], count?: number): void;
+  figures: string[];
+  /** A 5xx that is a finding (not a 503 `unavailable` while PostgreSQL is away). */
+  serverError(status: number, code: string | undefined, t: number): boolean;
+}
+
+export interface DbEntry {
   id: string;
   ticker_id: string;
   rev: number;
   seq: number;
   version: number;
   body: string;
+  kind?: string;
   deleted: boolean;
 }
 
@@ -55,13 +89,19 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
       .filter((f) => t >= f.start - 2000 && t <= f.end + 10_000)
       .map((f) => `${f.kind} ${f.target} ${rel(f.start)}–${rel(f.end)}`)
       .join('; ') || 'no fault near';
+  /**
+   * A 503 `unavailable` while PostgreSQL cannot be reached (a pg-restart or cut-pg, and 5 s after)
+   * is the designed answer (worth a retry), counted apart; any other 5xx of a node is a finding.
+   */
+  const dbDown = (t: number) => inp.faults.some((f) => (f.kind === 'pg-restart' || f.kind === 'cut-pg') && t >= f.start - 1000 && t <= f.end + 5000);
+  const serverError = (status: number, code: string | undefined, t: number) => status >= 500 && !(status === 503 && code === 'unavailable' && dbDown(t));
   const finding = (check: string, examples: string[], count = examples.length) => {
     if (count > 0) findings.push({ check, count, examples: examples.slice(0, 8) });
   };
   try {
     const rows = (
       await db.query(
-        `SELECT id, ticker_id, rev, seq, version, body, deleted_at IS NOT NULL AS deleted FROM entries WHERE ticker_id = ANY($1) AND status = 'published'`,
+        `SELECT id, ticker_id, rev, seq, version, body, kind, deleted_at IS NOT NULL AS deleted FROM entries WHERE ticker_id = ANY($1) AND status = 'published'`,
         [inp.tickers],
       )
     ).rows as DbEntry[];
@@ -155,6 +195,45 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     finding('SDK reader list = database', wrongSdk);
     figures.push(`SDK readers checked: ${inp.sdk.length} (every page loaded); wrong: ${wrongSdk.length}`);
 
+    // 1c. Every browser's widget shows the database's entries, newest first, each once with its last edit.
+    const text = (html: string) => html.replace(/<[^>]*>/g, '').trim();
+    const wrongBrowsers: string[] = [];
+    for (const b of inp.browsers) {
+      if (!b.shown) {
+        wrongBrowsers.push(`browser ${b.id} (${b.ticker}): could not be read: ${b.failed}`);
+        continue;
+      }
+      const want = [...byTicker.get(b.ticker)!.values()].filter((e) => !e.deleted).sort((x, y) => y.seq - x.seq);
+      const problems: string[] = [];
+      const seen = new Set<string>();
+      for (const e of b.shown) {
+        if (seen.has(e.id)) problems.push(`${e.id} shown twice`);
+        seen.add(e.id);
+        const d = byTicker.get(b.ticker)!.get(e.id);
+        if (!d) problems.push(`${e.id} shown, not in the database`);
+        else if (d.deleted) problems.push(`${e.id} shown though deleted (${around(writeOf.get(e.id)?.at ?? 0)})`);
+        else if (!e.text.includes(text(d.body))) problems.push(`${e.id} shows "${e.text.slice(0, 60)}", database "${text(d.body).slice(0, 60)}" (version ${d.version})`);
+      }
+      if (b.shown.map((e) => e.id).join(',') !== want.map((e) => e.id).join(',')) {
+        const missing = want.filter((e) => !seen.has(e.id));
+        problems.push(`list differs (${b.shown.length} shown, ${want.length} in the database; missing ${missing.slice(0, 3).map((e) => `${e.id} seq ${e.seq} (${around(writeOf.get(e.id)?.at ?? 0)})`).join(', ') || 'none'})`);
+      }
+      if (problems.length) wrongBrowsers.push(`browser ${b.id} (${b.ticker}): ${problems.slice(0, 4).join(' | ')}${problems.length > 4 ? ` (+${problems.length - 4})` : ''}`);
+    }
+    finding('browser widget = database', wrongBrowsers);
+    // Uncaught errors only: a request the page saw fail (a 502 while nginx has no node) is the
+    // widget's to retry, counted below.
+    finding('no error thrown in a widget\'s page', inp.browsers.flatMap((b) => b.errors.filter((e) => e.startsWith('pageerror')).map((e) => `browser ${b.id}: ${e}`)));
+    const failedLoads = inp.browsers.flatMap((b) => b.errors.filter((e) => !e.startsWith('pageerror')));
+    figures.push(
+      `browsers checked: ${inp.browsers.length} (${inp.browsers.map((b) => `${b.ticker}: ${b.shown?.length ?? '?'} entries`).join(', ') || 'none'}); wrong: ${wrongBrowsers.length}; console errors (failed loads, retried): ${[...new Set(failedLoads)].map((e) => `${e} ×${failedLoads.filter((x) => x === e).length}`).join('; ') || 'none'}`,
+    );
+
+    // 1d. Polls and 1e. Web Push (checker.polls.ts, checker.push.ts).
+    const ctx: CheckContext = { db, inp, byTicker, writeOf, rel, around, finding, figures, serverError };
+    await checkPolls(ctx);
+    await checkPush(ctx);
+
     // 2. Every acknowledged write is in the database exactly once; nothing is there twice.
     const markers = new Map<string, number>();
     for (const r of rows) for (const m of r.body.matchAll(/soak-\d+-/g)) markers.set(m[0], (markers.get(m[0]) ?? 0) + 1);
@@ -191,7 +270,7 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     }
     finding(
       'no 5xx from a node',
-      inp.writes.filter((w) => w.status >= 500 && w.from === 'node').map((w) => `${w.kind} ${w.key} ${rel(w.at)}: ${w.status} ${w.error} (${around(w.at)})`),
+      inp.writes.filter((w) => w.from === 'node' && serverError(w.status, /"code":"(\w+)"/.exec(w.error ?? '')?.[1], w.at)).map((w) => `${w.kind} ${w.key} ${rel(w.at)}: ${w.status} ${w.error} (${around(w.at)})`),
     );
     figures.push(
       `writes: ${posts.length} posts (${acked.length} acknowledged, ${landedUnacked} landed without an answer), ${lastEdit.size} entries edited, ${deletes.length} deleted; answers: ${[...statuses].map(([k, n]) => `${k}: ${n}`).join(', ')}`,
@@ -250,13 +329,42 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     }
     finding('no reader stuck after the last fault', stuck);
 
-    // 6. Latency of live deliveries (the editor's stamp to the reader), outside fault windows and inside (a window and 10 s after).
-    const inFault = (t: number) => inp.faults.some((f) => t >= f.start && t <= f.end + 10_000);
-    const outside = inp.latencies.filter((l) => !inFault(l.t0)).map((l) => l.ms).sort((a, b) => a - b);
-    const inside = inp.latencies.filter((l) => inFault(l.t0)).map((l) => l.ms).sort((a, b) => a - b);
+    // 6. Latency of live deliveries (the editor's stamp to the reader), outside fault windows and
+    // inside them. A fault's window runs from its start until every reader had resumed after it:
+    // each reader's first live delivery of an entry written after the fault ended (the node back,
+    // Redis or PostgreSQL back) has arrived, plus a 2 s margin (at most 60 s past the end). A
+    // delivery is inside when it was in flight (its stamp to its arrival) during a window.
+    const byReader = new Map<number, Latency[]>();
+    for (const l of inp.latencies) {
+      const ls = byReader.get(l.reader);
+      if (ls) ls.push(l);
+      else byReader.set(l.reader, [l]);
+    }
+    for (const ls of byReader.values()) ls.sort((x, y) => x.t0 - y.t0);
+    const windows = inp.faults.map((f) => {
+      let resumed = f.end;
+      let slowest = -1;
+      for (const [reader, ls] of byReader) {
+        const first = ls.find((l) => l.t0 >= f.end);
+        if (first && first.t0 + first.ms > resumed) {
+          resumed = first.t0 + first.ms;
+          slowest = reader;
+        }
+      }
+      const end = Math.min(resumed, f.end + 58_000) + 2000;
+      return { f, start: f.start, end, recovery: resumed - f.end, slowest };
+    });
+    const inWindow = (l: Latency) => windows.some((w) => l.t0 <= w.end && l.t0 + l.ms >= w.start);
+    const outside = inp.latencies.filter((l) => !inWindow(l)).map((l) => l.ms).sort((a, b) => a - b);
+    const inside = inp.latencies.filter(inWindow).map((l) => l.ms).sort((a, b) => a - b);
+    // The old measure (a stamp within a fault or the 10 s after it), for comparison with earlier runs.
+    const old = inp.latencies.filter((l) => !inp.faults.some((f) => l.t0 >= f.start && l.t0 <= f.end + 10_000)).map((l) => l.ms).sort((a, b) => a - b);
     const line = (xs: number[]) => `${xs.length} deliveries, p50 ${pct(xs, 50)} ms, p99 ${pct(xs, 99)} ms, max ${pct(xs, 100)} ms`;
-    figures.push(`live latency outside faults: ${line(outside)}`);
-    figures.push(`live latency in faults (+10 s): ${line(inside)}`);
+    const span = windows.reduce((n, w) => n + (w.end - w.start), 0);
+    figures.push(`live latency outside fault windows (until every reader resumed + 2 s; ${(span / 1000).toFixed(0)} s of the run in windows): ${line(outside)}`);
+    figures.push(`live latency in fault windows: ${line(inside)}`);
+    figures.push(`live latency outside faults + 10 s (the earlier measure): ${line(old)}`);
+    figures.push(`recovery (fault end → every reader's first live delivery after it): ${windows.map((w) => `${w.f.kind} ${w.f.target} ${(w.recovery / 1000).toFixed(1)} s`).join(', ') || 'no faults'}`);
   } finally {
     await db.end();
   }

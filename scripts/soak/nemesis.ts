@@ -1,10 +1,12 @@
 // The nemesis: one fault at a time, every 20–60 s (the pause and every choice drawn from its own
 // seeded PRNG, so a run is replayed by its seed), each recorded with its window for the checker.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import type { CutProxy } from './proxy';
 import type { Rng } from './rng';
 import type { SoakNode } from './system';
 
-export type FaultKind = 'kill' | 'term' | 'freeze' | 'stall' | 'redis-restart' | 'redis-pause' | 'cut-pg' | 'cut-redis';
+export type FaultKind = 'kill' | 'term' | 'freeze' | 'stall' | 'hog' | 'redis-restart' | 'redis-pause' | 'pg-restart' | 'cut-pg' | 'cut-redis';
 
 export interface Fault {
   kind: FaultKind;
@@ -25,6 +27,11 @@ export interface Targets {
     names: string[];
     pid(name: string): number | undefined;
     restart(name: string, downMs: number): Promise<void>;
+  };
+  /** The soak's own PostgreSQL cluster (absent when the soak runs on the shared server). */
+  pg?: {
+    name: string;
+    restart(mode: 'fast' | 'immediate', downMs: number): Promise<void>;
   };
 }
 
@@ -119,6 +126,29 @@ export class Nemesis {
           note = `pid ${pid} (${pids.length > 1 ? 'a worker' : 'the node'}) stopped 2 s`;
           break;
         }
+        case 'hog': {
+          // A CPU hog on the node's core for 2–5 s: the node's processes (every thread) pinned to
+          // the core its primary last ran on, a busy process pinned beside them at the same
+          // priority, then the node's affinity given back. Unlike `stall` (a process stopped: an
+          // event loop that does nothing) the node keeps running at about half a core: slow
+          // timers, late pings, slow answers — what a noisy neighbour or a hot loop does.
+          const pids = node.pids();
+          const cpu = lastCpu(pids[0]);
+          const ms = this.rng.between(2000, 5000);
+          const masks = pids.map((pid) => /: ([0-9a-f]+)/.exec(execFileSync('taskset', ['-p', String(pid)]).toString())?.[1]);
+          for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+          const hog = spawn('taskset', ['-c', String(cpu), process.execPath, '-e', `const end = Date.now() + ${ms}; while (Date.now() < end);`], { stdio: 'ignore' });
+          await new Promise((r) => hog.once('exit', r));
+          pids.forEach((pid, i) => {
+            try {
+              if (masks[i]) execFileSync('taskset', ['-a', '-p', masks[i]!, String(pid)], { stdio: 'ignore' });
+            } catch {
+              // the process is gone (a worker its primary replaced)
+            }
+          });
+          note = `${pids.length} processes pinned to cpu ${cpu} beside a busy process for ${ms} ms`;
+          break;
+        }
         case 'redis-restart': {
           target = this.rng.pick(this.t.redis.names);
           const down = this.rng.between(500, 3000);
@@ -133,6 +163,17 @@ export class Nemesis {
           await sleep(10_000);
           process.kill(pid, 'SIGCONT');
           note = 'stopped 10 s';
+          break;
+        }
+        case 'pg-restart': {
+          // pg_ctl stop -m fast (sessions aborted, a checkpoint) or immediate (a crash: recovery
+          // at the start), started again 1–5 s later; the nodes' proxies stay as they are.
+          if (!this.t.pg) throw new Error('no PostgreSQL of the soak\'s own');
+          target = this.t.pg.name;
+          const mode = this.rng.next() < 0.5 ? 'fast' : 'immediate';
+          const down = this.rng.between(1000, 5000);
+          await this.t.pg.restart(mode, down);
+          note = `stopped -m ${mode}, down ${down} ms`;
           break;
         }
         case 'cut-pg':
@@ -154,4 +195,10 @@ export class Nemesis {
     this.faults.push(f);
     this.log(`fault ${this.faults.length}: ${kind} ${target} (${((f.end - f.start) / 1000).toFixed(1)} s) ${note}`);
   }
+}
+
+/** The core a process last ran on (field 39 of /proc/<pid>/stat). */
+function lastCpu(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
 }

@@ -44,7 +44,7 @@ export class WsReader implements Reader {
     streams: string[],
     private readonly latencies: Latency[],
   ) {
-    this.views = streams.map((s) => new StreamView(s));
+    this.views = streams.map((s) => new StreamView(s, id));
   }
 
   start(): void {
@@ -136,7 +136,7 @@ export class PollingReader implements Reader {
     streams: string[],
     private readonly latencies: Latency[],
   ) {
-    this.views = streams.map((s) => new StreamView(s));
+    this.views = streams.map((s) => new StreamView(s, id));
   }
 
   start(): void {

@@ -6,18 +6,22 @@ export interface EntryState {
   version: number;
   body: string;
   deleted: boolean;
+  /** A poll's counts as last received (option id → votes), when the stream carries them. */
+  counts?: Record<string, number>;
 }
 
 export interface Change {
   rev: number;
   type: string;
-  data: { id?: string; version?: number; body?: string; deletedAt?: string | null; status?: string };
+  data: { id?: string; version?: number; body?: string; deletedAt?: string | null; status?: string; poll?: { results?: { counts: Record<string, number> } } };
 }
 
 /** One latency sample: an entry's creation received live, `t0` the editor's stamp (ms since the epoch). */
 export interface Latency {
   t0: number;
   ms: number;
+  /** The reader that received it (for when each reader resumed after a fault). */
+  reader: number;
 }
 
 export class StreamView {
@@ -35,7 +39,11 @@ export class StreamView {
   /** Date.now() of each change applied, kept coarse (one per second) for the stuck check. */
   readonly changeSeconds = new Set<number>();
 
-  constructor(readonly stream: string) {}
+  constructor(
+    readonly stream: string,
+    /** The reader holding the view (its latency samples name it). */
+    readonly reader = -1,
+  ) {}
 
   /** The `subscribe` command from the position held (from scratch: since 0, the whole history). */
   command(): Record<string, unknown> {
@@ -92,10 +100,10 @@ export class StreamView {
         this.entries.set(id, { version: c.data.version ?? had?.version ?? 0, body: had?.body ?? '', deleted: true });
         continue;
       }
-      this.entries.set(id, { version: c.data.version ?? 0, body: c.data.body ?? '', deleted: false });
+      this.entries.set(id, { version: c.data.version ?? 0, body: c.data.body ?? '', deleted: false, counts: c.data.poll?.results?.counts });
       if (live && c.type === 'entry.created' && latencies) {
         const t0 = /t0=(\d+)/.exec(c.data.body ?? '');
-        if (t0) latencies.push({ t0: Number(t0[1]), ms: now - Number(t0[1]) });
+        if (t0) latencies.push({ t0: Number(t0[1]), ms: now - Number(t0[1]), reader: this.reader });
       }
     }
   }

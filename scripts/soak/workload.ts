@@ -18,6 +18,8 @@ export interface Write {
   error?: string;
   /** The entry id and version the answer carried (acknowledged writes). */
   id?: string;
+  /** A post's kind (`text` unless a key event or a poll). */
+  entryKind?: 'text' | 'key-event' | 'poll';
   version?: number;
   body?: string;
 }
@@ -29,6 +31,9 @@ export class Editor {
   /** Entries the editor knows of, by id: its ticker and the version it last saw. */
   private readonly live = new Map<string, { ticker: string; version: number; marker: string; edits: number }>();
   private seq = 0;
+  /** Polls acknowledged (never edited or deleted by the editor: readers vote on them to the end). */
+  readonly polls: EditorPoll[] = [];
+  private nextPollAt = Date.now() + 10_000;
   private stopped = false;
   private loop?: Promise<void>;
 
@@ -68,9 +73,18 @@ export class Editor {
         }
         const roll = this.rng.next();
         const ids = [...this.live.keys()];
-        if (roll < 0.12 && ids.length) await this.edit(ids[this.rng.int(ids.length)]);
+        const closing = this.polls.find((p) => !p.closedAt && Date.now() >= p.closeAt);
+        if (closing) await this.close(closing);
+        else if (roll < 0.12 && ids.length) await this.edit(ids[this.rng.int(ids.length)]);
         else if (roll < 0.2 && ids.length > 5) await this.remove(ids[this.rng.int(ids.length)]);
-        else await this.post(this.tickers[this.rng.int(this.tickers.length)]);
+        else {
+          // A poll now and then (every 20–40 s), a key event one post in eight.
+          const ticker = this.tickers[this.rng.int(this.tickers.length)];
+          if (Date.now() >= this.nextPollAt) {
+            this.nextPollAt = Date.now() + this.rng.between(20_000, 40_000);
+            await this.post(ticker, 'poll');
+          } else await this.post(ticker, this.rng.next() < 0.125 ? 'key-event' : 'text');
+        }
         await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
       }
     })();
@@ -81,17 +95,26 @@ export class Editor {
     await this.loop;
   }
 
-  private async post(ticker: string): Promise<void> {
+  private async post(ticker: string, kind: 'text' | 'key-event' | 'poll'): Promise<void> {
     const marker = `soak-${++this.seq}-`;
     const body = `<p>${marker} t0=${Date.now()}</p>`;
     const at = Date.now();
-    const r = await this.call('POST', `/tickers/${ticker}/entries`, { title: `Update ${this.seq}`, body });
-    const w: Write = { kind: 'post', ticker, key: marker, at, status: r.status, from: r.from, error: r.error };
+    const options = ['yes', 'no', 'maybe'];
+    const poll = kind === 'poll' ? { question: `Soak poll ${this.seq}?`, options: options.map((id) => ({ id, label: id })), results: 'always', allowAnonymous: true } : undefined;
+    const r = await this.call('POST', `/tickers/${ticker}/entries`, { kind, title: `Update ${this.seq}`, body, ...(poll ? { poll } : {}) });
+    const w: Write = { kind: 'post', entryKind: kind, ticker, key: marker, at, status: r.status, from: r.from, error: r.error };
     if (r.status === 201) {
       Object.assign(w, { id: r.json.id, version: r.json.version, body: r.json.body });
-      this.live.set(r.json.id, { ticker, version: r.json.version, marker, edits: 0 });
+      if (kind === 'poll') this.polls.push({ id: r.json.id, ticker, options, closeAt: Date.now() + this.rng.between(45_000, 90_000) });
+      else this.live.set(r.json.id, { ticker, version: r.json.version, marker, edits: 0 });
     }
     this.writes.push(w);
+  }
+
+  /** Closes a poll now (the desk's button); an unanswered close is tried again on the next turn. */
+  private async close(p: EditorPoll): Promise<void> {
+    const r = await this.call('POST', `/tickers/${p.ticker}/entries/${p.id}/close`);
+    if (r.status === 200 || (r.status === 409 && r.json?.error?.code === 'poll_closed')) p.closedAt = Date.now();
   }
 
   private async edit(id: string): Promise<void> {
@@ -123,6 +146,16 @@ export class Editor {
     }
     this.writes.push(w);
   }
+}
+
+/** A poll the editor posted: closed by the desk 45–90 s after it was acknowledged. */
+export interface EditorPoll {
+  id: string;
+  ticker: string;
+  options: string[];
+  closeAt: number;
+  /** When the close was acknowledged (200, or 409 poll_closed for a close that had landed unanswered). */
+  closedAt?: number;
 }
 
 export interface ChatSend {

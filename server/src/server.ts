@@ -277,7 +277,11 @@ export async function createServer(deps: Deps): Promise<LivetickerServer> {
       {
         name: 'socket.io',
         stop: async (mode) => {
-          if (mode === 'now') io.disconnectSockets(true);
+          if (mode === 'now') {
+            io.disconnectSockets(true);
+            // Now means now: an answer its client stopped reading would hold the close forever.
+            listener.httpServer.closeAllConnections();
+          }
           // Closes the HTTP server too (stopped now) or what is left of it (drained).
           await new Promise<void>((resolve) => io.close(() => resolve()));
         },

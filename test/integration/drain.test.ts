@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { testConfig } from '@liveticker/server';
 import { OPS_KEY, setup } from '../helpers/server';
@@ -41,5 +42,36 @@ describe('draining a node with a webhook delivery under way', () => {
     await t.node.server.shutdown(10_000);
     await waitFor(() => order.length === 2, 'both ended');
     expect(order).toEqual(['listener closed', 'delivery ended']);
+  });
+});
+
+/**
+ * Closing a node now (`close()`, as the tests and a second signal do) must not wait for a client
+ * that stopped reading: a response stuck behind a full socket kept the HTTP server from ever
+ * closing (the media test's afterAll hung for a minute when a test read a variant's headers only).
+ */
+describe('closing a node now with a response its client stopped reading', () => {
+  it('cuts the connection and closes', async () => {
+    const t = await setup('sqlite', 'memory');
+    let closed = false;
+    try {
+      const { port } = new URL(t.url);
+      let serverSide: net.Socket | undefined;
+      t.node.server.httpServer.once('connection', (s: net.Socket) => (serverSide = s));
+      const conn = net.connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => conn.once('connect', resolve));
+      conn.pause();
+      // Pipelined, never read: megabytes of answers, more than the socket buffers hold.
+      conn.write('GET /sdk/console.js HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(30));
+      await waitFor(() => (serverSide?.writableLength ?? 0) > 0, 'an answer waiting for the client to read');
+      const ended = new Promise<void>((resolve) => conn.once('close', () => resolve()));
+      const closing = t.close().then(() => (closed = true));
+      const outcome = await Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))]);
+      expect(outcome).toBe('closed');
+      conn.resume();
+      await ended;
+    } finally {
+      if (!closed) t.node.server.httpServer.closeAllConnections();
+    }
   });
 });

@@ -66,7 +66,9 @@ describe('image uploads (POST /media): type from the bytes, limits, variants wit
     ] as const) {
       const res = await upload(t.url, data, { type: 'application/octet-stream', name: 'x.bin' });
       expect({ type, status: res.status, contentType: res.body.contentType, width: res.body.width }).toEqual({ type, status: 201, contentType: type, width: 300 });
-      expect((await fetch(res.body.url)).headers.get('content-type')).toBe(type);
+      const served = await fetch(res.body.url);
+      expect(served.headers.get('content-type')).toBe(type);
+      await served.arrayBuffer();
     }
   });
 

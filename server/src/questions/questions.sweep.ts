@@ -1,13 +1,11 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
-import { Rounds } from '../lifecycle';
 import type { ChangePublisher } from '../realtime/publisher';
-import { commit } from '../db/commit';
+import type { Write } from '../db/commit';
+import { MarkedSweep } from '../db/marked-sweep';
+import type { Marked } from '../db/marked-sweep';
 import { flushVotesIn } from './questions.service';
 import { dirtyQuestions } from './questions.repo';
-
-/** Questions looked at per round. */
-const PER_ROUND = 100;
 
 /**
  * Publishes the vote counts of questions on every node (as PollSweep does for polls): a vote
@@ -16,21 +14,16 @@ const PER_ROUND = 100;
  * `votes_published_at`), so a flood of votes makes one `question.updated` a second per question,
  * and the count after the last vote is in the next one.
  */
-export class QuestionSweep extends Rounds {
-  constructor(private readonly opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number; votesGapMs: number }) {
-    super({ name: 'question sweep', intervalMs: opts.intervalMs, log: opts.logger.child({ module: 'questions' }), failure: 'could not publish question vote counts; the next round tries again' });
+export class QuestionSweep extends MarkedSweep {
+  constructor(opts: { db: Db; publisher: ChangePublisher; logger: Logger; intervalMs: number; votesGapMs: number }) {
+    super({ ...opts, gapMs: opts.votesGapMs, name: 'question sweep', module: 'questions', failure: 'could not publish question vote counts; the next round tries again', perRound: 100 });
   }
 
-  protected round(): Promise<number> {
-    return this.sweep();
+  protected marked(db: Db, limit: number): Promise<Marked[]> {
+    return dirtyQuestions(db, limit);
   }
 
-  /** One round as of `now`; resolves how many counts it published. */
-  async sweep(now: Date = new Date()): Promise<number> {
-    let made = 0;
-    for (const dirty of await dirtyQuestions(this.opts.db, PER_ROUND)) {
-      if ((await commit(this.opts, (w) => flushVotesIn(w, dirty.ticker_id, dirty.id, now, this.opts.votesGapMs))) === 'done') made++;
-    }
-    return made;
+  protected publish(w: Write, question: Marked, now: Date, gapMs: number): Promise<'later' | 'done'> {
+    return flushVotesIn(w, question.ticker_id, question.id, now, gapMs);
   }
 }

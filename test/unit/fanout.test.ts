@@ -297,6 +297,18 @@ describe('Fanout', () => {
       expect(await total(t.metrics.catchUps, { source: 'cache' })).toBe(1);
     });
 
+    it('the head answer (a subscribe without a position) is one object while the head stands, so its JSON is made once', async () => {
+      const t = await setup();
+      await t.fanout.ensure(STREAM);
+      const first = t.fanout.recentSince(STREAM, undefined, undefined);
+      expect(first).toEqual({ rev: 5, epoch: 'e1', changes: [], more: false });
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)).toBe(first);
+      await t.deliver(t.commit());
+      const next = t.fanout.recentSince(STREAM, undefined, undefined);
+      expect(next).toEqual({ rev: 6, epoch: 'e1', changes: [], more: false });
+      expect(t.fanout.recentSince(STREAM, undefined, undefined)).toBe(next);
+    });
+
     it('a stream shorter than the cache is warmed from its start', async () => {
       const t = await setup();
       const since = jest.spyOn(t.log, 'since');

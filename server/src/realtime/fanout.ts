@@ -43,6 +43,11 @@ interface StreamState {
    * readers mostly resume from the same few positions, and each answer is computed once.
    */
   answers: { version: number; bySince: Map<number, ChangesSince> };
+  /**
+   * The answer of a subscribe without a position (the head), while it stands: one object, so its
+   * JSON is made once for every new reader (streams.socket.ts keys its encoded answers by it).
+   */
+  head?: ChangesSince;
   /** When the last frame left, ms (performance.now). */
   lastFlushAt: number;
   /** What sending the last frame to this node's sockets took, ms. */
@@ -292,7 +297,10 @@ export class Fanout implements ChangePublisher {
   recentSince(stream: string, since: number | undefined, epoch: string | undefined): ChangesSince | undefined {
     const st = this.streams.get(stream);
     if (!st || !st.active || st.lastRev < 0) return undefined;
-    if (since === undefined) return { rev: st.lastRev, epoch: st.epoch, changes: [], more: false };
+    if (since === undefined) {
+      if (st.head?.rev !== st.lastRev || st.head.epoch !== st.epoch) st.head = { rev: st.lastRev, epoch: st.epoch, changes: [], more: false };
+      return st.head;
+    }
     // The moderation stream's catch-up has its own shape (held messages); the database answers it.
     if (st.stream.startsWith('mod:')) return undefined;
     if ((epoch && epoch !== st.epoch) || since > st.lastRev) return undefined;

@@ -285,6 +285,21 @@ for (const dialect of DIALECTS) {
         // The entry's version is the editors': counts never make an edit stale.
         expect(last.version).toBe(1);
       });
+
+      it('after-vote: a vote makes a change without counts, and a reader who voted reads the new counts from GET …/votes', async () => {
+        const id = await ticker();
+        const p = await poll(id, { results: 'after-vote' });
+        const got = await watch(id);
+        const [voter, other] = await Promise.all([makeUser(t.url), makeUser(t.url)]);
+        expect((await vote(id, p.id, 'yes', bearer(voter.token))).body.results).toEqual({ total: 1, counts: { yes: 1, no: 0 } });
+        const before = pollChanges(got, p.id).length;
+        expect((await vote(id, p.id, 'no', bearer(other.token))).status).toBe(200);
+        // The signal: the poll's entry changes (a new revision), carrying no counts.
+        await waitFor(() => pollChanges(got, p.id).length > before, 'a change of the poll after the other vote');
+        expect(pollChanges(got, p.id).every((e) => e.poll!.results === undefined)).toBe(true);
+        const mine = await raw(t.url, 'GET', `/tickers/${id}/entries/${p.id}/votes`, undefined, bearer(voter.token));
+        expect(mine.body).toEqual({ entryId: p.id, optionId: 'yes', closed: false, results: { total: 2, counts: { yes: 1, no: 1 } } });
+      });
     });
 
     describe('hidden results never leak', () => {

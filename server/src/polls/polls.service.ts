@@ -9,7 +9,7 @@ import type { Write } from '../db/commit';
 import type { Db, Trx } from '../db/database';
 import { AppError, parseInput } from '../errors';
 import { updateEntry } from '../tickers/entries.repo';
-import { pollInputOf, pollView, resultsPublic } from './poll-view';
+import { changesOnVote, pollInputOf, pollView, resultsPublic } from './poll-view';
 import { claimClose, claimResults, clearPollDirty, countVotes, findEntryRow, findVote, markPollDirty, pollColumns, pollForVote, upsertVote } from './polls.repo';
 import { newDeviceId } from './device';
 
@@ -90,8 +90,9 @@ export async function castVote(ctx: Ctx, tickerId: string, entryId: string, body
     return { state, poll };
   });
   // After the commit, never inside it (see PollSweep): the sweep that deletes the mark counts
-  // every vote marked before. Only counts everyone sees go out on the stream.
-  if (resultsPublic(out.poll, false)) await markPollDirty(ctx.db, tickerId, entryId);
+  // every vote marked before. Only counts everyone sees go out on the stream; an `after-vote`
+  // poll's change goes without them (its voters read theirs).
+  if (changesOnVote(out.poll)) await markPollDirty(ctx.db, tickerId, entryId);
   return { state: out.state, newDevice };
 }
 
@@ -144,13 +145,15 @@ async function publishResults(w: Write, tickerId: string, id: string, at: string
 /**
  * The coalesced live counts of one poll marked dirty: published at most once every `minGapMs`
  * across nodes (the row's `poll_results_at` is claimed in this transaction), and only when they
- * differ from the last published. `later`: too soon, the mark stays for the next round.
+ * differ from the last published. `later`: too soon, the mark stays for the next round. The
+ * change shows the counts only where everyone may see them (`pollView`): an `after-vote` poll's
+ * is the signal without them.
  */
 export async function flushIn(w: Write, tickerId: string, id: string, now: Date, minGapMs: number): Promise<'later' | EntryChange | undefined> {
   const trx: Trx = w.trx;
   const row = await findEntryRow(trx, tickerId, id);
   const poll = livePoll(row);
-  if (!row || !poll || row.poll_closed_at || !resultsPublic(poll, false)) {
+  if (!row || !poll || row.poll_closed_at || !changesOnVote(poll)) {
     // Gone, closed (the close published the final counts) or counts nobody is shown: nothing to do.
     await clearPollDirty(trx, id);
     return undefined;

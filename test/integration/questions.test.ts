@@ -10,6 +10,7 @@ import { OPS_KEY, setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { raw } from '../helpers/api';
+import { testConfig } from '@liveticker/server';
 import { sleep, waitFor } from '../helpers/wait';
 
 const ops = { authorization: `Bearer ${OPS_KEY}` };
@@ -506,3 +507,25 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('questions: the limits come from the configuration (QUESTIONS_PER_READER, QUESTIONS_PER_ADDRESS)', () => {
+  let t: TestSetup;
+  beforeAll(async () => {
+    t = await setup('sqlite', 'memory', { scrypt: { logN: 10, r: 8, p: 1 }, trustProxy: 1, questions: { ...testConfig().questions, perReader: 1, perAddress: 2 } });
+  });
+  afterAll(() => t.close());
+
+  it('1 per reader and 2 per address: the second question of a reader and the third of an address are 429 rate_limited', async () => {
+    expect((await raw(t.url, 'POST', '/tickers', { id: 'limits', title: 'Limits', status: 'live' }, ops)).status).toBe(201);
+    const [one, two, three] = await Promise.all([makeUser(t.url), makeUser(t.url), makeUser(t.url)]);
+    let cid = 0;
+    const ask = (token: string, body: string, address: string) => raw(t.url, 'POST', '/tickers/limits/questions', { body, clientId: `limits-${++cid}` }, from(token, address));
+    expect((await ask(one.token, 'First of one?', '10.8.0.1')).status).toBe(201);
+    const again = await ask(one.token, 'Second of one?', '10.8.0.2');
+    expect({ status: again.status, code: again.body.error.code }).toEqual({ status: 429, code: 'rate_limited' });
+    expect((await ask(two.token, 'First of two?', '10.8.0.3')).status).toBe(201);
+    expect((await ask(three.token, 'First of three?', '10.8.0.3')).status).toBe(201);
+    const third = await ask(three.token, 'Once more from there?', '10.8.0.3');
+    expect({ status: third.status, code: third.body.error.code }).toEqual({ status: 429, code: 'rate_limited' });
+  });
+});

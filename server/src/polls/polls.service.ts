@@ -2,7 +2,7 @@ import { VoteBody, tickerStream } from '@liveticker/schemas';
 import type { Entry, EntryChange, PollInput, VoteState } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
-import { hasRole } from '../auth/actor';
+import { isDeskMember } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { commit } from '../db/commit';
 import type { Write } from '../db/commit';
@@ -31,8 +31,6 @@ export const VOTE_LIMITS = {
 
 /** How long an address's anonymous votes in one poll are counted against its cap, s (the memory store's timers stop at 24.8 days). */
 const ADDRESS_CAP_SECONDS = 7 * 24 * 3600;
-
-const isDesk = (actor: Actor | undefined) => Boolean(actor && actor.emailVerified && hasRole(actor, 'editor'));
 
 /** Only verified readers vote in a poll without `allowAnonymous`: anonymous → `login_required`, unverified → `email_not_verified`. */
 function refuseAnonymous(actor: Actor | undefined): never {
@@ -85,7 +83,7 @@ export async function castVote(ctx: Ctx, tickerId: string, entryId: string, body
       });
     }
     await upsertVote(w.trx, { entryId, voter, optionId: input.optionId, member: Boolean(member), at: new Date().toISOString() });
-    const sees = poll.results !== 'after-close' || isDesk(who.actor);
+    const sees = poll.results !== 'after-close' || isDeskMember(who.actor);
     const state: VoteState = { entryId, optionId: input.optionId, closed: false, ...(sees && { results: await countVotes(w.trx, entryId, poll) }) };
     return { state, poll };
   });
@@ -104,11 +102,11 @@ export async function myVote(ctx: Pick<AppContext, 'db'>, tickerId: string, entr
   const voter = who.actor?.emailVerified ? `u:${who.actor.id}` : who.deviceId ? `d:${who.deviceId}` : undefined;
   const optionId = (voter && (await findVote(ctx.db, entryId, voter))) ?? null;
   const closed = isClosed(row, poll, Date.now());
-  const sees = resultsPublic(poll, closed) || (poll.results === 'after-vote' && optionId !== null) || isDesk(who.actor);
+  const sees = resultsPublic(poll, closed) || (poll.results === 'after-vote' && optionId !== null) || isDeskMember(who.actor);
   return { entryId, optionId, closed, ...(sees && { results: await countVotes(ctx.db, entryId, poll) }) };
 }
 
-/** The desk sees every poll's counts as the database has them now, whatever readers are shown. */
+/** The desk (editors, moderators) sees every poll's counts as the database has them now, whatever readers are shown. */
 export async function withDeskResults(db: Db, entries: Entry[]): Promise<Entry[]> {
   return Promise.all(
     entries.map(async (e) => {

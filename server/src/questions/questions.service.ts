@@ -4,7 +4,7 @@ import type { Entry, Question, QuestionList } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { SingleFlight } from '../single-flight';
-import { hasRole } from '../auth/actor';
+import { hasRole, isDeskMember } from '../auth/actor';
 import { requireAnyRole, requireRole } from '../auth/guard';
 import { findRestrictions } from '../auth/users.repo';
 import { chatSettings } from '../chat/settings';
@@ -53,7 +53,7 @@ export function questionLimits(config: Pick<AppContext['config'], 'questions'>) 
 /** Upvotes and their taking back by one reader: 120 a minute (as a poll's votes). */
 const QUESTION_VOTE_LIMIT = { points: 120, duration: 60 };
 
-const isDesk = (actor: Actor | undefined) => Boolean(actor?.emailVerified && (hasRole(actor, 'editor') || hasRole(actor, 'moderator')));
+const isDesk = isDeskMember;
 
 /**
  * `POST /tickers/:id/questions`: validate → who may ask (verified, not muted or banned) → the

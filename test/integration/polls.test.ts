@@ -340,6 +340,23 @@ for (const dialect of DIALECTS) {
         const after = await everyRead(id, p.id);
         for (const [path, text] of Object.entries(after)) expect([path, LEAK.test(text)]).toEqual([path, true]);
       });
+
+      it('always: the rendered page, its fragment and the feeds show the question and the options, the counts only once it closed', async () => {
+        const id = await ticker();
+        const p = await poll(id, { results: 'always' });
+        const reader = await makeUser(t.url);
+        expect((await vote(id, p.id, 'yes', bearer(reader.token))).status).toBe(200);
+        // The counts are everyone's (REST has them once published); the static renderings leave them out while it is open.
+        await waitFor(async () => (await raw(t.url, 'GET', `/tickers/${id}/entries/${p.id}`)).body.poll.results?.total === 1, 'the counts published');
+        const HTML_COUNTS = /data-votes|lt-poll-result/;
+        const statics = [`/tickers/${id}/html`, `/tickers/${id}/fragment`, `/tickers/${id}/feed.rss`, `/tickers/${id}/feed.json`];
+        for (const path of statics) {
+          const text = JSON.stringify((await raw(t.url, 'GET', path)).body);
+          expect([path, text.includes('Who won the debate?'), HTML_COUNTS.test(text)]).toEqual([path, true, false]);
+        }
+        await raw(t.url, 'POST', `/tickers/${id}/entries/${p.id}/close`, undefined, ops);
+        for (const path of statics) expect([path, HTML_COUNTS.test(JSON.stringify((await raw(t.url, 'GET', path)).body))]).toEqual([path, true]);
+      });
     });
   });
 }

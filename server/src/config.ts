@@ -111,6 +111,12 @@ const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Anonymous votes (polls with allowAnonymous) one address may cast in one poll. */
   POLL_VOTES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Questions to the desk one verified reader may ask per QUESTIONS_WINDOW_S (staff are not counted). */
+  QUESTIONS_PER_READER: z.coerce.number().int().min(1).max(1_000_000).default(3),
+  /** Questions to the desk one client address may ask per QUESTIONS_WINDOW_S. */
+  QUESTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** The questions' window, s: the limits above count within it, and the same text again within it is refused (at most 7 days). */
+  QUESTIONS_WINDOW_S: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(600),
   /** Signs the anonymous voters' device cookies (at least 32 characters); unset: derived from the VAPID private key every node shares. */
   POLL_DEVICE_SECRET: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
   /** Where uploaded images are kept (the local-disk store). */
@@ -376,6 +382,9 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       gapMs: 500,
     },
     questions: {
+      perReader: env.QUESTIONS_PER_READER,
+      perAddress: env.QUESTIONS_PER_ADDRESS,
+      windowS: env.QUESTIONS_WINDOW_S,
       /** How often a node looks for question vote counts to publish, ms. */
       sweepMs: 200,
       /** Least time between two published counts of one question, ms, over every node. */

@@ -72,4 +72,39 @@ describe('a poll in the ticker widget, in a real browser', () => {
     await watcher!.screenshot({ path: path.join(SHOTS, 'poll-closed-390.png') });
     expect(errors).toEqual([]);
   });
+
+  it('after-vote: the reader who voted sees the counts move live and keeps their vote and the counts over a reload; one who did not sees none', async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'after-vote', title: 'Debate night', status: 'live', locale: 'en' });
+    const poll = await api.post('after-vote', {
+      kind: 'poll',
+      poll: { question: 'Who won the debate?', options: [{ id: 'a', label: 'Candidate A' }, { id: 'b', label: 'Candidate B' }], results: 'after-vote', allowAnonymous: true },
+    });
+    const [voter, outsider] = await Promise.all([0, 1].map(async () => (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()));
+    const errors: string[] = [];
+    for (const page of [voter!, outsider!]) {
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${t.url}/widgets/ticker.html?ticker=after-vote&lang=en`);
+      await page.waitForSelector('.lt-poll [role=group] button');
+    }
+    const countIs = (page: typeof voter, option: string, text: string) =>
+      page!.waitForFunction(([o, want]) => document.querySelector(`.lt-poll-bars li[data-option="${o}"] .lt-poll-num`)?.textContent === want, [option, text] as const);
+    await voter!.getByRole('button', { name: 'Candidate A' }).click();
+    await countIs(voter, 'a', '100 % (1 vote)');
+    // Another reader votes (another device): the voter's bars move without a reload.
+    expect((await raw(t.url, 'POST', `/tickers/after-vote/entries/${poll.id}/votes`, { optionId: 'b' })).status).toBe(200);
+    await countIs(voter, 'b', '50 % (1 vote)');
+    expect(await voter!.locator('.lt-poll-bars li[data-option="a"] .lt-poll-num').textContent()).toBe('50 % (1 vote)');
+    // A reload keeps the reader's vote (pressed, ticked) and their counts.
+    await voter!.reload();
+    await countIs(voter, 'b', '50 % (1 vote)');
+    expect(await voter!.locator('.lt-poll button[data-option=a]').getAttribute('aria-pressed')).toBe('true');
+    expect(await voter!.locator('.lt-poll-bars li[data-option="a"] .lt-poll-row span').first().textContent()).toBe('Candidate A ✓');
+    // The reader who did not vote saw the same changes and no counts at all.
+    expect((await raw(t.url, 'POST', `/tickers/after-vote/entries/${poll.id}/votes`, { optionId: 'b' })).status).toBe(200);
+    await countIs(voter, 'b', '67 % (2 votes)');
+    expect(await outsider!.locator('.lt-poll-bars').count()).toBe(0);
+    expect(await outsider!.locator('.lt-poll button[aria-pressed=true]').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

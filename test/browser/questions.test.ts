@@ -133,4 +133,26 @@ describe('questions to the desk, in a real browser', () => {
     expect(await axe(narrow)).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it("the asker's list shows a dismissed question with the desk's reason, as text", async () => {
+    const api = opsApi(t.url);
+    await api.createTicker({ id: 'ask-dismissed', title: 'Storm night', status: 'live', locale: 'en' });
+    const reader = await makeUser(t.url, 'reader', 'Ida');
+    const asked = await raw(t.url, 'POST', '/tickers/ask-dismissed/questions', { body: 'Is the bridge closed?', clientId: 'dismissed-question-1' }, { authorization: `Bearer ${reader.token}` });
+    expect(asked.status).toBe(201);
+    const reason = 'Answered in the <b>6 pm</b> entry';
+    expect((await raw(t.url, 'POST', `/questions/${asked.body.id}/dismiss`, { reason }, { authorization: `Bearer ${OPS_KEY}` })).status).toBe(200);
+
+    const me = await page(390);
+    await me.goto(`${t.url}/widgets/live.html?ticker=ask-dismissed&lang=en`);
+    await me.fill('.ltc-box input[name=email]', reader.email);
+    await me.fill('.ltc-box input[name=password]', 'a long secret');
+    await me.click('.ltc-primary');
+    const item = me.locator('[data-testid=my-questions] li[data-status=dismissed]');
+    await item.waitFor();
+    expect(await item.locator('.ltc-state').textContent()).toBe('will not be answered');
+    expect(await item.locator('.ltc-reason').textContent()).toBe(`The newsroom says: ${reason}`);
+    expect(await item.locator('b').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

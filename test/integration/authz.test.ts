@@ -752,6 +752,31 @@ for (const dialect of DIALECTS) {
       expect(await publish()).toMatchObject({ status: 401, body: { error: { code: 'login_required' } } });
     });
 
+    /**
+     * Hidden poll counts: the desk (verified editors and moderators, admins) sees every poll's
+     * counts on its REST reads (never cached: theirs alone) and from `GET …/votes`; nobody else
+     * sees an `after-close` poll's before it closes. The cards-only token reads no entries at all.
+     */
+    const seesHiddenCounts = (a: ActorName) => a !== 'unverified' && a !== 'banned' && grants(ROLE[a], ['editor', 'moderator']);
+    describe("who sees an after-close poll's counts before it closes", () => {
+      for (const a of ACTORS) {
+        it(`${a} → ${a === 'cardsToken' ? '403 forbidden' : seesHiddenCounts(a) ? 'the counts' : 'no counts'}`, async () => {
+          const id = await newPoll(w, { results: 'after-close', allowAnonymous: true });
+          await must('an anonymous vote', raw(w.url, 'POST', `/tickers/${t(w)}/entries/${id}/votes`, { optionId: 'yes' }), 200);
+          const entry = await raw(w.url, 'GET', `/tickers/${t(w)}/entries/${id}`, undefined, authHeaders(actors[a], 'GET', w.url));
+          const mine = await raw(w.url, 'GET', `/tickers/${t(w)}/entries/${id}/votes`, undefined, authHeaders(actors[a], 'GET', w.url));
+          if (a === 'cardsToken') {
+            expect([entry.status, mine.status]).toEqual([403, 403]);
+            return;
+          }
+          expect([entry.status, mine.status]).toEqual([200, 200]);
+          const sees = seesHiddenCounts(a);
+          expect({ entry: entry.body.poll.results, votes: mine.body.results }).toEqual(sees ? { entry: { total: 1, counts: { yes: 1, no: 0 }, loggedIn: 0 }, votes: { total: 1, counts: { yes: 1, no: 0 }, loggedIn: 0 } } : { entry: undefined, votes: undefined });
+          expect(entry.headers.get('cache-control')).toBe(sees ? 'private, no-store' : 'no-cache');
+        });
+      }
+    });
+
     for (const row of REST) {
       const [method] = row.route.split(' ');
       describe(`${row.route}${row.case ? ` (${row.case})` : ''}`, () => {

@@ -36,7 +36,8 @@ export class EntryPanel {
   private poll: ReturnType<typeof setInterval> | undefined;
   /**
    * The counts of open polls whose readers may not see them yet (`after-vote`, `after-close`):
-   * the stream carries none (it has no change for a vote), so the desk reads them every HIDDEN_COUNTS_MS.
+   * the stream carries none (an `after-vote` poll's change comes without them, an `after-close`
+   * poll makes none for a vote), so the desk reads them every HIDDEN_COUNTS_MS.
    */
   private readonly hiddenCounts = new Map<string, PollResults>();
   private countsTimer: ReturnType<typeof setTimeout> | undefined;

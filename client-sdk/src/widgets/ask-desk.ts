@@ -24,6 +24,7 @@ addStrings({
     'askState.open': 'wartet auf Antwort',
     'askState.answered': 'beantwortet – im Liveticker',
     'askState.dismissed': 'wird nicht beantwortet',
+    askReason: 'Die Redaktion dazu: {reason}',
     askTooShort: 'Bitte schreiben Sie mindestens 3 Zeichen.',
   },
   en: {
@@ -40,6 +41,7 @@ addStrings({
     'askState.open': 'waiting for an answer',
     'askState.answered': 'answered – in the live ticker',
     'askState.dismissed': 'will not be answered',
+    askReason: 'The newsroom says: {reason}',
     askTooShort: 'Please write at least 3 characters.',
   },
   ru: {
@@ -56,6 +58,7 @@ addStrings({
     'askState.open': 'ждёт ответа',
     'askState.answered': 'отвечено – в тикере',
     'askState.dismissed': 'ответа не будет',
+    askReason: 'Редакция поясняет: {reason}',
     askTooShort: 'Напишите, пожалуйста, не меньше 3 символов.',
   },
 });
@@ -73,6 +76,7 @@ export const ASK_CSS = `${PUBLIC_QUESTIONS_CSS}
 .ltc-mine li{padding:.3rem 0;border-bottom:1px solid #eee}.ltc-mine li::before{content:none}
 .ltc-state{display:inline-block;font-size:.75rem;font-weight:600;border-radius:3px;padding:0 .3rem;margin-left:.3rem;background:#eee;color:#1a1a1a}
 .ltc-state.answered{background:#e3f4e8;color:#0a5c26}.ltc-state.dismissed{background:#f3f3f3;color:#454545}
+.ltc-reason{margin:.15rem 0 0;font-size:.85rem;color:#454545}
 `;
 
 export interface AskOptions {
@@ -184,6 +188,8 @@ export class AskDesk {
         ...got.items.map((q) => {
           const li = el('li', { 'data-id': q.id, 'data-status': q.status });
           li.append(el('span', {}, q.body), el('span', { class: `ltc-state ${q.status}` }, this.t(`askState.${q.status}`)));
+          // Why the desk will not answer it, when it said: told to the asker alone.
+          if (q.status === 'dismissed' && q.dismissReason) li.append(el('p', { class: 'ltc-reason' }, this.t('askReason', { reason: q.dismissReason })));
           return li;
         }),
       );

@@ -12,7 +12,7 @@ import { EMBED_CSS, renderEmbed } from './embed-render';
 import { CARD_CSS, cardAnnouncement, renderCard } from './card-render';
 import type { TableSort } from './card-render';
 import type { PollHooks, PollLocal } from './poll-render';
-import { resultText } from './poll-state';
+import { newerResults, resultText } from './poll-state';
 import { QUESTION_CSS, renderQuestionQuote } from './question-quote';
 import type { VoteState } from '@liveticker/schemas';
 import { LivetickerError, RestClient } from '../rest';
@@ -275,14 +275,19 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
     local: (id) => polls.get(id) ?? {},
     vote: (id, optionId) => void castVote(id, optionId),
   };
+  const activeElement = () => (typeof ShadowRoot !== 'undefined' && root instanceof ShadowRoot ? root.activeElement : document.activeElement) as HTMLElement | null;
   const redrawPoll = (id: string, focusOption?: string) => {
     const entry = [...view.pinned, ...view.entries].find((e) => e.id === id);
     if (!entry?.poll) return;
     for (const node of box.querySelectorAll<HTMLElement>('[data-poll]')) {
       if (node.dataset.poll !== id) continue;
+      // A reader on one of its buttons stays there.
+      const active = activeElement();
+      const onOption = active && node.contains(active) ? active.dataset.option : undefined;
       const fresh = renderPoll(entry, lang, pollHooks);
       node.replaceWith(fresh);
       if (focusOption) fresh.querySelector<HTMLElement>(`button[data-option="${CSS.escape(focusOption)}"]`)?.focus();
+      else if (onOption) fresh.querySelector<HTMLElement>(`button[data-option="${CSS.escape(onOption)}"]`)?.focus({ preventScroll: true });
     }
   };
   /**
@@ -291,7 +296,10 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
    * with credentials for its votes only, so its reads stay as cacheable as ever.
    */
   const votes = opts.client ? client.rest : new RestClient({ baseUrl: opts.url, credentials: 'include' });
+  /** Votes cast per poll here: a read of the reader's vote sent before one knows nothing of it. */
+  const castCount = new Map<string, number>();
   const castVote = async (id: string, optionId: string) => {
+    castCount.set(id, (castCount.get(id) ?? 0) + 1);
     const local: PollLocal = { ...polls.get(id), busy: true };
     polls.set(id, local);
     redrawPoll(id, optionId);
@@ -305,6 +313,45 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
       polls.set(id, { ...local, busy: false, note: { text, error: true } });
     }
     redrawPoll(id, optionId);
+  };
+  /**
+   * The reader's own vote and the counts they may see (`GET …/votes`, with their cookie or
+   * session): read once for every open poll the widget shows (so a reload keeps both), and again
+   * on every change of an `after-vote` poll they voted in. That poll's stream changes carry no
+   * counts (the stream is everyone's; those who did not vote must not see them): each one says
+   * the counts moved. One read at a time per poll; a change during a read makes one more after it.
+   */
+  const reads = new Map<string, 'reading' | 'again'>();
+  const readVote = async (id: string) => {
+    if (reads.has(id)) {
+      reads.set(id, 'again');
+      return;
+    }
+    reads.set(id, 'reading');
+    const casts = castCount.get(id) ?? 0;
+    try {
+      const mine = await votes.get<VoteState>(`/tickers/${encodeURIComponent(opts.ticker)}/entries/${encodeURIComponent(id)}/votes`);
+      const local = polls.get(id) ?? {};
+      const stale = local.busy || (castCount.get(id) ?? 0) !== casts;
+      polls.set(id, { ...local, ...(!stale && mine.optionId !== null && { optionId: mine.optionId }), results: newerResults(local.results, mine.results) });
+      redrawPoll(id);
+    } catch {
+      // The reader keeps what they see; the poll's next change reads again.
+    }
+    const again = reads.get(id) === 'again';
+    reads.delete(id);
+    if (again) void readVote(id);
+  };
+  /** The revision of each poll entry last looked at. */
+  const pollRevs = new Map<string, number>();
+  const readVotes = () => {
+    for (const e of [...view.pinned, ...view.entries]) {
+      if (!e.poll || pollRevs.get(e.id) === e.rev) continue;
+      const first = !pollRevs.has(e.id);
+      pollRevs.set(e.id, e.rev);
+      if (e.poll.closed) continue;
+      if (first || (e.poll.resultsMode === 'after-vote' && polls.get(e.id)?.optionId)) void readVote(e.id);
+    }
   };
   /** Polls this reader saw open, and those whose close was announced (once each). */
   const openPolls = new Set<string>();
@@ -327,8 +374,9 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
     newest.setAttribute('aria-pressed', String(view.order === 'newest'));
     oldest.setAttribute('aria-pressed', String(view.order === 'oldest'));
     for (const e of [...view.pinned, ...view.entries]) if (e.poll && !e.poll.closed) openPolls.add(e.id);
+    readVotes();
     // A poll's entry is drawn anew with every counts change: a reader on one of its buttons stays there.
-    const active = (typeof ShadowRoot !== 'undefined' && root instanceof ShadowRoot ? root.activeElement : document.activeElement) as HTMLElement | null;
+    const active = activeElement();
     const onPoll = active?.closest<HTMLElement>('[data-poll]')?.dataset.poll;
     const onOption = active?.dataset.option;
     pinnedList.update(view.pinned);

@@ -29,6 +29,11 @@ export function hasRole(actor: Actor, role: Role): boolean {
   return actor.role === 'admin' || role === 'reader' || actor.role === role;
 }
 
+/** The desk: verified editors and moderators (and admins). They see every question and every poll's counts, hidden from readers or not. */
+export function isDeskMember(actor: Actor | undefined): boolean {
+  return Boolean(actor?.emailVerified && (hasRole(actor, 'editor') || hasRole(actor, 'moderator')));
+}
+
 export const OPS_ACTOR: Actor = { id: 'ops', displayName: 'Newsroom', role: 'admin', emailVerified: true };
 
 /**

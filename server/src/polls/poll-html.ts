@@ -16,7 +16,8 @@ export function percent(n: number, total: number): number {
 /**
  * A poll as static HTML (the rendered page, feeds): the question and the options; with counts
  * (as text: percent and votes) only where the poll view carries them, i.e. where every reader may
- * see them. `closedOnly`: counts only once it closed (feeds, which keep what they were sent).
+ * see them. `closedOnly`: counts only once it closed (feeds, which keep what they were sent, and
+ * the rendered page, which a CDN keeps for a while: both show the results once closed).
  */
 export function pollHtml(poll: Poll, lang: string, opts: { closedOnly?: boolean } = {}): string {
   const w = WORDS[lang] ?? WORDS.en!;

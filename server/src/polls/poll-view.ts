@@ -32,6 +32,16 @@ export function resultsPublic(poll: Pick<PollInput, 'results'>, closed: boolean)
 }
 
 /**
+ * Whether a vote makes a (coalesced) change on the stream: when someone besides the desk may see
+ * the counts live. `always`: the change carries them. `after-vote`: it carries none (the stream is
+ * everyone's), but it tells the readers who voted that their counts moved, and they read them from
+ * `GET …/votes`. `after-close`: nobody may, so no change until the close.
+ */
+export function changesOnVote(poll: Pick<PollInput, 'results'>): boolean {
+  return poll.results !== 'after-close';
+}
+
+/**
  * The poll of an entry as the shared reads show it: the counts last published (`poll_results`)
  * only when they are public; `results` given (the desk's live counts) shows those instead.
  */

@@ -2,14 +2,14 @@ import { VoteBody, tickerStream } from '@liveticker/schemas';
 import type { Entry, EntryChange, PollInput, VoteState } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
-import { hasRole } from '../auth/actor';
+import { isDeskMember } from '../auth/actor';
 import { requireRole } from '../auth/guard';
 import { commit } from '../db/commit';
 import type { Write } from '../db/commit';
 import type { Db, Trx } from '../db/database';
 import { AppError, parseInput } from '../errors';
 import { updateEntry } from '../tickers/entries.repo';
-import { pollInputOf, pollView, resultsPublic } from './poll-view';
+import { changesOnVote, pollInputOf, pollView, resultsPublic } from './poll-view';
 import { claimClose, claimResults, clearPollDirty, countVotes, findEntryRow, findVote, markPollDirty, pollColumns, pollForVote, upsertVote } from './polls.repo';
 import { newDeviceId } from './device';
 
@@ -31,8 +31,6 @@ export const VOTE_LIMITS = {
 
 /** How long an address's anonymous votes in one poll are counted against its cap, s (the memory store's timers stop at 24.8 days). */
 const ADDRESS_CAP_SECONDS = 7 * 24 * 3600;
-
-const isDesk = (actor: Actor | undefined) => Boolean(actor && actor.emailVerified && hasRole(actor, 'editor'));
 
 /** Only verified readers vote in a poll without `allowAnonymous`: anonymous → `login_required`, unverified → `email_not_verified`. */
 function refuseAnonymous(actor: Actor | undefined): never {
@@ -85,13 +83,14 @@ export async function castVote(ctx: Ctx, tickerId: string, entryId: string, body
       });
     }
     await upsertVote(w.trx, { entryId, voter, optionId: input.optionId, member: Boolean(member), at: new Date().toISOString() });
-    const sees = poll.results !== 'after-close' || isDesk(who.actor);
+    const sees = poll.results !== 'after-close' || isDeskMember(who.actor);
     const state: VoteState = { entryId, optionId: input.optionId, closed: false, ...(sees && { results: await countVotes(w.trx, entryId, poll) }) };
     return { state, poll };
   });
   // After the commit, never inside it (see PollSweep): the sweep that deletes the mark counts
-  // every vote marked before. Only counts everyone sees go out on the stream.
-  if (resultsPublic(out.poll, false)) await markPollDirty(ctx.db, tickerId, entryId);
+  // every vote marked before. Only counts everyone sees go out on the stream; an `after-vote`
+  // poll's change goes without them (its voters read theirs).
+  if (changesOnVote(out.poll)) await markPollDirty(ctx.db, tickerId, entryId);
   return { state: out.state, newDevice };
 }
 
@@ -103,11 +102,11 @@ export async function myVote(ctx: Pick<AppContext, 'db'>, tickerId: string, entr
   const voter = who.actor?.emailVerified ? `u:${who.actor.id}` : who.deviceId ? `d:${who.deviceId}` : undefined;
   const optionId = (voter && (await findVote(ctx.db, entryId, voter))) ?? null;
   const closed = isClosed(row, poll, Date.now());
-  const sees = resultsPublic(poll, closed) || (poll.results === 'after-vote' && optionId !== null) || isDesk(who.actor);
+  const sees = resultsPublic(poll, closed) || (poll.results === 'after-vote' && optionId !== null) || isDeskMember(who.actor);
   return { entryId, optionId, closed, ...(sees && { results: await countVotes(ctx.db, entryId, poll) }) };
 }
 
-/** The desk sees every poll's counts as the database has them now, whatever readers are shown. */
+/** The desk (editors, moderators) sees every poll's counts as the database has them now, whatever readers are shown. */
 export async function withDeskResults(db: Db, entries: Entry[]): Promise<Entry[]> {
   return Promise.all(
     entries.map(async (e) => {
@@ -144,13 +143,15 @@ async function publishResults(w: Write, tickerId: string, id: string, at: string
 /**
  * The coalesced live counts of one poll marked dirty: published at most once every `minGapMs`
  * across nodes (the row's `poll_results_at` is claimed in this transaction), and only when they
- * differ from the last published. `later`: too soon, the mark stays for the next round.
+ * differ from the last published. `later`: too soon, the mark stays for the next round. The
+ * change shows the counts only where everyone may see them (`pollView`): an `after-vote` poll's
+ * is the signal without them.
  */
 export async function flushIn(w: Write, tickerId: string, id: string, now: Date, minGapMs: number): Promise<'later' | EntryChange | undefined> {
   const trx: Trx = w.trx;
   const row = await findEntryRow(trx, tickerId, id);
   const poll = livePoll(row);
-  if (!row || !poll || row.poll_closed_at || !resultsPublic(poll, false)) {
+  if (!row || !poll || row.poll_closed_at || !changesOnVote(poll)) {
     // Gone, closed (the close published the final counts) or counts nobody is shown: nothing to do.
     await clearPollDirty(trx, id);
     return undefined;

@@ -4,7 +4,7 @@ import type { Entry, Question, QuestionList } from '@liveticker/schemas';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { SingleFlight } from '../single-flight';
-import { hasRole } from '../auth/actor';
+import { hasRole, isDeskMember } from '../auth/actor';
 import { requireAnyRole, requireRole } from '../auth/guard';
 import { findRestrictions } from '../auth/users.repo';
 import { chatSettings } from '../chat/settings';
@@ -37,23 +37,23 @@ import {
   votedBy,
 } from './questions.repo';
 
-type Ctx = Pick<AppContext, 'db' | 'publisher' | 'limiters'>;
+type Ctx = Pick<AppContext, 'db' | 'publisher' | 'limiters'> & { config: Pick<AppContext['config'], 'questions'> };
 
 /**
- * Questions one reader asks, and one address, per window (default 3 and 10 per 10 minutes;
- * `limitOverrides` by these names). Staff are not counted, as in the chat.
+ * Questions one reader asks, and one address, per window: `QUESTIONS_PER_READER` (3) and
+ * `QUESTIONS_PER_ADDRESS` (10) per `QUESTIONS_WINDOW_S` (600); the same text (as a skeleton)
+ * again from the same reader in the same ticker within the window is refused. Staff are not
+ * counted, as in the chat. (`limitOverrides` by these names still win, for tests and tools.)
  */
-export const QUESTION_LIMITS = {
-  questionUser: { points: 3, duration: 600 },
-  questionIp: { points: 10, duration: 600 },
-  /** Upvotes and their taking back by one reader: 120 a minute (as a poll's votes). */
-  questionVoteUser: { points: 120, duration: 60 },
-};
+export function questionLimits(config: Pick<AppContext['config'], 'questions'>) {
+  const { perReader, perAddress, windowS } = config.questions;
+  return { questionUser: { points: perReader, duration: windowS }, questionIp: { points: perAddress, duration: windowS }, duplicateWindowS: windowS };
+}
 
-/** The same text (as a skeleton) again from the same reader in the same ticker within this long is refused, s. */
-export const DUPLICATE_WINDOW_SECONDS = QUESTION_LIMITS.questionUser.duration;
+/** Upvotes and their taking back by one reader: 120 a minute (as a poll's votes). */
+const QUESTION_VOTE_LIMIT = { points: 120, duration: 60 };
 
-const isDesk = (actor: Actor | undefined) => Boolean(actor?.emailVerified && (hasRole(actor, 'editor') || hasRole(actor, 'moderator')));
+const isDesk = isDeskMember;
 
 /**
  * `POST /tickers/:id/questions`: validate → who may ask (verified, not muted or banned) → the
@@ -89,9 +89,10 @@ async function ask(ctx: Ctx, who: Actor, tickerId: string, input: AskQuestionBod
   const bodyKey = skeleton(input.body).replace(/\s+/g, ' ').trim();
   if (!staff) {
     try {
-      await ctx.limiters.consume('questionIp', ipKey, QUESTION_LIMITS.questionIp);
-      await ctx.limiters.consume('questionUser', who.id, QUESTION_LIMITS.questionUser);
-      const since = new Date(Date.now() - DUPLICATE_WINDOW_SECONDS * 1000).toISOString();
+      const limits = questionLimits(ctx.config);
+      await ctx.limiters.consume('questionIp', ipKey, limits.questionIp);
+      await ctx.limiters.consume('questionUser', who.id, limits.questionUser);
+      const since = new Date(Date.now() - limits.duplicateWindowS * 1000).toISOString();
       if (await askedSince(ctx.db, { tickerId, authorId: who.id, bodyKey, since })) {
         throw new AppError('message_rejected', 'you just asked the same question', { reason: 'duplicate' });
       }
@@ -219,7 +220,7 @@ export async function removeUpvote(ctx: Ctx, actor: Actor | undefined, id: strin
 /** Adds (`up`) or takes back the reader's upvote of an open question; `counted`: whether the count moved. */
 async function changeVote(ctx: Ctx, actor: Actor | undefined, id: string, up: boolean): Promise<{ question: Question; counted: boolean }> {
   const who = requireRole(actor, 'reader');
-  await ctx.limiters.consume('questionVoteUser', who.id, QUESTION_LIMITS.questionVoteUser);
+  await ctx.limiters.consume('questionVoteUser', who.id, QUESTION_VOTE_LIMIT);
   const row = await votable(ctx, who, id);
   return commit(ctx, async (w) => {
     const locked = await lockOpenForVote(w.trx, row.id);

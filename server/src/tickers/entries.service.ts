@@ -3,7 +3,7 @@ import type { Entry, EntryChange, EntryList, KeyEventList } from '@liveticker/sc
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { requireRole } from '../auth/guard';
-import { hasRole } from '../auth/actor';
+import { hasRole, isDeskMember } from '../auth/actor';
 import { isUniqueViolation } from '../db/database';
 import type { Trx } from '../db/database';
 import { commit } from '../db/commit';
@@ -49,7 +49,7 @@ export async function listEntriesPage(ctx: Pick<AppContext, 'db'>, tickerId: str
   // Pinned entries come with the first page only; later pages are the flow below them. A search
   // lists what it found, pinned or not, in the flow.
   const pinned = q.cursor || q.q ? [] : await listPinned(ctx.db, tickerId);
-  if (isDesk(actor)) return { ...page, items: await withDeskResults(ctx.db, page.items), pinned: await withDeskResults(ctx.db, pinned) };
+  if (isDeskMember(actor)) return { ...page, items: await withDeskResults(ctx.db, page.items), pinned: await withDeskResults(ctx.db, pinned) };
   return { ...page, pinned };
 }
 
@@ -65,10 +65,10 @@ export async function getEntry(ctx: Pick<AppContext, 'db'>, tickerId: string, id
   if (!entry || (entry.status !== 'published' && !isDesk(actor))) {
     throw new AppError('not_found', `no entry ${id} in ticker ${tickerId}`);
   }
-  return isDesk(actor) ? (await withDeskResults(ctx.db, [entry]))[0]! : entry;
+  return isDeskMember(actor) ? (await withDeskResults(ctx.db, [entry]))[0]! : entry;
 }
 
-/** Editors (verified): they see drafts, and every poll's counts. */
+/** Editors (verified): they see drafts. (Every poll's counts: the whole desk, `isDeskMember`.) */
 function isDesk(actor: Actor | undefined): boolean {
   return Boolean(actor && actor.emailVerified && hasRole(actor, 'editor'));
 }

@@ -103,7 +103,9 @@ function entryHtml(e: Entry, lang: string, t: (typeof STRINGS)['en'], cards: Car
   if (e.question) parts.push(questionHtml(e.question, lang));
   // Bodies are stored sanitized to the allowlist: they go out as they are.
   parts.push(`<div class="lt-body">${e.body}</div>`);
-  if (e.poll) parts.push(pollHtml(e.poll, lang));
+  // A poll: its question and options; its counts once it closed (as the feeds: a page a CDN keeps
+  // for a while shows no count that moved on since; the widget on it shows them live).
+  if (e.poll) parts.push(pollHtml(e.poll, lang, { closedOnly: true }));
   if (e.image) {
     const credit = e.image.credit ? (e.image.creditUrl ? `<a href="${esc(e.image.creditUrl)}">${esc(e.image.credit)}</a>` : esc(e.image.credit)) : '';
     const size = e.image.width && e.image.height ? ` width="${e.image.width}" height="${e.image.height}"` : '';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { tickerStream } from '@liveticker/schemas';
 import type { Request, Response } from 'express';
-import { hasRole } from '../auth/actor';
+import { isDeskMember } from '../auth/actor';
 import type { AppContext } from '../context';
 import { idParam, tickerIdParam } from '../http/params';
 import { changesRoute } from '../http/changes';
@@ -25,9 +25,10 @@ export function tickersRouter(ctx: AppContext): Router {
    * would lose the entries between them.
    */
   const unchanged = async (req: Request, res: Response, kind: string): Promise<boolean> => {
-    // Drafts and scheduled entries change without moving the stream: what an editor reads is
-    // never answered from the head (nor kept by a cache: it is theirs alone).
-    if (req.actor && req.actor.emailVerified && hasRole(req.actor, 'editor')) {
+    // Drafts and scheduled entries, and the live counts of polls, change without moving the
+    // stream: what the desk (editors, moderators) reads is never answered from the head (nor
+    // kept by a cache: it is theirs alone).
+    if (isDeskMember(req.actor)) {
       res.setHeader('Cache-Control', 'private, no-store');
       return false;
     }

@@ -173,10 +173,14 @@ for (const dialect of DIALECTS) {
         ])
         .execute();
       await db.insertInto('analytics_entries').values({ ticker_id: id, entry_id: entry, minute: '2025-01-10T10:00', views: 2, seconds: 10, link_clicks: 0, teaser_clicks: 0 }).execute();
+      await db.insertInto('analytics_entries').values({ ticker_id: id, entry_id: entry, minute: '2025-01-10T11:30', views: 1, seconds: 5, link_clicks: 1, teaser_clicks: 2 }).execute();
+      await db.insertInto('analytics_sources').values([{ ticker_id: id, day: '2025-01-10', host: 'search.example', page_views: 5 }, { ticker_id: id, day: '2025-01-10', host: '', page_views: 2 }]).execute();
       await db.insertInto('analytics_uniques').values([{ ticker_id: id, hour: '2025-01-10T10', hash: 'h1' }, { ticker_id: id, hour: '2025-01-10T11', hash: 'h1' }, { ticker_id: id, hour: '2025-01-10T11', hash: 'h2' }]).execute();
       const range = '?from=2025-01-10T00:00:00Z&to=2025-01-10T23:59:00Z&bucket=day';
       const before = await report(id, range);
       expect(before.totals).toEqual({ pageViews: 7, uniqueReaders: 2, peakReadersOnline: 55 });
+      expect(before.entries).toEqual([{ entryId: entry, title: 'Kick-off', views: 3, avgSecondsInView: 5, clicks: 1, teaserClicks: 2 }]);
+      expect(before.sources).toEqual([{ host: 'search.example', pageViews: 5 }, { host: '', pageViews: 2 }]);
       await prune(db, 30, new Date('2026-12-07T12:00:00Z'));
       await prune(db, 30, new Date('2026-12-07T12:00:00Z'));
       expect(await db.selectFrom('analytics_minutes').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
@@ -185,6 +189,39 @@ for (const dialect of DIALECTS) {
       expect(after.totals).toEqual(before.totals);
       expect(after.series.pageViews).toEqual([{ t: '2025-01-10', value: 7 }]);
       expect(after.series.uniqueReaders).toEqual([{ t: '2025-01-10', value: 2 }]);
+      // Each entry's and each source's counts are rolled up too, not lost with the minutes.
+      expect(await db.selectFrom('analytics_entries').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
+      expect(after.entries).toEqual(before.entries);
+      expect(after.sources).toEqual(before.sources);
+    });
+
+    it("keeps yesterday's unique readers per hour when its hashes are deleted, so an hourly chart stays hourly", async () => {
+      const { id } = await ticker();
+      const db = t.node.server.ctx.db;
+      await db
+        .insertInto('analytics_uniques')
+        .values([
+          { ticker_id: id, hour: '2026-11-20T10', hash: 'h1' },
+          { ticker_id: id, hour: '2026-11-20T11', hash: 'h1' },
+          { ticker_id: id, hour: '2026-11-20T11', hash: 'h2' },
+          { ticker_id: id, hour: '2026-11-20T23', hash: 'h3' },
+        ])
+        .execute();
+      const day = '?from=2026-11-20T00:00:00Z&to=2026-11-20T23:59:00Z';
+      const hourly = [
+        { t: '2026-11-20T10', value: 1 },
+        { t: '2026-11-20T11', value: 2 },
+        { t: '2026-11-20T23', value: 1 },
+      ];
+      expect((await report(id, `${day}&bucket=hour`)).series.uniqueReaders).toEqual(hourly);
+      await prune(db, 400, new Date('2026-11-21T00:30:00Z'));
+      await prune(db, 400, new Date('2026-11-21T00:30:00Z'));
+      expect(await db.selectFrom('analytics_uniques').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
+      const after = await report(id, `${day}&bucket=hour`);
+      expect(after.series.uniqueReaders).toEqual(hourly);
+      expect(after.totals.uniqueReaders).toBe(3);
+      expect((await report(id, `${day}&bucket=minute`)).series.uniqueReaders).toEqual(hourly);
+      expect((await report(id, `${day}&bucket=day`)).series.uniqueReaders).toEqual([{ t: '2026-11-20', value: 3 }]);
     });
 
     it("limits an address to its batches a minute: the next is a 429 with Retry-After, and counts nothing", async () => {

@@ -296,8 +296,16 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
     other.consents += row.embed_consents;
     other.dropped += row.dropped;
   }
-  const { hourly, distinct, entries, sources, followers } = rows;
-  const uniques = [...hourly.map((r) => ({ t: r.t, value: Number(r.n) })), ...days.filter((d) => d.unique_readers > 0).map((d) => ({ t: d.day, value: d.unique_readers }))];
+  const { hourly, pastHours, distinct, entries, sources, followers } = rows;
+  // Today's hours from their hashes; the hours of days gone by from their hour rows (by hour or
+  // minute; a day's readers are not the sum of its hours'), and a day's row where there is none.
+  const byHour = q.bucket !== 'day';
+  const hoursOf = new Set(byHour ? pastHours.map((h) => h.hour.slice(0, 10)) : []);
+  const uniques = [
+    ...hourly.map((r) => ({ t: r.t, value: Number(r.n) })),
+    ...(byHour ? pastHours.filter((h) => h.unique_readers > 0).map((h) => ({ t: h.hour, value: h.unique_readers })) : []),
+    ...days.filter((d) => d.unique_readers > 0 && !hoursOf.has(d.day)).map((d) => ({ t: d.day, value: d.unique_readers })),
+  ].sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
   // Hashes are daily: a reader of two days counts on each, as in the day rows.
   totals.uniqueReaders = Number(distinct) + days.reduce((n, d) => n + d.unique_readers, 0);
 
@@ -315,8 +323,8 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
     },
     totals,
     entries: entries.map((e) => {
-      const views = Number(e.views);
-      return { entryId: e.entry_id, title: e.title ?? null, views, avgSecondsInView: views ? Math.round((Number(e.seconds) / views) * 10) / 10 : 0, clicks: Number(e.clicks), teaserClicks: Number(e.teasers) };
+      const views = e.views;
+      return { entryId: e.entry_id, title: e.title, views, avgSecondsInView: views ? Math.round((e.seconds / views) * 10) / 10 : 0, clicks: e.clicks, teaserClicks: e.teasers };
     }),
     sources: sources.map((s) => ({ host: s.host, pageViews: Number(s.n) })),
     push: { sent: other.sent, clicked: other.push, followers: Number(followers), started: other.started, stopped: other.stopped },

@@ -1,6 +1,6 @@
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { AnalyticsReport } from '@liveticker/schemas';
+import type { AnalyticsOverview, AnalyticsReport } from '@liveticker/schemas';
 import { testConfig } from '@liveticker/server';
 import { DIALECTS } from '../helpers/db';
 import { setup } from '../helpers/server';
@@ -222,6 +222,39 @@ for (const dialect of DIALECTS) {
       expect(after.totals.uniqueReaders).toBe(3);
       expect((await report(id, `${day}&bucket=minute`)).series.uniqueReaders).toEqual(hourly);
       expect((await report(id, `${day}&bucket=day`)).series.uniqueReaders).toEqual([{ t: '2026-11-20', value: 3 }]);
+    });
+
+    it("shows the newsroom's tickers side by side, counting days gone by from their day rows", async () => {
+      const { id } = await ticker();
+      const db = t.node.server.ctx.db;
+      await db
+        .insertInto('analytics_minutes')
+        .values([
+          { ticker_id: id, minute: '2026-10-01T20:00', page_views: 5, entry_views: 2, readers_online: 9 },
+          { ticker_id: id, minute: '2026-10-02T09:00', page_views: 1, entry_views: 0, readers_online: 3 },
+        ])
+        .execute();
+      await db
+        .insertInto('analytics_uniques')
+        .values([
+          { ticker_id: id, hour: '2026-10-01T20', hash: 'h1' },
+          { ticker_id: id, hour: '2026-10-01T21', hash: 'h2' },
+          { ticker_id: id, hour: '2026-10-02T09', hash: 'h1' },
+        ])
+        .execute();
+      // Long ago, rolled up: only a day row is left.
+      await db.insertInto('analytics_days').values({ ticker_id: id, day: '2025-02-01', page_views: 7, entry_views: 4, readers_online: 30, unique_readers: 4 }).execute();
+      // The hourly prune of 2 October: 1 October's hashes are counted into its day row and deleted.
+      await prune(db, 400, new Date('2026-10-02T12:00:00Z'));
+      const overview = async (query: string) => {
+        const res = await raw(t.url, 'GET', `/analytics${query}`, undefined, bearer(editor));
+        expect(res.status).toBe(200);
+        return (res.body as AnalyticsOverview).tickers.filter((x) => x.tickerId === id);
+      };
+      expect(await overview('?from=2026-10-01T00:00:00Z&to=2026-10-02T12:00:00Z')).toEqual([{ tickerId: id, title: expect.stringMatching(/^Reach/), pageViews: 6, uniqueReaders: 3, peakReadersOnline: 9, entryViews: 2 }]);
+      expect(await overview('?from=2025-02-01T00:00:00Z&to=2025-02-01T23:59:00Z')).toEqual([{ tickerId: id, title: expect.stringMatching(/^Reach/), pageViews: 7, uniqueReaders: 4, peakReadersOnline: 30, entryViews: 4 }]);
+      expect(await overview('?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z')).toEqual([]);
+      expect((await raw(t.url, 'GET', '/analytics?from=yesterday', undefined, bearer(editor))).status).toBe(400);
     });
 
     it("limits an address to its batches a minute: the next is a 429 with Retry-After, and counts nothing", async () => {

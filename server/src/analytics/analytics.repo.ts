@@ -209,33 +209,42 @@ export async function reportRows(
   return { minutes, days, hourly, pastHours, distinct, entries, sources, followers };
 }
 
-/** `GET /analytics`'s rows: each ticker's sums over the minutes, and its distinct reader hashes over the hours. */
-export async function overviewRows(db: Db, fromMin: string, toMin: string, fromHour: string, toHour: string) {
-  const rows = await db
-    .selectFrom('analytics_minutes as m')
-    .innerJoin('tickers as t', 't.id', 'm.ticker_id')
+/**
+ * `GET /analytics`'s rows: each ticker's sums over the minutes and over the day rows (the days
+ * rolled up before the retention, and the unique readers of days gone by), its distinct reader
+ * hashes over today's hours, and the tickers' titles.
+ */
+export async function overviewRows(db: Db, r: { fromMin: string; toMin: string; fromDay: string; toDay: string; fromHour: string; toHour: string }) {
+  const minutes = await db
+    .selectFrom('analytics_minutes')
+    .select((eb) => ['ticker_id', eb.fn.sum<number | string>('page_views').as('page'), eb.fn.sum<number | string>('entry_views').as('entry'), eb.fn.max<number | string>('readers_online').as('peak')])
+    .where('minute', '>=', r.fromMin)
+    .where('minute', '<=', r.toMin)
+    .groupBy('ticker_id')
+    .execute();
+  const days = await db
+    .selectFrom('analytics_days')
     .select((eb) => [
-      'm.ticker_id',
-      't.title',
-      eb.fn.sum<number | string>('m.page_views').as('page'),
-      eb.fn.sum<number | string>('m.entry_views').as('entry'),
-      eb.fn.max<number | string>('m.readers_online').as('peak'),
+      'ticker_id',
+      eb.fn.sum<number | string>('page_views').as('page'),
+      eb.fn.sum<number | string>('entry_views').as('entry'),
+      eb.fn.max<number | string>('readers_online').as('peak'),
+      eb.fn.sum<number | string>('unique_readers').as('uniques'),
     ])
-    .where('m.minute', '>=', fromMin)
-    .where('m.minute', '<=', toMin)
-    .groupBy(['m.ticker_id', 't.title'])
-    .orderBy('page', 'desc')
-    .orderBy('m.ticker_id')
-    .limit(500)
+    .where('day', '>=', r.fromDay)
+    .where('day', '<=', r.toDay)
+    .groupBy('ticker_id')
     .execute();
   const uniques = await db
     .selectFrom('analytics_uniques')
     .select((eb) => ['ticker_id', eb.fn.count<number | string>('hash').distinct().as('n')])
-    .where('hour', '>=', fromHour)
-    .where('hour', '<=', toHour)
+    .where('hour', '>=', r.fromHour)
+    .where('hour', '<=', r.toHour)
     .groupBy('ticker_id')
     .execute();
-  return { rows, uniques };
+  const ids = [...new Set([...minutes, ...days, ...uniques].map((row) => row.ticker_id))];
+  const titles = ids.length ? await db.selectFrom('tickers').select(['id', 'title']).where('id', 'in', ids).execute() : [];
+  return { minutes, days, uniques, titles };
 }
 
 /**

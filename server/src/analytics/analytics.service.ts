@@ -338,13 +338,28 @@ export async function overview(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   requireRole(actor, 'editor');
   const q = parseInput(AnalyticsQuery, query, 'query');
   const { from, to } = range({ ...q, bucket: 'day' });
-  const { rows, uniques } = await overviewRows(ctx.db, minuteOf(from), minuteOf(to), hourOf(from), hourOf(to));
-  const byTicker = new Map(uniques.map((u) => [u.ticker_id, Number(u.n)]));
-  return {
-    from: from.toISOString(),
-    to: to.toISOString(),
-    tickers: rows.map((r) => ({ tickerId: r.ticker_id, title: r.title, pageViews: Number(r.page), uniqueReaders: byTicker.get(r.ticker_id) ?? 0, peakReadersOnline: Number(r.peak ?? 0), entryViews: Number(r.entry) })),
+  const { minutes, days, uniques, titles } = await overviewRows(ctx.db, { fromMin: minuteOf(from), toMin: minuteOf(to), fromDay: dayOf(from), toDay: dayOf(to), fromHour: hourOf(from), toHour: hourOf(to) });
+  const titleOf = new Map(titles.map((t) => [t.id, t.title]));
+  const byTicker = new Map<string, AnalyticsOverview['tickers'][number]>();
+  const of = (tickerId: string) => {
+    let t = byTicker.get(tickerId);
+    if (!t) byTicker.set(tickerId, (t = { tickerId, title: titleOf.get(tickerId) ?? '', pageViews: 0, uniqueReaders: 0, peakReadersOnline: 0, entryViews: 0 }));
+    return t;
   };
+  // Minutes within the retention, day rows before it (a day's readers once it has passed); today's readers from their hashes.
+  for (const r of [...minutes, ...days]) {
+    const t = of(r.ticker_id);
+    t.pageViews += Number(r.page);
+    t.entryViews += Number(r.entry);
+    t.peakReadersOnline = Math.max(t.peakReadersOnline, Number(r.peak ?? 0));
+  }
+  for (const d of days) of(d.ticker_id).uniqueReaders += Number(d.uniques);
+  for (const u of uniques) of(u.ticker_id).uniqueReaders += Number(u.n);
+  const tickers = [...byTicker.values()]
+    .filter((t) => titleOf.has(t.tickerId))
+    .sort((a, b) => b.pageViews - a.pageViews || (a.tickerId < b.tickerId ? -1 : a.tickerId > b.tickerId ? 1 : 0))
+    .slice(0, 500);
+  return { from: from.toISOString(), to: to.toISOString(), tickers };
 }
 
 /** A report as CSV: one line per bucket (time, readers online, page views, entry views). */

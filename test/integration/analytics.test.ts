@@ -140,13 +140,49 @@ for (const dialect of DIALECTS) {
       expect(Math.max(...r.series.readersOnline.map((p) => p.value))).toBe(2);
     });
 
-    it('answers CSV when asked, and refuses a range too fine for its bucket', async () => {
+    it('answers CSV when asked (the whole report in sections, and the overview), and refuses a range too fine for its bucket', async () => {
       const { id } = await ticker();
-      await beacon({ batchId: batchId(), tickerId: id, events: [{ type: 'page.view' }] });
+      const tricky = (await opsApi(t.url).post(id, { title: '=SUM(A1), "quoted"', body: '<p>x</p>' })).id as string;
+      await beacon({ batchId: batchId(), tickerId: id, events: [{ type: 'page.view', host: 'search.example' }, { type: 'entry.view', entryId: tricky }, { type: 'entry.time', entryId: tricky, seconds: 4 }] });
       const csv = await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=day`, undefined, { ...bearer(editor), accept: 'text/csv' });
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-      expect(csv.body).toMatch(/^time,readers_online,page_views,entry_views,unique_readers\r\n\d{4}-\d\d-\d\d,0,1,0,1\r\n$/);
+      const day = new Date().toISOString().slice(0, 10);
+      expect(csv.body).toBe(
+        [
+          'series',
+          'time,readers_online,page_views,entry_views,unique_readers',
+          `${day},0,1,1,1`,
+          '',
+          'totals',
+          'page_views,unique_readers,peak_readers_online,dropped',
+          '1,1,0,0',
+          '',
+          'entries',
+          'entry_id,title,views,avg_seconds_in_view,clicks,teaser_clicks',
+          `${tricky},"'=SUM(A1), ""quoted""",1,4,0,0`,
+          '',
+          'sources',
+          'host,page_views',
+          'search.example,1',
+          '',
+          'push',
+          'sent,clicked,followers,started,stopped',
+          '0,0,0,0,0',
+          '',
+          'engagement',
+          'poll_votes,questions,embed_consents',
+          '0,0,0',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      const all = await raw(t.url, 'GET', '/analytics', undefined, { ...bearer(editor), accept: 'text/csv' });
+      expect(all.status).toBe(200);
+      expect(all.headers.get('content-type')).toMatch(/^text\/csv/);
+      const lines = (all.body as string).split('\r\n');
+      expect(lines[0]).toBe('ticker_id,title,page_views,unique_readers,peak_readers_online,entry_views');
+      expect(lines).toContain(`${id},Reach ${id.slice('reach-'.length)},1,1,0,1`);
       expect(await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=minute&from=2020-01-01T00:00:00Z`, undefined, bearer(editor))).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
       expect(await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=week`, undefined, bearer(editor))).toMatchObject({ status: 400 });
       expect((await raw(t.url, 'GET', `/tickers/${id}/analytics?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, undefined, bearer(editor))).status).toBe(400);

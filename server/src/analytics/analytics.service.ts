@@ -362,14 +362,43 @@ export async function overview(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   return { from: from.toISOString(), to: to.toISOString(), tickers };
 }
 
-/** A report as CSV: one line per bucket (time, readers online, page views, entry views). */
+/**
+ * A CSV field: quoted when it holds a comma, quote or line break; text a spreadsheet would take
+ * for a formula (=, +, -, @, tab, CR first: a title or a referrer's host is anyone's text) gets a
+ * leading apostrophe.
+ */
+function csvField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return String(v);
+  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const csvLines = (rows: (string | number | null | undefined)[][]) => rows.map((r) => r.map(csvField).join(','));
+
+/**
+ * A report as CSV, in sections one after the other (a line naming the section, its header, its
+ * rows, an empty line): `series` (one line per bucket), `totals`, `entries`, `sources`, `push`,
+ * `engagement`.
+ */
 export function reportCsv(r: AnalyticsReport): string {
-  const lines = ['time,readers_online,page_views,entry_views,unique_readers'];
-  const uniques = new Map(r.series.uniqueReaders.map((p) => [p.t, p.value]));
-  for (let i = 0; i < r.series.pageViews.length; i++) {
-    const t = r.series.pageViews[i]!.t;
-    lines.push([t, r.series.readersOnline[i]!.value, r.series.pageViews[i]!.value, r.series.entryViews[i]!.value, uniques.get(t) ?? ''].join(','));
-  }
+  const { series } = r;
+  const maps = [series.readersOnline, series.pageViews, series.entryViews, series.uniqueReaders].map((s) => new Map(s.map((p) => [p.t, p.value])));
+  const times = [...new Set(maps.flatMap((m) => [...m.keys()]))].sort();
+  const sections: [string, string[], (string | number | null)[][]][] = [
+    ['series', ['time', 'readers_online', 'page_views', 'entry_views', 'unique_readers'], times.map((t) => [t, maps[0]!.get(t) ?? 0, maps[1]!.get(t) ?? 0, maps[2]!.get(t) ?? 0, maps[3]!.get(t) ?? null])],
+    ['totals', ['page_views', 'unique_readers', 'peak_readers_online', 'dropped'], [[r.totals.pageViews, r.totals.uniqueReaders, r.totals.peakReadersOnline, r.dropped]]],
+    ['entries', ['entry_id', 'title', 'views', 'avg_seconds_in_view', 'clicks', 'teaser_clicks'], r.entries.map((e) => [e.entryId, e.title, e.views, e.avgSecondsInView, e.clicks, e.teaserClicks])],
+    ['sources', ['host', 'page_views'], r.sources.map((s) => [s.host, s.pageViews])],
+    ['push', ['sent', 'clicked', 'followers', 'started', 'stopped'], [[r.push.sent, r.push.clicked, r.push.followers, r.push.started, r.push.stopped]]],
+    ['engagement', ['poll_votes', 'questions', 'embed_consents'], [[r.engagement.pollVotes, r.engagement.questions, r.engagement.embedConsents]]],
+  ];
+  const lines = sections.flatMap(([name, header, rows]) => [name, header.join(','), ...csvLines(rows), '']);
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** The overview as CSV: a header and one line per ticker. */
+export function overviewCsv(o: AnalyticsOverview): string {
+  const lines = ['ticker_id,title,page_views,unique_readers,peak_readers_online,entry_views', ...csvLines(o.tickers.map((t) => [t.tickerId, t.title, t.pageViews, t.uniqueReaders, t.peakReadersOnline, t.entryViews]))];
+  return `${lines.join('\r\n')}\r\n`;
+}

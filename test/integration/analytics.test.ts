@@ -8,7 +8,7 @@ import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-import { DailySalt, prune, readerHash } from '../../server/src/analytics/analytics.service';
+import { AnalyticsIngest, DailySalt, prune, readerHash } from '../../server/src/analytics/analytics.service';
 
 type User = Awaited<ReturnType<typeof makeUser>>;
 const bearer = (u: { token: string }) => ({ authorization: `Bearer ${u.token}` });
@@ -110,6 +110,28 @@ for (const dialect of DIALECTS) {
       expect(readerHash(monday, 'o', '1.2.3.4', 'ua')).not.toBe(readerHash(tuesday, 'o', '1.2.3.4', 'ua'));
       // Another node asking for the same day gets the same salt.
       expect(await new DailySalt(t.node.server.ctx.db).get(new Date('2026-03-03T12:00:00Z'))).toBe(tuesday);
+    });
+
+    it('forgets a day\'s salt with the prune after it, so the same reader counts once on each of two days', async () => {
+      const { id } = await ticker();
+      const db = t.node.server.ctx.db;
+      const ingest = new AnalyticsIngest(t.node.server.ctx, new DailySalt(db), 0);
+      const reader = { ip: '203.0.113.9', ipKey: '203.0.113.9', origin: 'https://news.example', userAgent: 'Same Browser' };
+      const view = (at: string) => ingest.ingest(reader, { batchId: batchId(), tickerId: id, events: [{ type: 'page.view' }] }, new Date(at));
+      expect(await view('2026-09-14T10:00:00Z')).toBe(true);
+      expect(await view('2026-09-14T22:00:00Z')).toBe(true);
+      const monday = (await db.selectFrom('analytics_salts').select('salt').where('day', '=', '2026-09-14').executeTakeFirstOrThrow()).salt;
+      // The first prune of the next day: no beacon has come yet, and the day's salt is gone all the same.
+      await prune(db, 400, new Date('2026-09-15T00:10:00Z'));
+      expect((await db.selectFrom('analytics_salts').select('salt').execute()).map((r) => r.salt)).not.toContain(monday);
+      expect(await view('2026-09-15T09:00:00Z')).toBe(true);
+      await ingest.stop();
+      const r = await report(id, '?from=2026-09-14T00:00:00Z&to=2026-09-15T23:00:00Z&bucket=day');
+      expect(r.totals).toMatchObject({ pageViews: 3, uniqueReaders: 2 });
+      expect(r.series.uniqueReaders).toEqual([
+        { t: '2026-09-14', value: 1 },
+        { t: '2026-09-15', value: 1 },
+      ]);
     });
 
     it('refuses hostile batches with a clear 4xx and counts nothing of them', async () => {

@@ -248,7 +248,8 @@ export async function overviewRows(db: Db, r: { fromMin: string; toMin: string; 
 }
 
 /**
- * Keeps the tables small: batch ids after two days, the hours' reader hashes
+ * Keeps the tables small: salts of days before today (so a day's hashes cannot be made again
+ * even when no beacon comes the next day), batch ids after two days, the hours' reader hashes
  * once their day has passed (counted first into an hour row each and into the day row), and
  * minute rows older than the retention, rolled up into day rows (the ticker's, and each entry's
  * in `analytics_entry_days`; the sources are per day already and stay). Every step sets values
@@ -256,6 +257,8 @@ export async function overviewRows(db: Db, r: { fromMin: string; toMin: string; 
  */
 export async function prune(db: Db, retentionDays: number, now = new Date()): Promise<void> {
   const today = dayOf(now);
+  // Yesterday's salt goes with the hourly prune, not with the next day's first beacon (which may never come).
+  await db.deleteFrom('analytics_salts').where('day', '<', today).execute();
   await db.deleteFrom('analytics_batches').where('at', '<', new Date(now.getTime() - 2 * 86_400_000).toISOString()).execute();
   const doneHours = await db
     .selectFrom('analytics_uniques')

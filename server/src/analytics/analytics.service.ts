@@ -22,7 +22,8 @@ export const ANALYTICS_BATCHES_PER_MINUTE = 60;
 
 /**
  * The day's salt, the same on every node: made by the first node that needs it, and the days
- * before it deleted at once, so yesterday's reader hashes can never be made again.
+ * before it deleted then and by the hourly prune (whichever comes first after midnight), so
+ * yesterday's reader hashes can never be made again.
  */
 export class DailySalt {
   private cached?: { day: string; salt: string };

@@ -134,6 +134,30 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    it('counts what one page view can send once per batch: repeats are dropped, seconds in view capped', async () => {
+      const { id, entry } = await ticker();
+      const second = (await opsApi(t.url).post(id, { title: 'Second', body: '<p>two</p>' })).id as string;
+      const events = [
+        ...Array.from({ length: 5 }, () => ({ type: 'page.view' })),
+        ...Array.from({ length: 4 }, () => ({ type: 'entry.view', entryId: entry })),
+        { type: 'entry.view', entryId: second },
+        ...Array.from({ length: 3 }, () => ({ type: 'entry.time', entryId: entry, seconds: 3000 })),
+        ...Array.from({ length: 3 }, () => ({ type: 'follow.start' })),
+        { type: 'embed.consent', provider: 'youtube' },
+        { type: 'embed.consent', provider: 'youtube' },
+        { type: 'embed.consent', provider: 'vimeo' },
+      ];
+      expect((await beacon({ batchId: batchId(), tickerId: id, events })).status).toBe(204);
+      const r = await report(id);
+      expect(r.totals.pageViews).toBe(1);
+      expect(r.series.entryViews.reduce((s, p) => s + p.value, 0)).toBe(2);
+      expect(r.entries.find((e) => e.entryId === entry)).toMatchObject({ views: 1, avgSecondsInView: 3600 });
+      expect(r.entries.find((e) => e.entryId === second)).toMatchObject({ views: 1 });
+      expect(r.push.started).toBe(1);
+      expect(r.engagement.embedConsents).toBe(2);
+      expect(r.dropped).toBe(4 + 3 + 2 + 1);
+    });
+
     it('refuses hostile batches with a clear 4xx and counts nothing of them', async () => {
       const { id, entry } = await ticker();
       const events = Array.from({ length: 201 }, () => ({ type: 'entry.view', entryId: entry }));

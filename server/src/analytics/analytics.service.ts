@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ANALYTICS_MAX_EVENTS, AnalyticsBatch, AnalyticsEvent, AnalyticsQuery } from '@liveticker/schemas';
 import type { AnalyticsBucket, AnalyticsOverview, AnalyticsReport } from '@liveticker/schemas';
 import type { AppContext } from '../context';
@@ -14,10 +13,12 @@ export { dayOf, hourOf, minuteOf, prune, sampleOnline } from './analytics.repo';
 import type { AnalyticsCounts } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 
-type Ctx = Pick<AppContext, 'db' | 'config'>;
+type Ctx = Pick<AppContext, 'db' | 'config' | 'limiters'>;
 
 /** Batches one address may send a minute (a beacon every 15 s per page leaves room for several tabs). */
 export const ANALYTICS_BATCHES_PER_MINUTE = 60;
+/** The limit's spec (`limitOverrides.analyticsIp` replaces it, as for every limit). */
+const ANALYTICS_LIMIT = { points: ANALYTICS_BATCHES_PER_MINUTE, duration: 60 };
 
 
 /**
@@ -83,33 +84,21 @@ export class AnalyticsIngest {
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
   private readonly tickers = new Map<string, { at: number; entries: Set<string> }>();
-  /**
-   * Batches per address and minute, counted in this node's memory: a beacon is worth no Redis
-   * round trip (a third of its cost here), and an address held to the limit on each node it
-   * reaches changes the counts by at most that many times the limit.
-   */
-  private readonly limiter: RateLimiterMemory;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly salt: DailySalt,
     private readonly flushMs: number,
-  ) {
-    const spec = ctx.config.limitOverrides.analyticsIp ?? { points: ANALYTICS_BATCHES_PER_MINUTE, duration: 60 };
-    this.limiter = new RateLimiterMemory({ points: spec.points, duration: spec.duration, keyPrefix: 'analytics' });
-  }
+  ) {}
 
   /** Resolves whether the batch was counted (false: its id was seen before, or analytics are off). */
   async ingest(sender: Sender, body: unknown, now = new Date()): Promise<boolean> {
     const { ctx } = this;
     if (!ctx.config.analytics.enabled) return false;
-    try {
-      await this.limiter.consume(sender.ipKey);
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `too many batches from this address; try again in ${retryAfter} s`, { retryAfter });
-    }
+    // Batches per address and minute, counted with the other limits (in Redis when it is there):
+    // the same 60 whichever nodes an address reaches. (Over the limit, an address is refused from
+    // the node's memory until its window ends: a flood costs no Redis round trip each.)
+    await ctx.limiters.consume('analyticsIp', sender.ipKey, ANALYTICS_LIMIT);
     if (body && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events) && (body as { events: unknown[] }).events.length > ANALYTICS_MAX_EVENTS) {
       throw new AppError('payload_too_large', `at most ${ANALYTICS_MAX_EVENTS} events a batch`);
     }
@@ -182,8 +171,20 @@ export class AnalyticsIngest {
   }
 }
 
-/** What a batch's checked events add up to; events naming no known entry count as dropped. */
+/** Most seconds in view one batch may add to an entry (a beacon leaves every 15 s, and as the page is hidden). */
+const MAX_SECONDS_PER_ENTRY = 3600;
+/** Events a batch counts once (per entry, per provider). */
+const ONCE_PER_BATCH = new Set<AnalyticsEvent['type']>(['page.view', 'entry.view', 'poll.vote', 'embed.consent', 'follow.start', 'follow.stop']);
+
+/**
+ * What a batch's checked events add up to; events naming no known entry count as dropped, and so
+ * do repeats one page cannot have sent: a second page view, a second view of an entry, a second
+ * vote in a poll, follow, unfollow or consent to a provider (the widget sends each once per page
+ * view, so a hand-made batch repeating one changes the counts by no more than a real one).
+ */
 function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { dropped: number } {
+  const once = new Set<string>();
+  const first = (key: string) => !once.has(key) && Boolean(once.add(key));
   const tally = { minute: {} as Partial<AnalyticsCounts>, entries: new Map<string, { views: number; seconds: number; link_clicks: number; teaser_clicks: number }>(), sources: new Map<string, number>(), dropped: 0 };
   const entry = (id: string) => {
     let t = tally.entries.get(id);
@@ -192,6 +193,11 @@ function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { droppe
   };
   for (const e of events) {
     if ('entryId' in e && e.entryId && !known.has(e.entryId)) {
+      tally.dropped++;
+      continue;
+    }
+    const key = e.type === 'entry.view' || e.type === 'poll.vote' ? `${e.type}\n${e.entryId}` : e.type === 'embed.consent' ? `${e.type}\n${e.provider}` : e.type;
+    if (ONCE_PER_BATCH.has(e.type) && !first(key)) {
       tally.dropped++;
       continue;
     }
@@ -205,9 +211,11 @@ function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { droppe
         add(tally.minute, 'entry_views');
         entry(e.entryId).views++;
         break;
-      case 'entry.time':
-        entry(e.entryId).seconds += e.seconds;
+      case 'entry.time': {
+        const t = entry(e.entryId);
+        t.seconds = Math.min(MAX_SECONDS_PER_ENTRY, t.seconds + e.seconds);
         break;
+      }
       case 'teaser.click':
         add(tally.minute, 'teaser_clicks');
         entry(e.entryId).teaser_clicks++;

@@ -13,7 +13,7 @@
 //   memory: BENCH_MEMORY_CLIENTS (10000) readers: RSS before, 1 s after and BENCH_MEMORY_SETTLE_S (30) s after
 //   push (not in all): BENCH_PUSH_FOLLOWS (100000) Web Push follows of one ticker, one key event, to a local push service
 //   analytics: BENCH_CLIENTS readers at BENCH_RATE entries/s for BENCH_SECONDS (20), each with a reach beacon every
-//           BENCH_BEACON_EVERY_S (15) s; ANALYTICS=off and on, one after the other
+//           BENCH_BEACON_EVERY_S (15) s; ANALYTICS=on beside off with no beacons, alternating, BENCH_ANALYTICS_RUNS (3) of each, medians
 //   poll:   BENCH_POLL_CLIENTS (10000) readers of one poll, BENCH_POLL_VOTES (2000/s) anonymous votes for BENCH_POLL_SECONDS (20)
 //   all:    BENCH_SECONDS (10), REDIS_URL (redis://127.0.0.1:6379)
 import { execFileSync, spawn } from 'node:child_process';
@@ -310,9 +310,11 @@ async function abuseScenario(load: Load): Promise<void> {
       const sent = floods.reduce((n, r) => n + Object.entries(r).reduce((m, [k, v]) => m + (k.startsWith('http_') ? Number(v) : 0), 0), 0);
       const accepted = floods.reduce((n, r) => n + Number(r.http_204 ?? 0), 0);
       const perBatch = Number(floods[0]!.eventsPerBatch);
+      // A batch counts one page view however many it repeats (the rest are dropped).
+      const countedPerBatch = Number(floods[0]!.countedPerBatch ?? perBatch);
       floodLine =
         `analytics flood: ${sent} batches of ${perBatch} page views sent from one address over ${floods.length} attacks, ${accepted} let in (429 for the rest), ` +
-        `${counted} page views counted (${counted === accepted * perBatch ? 'exactly' : 'NOT'} the accepted batches' events)`;
+        `${counted} page views counted (${counted === accepted * countedPerBatch ? 'exactly' : 'NOT'} the accepted batches' ${countedPerBatch} each)`;
     }
     const health = await fetch(`${lt.url}/healthz`).then((r) => r.status);
     log(`  after the attack: /healthz ${health}, server RSS ${(rssKb(lt.pid) / 1024).toFixed(0)} MB`);

@@ -33,6 +33,11 @@ export const Ticker = z.object({
   rev: z.number().int(),
   createdAt: IsoDate,
   updatedAt: IsoDate,
+  /**
+   * `false` only where the newsroom turned reader analytics off (`ANALYTICS=off`): the widget
+   * then sends no beacon. Said by `GET /tickers/:id` and a rendered page's state, not by changes.
+   */
+  analytics: z.literal(false).optional(),
 });
 export type Ticker = z.infer<typeof Ticker>;
 

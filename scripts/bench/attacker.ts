@@ -99,7 +99,8 @@ const FLOOD_EVENTS = 50;
 
 /**
  * Floods the reach counting: batches of FLOOD_EVENTS page views (referrer `flood.example`), each
- * with a fresh batch id, 20 in flight, as a beacon would send them (`text/plain`).
+ * with a fresh batch id, 20 in flight, as a beacon would send them (`text/plain`). The server
+ * counts one page view per batch (the repeats are dropped).
  */
 async function beacons(): Promise<void> {
   const events = JSON.stringify(Array.from({ length: FLOOD_EVENTS }, () => ({ type: 'page.view', host: 'flood.example' })));
@@ -126,6 +127,7 @@ async function beacons(): Promise<void> {
   };
   await Promise.all(Array.from({ length: 20 }, worker));
   stats.eventsPerBatch = FLOOD_EVENTS;
+  stats.countedPerBatch = 1;
 }
 
 const modes: Record<string, () => Promise<void>> = { sockets, catchup, frames, beacons };

@@ -58,6 +58,15 @@ describe('questions to the desk, in a real browser', () => {
 
     // The reader logs in in the widget and asks, with their name shown.
     const me = await page(1280, true);
+    // Every beacon kept in the page; the widget's 15-second batch runs when the test says (no clock decides what is sent when).
+    await me.context().addInitScript(`(() => {
+      window.__beacons = [];
+      const send = navigator.sendBeacon.bind(navigator);
+      navigator.sendBeacon = (url, data) => { window.__beacons.push(String(data)); return send(url, data); };
+      window.__ticks = [];
+      const every = window.setInterval.bind(window);
+      window.setInterval = (fn, ms, ...args) => (ms === 15000 ? (window.__ticks.push(fn), 0) : every(fn, ms, ...args));
+    })();`);
     await me.goto(`${t.url}/widgets/live.html?ticker=ask-night&lang=en`);
     await me.fill('.ltc-box input[name=email]', reader.email);
     await me.fill('.ltc-box input[name=password]', 'a long secret');
@@ -69,7 +78,16 @@ describe('questions to the desk, in a real browser', () => {
     await me.waitForSelector('.ltc-ask .ltc-note.ok');
     await me.waitForSelector('[data-testid=my-questions] li[data-status=open]');
     expect(await me.textContent('[data-testid=my-questions] li')).toContain('Can I still vote if I lost my polling card?');
-    // The ticker's reach counts the question asked (the chat's form sends it at once).
+    // The ticker's reach counts the question asked: not in a beacon of its own, but in the widget's next batch.
+    const beacons = async () => (await me.evaluate(() => (window as unknown as { __beacons: string[] }).__beacons)).map((b) => JSON.parse(b) as { tickerId: string; events: Array<{ type: string }> });
+    expect((await beacons()).flatMap((b) => b.events).filter((e) => e.type === 'question.ask')).toEqual([]);
+    await me.evaluate(() => {
+      for (const tick of (window as unknown as { __ticks: Array<() => void> }).__ticks) tick();
+    });
+    const carried = (await beacons()).filter((b) => b.events.some((e) => e.type === 'question.ask'));
+    expect(carried).toHaveLength(1);
+    expect(carried[0]!.tickerId).toBe('ask-night');
+    expect(carried[0]!.events.map((e) => e.type)).toContain('page.view');
     const asked = async () => ((await raw(t.url, 'GET', '/tickers/ask-night/analytics', undefined, { authorization: `Bearer ${OPS_KEY}` })).body as { engagement: { questions: number } }).engagement.questions;
     await waitFor(async () => (await asked()) === 1, 'the question counted in the reach');
     expect(await me.textContent('[data-testid=my-questions] li')).toContain('waiting for an answer');

@@ -32,6 +32,8 @@ describe.each([1280, 390])('the Reach tab at %i px', (width) => {
     await raw(t.url, 'PATCH', '/me', { locale: 'en' }, { authorization: `Bearer ${editor.token}` });
     const api = opsApi(t.url);
     await api.createTicker({ id: 'night', title: 'Election night', status: 'live', locale: 'en' });
+    // More entries than one page of the list (100): every one published in the chart's range is marked.
+    for (let i = 0; i < 101; i++) await api.post('night', { body: `<p>Early note ${i}.</p>` });
     for (const title of ['Polls close', 'First projection', 'The winner speaks']) entries.push((await api.post('night', { title, body: `<p>${title}.</p>` })).id as string);
     // Three readers' page views from two places, what they saw and for how long, and a click.
     const beacon = (ua: string, events: unknown[]) =>
@@ -70,8 +72,9 @@ describe.each([1280, 390])('the Reach tab at %i px', (width) => {
     await waitFor(async () => (await page.textContent('[data-total=peak]')) === '2', 'two readers online on the page', 20_000);
     expect(await page.textContent('[data-total=pageViews]')).toBe('3');
     expect(await page.textContent('[data-total=uniques]')).toBe('3');
-    // Two charts drawn, with the entries' publish times marked on the first.
+    // Two charts drawn, with the entries' publish times marked on the first: all 104 published since the ticker was made.
     expect(await page.locator('[data-testid=reach] canvas').count()).toBe(2);
+    await waitFor(async () => (await page.getAttribute('[data-testid=reach] .ltx-chart [data-marks]', 'data-marks')) === '104', 'every entry in the range marked');
     // The entries by readers, then by time in view.
     const rows = () => page.locator('[data-testid=reach-entries] tbody tr th').allTextContents();
     expect(await rows()).toEqual(['Polls close', 'First projection', 'The winner speaks']);

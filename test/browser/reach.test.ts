@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import type { AnalyticsReport } from '@liveticker/schemas';
 import { launchBrowser } from '../helpers/browser';
+import { testConfig } from '@liveticker/server';
 import { setup } from '../helpers/server';
 import type { TestSetup } from '../helpers/server';
 import { opsApi, raw } from '../helpers/api';
@@ -31,10 +32,11 @@ describe('reach counting in the ticker widget, in a real browser', () => {
     editor = await makeUser(t.url, 'editor');
     browser = await launchBrowser();
     const api = opsApi(t.url);
-    for (const id of ['reach', 'private', 'off', 'pushed']) await api.createTicker({ id, title: `Reach ${id}`, status: 'live', locale: 'en' });
+    for (const id of ['reach', 'private', 'off', 'pushed', 'links']) await api.createTicker({ id, title: `Reach ${id}`, status: 'live', locale: 'en' });
     // The source the entry links to: a page of its own (another host than the article's in name only).
     await api.post('reach', { title: 'Polls close', body: `<p>Read the <a href="http://localhost:${new URL(hostUrl).port}/report">official report</a>.</p>` });
     for (const id of ['private', 'off', 'pushed']) await api.post(id, { body: '<p>An entry.</p>' });
+    await api.post('links', { body: `<p>See <a href="${hostUrl}/another-article">our other story</a> and <a href="https://source.example/doc">the source</a>.</p>` });
   }, 60_000);
 
   afterAll(async () => {
@@ -48,13 +50,13 @@ describe('reach counting in the ticker widget, in a real browser', () => {
     const send = navigator.sendBeacon.bind(navigator);
     navigator.sendBeacon = (url, data) => { window.__beacons.push(String(data)); return send(url, data); };
   })();`;
-  const page = (ticker: string, attrs = '') =>
+  const page = (ticker: string, attrs = '', server = t.url) =>
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Article</title></head><body><h1>Article</h1>
-<liveticker-ticker ticker="${ticker}" lang="en" ${attrs}></liveticker-ticker><script src="${t.url}/sdk/liveticker.js" async></script></body></html>`;
+<liveticker-ticker ticker="${ticker}" lang="en" server="${server}" ${attrs}></liveticker-ticker><script src="${server}/sdk/liveticker.js" async></script></body></html>`;
 
   /** Opens the article in a fresh context, with `init` run before the page's scripts; collects the beacons it sends. */
-  async function open(ticker: string, opts: { attrs?: string; init?: string; referer?: string } = {}): Promise<Page> {
-    html = page(ticker, opts.attrs);
+  async function open(ticker: string, opts: { attrs?: string; init?: string; referer?: string; server?: string } = {}): Promise<Page> {
+    html = page(ticker, opts.attrs, opts.server);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     if (opts.init) await context.addInitScript(opts.init);
     // Every beacon the page sends, kept in the page (DevTools does not report one sent as a page is left).
@@ -127,5 +129,31 @@ describe('reach counting in the ticker widget, in a real browser', () => {
     }
     expect((await report('private')).totals.pageViews).toBe(0);
     expect((await report('off')).totals.pageViews).toBe(0);
+  });
+
+  it('sends nothing where the server has analytics off (ANALYTICS=off): the ticker it loads says so', async () => {
+    const off = await setup('sqlite', 'memory', { corsOrigins: [hostUrl], analytics: { ...testConfig().analytics, enabled: false } });
+    try {
+      await opsApi(off.url).createTicker({ id: 'quiet', title: 'Quiet', status: 'live', locale: 'en' });
+      await opsApi(off.url).post('quiet', { body: '<p>An entry.</p>' });
+      const p = await open('quiet', { server: off.url, referer: 'https://search.example/' });
+      // Long enough for an entry to count as seen: had anything been queued, hiding would send it.
+      await p.waitForTimeout(1200);
+      expect(await hide(p)).toEqual([]);
+      await p.context().close();
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('counts a click on an outbound link only, not one to the page\'s own host', async () => {
+    const p = await open('links');
+    // The reader clicks both links; the article stays (the host page stops the navigation) so the batch can be read.
+    await p.evaluate(() => document.addEventListener('click', (ev) => ev.preventDefault()));
+    await p.locator('liveticker-ticker .lt-list .lt-entry a[href$="/another-article"]').click();
+    await p.locator('liveticker-ticker .lt-list .lt-entry a[href^="https://source.example"]').click();
+    const sent = (await hide(p)).flatMap((b) => (JSON.parse(b) as { events: Array<{ type: string; host?: string }> }).events);
+    expect(sent.filter((e) => e.type === 'link.click')).toEqual([{ type: 'link.click', entryId: expect.any(String), host: 'source.example' }]);
+    await p.context().close();
   });
 });

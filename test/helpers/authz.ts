@@ -323,6 +323,8 @@ export const SNAPSHOT_TABLES = {
   analytics_entries: 'ticker_id',
   analytics_uniques: 'ticker_id',
   analytics_sources: 'ticker_id',
+  analytics_entry_days: 'ticker_id',
+  analytics_hours: 'ticker_id',
   // Written only by the readiness probe while storage is full, and emptied in the same transaction.
   health_probe: 'node',
   webhooks: 'id',

@@ -1,6 +1,6 @@
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { AnalyticsReport } from '@liveticker/schemas';
+import type { AnalyticsOverview, AnalyticsReport } from '@liveticker/schemas';
 import { testConfig } from '@liveticker/server';
 import { DIALECTS } from '../helpers/db';
 import { setup } from '../helpers/server';
@@ -8,7 +8,7 @@ import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-import { DailySalt, prune, readerHash } from '../../server/src/analytics/analytics.service';
+import { AnalyticsIngest, DailySalt, prune, readerHash } from '../../server/src/analytics/analytics.service';
 
 type User = Awaited<ReturnType<typeof makeUser>>;
 const bearer = (u: { token: string }) => ({ authorization: `Bearer ${u.token}` });
@@ -112,6 +112,52 @@ for (const dialect of DIALECTS) {
       expect(await new DailySalt(t.node.server.ctx.db).get(new Date('2026-03-03T12:00:00Z'))).toBe(tuesday);
     });
 
+    it('forgets a day\'s salt with the prune after it, so the same reader counts once on each of two days', async () => {
+      const { id } = await ticker();
+      const db = t.node.server.ctx.db;
+      const ingest = new AnalyticsIngest(t.node.server.ctx, new DailySalt(db), 0);
+      const reader = { ip: '203.0.113.9', ipKey: '203.0.113.9', origin: 'https://news.example', userAgent: 'Same Browser' };
+      const view = (at: string) => ingest.ingest(reader, { batchId: batchId(), tickerId: id, events: [{ type: 'page.view' }] }, new Date(at));
+      expect(await view('2026-09-14T10:00:00Z')).toBe(true);
+      expect(await view('2026-09-14T22:00:00Z')).toBe(true);
+      const monday = (await db.selectFrom('analytics_salts').select('salt').where('day', '=', '2026-09-14').executeTakeFirstOrThrow()).salt;
+      // The first prune of the next day: no beacon has come yet, and the day's salt is gone all the same.
+      await prune(db, 400, new Date('2026-09-15T00:10:00Z'));
+      expect((await db.selectFrom('analytics_salts').select('salt').execute()).map((r) => r.salt)).not.toContain(monday);
+      expect(await view('2026-09-15T09:00:00Z')).toBe(true);
+      await ingest.stop();
+      const r = await report(id, '?from=2026-09-14T00:00:00Z&to=2026-09-15T23:00:00Z&bucket=day');
+      expect(r.totals).toMatchObject({ pageViews: 3, uniqueReaders: 2 });
+      expect(r.series.uniqueReaders).toEqual([
+        { t: '2026-09-14', value: 1 },
+        { t: '2026-09-15', value: 1 },
+      ]);
+    });
+
+    it('counts what one page view can send once per batch: repeats are dropped, seconds in view capped', async () => {
+      const { id, entry } = await ticker();
+      const second = (await opsApi(t.url).post(id, { title: 'Second', body: '<p>two</p>' })).id as string;
+      const events = [
+        ...Array.from({ length: 5 }, () => ({ type: 'page.view' })),
+        ...Array.from({ length: 4 }, () => ({ type: 'entry.view', entryId: entry })),
+        { type: 'entry.view', entryId: second },
+        ...Array.from({ length: 3 }, () => ({ type: 'entry.time', entryId: entry, seconds: 3000 })),
+        ...Array.from({ length: 3 }, () => ({ type: 'follow.start' })),
+        { type: 'embed.consent', provider: 'youtube' },
+        { type: 'embed.consent', provider: 'youtube' },
+        { type: 'embed.consent', provider: 'vimeo' },
+      ];
+      expect((await beacon({ batchId: batchId(), tickerId: id, events })).status).toBe(204);
+      const r = await report(id);
+      expect(r.totals.pageViews).toBe(1);
+      expect(r.series.entryViews.reduce((s, p) => s + p.value, 0)).toBe(2);
+      expect(r.entries.find((e) => e.entryId === entry)).toMatchObject({ views: 1, avgSecondsInView: 3600 });
+      expect(r.entries.find((e) => e.entryId === second)).toMatchObject({ views: 1 });
+      expect(r.push.started).toBe(1);
+      expect(r.engagement.embedConsents).toBe(2);
+      expect(r.dropped).toBe(4 + 3 + 2 + 1);
+    });
+
     it('refuses hostile batches with a clear 4xx and counts nothing of them', async () => {
       const { id, entry } = await ticker();
       const events = Array.from({ length: 201 }, () => ({ type: 'entry.view', entryId: entry }));
@@ -140,13 +186,49 @@ for (const dialect of DIALECTS) {
       expect(Math.max(...r.series.readersOnline.map((p) => p.value))).toBe(2);
     });
 
-    it('answers CSV when asked, and refuses a range too fine for its bucket', async () => {
+    it('answers CSV when asked (the whole report in sections, and the overview), and refuses a range too fine for its bucket', async () => {
       const { id } = await ticker();
-      await beacon({ batchId: batchId(), tickerId: id, events: [{ type: 'page.view' }] });
+      const tricky = (await opsApi(t.url).post(id, { title: '=SUM(A1), "quoted"', body: '<p>x</p>' })).id as string;
+      await beacon({ batchId: batchId(), tickerId: id, events: [{ type: 'page.view', host: 'search.example' }, { type: 'entry.view', entryId: tricky }, { type: 'entry.time', entryId: tricky, seconds: 4 }] });
       const csv = await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=day`, undefined, { ...bearer(editor), accept: 'text/csv' });
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-      expect(csv.body).toMatch(/^time,readers_online,page_views,entry_views,unique_readers\r\n\d{4}-\d\d-\d\d,0,1,0,1\r\n$/);
+      const day = new Date().toISOString().slice(0, 10);
+      expect(csv.body).toBe(
+        [
+          'series',
+          'time,readers_online,page_views,entry_views,unique_readers',
+          `${day},0,1,1,1`,
+          '',
+          'totals',
+          'page_views,unique_readers,peak_readers_online,dropped',
+          '1,1,0,0',
+          '',
+          'entries',
+          'entry_id,title,views,avg_seconds_in_view,clicks,teaser_clicks',
+          `${tricky},"'=SUM(A1), ""quoted""",1,4,0,0`,
+          '',
+          'sources',
+          'host,page_views',
+          'search.example,1',
+          '',
+          'push',
+          'sent,clicked,followers,started,stopped',
+          '0,0,0,0,0',
+          '',
+          'engagement',
+          'poll_votes,questions,embed_consents',
+          '0,0,0',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      const all = await raw(t.url, 'GET', '/analytics', undefined, { ...bearer(editor), accept: 'text/csv' });
+      expect(all.status).toBe(200);
+      expect(all.headers.get('content-type')).toMatch(/^text\/csv/);
+      const lines = (all.body as string).split('\r\n');
+      expect(lines[0]).toBe('ticker_id,title,page_views,unique_readers,peak_readers_online,entry_views');
+      expect(lines).toContain(`${id},Reach ${id.slice('reach-'.length)},1,1,0,1`);
       expect(await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=minute&from=2020-01-01T00:00:00Z`, undefined, bearer(editor))).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
       expect(await raw(t.url, 'GET', `/tickers/${id}/analytics?bucket=week`, undefined, bearer(editor))).toMatchObject({ status: 400 });
       expect((await raw(t.url, 'GET', `/tickers/${id}/analytics?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, undefined, bearer(editor))).status).toBe(400);
@@ -173,10 +255,14 @@ for (const dialect of DIALECTS) {
         ])
         .execute();
       await db.insertInto('analytics_entries').values({ ticker_id: id, entry_id: entry, minute: '2025-01-10T10:00', views: 2, seconds: 10, link_clicks: 0, teaser_clicks: 0 }).execute();
+      await db.insertInto('analytics_entries').values({ ticker_id: id, entry_id: entry, minute: '2025-01-10T11:30', views: 1, seconds: 5, link_clicks: 1, teaser_clicks: 2 }).execute();
+      await db.insertInto('analytics_sources').values([{ ticker_id: id, day: '2025-01-10', host: 'search.example', page_views: 5 }, { ticker_id: id, day: '2025-01-10', host: '', page_views: 2 }]).execute();
       await db.insertInto('analytics_uniques').values([{ ticker_id: id, hour: '2025-01-10T10', hash: 'h1' }, { ticker_id: id, hour: '2025-01-10T11', hash: 'h1' }, { ticker_id: id, hour: '2025-01-10T11', hash: 'h2' }]).execute();
       const range = '?from=2025-01-10T00:00:00Z&to=2025-01-10T23:59:00Z&bucket=day';
       const before = await report(id, range);
       expect(before.totals).toEqual({ pageViews: 7, uniqueReaders: 2, peakReadersOnline: 55 });
+      expect(before.entries).toEqual([{ entryId: entry, title: 'Kick-off', views: 3, avgSecondsInView: 5, clicks: 1, teaserClicks: 2 }]);
+      expect(before.sources).toEqual([{ host: 'search.example', pageViews: 5 }, { host: '', pageViews: 2 }]);
       await prune(db, 30, new Date('2026-12-07T12:00:00Z'));
       await prune(db, 30, new Date('2026-12-07T12:00:00Z'));
       expect(await db.selectFrom('analytics_minutes').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
@@ -185,6 +271,72 @@ for (const dialect of DIALECTS) {
       expect(after.totals).toEqual(before.totals);
       expect(after.series.pageViews).toEqual([{ t: '2025-01-10', value: 7 }]);
       expect(after.series.uniqueReaders).toEqual([{ t: '2025-01-10', value: 2 }]);
+      // Each entry's and each source's counts are rolled up too, not lost with the minutes.
+      expect(await db.selectFrom('analytics_entries').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
+      expect(after.entries).toEqual(before.entries);
+      expect(after.sources).toEqual(before.sources);
+    });
+
+    it("keeps yesterday's unique readers per hour when its hashes are deleted, so an hourly chart stays hourly", async () => {
+      const { id } = await ticker();
+      const db = t.node.server.ctx.db;
+      await db
+        .insertInto('analytics_uniques')
+        .values([
+          { ticker_id: id, hour: '2026-11-20T10', hash: 'h1' },
+          { ticker_id: id, hour: '2026-11-20T11', hash: 'h1' },
+          { ticker_id: id, hour: '2026-11-20T11', hash: 'h2' },
+          { ticker_id: id, hour: '2026-11-20T23', hash: 'h3' },
+        ])
+        .execute();
+      const day = '?from=2026-11-20T00:00:00Z&to=2026-11-20T23:59:00Z';
+      const hourly = [
+        { t: '2026-11-20T10', value: 1 },
+        { t: '2026-11-20T11', value: 2 },
+        { t: '2026-11-20T23', value: 1 },
+      ];
+      expect((await report(id, `${day}&bucket=hour`)).series.uniqueReaders).toEqual(hourly);
+      await prune(db, 400, new Date('2026-11-21T00:30:00Z'));
+      await prune(db, 400, new Date('2026-11-21T00:30:00Z'));
+      expect(await db.selectFrom('analytics_uniques').selectAll().where('ticker_id', '=', id).execute()).toEqual([]);
+      const after = await report(id, `${day}&bucket=hour`);
+      expect(after.series.uniqueReaders).toEqual(hourly);
+      expect(after.totals.uniqueReaders).toBe(3);
+      expect((await report(id, `${day}&bucket=minute`)).series.uniqueReaders).toEqual(hourly);
+      expect((await report(id, `${day}&bucket=day`)).series.uniqueReaders).toEqual([{ t: '2026-11-20', value: 3 }]);
+    });
+
+    it("shows the newsroom's tickers side by side, counting days gone by from their day rows", async () => {
+      const { id } = await ticker();
+      const db = t.node.server.ctx.db;
+      await db
+        .insertInto('analytics_minutes')
+        .values([
+          { ticker_id: id, minute: '2026-10-01T20:00', page_views: 5, entry_views: 2, readers_online: 9 },
+          { ticker_id: id, minute: '2026-10-02T09:00', page_views: 1, entry_views: 0, readers_online: 3 },
+        ])
+        .execute();
+      await db
+        .insertInto('analytics_uniques')
+        .values([
+          { ticker_id: id, hour: '2026-10-01T20', hash: 'h1' },
+          { ticker_id: id, hour: '2026-10-01T21', hash: 'h2' },
+          { ticker_id: id, hour: '2026-10-02T09', hash: 'h1' },
+        ])
+        .execute();
+      // Long ago, rolled up: only a day row is left.
+      await db.insertInto('analytics_days').values({ ticker_id: id, day: '2025-02-01', page_views: 7, entry_views: 4, readers_online: 30, unique_readers: 4 }).execute();
+      // The hourly prune of 2 October: 1 October's hashes are counted into its day row and deleted.
+      await prune(db, 400, new Date('2026-10-02T12:00:00Z'));
+      const overview = async (query: string) => {
+        const res = await raw(t.url, 'GET', `/analytics${query}`, undefined, bearer(editor));
+        expect(res.status).toBe(200);
+        return (res.body as AnalyticsOverview).tickers.filter((x) => x.tickerId === id);
+      };
+      expect(await overview('?from=2026-10-01T00:00:00Z&to=2026-10-02T12:00:00Z')).toEqual([{ tickerId: id, title: expect.stringMatching(/^Reach/), pageViews: 6, uniqueReaders: 3, peakReadersOnline: 9, entryViews: 2 }]);
+      expect(await overview('?from=2025-02-01T00:00:00Z&to=2025-02-01T23:59:00Z')).toEqual([{ tickerId: id, title: expect.stringMatching(/^Reach/), pageViews: 7, uniqueReaders: 4, peakReadersOnline: 30, entryViews: 4 }]);
+      expect(await overview('?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z')).toEqual([]);
+      expect((await raw(t.url, 'GET', '/analytics?from=yesterday', undefined, bearer(editor))).status).toBe(400);
     });
 
     it("limits an address to its batches a minute: the next is a 429 with Retry-After, and counts nothing", async () => {

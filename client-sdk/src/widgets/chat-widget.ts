@@ -125,7 +125,15 @@ export function mountChat(target: HTMLElement | ShadowRoot, opts: ChatWidgetOpti
   const list = el('ul', { class: 'ltc-msgs ltc-list', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   const more = el('button', { class: 'ltc-more', type: 'button' }, t('moreMessages'));
   // "Ask the newsroom": its login is the chat's (the compose box's invitation when there is none).
-  const ask = new AskDesk({ lang, client, ticker: opts.ticker, compose, counted: opts.analytics === false ? undefined : () => countReach({ url: opts.url, ticker: opts.ticker }, { type: 'question.ask' }) });
+  // Reach counting waits for the ticker to say whether the newsroom counts at all (below).
+  let reachAllowed: boolean | undefined;
+  const ask = new AskDesk({
+    lang,
+    client,
+    ticker: opts.ticker,
+    compose,
+    counted: opts.analytics === false ? undefined : () => countReach({ url: opts.url, ticker: opts.ticker, allowed: () => reachAllowed }, { type: 'question.ask' }),
+  });
   box.append(head, compose, ask.element, pinned, list, more);
   root.append(el('style', {}, CSS + ASK_CSS), box);
 
@@ -210,6 +218,7 @@ export function mountChat(target: HTMLElement | ShadowRoot, opts: ChatWidgetOpti
   // Is the room open, and is a kept login confirmed? (Until the answers come, the box offers what it would anyway.)
   void client.rest.get<Ticker>(`/tickers/${opts.ticker}`).then(
     (ticker) => {
+      reachAllowed = ticker.analytics !== false;
       closed = ticker.chat.mode === 'closed';
       if (closed) forms.show();
     },

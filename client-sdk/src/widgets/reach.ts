@@ -5,8 +5,10 @@
  *
  * What it reports: the page view (the referrer's host only), each entry at least half visible for
  * a second (once per entry per page view), the seconds entries were in view, and clicks on teasers
- * and outbound links (their host only). Events wait in memory and leave in one beacon at most
- * every 15 s, and when the page is hidden or left.
+ * and outbound links (links to another host than the page's; their host only). Events wait in
+ * memory and leave in one beacon at most every 15 s, and when the page is hidden or left. Nothing
+ * leaves before the server has said analytics are on (`allowed`: the ticker as loaded says
+ * `analytics: false` where the newsroom set `ANALYTICS=off`).
  */
 
 const SEND_EVERY_MS = 15_000;
@@ -51,33 +53,94 @@ const hostOf = (url: string): string | undefined => {
   }
 };
 
+export interface ReachOptions {
+  url: string;
+  ticker: string;
+  /**
+   * Whether the server counts reach: true, false (`ANALYTICS=off`: nothing is ever sent), or
+   * undefined while not known yet (events wait; when the page is left they are dropped).
+   */
+  allowed?: () => boolean | undefined;
+}
+
 /** One batch of `events` of `ticker` to the server, as a beacon (a string is text/plain: no preflight, no cookie). */
-function beacon(opts: { url: string; ticker: string }, events: ReachEvent[]): void {
+function beacon(opts: ReachOptions, events: ReachEvent[]): void {
   const endpoint = `${opts.url}/api/v1/analytics/events`;
   const body = JSON.stringify({ batchId: batchId(), tickerId: opts.ticker, events });
   if (!navigator.sendBeacon?.(endpoint, body)) void fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit', headers: { 'content-type': 'text/plain' } }).catch(() => undefined);
 }
 
+/** Sends `events` in beacons of at most MAX_BATCH if allowed; resolves what still waits (not known yet, and not `leaving`). */
+function sendAll(opts: ReachOptions, events: ReachEvent[], leaving: boolean): ReachEvent[] {
+  if (events.length === 0) return events;
+  const allowed = opts.allowed ? opts.allowed() : true;
+  if (allowed === undefined) return leaving ? [] : events;
+  if (allowed === false) return [];
+  for (let i = 0; i < events.length; i += MAX_BATCH) beacon(opts, events.slice(i, i + MAX_BATCH));
+  return [];
+}
+
+const keyOf = (opts: ReachOptions) => `${opts.url}\n${opts.ticker}`;
 /**
- * Counts one thing a reader did outside the ticker widget (the chat's question form) at once,
- * unless the reader's browser asks not to be counted.
+ * Raised on `window` by a count from elsewhere (cancelable; `detail` `{url, ticker, event}`): the
+ * ticker widget counting that ticker on the page takes it into its next batch and cancels it.
+ * An event, not a shared map: the chat may come from another bundle than the ticker widget.
  */
-export function countReach(opts: { url: string; ticker: string }, event: ReachEvent): void {
-  if (!readerOptedOut()) beacon(opts, [event]);
+const COUNT_EVENT = 'liveticker-reach-count';
+/** Counts from elsewhere with no ticker widget of theirs on the page: one beacon at most every 15 s, or as the page is hidden. */
+const loose = new Map<string, { opts: ReachOptions; events: ReachEvent[]; timer?: ReturnType<typeof setTimeout> }>();
+
+function sendLoose(key: string, leaving: boolean): void {
+  const q = loose.get(key);
+  if (!q) return;
+  clearTimeout(q.timer);
+  q.timer = undefined;
+  q.events = sendAll(q.opts, q.events, leaving);
+  if (q.events.length) q.timer = setTimeout(() => sendLoose(key, false), SEND_EVERY_MS);
+  else loose.delete(key);
+}
+
+let leaveListening = false;
+function onLeave(): void {
+  const leaving = (ev: Event) => {
+    if (ev.type === 'pagehide' || document.visibilityState === 'hidden') for (const key of [...loose.keys()]) sendLoose(key, ev.type === 'pagehide');
+  };
+  document.addEventListener('visibilitychange', leaving);
+  window.addEventListener('pagehide', leaving);
+}
+
+/**
+ * Counts one thing a reader did outside the ticker widget (the chat's question form), unless the
+ * reader's browser asks not to be counted: in the next batch of that ticker's widget on the page,
+ * else in a batch of its own at most every 15 s; at once when the page is being hidden.
+ */
+export function countReach(opts: ReachOptions, event: ReachEvent): void {
+  if (readerOptedOut()) return;
+  const key = keyOf(opts);
+  const hidden = document.visibilityState === 'hidden';
+  const taken = !window.dispatchEvent(new CustomEvent(COUNT_EVENT, { cancelable: true, detail: { url: opts.url, ticker: opts.ticker, event } }));
+  if (taken) return;
+  let q = loose.get(key);
+  if (!q) loose.set(key, (q = { opts, events: [] }));
+  q.opts = opts;
+  q.events.push(event);
+  if (!leaveListening) {
+    leaveListening = true;
+    onLeave();
+  }
+  if (hidden) sendLoose(key, false);
+  else q.timer ??= setTimeout(() => sendLoose(key, false), SEND_EVERY_MS);
 }
 
 /**
  * Counts what the reader does in `box` (the widget's shadow content) for `ticker`; returns the
  * function that stops it (and sends what is left).
  */
-export function trackReach(box: HTMLElement, opts: { url: string; ticker: string }): () => void {
+export function trackReach(box: HTMLElement, opts: ReachOptions): () => void {
   if (readerOptedOut() || typeof IntersectionObserver !== 'function') return () => undefined;
   let queue: ReachEvent[] = [];
-  const send = () => {
-    while (queue.length) {
-      beacon(opts, queue.slice(0, MAX_BATCH));
-      queue = queue.slice(MAX_BATCH);
-    }
+  const send = (leaving: boolean) => {
+    queue = sendAll(opts, queue, leaving);
   };
   const referrer = document.referrer ? hostOf(document.referrer) : undefined;
   // A notification's click opens the entry marked so by the service worker (liveticker-sw.ts).
@@ -157,7 +220,8 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
     const host = hostOf(a.href);
     const entryId = (a.closest('li.lt-entry') as HTMLElement | null)?.dataset.id;
     if (a.classList.contains('lt-teaser') && entryId) queue.push({ type: 'teaser.click', entryId });
-    else if (host) queue.push(entryId ? { type: 'link.click', entryId, host } : { type: 'link.click', host });
+    // Outbound only: a link to the page's own host (another article, a permalink) is no click away.
+    else if (host && host !== location.hostname) queue.push(entryId ? { type: 'link.click', entryId, host } : { type: 'link.click', host });
   };
   box.addEventListener('click', onClick);
   const onRaised = (ev: Event) => {
@@ -170,10 +234,19 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
   };
   box.addEventListener(REACH_EVENT, onRaised);
 
-  const flush = () => {
+  const flush = (leaving = false) => {
     times();
-    send();
+    send(leaving);
   };
+  // A count from elsewhere on the page for this ticker (the chat's question form): in the next batch, at once if the page is hidden.
+  const onCount = (ev: Event) => {
+    const d = (ev as CustomEvent<{ url?: unknown; ticker?: unknown; event?: ReachEvent } | null>).detail;
+    if (ev.defaultPrevented || !d?.event || d.url !== opts.url || d.ticker !== opts.ticker) return;
+    ev.preventDefault();
+    queue.push(d.event);
+    if (document.visibilityState === 'hidden') flush();
+  };
+  window.addEventListener(COUNT_EVENT, onCount);
   const onHidden = () => {
     if (document.visibilityState === 'hidden') {
       const now = performance.now();
@@ -187,13 +260,15 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
       }
     }
   };
+  const onPageHide = () => flush(true);
   document.addEventListener('visibilitychange', onHidden);
-  window.addEventListener('pagehide', flush);
-  const every = setInterval(flush, SEND_EVERY_MS);
+  window.addEventListener('pagehide', onPageHide);
+  const every = setInterval(() => flush(), SEND_EVERY_MS);
   return () => {
     clearInterval(every);
+    window.removeEventListener(COUNT_EVENT, onCount);
     document.removeEventListener('visibilitychange', onHidden);
-    window.removeEventListener('pagehide', flush);
+    window.removeEventListener('pagehide', onPageHide);
     box.removeEventListener('click', onClick);
     box.removeEventListener(REACH_EVENT, onRaised);
     observer.disconnect();
@@ -201,6 +276,6 @@ export function trackReach(box: HTMLElement, opts: { url: string; ticker: string
     for (const t of timers.values()) clearTimeout(t);
     const now = performance.now();
     for (const id of [...since.keys()]) settle(id, now);
-    flush();
+    flush(true);
   };
 }

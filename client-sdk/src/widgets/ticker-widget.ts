@@ -463,7 +463,15 @@ export function mountTicker(target: HTMLElement | ShadowRoot, opts: TickerWidget
     }),
   ];
   fresh.addEventListener('click', () => release(true));
-  const stopReach = opts.analytics === false ? undefined : trackReach(box, { url: opts.url, ticker: opts.ticker });
+  // The server's word, from the ticker as loaded (or rendered): `analytics: false` where the newsroom
+  // turned analytics off. Kept once heard (a ticker from a later change does not say it).
+  let reachOff = false;
+  const reachAllowed = () => {
+    if (view.ticker?.analytics === false) reachOff = true;
+    return reachOff ? false : view.ticker ? true : undefined;
+  };
+  view.on('change', () => void reachAllowed());
+  const stopReach = opts.analytics === false ? undefined : trackReach(box, { url: opts.url, ticker: opts.ticker, allowed: reachAllowed });
 
   /**
    * A permalink (`#entry-<id>`) opened or clicked: loads pages until the entry is there (it may be

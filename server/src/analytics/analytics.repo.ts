@@ -162,6 +162,8 @@ export async function reportRows(
     .groupBy(sql`substr(hour, 1, ${sql.lit(uniqueCut)})`)
     .orderBy('t')
     .execute();
+  // Hours of days gone by: their distinct readers, counted before their hashes were deleted.
+  const pastHours = await db.selectFrom('analytics_hours').select(['hour', 'unique_readers']).where('ticker_id', '=', tickerId).where('hour', '>=', fromHour).where('hour', '<=', toHour).orderBy('hour').execute();
   const { n: distinct } = await db
     .selectFrom('analytics_uniques')
     .select((eb) => eb.fn.count<number | string>('hash').distinct().as('n'))
@@ -169,25 +171,29 @@ export async function reportRows(
     .where('hour', '>=', fromHour)
     .where('hour', '<=', toHour)
     .executeTakeFirstOrThrow();
-  const entries = await db
-    .selectFrom('analytics_entries as a')
-    .leftJoin('entries as e', 'e.id', 'a.entry_id')
-    .select((eb) => [
-      'a.entry_id',
-      'e.title',
-      eb.fn.sum<number | string>('a.views').as('views'),
-      eb.fn.sum<number | string>('a.seconds').as('seconds'),
-      eb.fn.sum<number | string>('a.link_clicks').as('clicks'),
-      eb.fn.sum<number | string>('a.teaser_clicks').as('teasers'),
-    ])
-    .where('a.ticker_id', '=', tickerId)
-    .where('a.minute', '>=', fromMin)
-    .where('a.minute', '<=', toMin)
-    .groupBy(['a.entry_id', 'e.title'])
-    .orderBy('views', 'desc')
-    .orderBy('a.entry_id')
-    .limit(500)
-    .execute();
+  const sums = [
+    sql<number | string>`sum(views)`.as('views'),
+    sql<number | string>`sum(seconds)`.as('seconds'),
+    sql<number | string>`sum(link_clicks)`.as('clicks'),
+    sql<number | string>`sum(teaser_clicks)`.as('teasers'),
+  ];
+  const recentEntries = await db.selectFrom('analytics_entries').select(['entry_id', ...sums]).where('ticker_id', '=', tickerId).where('minute', '>=', fromMin).where('minute', '<=', toMin).groupBy('entry_id').execute();
+  const rolledEntries = await db.selectFrom('analytics_entry_days').select(['entry_id', ...sums]).where('ticker_id', '=', tickerId).where('day', '>=', fromDay).where('day', '<=', toDay).groupBy('entry_id').execute();
+  // Minutes within the retention, and the days rolled up before it (never both for one day).
+  const perEntry = new Map<string, { entry_id: string; title: string | null; views: number; seconds: number; clicks: number; teasers: number }>();
+  for (const r of [...recentEntries, ...rolledEntries]) {
+    const e = perEntry.get(r.entry_id) ?? { entry_id: r.entry_id, title: null, views: 0, seconds: 0, clicks: 0, teasers: 0 };
+    e.views += Number(r.views);
+    e.seconds += Number(r.seconds);
+    e.clicks += Number(r.clicks);
+    e.teasers += Number(r.teasers);
+    perEntry.set(r.entry_id, e);
+  }
+  const entries = [...perEntry.values()].sort((a, b) => b.views - a.views || (a.entry_id < b.entry_id ? -1 : a.entry_id > b.entry_id ? 1 : 0)).slice(0, 500);
+  if (entries.length) {
+    const titles = new Map((await db.selectFrom('entries').select(['id', 'title']).where('id', 'in', entries.map((e) => e.entry_id)).execute()).map((r) => [r.id, r.title]));
+    for (const e of entries) e.title = titles.get(e.entry_id) ?? null;
+  }
   const sources = await db
     .selectFrom('analytics_sources')
     .select((eb) => ['host', eb.fn.sum<number | string>('page_views').as('n')])
@@ -200,54 +206,81 @@ export async function reportRows(
     .limit(100)
     .execute();
   const { n: followers } = await db.selectFrom('push_follows').select((eb) => eb.fn.countAll<number | string>().as('n')).where('ticker_id', '=', tickerId).executeTakeFirstOrThrow();
-  return { minutes, days, hourly, distinct, entries, sources, followers };
+  return { minutes, days, hourly, pastHours, distinct, entries, sources, followers };
 }
 
-/** `GET /analytics`'s rows: each ticker's sums over the minutes, and its distinct reader hashes over the hours. */
-export async function overviewRows(db: Db, fromMin: string, toMin: string, fromHour: string, toHour: string) {
-  const rows = await db
-    .selectFrom('analytics_minutes as m')
-    .innerJoin('tickers as t', 't.id', 'm.ticker_id')
+/**
+ * `GET /analytics`'s rows: each ticker's sums over the minutes and over the day rows (the days
+ * rolled up before the retention, and the unique readers of days gone by), its distinct reader
+ * hashes over today's hours, and the tickers' titles.
+ */
+export async function overviewRows(db: Db, r: { fromMin: string; toMin: string; fromDay: string; toDay: string; fromHour: string; toHour: string }) {
+  const minutes = await db
+    .selectFrom('analytics_minutes')
+    .select((eb) => ['ticker_id', eb.fn.sum<number | string>('page_views').as('page'), eb.fn.sum<number | string>('entry_views').as('entry'), eb.fn.max<number | string>('readers_online').as('peak')])
+    .where('minute', '>=', r.fromMin)
+    .where('minute', '<=', r.toMin)
+    .groupBy('ticker_id')
+    .execute();
+  const days = await db
+    .selectFrom('analytics_days')
     .select((eb) => [
-      'm.ticker_id',
-      't.title',
-      eb.fn.sum<number | string>('m.page_views').as('page'),
-      eb.fn.sum<number | string>('m.entry_views').as('entry'),
-      eb.fn.max<number | string>('m.readers_online').as('peak'),
+      'ticker_id',
+      eb.fn.sum<number | string>('page_views').as('page'),
+      eb.fn.sum<number | string>('entry_views').as('entry'),
+      eb.fn.max<number | string>('readers_online').as('peak'),
+      eb.fn.sum<number | string>('unique_readers').as('uniques'),
     ])
-    .where('m.minute', '>=', fromMin)
-    .where('m.minute', '<=', toMin)
-    .groupBy(['m.ticker_id', 't.title'])
-    .orderBy('page', 'desc')
-    .orderBy('m.ticker_id')
-    .limit(500)
+    .where('day', '>=', r.fromDay)
+    .where('day', '<=', r.toDay)
+    .groupBy('ticker_id')
     .execute();
   const uniques = await db
     .selectFrom('analytics_uniques')
     .select((eb) => ['ticker_id', eb.fn.count<number | string>('hash').distinct().as('n')])
-    .where('hour', '>=', fromHour)
-    .where('hour', '<=', toHour)
+    .where('hour', '>=', r.fromHour)
+    .where('hour', '<=', r.toHour)
     .groupBy('ticker_id')
     .execute();
-  return { rows, uniques };
+  const ids = [...new Set([...minutes, ...days, ...uniques].map((row) => row.ticker_id))];
+  const titles = ids.length ? await db.selectFrom('tickers').select(['id', 'title']).where('id', 'in', ids).execute() : [];
+  return { minutes, days, uniques, titles };
 }
 
 /**
- * Keeps the tables small: batch ids after two days, the hours' reader hashes once their day has
- * passed (counted into the day row first), and minute rows older than the retention (rolled up
- * into day rows). Every step sets values (never adds), so two nodes doing it at once agree.
+ * Keeps the tables small: salts of days before today (so a day's hashes cannot be made again
+ * even when no beacon comes the next day), batch ids after two days, the hours' reader hashes
+ * once their day has passed (counted first into an hour row each and into the day row), and
+ * minute rows older than the retention, rolled up into day rows (the ticker's, and each entry's
+ * in `analytics_entry_days`; the sources are per day already and stay). Every step sets values
+ * (never adds), so two nodes doing it at once agree.
  */
 export async function prune(db: Db, retentionDays: number, now = new Date()): Promise<void> {
-  await db.deleteFrom('analytics_batches').where('at', '<', new Date(now.getTime() - 2 * 86_400_000).toISOString()).execute();
   const today = dayOf(now);
+  // Yesterday's salt goes with the hourly prune, not with the next day's first beacon (which may never come).
+  await db.deleteFrom('analytics_salts').where('day', '<', today).execute();
+  await db.deleteFrom('analytics_batches').where('at', '<', new Date(now.getTime() - 2 * 86_400_000).toISOString()).execute();
   const doneHours = await db
+    .selectFrom('analytics_uniques')
+    .select((eb) => ['ticker_id', 'hour', eb.fn.count<number | string>('hash').distinct().as('n')])
+    .where('hour', '<', today)
+    .groupBy(['ticker_id', 'hour'])
+    .execute();
+  const doneDays = await db
     .selectFrom('analytics_uniques')
     .select((eb) => ['ticker_id', sql<string>`substr(hour, 1, 10)`.as('day'), eb.fn.count<number | string>('hash').distinct().as('n')])
     .where('hour', '<', today)
     .groupBy(['ticker_id', sql`substr(hour, 1, 10)`])
     .execute();
   await db.transaction().execute(async (trx) => {
-    for (const d of doneHours) {
+    for (const h of doneHours) {
+      await trx
+        .insertInto('analytics_hours')
+        .values({ ticker_id: h.ticker_id, hour: h.hour, unique_readers: Number(h.n) })
+        .onConflict((oc) => oc.columns(['ticker_id', 'hour']).doUpdateSet({ unique_readers: Number(h.n) }))
+        .execute();
+    }
+    for (const d of doneDays) {
       await trx
         .insertInto('analytics_days')
         .values({ ticker_id: d.ticker_id, day: d.day, unique_readers: Number(d.n) })
@@ -270,7 +303,17 @@ export async function prune(db: Db, retentionDays: number, now = new Date()): Pr
     .where('minute', '<', cutoff)
     .groupBy(['ticker_id', sql`substr(minute, 1, 10)`])
     .execute();
-  if (old.length === 0) return;
+  const oldEntries = await db
+    .selectFrom('analytics_entries')
+    .select((eb) => [
+      'ticker_id',
+      'entry_id',
+      sql<string>`substr(minute, 1, 10)`.as('day'),
+      ...(['views', 'seconds', 'link_clicks', 'teaser_clicks'] as const).map((k) => eb.fn.sum<number | string>(k).as(k)),
+    ])
+    .where('minute', '<', cutoff)
+    .groupBy(['ticker_id', 'entry_id', sql`substr(minute, 1, 10)`])
+    .execute();
   await db.transaction().execute(async (trx) => {
     for (const d of old) {
       const values = Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'ticker_id' && k !== 'day').map(([k, v]) => [k, Number(v)])) as unknown as AnalyticsCounts;
@@ -280,9 +323,17 @@ export async function prune(db: Db, retentionDays: number, now = new Date()): Pr
         .onConflict((oc) => oc.columns(['ticker_id', 'day']).doUpdateSet(values))
         .execute();
     }
+    for (const e of oldEntries) {
+      const values = { views: Number(e.views), seconds: Number(e.seconds), link_clicks: Number(e.link_clicks), teaser_clicks: Number(e.teaser_clicks) };
+      await trx
+        .insertInto('analytics_entry_days')
+        .values({ ticker_id: e.ticker_id, entry_id: e.entry_id, day: e.day, ...values })
+        .onConflict((oc) => oc.columns(['ticker_id', 'entry_id', 'day']).doUpdateSet(values))
+        .execute();
+    }
     await trx.deleteFrom('analytics_minutes').where('minute', '<', cutoff).execute();
     await trx.deleteFrom('analytics_entries').where('minute', '<', cutoff).execute();
-    await trx.deleteFrom('analytics_sources').where('day', '<', cutoff).execute();
+    await trx.deleteFrom('analytics_hours').where('hour', '<', cutoff).execute();
   });
 }
 

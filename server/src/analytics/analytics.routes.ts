@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { limitKey } from '../http/client-ip';
 import { tickerIdParam } from '../http/params';
-import { overview, reportCsv, tickerReport } from './analytics.service';
+import { overview, overviewCsv, reportCsv, tickerReport } from './analytics.service';
 import type { AnalyticsIngest } from './analytics.service';
 
 /** The path of the readers' beacons, which parses its own body (`text/plain` too, at most 64 KB). */
@@ -41,7 +41,9 @@ export function analyticsRouter(ctx: AppContext, ingest: AnalyticsIngest): Route
     else res.json(report);
   });
   r.get('/analytics', async (req, res) => {
-    res.json(await overview(ctx, req.actor, req.query));
+    const o = await overview(ctx, req.actor, req.query);
+    if (req.accepts(['json', 'text/csv']) === 'text/csv') res.type('text/csv').attachment('analytics.csv').send(overviewCsv(o));
+    else res.json(o);
   });
   return r;
 }

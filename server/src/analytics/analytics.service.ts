@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ANALYTICS_MAX_EVENTS, AnalyticsBatch, AnalyticsEvent, AnalyticsQuery } from '@liveticker/schemas';
 import type { AnalyticsBucket, AnalyticsOverview, AnalyticsReport } from '@liveticker/schemas';
 import type { AppContext } from '../context';
@@ -14,15 +13,18 @@ export { dayOf, hourOf, minuteOf, prune, sampleOnline } from './analytics.repo';
 import type { AnalyticsCounts } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 
-type Ctx = Pick<AppContext, 'db' | 'config'>;
+type Ctx = Pick<AppContext, 'db' | 'config' | 'limiters'>;
 
 /** Batches one address may send a minute (a beacon every 15 s per page leaves room for several tabs). */
 export const ANALYTICS_BATCHES_PER_MINUTE = 60;
+/** The limit's spec (`limitOverrides.analyticsIp` replaces it, as for every limit). */
+const ANALYTICS_LIMIT = { points: ANALYTICS_BATCHES_PER_MINUTE, duration: 60 };
 
 
 /**
  * The day's salt, the same on every node: made by the first node that needs it, and the days
- * before it deleted at once, so yesterday's reader hashes can never be made again.
+ * before it deleted then and by the hourly prune (whichever comes first after midnight), so
+ * yesterday's reader hashes can never be made again.
  */
 export class DailySalt {
   private cached?: { day: string; salt: string };
@@ -82,33 +84,21 @@ export class AnalyticsIngest {
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
   private readonly tickers = new Map<string, { at: number; entries: Set<string> }>();
-  /**
-   * Batches per address and minute, counted in this node's memory: a beacon is worth no Redis
-   * round trip (a third of its cost here), and an address held to the limit on each node it
-   * reaches changes the counts by at most that many times the limit.
-   */
-  private readonly limiter: RateLimiterMemory;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly salt: DailySalt,
     private readonly flushMs: number,
-  ) {
-    const spec = ctx.config.limitOverrides.analyticsIp ?? { points: ANALYTICS_BATCHES_PER_MINUTE, duration: 60 };
-    this.limiter = new RateLimiterMemory({ points: spec.points, duration: spec.duration, keyPrefix: 'analytics' });
-  }
+  ) {}
 
   /** Resolves whether the batch was counted (false: its id was seen before, or analytics are off). */
   async ingest(sender: Sender, body: unknown, now = new Date()): Promise<boolean> {
     const { ctx } = this;
     if (!ctx.config.analytics.enabled) return false;
-    try {
-      await this.limiter.consume(sender.ipKey);
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `too many batches from this address; try again in ${retryAfter} s`, { retryAfter });
-    }
+    // Batches per address and minute, counted with the other limits (in Redis when it is there):
+    // the same 60 whichever nodes an address reaches. (Over the limit, an address is refused from
+    // the node's memory until its window ends: a flood costs no Redis round trip each.)
+    await ctx.limiters.consume('analyticsIp', sender.ipKey, ANALYTICS_LIMIT);
     if (body && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events) && (body as { events: unknown[] }).events.length > ANALYTICS_MAX_EVENTS) {
       throw new AppError('payload_too_large', `at most ${ANALYTICS_MAX_EVENTS} events a batch`);
     }
@@ -181,8 +171,20 @@ export class AnalyticsIngest {
   }
 }
 
-/** What a batch's checked events add up to; events naming no known entry count as dropped. */
+/** Most seconds in view one batch may add to an entry (a beacon leaves every 15 s, and as the page is hidden). */
+const MAX_SECONDS_PER_ENTRY = 3600;
+/** Events a batch counts once (per entry, per provider). */
+const ONCE_PER_BATCH = new Set<AnalyticsEvent['type']>(['page.view', 'entry.view', 'poll.vote', 'embed.consent', 'follow.start', 'follow.stop']);
+
+/**
+ * What a batch's checked events add up to; events naming no known entry count as dropped, and so
+ * do repeats one page cannot have sent: a second page view, a second view of an entry, a second
+ * vote in a poll, follow, unfollow or consent to a provider (the widget sends each once per page
+ * view, so a hand-made batch repeating one changes the counts by no more than a real one).
+ */
 function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { dropped: number } {
+  const once = new Set<string>();
+  const first = (key: string) => !once.has(key) && Boolean(once.add(key));
   const tally = { minute: {} as Partial<AnalyticsCounts>, entries: new Map<string, { views: number; seconds: number; link_clicks: number; teaser_clicks: number }>(), sources: new Map<string, number>(), dropped: 0 };
   const entry = (id: string) => {
     let t = tally.entries.get(id);
@@ -191,6 +193,11 @@ function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { droppe
   };
   for (const e of events) {
     if ('entryId' in e && e.entryId && !known.has(e.entryId)) {
+      tally.dropped++;
+      continue;
+    }
+    const key = e.type === 'entry.view' || e.type === 'poll.vote' ? `${e.type}\n${e.entryId}` : e.type === 'embed.consent' ? `${e.type}\n${e.provider}` : e.type;
+    if (ONCE_PER_BATCH.has(e.type) && !first(key)) {
       tally.dropped++;
       continue;
     }
@@ -204,9 +211,11 @@ function tallyOf(events: AnalyticsEvent[], known: Set<string>): Tally & { droppe
         add(tally.minute, 'entry_views');
         entry(e.entryId).views++;
         break;
-      case 'entry.time':
-        entry(e.entryId).seconds += e.seconds;
+      case 'entry.time': {
+        const t = entry(e.entryId);
+        t.seconds = Math.min(MAX_SECONDS_PER_ENTRY, t.seconds + e.seconds);
         break;
+      }
       case 'teaser.click':
         add(tally.minute, 'teaser_clicks');
         entry(e.entryId).teaser_clicks++;
@@ -296,8 +305,16 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
     other.consents += row.embed_consents;
     other.dropped += row.dropped;
   }
-  const { hourly, distinct, entries, sources, followers } = rows;
-  const uniques = [...hourly.map((r) => ({ t: r.t, value: Number(r.n) })), ...days.filter((d) => d.unique_readers > 0).map((d) => ({ t: d.day, value: d.unique_readers }))];
+  const { hourly, pastHours, distinct, entries, sources, followers } = rows;
+  // Today's hours from their hashes; the hours of days gone by from their hour rows (by hour or
+  // minute; a day's readers are not the sum of its hours'), and a day's row where there is none.
+  const byHour = q.bucket !== 'day';
+  const hoursOf = new Set(byHour ? pastHours.map((h) => h.hour.slice(0, 10)) : []);
+  const uniques = [
+    ...hourly.map((r) => ({ t: r.t, value: Number(r.n) })),
+    ...(byHour ? pastHours.filter((h) => h.unique_readers > 0).map((h) => ({ t: h.hour, value: h.unique_readers })) : []),
+    ...days.filter((d) => d.unique_readers > 0 && !hoursOf.has(d.day)).map((d) => ({ t: d.day, value: d.unique_readers })),
+  ].sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
   // Hashes are daily: a reader of two days counts on each, as in the day rows.
   totals.uniqueReaders = Number(distinct) + days.reduce((n, d) => n + d.unique_readers, 0);
 
@@ -315,8 +332,8 @@ export async function tickerReport(ctx: Pick<AppContext, 'db'>, actor: Actor | u
     },
     totals,
     entries: entries.map((e) => {
-      const views = Number(e.views);
-      return { entryId: e.entry_id, title: e.title ?? null, views, avgSecondsInView: views ? Math.round((Number(e.seconds) / views) * 10) / 10 : 0, clicks: Number(e.clicks), teaserClicks: Number(e.teasers) };
+      const views = e.views;
+      return { entryId: e.entry_id, title: e.title, views, avgSecondsInView: views ? Math.round((e.seconds / views) * 10) / 10 : 0, clicks: e.clicks, teaserClicks: e.teasers };
     }),
     sources: sources.map((s) => ({ host: s.host, pageViews: Number(s.n) })),
     push: { sent: other.sent, clicked: other.push, followers: Number(followers), started: other.started, stopped: other.stopped },
@@ -330,23 +347,67 @@ export async function overview(ctx: Pick<AppContext, 'db'>, actor: Actor | undef
   requireRole(actor, 'editor');
   const q = parseInput(AnalyticsQuery, query, 'query');
   const { from, to } = range({ ...q, bucket: 'day' });
-  const { rows, uniques } = await overviewRows(ctx.db, minuteOf(from), minuteOf(to), hourOf(from), hourOf(to));
-  const byTicker = new Map(uniques.map((u) => [u.ticker_id, Number(u.n)]));
-  return {
-    from: from.toISOString(),
-    to: to.toISOString(),
-    tickers: rows.map((r) => ({ tickerId: r.ticker_id, title: r.title, pageViews: Number(r.page), uniqueReaders: byTicker.get(r.ticker_id) ?? 0, peakReadersOnline: Number(r.peak ?? 0), entryViews: Number(r.entry) })),
+  const { minutes, days, uniques, titles } = await overviewRows(ctx.db, { fromMin: minuteOf(from), toMin: minuteOf(to), fromDay: dayOf(from), toDay: dayOf(to), fromHour: hourOf(from), toHour: hourOf(to) });
+  const titleOf = new Map(titles.map((t) => [t.id, t.title]));
+  const byTicker = new Map<string, AnalyticsOverview['tickers'][number]>();
+  const of = (tickerId: string) => {
+    let t = byTicker.get(tickerId);
+    if (!t) byTicker.set(tickerId, (t = { tickerId, title: titleOf.get(tickerId) ?? '', pageViews: 0, uniqueReaders: 0, peakReadersOnline: 0, entryViews: 0 }));
+    return t;
   };
+  // Minutes within the retention, day rows before it (a day's readers once it has passed); today's readers from their hashes.
+  for (const r of [...minutes, ...days]) {
+    const t = of(r.ticker_id);
+    t.pageViews += Number(r.page);
+    t.entryViews += Number(r.entry);
+    t.peakReadersOnline = Math.max(t.peakReadersOnline, Number(r.peak ?? 0));
+  }
+  for (const d of days) of(d.ticker_id).uniqueReaders += Number(d.uniques);
+  for (const u of uniques) of(u.ticker_id).uniqueReaders += Number(u.n);
+  const tickers = [...byTicker.values()]
+    .filter((t) => titleOf.has(t.tickerId))
+    .sort((a, b) => b.pageViews - a.pageViews || (a.tickerId < b.tickerId ? -1 : a.tickerId > b.tickerId ? 1 : 0))
+    .slice(0, 500);
+  return { from: from.toISOString(), to: to.toISOString(), tickers };
 }
 
-/** A report as CSV: one line per bucket (time, readers online, page views, entry views). */
+/**
+ * A CSV field: quoted when it holds a comma, quote or line break; text a spreadsheet would take
+ * for a formula (=, +, -, @, tab, CR first: a title or a referrer's host is anyone's text) gets a
+ * leading apostrophe.
+ */
+function csvField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return String(v);
+  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const csvLines = (rows: (string | number | null | undefined)[][]) => rows.map((r) => r.map(csvField).join(','));
+
+/**
+ * A report as CSV, in sections one after the other (a line naming the section, its header, its
+ * rows, an empty line): `series` (one line per bucket), `totals`, `entries`, `sources`, `push`,
+ * `engagement`.
+ */
 export function reportCsv(r: AnalyticsReport): string {
-  const lines = ['time,readers_online,page_views,entry_views,unique_readers'];
-  const uniques = new Map(r.series.uniqueReaders.map((p) => [p.t, p.value]));
-  for (let i = 0; i < r.series.pageViews.length; i++) {
-    const t = r.series.pageViews[i]!.t;
-    lines.push([t, r.series.readersOnline[i]!.value, r.series.pageViews[i]!.value, r.series.entryViews[i]!.value, uniques.get(t) ?? ''].join(','));
-  }
+  const { series } = r;
+  const maps = [series.readersOnline, series.pageViews, series.entryViews, series.uniqueReaders].map((s) => new Map(s.map((p) => [p.t, p.value])));
+  const times = [...new Set(maps.flatMap((m) => [...m.keys()]))].sort();
+  const sections: [string, string[], (string | number | null)[][]][] = [
+    ['series', ['time', 'readers_online', 'page_views', 'entry_views', 'unique_readers'], times.map((t) => [t, maps[0]!.get(t) ?? 0, maps[1]!.get(t) ?? 0, maps[2]!.get(t) ?? 0, maps[3]!.get(t) ?? null])],
+    ['totals', ['page_views', 'unique_readers', 'peak_readers_online', 'dropped'], [[r.totals.pageViews, r.totals.uniqueReaders, r.totals.peakReadersOnline, r.dropped]]],
+    ['entries', ['entry_id', 'title', 'views', 'avg_seconds_in_view', 'clicks', 'teaser_clicks'], r.entries.map((e) => [e.entryId, e.title, e.views, e.avgSecondsInView, e.clicks, e.teaserClicks])],
+    ['sources', ['host', 'page_views'], r.sources.map((s) => [s.host, s.pageViews])],
+    ['push', ['sent', 'clicked', 'followers', 'started', 'stopped'], [[r.push.sent, r.push.clicked, r.push.followers, r.push.started, r.push.stopped]]],
+    ['engagement', ['poll_votes', 'questions', 'embed_consents'], [[r.engagement.pollVotes, r.engagement.questions, r.engagement.embedConsents]]],
+  ];
+  const lines = sections.flatMap(([name, header, rows]) => [name, header.join(','), ...csvLines(rows), '']);
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** The overview as CSV: a header and one line per ticker. */
+export function overviewCsv(o: AnalyticsOverview): string {
+  const lines = ['ticker_id,title,page_views,unique_readers,peak_readers_online,entry_views', ...csvLines(o.tickers.map((t) => [t.tickerId, t.title, t.pageViews, t.uniqueReaders, t.peakReadersOnline, t.entryViews]))];
+  return `${lines.join('\r\n')}\r\n`;
+}

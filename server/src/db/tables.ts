@@ -386,6 +386,8 @@ export interface Tables {
   analytics_entries: { ticker_id: string; entry_id: string; minute: string; views: number; seconds: number; link_clicks: number; teaser_clicks: number };
   analytics_uniques: { ticker_id: string; hour: string; hash: string };
   analytics_sources: { ticker_id: string; day: string; host: string; page_views: number };
+  analytics_entry_days: { ticker_id: string; entry_id: string; day: string; views: number; seconds: number; link_clicks: number; teaser_clicks: number };
+  analytics_hours: { ticker_id: string; hour: string; unique_readers: number };
   push_vapid: PushVapidTable;
   push_follows: PushFollowsTable;
   push_streams: PushStreamsTable;

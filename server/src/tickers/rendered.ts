@@ -161,7 +161,7 @@ ${entries.map((e) => entryHtml(e, lang, t, cards.filter((c) => c.entryId === e.i
   let html = section;
   if (!q.cursor) {
     const keyEvents = await listKeyEvents(ctx.db, id, KEY_EVENTS);
-    const state: TickerSnapshot = { v: 1, rev: pos.rev, epoch: pos.epoch, order: q.order, ticker, items: list.items, pinned: list.pinned, nextCursor: list.nextCursor, keyEvents, cards };
+    const state: TickerSnapshot = { v: 1, rev: pos.rev, epoch: pos.epoch, order: q.order, ticker: ctx.config.analytics.enabled ? ticker : { ...ticker, analytics: false }, items: list.items, pinned: list.pinned, nextCursor: list.nextCursor, keyEvents, cards };
     html = `<liveticker-ticker ticker="${esc(id)}" order="${q.order}" lang="${WIDGET_LANGS.has(ticker.locale) ? ticker.locale : 'en'}">
 ${section}
 <script type="application/json" data-liveticker-state>${scriptJson(state)}</script>

@@ -218,3 +218,8 @@ export async function countAnswered(db: Db | Trx, userIds: string[], tickerIds: 
   for (const r of rows) out.set(countKey(r.author_id, r.ticker_id), Number(r.n));
   return out;
 }
+
+/** Items whose wait is over (`due_at` ≤ `now`, ISO): the sweep sends them (see `changeItem`). */
+export function dueMembers(db: Db, now: string, limit: number): Promise<Array<{ user_id: string; ticker_id: string }>> {
+  return db.selectFrom('chat_members').select(['user_id', 'ticker_id']).where('due_at', 'is not', null).where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
+}

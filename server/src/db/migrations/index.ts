@@ -24,6 +24,7 @@ import * as m022 from './022_questions';
 import * as m023 from './023_entry_embeds';
 import * as m024 from './024_analytics_push_sent';
 import * as m025 from './025_cards';
+import * as m026 from './026_inbox_item_gap';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '023_entry_embeds': m023,
   '024_analytics_push_sent': m024,
   '025_cards': m025,
+  '026_inbox_item_gap': m026,
 };

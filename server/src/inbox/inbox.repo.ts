@@ -15,6 +15,11 @@ export function findMember(db: Db | Trx, userId: string, tickerId: string): Prom
   return db.selectFrom('chat_members').selectAll().where('user_id', '=', userId).where('ticker_id', '=', tickerId).executeTakeFirst();
 }
 
+/** When an item was last sent and when a held one is due (read under its stream's lock: every writer of them holds it). */
+export function memberTiming(db: Db | Trx, userId: string, tickerId: string): Promise<Pick<ChatMembersTable, 'notified_at' | 'due_at'> | undefined> {
+  return db.selectFrom('chat_members').select(['notified_at', 'due_at']).where('user_id', '=', userId).where('ticker_id', '=', tickerId).executeTakeFirst();
+}
+
 export async function insertMember(db: Db | Trx, row: ChatMembersTable): Promise<void> {
   await db.insertInto('chat_members').values(row).execute();
 }

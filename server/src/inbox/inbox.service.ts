@@ -11,7 +11,7 @@ import type { Db, Trx } from '../db/database';
 import type { ChatMembersTable, MessagesTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
-import { chatActivity, chatFacts, countAnswered, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, membersWithUnreadBy, updateMember } from './inbox.repo';
+import { chatActivity, chatFacts, countAnswered, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, memberTiming, membersWithUnreadBy, updateMember } from './inbox.repo';
 import type { MemberWithActivity } from './inbox.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
@@ -93,11 +93,6 @@ function holdUntil(notified: Pick<ChatMembersTable, 'notified_at' | 'due_at'> | 
   return next > now ? (notified.due_at ?? new Date(next).toISOString()) : undefined;
 }
 
-/** The item's timing columns as they stand now (read under its stream's lock: every writer of them holds it). */
-function timing(trx: Trx, userId: string, tickerId: string) {
-  return trx.selectFrom('chat_members').select(['notified_at', 'due_at']).where('user_id', '=', userId).where('ticker_id', '=', tickerId).executeTakeFirst();
-}
-
 /**
  * Writes a membership's new state at the next revision of its reader's stream and records
  * `inbox.updated` with the item as it now stands (or `inbox.removed` when it left the inbox).
@@ -113,7 +108,7 @@ async function changeItem(w: Write, member: ChatMembersTable, set: Partial<ChatM
   const notifiedRev = Math.max(member.notified_rev, chatRev);
   const now = Date.now();
   const active = set.active ?? member.active;
-  const hold = active ? holdUntil(await timing(w.trx, member.user_id, member.ticker_id), now) : undefined;
+  const hold = active ? holdUntil(await memberTiming(w.trx, member.user_id, member.ticker_id), now) : undefined;
   if (hold) {
     await updateMember(w.trx, member.user_id, member.ticker_id, { ...set, notified_rev: notifiedRev, due_at: hold });
     return itemOf(w.trx, { ...member, ...set, notified_rev: notifiedRev });
@@ -283,7 +278,7 @@ export async function refreshItems(w: Write, tickerId: string, members: ChatMemb
     await w.lock(stream);
     const notified = Math.max(member.notified_rev, chatRev);
     // Sent less than a second ago: it goes when that second is over (sendDueItem), as it then stands.
-    const hold = holdUntil(await timing(w.trx, member.user_id, tickerId), now);
+    const hold = holdUntil(await memberTiming(w.trx, member.user_id, tickerId), now);
     if (hold) {
       await updateMember(w.trx, member.user_id, tickerId, { notified_rev: notified, due_at: hold });
       continue;

@@ -139,6 +139,17 @@ await Promise.all([
   build({ ...common, entryPoints: ['client-sdk/src/console-entry.ts'], format: 'iife', globalName: 'LivetickerConsole', minify: true, loader: { '.css': 'text' }, outfile: 'client-sdk/dist/browser/console.js' }),
 ]);
 
+// The notification's icon (192 px) and monochrome badge (96 px, white on transparent), served as
+// /sdk/liveticker-icon.png and /sdk/liveticker-badge.png: drawn from their SVGs with sharp (the
+// server's image library) so the PNGs are never out of step with them.
+{
+  const { default: sharp } = await import('sharp');
+  await Promise.all([
+    sharp('client-sdk/src/sw/icon.svg', { density: 192 }).resize(192, 192).png({ compressionLevel: 9 }).toFile('client-sdk/dist/browser/liveticker-icon.png'),
+    sharp('client-sdk/src/sw/badge.svg', { density: 96 }).resize(96, 96).png({ compressionLevel: 9 }).toFile('client-sdk/dist/browser/liveticker-badge.png'),
+  ]);
+}
+
 // What each bundle costs a reader (or an editor) over the wire.
 if (process.env.SDK_SIZES !== '0') {
   const { gzipSync } = await import('node:zlib');

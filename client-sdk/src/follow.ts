@@ -33,10 +33,14 @@ const key = (url: string, ticker: string) => `liveticker.follow:${url}:${ticker}
 /**
  * Whether this browser can follow here: Push API, service workers, a secure context, a
  * notification permission not refused, and not in a frame (browsers refuse the prompt there;
- * the widget then opens its own page in a window). `'frame'` says it could from a window of its own.
+ * the widget then opens its own page in a window). `'frame'` says it could from a window of its own;
+ * `'home-screen'`, from the page added to the Home Screen (iOS and iPadOS in a Safari tab).
  */
-export function followSupport(): 'yes' | 'no' | 'frame' {
+export function followSupport(): 'yes' | 'no' | 'frame' | 'home-screen' {
   if (typeof window === 'undefined' || typeof navigator === 'undefined') return 'no';
+  // iOS and iPadOS give Web Push only to a page added to the Home Screen: in a Safari tab
+  // (`navigator.standalone` false, only Apple's browsers have it) there is no PushManager.
+  if ((navigator as { standalone?: boolean }).standalone === false && typeof PushManager === 'undefined') return 'home-screen';
   if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined' || typeof Notification === 'undefined' || !window.isSecureContext) return 'no';
   let framed: boolean;
   try {

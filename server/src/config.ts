@@ -182,7 +182,7 @@ const EnvSchema = z.object({
   PUSH_MAX_FOLLOWS_PER_TICKER: z.coerce.number().int().min(1).max(100_000_000).default(200_000),
   /** How long a node's claim on a followed ticker or a follow lasts: after a crash, another node takes over within it, s. */
   PUSH_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-  /** A PEM file of certificate authorities trusted for push endpoints besides the system's (an intranet's own CA). */
+  /** A PEM file of certificate authorities for push endpoints (an intranet's own CA): with Node's bundled roots, it replaces the trusted roots for pushes (NODE_EXTRA_CA_CERTS then does not apply). */
   PUSH_CA_FILE: z.string().min(1).optional(),
   /** First-party reader analytics (the widget's beacons and the desk's Reach): on or off. */
   ANALYTICS: z.enum(['on', 'off']).default('on'),

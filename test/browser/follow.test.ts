@@ -163,11 +163,19 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
         title: 'Abschlusserklärung unterzeichnet',
         body: push.payload.body,
         tag: 'liveticker:gipfel',
-        icon: `${t.url}/favicon.ico`,
-        badge: `${t.url}/favicon.ico`,
+        icon: `${t.url}/sdk/liveticker-icon.png`,
+        badge: `${t.url}/sdk/liveticker-badge.png`,
         data: { url: entryUrl, tickerId: 'gipfel', entryId: entry.id },
       },
     ]);
+    // Both are served: a 192 px icon, a 96 px badge (white on transparent), PNG.
+    for (const [url, size] of [[shown![0]!.icon, 192], [shown![0]!.badge, 96]] as const) {
+      const res = await fetch(url);
+      expect({ url, status: res.status, type: res.headers.get('content-type') }).toEqual({ url, status: 200, type: 'image/png' });
+      const png = Buffer.from(await res.arrayBuffer());
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([size, size]);
+    }
 
     // A click with no tab of the ticker page open: the worker opens the entry's URL.
     const worker = context.serviceWorkers().find((w) => w.url() === `${t.url}/liveticker-sw.js`) ?? (await context.waitForEvent('serviceworker'));
@@ -334,6 +342,19 @@ describe('following a ticker from the widget (Web Push) in a real browser', () =
     await page.waitForSelector('.lt-title:has-text("Gipfeltreffen live")');
     expect(await page.evaluate(() => Notification.permission)).toBe('denied');
     expect(await page.locator('.lt-follow').count()).toBe(0);
+    await context.close();
+  });
+
+  it('on iOS in a Safari tab (no PushManager, navigator.standalone false) a hint to add the page to the Home Screen stands instead of the button', async () => {
+    const context = await browser.newContext();
+    await context.addInitScript({ content: `Object.defineProperty(Navigator.prototype, 'standalone', { get: () => false }); delete window.PushManager;` });
+    const page = await context.newPage();
+    for (const [lang, text] of [['en', 'To follow, add this page to your Home Screen'], ['de', 'Zum Abonnieren die Seite zum Home-Bildschirm hinzufügen'], ['ru', 'Чтобы подписаться, добавьте страницу на экран «Домой»']]) {
+      await page.goto(`${t.url}/widgets/ticker.html?ticker=gipfel&lang=${lang}`);
+      await page.waitForSelector('.lt-follow-hint');
+      expect(await page.textContent('.lt-follow-hint')).toBe(text);
+      expect(await page.locator('.lt-follow button, .lt-follow a').count()).toBe(0);
+    }
     await context.close();
   });
 

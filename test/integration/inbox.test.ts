@@ -1,3 +1,4 @@
+import { createECDH, randomBytes } from 'node:crypto';
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type { Change, InboxItem } from '@liveticker/schemas';
@@ -7,6 +8,8 @@ import type { TestSetup } from '../helpers/server';
 import { makeUser } from '../helpers/cluster';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
+import { ITEM_GAP_MS } from '../../server/src/inbox/inbox.service';
+import { InboxSweep } from '../../server/src/inbox/inbox.sweep';
 
 type User = Awaited<ReturnType<typeof makeUser>>;
 const bearer = (u: { token: string }) => ({ authorization: `Bearer ${u.token}` });
@@ -221,6 +224,59 @@ for (const dialect of DIALECTS) {
       expect(Object.keys(doc.components.schemas.InboxItem.properties)).toEqual(expect.arrayContaining(['tickerId', 'title', 'status', 'lastMessage', 'unread', 'repliesToMe', 'lastReadRev', 'rev']));
     });
 
+    /** A browser's push subscription to a public push service (nothing is pushed: chat messages are no entries). */
+    const device = () => {
+      const ecdh = createECDH('prime256v1');
+      ecdh.generateKeys();
+      return { endpoint: `https://93.184.216.34/push/${++n}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } };
+    };
+
+    it('a chat the reader follows (a push follow made logged in) joins their inbox read up to its head; ending the follow keeps a chat they wrote in', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = await ticker('Followed story');
+      await post(ben, room, 'before the follow');
+      await post(ben, room, 'also before');
+      // An anonymous follow has no inbox.
+      expect((await raw(t.url, 'POST', `/tickers/${room}/followers`, { subscription: device(), topics: 'all' })).status).toBe(201);
+      expect(await item(anna, room)).toBeUndefined();
+      const sub = device();
+      const made = await raw(t.url, 'POST', `/tickers/${room}/followers`, { subscription: sub, topics: 'key-events' }, bearer(anna));
+      expect(made.status).toBe(201);
+      const joined = await item(anna, room);
+      expect(joined).toMatchObject({ title: 'Followed story', unread: 0, repliesToMe: 0, lastMessage: expect.objectContaining({ body: 'also before' }) });
+      expect(joined!.lastReadRev).toBe(joined!.rev);
+      // Others' messages after it count as unread.
+      const news = await post(ben, room, 'after the follow');
+      expect(await item(anna, room)).toMatchObject({ unread: 1 });
+      // Following again (the same device, now anonymously) changes neither the inbox nor whose follow it is.
+      expect((await raw(t.url, 'POST', `/tickers/${room}/followers`, { subscription: sub, topics: 'all' })).status).toBe(200);
+      expect(await item(anna, room)).toMatchObject({ unread: 1, lastReadRev: joined!.lastReadRev });
+      expect((await raw(t.url, 'GET', '/me/follows', undefined, bearer(anna))).body.items.map((f: { id: string }) => f.id)).toEqual([made.body.id]);
+      // She writes there, then ends the follow with her session: the chat stays in her inbox.
+      await post(anna, room, 'thanks', news.id);
+      expect((await raw(t.url, 'DELETE', `/followers/${made.body.id}`, undefined, bearer(anna))).status).toBe(204);
+      expect(await item(anna, room)).toMatchObject({ lastMessage: expect.objectContaining({ body: 'thanks' }) });
+      // A chat she left stays out when she follows it again.
+      expect((await raw(t.url, 'DELETE', `/me/chats/${room}`, undefined, bearer(anna))).status).toBe(204);
+      expect((await raw(t.url, 'POST', `/tickers/${room}/followers`, { subscription: device(), topics: 'all' }, bearer(anna))).status).toBe(201);
+      expect(await item(anna, room)).toBeUndefined();
+    });
+
+    it('the follow brings the chat onto the reader\'s live stream (inbox.updated on user:<id>)', async () => {
+      const anna = await makeUser(t.url);
+      const room = await ticker('Live follow');
+      const sockets: Socket[] = [];
+      try {
+        const s = await open(t.url, anna, sockets);
+        const got = collect(s, `user:${anna.id}`);
+        expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+        expect((await raw(t.url, 'POST', `/tickers/${room}/followers`, { subscription: device(), topics: 'all' }, bearer(anna))).status).toBe(201);
+        await waitFor(() => got.some((c) => c.type === 'inbox.updated' && (c.data as InboxItem).tickerId === room), 'the item on the stream');
+      } finally {
+        for (const s of sockets) s.close();
+      }
+    });
+
     it("one reader's chats never appear in another reader's answers", async () => {
       const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
       const secret = await ticker('Anna only');
@@ -272,6 +328,17 @@ for (const dialect of DIALECTS) {
       if (res.status !== 201) throw new Error(`post: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as { id: string };
     }
+    /**
+     * A second passes for every item (an item is sent at most once a second; what changes within
+     * it is held for the sweep): the next change of an item is sent at once. Moves the items'
+     * last sending back instead of waiting.
+     */
+    const aSecondLater = () =>
+      t.node.server.ctx.db
+        .updateTable('chat_members')
+        .set({ notified_at: new Date(Date.now() - ITEM_GAP_MS).toISOString() })
+        .where('notified_at', 'is not', null)
+        .execute();
 
     it('only its user may follow it: others are forbidden, anonymous readers must log in', async () => {
       const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
@@ -298,13 +365,16 @@ for (const dialect of DIALECTS) {
       expect((await annaSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
       expect((await carlSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${carl.id}` })).ok).toBe(true);
       expect((await carlSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(false);
+      await aSecondLater();
       await post(ben, room, 'an answer', mine.id);
       const replied = (await waitFor(() => annaGot.find((c) => c.type === 'inbox.updated' && c.data.repliesToMe === 1), "the reply on anna's stream"))!;
       expect(replied.data).toMatchObject({ tickerId: room, title: 'Live room', status: 'live', unread: 2, lastMessage: expect.objectContaining({ body: 'an answer' }) });
       // Anna reads: her other tabs hear it.
+      await aSecondLater();
       expect((await raw(t.url, 'PUT', `/me/chats/${room}/read`, { rev: (replied.data as InboxItem).rev }, bearer(anna))).status).toBe(200);
       await waitFor(() => annaGot.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).unread === 0 && (c.data as InboxItem).repliesToMe === 0), "the read position on anna's stream");
       // Carl's own post comes on his stream; nothing of Anna's ever does.
+      await aSecondLater();
       await post(carl, room, 'carl again');
       await waitFor(() => carlGot.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).lastMessage?.body === 'carl again'), "carl's own message on his stream");
       expect(carlGot.filter((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe > 0)).toEqual([]);
@@ -319,9 +389,11 @@ for (const dialect of DIALECTS) {
       const s = await open(t.url, anna, sockets);
       const got = collect(s, `user:${anna.id}`);
       expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      await aSecondLater();
       const reply = await post(ben, room, 'a rude answer', mine.id);
       await waitFor(() => got.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe === 1), 'the reply');
       const seen = got.length;
+      await aSecondLater();
       expect((await raw(t.url, 'DELETE', `/messages/${reply.id}`, undefined, bearer(ben))).status).toBe(200);
       const after = (await waitFor(() => got.slice(seen).find((c) => c.type === 'inbox.updated'), 'the item after the delete'))!;
       expect(after.data).toMatchObject({ repliesToMe: 0, unread: 0, lastMessage: expect.objectContaining({ body: 'a question' }) });
@@ -340,6 +412,7 @@ for (const dialect of DIALECTS) {
       const s = await open(t.url, anna, sockets);
       const got = collect(s, `user:${anna.id}`);
       expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      await aSecondLater();
       await post(ben, room, 'a rude answer', mine.id);
       await waitFor(() => got.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe === 1), 'the reply');
       /** The next item on anna's stream after what she has seen. */
@@ -348,16 +421,20 @@ for (const dialect of DIALECTS) {
         return (await waitFor(() => got.slice(seen).find((c) => c.type === 'inbox.updated'), what))!.data as InboxItem;
       };
       let item = next('the item after the mute');
+      await aSecondLater();
       expect((await raw(t.url, 'POST', `/users/${ben.id}/mute`, { minutes: 60, tickerId: room }, bearer(moderator))).status).toBe(200);
       expect(await item).toMatchObject({ tickerId: room, repliesToMe: 0 });
       item = next('the item after the mute ended');
+      await aSecondLater();
       expect((await raw(t.url, 'PATCH', `/users/${ben.id}`, { mutedUntil: null }, bearer(admin))).status).toBe(200);
       expect(await item).toMatchObject({ tickerId: room, repliesToMe: 1 });
       item = next('the item after the ban');
+      await aSecondLater();
       expect((await raw(t.url, 'POST', `/users/${ben.id}/ban`, { reason: 'abuse' }, bearer(moderator))).status).toBe(200);
       expect(await item).toMatchObject({ tickerId: room, repliesToMe: 0 });
       // Nobody else's stream heard of it: Ben's own item is not among what changed, nor Carl's.
       expect(got.every((c) => (c.data as InboxItem).tickerId === room)).toBe(true);
+      await aSecondLater();
       await post(carl, room, 'carl again');
       await waitFor(() => carlGot.find((c) => (c.data as InboxItem).lastMessage?.body === 'carl again'), "carl's own message on his stream");
       expect(carlGot.map((c) => (c.data as InboxItem).lastMessage?.body)).toEqual(['carl again']);
@@ -376,17 +453,60 @@ for (const dialect of DIALECTS) {
       const s = await open(t.url, anna, sockets);
       const got = collect(s, `user:${anna.id}`);
       expect((await s.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      await aSecondLater();
       await post(ben, room, 'a rude answer', mine.id);
       await waitFor(() => got.find((c) => c.type === 'inbox.updated' && (c.data as InboxItem).repliesToMe === 1), 'the reply');
       const seen = got.length;
+      await aSecondLater();
       expect((await raw(t.url, 'PUT', `/me/blocks/${ben.id}`, undefined, bearer(anna))).status).toBe(204);
       const after = (await waitFor(() => got.slice(seen).find((c) => c.type === 'inbox.updated'), 'the item after the block'))!;
       expect(after.data).toMatchObject({ tickerId: room, repliesToMe: 0, unread: 0 });
       // Carl's next item is the one his own message makes: the block wrote nothing between.
       // (Others' messages reach his item by the sweep, off in this block of tests.)
+      await aSecondLater();
       await post(carl, room, 'carl again');
       await waitFor(() => carlGot.find((c) => (c.data as InboxItem).lastMessage?.body === 'carl again'), "carl's own message on his stream");
       expect(carlGot.map((c) => (c.data as InboxItem).lastMessage?.body)).toEqual(['carl again']);
+    });
+
+    it('many replies at once send the replied-to reader\'s item and the author\'s at most once a second each; the sweep sends the last state when the second is over', async () => {
+      const [anna, ben] = [await makeUser(t.url), await makeUser(t.url)];
+      const room = `busy-${++n}`;
+      await opsApi(t.url).createTicker({ id: room, title: 'Busy room', status: 'live' });
+      const moderator = await makeUser(t.url, 'moderator');
+      expect((await raw(t.url, 'PATCH', `/tickers/${room}/chat-settings`, { rateLimit: { burst: 100, perMinute: 100 } }, bearer(moderator))).status).toBe(200);
+      const mine = await post(anna, room, 'a question');
+      await post(ben, room, 'hello');
+      const annaSocket = await open(t.url, anna, sockets);
+      const benSocket = await open(t.url, ben, sockets);
+      const annaGot = collect(annaSocket, `user:${anna.id}`);
+      const benGot = collect(benSocket, `user:${ben.id}`);
+      expect((await annaSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` })).ok).toBe(true);
+      expect((await benSocket.timeout(5000).emitWithAck('subscribe', { stream: `user:${ben.id}` })).ok).toBe(true);
+      await aSecondLater();
+      const began = Date.now();
+      for (let i = 1; i <= 12; i++) await post(ben, room, `answer ${i}`, mine.id);
+      const took = Date.now() - began;
+      await waitFor(() => annaGot.some((c) => c.type === 'inbox.updated'), 'the first item at once');
+      const bound = Math.floor(took / ITEM_GAP_MS) + 1;
+      const items = (got: Change[]) => got.filter((c) => c.type === 'inbox.updated' && (c.data as InboxItem).tickerId === room).map((c) => c.data as InboxItem);
+      // (What the commits published has time to arrive.) Sent per reply, these would be 12 each.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(items(annaGot).length).toBeLessThanOrEqual(bound);
+      expect(items(benGot).length).toBeLessThanOrEqual(bound);
+      expect(items(annaGot)[0]).toMatchObject({ repliesToMe: 1 });
+      // The second is over: one sweep round (its clock driven here) sends each held item once, as it stands.
+      const sweep = new InboxSweep({ db: t.node.server.ctx.db, publisher: t.node.server.ctx.publisher, logger: t.node.server.ctx.logger, intervalMs: 3_600_000 });
+      const before = { anna: items(annaGot).length, ben: items(benGot).length };
+      await sweep.sweep(new Date(Date.now() + ITEM_GAP_MS));
+      await waitFor(() => items(annaGot).at(-1)?.repliesToMe === 12, "anna's last state");
+      await waitFor(() => items(benGot).at(-1)?.lastMessage?.body === 'answer 12', "ben's last state");
+      expect(items(annaGot).at(-1)).toMatchObject({ repliesToMe: 12, unread: 13, lastMessage: expect.objectContaining({ body: 'answer 12' }) });
+      // Once each: nothing held is sent twice, and a second round has nothing to send.
+      expect(await sweep.sweep(new Date(Date.now() + 3 * ITEM_GAP_MS))).toBe(0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(items(annaGot).length).toBeLessThanOrEqual(before.anna + 1);
+      expect(items(benGot).length).toBeLessThanOrEqual(before.ben + 1);
     });
 
     it('a reader who reconnects gets what changed while away, once per chat, from where they were', async () => {
@@ -400,7 +520,9 @@ for (const dialect of DIALECTS) {
       const ack = await first.timeout(5000).emitWithAck('subscribe', { stream: `user:${anna.id}` });
       first.disconnect();
       // While away: two replies in one chat, and the other chat left in another tab.
+      await aSecondLater();
       await post(ben, room, 'answer one', mine.id);
+      await aSecondLater();
       await post(ben, room, 'answer two', mine.id);
       expect((await raw(t.url, 'DELETE', `/me/chats/${left}`, undefined, bearer(anna))).status).toBe(204);
       const again = await open(t.url, anna, sockets);

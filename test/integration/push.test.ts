@@ -188,6 +188,25 @@ for (const dialect of DIALECTS) {
       expect((await t.node.deps.metrics.pushesFailed.get()).values.find((v) => v.labels.reason === 'gone')?.value).toBeGreaterThanOrEqual(2);
     });
 
+    it('another 4xx (400) drops that push, counted as refused and not retried; the follow stays and gets the next entry', async () => {
+      const ticker = await newTicker();
+      const sub = receiver.subscribe();
+      sub.answers.push({ status: 400 });
+      const made = await follow(ticker, sub);
+      const refused = await api.post(ticker, { body: '<p>refused</p>' });
+      await waitFor(() => receiver.requests(sub).length === 1, 'the first try');
+      await waitFor(async () => (await row(made.id))?.lease_owner === null && Number((await row(made.id))?.pushed_rev) >= refused.rev, 'the push dropped');
+      expect(await row(made.id)).toMatchObject({ attempts: 0, next_attempt_at: null, failing_since: null });
+      // Not retried (a retry would come after 100 ms here).
+      await new Promise((r) => setTimeout(r, 400));
+      expect(receiver.requests(sub)).toHaveLength(1);
+      expect((await t.node.deps.metrics.pushesFailed.get()).values.find((v) => v.labels.reason === 'rejected')?.value).toBeGreaterThanOrEqual(1);
+      const next = await api.post(ticker, { body: '<p>next</p>' });
+      await waitFor(() => receiver.delivered(sub).length === 1, 'the next entry');
+      expect(receiver.delivered(sub)[0]!.payload).toMatchObject({ entryId: next.id, count: 1 });
+      expect(receiver.requests(sub)).toHaveLength(2);
+    });
+
     it('a 429 is retried, not before its Retry-After, and then delivered', async () => {
       const ticker = await newTicker();
       const sub = receiver.subscribe();

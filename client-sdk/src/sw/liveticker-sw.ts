@@ -123,7 +123,9 @@ if (!sw.__liveticker) {
   sw.addEventListener('push', (event) => {
     const p = parse(event.data);
     if (!p) return;
-    const icon = new URL('/favicon.ico', p.url).href;
+    // The SDK's icon and badge, from the server that sent the push (the ticker page's origin).
+    const icon = new URL('/sdk/liveticker-icon.png', p.url).href;
+    const badge = new URL('/sdk/liveticker-badge.png', p.url).href;
     const options: NotificationOptions & { image?: string; renotify?: boolean } = {
       body: p.body,
       // One notification per ticker: a newer push replaces the one before (renotify: it still rings).
@@ -131,7 +133,7 @@ if (!sw.__liveticker) {
       renotify: true,
       icon: p.image ?? icon,
       image: p.image,
-      badge: icon,
+      badge,
       data: { url: p.url, tickerId: p.tickerId, entryId: p.entryId },
     };
     event.waitUntil(sw.registration.showNotification(p.title, options));

@@ -14,7 +14,7 @@ export const FOLLOW_CSS = `
 .lt-follow-menu[hidden]{display:none}
 .lt-follow-menu button{border:0;text-align:left;padding:.4rem .6rem;white-space:nowrap}
 .lt-follow-menu button:hover,.lt-follow-menu button:focus{background:#eee}
-.lt-follow-state{color:var(--lt-muted,#595959)}
+.lt-follow-state,.lt-follow-hint{color:var(--lt-muted,#595959)}
 .lt-follow-error{flex-basis:100%;color:#b00020;font:.85rem var(--lt-head-font,system-ui,sans-serif);margin:0}
 `;
 
@@ -29,7 +29,8 @@ export interface FollowControlOptions {
 /**
  * The Follow control beside the Live badge: "Follow" opens a choice (every update, key events
  * only); once followed it says so ("Following · key events") with a Stop button. Absent where the
- * browser cannot follow; in a frame it opens the widget page in a window of its own. `error` is
+ * browser cannot follow; on iOS in a Safari tab a hint to add the page to the Home Screen (the
+ * only place iOS gives Web Push); in a frame it opens the widget page in a window of its own. `error` is
  * where a failure is said (a status line below the header).
  */
 export function followControl(opts: FollowControlOptions, error: HTMLElement): HTMLElement | undefined {
@@ -37,6 +38,11 @@ export function followControl(opts: FollowControlOptions, error: HTMLElement): H
   if (support === 'no') return undefined;
   const { lang } = opts;
   const box = el('div', { class: 'lt-follow', part: 'follow' });
+  if (support === 'home-screen') {
+    // iOS in a Safari tab: no button that cannot work, a hint at what would.
+    box.append(el('span', { class: 'lt-follow-hint' }, say(lang, 'followHomeScreen')));
+    return box;
+  }
   if (support === 'frame') {
     // A link (it goes somewhere), looking like the button.
     const href = `${opts.url}/widgets/ticker.html?ticker=${encodeURIComponent(opts.ticker)}&lang=${lang}`;

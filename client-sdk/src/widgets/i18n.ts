@@ -52,6 +52,7 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     unfollow: 'Abbestellen',
     followFailed: 'Das Abonnieren hat nicht geklappt. Bitte später erneut versuchen.',
     followWindow: 'Abonnieren (öffnet ein neues Fenster)',
+    followHomeScreen: 'Zum Abonnieren die Seite zum Home-Bildschirm hinzufügen',
   },
   en: {
     orderLabel: 'Order',
@@ -103,6 +104,7 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     unfollow: 'Stop',
     followFailed: 'Following did not work. Please try again later.',
     followWindow: 'Follow (opens a new window)',
+    followHomeScreen: 'To follow, add this page to your Home Screen',
   },
   ru: {
     orderLabel: 'Порядок',
@@ -154,6 +156,7 @@ export const STRINGS: Record<Lang, Record<string, string>> = {
     unfollow: 'Отписаться',
     followFailed: 'Подписаться не удалось. Попробуйте позже.',
     followWindow: 'Подписаться (в новом окне)',
+    followHomeScreen: 'Чтобы подписаться, добавьте страницу на экран «Домой»',
   },
 };
 

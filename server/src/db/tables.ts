@@ -354,6 +354,10 @@ export interface ChatMembersTable {
   /** The chat position (message `seq`) the item last published reflects. */
   notified_rev: number;
   joined_at: string;
+  /** When the item was last sent on `user:<user_id>` (migration 026); null: never. */
+  notified_at?: string | null;
+  /** A change came within a second of that: the sweep sends the item once this time has passed. */
+  due_at?: string | null;
 }
 
 /** Per ticker and minute (or day): what readers did (migration 021). */

@@ -15,6 +15,11 @@ export function findMember(db: Db | Trx, userId: string, tickerId: string): Prom
   return db.selectFrom('chat_members').selectAll().where('user_id', '=', userId).where('ticker_id', '=', tickerId).executeTakeFirst();
 }
 
+/** When an item was last sent and when a held one is due (read under its stream's lock: every writer of them holds it). */
+export function memberTiming(db: Db | Trx, userId: string, tickerId: string): Promise<Pick<ChatMembersTable, 'notified_at' | 'due_at'> | undefined> {
+  return db.selectFrom('chat_members').select(['notified_at', 'due_at']).where('user_id', '=', userId).where('ticker_id', '=', tickerId).executeTakeFirst();
+}
+
 export async function insertMember(db: Db | Trx, row: ChatMembersTable): Promise<void> {
   await db.insertInto('chat_members').values(row).execute();
 }
@@ -217,4 +222,9 @@ export async function countAnswered(db: Db | Trx, userIds: string[], tickerIds: 
     .execute();
   for (const r of rows) out.set(countKey(r.author_id, r.ticker_id), Number(r.n));
   return out;
+}
+
+/** Items whose wait is over (`due_at` ≤ `now`, ISO): the sweep sends them (see `changeItem`). */
+export function dueMembers(db: Db, now: string, limit: number): Promise<Array<{ user_id: string; ticker_id: string }>> {
+  return db.selectFrom('chat_members').select(['user_id', 'ticker_id']).where('due_at', 'is not', null).where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
 }

@@ -11,7 +11,7 @@ import type { Db, Trx } from '../db/database';
 import type { ChatMembersTable, MessagesTable } from '../db/tables';
 import { AppError, parseInput } from '../errors';
 import { findTicker } from '../tickers/tickers.repo';
-import { chatActivity, chatFacts, countAnswered, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, membersWithUnreadBy, updateMember } from './inbox.repo';
+import { chatActivity, chatFacts, countAnswered, countKey, countUnread, findMember, insertMember, lastVisibleMessage, listMembers, markChatDirty, memberTiming, membersWithUnreadBy, updateMember } from './inbox.repo';
 import type { MemberWithActivity } from './inbox.repo';
 
 type Ctx = Pick<AppContext, 'db' | 'publisher'>;
@@ -80,20 +80,66 @@ export async function listInbox(ctx: Pick<AppContext, 'db'>, actor: Actor | unde
   };
 }
 
+/** At most one `inbox.updated` per item in this time, ms ("at most once a second per item under load"). */
+export const ITEM_GAP_MS = 1000;
+
+/**
+ * When an item last sent at `notifiedAt` may be sent again, if that is after `now`; else
+ * undefined (it may go now). A wait already planned stays as planned.
+ */
+function holdUntil(notified: Pick<ChatMembersTable, 'notified_at' | 'due_at'> | undefined, now: number): string | undefined {
+  if (!notified?.notified_at) return undefined;
+  const next = Date.parse(notified.notified_at) + ITEM_GAP_MS;
+  return next > now ? (notified.due_at ?? new Date(next).toISOString()) : undefined;
+}
+
 /**
  * Writes a membership's new state at the next revision of its reader's stream and records
  * `inbox.updated` with the item as it now stands (or `inbox.removed` when it left the inbox).
+ * An item sent less than `ITEM_GAP_MS` ago is not sent again now: its state is stored, `due_at`
+ * set, and the sweep sends it as it then stands (the last state always arrives, at most one a
+ * second). Leaving is said at once.
  */
 async function changeItem(w: Write, member: ChatMembersTable, set: Partial<ChatMembersTable>, chatRev: number): Promise<InboxItem> {
   const stream = userStream(member.user_id);
   await ensureStream(w.trx, stream);
+  // The stream's lock first, the row's after, like every writer of user streams.
+  await w.lock(stream);
+  const notifiedRev = Math.max(member.notified_rev, chatRev);
+  const now = Date.now();
+  const active = set.active ?? member.active;
+  const hold = active ? holdUntil(await memberTiming(w.trx, member.user_id, member.ticker_id), now) : undefined;
+  if (hold) {
+    await updateMember(w.trx, member.user_id, member.ticker_id, { ...set, notified_rev: notifiedRev, due_at: hold });
+    return itemOf(w.trx, { ...member, ...set, notified_rev: notifiedRev });
+  }
   const rev = await w.rev(stream);
-  const next = { ...member, ...set, rev, notified_rev: Math.max(member.notified_rev, chatRev) };
-  await updateMember(w.trx, member.user_id, member.ticker_id, { ...set, rev, notified_rev: next.notified_rev });
+  const next = { ...member, ...set, rev, notified_rev: notifiedRev };
+  await updateMember(w.trx, member.user_id, member.ticker_id, { ...set, rev, notified_rev: next.notified_rev, notified_at: new Date(now).toISOString(), due_at: null });
   const item = await itemOf(w.trx, next);
   if (next.active) w.record(stream, { rev, type: 'inbox.updated', data: item });
   else w.record(stream, { rev, type: 'inbox.removed', data: { id: member.ticker_id, tickerId: member.ticker_id } });
   return item;
+}
+
+/**
+ * The sweep's step for an item whose `due_at` has passed (`now`): sent as it stands, unless
+ * another node sent it meanwhile. Resolves whether it was sent.
+ */
+export async function sendDueItem(w: Write, userId: string, tickerId: string, now: Date): Promise<boolean> {
+  const stream = userStream(userId);
+  await ensureStream(w.trx, stream);
+  await w.lock(stream);
+  const member = await findMember(w.trx, userId, tickerId);
+  if (!member?.due_at || member.due_at > now.toISOString()) return false;
+  if (!member.active) {
+    await updateMember(w.trx, userId, tickerId, { due_at: null });
+    return false;
+  }
+  const rev = await w.rev(stream);
+  await updateMember(w.trx, userId, tickerId, { rev, notified_at: now.toISOString(), due_at: null });
+  w.record(stream, { rev, type: 'inbox.updated', data: await itemOf(w.trx, { ...member, rev }) });
+  return true;
 }
 
 /** The head of a chat's stream as this transaction sees it. */
@@ -124,6 +170,23 @@ export async function markRead(ctx: Ctx, actor: Actor | undefined, tickerId: str
       return itemOf(w.trx, { ...member, last_read_rev: Math.max(member.last_read_rev, input.rev) });
     }
     return changeItem(w, member, { last_read_rev: input.rev }, head);
+  });
+}
+
+/**
+ * A logged-in reader follows a ticker (a push follow made with their session): its chat joins
+ * their inbox, read up to the chat's head (nothing said before counts as unread). A chat they are
+ * in already stays as it is, and one they left stays out (as a tab still open on it does): leaving
+ * lasts until they write there again. Ending the follow later leaves the inbox alone (a chat they
+ * wrote in must not go; they leave it themselves).
+ */
+export async function chatFollowed(ctx: Ctx, userId: string, tickerId: string): Promise<void> {
+  await commit(ctx, async (w) => {
+    if (await findMember(w.trx, userId, tickerId)) return;
+    const head = await chatHead(w.trx, tickerId);
+    const member = { user_id: userId, ticker_id: tickerId, last_read_rev: head, active: 1, rev: 0, notified_rev: 0, joined_at: new Date().toISOString() };
+    await insertMember(w.trx, member);
+    await changeItem(w, member, {}, head);
   });
 }
 
@@ -208,12 +271,20 @@ export async function refreshItems(w: Write, tickerId: string, members: ChatMemb
       [tickerId],
     ),
   ]);
+  const now = Date.now();
   for (const member of [...members].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0))) {
     const stream = userStream(member.user_id);
     await ensureStream(w.trx, stream);
-    const rev = await w.rev(stream);
+    await w.lock(stream);
     const notified = Math.max(member.notified_rev, chatRev);
-    await updateMember(w.trx, member.user_id, tickerId, { rev, notified_rev: notified });
+    // Sent less than a second ago: it goes when that second is over (sendDueItem), as it then stands.
+    const hold = holdUntil(await memberTiming(w.trx, member.user_id, tickerId), now);
+    if (hold) {
+      await updateMember(w.trx, member.user_id, tickerId, { notified_rev: notified, due_at: hold });
+      continue;
+    }
+    const rev = await w.rev(stream);
+    await updateMember(w.trx, member.user_id, tickerId, { rev, notified_rev: notified, notified_at: new Date(now).toISOString(), due_at: null });
     const item = toItem(
       { ...member, rev, notified_rev: notified, active_at: activity ?? member.joined_at },
       facts.get(tickerId),

@@ -71,8 +71,9 @@ type Outcome = 'sent' | 'skipped' | 'gone' | 'retry' | 'lost';
  *    holds the lease. So each entry goes to each follow once across nodes and restarts (the one
  *    exception: a node dying between the push service's 2xx and its write).
  *
- * 404/410 ends a follow at once; other failures retry with backoff (a `Retry-After` is honoured)
- * until the follow has failed for `retryWindowMs`, when it ends.
+ * 404/410 ends a follow at once; any other 4xx but 429 drops that push (it would be refused
+ * again) and keeps the follow; 429, 5xx and network failures retry with backoff (a `Retry-After`
+ * is honoured) until the follow has failed for `retryWindowMs`, when it ends.
  */
 export class PushDeliverer {
   private timer: NodeJS.Timeout | undefined;
@@ -309,7 +310,8 @@ export class PushDeliverer {
 
   /**
    * Sends one push to a follow and records the outcome while the node still holds it: `how.sent`
-   * what a success moves on; 404/410 ends the follow, other failures retry with backoff.
+   * what a success moves on; 404/410 ends the follow, another 4xx (not 429) drops the push, other
+   * failures retry with backoff.
    */
   private async send(
     f: PushFollowsTable,
@@ -363,6 +365,15 @@ export class PushDeliverer {
       await removeFollow(db, f.id);
       this.log.info({ follow: f.id, status }, 'follow ended: the push service says the subscription is gone');
       return 'gone';
+    }
+    if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+      // The push service refuses this push (400 bad request, 403 a key it does not take, 413 too
+      // large, …): sending it again would get the same answer. It is dropped, the follow stays
+      // and gets the next entry; a dropped push notified nobody, so the interval does not start.
+      metrics.pushesFailed.inc({ reason: 'rejected' });
+      await settleFollow(db, f.id, nodeId, { ...how.sent(now.toISOString()), last_pushed_at: f.last_pushed_at, attempts: 0, failing_since: null, next_attempt_at: null });
+      this.log.warn({ follow: f.id, status }, 'push refused by the push service: dropped, not retried');
+      return 'skipped';
     }
     const reason = status === 429 ? 'rate_limited' : status && status >= 500 ? 'server_error' : status ? 'rejected' : 'network';
     const since = f.failing_since ?? now.toISOString();

@@ -9,11 +9,12 @@ import { streamPosition } from '../db/database';
 import { FollowBody, PatchFollowBody } from '@liveticker/schemas';
 import type { CreatedFollow, Follow, FollowList } from '@liveticker/schemas';
 import { refusedTarget } from '../webhooks/ssrf';
+import { chatFollowed } from '../inbox/inbox.service';
 import { authProblem, p256dhProblem } from './keys';
 import { lastManualSeq } from './manual.repo';
 import { countFollows, ensurePushStream, findFollow, findFollowByEndpoint, followsOfUser, insertFollow, removeFollow, updateFollow } from './push.repo';
 
-type Ctx = Pick<AppContext, 'db' | 'config' | 'logger' | 'limiters'> & { push?: Pick<AppContext['push'], 'changed'> };
+type Ctx = Pick<AppContext, 'db' | 'config' | 'logger' | 'limiters' | 'publisher'> & { push?: Pick<AppContext['push'], 'changed'> };
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
@@ -67,6 +68,7 @@ export async function follow(ctx: Ctx, actor: Actor | undefined, tickerId: strin
       user_id: userId ?? existing.user_id,
       updated_at: now,
     });
+    if (userId) await chatFollowed(ctx, userId, tickerId);
     return { created: false, follow: { id: existing.id, secret, topics: b.topics } };
   }
   if ((await countFollows(ctx.db, tickerId)) >= ctx.config.push.maxFollowsPerTicker) {
@@ -107,9 +109,12 @@ export async function follow(ctx: Ctx, actor: Actor | undefined, tickerId: strin
     // The same endpoint followed twice at once: the other request made it; this one updates it.
     const raced = await findFollowByEndpoint(ctx.db, tickerId, b.subscription.endpoint);
     if (!raced) throw err;
-    await updateFollow(ctx.db, raced.id, { secret_hash: hash(secret), topics: b.topics, lang: b.lang ?? null, updated_at: now });
+    await updateFollow(ctx.db, raced.id, { secret_hash: hash(secret), topics: b.topics, lang: b.lang ?? null, updated_at: now, ...(userId && { user_id: userId }) });
+    if (userId) await chatFollowed(ctx, userId, tickerId);
     return { created: false, follow: { id: raced.id, secret, topics: b.topics } };
   }
+  // A reader following logged in finds the ticker's chat in their "Chats".
+  if (userId) await chatFollowed(ctx, userId, tickerId);
   ctx.logger.info({ follow: row.id, ticker: tickerId, topics: b.topics, user: userId ?? undefined }, 'ticker followed');
   ctx.push?.changed();
   return { created: true, follow: { id: row.id, secret, topics: b.topics } };

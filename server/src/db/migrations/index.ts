@@ -25,6 +25,7 @@ import * as m023 from './023_entry_embeds';
 import * as m024 from './024_analytics_push_sent';
 import * as m025 from './025_cards';
 import * as m026 from './026_analytics_days_detail';
+import * as m027 from './027_inbox_item_gap';
 
 /** Every migration in order; names sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '024_analytics_push_sent': m024,
   '025_cards': m025,
   '026_analytics_days_detail': m026,
+  '027_inbox_item_gap': m027,
 };

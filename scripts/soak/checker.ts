@@ -364,6 +364,18 @@ export async function check(inp: Inputs): Promise<{ findings: Finding[]; figures
     figures.push(`live latency outside fault windows (until every reader resumed + 2 s; ${(span / 1000).toFixed(0)} s of the run in windows): ${line(outside)}`);
     figures.push(`live latency in fault windows: ${line(inside)}`);
     figures.push(`live latency outside faults + 10 s (the earlier measure): ${line(old)}`);
+    // Where the tail outside the windows comes from: the p99 of each minute of the run (by the
+    // stamp, from t+0 as in the timeline), its deliveries outside the windows only.
+    const perMinute = new Map<number, number[]>();
+    for (const l of inp.latencies) {
+      if (inWindow(l)) continue;
+      const m = Math.floor((l.t0 - inp.t0) / 60_000);
+      const xs = perMinute.get(m);
+      if (xs) xs.push(l.ms);
+      else perMinute.set(m, [l.ms]);
+    }
+    const minutes = [...perMinute].sort(([a], [b]) => a - b).map(([m, xs]) => `${m}: ${pct(xs.sort((a, b) => a - b), 99)}`);
+    figures.push(`live p99 outside the windows by minute of the run (minute: ms): ${minutes.join(', ') || 'none'}`);
     figures.push(`recovery (fault end → every reader's first live delivery after it): ${windows.map((w) => `${w.f.kind} ${w.f.target} ${(w.recovery / 1000).toFixed(1)} s`).join(', ') || 'no faults'}`);
   } finally {
     await db.end();

@@ -464,7 +464,8 @@ for (const dialect of DIALECTS) {
           const updates = desk.got.filter((c) => c.type === 'question.updated');
           expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
           expect(updates.length).toBeGreaterThanOrEqual(2);
-          for (let i = 1; i < updates.length; i++) expect(updates[i]!.at! - updates[i - 1]!.at!).toBeGreaterThan(800);
+          // No gap between deliveries is asserted (a loaded CI run saw 763 ms between two claims a
+          // second apart): the once-a-second claim is proved clock-free in multi-node/questions.test.ts.
           const counts = updates.map((c) => (c.data as Question).votes);
           expect([...counts].sort((a, b) => a - b)).toEqual(counts);
         });

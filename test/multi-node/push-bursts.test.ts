@@ -1,10 +1,7 @@
-import pg from 'pg';
-import { createTestDatabase } from '../helpers/db';
-import type { TestDatabase } from '../helpers/db';
 import { ServerProcess } from '../helpers/process';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-import { PushReceiver } from '../helpers/push-receiver';
+import { twoPushNodes } from '../helpers/push-nodes';
 import type { DeviceSubscription, ReceivedPush } from '../helpers/push-receiver';
 
 /**
@@ -15,27 +12,10 @@ import type { DeviceSubscription, ReceivedPush } from '../helpers/push-receiver'
  * sends that one push again (at most one duplicate per follow per crash).
  */
 describe('Web Push bursts to `all` follows across two nodes and a crash', () => {
-  let db: TestDatabase;
-  let nodes: ServerProcess[] = [];
-  let receiver: PushReceiver;
-  let client: pg.Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('postgres');
-    receiver = await new PushReceiver().start();
-    const env = { DATABASE_URL: db.url, PUSH_ALLOW_PRIVATE: 'true', PUSH_CA_FILE: receiver.caFile, PUSH_LEASE_SECONDS: '2', PUSH_MIN_INTERVAL_S: '1', SEED_DEMO: 'false', LOG_LEVEL: 'warn' };
-    nodes = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-  }, 60_000);
-  afterAll(async () => {
-    await client?.end();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await receiver?.close();
-    await db?.drop();
-  });
+  const t = twoPushNodes({ PUSH_MIN_INTERVAL_S: '1' });
 
   it('every follow gets every entry, bursts summed up, none twice but the one push a crash can repeat', async () => {
+    const { nodes, receiver, client } = t;
     const api = opsApi(nodes[0]!.url);
     await api.createTicker({ id: 'bursts', title: 'Bursts', status: 'live' });
     const subs: DeviceSubscription[] = [];

@@ -1,10 +1,6 @@
-import pg from 'pg';
-import { createTestDatabase } from '../helpers/db';
-import type { TestDatabase } from '../helpers/db';
-import { ServerProcess } from '../helpers/process';
 import { opsApi, raw } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
-import { PushReceiver } from '../helpers/push-receiver';
+import { twoPushNodes } from '../helpers/push-nodes';
 import type { DeviceSubscription } from '../helpers/push-receiver';
 
 /**
@@ -14,27 +10,10 @@ import type { DeviceSubscription } from '../helpers/push-receiver';
  * the dead node had under way can come twice.
  */
 describe('Web Push across a crash of the pushing node', () => {
-  let db: TestDatabase;
-  let nodes: ServerProcess[] = [];
-  let receiver: PushReceiver;
-  let client: pg.Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('postgres');
-    receiver = await new PushReceiver().start();
-    const env = { DATABASE_URL: db.url, PUSH_ALLOW_PRIVATE: 'true', PUSH_CA_FILE: receiver.caFile, PUSH_LEASE_SECONDS: '2', SEED_DEMO: 'false', LOG_LEVEL: 'warn' };
-    nodes = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-  }, 60_000);
-  afterAll(async () => {
-    await client?.end();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await receiver?.close();
-    await db?.drop();
-  });
+  const t = twoPushNodes();
 
   it('SIGKILL mid-round: the other node pushes the rest once the leases ran out; every follow gets the entry, at most the pushes under way twice', async () => {
+    const { nodes, receiver, client } = t;
     const api = opsApi(nodes[0]!.url);
     await api.createTicker({ id: 'crash', title: 'Crash', status: 'live' });
     const subs: DeviceSubscription[] = [];
